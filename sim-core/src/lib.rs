@@ -1,0 +1,36 @@
+//! faultline's simulator: a deterministic, sans-IO discrete-event model of cloud regions,
+//! edge locations and the quad-redundant private interconnects between them.
+//!
+//! Build a [`ModelSpec`] (or let the `scenarios` crate compile one from a file), validate it
+//! with [`Model::build`], and run it with [`Simulation`]. The caller owns the loop:
+//! [`Simulation::step`] runs one event, [`Simulation::run_until`] runs to a time, and
+//! [`Simulation::report`] derives the metrics. Nothing here reads a clock, touches a file or
+//! draws OS randomness; the same model and seed give the same [`Simulation::fingerprint`]
+//! on every machine.
+
+mod control;
+mod faults;
+mod flows;
+pub mod link;
+pub mod maxmin;
+pub mod model;
+pub mod presets;
+pub mod report;
+pub mod rng;
+mod routing;
+mod runbook;
+pub mod scheduler;
+mod sim;
+pub mod spec;
+pub mod tcp;
+pub mod time;
+pub mod trace;
+mod views;
+
+pub use model::{BuildError, Element, Model};
+pub use report::Report;
+pub use routing::{mix64, rebalance_buckets};
+pub use sim::{FlowView, SimOptions, Simulation, TcpState};
+pub use spec::ModelSpec;
+pub use time::{SimDuration, SimTime};
+pub use views::{LinkView, SessionView};

@@ -1,0 +1,170 @@
+//! Max-min fair allocation by progressive filling (water-filling).
+//!
+//! Given resources with capacities and flows with rate caps and paths over those resources,
+//! the max-min fair rates are found by raising every unfrozen flow's rate together until a
+//! resource saturates or a flow reaches its cap, freezing those flows, and repeating
+//! (Bertsekas & Gallager, *Data Networks*, §6.5.2). The solver is pure: it knows nothing of
+//! links or TCP, and reuses its buffers so a recomputation does not allocate once warm.
+
+/// Reusable scratch space for [`MaxMin::solve`].
+#[derive(Debug, Default)]
+pub struct MaxMin {
+    remaining: Vec<f64>,
+    count: Vec<u32>,
+    order: Vec<u32>,
+    frozen: Vec<bool>,
+    res_start: Vec<u32>,
+    res_flows: Vec<u32>,
+}
+
+/// A problem instance in compressed form: flow `f` crosses resources
+/// `path[path_start[f]..path_start[f + 1]]`.
+pub struct Problem<'a> {
+    pub capacity: &'a [f64],
+    pub flow_cap: &'a [f64],
+    pub path_start: &'a [u32],
+    pub path: &'a [u32],
+}
+
+impl MaxMin {
+    /// Writes the max-min fair rate of every flow into `rate`.
+    ///
+    /// # Panics
+    /// If `path_start` does not have one more entry than there are flows, or a path names a
+    /// resource that does not exist: both are bugs in the caller.
+    pub fn solve(&mut self, p: &Problem<'_>, rate: &mut Vec<f64>) {
+        let nf = p.flow_cap.len();
+        let nr = p.capacity.len();
+        assert_eq!(p.path_start.len(), nf + 1, "path_start must have one entry per flow plus one");
+        rate.clear();
+        rate.resize(nf, 0.0);
+        self.remaining.clear();
+        self.remaining.extend_from_slice(p.capacity);
+        self.count.clear();
+        self.count.resize(nr, 0);
+        self.frozen.clear();
+        self.frozen.resize(nf, false);
+        let path = |f: usize| &p.path[p.path_start[f] as usize..p.path_start[f + 1] as usize];
+        for f in 0..nf {
+            for &r in path(f) {
+                self.count[r as usize] += 1;
+            }
+        }
+        // Resource -> flows, compressed.
+        self.res_start.clear();
+        self.res_start.resize(nr + 1, 0);
+        for r in 0..nr {
+            self.res_start[r + 1] = self.res_start[r] + self.count[r];
+        }
+        self.res_flows.clear();
+        self.res_flows.resize(self.res_start[nr] as usize, 0);
+        let mut fill: Vec<u32> = self.res_start[..nr].to_vec();
+        for f in 0..nf {
+            for &r in path(f) {
+                self.res_flows[fill[r as usize] as usize] = f as u32;
+                fill[r as usize] += 1;
+            }
+        }
+        self.order.clear();
+        self.order.extend(0..nf as u32);
+        self.order.sort_by(|&a, &b| p.flow_cap[a as usize].total_cmp(&p.flow_cap[b as usize]).then(a.cmp(&b)));
+
+        let mut left = nf;
+        let mut next = 0usize;
+        while left > 0 {
+            while next < nf && self.frozen[self.order[next] as usize] {
+                next += 1;
+            }
+            let min_cap = if next < nf { p.flow_cap[self.order[next] as usize] } else { f64::INFINITY };
+            let mut share = f64::INFINITY;
+            let mut bottleneck = usize::MAX;
+            for r in 0..nr {
+                if self.count[r] > 0 {
+                    let s = self.remaining[r] / f64::from(self.count[r]);
+                    if s < share {
+                        share = s;
+                        bottleneck = r;
+                    }
+                }
+            }
+            if min_cap <= share {
+                let f = self.order[next] as usize;
+                self.freeze(p, f, min_cap.max(0.0), rate);
+                left -= 1;
+            } else {
+                debug_assert!(bottleneck != usize::MAX, "an unfrozen flow with no resource and no cap");
+                let (s, e) = (self.res_start[bottleneck] as usize, self.res_start[bottleneck + 1] as usize);
+                for k in s..e {
+                    let f = self.res_flows[k] as usize;
+                    if !self.frozen[f] {
+                        self.freeze(p, f, share.max(0.0), rate);
+                        left -= 1;
+                    }
+                }
+            }
+        }
+    }
+
+    fn freeze(&mut self, p: &Problem<'_>, f: usize, x: f64, rate: &mut [f64]) {
+        rate[f] = x;
+        self.frozen[f] = true;
+        for &r in &p.path[p.path_start[f] as usize..p.path_start[f + 1] as usize] {
+            let r = r as usize;
+            self.remaining[r] = (self.remaining[r] - x).max(0.0);
+            self.count[r] -= 1;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn solve(capacity: &[f64], flows: &[(f64, &[u32])]) -> Vec<f64> {
+        let mut path_start = vec![0u32];
+        let mut path = vec![];
+        for (_, p) in flows {
+            path.extend_from_slice(p);
+            path_start.push(path.len() as u32);
+        }
+        let caps: Vec<f64> = flows.iter().map(|f| f.0).collect();
+        let mut out = vec![];
+        MaxMin::default().solve(&Problem { capacity, flow_cap: &caps, path_start: &path_start, path: &path }, &mut out);
+        out
+    }
+
+    /// Bertsekas & Gallager, Data Networks (2nd ed.), Example 6.5.1 shape: a three-link
+    /// line A-B-C-D with capacities 1, one long flow over all three links and one short flow
+    /// per link. Link 1 (cap 1) is the first bottleneck: the long flow and flow 1 get 1/2
+    /// each... The textbook result for equal unit capacities is 1/2 for every flow on the
+    /// shared links; here link 2 has capacity 2, so the short flow there gets the rest, 3/2.
+    #[test]
+    fn textbook_max_min_example_gives_exactly_the_textbook_rates() {
+        let inf = f64::INFINITY;
+        let r = solve(&[1.0, 2.0, 1.0], &[(inf, &[0, 1, 2]), (inf, &[0]), (inf, &[1]), (inf, &[2])]);
+        assert_eq!(r, vec![0.5, 0.5, 1.5, 0.5]);
+    }
+
+    /// The classic parking-lot example from Jain's and Bertsekas' texts: link capacities
+    /// 10, flows a (links 0,1), b (link 0), c (link 1), d (link 1). Link 1 with three flows
+    /// saturates first at 10/3; then b takes what a leaves on link 0: 10 - 10/3 = 20/3.
+    #[test]
+    fn parking_lot_example() {
+        let inf = f64::INFINITY;
+        let r = solve(&[10.0, 10.0], &[(inf, &[0, 1]), (inf, &[0]), (inf, &[1]), (inf, &[1])]);
+        let third = 10.0 / 3.0;
+        assert_eq!(r, vec![third, 10.0 - third, third, third]);
+    }
+
+    #[test]
+    fn demand_capped_flows_leave_their_share_to_others() {
+        let r = solve(&[10.0], &[(1.0, &[0]), (2.0, &[0]), (f64::INFINITY, &[0])]);
+        assert_eq!(r, vec![1.0, 2.0, 7.0]);
+    }
+
+    #[test]
+    fn zero_capacity_resource_gives_zero_rate() {
+        let r = solve(&[0.0, 5.0], &[(f64::INFINITY, &[0, 1]), (f64::INFINITY, &[1])]);
+        assert_eq!(r, vec![0.0, 5.0]);
+    }
+}

@@ -1,0 +1,288 @@
+//! Ready-made topologies with cited defaults: the building blocks of scenario templates.
+//!
+//! Every number names its source in `shared/reference/interconnect-facts.md` (section and
+//! reference key); assumptions say so. The `scenarios` crate's templates start from these
+//! and let a file override any field.
+
+use crate::spec::*;
+use crate::time::SimDuration;
+
+/// One-way delay of an interconnect hop in the same metro. [ASSUMPTION] Cross-cloud
+/// same-metro VM-to-VM RTT is 1.5 ms (§4.3, §7.5); minus 0.25 ms inside the two sites
+/// (§7.5, fantoch) leaves 1.25 ms of round trip on the link, 0.625 ms each way.
+pub const SAME_METRO_ONE_WAY: SimDuration = SimDuration::from_micros(625);
+
+/// Effective AWS-GCP path MTU with a default GCP VPC: 1460 (§1.7, §7.3, [gcp-vpc-mtu]).
+pub const AWS_GCP_MTU: u32 = 1460;
+
+/// Ethernet framing plus MACsec, as on every AWS Interconnect link (§1.6, [aws-ic-sec]).
+pub const MACSEC_ETHERNET: Framing = Framing { ethernet: true, macsec: true, extra_bytes: 0 };
+
+/// A typical drop-tail buffer per port direction. [ASSUMPTION] 1 MiB (crate-notes §2 runs).
+pub const DEFAULT_QUEUE_BYTES: u64 = 1 << 20;
+
+/// The six managed AWS Interconnect - multicloud pairs with Google Cloud (§1.3, §7.1,
+/// [aws-regions]), with the interconnect hop's one-way delay: same metro except
+/// us-west-1 / us-west2, 9 ms RTT [ASSUMPTION, §4.3] so 4.5 ms each way less the sites' share.
+pub const MANAGED_PAIRS: [(&str, &str, SimDuration); 6] = [
+    ("us-east-1", "us-east4", SAME_METRO_ONE_WAY),
+    ("us-west-1", "us-west2", SimDuration::from_micros(4_375)),
+    ("us-west-2", "us-west1", SAME_METRO_ONE_WAY),
+    ("eu-west-2", "europe-west2", SAME_METRO_ONE_WAY),
+    ("eu-central-1", "europe-west3", SAME_METRO_ONE_WAY),
+    ("ap-southeast-1", "asia-southeast1", SAME_METRO_ONE_WAY),
+];
+
+/// Session defaults for a managed AWS-GCP channel: AWS DX timers on side A (BGP 30/90 s, BFD
+/// 300 ms x 3, [dx-bgp]) and Cloud Router's on side B (BGP 20/60 s, BFD 1000 ms x 5,
+/// [cr-timers], [cr-bfd-api]). Negotiated: hold 60 s (lower wins), BFD 1000 ms (slower wins).
+/// [ASSUMPTION] BFD on for the managed product; its timers are not published (§8.1).
+pub fn aws_gcp_session() -> SessionSpec {
+    SessionSpec {
+        bgp: [BgpTimers::AWS, BgpTimers::GCP],
+        bfd: Some([BfdTimers::AWS, BfdTimers::GCP]),
+        establish: SessionSpec::DEFAULT_ESTABLISH,
+        connect_retry: SessionSpec::DEFAULT_CONNECT_RETRY,
+    }
+}
+
+/// Parameters of a quad-channel interconnect.
+#[derive(Clone, Debug)]
+pub struct Quad {
+    pub id: String,
+    pub a_site: String,
+    pub b_site: String,
+    /// Capacity each channel carries for the customer, bits per second. [ASSUMPTION] sold
+    /// bandwidth / 2 per channel, so a one-facility loss keeps the full sold rate (§7.2).
+    pub channel_bps: u64,
+    pub mtu: u32,
+    pub framing: Framing,
+    pub one_way_delay: SimDuration,
+    pub session: Option<SessionSpec>,
+    pub channels: u32,
+    pub facilities: u32,
+    pub kind: LinkKind,
+}
+
+impl Quad {
+    /// The managed AWS-GCP product: 4 channels in 2 facilities on 4 + 4 routers, MACsec,
+    /// BGP + BFD per channel (§1.5, [spec-api], [classmethod]).
+    pub fn aws_gcp_managed(id: &str, aws: &str, gcp: &str, sold_bps: u64) -> Quad {
+        let delay = MANAGED_PAIRS.iter().find(|p| p.0 == aws && p.1 == gcp).map_or(SAME_METRO_ONE_WAY, |p| p.2);
+        Quad {
+            id: id.to_string(),
+            a_site: format!("aws:{aws}"),
+            b_site: format!("gcp:{gcp}"),
+            channel_bps: sold_bps / 2,
+            mtu: AWS_GCP_MTU,
+            framing: MACSEC_ETHERNET,
+            one_way_delay: delay,
+            session: Some(aws_gcp_session()),
+            channels: 4,
+            facilities: 2,
+            kind: LinkKind::Channel,
+        }
+    }
+
+    /// AWS Direct Connect Maximum Resiliency: 4 connections at 2 locations (§2.1,
+    /// [dx-resil-page]) to a customer router with the same timers as AWS: BGP 30/90 s,
+    /// BFD 300 ms x 3 on both sides ([dx-bgp]). Cloud Router cannot go below 1000 ms x 5,
+    /// so this is a DX-to-customer-router setup, not Cloud Router.
+    pub fn aws_dx_max_resiliency(id: &str, aws: &str, onprem: &str, connection_bps: u64) -> Quad {
+        Quad {
+            id: id.to_string(),
+            a_site: format!("aws:{aws}"),
+            b_site: format!("onprem:{onprem}"),
+            channel_bps: connection_bps,
+            mtu: 1500,
+            framing: MACSEC_ETHERNET,
+            one_way_delay: SAME_METRO_ONE_WAY,
+            session: Some(SessionSpec {
+                bgp: [BgpTimers::AWS, BgpTimers::AWS],
+                bfd: Some([BfdTimers::AWS, BfdTimers::AWS]),
+                establish: SessionSpec::DEFAULT_ESTABLISH,
+                connect_retry: SessionSpec::DEFAULT_CONNECT_RETRY,
+            }),
+            channels: 4,
+            facilities: 2,
+            kind: LinkKind::Channel,
+        }
+    }
+
+    /// GCP Dedicated Interconnect 99.99 %: 4 connections, 2 metros (§2.2, [gcp-9999]),
+    /// Cloud Router timers on the GCP side (BGP 20/60 s, BFD 1000 ms x 5) and the same on
+    /// the customer side.
+    pub fn gcp_interconnect_9999(id: &str, gcp: &str, onprem: &str, connection_bps: u64) -> Quad {
+        Quad {
+            id: id.to_string(),
+            a_site: format!("gcp:{gcp}"),
+            b_site: format!("onprem:{onprem}"),
+            channel_bps: connection_bps,
+            mtu: 1440,
+            framing: Framing { ethernet: true, macsec: false, extra_bytes: 0 },
+            one_way_delay: SAME_METRO_ONE_WAY,
+            session: Some(SessionSpec {
+                bgp: [BgpTimers::GCP, BgpTimers::GCP],
+                bfd: Some([BfdTimers::GCP, BfdTimers::GCP]),
+                establish: SessionSpec::DEFAULT_ESTABLISH,
+                connect_retry: SessionSpec::DEFAULT_CONNECT_RETRY,
+            }),
+            channels: 4,
+            facilities: 2,
+            kind: LinkKind::Channel,
+        }
+    }
+
+    /// Azure ExpressRoute: 2 circuits in 2 peering locations, each with a primary and a
+    /// secondary link, BGP keepalive 60 s / hold 180 s and BFD 300 ms x 3 (issue #3).
+    /// [ASSUMPTION] Azure's own timer documentation is not in the reference file.
+    pub fn azure_expressroute(id: &str, azure: &str, onprem: &str, circuit_bps: u64) -> Quad {
+        Quad {
+            id: id.to_string(),
+            a_site: format!("azure:{azure}"),
+            b_site: format!("onprem:{onprem}"),
+            channel_bps: circuit_bps,
+            mtu: 1500,
+            framing: Framing { ethernet: true, macsec: false, extra_bytes: 0 },
+            one_way_delay: SAME_METRO_ONE_WAY,
+            session: Some(SessionSpec {
+                bgp: [BgpTimers::AZURE, BgpTimers::AZURE],
+                bfd: Some([BfdTimers::AWS, BfdTimers::AWS]),
+                establish: SessionSpec::DEFAULT_ESTABLISH,
+                connect_retry: SessionSpec::DEFAULT_CONNECT_RETRY,
+            }),
+            channels: 4,
+            facilities: 2,
+            kind: LinkKind::Channel,
+        }
+    }
+
+    /// The links: `{id}/ch{n}` in `{id}/fac-{a,b,..}`, routers `{id}/{cloud}-r{n}`.
+    pub fn links(&self) -> Vec<LinkSpec> {
+        let cloud = |site: &str| site.split(':').next().unwrap_or("site").to_string();
+        let per_facility = self.channels.div_ceil(self.facilities.max(1)).max(1);
+        (1..=self.channels)
+            .map(|n| {
+                let fac = (b'a' + ((n - 1) / per_facility) as u8) as char;
+                LinkSpec {
+                    id: format!("{}/ch{n}", self.id),
+                    kind: self.kind,
+                    interconnect: Some(self.id.clone()),
+                    facility: Some(format!("{}/fac-{fac}", self.id)),
+                    a_site: self.a_site.clone(),
+                    b_site: self.b_site.clone(),
+                    a_router: Some(format!("{}/{}-r{n}", self.id, cloud(&self.a_site))),
+                    b_router: Some(format!("{}/{}-r{n}", self.id, cloud(&self.b_site))),
+                    members: 1,
+                    member_bps: self.channel_bps,
+                    mtu: self.mtu,
+                    framing: self.framing,
+                    one_way_delay: self.one_way_delay,
+                    base_loss_ppm: 0,
+                    queue_bytes: DEFAULT_QUEUE_BYTES,
+                    session: self.session,
+                    route: [RouteAttrs::DEFAULT; 2],
+                }
+            })
+            .collect()
+    }
+
+    /// Routing between the two sites: ECMP over all channels, hash modulo N.
+    pub fn adjacency(&self) -> AdjacencySpec {
+        AdjacencySpec {
+            a_site: self.a_site.clone(),
+            b_site: self.b_site.clone(),
+            max_paths: self.channels.max(1),
+            resilient_buckets: None,
+            convergence: [AdjacencySpec::DEFAULT_CONVERGENCE; 2],
+        }
+    }
+}
+
+/// An IPsec VPN backup between two sites: two tunnels, preferred less than any interconnect
+/// (local-pref 50 < 100). [ASSUMPTION] 1.25 Gbps per tunnel (AWS Site-to-Site VPN's
+/// published per-tunnel maximum; not in the reference file), 1500 B MTU (§6.4), 73 B of
+/// ESP tunnel overhead, one-way delay 5 ms over the internet in the same metro, BGP
+/// keepalive 10 s / hold 30 s, no BFD (Cloud Router offers none on HA VPN, §3.1).
+pub fn vpn_backup(id: &str, a_site: &str, b_site: &str) -> Vec<LinkSpec> {
+    (1..=2)
+        .map(|n| LinkSpec {
+            id: format!("{id}/tunnel{n}"),
+            kind: LinkKind::Vpn,
+            interconnect: None,
+            facility: None,
+            a_site: a_site.to_string(),
+            b_site: b_site.to_string(),
+            a_router: Some(format!("{id}/a-gw{n}")),
+            b_router: Some(format!("{id}/b-gw{n}")),
+            members: 1,
+            member_bps: 1_250_000_000,
+            mtu: 1500,
+            framing: Framing { ethernet: true, macsec: false, extra_bytes: 73 },
+            one_way_delay: SimDuration::from_millis(5),
+            base_loss_ppm: 0,
+            queue_bytes: DEFAULT_QUEUE_BYTES,
+            session: Some(SessionSpec {
+                bgp: [
+                    BgpTimers { keepalive: SimDuration::from_secs(10), hold: SimDuration::from_secs(30) },
+                    BgpTimers { keepalive: SimDuration::from_secs(10), hold: SimDuration::from_secs(30) },
+                ],
+                bfd: None,
+                establish: SessionSpec::DEFAULT_ESTABLISH,
+                connect_retry: SessionSpec::DEFAULT_CONNECT_RETRY,
+            }),
+            route: [RouteAttrs { local_pref: 50, prepend: 0, med: 100 }; 2],
+        })
+        .collect()
+}
+
+/// A provider backbone span between two regions of one cloud: no BGP session (an internal
+/// path that follows carrier), 100 Gbps [ASSUMPTION], half the measured RTT each way.
+pub fn backbone(a_site: &str, b_site: &str, rtt: SimDuration) -> LinkSpec {
+    LinkSpec {
+        id: format!("backbone/{}--{}", a_site.replace(':', "-"), b_site.replace(':', "-")),
+        kind: LinkKind::Backbone,
+        interconnect: None,
+        facility: None,
+        a_site: a_site.to_string(),
+        b_site: b_site.to_string(),
+        a_router: None,
+        b_router: None,
+        members: 1,
+        member_bps: 100_000_000_000,
+        mtu: 8500,
+        framing: Framing { ethernet: true, macsec: false, extra_bytes: 0 },
+        one_way_delay: SimDuration(rtt.as_nanos() / 2),
+        base_loss_ppm: 0,
+        queue_bytes: DEFAULT_QUEUE_BYTES,
+        session: None,
+        route: [RouteAttrs::DEFAULT; 2],
+    }
+}
+
+/// A bulk-or-demand traffic group over a route, with Linux TCP.
+pub fn traffic(id: &str, route: &[&str], flows: u32, demand_bps: Option<u64>) -> TrafficSpec {
+    TrafficSpec {
+        id: id.to_string(),
+        route: route.iter().map(|s| s.to_string()).collect(),
+        flows,
+        demand_bps,
+        bytes_per_flow: None,
+        start: crate::time::SimTime::ZERO,
+        tcp: TcpSpec::LINUX,
+        replication: false,
+    }
+}
+
+/// A model with one managed AWS-GCP interconnect and one traffic group across it: the
+/// smallest useful model, for tests and benchmarks.
+pub fn one_quad(sold_bps: u64, flows: u32, demand_bps: Option<u64>, duration: SimDuration) -> ModelSpec {
+    let q = Quad::aws_gcp_managed("ash", "us-east-1", "us-east4", sold_bps);
+    ModelSpec {
+        links: q.links(),
+        adjacencies: vec![q.adjacency()],
+        traffic: vec![traffic("app", &["aws:us-east-1", "gcp:us-east4"], flows, demand_bps)],
+        duration,
+        ..ModelSpec::default()
+    }
+}

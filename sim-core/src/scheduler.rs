@@ -1,0 +1,243 @@
+//! The event queue: a binary heap keyed by `(time, seq)`, plus cheaply re-armable timers.
+//!
+//! Equal times run in insertion order because `seq` is the only tie-breaker. Timers are
+//! slots, not heap entries: re-arming a timer *later* (the common case: a BFD detection timer
+//! pushed back by every received packet) only rewrites the slot's deadline, and the one heap
+//! entry re-queues itself when it surfaces. Re-arming *earlier* or cancelling leaves a stale
+//! entry that is skipped on pop. Nothing here allocates per event once the heap has grown.
+
+use std::cmp::Ordering;
+use std::collections::BinaryHeap;
+
+use crate::time::SimTime;
+
+/// Handle to a timer slot.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct TimerId(pub u32);
+
+#[derive(Clone, Copy, Debug)]
+enum Payload<E> {
+    Event(E),
+    Timer(TimerId),
+}
+
+#[derive(Clone, Copy, Debug)]
+struct Entry<E> {
+    time: SimTime,
+    seq: u64,
+    payload: Payload<E>,
+}
+
+impl<E> PartialEq for Entry<E> {
+    fn eq(&self, other: &Self) -> bool {
+        self.time == other.time && self.seq == other.seq
+    }
+}
+impl<E> Eq for Entry<E> {}
+impl<E> PartialOrd for Entry<E> {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl<E> Ord for Entry<E> {
+    /// Reversed, so the std max-heap pops the earliest `(time, seq)` first.
+    fn cmp(&self, other: &Self) -> Ordering {
+        (other.time, other.seq).cmp(&(self.time, self.seq))
+    }
+}
+
+#[derive(Clone, Copy, Debug)]
+struct TimerSlot<E> {
+    event: E,
+    /// When the timer should fire; `None` when disarmed.
+    deadline: Option<SimTime>,
+    /// The time of this slot's live heap entry, if one is queued.
+    queued: Option<SimTime>,
+}
+
+/// A deterministic discrete-event scheduler over events of type `E`.
+#[derive(Debug)]
+pub struct Scheduler<E: Copy> {
+    now: SimTime,
+    seq: u64,
+    heap: BinaryHeap<Entry<E>>,
+    timers: Vec<TimerSlot<E>>,
+}
+
+impl<E: Copy> Default for Scheduler<E> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<E: Copy> Scheduler<E> {
+    pub fn new() -> Self {
+        Scheduler { now: SimTime::ZERO, seq: 0, heap: BinaryHeap::new(), timers: Vec::new() }
+    }
+
+    pub fn now(&self) -> SimTime {
+        self.now
+    }
+
+    /// Number of heap entries, stale ones included.
+    pub fn pending(&self) -> usize {
+        self.heap.len()
+    }
+
+    fn push(&mut self, time: SimTime, payload: Payload<E>) {
+        debug_assert!(time >= self.now, "event scheduled in the past");
+        self.seq += 1;
+        self.heap.push(Entry { time, seq: self.seq, payload });
+    }
+
+    /// Schedules a one-shot event. Times before `now` are clamped to `now`.
+    pub fn schedule(&mut self, at: SimTime, event: E) {
+        let at = at.max(self.now);
+        self.push(at, Payload::Event(event));
+    }
+
+    /// Creates a disarmed timer that delivers `event` when it fires.
+    pub fn add_timer(&mut self, event: E) -> TimerId {
+        let id = TimerId(u32::try_from(self.timers.len()).expect("more than 2^32 timers"));
+        self.timers.push(TimerSlot { event, deadline: None, queued: None });
+        id
+    }
+
+    /// Arms (or re-arms) a timer to fire at `at`.
+    pub fn arm(&mut self, id: TimerId, at: SimTime) {
+        let at = at.max(self.now);
+        let slot = &mut self.timers[id.0 as usize];
+        slot.deadline = Some(at);
+        match slot.queued {
+            // The live entry surfaces no later than `at`; it will re-queue itself.
+            Some(q) if q <= at => {}
+            _ => {
+                slot.queued = Some(at);
+                self.push(at, Payload::Timer(id));
+            }
+        }
+    }
+
+    pub fn cancel(&mut self, id: TimerId) {
+        self.timers[id.0 as usize].deadline = None;
+    }
+
+    pub fn deadline(&self, id: TimerId) -> Option<SimTime> {
+        self.timers[id.0 as usize].deadline
+    }
+
+    /// Time of the next live event, without running it.
+    pub fn peek_time(&mut self) -> Option<SimTime> {
+        loop {
+            let top = *self.heap.peek()?;
+            match top.payload {
+                Payload::Event(_) => return Some(top.time),
+                Payload::Timer(id) => {
+                    let slot = self.timers[id.0 as usize];
+                    if slot.queued == Some(top.time) && slot.deadline == Some(top.time) {
+                        return Some(top.time);
+                    }
+                    // Stale or deferred: let `pop` tidy it, then look again.
+                    if slot.queued != Some(top.time) || slot.deadline.is_none() {
+                        self.heap.pop();
+                        if slot.queued == Some(top.time) {
+                            self.timers[id.0 as usize].queued = None;
+                        }
+                    } else if let Some(d) = slot.deadline {
+                        self.heap.pop();
+                        self.timers[id.0 as usize].queued = Some(d);
+                        self.seq += 1;
+                        let seq = self.seq;
+                        self.heap.push(Entry { time: d, seq, payload: Payload::Timer(id) });
+                    }
+                }
+            }
+        }
+    }
+
+    /// Removes and returns the next live event, advancing `now` to its time.
+    pub fn pop(&mut self) -> Option<(SimTime, E)> {
+        loop {
+            let entry = self.heap.pop()?;
+            match entry.payload {
+                Payload::Event(e) => {
+                    self.now = entry.time;
+                    return Some((entry.time, e));
+                }
+                Payload::Timer(id) => {
+                    let slot = &mut self.timers[id.0 as usize];
+                    if slot.queued != Some(entry.time) {
+                        continue; // superseded by an earlier re-arm
+                    }
+                    slot.queued = None;
+                    match slot.deadline {
+                        None => continue,
+                        Some(d) if d == entry.time => {
+                            slot.deadline = None;
+                            self.now = entry.time;
+                            return Some((entry.time, slot.event));
+                        }
+                        Some(d) => {
+                            // Re-armed later while queued: follow the deadline.
+                            slot.queued = Some(d);
+                            self.seq += 1;
+                            let seq = self.seq;
+                            self.heap.push(Entry { time: d, seq, payload: Payload::Timer(id) });
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn equal_times_pop_in_insertion_order() {
+        let mut s = Scheduler::new();
+        for i in 0..5u32 {
+            s.schedule(SimTime(10), i);
+        }
+        s.schedule(SimTime(5), 99);
+        let order: Vec<u32> = std::iter::from_fn(|| s.pop().map(|(_, e)| e)).collect();
+        assert_eq!(order, vec![99, 0, 1, 2, 3, 4]);
+    }
+
+    #[test]
+    fn rearming_later_fires_once_at_the_new_deadline() {
+        let mut s = Scheduler::new();
+        let t = s.add_timer(7u32);
+        s.arm(t, SimTime(100));
+        s.arm(t, SimTime(300));
+        s.arm(t, SimTime(200));
+        assert_eq!(s.pop(), Some((SimTime(200), 7)));
+        assert_eq!(s.pop(), None);
+        assert_eq!(s.pending(), 0, "no stale entries left for later re-arms");
+    }
+
+    #[test]
+    fn rearming_earlier_fires_early_and_skips_the_stale_entry() {
+        let mut s = Scheduler::new();
+        let t = s.add_timer(1u32);
+        s.arm(t, SimTime(300));
+        s.arm(t, SimTime(100));
+        assert_eq!(s.peek_time(), Some(SimTime(100)));
+        assert_eq!(s.pop(), Some((SimTime(100), 1)));
+        assert_eq!(s.pop(), None);
+    }
+
+    #[test]
+    fn cancelled_timer_never_fires_and_can_be_rearmed() {
+        let mut s = Scheduler::new();
+        let t = s.add_timer(1u32);
+        s.arm(t, SimTime(100));
+        s.cancel(t);
+        s.schedule(SimTime(150), 2);
+        assert_eq!(s.pop(), Some((SimTime(150), 2)));
+        s.arm(t, SimTime(400));
+        assert_eq!(s.pop(), Some((SimTime(400), 1)));
+    }
+}

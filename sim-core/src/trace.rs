@@ -1,0 +1,136 @@
+//! The trace of state-changing events and the run's fingerprint.
+//!
+//! Every record is folded into an FNV-1a hash as it happens, so the fingerprint costs nothing
+//! to keep and is identical across processes and machines for the same model and seed. The
+//! records themselves are kept only when asked for (the `--trace` file, the TUI's event log).
+
+use serde::Serialize;
+
+use crate::time::SimTime;
+
+/// What happened. The numeric fields of a record mean what the variant says.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum TraceKind {
+    /// Fault `a` started (b = 1) or ended (b = 0).
+    Fault,
+    /// Link `a` changed state; `b` is the new [`crate::link::LinkState::label`] code.
+    LinkState,
+    /// Session on link `a`, side `b`: went down (`v` = reason code) .
+    SessionDown,
+    /// Session on link `a` established on both sides.
+    SessionUp,
+    /// Forwarding at adjacency `a`, side `b` changed; `v` = number of ECMP members.
+    Fib,
+    /// `v` flows of adjacency `a` moved to another member after a forwarding change.
+    FlowsMoved,
+    /// Flow `a` stalled (path broken).
+    Stall,
+    /// Flow `a` resumed after `v` ns.
+    Resume,
+    /// Group `a` delivers `v` bits per second.
+    GroupRate,
+    /// Alarm `a` fired.
+    Alarm,
+    /// Runbook step `a` acted.
+    Step,
+}
+
+impl TraceKind {
+    fn code(self) -> u8 {
+        self as u8
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct TraceRecord {
+    pub t: SimTime,
+    pub kind: TraceKind,
+    pub a: u32,
+    pub b: u32,
+    pub v: u64,
+}
+
+/// Why a session went down (the `v` of a [`TraceKind::SessionDown`] record).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum DownReason {
+    CarrierLoss = 1,
+    BfdTimeout = 2,
+    HoldTimerExpired = 3,
+    Notification = 4,
+    NeighborSignaledDown = 5,
+    AdminReset = 6,
+}
+
+impl DownReason {
+    pub fn from_code(v: u64) -> Option<DownReason> {
+        Some(match v {
+            1 => DownReason::CarrierLoss,
+            2 => DownReason::BfdTimeout,
+            3 => DownReason::HoldTimerExpired,
+            4 => DownReason::Notification,
+            5 => DownReason::NeighborSignaledDown,
+            6 => DownReason::AdminReset,
+            _ => return None,
+        })
+    }
+    pub fn label(self) -> &'static str {
+        match self {
+            DownReason::CarrierLoss => "carrier loss",
+            DownReason::BfdTimeout => "BFD detection timeout",
+            DownReason::HoldTimerExpired => "BGP hold timer expired",
+            DownReason::Notification => "BGP NOTIFICATION received",
+            DownReason::NeighborSignaledDown => "BFD neighbor signaled down",
+            DownReason::AdminReset => "BGP session reset",
+        }
+    }
+}
+
+/// The trace: a running fingerprint and, optionally, the records.
+#[derive(Clone, Debug)]
+pub struct Trace {
+    hash: u64,
+    count: u64,
+    keep: bool,
+    records: Vec<TraceRecord>,
+}
+
+impl Trace {
+    pub fn new(keep: bool) -> Trace {
+        Trace { hash: 0xcbf2_9ce4_8422_2325, count: 0, keep, records: Vec::new() }
+    }
+
+    pub fn record(&mut self, t: SimTime, kind: TraceKind, a: u32, b: u32, v: u64) {
+        let mut h = self.hash;
+        let mut mix = |bytes: &[u8]| {
+            for x in bytes {
+                h ^= u64::from(*x);
+                h = h.wrapping_mul(0x0000_0100_0000_01b3);
+            }
+        };
+        mix(&t.as_nanos().to_le_bytes());
+        mix(&[kind.code()]);
+        mix(&a.to_le_bytes());
+        mix(&b.to_le_bytes());
+        mix(&v.to_le_bytes());
+        self.hash = h;
+        self.count += 1;
+        if self.keep {
+            self.records.push(TraceRecord { t, kind, a, b, v });
+        }
+    }
+
+    pub fn fingerprint(&self) -> u64 {
+        self.hash
+    }
+    pub fn len(&self) -> u64 {
+        self.count
+    }
+    pub fn is_empty(&self) -> bool {
+        self.count == 0
+    }
+    pub fn records(&self) -> &[TraceRecord] {
+        &self.records
+    }
+}
