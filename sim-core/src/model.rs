@@ -392,8 +392,8 @@ impl Builder {
             Some(i) => Some(self.interconnect(&owner, i)?),
             None => None,
         };
-        let ra = l.a_router.clone().unwrap_or_else(|| format!("{}/{}-router", l.id, self.m.sites[a.index()].cloud.name()));
-        let rb = l.b_router.clone().unwrap_or_else(|| format!("{}/{}-router", l.id, self.m.sites[b.index()].cloud.name()));
+        let ra = l.a_router.clone().unwrap_or_else(|| format!("{}/a-router", l.id));
+        let rb = l.b_router.clone().unwrap_or_else(|| format!("{}/b-router", l.id));
         let ra = self.router(&owner, &ra, a, facility)?;
         let rb = self.router(&owner, &rb, b, facility)?;
         if ra == rb {

@@ -249,7 +249,9 @@ impl Simulation {
 
     /// Settles accounting up to `t` without running events (time passes in between events).
     fn advance_clock(&mut self, t: SimTime) {
-        self.settle_all(t.max(self.now()));
+        self.sched.advance_to(t);
+        let now = self.now();
+        self.settle_all(now);
     }
 
     fn dispatch(&mut self, ev: Ev) {
