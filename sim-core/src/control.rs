@@ -78,11 +78,11 @@ impl Simulation {
             let connect = self.sched.add_timer(Ev::Connect { link: li });
             let s = self.sessions[l].as_mut().expect("just pushed");
             s.connect = Some(connect);
-            for side in 0..2 {
-                s.sides[side].keepalive = timers[side][0];
-                s.sides[side].hold = timers[side][1];
-                s.sides[side].bfd_tx = timers[side][2];
-                s.sides[side].bfd_detect = timers[side][3];
+            for (sp, t) in s.sides.iter_mut().zip(timers) {
+                sp.keepalive = t[0];
+                sp.hold = t[1];
+                sp.bfd_tx = t[2];
+                sp.bfd_detect = t[3];
             }
             // The run starts in steady state: sessions established, timers at random phases.
             self.establish(li, true);

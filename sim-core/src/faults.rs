@@ -54,10 +54,10 @@ impl Simulation {
         if before.6 != after.6 {
             self.trace.record(now, TraceKind::LinkState, l, label_code(after.6), 0);
         }
-        if before != after {
-            if let Some(w) = self.window {
-                self.faults[w.index()].links_changed += 1;
-            }
+        if before != after
+            && let Some(w) = self.window
+        {
+            self.faults[w.index()].links_changed += 1;
         }
         if before.0 && !after.0 {
             self.carrier_down(l);
@@ -132,11 +132,7 @@ impl Simulation {
     fn apply(&mut self, f: FaultId, def: &Fault, on: bool) {
         let links = self.model.links_of(def.target);
         let delta = |c: &mut u32| {
-            if on {
-                *c += 1
-            } else {
-                *c = c.saturating_sub(1)
-            }
+            if on { *c += 1 } else { *c = c.saturating_sub(1) }
         };
         match def.action {
             FaultAction::Down => {
@@ -257,7 +253,7 @@ impl Simulation {
             return;
         }
         let links = self.model.links_of(self.faults[f.index()].def.target);
-        let down_phase = phase % 2 == 0;
+        let down_phase = phase.is_multiple_of(2);
         let up_time = SimDuration((u128::from(period.as_nanos()) * u128::from(up_ppm) / 1_000_000) as u64);
         let down_time = SimDuration(period.as_nanos() - up_time.as_nanos());
         if down_phase {

@@ -322,7 +322,8 @@ impl Simulation {
         // Status: both directions deliver, both end sites are alive.
         let mut ok = routed && self.site_down[sites.0.index()] == 0 && self.site_down[sites.1.index()] == 0;
         let mut pass = 1.0f64;
-        let mut rtt = self.model.sites[sites.0.index()].internal_rtt.as_nanos() / 2 + self.model.sites[sites.1.index()].internal_rtt.as_nanos() / 2;
+        let mut rtt =
+            self.model.sites[sites.0.index()].internal_rtt.as_nanos() / 2 + self.model.sites[sites.1.index()].internal_rtt.as_nanos() / 2;
         let mut jitter = SimDuration::ZERO;
         let mut mtu = u32::MAX;
         for &(l, d) in &fwd {
@@ -654,7 +655,8 @@ impl Simulation {
         }
         let problem = crate::maxmin::Problem { capacity: &fs.capacity, flow_cap: &fs.cap_now, path_start: &fs.path_start, path: &fs.path };
         self.maxmin.solve(&problem, &mut fs.out_now);
-        let problem = crate::maxmin::Problem { capacity: &fs.capacity, flow_cap: &fs.cap_ideal, path_start: &fs.path_start, path: &fs.path };
+        let problem =
+            crate::maxmin::Problem { capacity: &fs.capacity, flow_cap: &fs.cap_ideal, path_start: &fs.path_start, path: &fs.path };
         self.maxmin.solve(&problem, &mut fs.out_ideal);
         for (i, &f) in comp_flows.iter().enumerate() {
             let (rate, ideal) = (self.flows.out_now[i] as u64, self.flows.out_ideal[i] as u64);

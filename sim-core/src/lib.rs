@@ -26,6 +26,7 @@ pub mod tcp;
 pub mod time;
 pub mod trace;
 mod views;
+pub mod workloads;
 
 pub use model::{BuildError, Element, Model};
 pub use report::Report;

@@ -135,7 +135,8 @@ mod tests {
     #[test]
     fn degradations_combine_independently() {
         let mut s = LinkState::default();
-        let d = Degradation { loss_ppm: 20_000, extra_delay: SimDuration::from_millis(5), jitter: SimDuration::ZERO, capacity_ppm: 500_000 };
+        let d =
+            Degradation { loss_ppm: 20_000, extra_delay: SimDuration::from_millis(5), jitter: SimDuration::ZERO, capacity_ppm: 500_000 };
         s.degradations.push((0, d));
         s.degradations.push((1, d));
         // 1 - 0.98^2 = 3.96 %

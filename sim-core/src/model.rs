@@ -299,12 +299,11 @@ impl Builder {
     }
 
     fn add_site(&mut self, owner: &str, s: &SiteSpec) -> Result<SiteId, BuildError> {
-        let (cloud, region) = s
-            .id
-            .split_once(':')
-            .ok_or_else(|| invalid(owner, "site", format!("`{}` must be written cloud:region, e.g. aws:us-east-1", s.id)))?;
-        let cloud = Cloud::parse(cloud)
-            .ok_or_else(|| invalid(owner, "site", format!("`{cloud}` is not a cloud (aws, gcp, azure, onprem)")))?;
+        let (cloud, region) =
+            s.id.split_once(':')
+                .ok_or_else(|| invalid(owner, "site", format!("`{}` must be written cloud:region, e.g. aws:us-east-1", s.id)))?;
+        let cloud =
+            Cloud::parse(cloud).ok_or_else(|| invalid(owner, "site", format!("`{cloud}` is not a cloud (aws, gcp, azure, onprem)")))?;
         if region.is_empty() {
             return Err(invalid(owner, "site", format!("`{}` has an empty region", s.id)));
         }
@@ -602,7 +601,8 @@ fn check_tcp(owner: &str, t: &TcpSpec) -> Result<(), BuildError> {
 }
 
 fn check_action(owner: &str, a: &FaultAction, target: Element, name: &str) -> Result<(), BuildError> {
-    let bad = |action: &'static str| BuildError::BadTarget { owner: owner.to_string(), action, class: target.class(), target: name.to_string() };
+    let bad =
+        |action: &'static str| BuildError::BadTarget { owner: owner.to_string(), action, class: target.class(), target: name.to_string() };
     let link_like = matches!(target, Element::Link(_) | Element::Interconnect(_));
     match a {
         FaultAction::Down => {
@@ -728,7 +728,9 @@ impl Model {
                 return Err(invalid(&owner, "mtbf", "MTBF and MTTR must be positive"));
             }
             let elements: Vec<Element> = match r.class {
-                ElementClass::Channel => (0..b.m.links.len()).filter(|&i| b.m.links[i].spec.kind == LinkKind::Channel).map(|i| Element::Link(idx(i))).collect(),
+                ElementClass::Channel => {
+                    (0..b.m.links.len()).filter(|&i| b.m.links[i].spec.kind == LinkKind::Channel).map(|i| Element::Link(idx(i))).collect()
+                }
                 ElementClass::Router => (0..b.m.routers.len()).map(|i| Element::Router(idx(i))).collect(),
                 ElementClass::Facility => (0..b.m.facilities.len()).map(|i| Element::Facility(idx(i))).collect(),
             };
@@ -747,12 +749,20 @@ impl Model {
                     }
                     Condition::GroupBelow { group: b.lookup_group(&owner, group)?, fraction_ppm: *fraction_ppm, for_: *for_ }
                 }
-                AlarmCondition::Unreachable { group, for_ } => Condition::Unreachable { group: b.lookup_group(&owner, group)?, for_: *for_ },
+                AlarmCondition::Unreachable { group, for_ } => {
+                    Condition::Unreachable { group: b.lookup_group(&owner, group)?, for_: *for_ }
+                }
                 AlarmCondition::SessionDown { target, for_ } => {
                     let links = match b.lookup(&owner, "link or interconnect", target)? {
                         Element::Link(l) => vec![l],
                         Element::Interconnect(i) => b.m.interconnects[i.index()].links.clone(),
-                        other => return Err(invalid(&owner, "session_down", format!("`{target}` is a {}, not a link or interconnect", other.class()))),
+                        other => {
+                            return Err(invalid(
+                                &owner,
+                                "session_down",
+                                format!("`{target}` is a {}, not a link or interconnect", other.class()),
+                            ));
+                        }
                     };
                     Condition::SessionDown { links, for_: *for_ }
                 }
@@ -773,12 +783,26 @@ impl Model {
             let trigger = match &s.trigger {
                 StepTrigger::Alarm(a) => match alarm_ids.get(a) {
                     Some(&id) => StepTrig::Alarm(id),
-                    None => return Err(BuildError::Unknown { owner, wanted: "alarm", name: a.clone(), nearest: nearest(a, alarm_ids.keys().map(String::as_str)) }),
+                    None => {
+                        return Err(BuildError::Unknown {
+                            owner,
+                            wanted: "alarm",
+                            name: a.clone(),
+                            nearest: nearest(a, alarm_ids.keys().map(String::as_str)),
+                        });
+                    }
                 },
                 StepTrigger::At(t) => StepTrig::At(*t),
                 StepTrigger::AfterStep(p) => match step_ids.get(p) {
                     Some(&id) => StepTrig::AfterStep(id),
-                    None => return Err(BuildError::Unknown { owner, wanted: "runbook step", name: p.clone(), nearest: nearest(p, step_ids.keys().map(String::as_str)) }),
+                    None => {
+                        return Err(BuildError::Unknown {
+                            owner,
+                            wanted: "runbook step",
+                            name: p.clone(),
+                            nearest: nearest(p, step_ids.keys().map(String::as_str)),
+                        });
+                    }
                 },
             };
             if let Delay::Uniform { min, max } = s.delay

@@ -146,7 +146,9 @@ pub fn recovery(tl: Timeline<'_>, t0: SimTime, look_from: SimTime, to: SimTime) 
     if !affected {
         return Some(t0);
     }
-    window(tl, look_from.max(t0), to).find(|&(_, r, i)| i > 0 && !below(r, pre.min(i as f64)) && !below(r, pre * 0.05 / RECOVERY_FRACTION)).map(|p| p.0)
+    window(tl, look_from.max(t0), to)
+        .find(|&(_, r, i)| i > 0 && !below(r, pre.min(i as f64)) && !below(r, pre * 0.05 / RECOVERY_FRACTION))
+        .map(|p| p.0)
 }
 
 fn secs(d: SimDuration) -> f64 {
@@ -210,12 +212,24 @@ impl Simulation {
             trace_records: self.trace.len(),
             faults,
             traffic,
-            alarms: self.alarms.iter().enumerate().map(|(a, rt)| AlarmReport { id: self.model.alarms[a].id.clone(), fired_s: rt.fired.iter().map(|t| t.as_secs_f64()).collect() }).collect(),
+            alarms: self
+                .alarms
+                .iter()
+                .enumerate()
+                .map(|(a, rt)| AlarmReport {
+                    id: self.model.alarms[a].id.clone(),
+                    fired_s: rt.fired.iter().map(|t| t.as_secs_f64()).collect(),
+                })
+                .collect(),
             runbook: self
                 .steps
                 .iter()
                 .enumerate()
-                .map(|(s, rt)| StepReport { id: self.model.steps[s].id.clone(), triggered_s: rt.triggered.map(SimTime::as_secs_f64), acted_s: rt.acted.map(SimTime::as_secs_f64) })
+                .map(|(s, rt)| StepReport {
+                    id: self.model.steps[s].id.clone(),
+                    triggered_s: rt.triggered.map(SimTime::as_secs_f64),
+                    acted_s: rt.acted.map(SimTime::as_secs_f64),
+                })
                 .collect(),
         }
     }
@@ -257,7 +271,12 @@ impl Simulation {
             lost_bytes: (lost / LEDGER_PER_BYTE) as u64,
             min_throughput_bps,
             mean_throughput_bps: (delivered / u128::from(span)) as u64,
-            stalls: StallStats { count: h.len(), p50_s: q(0.5), p99_s: q(0.99), max_s: if h.is_empty() { None } else { Some(h.max() as f64 / 1e6) } },
+            stalls: StallStats {
+                count: h.len(),
+                p50_s: q(0.5),
+                p99_s: q(0.99),
+                max_s: if h.is_empty() { None } else { Some(h.max() as f64 / 1e6) },
+            },
             rto_s,
             rpo_s,
             rpo_bytes,

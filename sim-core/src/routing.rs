@@ -201,10 +201,11 @@ impl Simulation {
         self.broken_routes = self.broken_routes - before + after;
         if was == 0 && self.broken_routes > 0 {
             self.broken_since = Some(now);
-        } else if was > 0 && self.broken_routes == 0 {
-            if let Some(since) = self.broken_since.take() {
-                self.note_blackhole(since, now);
-            }
+        } else if was > 0
+            && self.broken_routes == 0
+            && let Some(since) = self.broken_since.take()
+        {
+            self.note_blackhole(since, now);
         }
     }
 }

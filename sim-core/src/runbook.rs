@@ -71,7 +71,9 @@ impl Simulation {
                 (true, None) => {
                     rt.since = Some(now);
                     let for_ = match self.model.alarms[a].condition {
-                        Condition::GroupBelow { for_, .. } | Condition::Unreachable { for_, .. } | Condition::SessionDown { for_, .. } => for_,
+                        Condition::GroupBelow { for_, .. } | Condition::Unreachable { for_, .. } | Condition::SessionDown { for_, .. } => {
+                            for_
+                        }
                     };
                     let t = rt.timer;
                     self.sched.arm(t, now + for_);

@@ -112,14 +112,11 @@ pub struct BgpTimers {
 
 impl BgpTimers {
     /// AWS Direct Connect defaults: keepalive 30 s, hold 90 s (interconnect-facts §3.1, [dx-bgp]).
-    pub const AWS: BgpTimers =
-        BgpTimers { keepalive: SimDuration::from_secs(30), hold: SimDuration::from_secs(90) };
+    pub const AWS: BgpTimers = BgpTimers { keepalive: SimDuration::from_secs(30), hold: SimDuration::from_secs(90) };
     /// GCP Cloud Router defaults: keepalive 20 s, hold 60 s (§3.1, [cr-timers]).
-    pub const GCP: BgpTimers =
-        BgpTimers { keepalive: SimDuration::from_secs(20), hold: SimDuration::from_secs(60) };
+    pub const GCP: BgpTimers = BgpTimers { keepalive: SimDuration::from_secs(20), hold: SimDuration::from_secs(60) };
     /// Azure ExpressRoute defaults: keepalive 60 s, hold 180 s (issue #3 template).
-    pub const AZURE: BgpTimers =
-        BgpTimers { keepalive: SimDuration::from_secs(60), hold: SimDuration::from_secs(180) };
+    pub const AZURE: BgpTimers = BgpTimers { keepalive: SimDuration::from_secs(60), hold: SimDuration::from_secs(180) };
 }
 
 /// BFD parameters of one system (RFC 5880 §6.8.1).
@@ -132,17 +129,11 @@ pub struct BfdTimers {
 
 impl BfdTimers {
     /// AWS Direct Connect: 300 ms x 3 (interconnect-facts §3.1, [dx-bgp]).
-    pub const AWS: BfdTimers = BfdTimers {
-        desired_min_tx: SimDuration::from_millis(300),
-        required_min_rx: SimDuration::from_millis(300),
-        multiplier: 3,
-    };
+    pub const AWS: BfdTimers =
+        BfdTimers { desired_min_tx: SimDuration::from_millis(300), required_min_rx: SimDuration::from_millis(300), multiplier: 3 };
     /// GCP Cloud Router: 1000 ms x 5, the platform minimum (§3.1, [cr-bfd-api]).
-    pub const GCP: BfdTimers = BfdTimers {
-        desired_min_tx: SimDuration::from_millis(1000),
-        required_min_rx: SimDuration::from_millis(1000),
-        multiplier: 5,
-    };
+    pub const GCP: BfdTimers =
+        BfdTimers { desired_min_tx: SimDuration::from_millis(1000), required_min_rx: SimDuration::from_millis(1000), multiplier: 5 };
 }
 
 /// The control-plane session running over a link: BGP, optionally with BFD.
@@ -327,13 +318,19 @@ pub enum FaultAction {
     Partition(Direction),
     Degrade(Degradation),
     /// Repeated down/up: `count` cycles of `period`, up for `up_ppm` of each.
-    Flap { period: SimDuration, up_ppm: u32, count: u32 },
+    Flap {
+        period: SimDuration,
+        up_ppm: u32,
+        count: u32,
+    },
     /// Both speakers tear the BGP session down (NOTIFICATION) and re-establish it.
     BgpReset,
     /// BFD is switched off on the session (a misconfiguration); BGP timers remain.
     BfdDisable,
     /// Graceful maintenance: prepend the link's routes, wait, then take it down.
-    Drain { wait: SimDuration },
+    Drain {
+        wait: SimDuration,
+    },
 }
 
 /// When a scripted fault starts.
@@ -342,7 +339,10 @@ pub enum FaultAction {
 pub enum Trigger {
     At(SimTime),
     /// `delay` after another fault starts.
-    After { fault: String, delay: SimDuration },
+    After {
+        fault: String,
+        delay: SimDuration,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -67,7 +67,7 @@ impl SimDuration {
     /// Used only where a model formula is naturally real-valued (a Mathis rate, a random
     /// draw); the rounding is deterministic because IEEE-754 arithmetic is.
     pub fn from_secs_f64(s: f64) -> SimDuration {
-        if !(s > 0.0) {
+        if s.is_nan() || s <= 0.0 {
             return SimDuration::ZERO;
         }
         let ns = (s * NANOS_PER_SEC as f64).round();
@@ -115,7 +115,7 @@ impl Sub for SimTime {
 fn fmt_nanos(ns: u64, f: &mut fmt::Formatter<'_>) -> fmt::Result {
     if ns == 0 {
         write!(f, "0s")
-    } else if ns % NANOS_PER_SEC == 0 {
+    } else if ns.is_multiple_of(NANOS_PER_SEC) {
         write!(f, "{}s", ns / NANOS_PER_SEC)
     } else if ns >= NANOS_PER_SEC {
         write!(f, "{:.3}s", ns as f64 / NANOS_PER_SEC as f64)

@@ -33,7 +33,9 @@ impl Simulation {
         LinkView {
             id: self.model.links[li].spec.id.clone(),
             state: st.label(),
-            session: self.sessions[li].as_ref().map(|s| SessionView { up: [s.sides[0].up, s.sides[1].up], bfd: s.sides[0].bfd_up || s.sides[1].bfd_up }),
+            session: self.sessions[li]
+                .as_ref()
+                .map(|s| SessionView { up: [s.sides[0].up, s.sides[1].up], bfd: s.sides[0].bfd_up || s.sides[1].bfd_up }),
             capacity_bps: (u128::from(self.model.links[li].goodput_bps) * u128::from(st.capacity_ppm()) / 1_000_000) as u64,
             load_bps: [load(0), load(1)],
         }
