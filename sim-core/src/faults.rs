@@ -234,8 +234,9 @@ impl Simulation {
             self.settle_group(g, now);
             if down && self.model.groups[g].spec.replication && self.flows.groups[g].rpo.is_none() {
                 let gr = &self.flows.groups[g];
-                // Data written but not yet delivered when the site is lost.
-                let unreplicated = gr.offered.saturating_sub(gr.delivered);
+                // Data written but not yet acknowledged by the replica when the site is lost:
+                // the backlog the network did not carry, plus what was in flight.
+                let unreplicated = gr.offered.saturating_sub(gr.delivered + gr.window) + gr.window;
                 self.flows.groups[g].rpo = Some((now, unreplicated));
             }
             self.update_offered(g);
