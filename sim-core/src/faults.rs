@@ -328,7 +328,8 @@ impl Simulation {
         let now = self.now();
         if let Some(w) = self.window {
             let rt = &mut self.faults[w.index()];
-            if rt.active || rt.def.duration.is_none() {
+            // Forwarding changes after the repair are the network healing, not converging.
+            if rt.active {
                 rt.last_fib = Some(now);
             }
         }

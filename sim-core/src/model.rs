@@ -600,7 +600,7 @@ fn check_tcp(owner: &str, t: &TcpSpec) -> Result<(), BuildError> {
     Ok(())
 }
 
-fn check_action(owner: &str, a: &FaultAction, target: Element, name: &str) -> Result<(), BuildError> {
+pub(crate) fn check_action(owner: &str, a: &FaultAction, target: Element, name: &str) -> Result<(), BuildError> {
     let bad =
         |action: &'static str| BuildError::BadTarget { owner: owner.to_string(), action, class: target.class(), target: name.to_string() };
     let link_like = matches!(target, Element::Link(_) | Element::Interconnect(_));

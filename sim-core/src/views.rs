@@ -80,3 +80,92 @@ impl Simulation {
         self.faults.iter().filter_map(|f| f.start.map(|s| (f.def.id.clone(), s))).collect()
     }
 }
+
+impl Simulation {
+    /// Injects a fault now, by hand (the TUI) or from an embedding program. It behaves exactly
+    /// like a scripted fault whose `at` is the current time, and is recorded like one.
+    pub fn inject(
+        &mut self,
+        id: &str,
+        target: &str,
+        action: crate::spec::FaultAction,
+        duration: Option<crate::time::SimDuration>,
+    ) -> Result<crate::model::FaultId, crate::model::BuildError> {
+        let owner = format!("fault `{id}`");
+        let element = self.model.element(target).ok_or_else(|| crate::model::BuildError::Unknown {
+            owner: owner.clone(),
+            wanted: "fault target",
+            name: target.to_string(),
+            nearest: crate::model::nearest(target, self.model.ids().map(|(n, _)| n)),
+        })?;
+        crate::model::check_action(&owner, &action, element, target)?;
+        if self.faults.iter().any(|f| f.def.id == id) {
+            return Err(crate::model::BuildError::Duplicate { id: id.to_string(), class: "fault" });
+        }
+        let now = self.now();
+        let def = crate::model::Fault {
+            id: id.to_string(),
+            target: element,
+            target_name: target.to_string(),
+            action,
+            trigger: crate::model::FaultTrigger::At(now),
+            duration,
+        };
+        let fid = crate::model::FaultId(self.faults.len() as u32);
+        self.faults.push(crate::sim::FaultRt::new(def));
+        self.on_fault_start(fid);
+        self.flush_now();
+        Ok(fid)
+    }
+
+    /// Repairs an injected or scripted fault now.
+    pub fn repair(&mut self, fault: crate::model::FaultId) {
+        if fault.index() < self.faults.len() {
+            self.on_fault_end(fault);
+            self.flush_now();
+        }
+    }
+
+    /// Faults so far: (id, kind, target, start, end, still active).
+    pub fn fault_list(&self) -> Vec<(String, &'static str, String, Option<SimTime>, Option<SimTime>, bool)> {
+        self.faults.iter().map(|f| (f.def.id.clone(), f.def.kind(), f.def.target_name.clone(), f.start, f.end, f.active)).collect()
+    }
+
+    /// A trace record in words, naming elements by their ids.
+    pub fn describe(&self, r: &crate::trace::TraceRecord) -> String {
+        use crate::trace::{DownReason, TraceKind};
+        let m = &self.model;
+        let link = |i: u32| m.links.get(i as usize).map_or("?", |l| l.spec.id.as_str()).to_string();
+        let site = |l: u32, side: u32| {
+            m.links.get(l as usize).map_or("?".to_string(), |l| m.sites[l.sites[side.min(1) as usize].index()].id.clone())
+        };
+        let adj = |a: u32, side: u32| {
+            m.adjacencies.get(a as usize).map_or("?".to_string(), |a| m.sites[a.sites[side.min(1) as usize].index()].id.clone())
+        };
+        let fault = |i: u32| {
+            self.faults.get(i as usize).map_or("?".to_string(), |f| format!("{} ({} {})", f.def.id, f.def.kind(), f.def.target_name))
+        };
+        match r.kind {
+            TraceKind::Fault if r.b == 1 => format!("fault {} starts", fault(r.a)),
+            TraceKind::Fault => format!("fault {} repaired", fault(r.a)),
+            TraceKind::LinkState => format!(
+                "link {} is {}",
+                link(r.a),
+                ["up", "down", "blackhole", "partition", "degraded", "drained"].get(r.b as usize).unwrap_or(&"?")
+            ),
+            TraceKind::SessionDown => {
+                format!("session {} down at {}: {}", link(r.a), site(r.a, r.b), DownReason::from_code(r.v).map_or("?", DownReason::label))
+            }
+            TraceKind::SessionUp => format!("session {} established", link(r.a)),
+            TraceKind::Fib => format!("forwarding at {} towards the peer now uses {} path(s)", adj(r.a, r.b), r.v),
+            TraceKind::FlowsMoved => format!("{} flow(s) rehashed at {}", r.v, adj(r.a, r.b)),
+            TraceKind::Stall => format!("flow {} stalled", r.a),
+            TraceKind::Resume => format!("flow {} resumed after {}", r.a, crate::time::SimDuration(r.v)),
+            TraceKind::GroupRate => {
+                format!("traffic {} at {:.3} Gbps", m.groups.get(r.a as usize).map_or("?", |g| g.spec.id.as_str()), r.v as f64 / 1e9)
+            }
+            TraceKind::Alarm => format!("alarm {} fired", m.alarms.get(r.a as usize).map_or("?", |a| a.id.as_str())),
+            TraceKind::Step => format!("runbook step {} acted", m.steps.get(r.a as usize).map_or("?", |s| s.id.as_str())),
+        }
+    }
+}
