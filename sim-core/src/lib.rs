@@ -34,4 +34,4 @@ pub use routing::{mix64, rebalance_buckets};
 pub use sim::{FlowView, SimOptions, Simulation, TcpState};
 pub use spec::ModelSpec;
 pub use time::{SimDuration, SimTime};
-pub use views::{LinkView, SessionView};
+pub use views::{FaultView, LinkView, SessionView};

@@ -14,6 +14,16 @@ pub struct SessionView {
 }
 
 #[derive(Clone, Debug, PartialEq)]
+pub struct FaultView {
+    pub id: String,
+    pub kind: &'static str,
+    pub target: String,
+    pub start: Option<SimTime>,
+    pub end: Option<SimTime>,
+    pub active: bool,
+}
+
+#[derive(Clone, Debug, PartialEq)]
 pub struct LinkView {
     pub id: String,
     /// `up`, `down`, `blackhole`, `partition`, `degraded` or `drained`.
@@ -126,9 +136,19 @@ impl Simulation {
         }
     }
 
-    /// Faults so far: (id, kind, target, start, end, still active).
-    pub fn fault_list(&self) -> Vec<(String, &'static str, String, Option<SimTime>, Option<SimTime>, bool)> {
-        self.faults.iter().map(|f| (f.def.id.clone(), f.def.kind(), f.def.target_name.clone(), f.start, f.end, f.active)).collect()
+    /// Faults so far, scripted, random and injected, in the order they were created.
+    pub fn fault_list(&self) -> Vec<FaultView> {
+        self.faults
+            .iter()
+            .map(|f| FaultView {
+                id: f.def.id.clone(),
+                kind: f.def.kind(),
+                target: f.def.target_name.clone(),
+                start: f.start,
+                end: f.end,
+                active: f.active,
+            })
+            .collect()
     }
 
     /// A trace record in words, naming elements by their ids.
