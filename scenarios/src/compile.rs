@@ -1,0 +1,1031 @@
+//! From text to a validated `sim_core::ModelSpec`: parse the TOML, apply templates and
+//! overrides, expand `count` replication, check every reference and value, and point each
+//! problem at its line.
+//!
+//! Checks happen here, with spans, wherever the file's structure is known (ids, targets,
+//! triggers, units, zero values). sim-core's `Model::build` runs last as a guard; its errors
+//! name elements by id, and are mapped back to the span of the id they mention. This module
+//! does not run simulations or judge results (see `expect`).
+
+use std::collections::BTreeMap;
+use std::ops::Range;
+
+use sim_core::model::{Element, Model};
+use sim_core::spec::*;
+use sim_core::{BuildError, SimDuration, SimTime, presets};
+
+use crate::error::{Diagnostic, did_you_mean};
+use crate::expect::Expectations;
+use crate::format::{self, Either, Sp};
+use crate::templates::{self, DEFAULT_DRAIN_WAIT, DEFAULT_RESILIENT_BUCKETS};
+use crate::units::{Dur, Throughput, fmt_bps};
+
+/// The result of compiling a file.
+pub(crate) struct Compiled {
+    pub name: String,
+    pub summary: String,
+    pub seed: u64,
+    pub duration: SimDuration,
+    pub spec: ModelSpec,
+    pub expect: Expectations,
+}
+
+type R<T> = Result<T, Box<Diagnostic>>;
+
+/// `label`/`help` on boxed diagnostics, so checks can chain them before returning.
+trait Decorate {
+    fn label(self, l: impl Into<String>) -> Self;
+    fn help(self, h: impl Into<String>) -> Self;
+}
+
+impl Decorate for Box<Diagnostic> {
+    fn label(mut self, l: impl Into<String>) -> Self {
+        self.label = Some(l.into());
+        self
+    }
+    fn help(mut self, h: impl Into<String>) -> Self {
+        self.help = Some(h.into());
+        self
+    }
+}
+
+struct Ctx<'a> {
+    origin: &'a str,
+    text: &'a str,
+    /// Where each generated element id was written (its table's `id`).
+    spans: BTreeMap<String, Range<usize>>,
+    duration: SimDuration,
+}
+
+impl Ctx<'_> {
+    fn err(&self, span: &Range<usize>, msg: impl Into<String>) -> Box<Diagnostic> {
+        Box::new(Diagnostic::new(self.origin, self.text, span.clone(), msg))
+    }
+    fn fail<T>(&self, span: &Range<usize>, msg: impl Into<String>) -> R<T> {
+        Err(self.err(span, msg))
+    }
+    fn positive(&self, d: &Sp<Dur>, what: &str) -> R<SimDuration> {
+        if d.value.0 == SimDuration::ZERO {
+            return Err(self.err(&d.span, format!("{what} must be positive")).label("a zero duration is not allowed here"));
+        }
+        Ok(d.value.0)
+    }
+}
+
+/// Parses and compiles a scenario text. `origin` names it in messages.
+pub(crate) fn compile(origin: &str, text: &str) -> R<Compiled> {
+    let file: format::File = toml::from_str(text).map_err(|e| Box::new(toml_error(origin, text, &e)))?;
+    let mut cx = Ctx { origin, text, spans: BTreeMap::new(), duration: SimDuration::ZERO };
+    let sc = &file.scenario.value;
+    if sc.name.value.trim().is_empty() {
+        return cx.fail(&sc.name.span, "the scenario name is empty");
+    }
+    cx.duration = cx.positive(&sc.duration, "the scenario duration")?;
+    let mut spec = ModelSpec { duration: cx.duration, ..ModelSpec::default() };
+
+    for ic in &file.interconnect {
+        interconnect(&mut cx, &mut spec, ic)?;
+    }
+    for v in &file.vpn {
+        vpn(&mut cx, &mut spec, v)?;
+    }
+    for b in &file.backbone {
+        backbone(&mut cx, &mut spec, b)?;
+    }
+    // Build the topology alone first: its ids are what traffic, faults and alarms may name.
+    let topo = Model::build(&spec).map_err(|e| build_error(&cx, &e, &file.scenario.span))?;
+    for t in &file.traffic {
+        traffic(&mut cx, &mut spec, &topo, t)?;
+    }
+    faults(&mut cx, &mut spec, &topo, &file.fault)?;
+    for (i, r) in file.random_faults.iter().enumerate() {
+        random_faults(&mut cx, &mut spec, i, r)?;
+    }
+    for a in &file.alarm {
+        alarm(&mut cx, &mut spec, &topo, a)?;
+    }
+    runbook(&mut cx, &mut spec, &topo, &file.runbook)?;
+    let expect = match &file.expect {
+        Some(e) => expectations(&cx, &spec, e)?,
+        None => Expectations::default(),
+    };
+    Model::build(&spec).map_err(|e| build_error(&cx, &e, &file.scenario.span))?;
+    Ok(Compiled {
+        name: sc.name.value.clone(),
+        summary: sc.summary.clone().unwrap_or_default(),
+        seed: sc.seed.unwrap_or(1),
+        duration: cx.duration,
+        spec,
+        expect,
+    })
+}
+
+/// Turns a toml/serde error into a diagnostic, adding the section and a "did you mean".
+fn toml_error(origin: &str, text: &str, e: &toml::de::Error) -> Diagnostic {
+    let span = e.span().unwrap_or(0..0);
+    let msg = e.message().trim();
+    let (first, rest) = msg.split_once('\n').unwrap_or((msg, ""));
+    let section = section_at(text, span.start);
+    let ticks: Vec<&str> = first.split('`').skip(1).step_by(2).collect();
+    if let Some(after) = first.strip_prefix("unknown field ") {
+        let key = ticks.first().copied().unwrap_or("");
+        let expected: Vec<&str> = if after.contains("expected") { ticks[1..].to_vec() } else { Vec::new() };
+        let in_header = line_at(text, span.start).trim_start().starts_with('[');
+        let what = if in_header { "table" } else { "key" };
+        let mut d = Diagnostic::new(origin, text, span, format!("unknown {what} `{key}` in {section}"));
+        if let Some(s) = did_you_mean(key, expected.iter().copied()) {
+            d = d.label(format!("did you mean `{s}`?"));
+        }
+        if !expected.is_empty() {
+            d = d.help(format!("the keys allowed here are: {}", expected.join(", ")));
+        }
+        return d;
+    }
+    if let Some(key) = first.strip_prefix("missing field ") {
+        return Diagnostic::new(origin, text, span, format!("missing key {key} in {section}")).help("see scenarios/FORMAT.md for the keys each table needs");
+    }
+    let mut d = Diagnostic::new(origin, text, span, first.to_string());
+    if !rest.trim().is_empty() {
+        d = d.help(rest.trim().replace('\n', " "));
+    }
+    d
+}
+
+fn line_at(text: &str, at: usize) -> &str {
+    let at = at.min(text.len());
+    let start = text[..at].rfind('\n').map_or(0, |i| i + 1);
+    let end = text[at..].find('\n').map_or(text.len(), |i| at + i);
+    &text[start..end]
+}
+
+/// The nearest table header above `at` (`[[interconnect]]`), or "the top level".
+fn section_at(text: &str, at: usize) -> String {
+    let at = at.min(text.len());
+    let cur = line_at(text, at).trim();
+    if cur.starts_with('[') {
+        return "the top level".to_string();
+    }
+    for line in text[..at].lines().rev() {
+        let l = line.trim();
+        if l.starts_with('[') {
+            return l.split('#').next().unwrap_or(l).trim().to_string();
+        }
+    }
+    "the top level".to_string()
+}
+
+/// Maps a sim-core error to the span of the first element id it mentions.
+fn build_error(cx: &Ctx<'_>, e: &BuildError, fallback: &Range<usize>) -> Box<Diagnostic> {
+    let msg = e.to_string();
+    let span = msg.split('`').skip(1).step_by(2).find_map(|id| cx.spans.get(id)).unwrap_or(fallback);
+    cx.err(span, msg)
+}
+
+/// Substitutes the copy number for `{n}`; ids without `{n}` get it appended.
+fn subst(s: &str, n: Option<(u32, usize)>, append: bool) -> String {
+    match n {
+        None => s.to_string(),
+        Some((n, w)) => {
+            let num = format!("{n:0w$}");
+            if s.contains("{n}") {
+                s.replace("{n}", &num)
+            } else if append {
+                format!("{s}{num}")
+            } else {
+                s.to_string()
+            }
+        }
+    }
+}
+
+fn copies(cx: &Ctx<'_>, count: &Option<Sp<u32>>) -> R<Vec<Option<(u32, usize)>>> {
+    match count {
+        None => Ok(vec![None]),
+        Some(c) => {
+            if c.value == 0 || c.value > 100_000 {
+                return cx.fail(&c.span, format!("count must be between 1 and 100000, not {}", c.value));
+            }
+            let w = c.value.to_string().len().max(4);
+            Ok((1..=c.value).map(|n| Some((n, w))).collect())
+        }
+    }
+}
+
+/// Checks `cloud:region` syntax.
+fn site(cx: &Ctx<'_>, s: &Sp<String>, text: &str) -> R<String> {
+    let Some((cloud, region)) = text.split_once(':') else {
+        return Err(cx.err(&s.span, format!("`{text}` is not a site")).label("write sites as cloud:region, e.g. \"aws:us-east-1\""));
+    };
+    if Cloud::parse(cloud).is_none() {
+        let mut d = cx.err(&s.span, format!("unknown cloud `{cloud}` in site `{text}`"));
+        d = match did_you_mean(cloud, ["aws", "gcp", "azure", "onprem"]) {
+            Some(n) => d.label(format!("did you mean `{n}`?")),
+            None => d.label("clouds are aws, gcp, azure and onprem"),
+        };
+        return Err(d);
+    }
+    if region.is_empty() || region.contains(char::is_whitespace) {
+        return cx.fail(&s.span, format!("`{text}` has an empty or spaced region"));
+    }
+    Ok(text.to_string())
+}
+
+fn claim(cx: &mut Ctx<'_>, id: &str, span: &Range<usize>, what: &str) -> R<()> {
+    if id.is_empty() {
+        return cx.fail(span, format!("the {what} id is empty"));
+    }
+    if let Some(prev) = cx.spans.get(id) {
+        let line = cx.text[..prev.start.min(cx.text.len())].matches('\n').count() + 1;
+        return Err(cx.err(span, format!("duplicate id `{id}`")).label(format!("already used on line {line}")));
+    }
+    cx.spans.insert(id.to_string(), span.clone());
+    Ok(())
+}
+
+fn interconnect(cx: &mut Ctx<'_>, spec: &mut ModelSpec, ic: &Sp<format::Interconnect>) -> R<()> {
+    let t = &ic.value;
+    let Some(tpl) = templates::find(&t.template.value) else {
+        let mut d = cx.err(&t.template.span, format!("unknown template `{}`", t.template.value));
+        if let Some(n) = did_you_mean(&t.template.value, templates::names()) {
+            d = d.label(format!("did you mean `{n}`?"));
+        }
+        return Err(d.help(format!("templates: {}", templates::names().collect::<Vec<_>>().join(", "))));
+    };
+    let by_cloud = |c: &str| match c {
+        "aws" => &t.aws,
+        "gcp" => &t.gcp,
+        "azure" => &t.azure,
+        _ => &t.onprem,
+    };
+    for (c, v) in [("aws", &t.aws), ("gcp", &t.gcp), ("azure", &t.azure), ("onprem", &t.onprem)] {
+        if let Some(v) = v
+            && !tpl.clouds.contains(&c)
+        {
+            return Err(cx.err(&v.span, format!("template `{}` has no `{c}` side", tpl.name)).help(format!(
+                "it joins `{}` and `{}`; use `a = \"cloud:region\"` and `b = ...` to name other sites",
+                tpl.clouds[0], tpl.clouds[1]
+            )));
+        }
+    }
+    if t.bandwidth.value.0 == 0 {
+        return cx.fail(&t.bandwidth.span, "bandwidth must be positive");
+    }
+    for copy in copies(cx, &t.count)? {
+        let id = subst(&t.id.value, copy, true);
+        let mut sides = Vec::new();
+        for (k, generic) in [(0, &t.a), (1, &t.b)] {
+            let keyed = by_cloud(tpl.clouds[k]);
+            let s = match (generic, keyed) {
+                (Some(g), None) => site(cx, g, &subst(&g.value, copy, false))?,
+                (None, Some(r)) => site(cx, r, &format!("{}:{}", tpl.clouds[k], subst(&r.value, copy, false)))?,
+                (Some(g), Some(_)) => {
+                    return cx.fail(&g.span, format!("side {} is given twice: use either `{}` or `{}`", ["a", "b"][k], ["a", "b"][k], tpl.clouds[k]));
+                }
+                (None, None) => {
+                    return Err(cx.err(&t.template.span, format!("template `{}` needs `{}` and `{}` regions", tpl.name, tpl.clouds[0], tpl.clouds[1]))
+                        .help(format!("e.g. {} = \"...\" and {} = \"...\", or a = \"cloud:region\" and b = \"cloud:region\"", tpl.clouds[0], tpl.clouds[1])));
+                }
+            };
+            sides.push(s);
+        }
+        let region = |s: &str| s.split_once(':').map_or(String::new(), |p| p.1.to_string());
+        let mut q = (tpl.build)(&id, &region(&sides[0]), &region(&sides[1]), t.bandwidth.value.0);
+        q.a_site.clone_from(&sides[0]);
+        q.b_site.clone_from(&sides[1]);
+        if q.a_site == q.b_site {
+            return cx.fail(&ic.span, format!("interconnect `{id}` joins `{}` to itself", q.a_site));
+        }
+        if let Some(b) = &t.channel_bandwidth {
+            if b.value.0 == 0 {
+                return cx.fail(&b.span, "channel_bandwidth must be positive");
+            }
+            q.channel_bps = b.value.0;
+        }
+        if let Some(c) = &t.channels {
+            if c.value == 0 {
+                return Err(cx.err(&c.span, "an interconnect needs at least one channel").label("zero channels"));
+            }
+            if c.value > 64 {
+                return cx.fail(&c.span, format!("{} channels is more than the 64 ECMP members sim-core supports", c.value));
+            }
+            q.channels = c.value;
+        }
+        if let Some(f) = &t.facilities {
+            if f.value == 0 || f.value > q.channels || f.value > 26 {
+                return cx.fail(&f.span, format!("facilities must be between 1 and the number of channels ({})", q.channels));
+            }
+            q.facilities = f.value;
+        }
+        if let Some(m) = &t.mtu {
+            if !(576..=9216).contains(&m.value) {
+                return cx.fail(&m.span, format!("mtu {} is outside 576..=9216 bytes", m.value));
+            }
+            q.mtu = m.value;
+        }
+        if let Some(m) = t.macsec {
+            q.framing.macsec = m;
+        }
+        if let Some(d) = &t.delay {
+            q.one_way_delay = d.value.0;
+        }
+        if let Some(b) = &t.bfd {
+            let session = q.session.as_mut().ok_or_else(|| cx.err(&b.span, "this template has no BGP session to configure"))?;
+            match &b.value {
+                Either::Bool(false) => session.bfd = None,
+                Either::Bool(true) => {}
+                Either::Table(bt) => {
+                    let iv = cx.positive(&bt.interval, "the BFD interval")?;
+                    if iv < SimDuration::from_millis(1) {
+                        return cx.fail(&bt.interval.span, "BFD intervals below 1 ms are not supported");
+                    }
+                    if bt.multiplier.value == 0 || bt.multiplier.value > 255 {
+                        return cx.fail(&bt.multiplier.span, "the BFD multiplier must be between 1 and 255 (RFC 5880)");
+                    }
+                    let timers = BfdTimers { desired_min_tx: iv, required_min_rx: iv, multiplier: bt.multiplier.value };
+                    session.bfd = Some([timers; 2]);
+                }
+                _ => return cx.fail(&b.span, "bfd takes `false`, `true` or { interval = \"300ms\", multiplier = 3 }"),
+            }
+        }
+        if let Some(b) = &t.bgp {
+            let session = q.session.as_mut().ok_or_else(|| cx.err(&b.span, "this template has no BGP session to configure"))?;
+            for side in 0..2 {
+                if let Some(k) = &b.value.keepalive {
+                    session.bgp[side].keepalive = cx.positive(k, "the BGP keepalive")?;
+                }
+                if let Some(h) = &b.value.hold {
+                    let hold = cx.positive(h, "the BGP hold time")?;
+                    if hold < SimDuration::from_secs(3) {
+                        return cx.fail(&h.span, "the BGP hold time must be at least 3 s (RFC 4271 §4.2)");
+                    }
+                    session.bgp[side].hold = hold;
+                }
+                if session.bgp[side].keepalive > session.bgp[side].hold {
+                    return cx.fail(&b.span, format!("keepalive {} exceeds hold {}", session.bgp[side].keepalive, session.bgp[side].hold));
+                }
+            }
+        }
+        claim(cx, &id, &t.id.span, "interconnect")?;
+        let mut links = q.links();
+        for l in &mut links {
+            if let Some(loss) = &t.loss {
+                if loss.value.0 >= 1_000_000 {
+                    return cx.fail(&loss.span, "background loss must be below 100%");
+                }
+                l.base_loss_ppm = loss.value.0;
+            }
+        }
+        for (name, ov) in &t.channel {
+            let link_id = format!("{id}/{name}");
+            let Some(l) = links.iter_mut().find(|l| l.id == link_id) else {
+                let names: Vec<String> = (1..=q.channels).map(|n| format!("ch{n}")).collect();
+                let mut d = cx.err(&ov.span, format!("interconnect `{id}` has no channel `{name}`"));
+                if let Some(n) = did_you_mean(name, names.iter().map(String::as_str)) {
+                    d = d.label(format!("did you mean `{n}`?"));
+                }
+                return Err(d.help(format!("its channels are {}", names.join(", "))));
+            };
+            let o = &ov.value;
+            if let Some(b) = &o.bandwidth {
+                if b.value.0 == 0 {
+                    return cx.fail(&b.span, "bandwidth must be positive");
+                }
+                l.member_bps = b.value.0;
+            }
+            if let Some(d) = &o.delay {
+                l.one_way_delay = d.value.0;
+            }
+            if let Some(loss) = &o.loss {
+                if loss.value.0 >= 1_000_000 {
+                    return cx.fail(&loss.span, "background loss must be below 100%");
+                }
+                l.base_loss_ppm = loss.value.0;
+            }
+            for r in &mut l.route {
+                r.local_pref = o.local_pref.unwrap_or(r.local_pref);
+                r.prepend = o.prepend.unwrap_or(r.prepend);
+                r.med = o.med.unwrap_or(r.med);
+            }
+        }
+        for l in &links {
+            cx.spans.entry(l.id.clone()).or_insert_with(|| t.id.span.clone());
+            for e in [&l.facility, &l.a_router, &l.b_router].into_iter().flatten() {
+                cx.spans.entry(e.clone()).or_insert_with(|| t.id.span.clone());
+            }
+        }
+        let mut adj = q.adjacency();
+        if let Some(c) = &t.convergence {
+            adj.convergence = [c.value.0; 2];
+        }
+        if let Some(m) = &t.max_paths {
+            if m.value == 0 || m.value > 64 {
+                return cx.fail(&m.span, "max_paths must be between 1 and 64");
+            }
+            adj.max_paths = m.value;
+        }
+        if let Some(h) = &t.resilient_hashing {
+            adj.resilient_buckets = match &h.value {
+                Either::Bool(true) => Some(DEFAULT_RESILIENT_BUCKETS),
+                Either::Bool(false) => None,
+                Either::Int(n) if (1..=4096).contains(n) => Some(*n as u32),
+                _ => return cx.fail(&h.span, "resilient_hashing takes true, false or a bucket count between 1 and 4096"),
+            };
+        }
+        spec.links.extend(links);
+        spec.adjacencies.push(adj);
+    }
+    Ok(())
+}
+
+fn vpn(cx: &mut Ctx<'_>, spec: &mut ModelSpec, v: &Sp<format::Vpn>) -> R<()> {
+    let t = &v.value;
+    let a = site(cx, &t.a, &t.a.value)?;
+    let b = site(cx, &t.b, &t.b.value)?;
+    if a == b {
+        return cx.fail(&t.b.span, "a VPN must join two different sites");
+    }
+    claim(cx, &t.id.value, &t.id.span, "vpn")?;
+    let mut links = presets::vpn_backup(&t.id.value, &a, &b);
+    for l in &mut links {
+        if let Some(bw) = &t.bandwidth {
+            if bw.value.0 == 0 {
+                return cx.fail(&bw.span, "bandwidth must be positive");
+            }
+            l.member_bps = bw.value.0;
+        }
+        if let Some(d) = &t.delay {
+            l.one_way_delay = d.value.0;
+        }
+        cx.spans.entry(l.id.clone()).or_insert_with(|| t.id.span.clone());
+    }
+    spec.links.extend(links);
+    Ok(())
+}
+
+fn backbone(cx: &mut Ctx<'_>, spec: &mut ModelSpec, b: &Sp<format::Backbone>) -> R<()> {
+    let t = &b.value;
+    let a = site(cx, &t.a, &t.a.value)?;
+    let bs = site(cx, &t.b, &t.b.value)?;
+    if a == bs {
+        return cx.fail(&t.b.span, "a backbone span must join two different sites");
+    }
+    let rtt = cx.positive(&t.rtt, "the backbone RTT")?;
+    let mut l = presets::backbone(&a, &bs, rtt);
+    if let Some(id) = &t.id {
+        l.id.clone_from(&id.value);
+    }
+    if let Some(bw) = &t.bandwidth {
+        if bw.value.0 == 0 {
+            return cx.fail(&bw.span, "bandwidth must be positive");
+        }
+        l.member_bps = bw.value.0;
+    }
+    let span = t.id.as_ref().map_or(&b.span, |i| &i.span).clone();
+    claim(cx, &l.id, &span, "backbone")?;
+    spec.links.push(l);
+    Ok(())
+}
+
+fn site_ids(topo: &Model) -> impl Iterator<Item = &str> {
+    topo.sites.iter().map(|s| s.id.as_str())
+}
+
+/// Checks a route of sites against the topology: every site exists, every hop has a link.
+fn route(cx: &Ctx<'_>, topo: &Model, sites: &[(String, Range<usize>)]) -> R<Vec<String>> {
+    for (s, span) in sites {
+        if !matches!(topo.element(s), Some(Element::Site(_))) {
+            let mut d = cx.err(span, format!("unknown site `{s}`: no interconnect, vpn or backbone reaches it"));
+            if let Some(n) = did_you_mean(s, site_ids(topo)) {
+                d = d.label(format!("did you mean `{n}`?"));
+            }
+            return Err(d);
+        }
+    }
+    for w in sites.windows(2) {
+        if w[0].0 == w[1].0 {
+            return cx.fail(&w[1].1, format!("the route visits `{}` twice in a row", w[0].0));
+        }
+        let joined = topo.adjacencies.iter().any(|a| {
+            let ids = [topo.sites[a.sites[0].index()].id.as_str(), topo.sites[a.sites[1].index()].id.as_str()];
+            (ids[0] == w[0].0 && ids[1] == w[1].0) || (ids[1] == w[0].0 && ids[0] == w[1].0)
+        });
+        if !joined {
+            return Err(cx.err(&w[1].1, format!("no link joins `{}` and `{}`", w[0].0, w[1].0))
+                .help("add an [[interconnect]], [[vpn]] or [[backbone]] between them, or route through an intermediate site with `via`"));
+        }
+    }
+    Ok(sites.iter().map(|s| s.0.clone()).collect())
+}
+
+fn traffic(cx: &mut Ctx<'_>, spec: &mut ModelSpec, topo: &Model, t: &Sp<format::Traffic>) -> R<()> {
+    let g = &t.value;
+    if g.flows.value == 0 {
+        return Err(cx.err(&g.flows.span, "flows must be at least 1").label("a traffic group with no flows carries nothing"));
+    }
+    if let Some(r) = &g.rate
+        && r.value.0 == 0
+    {
+        return Err(cx.err(&r.span, "rate must be positive").help("omit `rate` for bulk flows limited only by the network"));
+    }
+    if let Some(b) = &g.bytes
+        && b.value.0 == 0
+    {
+        return cx.fail(&b.span, "bytes per flow must be positive (omit it for flows that run to the end)");
+    }
+    let mut tcp = match g.tcp.as_ref().map(|s| s.value.as_str()) {
+        None | Some("linux") => TcpSpec::LINUX,
+        Some("smoltcp") => TcpSpec::SMOLTCP,
+        Some(other) => {
+            let span = g.tcp.as_ref().map_or(&t.span, |s| &s.span);
+            let mut d = cx.err(span, format!("unknown TCP model `{other}`"));
+            if let Some(n) = did_you_mean(other, ["linux", "smoltcp"]) {
+                d = d.label(format!("did you mean `{n}`?"));
+            }
+            return Err(d.help("tcp is \"linux\" (RTO min 200 ms) or \"smoltcp\" (RTO min 1 s)"));
+        }
+    };
+    if let Some(d) = &g.rto_min {
+        tcp.rto_min = cx.positive(d, "rto_min")?;
+    }
+    if let Some(d) = &g.rto_initial {
+        tcp.rto_initial = cx.positive(d, "rto_initial")?;
+    }
+    if let Some(d) = &g.rto_max {
+        tcp.rto_max = cx.positive(d, "rto_max")?;
+    }
+    if tcp.rto_max < tcp.rto_min {
+        let span = g.rto_max.as_ref().or(g.rto_min.as_ref()).map_or(&t.span, |s| &s.span);
+        return cx.fail(span, format!("rto_max {} is below rto_min {}", tcp.rto_max, tcp.rto_min));
+    }
+    let start = match &g.start {
+        Some(s) if s.value.0 >= cx.duration => return cx.fail(&s.span, format!("the traffic starts at {}, not before the end of the run ({})", s.value.0, cx.duration)),
+        Some(s) => SimTime::ZERO + s.value.0,
+        None => SimTime::ZERO,
+    };
+    for copy in copies(cx, &g.count)? {
+        let id = subst(&g.id.value, copy, true);
+        if topo.element(&id).is_some() {
+            return cx.fail(&g.id.span, format!("duplicate id `{id}`: it already names a {}", topo.element(&id).map_or("", |e| e.class())));
+        }
+        claim(cx, &id, &g.id.span, "traffic")?;
+        let mut sites = vec![(subst(&g.from.value, copy, false), g.from.span.clone())];
+        sites.extend(g.via.iter().map(|v| (subst(&v.value, copy, false), v.span.clone())));
+        sites.push((subst(&g.to.value, copy, false), g.to.span.clone()));
+        let route = route(cx, topo, &sites)?;
+        spec.traffic.push(TrafficSpec {
+            id,
+            route,
+            flows: g.flows.value,
+            demand_bps: g.rate.as_ref().map(|r| r.value.0),
+            bytes_per_flow: g.bytes.as_ref().map(|b| b.value.0),
+            start,
+            tcp,
+            replication: g.replication,
+        });
+    }
+    Ok(())
+}
+
+/// Looks up an element the file names, with a suggestion when it does not exist.
+fn element(cx: &Ctx<'_>, topo: &Model, name: &Sp<String>, what: &str) -> R<Element> {
+    topo.element(&name.value).ok_or_else(|| {
+        let mut d = cx.err(&name.span, format!("unknown {what} `{}`", name.value));
+        if let Some(n) = sim_core::model::nearest(&name.value, topo.ids().map(|(k, _)| k)) {
+            d = d.label(format!("did you mean `{n}`?"));
+        }
+        d
+    })
+}
+
+fn expect_class(cx: &Ctx<'_>, name: &Sp<String>, e: Element, ok: &[&str], action: &str) -> R<()> {
+    if ok.contains(&e.class()) {
+        return Ok(());
+    }
+    cx.fail(&name.span, format!("`{}` is a {}; `{action}` needs a {}", name.value, e.class(), ok.join(" or ")))
+}
+
+const ACTION_KEYS: &str = "cut, blackhole, degrade, partition, flap, router_down, facility_down, site_down, region_down, bgp_reset, bfd_disable, drain";
+
+fn faults(cx: &mut Ctx<'_>, spec: &mut ModelSpec, topo: &Model, list: &[Sp<format::Fault>]) -> R<()> {
+    let ids: Vec<(String, Range<usize>)> =
+        list.iter().enumerate().map(|(i, f)| f.value.id.as_ref().map_or_else(|| (format!("f{}", i + 1), f.span.clone()), |s| (s.value.clone(), s.span.clone()))).collect();
+    for (id, span) in &ids {
+        claim(cx, id, span, "fault")?;
+    }
+    let link_like = ["link", "interconnect"];
+    for (i, f) in list.iter().enumerate() {
+        let t = &f.value;
+        let id = ids[i].0.clone();
+        let trigger = match (&t.at, &t.after) {
+            (Some(at), None) => {
+                if let Some(d) = &t.delay {
+                    return cx.fail(&d.span, "`delay` goes with `after`; with `at`, write the time directly");
+                }
+                if at.value.0 >= cx.duration {
+                    return Err(cx.err(&at.span, format!("fault `{id}` starts at {}, after the end of the run", at.value.0))
+                        .help(format!("the scenario lasts {}; start the fault earlier or make the run longer", cx.duration)));
+                }
+                Trigger::At(SimTime::ZERO + at.value.0)
+            }
+            (None, Some(after)) => {
+                if !ids.iter().any(|(k, _)| *k == after.value) {
+                    let mut d = cx.err(&after.span, format!("`after` names an unknown fault `{}`", after.value));
+                    if let Some(n) = did_you_mean(&after.value, ids.iter().map(|(k, _)| k.as_str())) {
+                        d = d.label(format!("did you mean `{n}`?"));
+                    }
+                    return Err(d);
+                }
+                Trigger::After { fault: after.value.clone(), delay: t.delay.as_ref().map_or(SimDuration::ZERO, |d| d.value.0) }
+            }
+            (Some(at), Some(_)) => return cx.fail(&at.span, "a fault starts either `at` a time or `after` another fault, not both"),
+            (None, None) => {
+                return Err(cx.err(&f.span, format!("fault `{id}` has no start")).help("add `at = \"30s\"` or `after = \"other-fault\"`"));
+            }
+        };
+        let mut actions: Vec<(&str, Range<usize>)> = Vec::new();
+        let s = |o: &Option<Sp<String>>| o.as_ref().map(|x| x.span.clone());
+        for (k, span) in [
+            ("cut", s(&t.cut)),
+            ("blackhole", s(&t.blackhole)),
+            ("degrade", t.degrade.as_ref().map(|x| x.span.clone())),
+            ("partition", t.partition.as_ref().map(|x| x.span.clone())),
+            ("flap", t.flap.as_ref().map(|x| x.span.clone())),
+            ("router_down", s(&t.router_down)),
+            ("facility_down", s(&t.facility_down)),
+            ("site_down", s(&t.site_down)),
+            ("region_down", s(&t.region_down)),
+            ("bgp_reset", s(&t.bgp_reset)),
+            ("bfd_disable", s(&t.bfd_disable)),
+            ("drain", t.drain.as_ref().map(|x| x.span.clone())),
+        ] {
+            if let Some(span) = span {
+                actions.push((k, span));
+            }
+        }
+        match actions.len() {
+            0 => return Err(cx.err(&f.span, format!("fault `{id}` has no action")).help(format!("add exactly one of: {ACTION_KEYS}"))),
+            1 => {}
+            _ => return cx.fail(&actions[1].1, format!("fault `{id}` has two actions, `{}` and `{}`; write one [[fault]] per action", actions[0].0, actions[1].0)),
+        }
+        let (target, action) = if let Some(x) = &t.cut {
+            let e = element(cx, topo, x, "fault target")?;
+            expect_class(cx, x, e, &link_like, "cut")?;
+            (x.clone(), FaultAction::Down)
+        } else if let Some(x) = &t.blackhole {
+            let e = element(cx, topo, x, "fault target")?;
+            expect_class(cx, x, e, &link_like, "blackhole")?;
+            (x.clone(), FaultAction::Blackhole)
+        } else if let Some(x) = &t.router_down {
+            let e = element(cx, topo, x, "fault target")?;
+            expect_class(cx, x, e, &["router"], "router_down")?;
+            (x.clone(), FaultAction::Down)
+        } else if let Some(x) = &t.facility_down {
+            let e = element(cx, topo, x, "fault target")?;
+            expect_class(cx, x, e, &["facility"], "facility_down")?;
+            (x.clone(), FaultAction::Down)
+        } else if let Some(x) = t.site_down.as_ref().or(t.region_down.as_ref()) {
+            let e = element(cx, topo, x, "fault target")?;
+            expect_class(cx, x, e, &["site"], "site_down")?;
+            (x.clone(), FaultAction::Down)
+        } else if let Some(x) = &t.bgp_reset {
+            let e = element(cx, topo, x, "fault target")?;
+            expect_class(cx, x, e, &link_like, "bgp_reset")?;
+            (x.clone(), FaultAction::BgpReset)
+        } else if let Some(x) = &t.bfd_disable {
+            let e = element(cx, topo, x, "fault target")?;
+            expect_class(cx, x, e, &link_like, "bfd_disable")?;
+            (x.clone(), FaultAction::BfdDisable)
+        } else if let Some(d) = &t.degrade {
+            let g = &d.value;
+            let e = element(cx, topo, &g.target, "fault target")?;
+            expect_class(cx, &g.target, e, &link_like, "degrade")?;
+            if g.loss.is_none() && g.delay.is_none() && g.jitter.is_none() && g.capacity.is_none() {
+                return cx.fail(&d.span, "degrade needs at least one of loss, delay, jitter, capacity");
+            }
+            let deg = Degradation {
+                loss_ppm: g.loss.as_ref().map_or(0, |x| x.value.0),
+                extra_delay: g.delay.as_ref().map_or(SimDuration::ZERO, |x| x.value.0),
+                jitter: g.jitter.as_ref().map_or(SimDuration::ZERO, |x| x.value.0),
+                capacity_ppm: g.capacity.as_ref().map_or(1_000_000, |x| x.value.0),
+            };
+            (g.target.clone(), FaultAction::Degrade(deg))
+        } else if let Some(p) = &t.partition {
+            let (target, dir) = match &p.value {
+                Either::Str(s) => (Sp::new(s.clone(), p.span.clone()), Direction::Both),
+                Either::Table(pt) => {
+                    let dir = match pt.direction.as_ref().map(|d| d.value.as_str()) {
+                        None | Some("both") => Direction::Both,
+                        Some("a-to-b") => Direction::AToB,
+                        Some("b-to-a") => Direction::BToA,
+                        Some(other) => {
+                            let span = pt.direction.as_ref().map_or(&p.span, |d| &d.span);
+                            let mut d = cx.err(span, format!("unknown direction `{other}`"));
+                            if let Some(n) = did_you_mean(other, ["a-to-b", "b-to-a", "both"]) {
+                                d = d.label(format!("did you mean `{n}`?"));
+                            }
+                            return Err(d.help("direction is \"a-to-b\", \"b-to-a\" or \"both\""));
+                        }
+                    };
+                    (pt.target.clone(), dir)
+                }
+                _ => return cx.fail(&p.span, "partition takes a target or { target = \"...\", direction = \"a-to-b\" }"),
+            };
+            let e = element(cx, topo, &target, "fault target")?;
+            expect_class(cx, &target, e, &link_like, "partition")?;
+            (target, FaultAction::Partition(dir))
+        } else if let Some(fl) = &t.flap {
+            let g = &fl.value;
+            let e = element(cx, topo, &g.target, "fault target")?;
+            expect_class(cx, &g.target, e, &link_like, "flap")?;
+            let period = cx.positive(&g.period, "the flap period")?;
+            if g.count.value == 0 {
+                return cx.fail(&g.count.span, "count must be at least 1");
+            }
+            if g.duty.value.0 == 0 || g.duty.value.0 >= 1_000_000 {
+                return cx.fail(&g.duty.span, "duty (the share of each period the link is up) must be strictly between 0% and 100%");
+            }
+            (g.target.clone(), FaultAction::Flap { period, up_ppm: g.duty.value.0, count: g.count.value })
+        } else if let Some(dr) = &t.drain {
+            let (target, wait) = match &dr.value {
+                Either::Str(s) => (Sp::new(s.clone(), dr.span.clone()), DEFAULT_DRAIN_WAIT),
+                Either::Table(d) => (d.target.clone(), d.wait.as_ref().map_or(DEFAULT_DRAIN_WAIT, |w| w.value.0)),
+                _ => return cx.fail(&dr.span, "drain takes a target or { target = \"...\", wait = \"30s\" }"),
+            };
+            let e = element(cx, topo, &target, "fault target")?;
+            expect_class(cx, &target, e, &link_like, "drain")?;
+            (target, FaultAction::Drain { wait })
+        } else {
+            return cx.fail(&f.span, "fault without an action");
+        };
+        cx.spans.insert(target.value.clone(), target.span.clone());
+        let duration = match &t.for_ {
+            Some(d) => Some(cx.positive(d, "a fault's `for`")?),
+            None => None,
+        };
+        spec.faults.push(FaultSpec { id, target: target.value, action, trigger, duration });
+    }
+    // Resolve `after` chains: find loops and starts past the end.
+    for (i, f) in spec.faults.iter().enumerate() {
+        let mut t = SimDuration::ZERO;
+        let mut cur = f;
+        let mut seen = vec![f.id.clone()];
+        loop {
+            match &cur.trigger {
+                Trigger::At(at) => {
+                    t = t + SimDuration(at.as_nanos());
+                    break;
+                }
+                Trigger::After { fault, delay } => {
+                    t = t + *delay;
+                    if seen.contains(fault) {
+                        seen.push(fault.clone());
+                        let span = list[i].value.after.as_ref().map_or(&list[i].span, |a| &a.span);
+                        return cx.fail(span, format!("faults form a loop of `after` triggers: {}", seen.join(" -> ")));
+                    }
+                    seen.push(fault.clone());
+                    match spec.faults.iter().find(|g| &g.id == fault) {
+                        Some(next) => cur = next,
+                        None => break,
+                    }
+                }
+            }
+        }
+        if t >= cx.duration {
+            let span = list[i].value.delay.as_ref().map_or_else(|| list[i].value.after.as_ref().map_or(&list[i].span, |a| &a.span), |d| &d.span);
+            return Err(cx.err(span, format!("fault `{}` starts at {t}, after the end of the run", f.id)).help(format!("the scenario lasts {}", cx.duration)));
+        }
+    }
+    Ok(())
+}
+
+fn random_faults(cx: &mut Ctx<'_>, spec: &mut ModelSpec, i: usize, r: &Sp<format::RandomFaults>) -> R<()> {
+    let t = &r.value;
+    let (id, span) = t.id.as_ref().map_or_else(|| (format!("r{}", i + 1), r.span.clone()), |s| (s.value.clone(), s.span.clone()));
+    claim(cx, &id, &span, "random_faults")?;
+    let class = match t.class.value.as_str() {
+        "channel" => ElementClass::Channel,
+        "router" => ElementClass::Router,
+        "facility" => ElementClass::Facility,
+        other => {
+            let mut d = cx.err(&t.class.span, format!("unknown element class `{other}`"));
+            if let Some(n) = did_you_mean(other, ["channel", "router", "facility"]) {
+                d = d.label(format!("did you mean `{n}`?"));
+            }
+            return Err(d.help("class is \"channel\", \"router\" or \"facility\""));
+        }
+    };
+    let action = match t.action.as_ref().map(|a| a.value.as_str()) {
+        None | Some("cut") | Some("down") => FaultAction::Down,
+        Some(a) if class == ElementClass::Channel => match a {
+            "blackhole" => FaultAction::Blackhole,
+            "bgp_reset" => FaultAction::BgpReset,
+            "bfd_disable" => FaultAction::BfdDisable,
+            other => {
+                let span = t.action.as_ref().map_or(&r.span, |a| &a.span);
+                let mut d = cx.err(span, format!("unknown random fault action `{other}`"));
+                if let Some(n) = did_you_mean(other, ["cut", "blackhole", "bgp_reset", "bfd_disable"]) {
+                    d = d.label(format!("did you mean `{n}`?"));
+                }
+                return Err(d.help("for channels: cut, blackhole, bgp_reset or bfd_disable"));
+            }
+        },
+        Some(other) => {
+            let span = t.action.as_ref().map_or(&r.span, |a| &a.span);
+            return cx.fail(span, format!("routers and facilities can only be `cut` (taken down), not `{other}`"));
+        }
+    };
+    let mtbf = cx.positive(&t.mtbf, "mtbf")?;
+    let mttr = cx.positive(&t.mttr, "mttr")?;
+    spec.random_faults.push(RandomFaultSpec { id, class, action, mtbf, mttr, max_faults: t.max.unwrap_or(0) });
+    Ok(())
+}
+
+fn group(cx: &Ctx<'_>, spec: &ModelSpec, name: &Sp<String>) -> R<String> {
+    if spec.traffic.iter().any(|g| g.id == name.value) {
+        return Ok(name.value.clone());
+    }
+    let mut d = cx.err(&name.span, format!("unknown traffic group `{}`", name.value));
+    if let Some(n) = did_you_mean(&name.value, spec.traffic.iter().map(|g| g.id.as_str())) {
+        d = d.label(format!("did you mean `{n}`?"));
+    }
+    Err(d)
+}
+
+fn alarm(cx: &mut Ctx<'_>, spec: &mut ModelSpec, topo: &Model, a: &Sp<format::Alarm>) -> R<()> {
+    let t = &a.value;
+    claim(cx, &t.id.value, &t.id.span, "alarm")?;
+    let n = usize::from(t.below.is_some()) + usize::from(t.session_down.is_some()) + usize::from(t.unreachable.is_some());
+    if n != 1 {
+        return Err(cx.err(&t.id.span, format!("alarm `{}` needs exactly one condition", t.id.value)).help("one of below = {...}, session_down = {...}, unreachable = {...}"));
+    }
+    let condition = if let Some(b) = &t.below {
+        let g = &b.value;
+        if g.threshold.value.0 == 0 {
+            return cx.fail(&g.threshold.span, "the threshold must be above 0%");
+        }
+        AlarmCondition::GroupBelow { group: group(cx, spec, &g.traffic)?, fraction_ppm: g.threshold.value.0, for_: g.for_.value.0 }
+    } else if let Some(s) = &t.session_down {
+        let e = element(cx, topo, &s.value.target, "alarm target")?;
+        expect_class(cx, &s.value.target, e, &["link", "interconnect"], "session_down")?;
+        AlarmCondition::SessionDown { target: s.value.target.value.clone(), for_: s.value.for_.value.0 }
+    } else if let Some(u) = &t.unreachable {
+        AlarmCondition::Unreachable { group: group(cx, spec, &u.value.traffic)?, for_: u.value.for_.value.0 }
+    } else {
+        return cx.fail(&a.span, "alarm without a condition");
+    };
+    spec.alarms.push(AlarmSpec { id: t.id.value.clone(), condition });
+    Ok(())
+}
+
+fn shift(cx: &Ctx<'_>, spec: &ModelSpec, topo: &Model, s: &format::ShiftTable) -> R<(String, Vec<String>)> {
+    let g = group(cx, spec, &s.traffic)?;
+    if s.to.value.len() < 2 {
+        return Err(cx.err(&s.to.span, "`to` is the new route: at least a source and a destination site").help("e.g. to = [\"aws:us-west-2\", \"gcp:us-west1\"]"));
+    }
+    let sites: Vec<(String, Range<usize>)> = s.to.value.iter().map(|x| (x.value.clone(), x.span.clone())).collect();
+    Ok((g, route(cx, topo, &sites)?))
+}
+
+fn runbook(cx: &mut Ctx<'_>, spec: &mut ModelSpec, topo: &Model, list: &[Sp<format::Runbook>]) -> R<()> {
+    for r in list {
+        claim(cx, &r.value.id.value, &r.value.id.span, "runbook step")?;
+    }
+    let step_ids: Vec<&str> = list.iter().map(|r| r.value.id.value.as_str()).collect();
+    for r in list {
+        let t = &r.value;
+        let id = t.id.value.clone();
+        let trigger = match (&t.on, &t.at, &t.after) {
+            (Some(on), None, None) => {
+                if !spec.alarms.iter().any(|a| a.id == on.value) {
+                    let mut d = cx.err(&on.span, format!("runbook step `{id}` waits on an unknown alarm `{}`", on.value));
+                    if let Some(n) = did_you_mean(&on.value, spec.alarms.iter().map(|a| a.id.as_str())) {
+                        d = d.label(format!("did you mean `{n}`?"));
+                    } else if spec.alarms.is_empty() {
+                        d = d.help("define it in an [[alarm]] table");
+                    }
+                    return Err(d);
+                }
+                StepTrigger::Alarm(on.value.clone())
+            }
+            (None, Some(at), None) => {
+                if at.value.0 >= cx.duration {
+                    return cx.fail(&at.span, format!("step `{id}` runs at {}, after the end of the run ({})", at.value.0, cx.duration));
+                }
+                StepTrigger::At(SimTime::ZERO + at.value.0)
+            }
+            (None, None, Some(after)) => {
+                if !step_ids.contains(&after.value.as_str()) {
+                    let mut d = cx.err(&after.span, format!("`after` names an unknown runbook step `{}`", after.value));
+                    if let Some(n) = did_you_mean(&after.value, step_ids.iter().copied()) {
+                        d = d.label(format!("did you mean `{n}`?"));
+                    }
+                    return Err(d);
+                }
+                StepTrigger::AfterStep(after.value.clone())
+            }
+            (None, None, None) => return Err(cx.err(&t.id.span, format!("runbook step `{id}` has no trigger")).help("add one of on = \"alarm-id\", at = \"60s\", after = \"step-id\"")),
+            _ => return cx.fail(&t.id.span, format!("runbook step `{id}` has more than one trigger; use one of `on`, `at`, `after`")),
+        };
+        let delay = match &t.delay {
+            None => Delay::Fixed(SimDuration::ZERO),
+            Some(d) => match &d.value {
+                Either::Str(s) => Delay::Fixed(format::parse_str::<Dur>(s).map_err(|e| cx.err(&d.span, e))?.0),
+                Either::Table(range) => {
+                    if range.min.value > range.max.value {
+                        return cx.fail(&range.max.span, format!("delay max {} is below min {}", range.max.value.0, range.min.value.0));
+                    }
+                    Delay::Uniform { min: range.min.value.0, max: range.max.value.0 }
+                }
+                _ => return cx.fail(&d.span, "delay is a duration (\"5m\") or { min = \"2m\", max = \"10m\" }"),
+            },
+        };
+        let n = [t.shift.is_some(), t.drain.is_some(), t.prefer.is_some(), t.failover.is_some()].iter().filter(|b| **b).count();
+        if n != 1 {
+            return Err(cx.err(&t.id.span, format!("runbook step `{id}` needs exactly one action")).help("one of shift, drain, prefer, failover"));
+        }
+        let action = if let Some(s) = &t.shift {
+            let (group, route) = shift(cx, spec, topo, &s.value)?;
+            StepAction::Shift { group, route }
+        } else if let Some(l) = &t.drain {
+            let e = element(cx, topo, l, "link")?;
+            expect_class(cx, l, e, &["link"], "drain")?;
+            StepAction::Drain { link: l.value.clone() }
+        } else if let Some(p) = &t.prefer {
+            let e = element(cx, topo, &p.value.link, "link")?;
+            expect_class(cx, &p.value.link, e, &["link"], "prefer")?;
+            let d = RouteAttrs::DEFAULT;
+            let attrs = RouteAttrs { local_pref: p.value.local_pref.unwrap_or(d.local_pref), prepend: p.value.prepend.unwrap_or(d.prepend), med: p.value.med.unwrap_or(d.med) };
+            StepAction::Prefer { link: p.value.link.value.clone(), attrs }
+        } else if let Some(f) = &t.failover {
+            if f.value.is_empty() {
+                return cx.fail(&f.span, "failover lists at least one { traffic, to } shift");
+            }
+            let shifts = f.value.iter().map(|s| shift(cx, spec, topo, &s.value)).collect::<R<Vec<_>>>()?;
+            StepAction::Failover { shifts }
+        } else {
+            return cx.fail(&r.span, "runbook step without an action");
+        };
+        spec.steps.push(StepSpec { id, trigger, delay, action });
+    }
+    // Loops of `after` triggers, reported at the step that closes the loop.
+    for (i, r) in list.iter().enumerate() {
+        let mut seen = vec![r.value.id.value.clone()];
+        let mut cur = &spec.steps[i];
+        while let StepTrigger::AfterStep(prev) = &cur.trigger {
+            if seen.contains(prev) {
+                seen.push(prev.clone());
+                let span = r.value.after.as_ref().map_or(&r.span, |a| &a.span);
+                return Err(cx.err(span, format!("runbook steps form a loop: {}", seen.join(" -> "))).help("a step cannot (indirectly) wait for itself"));
+            }
+            seen.push(prev.clone());
+            match spec.steps.iter().find(|s| &s.id == prev) {
+                Some(next) => cur = next,
+                None => break,
+            }
+        }
+    }
+    Ok(())
+}
+
+fn expectations(cx: &Ctx<'_>, spec: &ModelSpec, e: &Sp<format::Expect>) -> R<Expectations> {
+    let t = &e.value;
+    let mut scope = Vec::new();
+    for g in &t.traffic {
+        scope.push(group(cx, spec, g)?);
+    }
+    let in_scope: Vec<&TrafficSpec> = spec.traffic.iter().filter(|g| scope.is_empty() || scope.contains(&g.id)).collect();
+    let d = |x: &Option<Sp<Dur>>| x.as_ref().map(|v| v.value.0);
+    if let Some(m) = &t.min_throughput {
+        if in_scope.is_empty() {
+            return cx.fail(&m.span, "min_throughput needs a [[traffic]] group to measure");
+        }
+        if let Throughput::Fraction(_) = m.value
+            && !in_scope.iter().any(|g| g.demand_bps.is_some())
+        {
+            return Err(cx.err(&m.span, "a percentage of the offered rate needs a traffic group with a `rate`")
+                .help(format!("give the traffic a rate, or write an absolute floor such as \"{}\"", fmt_bps(4_000_000_000))));
+        }
+    }
+    if let Some(r) = &t.rpo_within
+        && !in_scope.iter().any(|g| g.replication)
+    {
+        return Err(cx.err(&r.span, "rpo_within needs a traffic group with `replication = true`"));
+    }
+    let undetected = t.undetected.as_ref().is_some_and(|u| u.value);
+    if undetected && let Some(dw) = &t.detect_within {
+        return cx.fail(&dw.span, "detect_within contradicts undetected = true");
+    }
+    Ok(Expectations {
+        traffic: scope,
+        detect_within: d(&t.detect_within),
+        converge_within: d(&t.converge_within),
+        recover_within: d(&t.recover_within),
+        min_throughput: t.min_throughput.as_ref().map(|m| m.value),
+        max_lost_bytes: t.max_lost_bytes.as_ref().map(|b| b.value.0),
+        no_loss: t.no_loss.as_ref().is_some_and(|b| b.value),
+        rto_within: d(&t.rto_within),
+        rpo_within: d(&t.rpo_within),
+        stall_p99_within: d(&t.stall_p99_within),
+        undetected,
+    })
+}

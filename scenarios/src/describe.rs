@@ -1,0 +1,288 @@
+//! A human description of a scenario for `faultline show`: topology, negotiated timers,
+//! traffic, faults, alarms, runbook and expectations.
+//!
+//! Derived from the compiled spec and sim-core's validated model (for goodput and the
+//! generated routers and facilities); it does not run anything.
+
+use std::fmt::Write;
+
+use sim_core::spec::*;
+use sim_core::{Model, SimDuration};
+
+use crate::Scenario;
+use crate::units::{Throughput, fmt_bps, fmt_ppm};
+
+/// Interconnects listed in full before the rest are summarised (bench-scale has 1,000).
+const MAX_LISTED: usize = 8;
+
+fn session_line(s: &SessionSpec) -> String {
+    let hold = s.bgp[0].hold.min(s.bgp[1].hold);
+    let mut out = format!(
+        "BGP keepalive/hold A {}/{}, B {}/{} -> negotiated hold {hold}",
+        s.bgp[0].keepalive, s.bgp[0].hold, s.bgp[1].keepalive, s.bgp[1].hold
+    );
+    match &s.bfd {
+        None => out.push_str("; BFD off"),
+        Some(b) => {
+            // RFC 5880 §6.8.2/§6.8.4: each side sends at max(own desired tx, peer's required rx);
+            // a side declares the session down after the peer's multiplier of the peer's interval.
+            let tx = [b[0].desired_min_tx.max(b[1].required_min_rx), b[1].desired_min_tx.max(b[0].required_min_rx)];
+            let detect = [tx[1].saturating_mul(u64::from(b[1].multiplier)), tx[0].saturating_mul(u64::from(b[0].multiplier))];
+            let _ = write!(
+                out,
+                "; BFD A {} x {}, B {} x {} -> intervals {}/{}, detection A {} / B {}",
+                b[0].desired_min_tx, b[0].multiplier, b[1].desired_min_tx, b[1].multiplier, tx[0], tx[1], detect[0], detect[1]
+            );
+        }
+    }
+    out
+}
+
+fn framing(f: Framing) -> String {
+    let mut parts = Vec::new();
+    if f.ethernet {
+        parts.push("Ethernet".to_string());
+    }
+    if f.macsec {
+        parts.push("MACsec".to_string());
+    }
+    if f.extra_bytes > 0 {
+        parts.push(format!("+{} B/pkt", f.extra_bytes));
+    }
+    parts.join("+")
+}
+
+fn action(a: &FaultAction) -> String {
+    match a {
+        FaultAction::Down => "down".into(),
+        FaultAction::Blackhole => "blackhole".into(),
+        FaultAction::Partition(d) => format!("partition {d:?}"),
+        FaultAction::Degrade(d) => format!(
+            "degrade loss {} delay +{} jitter {} capacity {}",
+            fmt_ppm(d.loss_ppm),
+            d.extra_delay,
+            d.jitter,
+            fmt_ppm(d.capacity_ppm)
+        ),
+        FaultAction::Flap { period, up_ppm, count } => format!("flap {count} x {period}, up {}", fmt_ppm(*up_ppm)),
+        FaultAction::BgpReset => "BGP reset".into(),
+        FaultAction::BfdDisable => "BFD disabled".into(),
+        FaultAction::Drain { wait } => format!("drain (prepend, wait {wait}, down)"),
+    }
+}
+
+fn delay(d: &Delay) -> String {
+    match d {
+        Delay::Fixed(x) => x.to_string(),
+        Delay::Uniform { min, max } => format!("uniform {min}..{max}"),
+    }
+}
+
+fn opt(d: Option<SimDuration>) -> Option<String> {
+    d.map(|d| d.to_string())
+}
+
+/// Describes `s` in plain text, one fact per line.
+pub fn describe(s: &Scenario) -> String {
+    let mut o = String::new();
+    let spec = &s.spec;
+    let _ = writeln!(o, "scenario {}: {}", s.name, s.summary);
+    let _ = writeln!(o, "source {}, duration {}, seed {}", s.source.display_name(), s.duration, s.seed);
+    let model = match Model::build(spec) {
+        Ok(m) => m,
+        Err(e) => {
+            let _ = writeln!(o, "invalid model: {e}");
+            return o;
+        }
+    };
+    let _ = writeln!(o, "\ntopology: {} sites, {} links, {} routers, {} facilities", model.sites.len(), model.links.len(), model.routers.len(), model.facilities.len());
+    for site in model.sites.iter().take(MAX_LISTED * 2) {
+        let _ = writeln!(o, "  site {} ({:?}, internal RTT {})", site.id, site.kind, site.internal_rtt);
+    }
+    if model.sites.len() > MAX_LISTED * 2 {
+        let _ = writeln!(o, "  ... and {} more sites", model.sites.len() - MAX_LISTED * 2);
+    }
+    for ic in model.interconnects.iter().take(MAX_LISTED) {
+        let links: Vec<&sim_core::model::Link> = ic.links.iter().map(|l| &model.links[l.index()]).collect();
+        let Some(first) = links.first() else { continue };
+        let mut facs: Vec<&str> = links.iter().filter_map(|l| l.facility.map(|f| model.facilities[f.index()].id.as_str())).collect();
+        facs.dedup();
+        let _ = writeln!(
+            o,
+            "  interconnect {}: {} <-> {}, {} channels in {} facilities ({})",
+            ic.id,
+            first.spec.a_site,
+            first.spec.b_site,
+            links.len(),
+            facs.len(),
+            facs.join(", ")
+        );
+        for l in &links {
+            let _ = writeln!(
+                o,
+                "    {}: {} line, {} goodput, MTU {}, {}, one-way {}, {}, routers {} <-> {}{}",
+                l.spec.id,
+                fmt_bps(u64::from(l.spec.members) * l.spec.member_bps),
+                fmt_bps(l.goodput_bps),
+                l.spec.mtu,
+                framing(l.spec.framing),
+                l.spec.one_way_delay,
+                l.facility.map_or("no facility", |f| model.facilities[f.index()].id.as_str()),
+                model.routers[l.routers[0].index()].id,
+                model.routers[l.routers[1].index()].id,
+                if l.spec.base_loss_ppm > 0 { format!(", loss {}", fmt_ppm(l.spec.base_loss_ppm)) } else { String::new() }
+            );
+        }
+        if let Some(sess) = &first.spec.session {
+            let _ = writeln!(o, "    timers: {}", session_line(sess));
+        }
+    }
+    if model.interconnects.len() > MAX_LISTED {
+        let _ = writeln!(o, "  ... and {} more interconnects", model.interconnects.len() - MAX_LISTED);
+    }
+    for l in model.links.iter().filter(|l| l.interconnect.is_none()) {
+        let kind = match l.spec.kind {
+            LinkKind::Vpn => "vpn tunnel",
+            LinkKind::Backbone => "backbone",
+            LinkKind::Channel => "channel",
+        };
+        let _ = writeln!(
+            o,
+            "  {kind} {}: {} <-> {}, {} goodput, one-way {}, local-pref {}{}",
+            l.spec.id,
+            l.spec.a_site,
+            l.spec.b_site,
+            fmt_bps(l.goodput_bps),
+            l.spec.one_way_delay,
+            l.spec.route[0].local_pref,
+            l.spec.session.as_ref().map(|s| format!("; {}", session_line(s))).unwrap_or_else(|| "; no BGP session (follows carrier)".into())
+        );
+    }
+    let _ = writeln!(o, "\nrouting:");
+    for a in model.adjacencies.iter().take(MAX_LISTED) {
+        let _ = writeln!(
+            o,
+            "  {} <-> {}: {} links, ECMP up to {}, {}, convergence {} / {}",
+            model.sites[a.sites[0].index()].id,
+            model.sites[a.sites[1].index()].id,
+            a.links.len(),
+            a.max_paths,
+            a.resilient_buckets.map_or("hash modulo N".to_string(), |b| format!("resilient hashing ({b} buckets)")),
+            a.convergence[0],
+            a.convergence[1]
+        );
+    }
+    if model.adjacencies.len() > MAX_LISTED {
+        let _ = writeln!(o, "  ... and {} more site pairs", model.adjacencies.len() - MAX_LISTED);
+    }
+    let _ = writeln!(o, "\ntraffic:");
+    for t in spec.traffic.iter().take(MAX_LISTED) {
+        let _ = writeln!(
+            o,
+            "  {}: {}, {} flows, {}{}, {:?} TCP (RTO initial {}, min {}, max {}){}{}",
+            t.id,
+            t.route.join(" -> "),
+            t.flows,
+            t.demand_bps.map_or("bulk".to_string(), fmt_bps),
+            t.bytes_per_flow.map(|b| format!(", {b} bytes per flow")).unwrap_or_default(),
+            t.tcp.rule,
+            t.tcp.rto_initial,
+            t.tcp.rto_min,
+            t.tcp.rto_max,
+            if t.start.as_nanos() > 0 { format!(", starts at {}", t.start) } else { String::new() },
+            if t.replication { ", replication" } else { "" }
+        );
+    }
+    if spec.traffic.len() > MAX_LISTED {
+        let _ = writeln!(o, "  ... and {} more groups", spec.traffic.len() - MAX_LISTED);
+    }
+    if !spec.faults.is_empty() || !spec.random_faults.is_empty() {
+        let _ = writeln!(o, "\nfaults:");
+    }
+    for f in &spec.faults {
+        let when = match &f.trigger {
+            Trigger::At(t) => format!("at {t}"),
+            Trigger::After { fault, delay } => format!("{delay} after `{fault}`"),
+        };
+        let _ = writeln!(o, "  {}: {} on {} {when}, {}", f.id, action(&f.action), f.target, f.duration.map_or("until the end".to_string(), |d| format!("for {d}")));
+    }
+    for r in &spec.random_faults {
+        let _ = writeln!(
+            o,
+            "  {}: random {} of every {:?}, MTBF {} MTTR {}{}",
+            r.id,
+            action(&r.action),
+            r.class,
+            r.mtbf,
+            r.mttr,
+            if r.max_faults > 0 { format!(", at most {}", r.max_faults) } else { String::new() }
+        );
+    }
+    if !spec.alarms.is_empty() {
+        let _ = writeln!(o, "\nalarms:");
+    }
+    for a in &spec.alarms {
+        let c = match &a.condition {
+            AlarmCondition::GroupBelow { group, fraction_ppm, for_ } => format!("`{group}` below {} for {for_}", fmt_ppm(*fraction_ppm)),
+            AlarmCondition::SessionDown { target, for_ } => format!("a session on {target} down for {for_}"),
+            AlarmCondition::Unreachable { group, for_ } => format!("`{group}` delivers nothing for {for_}"),
+        };
+        let _ = writeln!(o, "  {}: {c}", a.id);
+    }
+    if !spec.steps.is_empty() {
+        let _ = writeln!(o, "\nrunbook:");
+    }
+    for st in &spec.steps {
+        let trig = match &st.trigger {
+            StepTrigger::Alarm(a) => format!("on alarm `{a}`"),
+            StepTrigger::At(t) => format!("at {t}"),
+            StepTrigger::AfterStep(p) => format!("after step `{p}`"),
+        };
+        let act = match &st.action {
+            StepAction::Shift { group, route } => format!("shift `{group}` to {}", route.join(" -> ")),
+            StepAction::Drain { link } => format!("drain {link}"),
+            StepAction::Prefer { link, attrs } => format!("prefer {link}: local-pref {}, prepend {}, MED {}", attrs.local_pref, attrs.prepend, attrs.med),
+            StepAction::Failover { shifts } => {
+                format!("fail over {}", shifts.iter().map(|(g, r)| format!("`{g}` to {}", r.join(" -> "))).collect::<Vec<_>>().join(", "))
+            }
+        };
+        let _ = writeln!(o, "  {}: {trig}, after {}, {act}", st.id, delay(&st.delay));
+    }
+    let e = &s.expect;
+    let mut ex: Vec<String> = Vec::new();
+    let pairs = [
+        ("detect within", opt(e.detect_within)),
+        ("converge within", opt(e.converge_within)),
+        ("recover within", opt(e.recover_within)),
+        ("RTO within", opt(e.rto_within)),
+        ("RPO within", opt(e.rpo_within)),
+        ("stall p99 within", opt(e.stall_p99_within)),
+    ];
+    for (k, v) in pairs {
+        if let Some(v) = v {
+            ex.push(format!("{k} {v}"));
+        }
+    }
+    match e.min_throughput {
+        Some(Throughput::Fraction(p)) => ex.push(format!("throughput at least {} of offered", fmt_ppm(p))),
+        Some(Throughput::Absolute(b)) => ex.push(format!("throughput at least {}", fmt_bps(b))),
+        None => {}
+    }
+    if let Some(b) = e.max_lost_bytes {
+        ex.push(format!("at most {b} bytes lost"));
+    }
+    if e.no_loss {
+        ex.push("no loss".into());
+    }
+    if e.undetected {
+        ex.push("undetected by BGP/BFD (gray failure)".into());
+    }
+    let _ = writeln!(o, "\nexpect: {}", if ex.is_empty() { "nothing (the verdict will be inconclusive)".to_string() } else { ex.join("; ") });
+    if !e.traffic.is_empty() {
+        let _ = writeln!(o, "  for traffic {}", e.traffic.join(", "));
+    }
+    if let Some(v) = s.documented_verdict() {
+        let _ = writeln!(o, "  documented verdict: {}", v.name());
+    }
+    o
+}

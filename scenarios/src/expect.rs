@@ -1,0 +1,274 @@
+//! Expectations (`[expect]`), the checks they become after a run, and the verdict.
+//!
+//! A check compares one number from sim-core's `Report` with a limit. The verdict is:
+//! - **Fail** when any check fails;
+//! - otherwise **Inconclusive** when a check had nothing to measure, when a scripted fault
+//!   had no observable effect (`FaultReport.effect.any()` is false), when no fault of a
+//!   random process took effect, or when the file has no expectations at all;
+//! - otherwise **Pass**.
+//!
+//! What counts as "nothing to measure" versus "failed": a fault that took effect but was
+//! never detected fails `detect_within` (detection was expected and did not happen); a
+//! recovery, convergence or RTO expectation in a run without faults is inconclusive (there
+//! was nothing to recover from). Recovery follows resilience-testing practice: it passes when
+//! the SLO holds again within the limit, counted from the fault's start (sim-core's
+//! `recover_s`). This module does not parse files or build models.
+
+use serde::Serialize;
+use sim_core::report::{FaultReport, GroupReport};
+use sim_core::{BuildError, Model, Report, SimDuration, SimOptions, Simulation};
+
+use crate::Scenario;
+use crate::units::{Throughput, fmt_bps, fmt_ppm};
+
+/// The SLOs of `[expect]`, in sim-core units. `None`/`false` means "not checked".
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct Expectations {
+    /// Traffic groups the throughput, loss, RTO, RPO and stall checks look at; empty = all.
+    pub traffic: Vec<String>,
+    pub detect_within: Option<SimDuration>,
+    pub converge_within: Option<SimDuration>,
+    pub recover_within: Option<SimDuration>,
+    pub min_throughput: Option<Throughput>,
+    pub max_lost_bytes: Option<u64>,
+    pub no_loss: bool,
+    pub rto_within: Option<SimDuration>,
+    pub rpo_within: Option<SimDuration>,
+    pub stall_p99_within: Option<SimDuration>,
+    /// Expect a gray failure: faults take effect but no session ever goes down.
+    pub undetected: bool,
+}
+
+impl Expectations {
+    pub fn is_empty(&self) -> bool {
+        *self == Expectations::default()
+    }
+}
+
+/// The result of a run or of one check.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Verdict {
+    Pass,
+    Fail,
+    Inconclusive,
+}
+
+impl Verdict {
+    /// Process exit code: 0 pass, 1 fail, 2 inconclusive (3, invalid input, is the CLI's).
+    pub fn exit_code(self) -> i32 {
+        match self {
+            Verdict::Pass => 0,
+            Verdict::Fail => 1,
+            Verdict::Inconclusive => 2,
+        }
+    }
+    pub fn name(self) -> &'static str {
+        match self {
+            Verdict::Pass => "pass",
+            Verdict::Fail => "fail",
+            Verdict::Inconclusive => "inconclusive",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Verdict> {
+        match s.trim() {
+            "pass" => Some(Verdict::Pass),
+            "fail" => Some(Verdict::Fail),
+            "inconclusive" => Some(Verdict::Inconclusive),
+            _ => None,
+        }
+    }
+}
+
+/// One expectation checked against the report.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Check {
+    /// The `[expect]` key (or `fault_effect` for the evidence check).
+    pub name: &'static str,
+    /// True only when `status` is `Pass`.
+    pub pass: bool,
+    pub status: Verdict,
+    /// The worst measured value, in `unit`.
+    pub measured: Option<f64>,
+    pub limit: Option<f64>,
+    /// `s`, `bps`, `bytes` or `fraction`.
+    pub unit: &'static str,
+    pub detail: String,
+}
+
+impl Check {
+    fn new(name: &'static str, status: Verdict, measured: Option<f64>, limit: Option<f64>, unit: &'static str, detail: String) -> Check {
+        Check { name, pass: status == Verdict::Pass, status, measured, limit, unit, detail }
+    }
+}
+
+/// What a run produced: the report, the verdict and each check.
+#[derive(Clone, Debug, Serialize)]
+pub struct Outcome {
+    pub report: Report,
+    pub verdict: Verdict,
+    pub checks: Vec<Check>,
+}
+
+/// Builds a ready-to-run simulation of `scenario` under `seed` (for the TUI, traces, or
+/// stepping by hand). A loaded scenario always builds; the error is for hand-made ones.
+pub fn prepare(scenario: &Scenario, seed: u64, opts: SimOptions) -> Result<Simulation, BuildError> {
+    Ok(Simulation::new(Model::build(&scenario.spec)?, seed, opts))
+}
+
+/// Runs `scenario` to its end under `seed` and judges the report.
+pub fn run(scenario: &Scenario, seed: u64, opts: SimOptions) -> Result<Outcome, BuildError> {
+    let mut sim = prepare(scenario, seed, opts)?;
+    sim.run();
+    let report = sim.report();
+    let (verdict, checks) = evaluate(scenario, &report);
+    Ok(Outcome { report, verdict, checks })
+}
+
+fn secs(d: SimDuration) -> f64 {
+    d.as_secs_f64()
+}
+
+fn worst(values: impl Iterator<Item = f64>) -> Option<f64> {
+    values.fold(None, |m: Option<f64>, v| Some(m.map_or(v, |m| m.max(v))))
+}
+
+/// A time-to-X check over faults that took effect: each must have a value within `limit`.
+fn per_fault(name: &'static str, faults: &[&FaultReport], limit: SimDuration, get: fn(&FaultReport) -> Option<f64>, never: &str) -> Check {
+    let lim = secs(limit);
+    if faults.is_empty() {
+        return Check::new(name, Verdict::Inconclusive, None, Some(lim), "s", "no fault took effect, so there is nothing to measure".into());
+    }
+    if let Some(f) = faults.iter().find(|f| get(f).is_none()) {
+        return Check::new(name, Verdict::Fail, None, Some(lim), "s", format!("fault `{}` ({} {}) {never}", f.id, f.kind, f.target));
+    }
+    let (id, m) = faults.iter().map(|f| (f.id.as_str(), get(f).unwrap_or(0.0))).fold(("", f64::MIN), |a, b| if b.1 > a.1 { b } else { a });
+    let ok = m <= lim + 1e-9;
+    let detail = format!("worst {m:.3} s (fault `{id}`) {} {lim:.3} s", if ok { "<=" } else { ">" });
+    Check::new(name, if ok { Verdict::Pass } else { Verdict::Fail }, Some(m), Some(lim), "s", detail)
+}
+
+/// Judges a report against the scenario's expectations. See the module docs for the rules.
+pub fn evaluate(scenario: &Scenario, report: &Report) -> (Verdict, Vec<Check>) {
+    let e = &scenario.expect;
+    let scripted: Vec<&str> = scenario.spec.faults.iter().map(|f| f.id.as_str()).collect();
+    let affected: Vec<&FaultReport> = report.faults.iter().filter(|f| f.effect.any()).collect();
+    let groups: Vec<&GroupReport> = report.traffic.iter().filter(|g| e.traffic.is_empty() || e.traffic.contains(&g.id)).collect();
+    let any_fault = !report.faults.is_empty() || !scenario.spec.faults.is_empty() || !scenario.spec.random_faults.is_empty();
+    let mut checks = Vec::new();
+
+    // Evidence: a fault that changed nothing proves nothing.
+    let mut idle: Vec<String> = scripted.iter().filter(|id| !report.faults.iter().any(|f| f.id == **id && f.effect.any())).map(|id| format!("`{id}`")).collect();
+    for r in &scenario.spec.random_faults {
+        let prefix = format!("{}#", r.id);
+        if !report.faults.iter().any(|f| f.id.starts_with(&prefix) && f.effect.any()) {
+            idle.push(format!("random process `{}`", r.id));
+        }
+    }
+    if any_fault {
+        let (status, detail) = if idle.is_empty() {
+            (Verdict::Pass, format!("{} of {} faults left evidence", affected.len(), report.faults.len()))
+        } else {
+            (Verdict::Inconclusive, format!("no observable effect from {}", idle.join(", ")))
+        };
+        checks.push(Check::new("fault_effect", status, Some(affected.len() as f64), None, "faults", detail));
+    }
+
+    if let Some(l) = e.detect_within {
+        checks.push(per_fault("detect_within", &affected, l, |f| f.detect_s, "was never detected (no session went down)"));
+    }
+    if let Some(l) = e.converge_within {
+        checks.push(per_fault("converge_within", &affected, l, |f| f.converge_s, "never changed forwarding"));
+    }
+    if let Some(l) = e.recover_within {
+        checks.push(per_fault("recover_within", &affected, l, |f| f.recover_s, "never recovered before the next fault or the end"));
+    }
+    if e.undetected {
+        let c = if affected.is_empty() {
+            Check::new("undetected", Verdict::Inconclusive, None, None, "faults", "no fault took effect".into())
+        } else {
+            let seen: Vec<&str> = affected.iter().filter(|f| f.detect_s.is_some()).map(|f| f.id.as_str()).collect();
+            if seen.is_empty() {
+                Check::new("undetected", Verdict::Pass, Some(0.0), Some(0.0), "faults", format!("{} fault(s) took effect and no session went down: a gray failure", affected.len()))
+            } else {
+                Check::new("undetected", Verdict::Fail, Some(seen.len() as f64), Some(0.0), "faults", format!("detected by the control plane: {}", seen.join(", ")))
+            }
+        };
+        checks.push(c);
+    }
+    if let Some(t) = e.min_throughput {
+        // Without faults sim-core reports no fault-window minimum; the mean stands in for it.
+        let tp = |g: &GroupReport| g.min_throughput_bps.unwrap_or(g.mean_throughput_bps);
+        let c = match t {
+            Throughput::Fraction(ppm) => {
+                let lim = f64::from(ppm) / 1e6;
+                let rated: Vec<(&str, f64)> = groups.iter().filter(|g| g.offered_bps > 0).map(|g| (g.id.as_str(), tp(g) as f64 / g.offered_bps as f64)).collect();
+                match rated.iter().copied().fold(None, |m: Option<(&str, f64)>, v| if m.is_none_or(|m| v.1 < m.1) { Some(v) } else { m }) {
+                    None => Check::new("min_throughput", Verdict::Inconclusive, None, Some(lim), "fraction", "no traffic group has an offered rate".into()),
+                    Some((id, m)) => {
+                        let ok = m + 1e-9 >= lim;
+                        let detail = format!("lowest {:.1}% of offered (`{id}`) {} {}", m * 100.0, if ok { ">=" } else { "<" }, fmt_ppm(ppm));
+                        Check::new("min_throughput", if ok { Verdict::Pass } else { Verdict::Fail }, Some(m), Some(lim), "fraction", detail)
+                    }
+                }
+            }
+            Throughput::Absolute(bps) => match groups.iter().map(|g| (g.id.as_str(), tp(g))).min_by_key(|p| p.1) {
+                None => Check::new("min_throughput", Verdict::Inconclusive, None, Some(bps as f64), "bps", "no traffic group".into()),
+                Some((id, m)) => {
+                    let ok = m >= bps;
+                    let detail = format!("lowest {} (`{id}`) {} {}", fmt_bps(m), if ok { ">=" } else { "<" }, fmt_bps(bps));
+                    Check::new("min_throughput", if ok { Verdict::Pass } else { Verdict::Fail }, Some(m as f64), Some(bps as f64), "bps", detail)
+                }
+            },
+        };
+        checks.push(c);
+    }
+    let lost: u64 = groups.iter().map(|g| g.lost_bytes).sum();
+    if let Some(l) = e.max_lost_bytes {
+        let ok = lost <= l;
+        checks.push(Check::new("max_lost_bytes", if ok { Verdict::Pass } else { Verdict::Fail }, Some(lost as f64), Some(l as f64), "bytes", format!("{lost} bytes lost {} {l}", if ok { "<=" } else { ">" })));
+    }
+    if e.no_loss {
+        let ok = lost == 0;
+        checks.push(Check::new("no_loss", if ok { Verdict::Pass } else { Verdict::Fail }, Some(lost as f64), Some(0.0), "bytes", format!("{lost} bytes lost")));
+    }
+    if let Some(l) = e.rto_within {
+        let lim = secs(l);
+        let c = if !any_fault || report.faults.is_empty() {
+            Check::new("rto_within", Verdict::Inconclusive, None, Some(lim), "s", "no fault happened, so there is no recovery time".into())
+        } else if let Some(g) = groups.iter().find(|g| g.rto_s.is_none()) {
+            Check::new("rto_within", Verdict::Fail, None, Some(lim), "s", format!("`{}` never got back to 95% of its reference throughput", g.id))
+        } else {
+            let m = worst(groups.iter().filter_map(|g| g.rto_s)).unwrap_or(0.0);
+            let ok = m <= lim + 1e-9;
+            Check::new("rto_within", if ok { Verdict::Pass } else { Verdict::Fail }, Some(m), Some(lim), "s", format!("RTO {m:.3} s {} {lim:.3} s", if ok { "<=" } else { ">" }))
+        };
+        checks.push(c);
+    }
+    if let Some(l) = e.rpo_within {
+        let lim = secs(l);
+        let c = match worst(groups.iter().filter_map(|g| g.rpo_s)) {
+            None => Check::new("rpo_within", Verdict::Inconclusive, None, Some(lim), "s", "no site on a replication route was lost (or the group has no rate), so there is no RPO".into()),
+            Some(m) => {
+                let ok = m <= lim + 1e-9;
+                Check::new("rpo_within", if ok { Verdict::Pass } else { Verdict::Fail }, Some(m), Some(lim), "s", format!("RPO {m:.3} s {} {lim:.3} s", if ok { "<=" } else { ">" }))
+            }
+        };
+        checks.push(c);
+    }
+    if let Some(l) = e.stall_p99_within {
+        let lim = secs(l);
+        let m = worst(groups.iter().filter_map(|g| g.stalls.p99_s)).unwrap_or(0.0);
+        let ok = m <= lim + 1e-9;
+        checks.push(Check::new("stall_p99_within", if ok { Verdict::Pass } else { Verdict::Fail }, Some(m), Some(lim), "s", format!("stall p99 {m:.3} s {} {lim:.3} s", if ok { "<=" } else { ">" })));
+    }
+
+    let verdict = if checks.iter().any(|c| c.status == Verdict::Fail) {
+        Verdict::Fail
+    } else if checks.iter().any(|c| c.status == Verdict::Inconclusive) || e.is_empty() {
+        Verdict::Inconclusive
+    } else {
+        Verdict::Pass
+    };
+    (verdict, checks)
+}

@@ -1,0 +1,313 @@
+//! Humane units in scenario files: durations (`"900ms"`, `"2.5s"`, `"5m"`), bandwidth
+//! (`"10Gbps"`, `"1.25Gbps"`), byte counts (`"10MB"`, `"1GiB"`) and percentages (`"2%"`).
+//!
+//! Values are parsed exactly (decimal digits, not floats) into sim-core's integer types:
+//! nanoseconds, bits per second, bytes and parts per million. A value that cannot be
+//! represented exactly (`"0.5ns"`, `"0.00001%"`) is an error rather than a silent rounding.
+//! This module does not decide which values are sensible for a field (zero, upper bounds);
+//! `compile` does, because only it knows the field.
+
+use std::borrow::Cow;
+use std::fmt;
+
+use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
+use serde::de::{self, Deserializer, Visitor};
+use serde::Deserialize;
+use sim_core::SimDuration;
+
+/// Splits `"12.5Gbps"` into an exact decimal and its unit, or explains what is wrong.
+fn split(text: &str, what: &str, example: &str) -> Result<(u128, u32, String), String> {
+    let t = text.trim();
+    if t.starts_with('-') {
+        return Err(format!("{what} cannot be negative (`{text}`)"));
+    }
+    let t = t.strip_prefix('+').unwrap_or(t);
+    let end = t.find(|c: char| !(c.is_ascii_digit() || c == '.' || c == '_')).unwrap_or(t.len());
+    let (num, unit) = t.split_at(end);
+    let num = num.replace('_', "");
+    if num.is_empty() {
+        return Err(format!("`{text}` is not a {what}: write a number and a unit, e.g. `{example}`"));
+    }
+    let (int, frac) = num.split_once('.').unwrap_or((&num, ""));
+    if int.is_empty() || frac.contains('.') || (num.contains('.') && frac.is_empty()) {
+        return Err(format!("`{text}` is not a {what}: `{num}` is not a number"));
+    }
+    if frac.len() > 12 || int.len() > 20 {
+        return Err(format!("`{text}` has too many digits"));
+    }
+    let mut mantissa: u128 = 0;
+    for c in int.chars().chain(frac.chars()) {
+        mantissa = mantissa * 10 + u128::from(c.to_digit(10).unwrap_or(0));
+    }
+    let unit = unit.trim();
+    if unit.is_empty() {
+        return Err(format!("`{text}` has no unit: write e.g. `{example}`"));
+    }
+    Ok((mantissa, frac.len() as u32, unit.to_string()))
+}
+
+/// Multiplies an exact decimal by a unit factor; errors if the result is fractional or huge.
+fn scale(text: &str, mantissa: u128, frac_digits: u32, factor: u128, finest: &str) -> Result<u64, String> {
+    let div = 10u128.pow(frac_digits);
+    let v = mantissa.checked_mul(factor).ok_or_else(|| format!("`{text}` is too large"))?;
+    if v % div != 0 {
+        return Err(format!("`{text}` is finer than {finest}"));
+    }
+    u64::try_from(v / div).map_err(|_| format!("`{text}` is too large"))
+}
+
+/// Parses a duration: a non-negative decimal and one of `ns`, `us` (`µs`), `ms`, `s`, `m`
+/// (`min`), `h`, `d`.
+pub fn parse_duration(text: &str) -> Result<SimDuration, String> {
+    let (m, f, unit) = split(text, "duration", "90s")?;
+    let factor: u128 = match unit.as_str() {
+        "ns" => 1,
+        "us" | "µs" => 1_000,
+        "ms" => 1_000_000,
+        "s" | "sec" => 1_000_000_000,
+        "m" | "min" => 60_000_000_000,
+        "h" => 3_600_000_000_000,
+        "d" => 86_400_000_000_000,
+        other => return Err(format!("unknown duration unit `{other}` in `{text}`: use ns, us, ms, s, m, h or d")),
+    };
+    scale(text, m, f, factor, "a nanosecond").map(SimDuration)
+}
+
+/// Parses a bit rate: a decimal and `bps`, `kbps`, `Mbps`, `Gbps` or `Tbps` (SI, powers of
+/// 1000; the prefix is case-insensitive, `bit/s` is accepted for `bps`).
+pub fn parse_bandwidth(text: &str) -> Result<u64, String> {
+    let (m, f, unit) = split(text, "bandwidth", "10Gbps")?;
+    let lower = unit.to_ascii_lowercase().replace("bit/s", "bps");
+    if unit.ends_with("Bps") || unit.ends_with("B/s") {
+        return Err(format!("`{text}` looks like bytes per second; write bits per second, e.g. `10Gbps`"));
+    }
+    let factor: u128 = match lower.as_str() {
+        "bps" => 1,
+        "kbps" => 1_000,
+        "mbps" => 1_000_000,
+        "gbps" => 1_000_000_000,
+        "tbps" => 1_000_000_000_000,
+        other => return Err(format!("unknown bandwidth unit `{other}` in `{text}`: use bps, kbps, Mbps, Gbps or Tbps")),
+    };
+    scale(text, m, f, factor, "1 bps")
+}
+
+/// Parses a byte count: a decimal and `B`, `kB`/`KB`, `MB`, `GB`, `TB` (powers of 1000) or
+/// `KiB`, `MiB`, `GiB`, `TiB` (powers of 1024).
+pub fn parse_bytes(text: &str) -> Result<u64, String> {
+    let (m, f, unit) = split(text, "byte count", "10MB")?;
+    let factor: u128 = match unit.as_str() {
+        "B" => 1,
+        "kB" | "KB" => 1_000,
+        "MB" => 1_000_000,
+        "GB" => 1_000_000_000,
+        "TB" => 1_000_000_000_000,
+        "KiB" => 1 << 10,
+        "MiB" => 1 << 20,
+        "GiB" => 1 << 30,
+        "TiB" => 1 << 40,
+        other => return Err(format!("unknown byte unit `{other}` in `{text}`: use B, kB, MB, GB, TB, KiB, MiB, GiB or TiB")),
+    };
+    scale(text, m, f, factor, "a byte")
+}
+
+/// Parses a percentage between 0% and 100% into parts per million (`"2%"` is 20000).
+pub fn parse_percent(text: &str) -> Result<u32, String> {
+    let (m, f, unit) = split(text, "percentage", "2%")?;
+    if unit != "%" {
+        return Err(format!("`{text}` is not a percentage: write e.g. `2%`"));
+    }
+    let ppm = scale(text, m, f, 10_000, "0.0001% (one part per million)")?;
+    if ppm > 1_000_000 {
+        return Err(format!("`{text}` is above 100%"));
+    }
+    Ok(ppm as u32)
+}
+
+macro_rules! unit_type {
+    ($(#[$doc:meta])* $name:ident($inner:ty), $parse:ident, $what:literal, $example:literal, $pattern:literal) => {
+        $(#[$doc])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+        pub struct $name(pub $inner);
+
+        impl<'de> Deserialize<'de> for $name {
+            fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                struct V;
+                impl Visitor<'_> for V {
+                    type Value = $name;
+                    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                        write!(f, "a {} string such as \"{}\"", $what, $example)
+                    }
+                    fn visit_str<E: de::Error>(self, s: &str) -> Result<$name, E> {
+                        $parse(s).map($name).map_err(E::custom)
+                    }
+                    fn visit_i64<E: de::Error>(self, n: i64) -> Result<$name, E> {
+                        Err(E::custom(format!("a {} needs a unit: write it as a string, e.g. \"{}\" (got {n})", $what, $example)))
+                    }
+                    fn visit_u64<E: de::Error>(self, n: u64) -> Result<$name, E> {
+                        Err(E::custom(format!("a {} needs a unit: write it as a string, e.g. \"{}\" (got {n})", $what, $example)))
+                    }
+                    fn visit_f64<E: de::Error>(self, n: f64) -> Result<$name, E> {
+                        Err(E::custom(format!("a {} needs a unit: write it as a string, e.g. \"{}\" (got {n})", $what, $example)))
+                    }
+                }
+                d.deserialize_any(V)
+            }
+        }
+
+        impl JsonSchema for $name {
+            fn schema_name() -> Cow<'static, str> {
+                stringify!($name).into()
+            }
+            fn json_schema(_: &mut SchemaGenerator) -> Schema {
+                json_schema!({ "type": "string", "pattern": $pattern, "description": concat!("A ", $what, ", e.g. \"", $example, "\"") })
+            }
+        }
+    };
+}
+
+unit_type!(
+    /// A duration such as `"900ms"`, in sim-core nanoseconds.
+    Dur(SimDuration), parse_duration, "duration", "90s",
+    r"^\+?[0-9][0-9_]*(\.[0-9]+)?\s*(ns|us|µs|ms|s|sec|m|min|h|d)$"
+);
+unit_type!(
+    /// A bit rate such as `"10Gbps"`, in bits per second.
+    Bandwidth(u64), parse_bandwidth, "bandwidth", "10Gbps",
+    r"^\+?[0-9][0-9_]*(\.[0-9]+)?\s*([kKmMgGtT]?(bps|bit/s))$"
+);
+unit_type!(
+    /// A byte count such as `"10MB"` or `"1GiB"`.
+    Bytes(u64), parse_bytes, "byte count", "10MB",
+    r"^\+?[0-9][0-9_]*(\.[0-9]+)?\s*(B|kB|KB|MB|GB|TB|KiB|MiB|GiB|TiB)$"
+);
+unit_type!(
+    /// A percentage such as `"2%"`, in parts per million.
+    Percent(u32), parse_percent, "percentage", "2%",
+    r"^\+?[0-9][0-9_]*(\.[0-9]+)?\s*%$"
+);
+
+/// A throughput floor: a share of the offered rate (`"75%"`) or an absolute rate (`"4Gbps"`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Throughput {
+    /// Parts per million of each group's offered rate.
+    Fraction(u32),
+    /// Bits per second, per group.
+    Absolute(u64),
+}
+
+impl<'de> Deserialize<'de> for Throughput {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        if s.trim_end().ends_with('%') {
+            parse_percent(&s).map(Throughput::Fraction).map_err(de::Error::custom)
+        } else {
+            parse_bandwidth(&s).map(Throughput::Absolute).map_err(de::Error::custom)
+        }
+    }
+}
+
+impl JsonSchema for Throughput {
+    fn schema_name() -> Cow<'static, str> {
+        "Throughput".into()
+    }
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({
+            "type": "string",
+            "pattern": r"^\+?[0-9][0-9_]*(\.[0-9]+)?\s*(%|[kKmMgGtT]?(bps|bit/s))$",
+            "description": "A share of the offered rate (\"75%\") or an absolute rate (\"4Gbps\")"
+        })
+    }
+}
+
+/// Formats bits per second the way files write them (`10Gbps`, `1.25Gbps`, `500Mbps`).
+pub fn fmt_bps(bps: u64) -> String {
+    let (div, unit) = match bps {
+        b if b >= 1_000_000_000_000 => (1e12, "Tbps"),
+        b if b >= 1_000_000_000 => (1e9, "Gbps"),
+        b if b >= 1_000_000 => (1e6, "Mbps"),
+        b if b >= 1_000 => (1e3, "kbps"),
+        _ => (1.0, "bps"),
+    };
+    let v = bps as f64 / div;
+    let s = format!("{v:.3}");
+    let s = s.trim_end_matches('0').trim_end_matches('.');
+    format!("{s}{unit}")
+}
+
+/// Formats parts per million as a percentage (`20000` is `2%`).
+pub fn fmt_ppm(ppm: u32) -> String {
+    let s = format!("{:.4}", f64::from(ppm) / 10_000.0);
+    format!("{}%", s.trim_end_matches('0').trim_end_matches('.'))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("900ms"), Ok(SimDuration::from_millis(900)));
+        assert_eq!(parse_duration("90s"), Ok(SimDuration::from_secs(90)));
+        assert_eq!(parse_duration("5m"), Ok(SimDuration::from_secs(300)));
+        assert_eq!(parse_duration("1h"), Ok(SimDuration::from_secs(3600)));
+        assert_eq!(parse_duration("2.5s"), Ok(SimDuration::from_millis(2500)));
+        assert_eq!(parse_duration("250us"), Ok(SimDuration::from_micros(250)));
+        assert_eq!(parse_duration("1d"), Ok(SimDuration::from_secs(86_400)));
+        assert_eq!(parse_duration("0s"), Ok(SimDuration::ZERO));
+        assert_eq!(parse_duration("1_000ms"), Ok(SimDuration::from_secs(1)));
+        assert_eq!(parse_duration(" 3 s "), Ok(SimDuration::from_secs(3)));
+    }
+
+    #[test]
+    fn bad_durations() {
+        for bad in ["-5s", "5", "s", "5parsecs", "0.5ns", "1.s", ".5s", "1.2.3s", "", "99999999999999999999999h"] {
+            assert!(parse_duration(bad).is_err(), "{bad} should fail");
+        }
+        assert!(parse_duration("-5s").unwrap_err().contains("negative"));
+        assert!(parse_duration("5").unwrap_err().contains("no unit"));
+    }
+
+    #[test]
+    fn bandwidths() {
+        assert_eq!(parse_bandwidth("10Gbps"), Ok(10_000_000_000));
+        assert_eq!(parse_bandwidth("500Mbps"), Ok(500_000_000));
+        assert_eq!(parse_bandwidth("1.25Gbps"), Ok(1_250_000_000));
+        assert_eq!(parse_bandwidth("100 kbps"), Ok(100_000));
+        assert_eq!(parse_bandwidth("1gbit/s"), Ok(1_000_000_000));
+        assert!(parse_bandwidth("10GBps").unwrap_err().contains("bytes"));
+        assert!(parse_bandwidth("10Gbs").is_err());
+        assert!(parse_bandwidth("0.1bps").is_err());
+    }
+
+    #[test]
+    fn byte_counts() {
+        assert_eq!(parse_bytes("10MB"), Ok(10_000_000));
+        assert_eq!(parse_bytes("1GiB"), Ok(1 << 30));
+        assert_eq!(parse_bytes("1.5KiB"), Ok(1536));
+        assert_eq!(parse_bytes("0B"), Ok(0));
+        assert!(parse_bytes("10mb").is_err());
+    }
+
+    #[test]
+    fn percentages() {
+        assert_eq!(parse_percent("2%"), Ok(20_000));
+        assert_eq!(parse_percent("0.5%"), Ok(5_000));
+        assert_eq!(parse_percent("100%"), Ok(1_000_000));
+        assert_eq!(parse_percent("0.0001%"), Ok(1));
+        assert!(parse_percent("101%").unwrap_err().contains("above 100%"));
+        assert!(parse_percent("0.00001%").is_err());
+        assert!(parse_percent("2").is_err());
+        assert!(parse_percent("-1%").is_err());
+    }
+
+    #[test]
+    fn formatting() {
+        assert_eq!(fmt_bps(10_000_000_000), "10Gbps");
+        assert_eq!(fmt_bps(1_250_000_000), "1.25Gbps");
+        assert_eq!(fmt_bps(500_000_000), "500Mbps");
+        assert_eq!(fmt_ppm(20_000), "2%");
+        assert_eq!(fmt_ppm(5_000), "0.5%");
+    }
+}

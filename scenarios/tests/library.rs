@@ -1,0 +1,50 @@
+//! Every library scenario validates, runs, and meets the verdict its header documents.
+
+use sim_core::SimOptions;
+
+/// Scenarios too large to run in a debug-build test; they are still validated.
+const VALIDATE_ONLY: &[&str] = &["bench-scale"];
+
+#[test]
+fn every_library_scenario_meets_its_documented_verdict() {
+    let mut failures = Vec::new();
+    for entry in scenarios::library() {
+        let s = match scenarios::load_library(entry.name) {
+            Ok(s) => s,
+            Err(e) => {
+                failures.push(format!("{}: does not load:\n{e}", entry.name));
+                continue;
+            }
+        };
+        if s.name != entry.name {
+            failures.push(format!("{}: name key is `{}`, not the file stem", entry.name, s.name));
+        }
+        let Some(want) = entry.documented_verdict() else {
+            failures.push(format!("{}: header has no `# expect:` line", entry.name));
+            continue;
+        };
+        if VALIDATE_ONLY.contains(&entry.name) {
+            continue;
+        }
+        let out = scenarios::run(&s, s.seed, SimOptions::default()).expect("validated scenario builds");
+        let faults: Vec<String> = out
+            .report
+            .faults
+            .iter()
+            .take(3)
+            .map(|f| format!("{} {} det={:?} conv={:?} rec={:?} lost={}", f.id, f.kind, f.detect_s, f.converge_s, f.recover_s, f.lost_bytes))
+            .collect();
+        let checks: Vec<String> = out.checks.iter().map(|c| format!("{}={} ({})", c.name, c.status.name(), c.detail)).collect();
+        println!("{}: {} (want {})\n  faults: {}\n  checks: {}", entry.name, out.verdict.name(), want.name(), faults.join("; "), checks.join("; "));
+        if out.verdict != want {
+            failures.push(format!("{}: verdict {} but the header says {}: {}", entry.name, out.verdict.name(), want.name(), checks.join("; ")));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn library_is_complete() {
+    assert!(scenarios::library().len() >= 21, "only {} scenarios", scenarios::library().len());
+    assert!(scenarios::library().iter().any(|e| e.name == scenarios::FLAGSHIP));
+}
