@@ -1,1 +1,364 @@
-fn main() {}
+//! `faultline`: run, check and sweep scenarios of multicloud interconnect failures.
+//!
+//! Exit codes: 0 pass, 1 an expectation failed, 2 inconclusive, 3 invalid input (a
+//! scenario file or the command line). Nothing a user writes makes it panic.
+
+mod human;
+mod json;
+mod junit;
+mod outcome;
+mod runner;
+mod svg;
+mod sweep;
+
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use scenarios::{Scenario, ScenarioError, Verdict};
+
+use crate::outcome::Outcome;
+use crate::runner::RunOpts;
+
+const EXIT_INVALID: u8 = 3;
+
+#[derive(Parser, Debug)]
+#[command(name = "faultline", version, about = "Deterministic chaos testbed for multicloud private interconnects", long_about = None)]
+#[command(after_help = "Exit codes: 0 pass, 1 an expectation failed, 2 inconclusive, 3 invalid input.")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Run one scenario (a path or a library name; the flagship scenario by default).
+    Run {
+        scenario: Option<String>,
+        /// Override the scenario's seed.
+        #[arg(long)]
+        seed: Option<u64>,
+        #[command(flatten)]
+        out: OutputArgs,
+        /// Write the trace as JSON lines, one per event.
+        #[arg(long, value_name = "FILE")]
+        trace: Option<PathBuf>,
+        /// Write the throughput timeline as SVG, fault windows shaded.
+        #[arg(long, value_name = "FILE")]
+        svg: Option<PathBuf>,
+    },
+    /// Run many scenarios (files, directories of *.toml, or library names) for CI.
+    Check {
+        #[arg(required = true)]
+        paths: Vec<String>,
+        #[command(flatten)]
+        out: OutputArgs,
+    },
+    /// Run one scenario over a range of seeds in parallel.
+    Sweep {
+        scenario: String,
+        /// Seeds to run: A..B (end exclusive) or A..=B.
+        #[arg(long, default_value = "1..101")]
+        seeds: String,
+        /// Worker threads (default: all cores). The result does not depend on it.
+        #[arg(long)]
+        jobs: Option<usize>,
+        #[arg(long)]
+        json: bool,
+        #[arg(long, short)]
+        quiet: bool,
+    },
+    /// Check scenario files without running them.
+    Validate {
+        #[arg(required = true)]
+        paths: Vec<String>,
+    },
+    /// List the embedded scenario library.
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show a scenario's topology, timers, faults and expectations.
+    Show { scenario: String },
+    /// Print the JSON Schema of the scenario format.
+    Schema,
+    /// Explore a scenario interactively in the terminal.
+    Tui {
+        scenario: Option<String>,
+        #[arg(long)]
+        seed: Option<u64>,
+    },
+}
+
+#[derive(clap::Args, Debug, Clone)]
+struct OutputArgs {
+    /// One JSON object on stdout instead of the human summary.
+    #[arg(long)]
+    json: bool,
+    /// Print only the verdict line.
+    #[arg(long, short)]
+    quiet: bool,
+    /// Write a JUnit XML report.
+    #[arg(long, value_name = "FILE")]
+    junit: Option<PathBuf>,
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let code = if e.use_stderr() { EXIT_INVALID } else { 0 };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    match dispatch(cli.command) {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(EXIT_INVALID)
+        }
+    }
+}
+
+/// Prints a scenario error (it names file:line:column) and returns exit code 3.
+fn invalid(e: &ScenarioError) -> u8 {
+    eprintln!("{e}");
+    EXIT_INVALID
+}
+
+fn write_file(path: &Path, text: &str) -> anyhow::Result<()> {
+    std::fs::write(path, text).map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))
+}
+
+fn print_stdout(text: &str) {
+    let mut out = std::io::stdout().lock();
+    // A closed pipe (`| head`) is not an error worth a message.
+    let _ = out.write_all(text.as_bytes());
+}
+
+fn dispatch(cmd: Command) -> anyhow::Result<u8> {
+    let tty = std::io::stderr().is_terminal();
+    match cmd {
+        Command::Run { scenario, seed, out, trace, svg } => {
+            let name = scenario.unwrap_or_else(|| scenarios::FLAGSHIP.to_string());
+            let s = match scenarios::resolve(&name) {
+                Ok(s) => s,
+                Err(e) => return Ok(invalid(&e)),
+            };
+            let seed = seed.unwrap_or(s.seed);
+            let o = runner::run(&s, seed, RunOpts { keep_trace: trace.is_some(), progress: tty && !out.quiet && !out.json })?;
+            if let (Some(path), Some(lines)) = (&trace, &o.trace) {
+                write_file(path, &(lines.join("\n") + "\n"))?;
+            }
+            if let Some(path) = &svg {
+                write_file(path, &svg::render(&o)?)?;
+            }
+            emit(&[o], &out)
+        }
+        Command::Check { paths, out } => {
+            let (list, mut code) = collect(&paths);
+            let mut outcomes = Vec::new();
+            for s in &list {
+                let o = runner::run(s, s.seed, RunOpts { keep_trace: false, progress: false })?;
+                outcomes.push(o);
+            }
+            let verdict_code = emit(&outcomes, &out)?;
+            if code == 0 {
+                code = verdict_code;
+            }
+            Ok(code)
+        }
+        Command::Sweep { scenario, seeds, jobs, json, quiet } => {
+            let s = match scenarios::resolve(&scenario) {
+                Ok(s) => s,
+                Err(e) => return Ok(invalid(&e)),
+            };
+            let seeds = match sweep::parse_seeds(&seeds) {
+                Ok(r) => r,
+                Err(msg) => {
+                    eprintln!("error: {msg}");
+                    return Ok(EXIT_INVALID);
+                }
+            };
+            let jobs = jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())).max(1);
+            let result = sweep::sweep(&s, seeds, jobs, tty && !quiet && !json)?;
+            if json {
+                print_stdout(&(serde_json::to_string_pretty(&result.json())? + "\n"));
+            } else if quiet {
+                print_stdout(&format!(
+                    "{}: {} ({} runs, digest {})\n",
+                    result.scenario,
+                    result.verdict().name(),
+                    result.results.len(),
+                    result.digest()
+                ));
+            } else {
+                print_stdout(&result.human());
+            }
+            Ok(result.verdict().exit_code() as u8)
+        }
+        Command::Validate { paths } => {
+            let (list, code) = collect(&paths);
+            for s in &list {
+                print_stdout(&format!("ok  {}  ({})\n", s.source.display_name(), s.name));
+            }
+            Ok(code)
+        }
+        Command::List { json } => {
+            let lib = scenarios::library();
+            if json {
+                let v: Vec<_> = lib
+                    .iter()
+                    .map(|e| {
+                        let s = scenarios::load_library(e.name).ok();
+                        serde_json::json!({
+                            "name": e.name,
+                            "summary": s.as_ref().map(|s| s.summary.clone()),
+                            "expect": scenarios::documented_verdict(e.text).map(Verdict::name),
+                        })
+                    })
+                    .collect();
+                print_stdout(&(serde_json::to_string_pretty(&v)? + "\n"));
+            } else {
+                let rows: Vec<Vec<String>> = lib
+                    .iter()
+                    .map(|e| {
+                        let summary = scenarios::load_library(e.name).map(|s| s.summary).unwrap_or_else(|e| format!("(invalid: {e})"));
+                        let flag = if e.name == scenarios::FLAGSHIP { "*" } else { "" };
+                        vec![format!("{}{flag}", e.name), summary]
+                    })
+                    .collect();
+                let mut text = String::new();
+                for r in rows {
+                    text.push_str(&format!("{:<40} {}\n", r[0], r[1]));
+                }
+                text.push_str(&format!("\n* the flagship scenario, run by `faultline run` with no argument ({} scenarios)\n", lib.len()));
+                print_stdout(&text);
+            }
+            Ok(0)
+        }
+        Command::Show { scenario } => match scenarios::resolve(&scenario) {
+            Ok(s) => {
+                print_stdout(&scenarios::describe(&s));
+                Ok(0)
+            }
+            Err(e) => Ok(invalid(&e)),
+        },
+        Command::Schema => {
+            print_stdout(&(serde_json::to_string_pretty(&scenarios::schema())? + "\n"));
+            Ok(0)
+        }
+        Command::Tui { scenario, seed } => {
+            let name = scenario.unwrap_or_else(|| scenarios::FLAGSHIP.to_string());
+            let s = match scenarios::resolve(&name) {
+                Ok(s) => s,
+                Err(e) => return Ok(invalid(&e)),
+            };
+            let session = faultline_tui::Session {
+                name: s.name.clone(),
+                origin: s.source.display_name(),
+                source: s.source.text.clone(),
+                seed: seed.unwrap_or(s.seed),
+                duration: s.duration,
+                spec: s.spec,
+            };
+            faultline_tui::run(session)?;
+            Ok(0)
+        }
+    }
+}
+
+/// Resolves every argument (files, directories of `*.toml`, library names). Invalid ones
+/// are reported and make the exit code 3; the valid ones are still returned.
+fn collect(args: &[String]) -> (Vec<Scenario>, u8) {
+    let mut out = Vec::new();
+    let mut code = 0;
+    for a in args {
+        let p = Path::new(a);
+        if p.is_dir() {
+            let mut files: Vec<PathBuf> = match std::fs::read_dir(p) {
+                Ok(rd) => rd.filter_map(|e| e.ok().map(|e| e.path())).filter(|f| f.extension().is_some_and(|x| x == "toml")).collect(),
+                Err(e) => {
+                    eprintln!("error: cannot read directory {a}: {e}");
+                    code = EXIT_INVALID;
+                    continue;
+                }
+            };
+            files.sort();
+            if files.is_empty() {
+                eprintln!("error: no *.toml scenario files in {a}");
+                code = EXIT_INVALID;
+            }
+            for f in files {
+                match scenarios::load_path(&f) {
+                    Ok(s) => out.push(s),
+                    Err(e) => code = invalid(&e),
+                }
+            }
+        } else {
+            match scenarios::resolve(a) {
+                Ok(s) => out.push(s),
+                Err(e) => code = invalid(&e),
+            }
+        }
+    }
+    (out, code)
+}
+
+/// Prints outcomes in the chosen format, writes JUnit, and returns the worst exit code.
+fn emit(outcomes: &[Outcome], out: &OutputArgs) -> anyhow::Result<u8> {
+    if let Some(path) = &out.junit {
+        write_file(path, &junit::report(outcomes)?)?;
+    }
+    let worst = outcomes.iter().map(|o| o.verdict).max_by_key(|v| match v {
+        Verdict::Pass => 0,
+        Verdict::Inconclusive => 1,
+        Verdict::Fail => 2,
+    });
+    if out.json {
+        let v = if outcomes.len() == 1 {
+            json::run(&outcomes[0])
+        } else {
+            serde_json::json!({
+                "verdict": worst.map_or("pass", Verdict::name),
+                "scenarios": outcomes.iter().map(json::run).collect::<Vec<_>>(),
+            })
+        };
+        print_stdout(&(serde_json::to_string_pretty(&v)? + "\n"));
+    } else if out.quiet {
+        for o in outcomes {
+            print_stdout(&(human::verdict_line(o) + "\n"));
+        }
+    } else if outcomes.len() == 1 {
+        print_stdout(&human::summary(&outcomes[0]));
+    } else {
+        let rows: Vec<Vec<String>> = outcomes
+            .iter()
+            .map(|o| {
+                let max = |f: fn(&sim_core::report::FaultReport) -> Option<f64>| {
+                    o.report.faults.iter().filter_map(f).fold(None, |a: Option<f64>, x| Some(a.map_or(x, |a| a.max(x))))
+                };
+                vec![
+                    o.scenario.clone(),
+                    o.verdict.name().to_string(),
+                    o.report.faults.len().to_string(),
+                    human::secs(max(|f| f.detect_s)),
+                    human::secs(max(|f| f.recover_s)),
+                    o.report.fingerprint.clone(),
+                ]
+            })
+            .collect();
+        let mut text = human::table(&["scenario", "verdict", "faults", "detect", "recover", "fingerprint"], &rows);
+        for o in outcomes.iter().filter(|o| o.verdict != Verdict::Pass) {
+            text.push_str(&format!("\n{}: {}\n", o.scenario, o.verdict.name()));
+            for c in o.checks.iter().filter(|c| !c.pass) {
+                text.push_str(&format!("  {} {}: {}\n", c.status.name(), c.name, c.detail));
+            }
+            text.push_str(&format!("  reproduce: {}\n", o.reproduce()));
+        }
+        print_stdout(&text);
+    }
+    Ok(worst.map_or(0, |v| v.exit_code() as u8))
+}

@@ -1,0 +1,161 @@
+//! The human summary: compact tables that fit an 80-column terminal, then the verdict, seed,
+//! fingerprint and a `reproduce:` line.
+
+use std::fmt::Write;
+
+use crate::outcome::Outcome;
+
+/// Left-aligns the first column and right-aligns the rest.
+pub fn table(header: &[&str], rows: &[Vec<String>]) -> String {
+    let n = header.len();
+    let mut w: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
+    for r in rows {
+        for (i, c) in r.iter().enumerate().take(n) {
+            w[i] = w[i].max(c.chars().count());
+        }
+    }
+    let mut out = String::new();
+    let line = |cells: &[String], out: &mut String| {
+        let mut s = String::new();
+        for (i, c) in cells.iter().enumerate().take(n) {
+            if i == 0 {
+                let _ = write!(s, "{c:<width$}", width = w[0]);
+            } else {
+                let _ = write!(s, "  {c:>width$}", width = w[i]);
+            }
+        }
+        out.push_str(s.trim_end());
+        out.push('\n');
+    };
+    line(&header.iter().map(|h| h.to_string()).collect::<Vec<_>>(), &mut out);
+    for r in rows {
+        line(r, &mut out);
+    }
+    out
+}
+
+pub fn secs(v: Option<f64>) -> String {
+    match v {
+        None => "—".to_string(),
+        Some(0.0) => "0s".to_string(),
+        Some(s) if s < 1.0 => format!("{:.0}ms", s * 1e3),
+        Some(s) if s < 100.0 => format!("{s:.2}s"),
+        Some(s) => format!("{s:.0}s"),
+    }
+}
+
+pub fn bytes(b: u64) -> String {
+    let b = b as f64;
+    if b >= 1e12 {
+        format!("{:.2}TB", b / 1e12)
+    } else if b >= 1e9 {
+        format!("{:.2}GB", b / 1e9)
+    } else if b >= 1e6 {
+        format!("{:.1}MB", b / 1e6)
+    } else if b >= 1e3 {
+        format!("{:.1}kB", b / 1e3)
+    } else {
+        format!("{b:.0}B")
+    }
+}
+
+pub fn bps(b: f64) -> String {
+    if b >= 1e9 {
+        format!("{:.2}Gbps", b / 1e9)
+    } else if b >= 1e6 {
+        format!("{:.1}Mbps", b / 1e6)
+    } else if b >= 1e3 {
+        format!("{:.1}kbps", b / 1e3)
+    } else {
+        format!("{b:.0}bps")
+    }
+}
+
+/// The full summary of one run.
+pub fn summary(o: &Outcome) -> String {
+    let r = &o.report;
+    let mut out = String::new();
+    let _ = writeln!(out, "scenario  {}  ({} simulated, {} events)", o.scenario, secs(Some(r.duration_s)), r.events);
+    if !r.faults.is_empty() {
+        out.push('\n');
+        let rows: Vec<Vec<String>> = r
+            .faults
+            .iter()
+            .map(|f| {
+                vec![
+                    format!("{} {} {}", f.id, f.kind, f.target),
+                    secs(Some(f.at_s)),
+                    secs(f.detect_s),
+                    secs(f.converge_s),
+                    secs(f.recover_s),
+                    secs(Some(f.blackhole_s)),
+                    bytes(f.lost_bytes),
+                ]
+            })
+            .collect();
+        out.push_str(&table(&["fault", "at", "detect", "converge", "recover", "blackhole", "lost"], &rows));
+    }
+    if !r.traffic.is_empty() {
+        out.push('\n');
+        let rows: Vec<Vec<String>> = r
+            .traffic
+            .iter()
+            .map(|g| {
+                vec![
+                    g.id.clone(),
+                    if g.offered_bps > 0 { bps(g.offered_bps as f64) } else { "bulk".into() },
+                    bytes(g.delivered_bytes),
+                    g.min_throughput_bps.map_or("—".into(), |m| bps(m as f64)),
+                    secs(g.stalls.p99_s),
+                    secs(g.rto_s),
+                ]
+            })
+            .collect();
+        out.push_str(&table(&["traffic", "offered", "delivered", "min tput", "stall p99", "rto"], &rows));
+    }
+    if !r.runbook.is_empty() {
+        out.push('\n');
+        let rows: Vec<Vec<String>> = r.runbook.iter().map(|s| vec![s.id.clone(), secs(s.triggered_s), secs(s.acted_s)]).collect();
+        out.push_str(&table(&["runbook step", "triggered", "acted"], &rows));
+    }
+    if !o.checks.is_empty() {
+        out.push('\n');
+        let rows: Vec<Vec<String>> =
+            o.checks.iter().map(|c| vec![c.name.to_string(), c.status.name().to_uppercase(), c.detail.clone()]).collect();
+        out.push_str(&table(&["expectation", "result", "measured"], &rows));
+    }
+    for why in &o.inconclusive() {
+        let _ = writeln!(out, "inconclusive: {why}");
+    }
+    out.push('\n');
+    let _ = writeln!(out, "verdict      {}", o.verdict.name());
+    let _ = writeln!(out, "seed         {}", o.seed);
+    let _ = writeln!(out, "fingerprint  {}", r.fingerprint);
+    let _ = writeln!(out, "reproduce:   {}", o.reproduce());
+    out
+}
+
+/// The one line `--quiet` prints.
+pub fn verdict_line(o: &Outcome) -> String {
+    format!("{}: {} (seed {}, fingerprint {})", o.scenario, o.verdict.name(), o.seed, o.report.fingerprint)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn table_aligns_columns() {
+        let t = table(&["a", "bb"], &[vec!["long name".into(), "1".into()], vec!["x".into(), "200".into()]]);
+        assert_eq!(t, "a           bb\nlong name    1\nx          200\n");
+    }
+
+    #[test]
+    fn units_are_humane() {
+        assert_eq!(secs(Some(0.0015)), "2ms");
+        assert_eq!(secs(Some(1.4165)), "1.42s");
+        assert_eq!(secs(None), "—");
+        assert_eq!(bytes(530_247), "530.2kB");
+        assert_eq!(bps(6e9), "6.00Gbps");
+    }
+}

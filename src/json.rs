@@ -1,0 +1,69 @@
+//! The machine output: a stable JSON contract (documented in README.md, "JSON output").
+//!
+//! Keys are written out explicitly here rather than derived from internal types, so that
+//! refactoring the simulator cannot silently change what users script against.
+
+use serde_json::{Value, json};
+
+use crate::outcome::Outcome;
+
+pub fn run(o: &Outcome) -> Value {
+    let r = &o.report;
+    json!({
+        "scenario": o.scenario,
+        "seed": o.seed,
+        "fingerprint": r.fingerprint,
+        "verdict": o.verdict.name(),
+        "reproduce": o.reproduce(),
+        "inconclusive": o.inconclusive(),
+        "faults": r.faults.iter().map(|f| json!({
+            "id": f.id,
+            "kind": f.kind,
+            "target": f.target,
+            "at_s": f.at_s,
+            "end_s": f.end_s,
+            "detect_s": f.detect_s,
+            "converge_s": f.converge_s,
+            "recover_s": f.recover_s,
+            "blackhole_s": f.blackhole_s,
+            "lost_bytes": f.lost_bytes,
+            "effect": {
+                "links_changed": f.effect.links_changed,
+                "sessions_down": f.effect.sessions_down,
+                "flows_moved": f.effect.flows_moved,
+                "forwarding_changed": f.effect.forwarding_changed,
+                "any": f.effect.any(),
+            },
+        })).collect::<Vec<_>>(),
+        "traffic": r.traffic.iter().map(|g| json!({
+            "id": g.id,
+            "offered_bps": g.offered_bps,
+            "delivered_bytes": g.delivered_bytes,
+            "lost_bytes": g.lost_bytes,
+            "mean_throughput_bps": g.mean_throughput_bps,
+            "min_throughput_bps": g.min_throughput_bps,
+            "stall_count": g.stalls.count,
+            "stall_p50_s": g.stalls.p50_s,
+            "stall_p99_s": g.stalls.p99_s,
+            "stall_max_s": g.stalls.max_s,
+            "rto_s": g.rto_s,
+            "rpo_s": g.rpo_s,
+            "rpo_bytes": g.rpo_bytes,
+        })).collect::<Vec<_>>(),
+        "alarms": r.alarms.iter().map(|a| json!({"id": a.id, "fired_s": a.fired_s})).collect::<Vec<_>>(),
+        "runbook": r.runbook.iter().map(|s| json!({"id": s.id, "triggered_s": s.triggered_s, "acted_s": s.acted_s})).collect::<Vec<_>>(),
+        "expectations": o.checks.iter().map(|c| json!({
+            "name": c.name,
+            "pass": c.pass,
+            "measured": c.measured,
+            "limit": c.limit,
+            "detail": c.detail,
+        })).collect::<Vec<_>>(),
+        "stats": {
+            "events": r.events,
+            "trace_records": r.trace_records,
+            "simulated_s": r.duration_s,
+            "wall_s": o.wall_s,
+        },
+    })
+}

@@ -1,0 +1,50 @@
+//! One scenario run as the CLI sees it: the report, the verdict, the expectation checks, and
+//! what the output formats need (timelines, fault windows, trace). Built by `runner`.
+
+use sim_core::Report;
+
+pub use scenarios::{Check, Verdict};
+
+/// A traffic group's throughput over time: (seconds, bits per second).
+#[derive(Clone, Debug)]
+pub struct Series {
+    pub id: String,
+    pub points: Vec<(f64, f64)>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Outcome {
+    pub scenario: String,
+    /// How to name the scenario on a `reproduce:` line (library name or path).
+    pub origin: String,
+    pub seed: u64,
+    pub report: Report,
+    pub verdict: Verdict,
+    pub checks: Vec<Check>,
+    pub wall_s: f64,
+    pub series: Vec<Series>,
+    /// (start, end) of every fault, seconds.
+    pub fault_windows: Vec<(f64, f64)>,
+    /// JSON lines, when a trace was asked for.
+    pub trace: Option<Vec<String>>,
+}
+
+impl Outcome {
+    /// Why the run is inconclusive, when it is: the checks that had nothing to measure.
+    pub fn inconclusive(&self) -> Vec<String> {
+        self.checks.iter().filter(|c| c.status == Verdict::Inconclusive).map(|c| format!("{}: {}", c.name, c.detail)).collect()
+    }
+
+    pub fn reproduce(&self) -> String {
+        format!("faultline run {} --seed {}", shell_word(&self.origin), self.seed)
+    }
+}
+
+/// Quotes a word for a POSIX shell when it needs it.
+pub fn shell_word(s: &str) -> String {
+    if !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || "-_./:=@".contains(c)) {
+        s.to_string()
+    } else {
+        format!("'{}'", s.replace('\'', r"'\''"))
+    }
+}

@@ -1,0 +1,85 @@
+//! Runs one scenario to an `Outcome`: the simulation (with a progress bar on a terminal),
+//! the verdict, and the data the output formats need.
+
+use std::time::Instant;
+
+use indicatif::{ProgressBar, ProgressStyle};
+use scenarios::Scenario;
+use sim_core::{SimOptions, SimTime};
+
+use crate::outcome::{Outcome, Series};
+
+#[derive(Clone, Copy, Debug, Default)]
+pub struct RunOpts {
+    pub keep_trace: bool,
+    pub progress: bool,
+}
+
+/// How the CLI names a scenario on a `reproduce:` line.
+pub fn origin(s: &Scenario) -> String {
+    s.source.display_name()
+}
+
+pub fn run(s: &Scenario, seed: u64, opts: RunOpts) -> anyhow::Result<Outcome> {
+    let start = Instant::now();
+    let mut sim = scenarios::prepare(s, seed, SimOptions { keep_trace: opts.keep_trace })?;
+    let end = sim.end();
+    // Progress only on a terminal: indicatif draws nothing when stderr is not one.
+    let bar = if opts.progress { ProgressBar::new(1000) } else { ProgressBar::hidden() };
+    bar.set_style(
+        ProgressStyle::with_template("{msg} [{bar:40}] {percent}% sim {prefix}").unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    bar.set_message(s.name.clone());
+    for k in 1..=1000u64 {
+        let t = SimTime((u128::from(end.as_nanos()) * u128::from(k) / 1000) as u64);
+        sim.run_until(t);
+        if k % 10 == 0 {
+            bar.set_position(k);
+            bar.set_prefix(format!("{t}"));
+        }
+    }
+    bar.finish_and_clear();
+    let report = sim.report();
+    let (verdict, checks) = scenarios::evaluate(s, &report);
+    let series = s
+        .spec
+        .traffic
+        .iter()
+        .enumerate()
+        .map(|(g, t)| Series {
+            id: t.id.clone(),
+            points: sim.group_timeline(sim_core::model::GroupId(g as u32)).iter().map(|p| (p.0.as_secs_f64(), p.1 as f64)).collect(),
+        })
+        .collect();
+    let fault_windows = report.faults.iter().map(|f| (f.at_s, f.end_s.unwrap_or(report.duration_s))).collect();
+    let trace = opts.keep_trace.then(|| {
+        sim.trace()
+            .records()
+            .iter()
+            .map(|r| {
+                serde_json::json!({
+                    "t_s": r.t.as_secs_f64(),
+                    "t_ns": r.t.as_nanos(),
+                    "kind": r.kind,
+                    "a": r.a,
+                    "b": r.b,
+                    "v": r.v,
+                    "text": sim.describe(r),
+                })
+                .to_string()
+            })
+            .collect()
+    });
+    Ok(Outcome {
+        scenario: s.name.clone(),
+        origin: origin(s),
+        seed,
+        report,
+        verdict,
+        checks,
+        wall_s: start.elapsed().as_secs_f64(),
+        series,
+        fault_windows,
+        trace,
+    })
+}
