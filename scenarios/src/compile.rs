@@ -1007,7 +1007,7 @@ fn expectations(cx: &Ctx<'_>, spec: &ModelSpec, e: &Sp<format::Expect>) -> R<Exp
         }
     }
     if let Some(r) = &t.rpo_within
-        && !in_scope.iter().any(|g| g.replication)
+        && !spec.traffic.iter().any(|g| g.replication)
     {
         return Err(cx.err(&r.span, "rpo_within needs a traffic group with `replication = true`"));
     }

@@ -247,7 +247,8 @@ pub fn evaluate(scenario: &Scenario, report: &Report) -> (Verdict, Vec<Check>) {
     }
     if let Some(l) = e.rpo_within {
         let lim = secs(l);
-        let c = match worst(groups.iter().filter_map(|g| g.rpo_s)) {
+        // RPO is about replication groups, which `traffic` scoping would usually leave out.
+        let c = match worst(report.traffic.iter().filter_map(|g| g.rpo_s)) {
             None => Check::new("rpo_within", Verdict::Inconclusive, None, Some(lim), "s", "no site on a replication route was lost (or the group has no rate), so there is no RPO".into()),
             Some(m) => {
                 let ok = m <= lim + 1e-9;
