@@ -83,7 +83,9 @@ pub fn summary(o: &Outcome) -> String {
             .iter()
             .map(|f| {
                 vec![
-                    format!("{} {} {}", f.id, f.kind, f.target),
+                    f.id.clone(),
+                    f.kind.to_string(),
+                    f.target.clone(),
                     secs(Some(f.at_s)),
                     secs(f.detect_s),
                     secs(f.converge_s),
@@ -93,7 +95,7 @@ pub fn summary(o: &Outcome) -> String {
                 ]
             })
             .collect();
-        out.push_str(&table(&["fault", "at", "detect", "converge", "recover", "blackhole", "lost"], &rows));
+        out.push_str(&table(&["fault", "kind", "target", "at", "detect", "converge", "recover", "blackhole", "lost"], &rows));
     }
     if !r.traffic.is_empty() {
         out.push('\n');
