@@ -142,6 +142,9 @@ fn toml_error(origin: &str, text: &str, e: &toml::de::Error) -> Diagnostic {
         return d;
     }
     if let Some(key) = first.strip_prefix("missing field ") {
+        // The span is the table itself, so its header names the section.
+        let header = line_at(text, span.start).trim();
+        let section = if header.starts_with('[') { header.to_string() } else { section };
         return Diagnostic::new(origin, text, span, format!("missing key {key} in {section}")).help("see scenarios/FORMAT.md for the keys each table needs");
     }
     let mut d = Diagnostic::new(origin, text, span, first.to_string());
