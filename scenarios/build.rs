@@ -16,8 +16,12 @@ fn main() {
         let file_name = f.file_name().and_then(|n| n.to_str()).expect("UTF-8 file name in scenarios-data");
         let name = file_name.trim_end_matches(".toml");
         let path = f.canonicalize().expect("scenario file exists");
-        writeln!(out, "    LibraryEntry {{ name: {name:?}, file_name: {file_name:?}, text: include_str!({:?}) }},", path.display().to_string())
-            .expect("write to String");
+        writeln!(
+            out,
+            "    LibraryEntry {{ name: {name:?}, file_name: {file_name:?}, text: include_str!({:?}) }},",
+            path.display().to_string()
+        )
+        .expect("write to String");
         println!("cargo:rerun-if-changed={}", path.display());
     }
     out.push_str("];\n");

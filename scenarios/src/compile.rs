@@ -145,7 +145,8 @@ fn toml_error(origin: &str, text: &str, e: &toml::de::Error) -> Diagnostic {
         // The span is the table itself, so its header names the section.
         let header = line_at(text, span.start).trim();
         let section = if header.starts_with('[') { header.to_string() } else { section };
-        return Diagnostic::new(origin, text, span, format!("missing key {key} in {section}")).help("see scenarios/FORMAT.md for the keys each table needs");
+        return Diagnostic::new(origin, text, span, format!("missing key {key} in {section}"))
+            .help("see scenarios/FORMAT.md for the keys each table needs");
     }
     let mut d = Diagnostic::new(origin, text, span, first.to_string());
     if !rest.trim().is_empty() {
@@ -282,11 +283,18 @@ fn interconnect(cx: &mut Ctx<'_>, spec: &mut ModelSpec, ic: &Sp<format::Intercon
                 (Some(g), None) => site(cx, g, &subst(&g.value, copy, false))?,
                 (None, Some(r)) => site(cx, r, &format!("{}:{}", tpl.clouds[k], subst(&r.value, copy, false)))?,
                 (Some(g), Some(_)) => {
-                    return cx.fail(&g.span, format!("side {} is given twice: use either `{}` or `{}`", ["a", "b"][k], ["a", "b"][k], tpl.clouds[k]));
+                    return cx.fail(
+                        &g.span,
+                        format!("side {} is given twice: use either `{}` or `{}`", ["a", "b"][k], ["a", "b"][k], tpl.clouds[k]),
+                    );
                 }
                 (None, None) => {
-                    return Err(cx.err(&t.template.span, format!("template `{}` needs `{}` and `{}` regions", tpl.name, tpl.clouds[0], tpl.clouds[1]))
-                        .help(format!("e.g. {} = \"...\" and {} = \"...\", or a = \"cloud:region\" and b = \"cloud:region\"", tpl.clouds[0], tpl.clouds[1])));
+                    return Err(cx
+                        .err(&t.template.span, format!("template `{}` needs `{}` and `{}` regions", tpl.name, tpl.clouds[0], tpl.clouds[1]))
+                        .help(format!(
+                            "e.g. {} = \"...\" and {} = \"...\", or a = \"cloud:region\" and b = \"cloud:region\"",
+                            tpl.clouds[0], tpl.clouds[1]
+                        )));
                 }
             };
             sides.push(s);
@@ -513,7 +521,8 @@ fn route(cx: &Ctx<'_>, topo: &Model, sites: &[(String, Range<usize>)]) -> R<Vec<
             (ids[0] == w[0].0 && ids[1] == w[1].0) || (ids[1] == w[0].0 && ids[0] == w[1].0)
         });
         if !joined {
-            return Err(cx.err(&w[1].1, format!("no link joins `{}` and `{}`", w[0].0, w[1].0))
+            return Err(cx
+                .err(&w[1].1, format!("no link joins `{}` and `{}`", w[0].0, w[1].0))
                 .help("add an [[interconnect]], [[vpn]] or [[backbone]] between them, or route through an intermediate site with `via`"));
         }
     }
@@ -561,7 +570,9 @@ fn traffic(cx: &mut Ctx<'_>, spec: &mut ModelSpec, topo: &Model, t: &Sp<format::
         return cx.fail(span, format!("rto_max {} is below rto_min {}", tcp.rto_max, tcp.rto_min));
     }
     let start = match &g.start {
-        Some(s) if s.value.0 >= cx.duration => return cx.fail(&s.span, format!("the traffic starts at {}, not before the end of the run ({})", s.value.0, cx.duration)),
+        Some(s) if s.value.0 >= cx.duration => {
+            return cx.fail(&s.span, format!("the traffic starts at {}, not before the end of the run ({})", s.value.0, cx.duration));
+        }
         Some(s) => SimTime::ZERO + s.value.0,
         None => SimTime::ZERO,
     };
@@ -607,11 +618,15 @@ fn expect_class(cx: &Ctx<'_>, name: &Sp<String>, e: Element, ok: &[&str], action
     cx.fail(&name.span, format!("`{}` is a {}; `{action}` needs a {}", name.value, e.class(), ok.join(" or ")))
 }
 
-const ACTION_KEYS: &str = "cut, blackhole, degrade, partition, flap, router_down, facility_down, site_down, region_down, bgp_reset, bfd_disable, drain";
+const ACTION_KEYS: &str =
+    "cut, blackhole, degrade, partition, flap, router_down, facility_down, site_down, region_down, bgp_reset, bfd_disable, drain";
 
 fn faults(cx: &mut Ctx<'_>, spec: &mut ModelSpec, topo: &Model, list: &[Sp<format::Fault>]) -> R<()> {
-    let ids: Vec<(String, Range<usize>)> =
-        list.iter().enumerate().map(|(i, f)| f.value.id.as_ref().map_or_else(|| (format!("f{}", i + 1), f.span.clone()), |s| (s.value.clone(), s.span.clone()))).collect();
+    let ids: Vec<(String, Range<usize>)> = list
+        .iter()
+        .enumerate()
+        .map(|(i, f)| f.value.id.as_ref().map_or_else(|| (format!("f{}", i + 1), f.span.clone()), |s| (s.value.clone(), s.span.clone())))
+        .collect();
     for (id, span) in &ids {
         claim(cx, id, span, "fault")?;
     }
@@ -625,7 +640,8 @@ fn faults(cx: &mut Ctx<'_>, spec: &mut ModelSpec, topo: &Model, list: &[Sp<forma
                     return cx.fail(&d.span, "`delay` goes with `after`; with `at`, write the time directly");
                 }
                 if at.value.0 >= cx.duration {
-                    return Err(cx.err(&at.span, format!("fault `{id}` starts at {}, after the end of the run", at.value.0))
+                    return Err(cx
+                        .err(&at.span, format!("fault `{id}` starts at {}, after the end of the run", at.value.0))
                         .help(format!("the scenario lasts {}; start the fault earlier or make the run longer", cx.duration)));
                 }
                 Trigger::At(SimTime::ZERO + at.value.0)
@@ -668,7 +684,12 @@ fn faults(cx: &mut Ctx<'_>, spec: &mut ModelSpec, topo: &Model, list: &[Sp<forma
         match actions.len() {
             0 => return Err(cx.err(&f.span, format!("fault `{id}` has no action")).help(format!("add exactly one of: {ACTION_KEYS}"))),
             1 => {}
-            _ => return cx.fail(&actions[1].1, format!("fault `{id}` has two actions, `{}` and `{}`; write one [[fault]] per action", actions[0].0, actions[1].0)),
+            _ => {
+                return cx.fail(
+                    &actions[1].1,
+                    format!("fault `{id}` has two actions, `{}` and `{}`; write one [[fault]] per action", actions[0].0, actions[1].0),
+                );
+            }
         }
         let (target, action) = if let Some(x) = &t.cut {
             let e = element(cx, topo, x, "fault target")?;
@@ -794,8 +815,11 @@ fn faults(cx: &mut Ctx<'_>, spec: &mut ModelSpec, topo: &Model, list: &[Sp<forma
             }
         }
         if t >= cx.duration {
-            let span = list[i].value.delay.as_ref().map_or_else(|| list[i].value.after.as_ref().map_or(&list[i].span, |a| &a.span), |d| &d.span);
-            return Err(cx.err(span, format!("fault `{}` starts at {t}, after the end of the run", f.id)).help(format!("the scenario lasts {}", cx.duration)));
+            let span =
+                list[i].value.delay.as_ref().map_or_else(|| list[i].value.after.as_ref().map_or(&list[i].span, |a| &a.span), |d| &d.span);
+            return Err(cx
+                .err(span, format!("fault `{}` starts at {t}, after the end of the run", f.id))
+                .help(format!("the scenario lasts {}", cx.duration)));
         }
     }
     Ok(())
@@ -859,7 +883,9 @@ fn alarm(cx: &mut Ctx<'_>, spec: &mut ModelSpec, topo: &Model, a: &Sp<format::Al
     claim(cx, &t.id.value, &t.id.span, "alarm")?;
     let n = usize::from(t.below.is_some()) + usize::from(t.session_down.is_some()) + usize::from(t.unreachable.is_some());
     if n != 1 {
-        return Err(cx.err(&t.id.span, format!("alarm `{}` needs exactly one condition", t.id.value)).help("one of below = {...}, session_down = {...}, unreachable = {...}"));
+        return Err(cx
+            .err(&t.id.span, format!("alarm `{}` needs exactly one condition", t.id.value))
+            .help("one of below = {...}, session_down = {...}, unreachable = {...}"));
     }
     let condition = if let Some(b) = &t.below {
         let g = &b.value;
@@ -883,7 +909,9 @@ fn alarm(cx: &mut Ctx<'_>, spec: &mut ModelSpec, topo: &Model, a: &Sp<format::Al
 fn shift(cx: &Ctx<'_>, spec: &ModelSpec, topo: &Model, s: &format::ShiftTable) -> R<(String, Vec<String>)> {
     let g = group(cx, spec, &s.traffic)?;
     if s.to.value.len() < 2 {
-        return Err(cx.err(&s.to.span, "`to` is the new route: at least a source and a destination site").help("e.g. to = [\"aws:us-west-2\", \"gcp:us-west1\"]"));
+        return Err(cx
+            .err(&s.to.span, "`to` is the new route: at least a source and a destination site")
+            .help("e.g. to = [\"aws:us-west-2\", \"gcp:us-west1\"]"));
     }
     let sites: Vec<(String, Range<usize>)> = s.to.value.iter().map(|x| (x.value.clone(), x.span.clone())).collect();
     Ok((g, route(cx, topo, &sites)?))
@@ -926,7 +954,11 @@ fn runbook(cx: &mut Ctx<'_>, spec: &mut ModelSpec, topo: &Model, list: &[Sp<form
                 }
                 StepTrigger::AfterStep(after.value.clone())
             }
-            (None, None, None) => return Err(cx.err(&t.id.span, format!("runbook step `{id}` has no trigger")).help("add one of on = \"alarm-id\", at = \"60s\", after = \"step-id\"")),
+            (None, None, None) => {
+                return Err(cx
+                    .err(&t.id.span, format!("runbook step `{id}` has no trigger"))
+                    .help("add one of on = \"alarm-id\", at = \"60s\", after = \"step-id\""));
+            }
             _ => return cx.fail(&t.id.span, format!("runbook step `{id}` has more than one trigger; use one of `on`, `at`, `after`")),
         };
         let delay = match &t.delay {
@@ -944,7 +976,9 @@ fn runbook(cx: &mut Ctx<'_>, spec: &mut ModelSpec, topo: &Model, list: &[Sp<form
         };
         let n = [t.shift.is_some(), t.drain.is_some(), t.prefer.is_some(), t.failover.is_some()].iter().filter(|b| **b).count();
         if n != 1 {
-            return Err(cx.err(&t.id.span, format!("runbook step `{id}` needs exactly one action")).help("one of shift, drain, prefer, failover"));
+            return Err(cx
+                .err(&t.id.span, format!("runbook step `{id}` needs exactly one action"))
+                .help("one of shift, drain, prefer, failover"));
         }
         let action = if let Some(s) = &t.shift {
             let (group, route) = shift(cx, spec, topo, &s.value)?;
@@ -957,7 +991,11 @@ fn runbook(cx: &mut Ctx<'_>, spec: &mut ModelSpec, topo: &Model, list: &[Sp<form
             let e = element(cx, topo, &p.value.link, "link")?;
             expect_class(cx, &p.value.link, e, &["link"], "prefer")?;
             let d = RouteAttrs::DEFAULT;
-            let attrs = RouteAttrs { local_pref: p.value.local_pref.unwrap_or(d.local_pref), prepend: p.value.prepend.unwrap_or(d.prepend), med: p.value.med.unwrap_or(d.med) };
+            let attrs = RouteAttrs {
+                local_pref: p.value.local_pref.unwrap_or(d.local_pref),
+                prepend: p.value.prepend.unwrap_or(d.prepend),
+                med: p.value.med.unwrap_or(d.med),
+            };
             StepAction::Prefer { link: p.value.link.value.clone(), attrs }
         } else if let Some(f) = &t.failover {
             if f.value.is_empty() {
@@ -978,7 +1016,9 @@ fn runbook(cx: &mut Ctx<'_>, spec: &mut ModelSpec, topo: &Model, list: &[Sp<form
             if seen.contains(prev) {
                 seen.push(prev.clone());
                 let span = r.value.after.as_ref().map_or(&r.span, |a| &a.span);
-                return Err(cx.err(span, format!("runbook steps form a loop: {}", seen.join(" -> "))).help("a step cannot (indirectly) wait for itself"));
+                return Err(cx
+                    .err(span, format!("runbook steps form a loop: {}", seen.join(" -> ")))
+                    .help("a step cannot (indirectly) wait for itself"));
             }
             seen.push(prev.clone());
             match spec.steps.iter().find(|s| &s.id == prev) {
@@ -1005,7 +1045,8 @@ fn expectations(cx: &Ctx<'_>, spec: &ModelSpec, e: &Sp<format::Expect>) -> R<Exp
         if let Throughput::Fraction(_) = m.value
             && !in_scope.iter().any(|g| g.demand_bps.is_some())
         {
-            return Err(cx.err(&m.span, "a percentage of the offered rate needs a traffic group with a `rate`")
+            return Err(cx
+                .err(&m.span, "a percentage of the offered rate needs a traffic group with a `rate`")
                 .help(format!("give the traffic a rate, or write an absolute floor such as \"{}\"", fmt_bps(4_000_000_000))));
         }
     }

@@ -95,7 +95,14 @@ pub fn describe(s: &Scenario) -> String {
             return o;
         }
     };
-    let _ = writeln!(o, "\ntopology: {} sites, {} links, {} routers, {} facilities", model.sites.len(), model.links.len(), model.routers.len(), model.facilities.len());
+    let _ = writeln!(
+        o,
+        "\ntopology: {} sites, {} links, {} routers, {} facilities",
+        model.sites.len(),
+        model.links.len(),
+        model.routers.len(),
+        model.facilities.len()
+    );
     for site in model.sites.iter().take(MAX_LISTED * 2) {
         let _ = writeln!(o, "  site {} ({:?}, internal RTT {})", site.id, site.kind, site.internal_rtt);
     }
@@ -155,7 +162,11 @@ pub fn describe(s: &Scenario) -> String {
             fmt_bps(l.goodput_bps),
             l.spec.one_way_delay,
             l.spec.route[0].local_pref,
-            l.spec.session.as_ref().map(|s| format!("; {}", session_line(s))).unwrap_or_else(|| "; no BGP session (follows carrier)".into())
+            l.spec
+                .session
+                .as_ref()
+                .map(|s| format!("; {}", session_line(s)))
+                .unwrap_or_else(|| "; no BGP session (follows carrier)".into())
         );
     }
     let _ = writeln!(o, "\nrouting:");
@@ -204,7 +215,14 @@ pub fn describe(s: &Scenario) -> String {
             Trigger::At(t) => format!("at {t}"),
             Trigger::After { fault, delay } => format!("{delay} after `{fault}`"),
         };
-        let _ = writeln!(o, "  {}: {} on {} {when}, {}", f.id, action(&f.action), f.target, f.duration.map_or("until the end".to_string(), |d| format!("for {d}")));
+        let _ = writeln!(
+            o,
+            "  {}: {} on {} {when}, {}",
+            f.id,
+            action(&f.action),
+            f.target,
+            f.duration.map_or("until the end".to_string(), |d| format!("for {d}"))
+        );
     }
     for r in &spec.random_faults {
         let _ = writeln!(
@@ -241,7 +259,9 @@ pub fn describe(s: &Scenario) -> String {
         let act = match &st.action {
             StepAction::Shift { group, route } => format!("shift `{group}` to {}", route.join(" -> ")),
             StepAction::Drain { link } => format!("drain {link}"),
-            StepAction::Prefer { link, attrs } => format!("prefer {link}: local-pref {}, prepend {}, MED {}", attrs.local_pref, attrs.prepend, attrs.med),
+            StepAction::Prefer { link, attrs } => {
+                format!("prefer {link}: local-pref {}, prepend {}, MED {}", attrs.local_pref, attrs.prepend, attrs.med)
+            }
             StepAction::Failover { shifts } => {
                 format!("fail over {}", shifts.iter().map(|(g, r)| format!("`{g}` to {}", r.join(" -> "))).collect::<Vec<_>>().join(", "))
             }
@@ -277,7 +297,8 @@ pub fn describe(s: &Scenario) -> String {
     if e.undetected {
         ex.push("undetected by BGP/BFD (gray failure)".into());
     }
-    let _ = writeln!(o, "\nexpect: {}", if ex.is_empty() { "nothing (the verdict will be inconclusive)".to_string() } else { ex.join("; ") });
+    let _ =
+        writeln!(o, "\nexpect: {}", if ex.is_empty() { "nothing (the verdict will be inconclusive)".to_string() } else { ex.join("; ") });
     if !e.traffic.is_empty() {
         let _ = writeln!(o, "  for traffic {}", e.traffic.join(", "));
     }

@@ -129,7 +129,8 @@ mod tests {
     fn renders_like_rustc() {
         let text = "[scenario]\nname = \"x\"\n\n[[interconnect]]\nbandwith = \"10Gbps\"\n";
         let start = text.find("bandwith").unwrap_or(0);
-        let d = Diagnostic::new("a.toml", text, start..start + 8, "unknown key `bandwith` in [[interconnect]]").label("did you mean `bandwidth`?");
+        let d = Diagnostic::new("a.toml", text, start..start + 8, "unknown key `bandwith` in [[interconnect]]")
+            .label("did you mean `bandwidth`?");
         assert_eq!((d.line, d.column), (5, 1));
         let s = d.to_string();
         assert_eq!(

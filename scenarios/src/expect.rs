@@ -137,7 +137,14 @@ fn worst(values: impl Iterator<Item = f64>) -> Option<f64> {
 fn per_fault(name: &'static str, faults: &[&FaultReport], limit: SimDuration, get: fn(&FaultReport) -> Option<f64>, never: &str) -> Check {
     let lim = secs(limit);
     if faults.is_empty() {
-        return Check::new(name, Verdict::Inconclusive, None, Some(lim), "s", "no fault took effect, so there is nothing to measure".into());
+        return Check::new(
+            name,
+            Verdict::Inconclusive,
+            None,
+            Some(lim),
+            "s",
+            "no fault took effect, so there is nothing to measure".into(),
+        );
     }
     if let Some(f) = faults.iter().find(|f| get(f).is_none()) {
         return Check::new(name, Verdict::Fail, None, Some(lim), "s", format!("fault `{}` ({} {}) {never}", f.id, f.kind, f.target));
@@ -158,7 +165,8 @@ pub fn evaluate(scenario: &Scenario, report: &Report) -> (Verdict, Vec<Check>) {
     let mut checks = Vec::new();
 
     // Evidence: a fault that changed nothing proves nothing.
-    let mut idle: Vec<String> = scripted.iter().filter(|id| !report.faults.iter().any(|f| f.id == **id && f.effect.any())).map(|id| format!("`{id}`")).collect();
+    let mut idle: Vec<String> =
+        scripted.iter().filter(|id| !report.faults.iter().any(|f| f.id == **id && f.effect.any())).map(|id| format!("`{id}`")).collect();
     for r in &scenario.spec.random_faults {
         let prefix = format!("{}#", r.id);
         if !report.faults.iter().any(|f| f.id.starts_with(&prefix) && f.effect.any()) {
@@ -189,9 +197,23 @@ pub fn evaluate(scenario: &Scenario, report: &Report) -> (Verdict, Vec<Check>) {
         } else {
             let seen: Vec<&str> = affected.iter().filter(|f| f.detect_s.is_some()).map(|f| f.id.as_str()).collect();
             if seen.is_empty() {
-                Check::new("undetected", Verdict::Pass, Some(0.0), Some(0.0), "faults", format!("{} fault(s) took effect and no session went down: a gray failure", affected.len()))
+                Check::new(
+                    "undetected",
+                    Verdict::Pass,
+                    Some(0.0),
+                    Some(0.0),
+                    "faults",
+                    format!("{} fault(s) took effect and no session went down: a gray failure", affected.len()),
+                )
             } else {
-                Check::new("undetected", Verdict::Fail, Some(seen.len() as f64), Some(0.0), "faults", format!("detected by the control plane: {}", seen.join(", ")))
+                Check::new(
+                    "undetected",
+                    Verdict::Fail,
+                    Some(seen.len() as f64),
+                    Some(0.0),
+                    "faults",
+                    format!("detected by the control plane: {}", seen.join(", ")),
+                )
             }
         };
         checks.push(c);
@@ -202,12 +224,21 @@ pub fn evaluate(scenario: &Scenario, report: &Report) -> (Verdict, Vec<Check>) {
         let c = match t {
             Throughput::Fraction(ppm) => {
                 let lim = f64::from(ppm) / 1e6;
-                let rated: Vec<(&str, f64)> = groups.iter().filter(|g| g.offered_bps > 0).map(|g| (g.id.as_str(), tp(g) as f64 / g.offered_bps as f64)).collect();
+                let rated: Vec<(&str, f64)> =
+                    groups.iter().filter(|g| g.offered_bps > 0).map(|g| (g.id.as_str(), tp(g) as f64 / g.offered_bps as f64)).collect();
                 match rated.iter().copied().fold(None, |m: Option<(&str, f64)>, v| if m.is_none_or(|m| v.1 < m.1) { Some(v) } else { m }) {
-                    None => Check::new("min_throughput", Verdict::Inconclusive, None, Some(lim), "fraction", "no traffic group has an offered rate".into()),
+                    None => Check::new(
+                        "min_throughput",
+                        Verdict::Inconclusive,
+                        None,
+                        Some(lim),
+                        "fraction",
+                        "no traffic group has an offered rate".into(),
+                    ),
                     Some((id, m)) => {
                         let ok = m + 1e-9 >= lim;
-                        let detail = format!("lowest {:.1}% of offered (`{id}`) {} {}", m * 100.0, if ok { ">=" } else { "<" }, fmt_ppm(ppm));
+                        let detail =
+                            format!("lowest {:.1}% of offered (`{id}`) {} {}", m * 100.0, if ok { ">=" } else { "<" }, fmt_ppm(ppm));
                         Check::new("min_throughput", if ok { Verdict::Pass } else { Verdict::Fail }, Some(m), Some(lim), "fraction", detail)
                     }
                 }
@@ -217,7 +248,14 @@ pub fn evaluate(scenario: &Scenario, report: &Report) -> (Verdict, Vec<Check>) {
                 Some((id, m)) => {
                     let ok = m >= bps;
                     let detail = format!("lowest {} (`{id}`) {} {}", fmt_bps(m), if ok { ">=" } else { "<" }, fmt_bps(bps));
-                    Check::new("min_throughput", if ok { Verdict::Pass } else { Verdict::Fail }, Some(m as f64), Some(bps as f64), "bps", detail)
+                    Check::new(
+                        "min_throughput",
+                        if ok { Verdict::Pass } else { Verdict::Fail },
+                        Some(m as f64),
+                        Some(bps as f64),
+                        "bps",
+                        detail,
+                    )
                 }
             },
         };
@@ -226,22 +264,50 @@ pub fn evaluate(scenario: &Scenario, report: &Report) -> (Verdict, Vec<Check>) {
     let lost: u64 = groups.iter().map(|g| g.lost_bytes).sum();
     if let Some(l) = e.max_lost_bytes {
         let ok = lost <= l;
-        checks.push(Check::new("max_lost_bytes", if ok { Verdict::Pass } else { Verdict::Fail }, Some(lost as f64), Some(l as f64), "bytes", format!("{lost} bytes lost {} {l}", if ok { "<=" } else { ">" })));
+        checks.push(Check::new(
+            "max_lost_bytes",
+            if ok { Verdict::Pass } else { Verdict::Fail },
+            Some(lost as f64),
+            Some(l as f64),
+            "bytes",
+            format!("{lost} bytes lost {} {l}", if ok { "<=" } else { ">" }),
+        ));
     }
     if e.no_loss {
         let ok = lost == 0;
-        checks.push(Check::new("no_loss", if ok { Verdict::Pass } else { Verdict::Fail }, Some(lost as f64), Some(0.0), "bytes", format!("{lost} bytes lost")));
+        checks.push(Check::new(
+            "no_loss",
+            if ok { Verdict::Pass } else { Verdict::Fail },
+            Some(lost as f64),
+            Some(0.0),
+            "bytes",
+            format!("{lost} bytes lost"),
+        ));
     }
     if let Some(l) = e.rto_within {
         let lim = secs(l);
         let c = if !any_fault || report.faults.is_empty() {
             Check::new("rto_within", Verdict::Inconclusive, None, Some(lim), "s", "no fault happened, so there is no recovery time".into())
         } else if let Some(g) = groups.iter().find(|g| g.rto_s.is_none()) {
-            Check::new("rto_within", Verdict::Fail, None, Some(lim), "s", format!("`{}` never got back to 95% of its reference throughput", g.id))
+            Check::new(
+                "rto_within",
+                Verdict::Fail,
+                None,
+                Some(lim),
+                "s",
+                format!("`{}` never got back to 95% of its reference throughput", g.id),
+            )
         } else {
             let m = worst(groups.iter().filter_map(|g| g.rto_s)).unwrap_or(0.0);
             let ok = m <= lim + 1e-9;
-            Check::new("rto_within", if ok { Verdict::Pass } else { Verdict::Fail }, Some(m), Some(lim), "s", format!("RTO {m:.3} s {} {lim:.3} s", if ok { "<=" } else { ">" }))
+            Check::new(
+                "rto_within",
+                if ok { Verdict::Pass } else { Verdict::Fail },
+                Some(m),
+                Some(lim),
+                "s",
+                format!("RTO {m:.3} s {} {lim:.3} s", if ok { "<=" } else { ">" }),
+            )
         };
         checks.push(c);
     }
@@ -249,10 +315,24 @@ pub fn evaluate(scenario: &Scenario, report: &Report) -> (Verdict, Vec<Check>) {
         let lim = secs(l);
         // RPO is about replication groups, which `traffic` scoping would usually leave out.
         let c = match worst(report.traffic.iter().filter_map(|g| g.rpo_s)) {
-            None => Check::new("rpo_within", Verdict::Inconclusive, None, Some(lim), "s", "no site on a replication route was lost (or the group has no rate), so there is no RPO".into()),
+            None => Check::new(
+                "rpo_within",
+                Verdict::Inconclusive,
+                None,
+                Some(lim),
+                "s",
+                "no site on a replication route was lost (or the group has no rate), so there is no RPO".into(),
+            ),
             Some(m) => {
                 let ok = m <= lim + 1e-9;
-                Check::new("rpo_within", if ok { Verdict::Pass } else { Verdict::Fail }, Some(m), Some(lim), "s", format!("RPO {m:.3} s {} {lim:.3} s", if ok { "<=" } else { ">" }))
+                Check::new(
+                    "rpo_within",
+                    if ok { Verdict::Pass } else { Verdict::Fail },
+                    Some(m),
+                    Some(lim),
+                    "s",
+                    format!("RPO {m:.3} s {} {lim:.3} s", if ok { "<=" } else { ">" }),
+                )
             }
         };
         checks.push(c);
@@ -261,7 +341,14 @@ pub fn evaluate(scenario: &Scenario, report: &Report) -> (Verdict, Vec<Check>) {
         let lim = secs(l);
         let m = worst(groups.iter().filter_map(|g| g.stalls.p99_s)).unwrap_or(0.0);
         let ok = m <= lim + 1e-9;
-        checks.push(Check::new("stall_p99_within", if ok { Verdict::Pass } else { Verdict::Fail }, Some(m), Some(lim), "s", format!("stall p99 {m:.3} s {} {lim:.3} s", if ok { "<=" } else { ">" })));
+        checks.push(Check::new(
+            "stall_p99_within",
+            if ok { Verdict::Pass } else { Verdict::Fail },
+            Some(m),
+            Some(lim),
+            "s",
+            format!("stall p99 {m:.3} s {} {lim:.3} s", if ok { "<=" } else { ">" }),
+        ));
     }
 
     let verdict = if checks.iter().any(|c| c.status == Verdict::Fail) {

@@ -12,8 +12,8 @@ use std::fmt;
 use std::ops::Range;
 
 use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
-use serde::de::{self, Deserializer, IntoDeserializer, MapAccess, Visitor};
 use serde::Deserialize;
+use serde::de::{self, Deserializer, IntoDeserializer, MapAccess, Visitor};
 
 use crate::units::{Bandwidth, Bytes, Dur, Percent, Throughput};
 

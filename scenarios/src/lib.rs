@@ -113,7 +113,9 @@ pub fn load_str(origin_name: &str, text: &str) -> Result<Scenario, ScenarioError
 pub fn load_library(name: &str) -> Result<Scenario, ScenarioError> {
     match library::find(name) {
         Some(e) => load(Origin::Library(e.name), e.text.to_string()),
-        None => Err(ScenarioError::UnknownName { name: name.to_string(), nearest: error::did_you_mean(name, library().iter().map(|e| e.name)) }),
+        None => {
+            Err(ScenarioError::UnknownName { name: name.to_string(), nearest: error::did_you_mean(name, library().iter().map(|e| e.name)) })
+        }
     }
 }
 

@@ -11,8 +11,8 @@ use std::borrow::Cow;
 use std::fmt;
 
 use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
-use serde::de::{self, Deserializer, Visitor};
 use serde::Deserialize;
+use serde::de::{self, Deserializer, Visitor};
 use sim_core::SimDuration;
 
 /// Splits `"12.5Gbps"` into an exact decimal and its unit, or explains what is wrong.
@@ -265,8 +265,8 @@ mod tests {
         for bad in ["-5s", "5", "s", "5parsecs", "0.5ns", "1.s", ".5s", "1.2.3s", "", "99999999999999999999999h"] {
             assert!(parse_duration(bad).is_err(), "{bad} should fail");
         }
-        assert!(parse_duration("-5s").unwrap_err().contains("negative"));
-        assert!(parse_duration("5").unwrap_err().contains("no unit"));
+        assert!(parse_duration("-5s").is_err_and(|e| e.contains("negative")));
+        assert!(parse_duration("5").is_err_and(|e| e.contains("no unit")));
     }
 
     #[test]
@@ -276,7 +276,7 @@ mod tests {
         assert_eq!(parse_bandwidth("1.25Gbps"), Ok(1_250_000_000));
         assert_eq!(parse_bandwidth("100 kbps"), Ok(100_000));
         assert_eq!(parse_bandwidth("1gbit/s"), Ok(1_000_000_000));
-        assert!(parse_bandwidth("10GBps").unwrap_err().contains("bytes"));
+        assert!(parse_bandwidth("10GBps").is_err_and(|e| e.contains("bytes")));
         assert!(parse_bandwidth("10Gbs").is_err());
         assert!(parse_bandwidth("0.1bps").is_err());
     }
@@ -296,7 +296,7 @@ mod tests {
         assert_eq!(parse_percent("0.5%"), Ok(5_000));
         assert_eq!(parse_percent("100%"), Ok(1_000_000));
         assert_eq!(parse_percent("0.0001%"), Ok(1));
-        assert!(parse_percent("101%").unwrap_err().contains("above 100%"));
+        assert!(parse_percent("101%").is_err_and(|e| e.contains("above 100%")));
         assert!(parse_percent("0.00001%").is_err());
         assert!(parse_percent("2").is_err());
         assert!(parse_percent("-1%").is_err());

@@ -7,13 +7,21 @@ use std::path::Path;
 #[test]
 fn every_broken_file_is_rejected_where_its_header_says() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/broken");
-    let mut files: Vec<_> = std::fs::read_dir(&dir).expect("tests/broken exists").filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.extension().is_some_and(|x| x == "toml")).collect();
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .expect("tests/broken exists")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .collect();
     files.sort();
     assert!(files.len() >= 20, "only {} broken files", files.len());
     let mut failures = Vec::new();
     for path in &files {
         let text = std::fs::read_to_string(path).expect("readable");
-        let header = text.lines().next().and_then(|l| l.strip_prefix("# error: ")).unwrap_or_else(|| panic!("{}: first line must be `# error: LINE:COL message`", path.display()));
+        let header = text
+            .lines()
+            .next()
+            .and_then(|l| l.strip_prefix("# error: "))
+            .unwrap_or_else(|| panic!("{}: first line must be `# error: LINE:COL message`", path.display()));
         let (pos, words) = header.split_once(' ').unwrap_or((header, ""));
         let (line, col) = pos.split_once(':').unwrap_or((pos, "0"));
         let err = match scenarios::load_path(path) {

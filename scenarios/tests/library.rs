@@ -32,12 +32,27 @@ fn every_library_scenario_meets_its_documented_verdict() {
             .faults
             .iter()
             .take(3)
-            .map(|f| format!("{} {} det={:?} conv={:?} rec={:?} lost={}", f.id, f.kind, f.detect_s, f.converge_s, f.recover_s, f.lost_bytes))
+            .map(|f| {
+                format!("{} {} det={:?} conv={:?} rec={:?} lost={}", f.id, f.kind, f.detect_s, f.converge_s, f.recover_s, f.lost_bytes)
+            })
             .collect();
         let checks: Vec<String> = out.checks.iter().map(|c| format!("{}={} ({})", c.name, c.status.name(), c.detail)).collect();
-        println!("{}: {} (want {})\n  faults: {}\n  checks: {}", entry.name, out.verdict.name(), want.name(), faults.join("; "), checks.join("; "));
+        println!(
+            "{}: {} (want {})\n  faults: {}\n  checks: {}",
+            entry.name,
+            out.verdict.name(),
+            want.name(),
+            faults.join("; "),
+            checks.join("; ")
+        );
         if out.verdict != want {
-            failures.push(format!("{}: verdict {} but the header says {}: {}", entry.name, out.verdict.name(), want.name(), checks.join("; ")));
+            failures.push(format!(
+                "{}: verdict {} but the header says {}: {}",
+                entry.name,
+                out.verdict.name(),
+                want.name(),
+                checks.join("; ")
+            ));
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
