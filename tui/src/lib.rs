@@ -1,7 +1,46 @@
 //! The interactive explorer (`faultline tui`): a ratatui application over a running
-//! simulation. Placeholder API; the implementation lands with its issue.
+//! simulation.
+//!
+//! # Brief overview
+//!
+//! The Elm architecture: [`App`] is the model (the [`sim_core::Simulation`] plus UI state),
+//! [`Msg`] the messages (keys, ticks, resizes), [`update`] the only mutation and [`view`]
+//! the drawing, which reads the app through `&App`. [`run`] wraps them in a terminal event
+//! loop (`terminal`), the only code that sees a wall clock or a terminal.
+//!
+//! The simulation advances by a budget of simulated time per frame (speed × frame time),
+//! capped in events per frame (`advance`). Faults injected by hand (`inject`) are recorded
+//! with their simulated times, and `e` exports the session as a scenario file that replays
+//! it exactly (`export`). Panes live in `panes/`, one file each; colours in `theme`.
+
+mod advance;
+mod app;
+mod events;
+mod export;
+mod help;
+mod history;
+mod inject;
+mod msg;
+pub mod panes;
+mod terminal;
+mod theme;
+mod update;
+mod view;
+
+#[cfg(test)]
+mod testing;
 
 use sim_core::{ModelSpec, SimDuration};
+
+pub use app::{App, DEFAULT_SPEED, MAX_EVENTS_PER_FRAME, Overlay, SPEEDS_TENTHS};
+pub use events::{EventLog, LineKind, LogLine};
+pub use export::{Replay, fault_table, file_name, replay_spec, scenario_text, with_seed};
+pub use help::{KEYS, Key};
+pub use history::History;
+pub use inject::{DEGRADE_LOSS_PPM, DRAIN_WAIT, HandFault, HandKind};
+pub use msg::Msg;
+pub use update::update;
+pub use view::{Areas, view};
 
 /// What the explorer opens: a scenario already compiled to a model, plus what it needs to
 /// export the session as a scenario file that replays it.
@@ -19,7 +58,9 @@ pub struct Session {
 }
 
 /// Runs the explorer until the user quits.
+///
+/// The terminal is restored on return and, through ratatui's panic hook, on a panic.
 pub fn run(session: Session) -> anyhow::Result<()> {
-    let _ = session;
-    anyhow::bail!("the TUI is not built yet")
+    let app = App::new(session)?;
+    terminal::run_app(app)
 }

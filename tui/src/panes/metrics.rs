@@ -1,0 +1,50 @@
+//! The failover metrics pane: for the fault that started last, how long detection,
+//! convergence and recovery took, the blackhole time and the bytes lost; then the
+//! scenario's expectations (shown as "—": the session does not carry them yet).
+//!
+//! The numbers are the simulation's report (`Simulation::report`), cached by the update
+//! after each change; this pane only formats them.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Widget};
+
+use crate::app::App;
+use crate::panes::{block, secs};
+use crate::theme::THEME;
+
+pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
+    let Some(f) = &app.latest else {
+        let lines = vec![Line::styled("no fault yet", THEME.dim), Line::styled("select a channel, press c", THEME.dim), expectations()];
+        return Paragraph::new(lines).block(block("Failover")).render(area, buf);
+    };
+    let pending = if app.sim.is_finished() { "never" } else { "…" };
+    let show = |v: Option<f64>| v.map_or_else(|| pending.to_string(), secs);
+    let row = |k: &str, v: String| Line::from(vec![Span::styled(format!("{k:<10}"), THEME.dim), Span::raw(v)]);
+    let lines = vec![
+        Line::from(vec![Span::styled(format!("{} ", f.kind), THEME.title), Span::raw(f.target.clone())]),
+        row("at", secs(f.at_s)),
+        row("detect", show(f.detect_s)),
+        row("converge", show(f.converge_s)),
+        row("recover", show(f.recover_s)),
+        row("blackhole", secs(f.blackhole_s)),
+        row("lost", bytes(f.lost_bytes)),
+        expectations(),
+    ];
+    Paragraph::new(lines).block(block(format!("Failover: {}", f.id))).render(area, buf);
+}
+
+fn expectations() -> Line<'static> {
+    Line::from(vec![Span::styled(format!("{:<10}", "expect"), THEME.dim), Span::raw("—")])
+}
+
+/// `0 B`, `12.3 MB` (SI).
+fn bytes(b: u64) -> String {
+    match b {
+        b if b >= 1_000_000_000 => format!("{:.1} GB", b as f64 / 1e9),
+        b if b >= 1_000_000 => format!("{:.1} MB", b as f64 / 1e6),
+        b if b >= 1_000 => format!("{:.1} kB", b as f64 / 1e3),
+        b => format!("{b} B"),
+    }
+}
