@@ -595,6 +595,8 @@ fn traffic(cx: &mut Ctx<'_>, spec: &mut ModelSpec, topo: &Model, t: &Sp<format::
             start,
             tcp,
             replication: g.replication,
+            fidelity: sim_core::spec::Fidelity::Fluid,
+            packet: sim_core::spec::PacketOptions::default(),
         });
     }
     Ok(())

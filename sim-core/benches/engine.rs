@@ -8,7 +8,8 @@ use std::time::Instant;
 
 use sim_core::rng::Stream;
 use sim_core::scheduler::Scheduler;
-use sim_core::workloads::{bench_day, bench_scale};
+use sim_core::spec::Fidelity;
+use sim_core::workloads::{bench_day, bench_scale, packet_clean_path};
 use sim_core::{Model, SimOptions, SimTime, Simulation};
 
 /// Pre-drawn increments (mean 10 ms), so RNG cost is outside both loops.
@@ -114,11 +115,42 @@ fn run_model(label: &str, spec: &sim_core::ModelSpec, goal_s: f64) {
     );
 }
 
+/// Packet hops per wall second on the 1 Gbps x 10 ms path, beside the same model in fluid mode.
+fn bench_packet() {
+    for fidelity in [Fidelity::Packet, Fidelity::Fluid] {
+        let spec = packet_clean_path(fidelity, 10);
+        let start = Instant::now();
+        let mut sim = Simulation::new(Model::build(&spec).expect("valid"), 1, SimOptions::default());
+        sim.run();
+        let wall = start.elapsed().as_secs_f64();
+        let r = sim.report();
+        println!(
+            "packet-clean-path ({fidelity:?}): 10 s simulated in {wall:.3} s wall, {:.1}x real time, {} events, goodput {:.1} Mbps{}",
+            10.0 / wall,
+            r.events,
+            r.traffic[0].mean_throughput_bps as f64 / 1e6,
+            if fidelity == Fidelity::Packet {
+                format!(
+                    ", {} packet hops = {:.2} M hops per wall second | goal >= 1 M/s: {}",
+                    r.packet_hops,
+                    r.packet_hops as f64 / wall / 1e6,
+                    if r.packet_hops as f64 / wall >= 1e6 { "met" } else { "MISSED" }
+                )
+            } else {
+                String::new()
+            }
+        );
+    }
+}
+
 fn main() {
     let filter: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with('-')).collect();
     let want = |name: &str| filter.is_empty() || filter.iter().any(|f| name.contains(f.as_str()));
     if want("engine") {
         bench_engine();
+    }
+    if want("packet") {
+        bench_packet();
     }
     if want("day") {
         run_model("day (1 quad, 64 flows, 20 faults, 24 h)", &bench_day(), 1.0);

@@ -59,6 +59,12 @@ impl Simulation {
         {
             self.faults[w.index()].links_changed += 1;
         }
+        for dir in 0..2 {
+            let (was, is) = if dir == 0 { (before.1, after.1) } else { (before.2, after.2) };
+            if was && !is {
+                self.wire_broken(li * 2 + dir);
+            }
+        }
         if before.0 && !after.0 {
             self.carrier_down(l);
         } else if !before.0 && after.0 {
@@ -240,6 +246,9 @@ impl Simulation {
                 self.flows.groups[g].rpo = Some((now, unreplicated));
             }
             self.update_offered(g);
+            if self.flows.groups[g].packet {
+                continue;
+            }
             let (first, n) = (self.flows.groups[g].first_flow, self.flows.groups[g].n_flows);
             for fl in first..first + n {
                 self.refresh_flow(fl);

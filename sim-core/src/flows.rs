@@ -25,6 +25,16 @@ use crate::trace::TraceKind;
 
 const NS: u128 = 1_000_000_000;
 
+/// The ECMP hash of a flow at hop `k` of its route, for the data direction.
+pub(crate) fn hop_hash(flow_hash: u64, k: usize) -> u64 {
+    mix64(flow_hash ^ (k as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15))
+}
+
+/// The hash of the same flow's ACKs at that hop (the 5-tuple reversed hashes differently).
+pub(crate) fn rev_hash(hop_hash: u64) -> u64 {
+    mix64(hop_hash ^ 0x5bd1_e995)
+}
+
 /// Where a flow's TCP stands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum TcpState {
@@ -88,6 +98,8 @@ pub(crate) struct GroupRt {
     pub peak: u64,
     pub rpo: Option<(SimTime, u128)>,
     pub changed: bool,
+    /// Packet fidelity: the ledger is kept by `packet`, not by rate integration.
+    pub packet: bool,
 }
 
 #[derive(Debug, Default)]
@@ -98,6 +110,8 @@ pub(crate) struct Flows {
     pub res_flows: Vec<Vec<u32>>,
     /// Flows whose route crosses each adjacency.
     pub adj_flows: Vec<Vec<u32>>,
+    /// Fluid load per link direction, bits per second (what packets must leave to fluid).
+    pub res_load: Vec<u64>,
     pub dirty: Vec<u32>,
     pub changed_groups: Vec<u32>,
     epoch: u32,
@@ -133,6 +147,7 @@ impl Simulation {
         let nres = self.model.links.len() * 2;
         self.flows.res_flows = vec![Vec::new(); nres];
         self.flows.res_seen = vec![0; nres];
+        self.flows.res_load = vec![0; nres];
         self.flows.res_local = vec![0; nres];
         self.flows.adj_flows = vec![Vec::new(); self.model.adjacencies.len()];
         for g in 0..self.model.groups.len() {
@@ -157,6 +172,7 @@ impl Simulation {
                 peak: 0,
                 rpo: None,
                 changed: false,
+                packet: spec.fidelity == crate::spec::Fidelity::Packet,
             });
             let (start, n, id_hash) = (spec.start, spec.flows, crate::rng::fnv1a(spec.id.as_bytes()));
             for i in 0..n {
@@ -195,8 +211,12 @@ impl Simulation {
         }
     }
 
-    /// Registers a group's flows with the adjacencies of its current route.
+    /// Registers a group's flows with the adjacencies of its current route. Packet groups
+    /// are carried by `packet`, not by the fluid solver.
     fn attach_group(&mut self, g: usize) {
+        if self.flows.groups[g].packet {
+            return;
+        }
         let (first, n) = (self.flows.groups[g].first_flow, self.flows.groups[g].n_flows);
         for hop in &self.model.groups[g].route.hops {
             let list = &mut self.flows.adj_flows[hop.adj.index()];
@@ -208,17 +228,23 @@ impl Simulation {
     }
 
     fn detach_group(&mut self, g: usize) {
+        if self.flows.groups[g].packet {
+            return;
+        }
         let (first, n) = (self.flows.groups[g].first_flow, self.flows.groups[g].n_flows);
         for hop in &self.model.groups[g].route.hops {
             self.flows.adj_flows[hop.adj.index()].retain(|f| !(first..first + n).contains(f));
         }
         for f in first..first + n {
             let fwd = std::mem::take(&mut self.flows.flows[f as usize].fwd);
+            let rate = self.flows.flows[f as usize].rate;
             for (l, d) in &fwd {
-                let list = &mut self.flows.res_flows[*l as usize * 2 + *d as usize];
+                let r = *l as usize * 2 + *d as usize;
+                let list = &mut self.flows.res_flows[r];
                 if let Some(p) = list.iter().position(|x| *x == f) {
                     list.swap_remove(p);
                 }
+                self.flows.res_load[r] -= rate;
             }
             self.flows.flows[f as usize].fwd = fwd;
             self.flows.flows[f as usize].fwd.clear();
@@ -231,6 +257,10 @@ impl Simulation {
         let gi = g as usize;
         self.settle_group(gi, now);
         self.flows.groups[gi].started = true;
+        if self.flows.groups[gi].packet {
+            // Endpoints were armed for the start time by `init_packets`.
+            return;
+        }
         let spec = &self.model.groups[gi].spec;
         let (bytes, steady) = (spec.bytes_per_flow, now == SimTime::ZERO);
         let (first, n) = (self.flows.groups[gi].first_flow, self.flows.groups[gi].n_flows);
@@ -289,10 +319,10 @@ impl Simulation {
         rev.clear();
         let mut routed = true;
         for (k, hop) in hops.iter().enumerate() {
-            let hk = mix64(h ^ (k as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15));
+            let hk = hop_hash(h, k);
             let a = hop.adj.index();
             let from = hop.from_side as usize;
-            match (self.member(a, from, hk), self.member(a, 1 - from, mix64(hk ^ 0x5bd1_e995))) {
+            match (self.member(a, from, hk), self.member(a, 1 - from, rev_hash(hk))) {
                 (Some(lf), Some(lr)) => {
                     fwd.push((lf, self.model.links[lf as usize].side_at(from) as u8));
                     rev.push((lr, self.model.links[lr as usize].side_at(1 - from) as u8));
@@ -309,14 +339,19 @@ impl Simulation {
         }
         let changed = fwd != old_first;
         if changed {
+            let rate = self.flows.flows[fi].rate;
             for (l, d) in &old_first {
-                let list = &mut self.flows.res_flows[*l as usize * 2 + *d as usize];
+                let r = *l as usize * 2 + *d as usize;
+                let list = &mut self.flows.res_flows[r];
                 if let Some(p) = list.iter().position(|x| *x == f) {
                     list.swap_remove(p);
                 }
+                self.flows.res_load[r] -= rate;
             }
             for (l, d) in &fwd {
-                self.flows.res_flows[*l as usize * 2 + *d as usize].push(f);
+                let r = *l as usize * 2 + *d as usize;
+                self.flows.res_flows[r].push(f);
+                self.flows.res_load[r] += rate;
             }
         }
         // Status: both directions deliver, both end sites are alive.
@@ -507,6 +542,9 @@ impl Simulation {
     /// Brings group `g`'s ledger up to `now` at its current rates.
     pub(crate) fn settle_group(&mut self, g: usize, now: SimTime) {
         let gr = &mut self.flows.groups[g];
+        if gr.packet {
+            return;
+        }
         let dt = u128::from(now.saturating_since(gr.last).as_nanos());
         if dt > 0 {
             gr.sent += u128::from(gr.rate + gr.loss_rate) * dt;
@@ -551,6 +589,10 @@ impl Simulation {
         };
         let window = u128::from(rate) * u128::from(fl.rtt.as_nanos());
         let (old_rate, old_loss, old_ideal, old_window) = (fl.rate, fl.loss_rate, fl.ideal, fl.window);
+        for &(l, d) in &fl.fwd {
+            let r = l as usize * 2 + d as usize;
+            self.flows.res_load[r] = self.flows.res_load[r] - old_rate + rate;
+        }
         fl.rate = rate;
         fl.loss_rate = loss_rate;
         fl.ideal = ideal;
@@ -702,6 +744,11 @@ impl Simulation {
         self.settle_group(g, now);
         self.detach_group(g);
         self.model.groups[g].route = route;
+        if self.flows.groups[g].packet {
+            // Packet flows keep their connections; their packets take the new route.
+            self.update_offered(g);
+            return;
+        }
         let (first, n) = (self.flows.groups[g].first_flow, self.flows.groups[g].n_flows);
         for f in first..first + n {
             let fi = f as usize;

@@ -9,11 +9,13 @@
 //! on every machine.
 
 mod control;
+mod endpoint;
 mod faults;
 mod flows;
 pub mod link;
 pub mod maxmin;
 pub mod model;
+mod packet;
 pub mod presets;
 pub mod report;
 pub mod rng;

@@ -271,6 +271,8 @@ pub fn traffic(id: &str, route: &[&str], flows: u32, demand_bps: Option<u64>) ->
         start: crate::time::SimTime::ZERO,
         tcp: TcpSpec::LINUX,
         replication: false,
+        fidelity: Fidelity::Fluid,
+        packet: PacketOptions::default(),
     }
 }
 

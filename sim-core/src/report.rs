@@ -60,9 +60,27 @@ pub struct StallStats {
     pub max_s: Option<f64>,
 }
 
+/// What packet fidelity measured on the wire for a group.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct PacketStats {
+    /// Link traversals by the group's packets (data and ACKs).
+    pub hops: u64,
+    pub drops: u64,
+    /// Data segments sent again (a segment ending at or before the highest sent).
+    pub retransmissions: u64,
+    pub rtt_p50_s: Option<f64>,
+    pub rtt_p99_s: Option<f64>,
+    /// Backlog found by the group's packets when they reached a link queue.
+    pub queue_p99_bytes: u64,
+    pub queue_max_bytes: u64,
+}
+
 #[derive(Clone, Debug, Serialize, PartialEq)]
 pub struct GroupReport {
     pub id: String,
+    /// Which TCP produced these numbers: `fluid/linux`, `fluid/rfc6298`, `smoltcp-0.14/cubic`
+    /// or `smoltcp-0.14/reno`.
+    pub tcp_model: String,
     /// Demand in bits per second (0 for bulk groups).
     pub offered_bps: u64,
     pub delivered_bytes: u64,
@@ -76,6 +94,7 @@ pub struct GroupReport {
     /// Replication groups: seconds of writes not yet delivered when a site was lost.
     pub rpo_s: Option<f64>,
     pub rpo_bytes: Option<u64>,
+    pub packet: Option<PacketStats>,
 }
 
 #[derive(Clone, Debug, Serialize, PartialEq)]
@@ -99,6 +118,8 @@ pub struct Report {
     pub duration_s: f64,
     pub events: u64,
     pub trace_records: u64,
+    /// Link traversals by packets (packet fidelity only).
+    pub packet_hops: u64,
     pub faults: Vec<FaultReport>,
     pub traffic: Vec<GroupReport>,
     pub alarms: Vec<AlarmReport>,
@@ -210,6 +231,7 @@ impl Simulation {
             duration_s: end.as_secs_f64(),
             events: self.events,
             trace_records: self.trace.len(),
+            packet_hops: self.packets.hops,
             faults,
             traffic,
             alarms: self
@@ -239,7 +261,7 @@ impl Simulation {
         let spec = &self.model.groups[g].spec;
         let tl = &gr.timeline;
         // The ledger is settled up to the group's last change; add the tail at current rates.
-        let tail = u128::from(end.saturating_since(gr.last).as_nanos());
+        let tail = if gr.packet { 0 } else { u128::from(end.saturating_since(gr.last).as_nanos()) };
         let delivered = gr.delivered + u128::from(gr.rate) * tail;
         let lost = gr.lost + u128::from(gr.loss_rate) * tail;
         let min_tp = starts.iter().enumerate().flat_map(|(k, &(t0, _))| {
@@ -264,8 +286,36 @@ impl Simulation {
             _ => (None, None),
         };
         let span = end.saturating_since(spec.start).as_nanos().max(1);
+        let (tcp_model, packet) = match self.packets.groups.get(g).and_then(Option::as_ref) {
+            Some(pg) => {
+                let cc = match pg.cc {
+                    crate::spec::CongestionControl::Cubic => "cubic",
+                    crate::spec::CongestionControl::Reno => "reno",
+                };
+                let q =
+                    |h: &hdrhistogram::Histogram<u64>, x: f64| if h.is_empty() { None } else { Some(h.value_at_quantile(x) as f64 / 1e6) };
+                let stats = PacketStats {
+                    hops: pg.hops,
+                    drops: pg.drops,
+                    retransmissions: pg.retransmissions,
+                    rtt_p50_s: q(&pg.rtt, 0.5),
+                    rtt_p99_s: q(&pg.rtt, 0.99),
+                    queue_p99_bytes: if pg.queue.is_empty() { 0 } else { pg.queue.value_at_quantile(0.99) },
+                    queue_max_bytes: pg.queue.max(),
+                };
+                (format!("smoltcp-0.14/{cc}"), Some(stats))
+            }
+            None => {
+                let rule = match spec.tcp.rule {
+                    crate::spec::RtoRule::Linux => "linux",
+                    crate::spec::RtoRule::Rfc6298 => "rfc6298",
+                };
+                (format!("fluid/{rule}"), None)
+            }
+        };
         GroupReport {
             id: spec.id.clone(),
+            tcp_model,
             offered_bps: spec.demand_bps.unwrap_or(0),
             delivered_bytes: (delivered / LEDGER_PER_BYTE) as u64,
             lost_bytes: (lost / LEDGER_PER_BYTE) as u64,
@@ -280,6 +330,7 @@ impl Simulation {
             rto_s,
             rpo_s,
             rpo_bytes,
+            packet,
         }
     }
 }

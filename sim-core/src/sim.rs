@@ -37,6 +37,9 @@ pub(crate) enum Ev {
     RandomFail { process: u32, element: u32 },
     AlarmCheck { alarm: u32 },
     StepRun { step: u32 },
+    EndpointWake { ep: u32 },
+    WireArrive { wire: u32 },
+    PacketBin,
 }
 
 /// Options that do not change what happens, only what is kept.
@@ -148,6 +151,7 @@ pub struct Simulation {
     pub(crate) random: Vec<crate::faults::RandomRt>,
     pub(crate) alarms: Vec<crate::runbook::AlarmRt>,
     pub(crate) steps: Vec<crate::runbook::StepRt>,
+    pub(crate) packets: crate::packet::PacketWorld,
 }
 
 impl Simulation {
@@ -174,11 +178,13 @@ impl Simulation {
             random: Vec::new(),
             alarms: Vec::new(),
             steps: Vec::new(),
+            packets: Default::default(),
             model,
         };
         sim.init_control();
         sim.init_routing();
         sim.init_flows();
+        sim.init_packets();
         sim.init_faults();
         sim.init_runbook();
         sim.flush();
@@ -271,6 +277,9 @@ impl Simulation {
             Ev::RandomFail { process, element } => self.on_random_fail(process, element),
             Ev::AlarmCheck { alarm } => self.on_alarm_check(alarm),
             Ev::StepRun { step } => self.on_step_run(step),
+            Ev::EndpointWake { ep } => self.on_endpoint_wake(ep),
+            Ev::WireArrive { wire } => self.on_wire_arrive(wire),
+            Ev::PacketBin => self.on_packet_bin(),
         }
     }
 

@@ -268,6 +268,36 @@ impl TcpSpec {
     };
 }
 
+/// How a traffic group is simulated.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Fidelity {
+    /// Rates from max-min sharing and an explicit TCP model: fast, exact byte counts.
+    #[default]
+    Fluid,
+    /// Real TCP stacks (smoltcp) at the endpoints, packets carried hop by hop.
+    Packet,
+}
+
+/// Congestion control of a packet-fidelity flow.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum CongestionControl {
+    /// CUBIC (RFC 9438), the default of Linux, Windows and Apple stacks.
+    #[default]
+    Cubic,
+    Reno,
+}
+
+/// Options of packet fidelity.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PacketOptions {
+    pub cc: CongestionControl,
+    /// Socket buffer size per direction; `None` sizes it to the path's bandwidth-delay
+    /// product plus the largest queue on the path (crate-notes §2: tx >= cwnd, rx >= BDP + queue).
+    pub buffer_bytes: Option<u64>,
+}
+
 /// A traffic group: `flows` TCP flows along a route of sites.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct TrafficSpec {
@@ -284,6 +314,8 @@ pub struct TrafficSpec {
     pub tcp: TcpSpec,
     /// Replication traffic: the report gives the RPO when a site on its route is lost.
     pub replication: bool,
+    pub fidelity: Fidelity,
+    pub packet: PacketOptions,
 }
 
 /// Direction of a one-way failure, relative to the link's A and B sides.

@@ -81,3 +81,33 @@ pub fn bench_scale(n: u32, flows: u32, faults: u32, secs: u64) -> ModelSpec {
     ];
     spec
 }
+
+/// The packet-fidelity reference path: 1 Gbps, 10 ms RTT, 1500 B MTU, Ethernet framing, a
+/// 1 MiB drop-tail queue, one bulk flow, for `secs` seconds. Sites have no internal RTT so
+/// the path RTT is exactly the link's.
+pub fn packet_clean_path(fidelity: Fidelity, secs: u64) -> ModelSpec {
+    let link = LinkSpec {
+        id: "wan".into(),
+        kind: LinkKind::Channel,
+        interconnect: None,
+        facility: None,
+        a_site: "aws:us-east-1".into(),
+        b_site: "gcp:us-east4".into(),
+        a_router: None,
+        b_router: None,
+        members: 1,
+        member_bps: GBPS,
+        mtu: 1500,
+        framing: Framing { ethernet: true, macsec: false, extra_bytes: 0 },
+        one_way_delay: SimDuration::from_millis(5),
+        base_loss_ppm: 0,
+        queue_bytes: 1 << 20,
+        session: None,
+        route: [RouteAttrs::DEFAULT; 2],
+    };
+    let sites =
+        ["aws:us-east-1", "gcp:us-east4"].map(|id| SiteSpec { id: id.into(), kind: SiteKind::Region, internal_rtt: SimDuration::ZERO });
+    let mut t = traffic("bulk", &["aws:us-east-1", "gcp:us-east4"], 1, None);
+    t.fidelity = fidelity;
+    ModelSpec { sites: sites.to_vec(), links: vec![link], traffic: vec![t], duration: SimDuration::from_secs(secs), ..ModelSpec::default() }
+}

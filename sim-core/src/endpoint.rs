@@ -1,0 +1,196 @@
+//! A TCP endpoint in packet fidelity: one smoltcp interface with one socket, driven by
+//! virtual time only.
+//!
+//! smoltcp never reads a clock here: every call passes `Instant::from_micros(now_ns / 1000)`.
+//! The device is a pair of packet queues; the simulator moves buffers in and out, and spent
+//! buffers go back to a shared pool, so steady state allocates nothing per packet.
+//! Checksums are off: the simulated wire never corrupts a packet (crate-notes §2).
+
+use std::collections::VecDeque;
+
+use smoltcp::iface::{Config, Interface, SocketHandle, SocketSet};
+use smoltcp::phy::{self, ChecksumCapabilities, DeviceCapabilities, Medium};
+use smoltcp::socket::tcp;
+use smoltcp::time::{Duration, Instant};
+use smoltcp::wire::{HardwareAddress, IpAddress, IpCidr, Ipv4Address};
+
+use crate::spec::CongestionControl;
+use crate::time::SimTime;
+
+/// Client and server addresses. Every flow has its own pair of interfaces, so all flows can
+/// use the same two addresses; the simulator routes by flow, not by address.
+pub const CLIENT: Ipv4Address = Ipv4Address::new(10, 0, 0, 1);
+pub const SERVER: Ipv4Address = Ipv4Address::new(10, 0, 0, 2);
+const PORT: u16 = 443;
+
+/// The device: received packets waiting for smoltcp, and packets smoltcp sent.
+pub(crate) struct Device<'a> {
+    pub rx: &'a mut VecDeque<Vec<u8>>,
+    pub tx: &'a mut Vec<Vec<u8>>,
+    /// Spare buffers for transmission.
+    pub pool: &'a mut Vec<Vec<u8>>,
+    /// Received buffers smoltcp is done with; the caller returns them to the pool.
+    pub spent: &'a mut Vec<Vec<u8>>,
+    pub mtu: usize,
+}
+
+pub(crate) struct RxToken<'a> {
+    buf: Vec<u8>,
+    spent: &'a mut Vec<Vec<u8>>,
+}
+
+pub(crate) struct TxToken<'a> {
+    tx: &'a mut Vec<Vec<u8>>,
+    pool: &'a mut Vec<Vec<u8>>,
+}
+
+impl phy::RxToken for RxToken<'_> {
+    fn consume<R, F: FnOnce(&[u8]) -> R>(self, f: F) -> R {
+        let r = f(&self.buf);
+        self.spent.push(self.buf);
+        r
+    }
+}
+
+impl phy::TxToken for TxToken<'_> {
+    fn consume<R, F: FnOnce(&mut [u8]) -> R>(self, len: usize, f: F) -> R {
+        let mut buf = self.pool.pop().unwrap_or_default();
+        buf.clear();
+        buf.resize(len, 0);
+        let r = f(&mut buf);
+        self.tx.push(buf);
+        r
+    }
+}
+
+impl phy::Device for Device<'_> {
+    type RxToken<'b>
+        = RxToken<'b>
+    where
+        Self: 'b;
+    type TxToken<'b>
+        = TxToken<'b>
+    where
+        Self: 'b;
+
+    fn receive(&mut self, _t: Instant) -> Option<(RxToken<'_>, TxToken<'_>)> {
+        let buf = self.rx.pop_front()?;
+        Some((RxToken { buf, spent: self.spent }, TxToken { tx: self.tx, pool: self.pool }))
+    }
+
+    fn transmit(&mut self, _t: Instant) -> Option<TxToken<'_>> {
+        Some(TxToken { tx: self.tx, pool: self.pool })
+    }
+
+    fn capabilities(&self) -> DeviceCapabilities {
+        let mut caps = DeviceCapabilities::default();
+        caps.medium = Medium::Ip;
+        caps.max_transmission_unit = self.mtu;
+        caps.checksum = ChecksumCapabilities::ignored();
+        caps
+    }
+}
+
+/// One side of a packet flow.
+pub(crate) struct Endpoint {
+    pub iface: Interface,
+    pub sockets: SocketSet<'static>,
+    pub handle: SocketHandle,
+    pub rx: VecDeque<Vec<u8>>,
+    spent: Vec<Vec<u8>>,
+    pub is_client: bool,
+}
+
+pub(crate) struct EndpointOptions {
+    pub cc: CongestionControl,
+    pub buffer_bytes: usize,
+    pub mtu: usize,
+    pub seed: u64,
+}
+
+pub(crate) fn instant(t: SimTime) -> Instant {
+    Instant::from_micros((t.as_nanos() / 1_000) as i64)
+}
+
+impl Endpoint {
+    pub fn new(is_client: bool, o: &EndpointOptions, pool: &mut Vec<Vec<u8>>, now: SimTime) -> Endpoint {
+        let mut config = Config::new(HardwareAddress::Ip);
+        config.random_seed = o.seed;
+        let mut rx = VecDeque::new();
+        let mut tx = Vec::new();
+        let mut spent = Vec::new();
+        let mut dev = Device { rx: &mut rx, tx: &mut tx, pool, spent: &mut spent, mtu: o.mtu };
+        let mut iface = Interface::new(config, &mut dev, instant(now));
+        let addr = if is_client { CLIENT } else { SERVER };
+        iface.update_ip_addrs(|a| {
+            // The address list has room for one address; a full list is a bug.
+            a.push(IpCidr::new(IpAddress::Ipv4(addr), 24)).expect("room for one address");
+        });
+        let mut socket = tcp::Socket::new(tcp::SocketBuffer::new(vec![0; o.buffer_bytes]), tcp::SocketBuffer::new(vec![0; o.buffer_bytes]));
+        // Feature unification could change smoltcp's default controller: always set it.
+        socket.set_congestion_control(match o.cc {
+            CongestionControl::Cubic => tcp::CongestionControl::Cubic,
+            CongestionControl::Reno => tcp::CongestionControl::Reno,
+        });
+        socket.set_nagle_enabled(true);
+        socket.set_ack_delay(Some(Duration::from_millis(10)));
+        let mut sockets = SocketSet::new(Vec::with_capacity(1));
+        let handle = sockets.add(socket);
+        let s = sockets.get_mut::<tcp::Socket>(handle);
+        if is_client {
+            // Connecting to a fixed remote from a fixed port never fails on a fresh socket.
+            s.connect(iface.context(), (IpAddress::Ipv4(SERVER), PORT), 49_152).expect("fresh socket connects");
+        } else {
+            s.listen(PORT).expect("fresh socket listens");
+        }
+        Endpoint { iface, sockets, handle, rx, spent, is_client }
+    }
+
+    /// Polls the stack at `now`, runs the application (`send_budget` bytes may be queued by
+    /// a client; a server drains everything), polls again while that made progress, and
+    /// returns (bytes the server application received, bytes the client queued).
+    pub fn poll(&mut self, now: SimTime, tx: &mut Vec<Vec<u8>>, pool: &mut Vec<Vec<u8>>, mtu: usize, send_budget: u64) -> (u64, u64) {
+        let t = instant(now);
+        let (mut received, mut queued) = (0u64, 0u64);
+        for _ in 0..4 {
+            let mut dev = Device { rx: &mut self.rx, tx, pool, spent: &mut self.spent, mtu };
+            self.iface.poll(t, &mut dev, &mut self.sockets);
+            pool.append(&mut self.spent);
+            let s = self.sockets.get_mut::<tcp::Socket>(self.handle);
+            let mut progress = 0usize;
+            if self.is_client {
+                let budget = send_budget.saturating_sub(queued);
+                if s.can_send() && budget > 0 {
+                    // Claim free space without copying: the payload's content is irrelevant.
+                    progress = s
+                        .send(|b| {
+                            let n = b.len().min(usize::try_from(budget).unwrap_or(usize::MAX));
+                            (n, n)
+                        })
+                        .unwrap_or(0);
+                    queued += progress as u64;
+                }
+            } else if s.can_recv() {
+                progress = s.recv(|b| (b.len(), b.len())).unwrap_or(0);
+                received += progress as u64;
+            } else if s.state() == tcp::State::CloseWait || s.state() == tcp::State::Closed {
+                // A server whose client went away listens again (a new connection after a shift).
+                if s.state() == tcp::State::Closed {
+                    let _ = s.listen(PORT);
+                }
+            }
+            if progress == 0 {
+                break;
+            }
+        }
+        (received, queued)
+    }
+
+    /// When smoltcp next wants to be polled, at least 1 us after `now` so a "poll now"
+    /// answer cannot spin.
+    pub fn poll_at(&mut self, now: SimTime) -> Option<SimTime> {
+        let at = self.iface.poll_at(instant(now), &self.sockets)?;
+        let ns = u64::try_from(at.total_micros()).unwrap_or(0).saturating_mul(1_000);
+        Some(SimTime(ns.max(now.as_nanos() + 1_000)))
+    }
+}

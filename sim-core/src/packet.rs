@@ -1,0 +1,522 @@
+//! Packet fidelity: real TCP (smoltcp) at the endpoints, packets carried hop by hop.
+//!
+//! Each link direction is a wire: a FIFO of packets with a serialization horizon
+//! (`busy_until`), a drop-tail queue limit, propagation delay, and random loss drawn from the
+//! wire's own stream. Only the head of each wire has a heap event, so the heap holds about
+//! #wires + #endpoints entries however many packets are in flight. Each hop picks its link
+//! with the same ECMP hash as the fluid model, at the moment the packet reaches that hop.
+//! A cut or blackhole bumps the wire's epoch: packets on the wire or in its queue are then
+//! dropped on arrival. Fluid flows keep priority: packets see the capacity they leave.
+//! Nothing here reads a clock; smoltcp gets virtual time only.
+
+use std::collections::VecDeque;
+
+use hdrhistogram::Histogram;
+use smoltcp::wire::{Ipv4Packet, TcpPacket};
+
+use crate::endpoint::{Endpoint, EndpointOptions};
+use crate::flows::{hop_hash, rev_hash};
+use crate::rng::Stream;
+use crate::scheduler::TimerId;
+use crate::sim::{Ev, Simulation};
+use crate::spec::{CongestionControl, Fidelity};
+use crate::time::{SimDuration, SimTime};
+
+/// Goodput is binned at this interval into the group's throughput timeline.
+pub const BIN: SimDuration = SimDuration::from_millis(10);
+
+/// A gap in delivery at least this long counts as a stall. [ASSUMPTION] 100 ms: far above
+/// any RTT on an interconnect and below the smallest RTO (200 ms on Linux, 1 s in smoltcp).
+pub const STALL_GAP: SimDuration = SimDuration::from_millis(100);
+
+pub(crate) struct Packet {
+    pub data: Vec<u8>,
+    pub pflow: u32,
+    pub to_server: bool,
+    pub hop: u8,
+    pub epoch: u32,
+    pub arrive: SimTime,
+    pub payload: u32,
+}
+
+#[derive(Default)]
+pub(crate) struct Wire {
+    pub queue: VecDeque<u32>,
+    pub busy_until: SimTime,
+    pub last_arrival: SimTime,
+    pub epoch: u32,
+    pub rng: Option<Stream>,
+}
+
+pub(crate) struct PFlow {
+    pub group: u32,
+    pub flow: u32,
+    pub client: u32,
+    pub server: u32,
+    pub start: SimTime,
+    pub demand_bps: Option<u64>,
+    pub app_queued: u64,
+    pub highest_end: Option<i32>,
+    pub probe: Option<(i32, SimTime)>,
+    pub last_delivery: Option<SimTime>,
+}
+
+pub(crate) struct PGroup {
+    pub bin_bytes: u64,
+    pub rtt: Histogram<u64>,
+    pub queue: Histogram<u64>,
+    pub retransmissions: u64,
+    pub drops: u64,
+    pub hops: u64,
+    pub cc: CongestionControl,
+}
+
+#[derive(Default)]
+pub(crate) struct PacketWorld {
+    pub packets: Vec<Packet>,
+    pub free: Vec<u32>,
+    pub pool: Vec<Vec<u8>>,
+    pub tx: Vec<Vec<u8>>,
+    pub wires: Vec<Wire>,
+    pub endpoints: Vec<Endpoint>,
+    pub ep_timer: Vec<TimerId>,
+    pub ep_pflow: Vec<u32>,
+    pub pflows: Vec<PFlow>,
+    pub groups: Vec<Option<PGroup>>,
+    pub hops: u64,
+    pub mtu: Vec<usize>,
+}
+
+fn histogram() -> Histogram<u64> {
+    Histogram::new_with_bounds(1, 1_000_000_000_000, 3).expect("static histogram bounds are valid")
+}
+
+impl Simulation {
+    pub(crate) fn init_packets(&mut self) {
+        let groups: Vec<usize> = (0..self.model.groups.len()).filter(|&g| self.model.groups[g].spec.fidelity == Fidelity::Packet).collect();
+        self.packets.groups = (0..self.model.groups.len()).map(|_| None).collect();
+        if groups.is_empty() {
+            return;
+        }
+        self.packets.wires = (0..self.model.links.len() * 2).map(|_| Wire::default()).collect();
+        for g in groups {
+            let spec = self.model.groups[g].spec.clone();
+            self.packets.groups[g] = Some(PGroup {
+                bin_bytes: 0,
+                rtt: histogram(),
+                queue: histogram(),
+                retransmissions: 0,
+                drops: 0,
+                hops: 0,
+                cc: spec.packet.cc,
+            });
+            let buffer = spec.packet.buffer_bytes.map_or_else(|| self.default_buffer(g), |b| b as usize).clamp(4096, 1 << 30);
+            let mtu = self.route_mtu(g);
+            let (first, n) = (self.flows.groups[g].first_flow, self.flows.groups[g].n_flows);
+            for f in first..first + n {
+                let p = self.packets.pflows.len() as u32;
+                let mut eps = [0u32; 2];
+                for (i, client) in [true, false].into_iter().enumerate() {
+                    let e = self.packets.endpoints.len() as u32;
+                    let mut seed_stream = Stream::derive(self.seed, &format!("endpoint/{}/{}/{}", spec.id, f - first, i));
+                    let o = EndpointOptions { cc: spec.packet.cc, buffer_bytes: buffer, mtu, seed: seed_stream.next_u64() };
+                    let ep = Endpoint::new(client, &o, &mut self.packets.pool, spec.start);
+                    self.packets.endpoints.push(ep);
+                    self.packets.mtu.push(mtu);
+                    self.packets.ep_pflow.push(p);
+                    let t = self.sched.add_timer(Ev::EndpointWake { ep: e });
+                    self.packets.ep_timer.push(t);
+                    self.sched.arm(t, spec.start);
+                    eps[i] = e;
+                }
+                self.packets.pflows.push(PFlow {
+                    group: g as u32,
+                    flow: f,
+                    client: eps[0],
+                    server: eps[1],
+                    start: spec.start,
+                    demand_bps: spec.demand_bps.map(|d| d / u64::from(spec.flows)),
+                    app_queued: 0,
+                    highest_end: None,
+                    probe: None,
+                    last_delivery: None,
+                });
+            }
+        }
+        self.sched.schedule(SimTime::ZERO + BIN, Ev::PacketBin);
+    }
+
+    /// The smallest MTU on the group's current route.
+    fn route_mtu(&self, g: usize) -> usize {
+        let mut mtu = 9216u32;
+        for hop in &self.model.groups[g].route.hops {
+            for &l in &self.model.adjacencies[hop.adj.index()].links {
+                mtu = mtu.min(self.model.links[l.index()].spec.mtu);
+            }
+        }
+        mtu as usize
+    }
+
+    /// Bandwidth-delay product of the route's narrowest hop, plus its largest queue.
+    fn default_buffer(&self, g: usize) -> usize {
+        let (mut rtt_ns, mut bottleneck, mut queue) = (0u64, u64::MAX, 0u64);
+        let route = &self.model.groups[g].route;
+        for s in [route.sites[0], *route.sites.last().expect("route has sites")] {
+            rtt_ns += self.model.sites[s.index()].internal_rtt.as_nanos() / 2;
+        }
+        for hop in &route.hops {
+            let links = &self.model.adjacencies[hop.adj.index()].links;
+            let owd = links.iter().map(|l| self.model.links[l.index()].spec.one_way_delay.as_nanos()).max().unwrap_or(0);
+            rtt_ns += 2 * owd;
+            let hop_cap = links.iter().map(|l| self.model.links[l.index()].goodput_bps).max().unwrap_or(0);
+            bottleneck = bottleneck.min(hop_cap);
+            // The queue holds wire bytes; the window counts payload: scale by MSS / wire size,
+            // and keep a tenth in reserve for ACK clocking jitter, so a full window never
+            // overflows the queue (crate-notes §2: rx >= BDP + queue, without drops).
+            for l in links {
+                let spec = &self.model.links[l.index()].spec;
+                let wire = u64::from(spec.mtu + spec.framing.bytes_per_frame());
+                let q = spec.queue_bytes * u64::from(spec.mtu.saturating_sub(40)) / wire * 9 / 10;
+                queue = queue.max(q);
+            }
+        }
+        let bdp = u128::from(bottleneck) * u128::from(rtt_ns) / 8 / 1_000_000_000;
+        (bdp as u64).saturating_add(queue) as usize
+    }
+
+    /// An endpoint's timer: poll its stack and run its application.
+    pub(crate) fn on_endpoint_wake(&mut self, e: u32) {
+        let now = self.now();
+        let ei = e as usize;
+        let p = self.packets.ep_pflow[ei] as usize;
+        let g = self.packets.pflows[p].group as usize;
+        if now < self.packets.pflows[p].start {
+            return;
+        }
+        let budget = match self.packets.pflows[p].demand_bps {
+            None => u64::MAX,
+            Some(d) => {
+                let pf = &self.packets.pflows[p];
+                let allowed = (u128::from(d) * u128::from(now.saturating_since(pf.start).as_nanos()) / 8 / 1_000_000_000) as u64;
+                allowed.saturating_sub(pf.app_queued)
+            }
+        };
+        let mtu = self.packets.mtu[ei];
+        let mut tx = std::mem::take(&mut self.packets.tx);
+        let pw = &mut self.packets;
+        let (received, queued) = pw.endpoints[ei].poll(now, &mut tx, &mut pw.pool, mtu, budget);
+        self.packets.pflows[p].app_queued += queued;
+        if received > 0 {
+            self.on_delivered(p, g, received);
+        }
+        let is_client = self.packets.endpoints[ei].is_client;
+        for buf in tx.drain(..) {
+            self.send_packet(p, is_client, buf);
+        }
+        self.packets.tx = tx;
+        self.rearm_endpoint(e);
+    }
+
+    fn rearm_endpoint(&mut self, e: u32) {
+        let now = self.now();
+        let ei = e as usize;
+        let mut at = self.packets.endpoints[ei].poll_at(now);
+        let p = self.packets.ep_pflow[ei] as usize;
+        if self.packets.endpoints[ei].is_client
+            && let Some(d) = self.packets.pflows[p].demand_bps
+        {
+            // A rate-limited sender wakes when one more segment's worth of budget has accrued.
+            let pf = &self.packets.pflows[p];
+            let next = pf.app_queued + self.packets.mtu[ei] as u64;
+            let t = pf.start + SimDuration((u128::from(next) * 8 * 1_000_000_000 / u128::from(d.max(1))) as u64);
+            at = Some(at.map_or(t, |a| a.min(t)).max(now + SimDuration::from_micros(1)));
+        }
+        let timer = self.packets.ep_timer[ei];
+        match at {
+            Some(t) => self.sched.arm(timer, t),
+            None => self.sched.cancel(timer),
+        }
+    }
+
+    fn on_delivered(&mut self, p: usize, g: usize, bytes: u64) {
+        let now = self.now();
+        let pf = &mut self.packets.pflows[p];
+        if let Some(last) = pf.last_delivery {
+            let gap = now.saturating_since(last);
+            if gap >= STALL_GAP {
+                let _ = self.flows.groups[g].stalls.record((gap.as_nanos() / 1_000).max(1));
+            }
+        }
+        pf.last_delivery = Some(now);
+        if let Some(pg) = self.packets.groups[g].as_mut() {
+            pg.bin_bytes += bytes;
+        }
+        let gr = &mut self.flows.groups[g];
+        gr.delivered += u128::from(bytes) * 8 * 1_000_000_000;
+    }
+
+    /// Takes a packet smoltcp emitted and puts it on the first hop.
+    fn send_packet(&mut self, p: usize, from_client: bool, data: Vec<u8>) {
+        let now = self.now();
+        let g = self.packets.pflows[p].group as usize;
+        let mut payload = 0u32;
+        if let Ok(ip) = Ipv4Packet::new_checked(&data[..])
+            && let Ok(tcp) = TcpPacket::new_checked(ip.payload())
+        {
+            payload = tcp.payload().len() as u32;
+            let seq = tcp.seq_number().0;
+            if from_client && payload > 0 {
+                let end = seq.wrapping_add(payload as i32);
+                let pf = &mut self.packets.pflows[p];
+                let retrans = pf.highest_end.is_some_and(|h| end.wrapping_sub(h) <= 0);
+                if retrans {
+                    if let Some(pg) = self.packets.groups[g].as_mut() {
+                        pg.retransmissions += 1;
+                    }
+                    pf.probe = None; // Karn: no RTT sample across a retransmission.
+                } else {
+                    pf.highest_end = Some(end);
+                    if pf.probe.is_none() {
+                        pf.probe = Some((end, now));
+                    }
+                }
+                self.flows.groups[g].sent += u128::from(payload) * 8 * 1_000_000_000;
+            }
+        }
+        let idx = match self.packets.free.pop() {
+            Some(i) => {
+                let pk = &mut self.packets.packets[i as usize];
+                pk.data = data;
+                pk.pflow = p as u32;
+                pk.to_server = from_client;
+                pk.hop = 0;
+                pk.payload = payload;
+                i
+            }
+            None => {
+                self.packets.packets.push(Packet { data, pflow: p as u32, to_server: from_client, hop: 0, epoch: 0, arrive: now, payload });
+                (self.packets.packets.len() - 1) as u32
+            }
+        };
+        self.forward(idx);
+    }
+
+    /// Sends packet `idx` over its next hop, or drops it.
+    fn forward(&mut self, idx: u32) {
+        let pk = &self.packets.packets[idx as usize];
+        let (p, to_server, hop) = (pk.pflow as usize, pk.to_server, pk.hop as usize);
+        let pf = &self.packets.pflows[p];
+        let g = pf.group as usize;
+        let route = &self.model.groups[g].route;
+        let n = route.hops.len();
+        let k = if to_server { hop } else { n - 1 - hop };
+        let h = hop_hash(self.flows.flows[pf.flow as usize].hash, k);
+        let hp = route.hops[k];
+        let (side, hash) = if to_server { (hp.from_side as usize, h) } else { (1 - hp.from_side as usize, rev_hash(h)) };
+        let Some(link) = self.member(hp.adj.index(), side, hash) else {
+            return self.drop_packet(idx);
+        };
+        let dir = self.model.links[link as usize].side_at(side);
+        self.enqueue(idx, link as usize * 2 + dir);
+    }
+
+    fn drop_packet(&mut self, idx: u32) {
+        let pk = &mut self.packets.packets[idx as usize];
+        let (p, payload, to_server) = (pk.pflow as usize, pk.payload, pk.to_server);
+        let buf = std::mem::take(&mut pk.data);
+        self.packets.pool.push(buf);
+        self.packets.free.push(idx);
+        let g = self.packets.pflows[p].group as usize;
+        if let Some(pg) = self.packets.groups[g].as_mut() {
+            pg.drops += 1;
+        }
+        if to_server && payload > 0 {
+            let bits = u128::from(payload) * 8 * 1_000_000_000;
+            self.flows.groups[g].lost += bits;
+            self.note_lost(bits);
+        }
+    }
+
+    /// Drop-tail enqueue on wire `r` (link * 2 + direction).
+    fn enqueue(&mut self, idx: u32, r: usize) {
+        let now = self.now();
+        let l = r / 2;
+        let dir = r % 2;
+        let st = &self.links[l];
+        let link = &self.model.links[l];
+        if !st.delivers(dir) {
+            return self.drop_packet(idx);
+        }
+        let loss = st.loss_ppm().saturating_add(link.spec.base_loss_ppm).min(1_000_000);
+        let extra = st.extra_delay();
+        let jitter = st.jitter();
+        let line = (u64::from(link.spec.members) * link.spec.member_bps) as f64 * f64::from(st.capacity_ppm()) / 1e6;
+        // Fluid flows keep priority: packets get the share of the line they leave.
+        let fluid = self.flows.res_load.get(r).copied().unwrap_or(0) as f64 / (link.goodput_bps.max(1) as f64);
+        let rate = line * (1.0 - fluid).max(0.01);
+        let wire_bytes = self.packets.packets[idx as usize].data.len() as u64 + u64::from(link.spec.framing.bytes_per_frame());
+        let queue_limit = link.spec.queue_bytes;
+        let owd = link.spec.one_way_delay + extra;
+        let seed = self.seed;
+        let w = &mut self.packets.wires[r];
+        let rng = w.rng.get_or_insert_with(|| Stream::derive(seed, &format!("wire/{}/{}", link.spec.id, dir)));
+        let lost = rng.chance_ppm(loss);
+        let jit = if jitter.as_nanos() > 0 { rng.uniform_duration(SimDuration::ZERO, jitter) } else { SimDuration::ZERO };
+        let backlog = if w.busy_until > now { ((w.busy_until - now).as_nanos() as f64 * rate / 8e9) as u64 } else { 0 };
+        let p = self.packets.packets[idx as usize].pflow as usize;
+        let g = self.packets.pflows[p].group as usize;
+        if let Some(pg) = self.packets.groups[g].as_mut() {
+            let _ = pg.queue.record(backlog.max(1));
+        }
+        if lost || backlog + wire_bytes > queue_limit {
+            return self.drop_packet(idx);
+        }
+        let w = &mut self.packets.wires[r];
+        let start = if w.busy_until > now { w.busy_until } else { now };
+        let ser = SimDuration((wire_bytes as f64 * 8e9 / rate).ceil() as u64);
+        w.busy_until = start + ser;
+        let arrive = (w.busy_until + owd + jit).max(w.last_arrival);
+        w.last_arrival = arrive;
+        let was_empty = w.queue.is_empty();
+        w.queue.push_back(idx);
+        let epoch = w.epoch;
+        let pk = &mut self.packets.packets[idx as usize];
+        pk.arrive = arrive;
+        pk.epoch = epoch;
+        if was_empty {
+            self.sched.schedule(arrive, Ev::WireArrive { wire: r as u32 });
+        }
+    }
+
+    /// The head of wire `r` reaches the far end.
+    pub(crate) fn on_wire_arrive(&mut self, r: u32) {
+        let now = self.now();
+        let ri = r as usize;
+        let Some(idx) = self.packets.wires[ri].queue.pop_front() else { return };
+        if let Some(&next) = self.packets.wires[ri].queue.front() {
+            let t = self.packets.packets[next as usize].arrive;
+            self.sched.schedule(t, Ev::WireArrive { wire: r });
+        }
+        let pk = &self.packets.packets[idx as usize];
+        let alive = pk.epoch == self.packets.wires[ri].epoch && self.links[ri / 2].delivers(ri % 2);
+        if !alive {
+            return self.drop_packet(idx);
+        }
+        self.packets.hops += 1;
+        let p = pk.pflow as usize;
+        let g = self.packets.pflows[p].group as usize;
+        if let Some(pg) = self.packets.groups[g].as_mut() {
+            pg.hops += 1;
+        }
+        let pk = &mut self.packets.packets[idx as usize];
+        pk.hop += 1;
+        let n = self.model.groups[g].route.hops.len();
+        if (pk.hop as usize) < n {
+            return self.forward(idx);
+        }
+        self.deliver(idx, now);
+    }
+
+    /// The packet reached its endpoint: hand it to smoltcp and poll.
+    fn deliver(&mut self, idx: u32, now: SimTime) {
+        let pk = &mut self.packets.packets[idx as usize];
+        let (p, to_server) = (pk.pflow as usize, pk.to_server);
+        let data = std::mem::take(&mut pk.data);
+        self.packets.free.push(idx);
+        let g = self.packets.pflows[p].group as usize;
+        let route = &self.model.groups[g].route;
+        let dest = if to_server { *route.sites.last().expect("route has sites") } else { route.sites[0] };
+        if self.site_down[dest.index()] > 0 {
+            self.packets.pool.push(data);
+            return;
+        }
+        if !to_server {
+            // An ACK reached the client: close the RTT probe it covers.
+            if let Ok(ip) = Ipv4Packet::new_checked(&data[..])
+                && let Ok(tcp) = TcpPacket::new_checked(ip.payload())
+                && tcp.ack()
+                && let Some((end, sent)) = self.packets.pflows[p].probe
+                && tcp.ack_number().0.wrapping_sub(end) >= 0
+            {
+                self.packets.pflows[p].probe = None;
+                if let Some(pg) = self.packets.groups[g].as_mut() {
+                    let _ = pg.rtt.record((now.saturating_since(sent).as_nanos() / 1_000).max(1));
+                }
+            }
+        }
+        let e = if to_server { self.packets.pflows[p].server } else { self.packets.pflows[p].client };
+        self.packets.endpoints[e as usize].rx.push_back(data);
+        self.on_endpoint_wake(e);
+    }
+
+    /// Every `BIN`: packet groups' goodput becomes a point on their throughput timeline.
+    pub(crate) fn on_packet_bin(&mut self) {
+        let now = self.now();
+        for g in 0..self.packets.groups.len() {
+            let Some(pg) = self.packets.groups[g].as_mut() else { continue };
+            let bytes = std::mem::take(&mut pg.bin_bytes);
+            let rate = (u128::from(bytes) * 8 * 1_000_000_000 / u128::from(BIN.as_nanos())) as u64;
+            let ideal = self.packet_ideal(g);
+            let gr = &mut self.flows.groups[g];
+            gr.rate = rate;
+            gr.ideal = ideal;
+            gr.window = gr.sent.saturating_sub(gr.delivered + gr.lost);
+            gr.last = now;
+            if !gr.changed {
+                gr.changed = true;
+                self.flows.changed_groups.push(g as u32);
+            }
+        }
+        self.sched.schedule(now + BIN, Ev::PacketBin);
+    }
+
+    /// What the surviving capacity allows a packet group: per flow, its demand or the
+    /// narrowest working link of its data path, if both directions work.
+    fn packet_ideal(&self, g: usize) -> u64 {
+        let route = &self.model.groups[g].route;
+        let ends_up =
+            self.site_down[route.sites[0].index()] == 0 && self.site_down[route.sites.last().expect("route has sites").index()] == 0;
+        if !ends_up {
+            return 0;
+        }
+        let spec = &self.model.groups[g].spec;
+        let (first, n) = (self.flows.groups[g].first_flow, self.flows.groups[g].n_flows);
+        let mut total = 0u64;
+        for f in first..first + n {
+            let h = self.flows.flows[f as usize].hash;
+            let mut cap = spec.demand_bps.map_or(u64::MAX, |d| d / u64::from(spec.flows));
+            for (k, hp) in route.hops.iter().enumerate() {
+                let hk = hop_hash(h, k);
+                let from = hp.from_side as usize;
+                let (Some(lf), Some(lr)) = (self.member(hp.adj.index(), from, hk), self.member(hp.adj.index(), 1 - from, rev_hash(hk)))
+                else {
+                    cap = 0;
+                    break;
+                };
+                let (df, dr) = (self.model.links[lf as usize].side_at(from), self.model.links[lr as usize].side_at(1 - from));
+                if !self.links[lf as usize].delivers(df) || !self.links[lr as usize].delivers(dr) {
+                    cap = 0;
+                    break;
+                }
+                let c = (u128::from(self.model.links[lf as usize].goodput_bps) * u128::from(self.links[lf as usize].capacity_ppm())
+                    / 1_000_000) as u64;
+                cap = cap.min(c);
+            }
+            total = total.saturating_add(cap);
+        }
+        total
+    }
+
+    /// A wire stopped delivering: what is on it and in its queue is lost when it arrives.
+    pub(crate) fn wire_broken(&mut self, r: usize) {
+        if let Some(w) = self.packets.wires.get_mut(r) {
+            w.epoch = w.epoch.wrapping_add(1);
+            w.busy_until = SimTime::ZERO;
+        }
+    }
+
+    /// Total packet hops so far.
+    pub fn packet_hops(&self) -> u64 {
+        self.packets.hops
+    }
+}
