@@ -31,7 +31,7 @@ pub(crate) fn export(app: &mut App) {
     let path = app.export_dir.join(file_name(&app.session.name, app.seed));
     let now = app.sim.now();
     let replay = replay(app);
-    let text = scenario_text(&app.session.source, app.seed, &app.hand, replay.as_ref(), &path);
+    let text = scenario_text(&app.session.source, &app.session.origin, app.seed, &app.hand, replay.as_ref(), &path);
     match std::fs::write(&path, text) {
         Ok(()) => {
             let check = match &replay {
@@ -81,13 +81,17 @@ fn replay(app: &App) -> Option<Replay> {
 }
 
 /// The exported file: `source` with `seed = <seed>` in `[scenario]` and the hand faults
-/// appended.
-pub fn scenario_text(source: &str, seed: u64, hand: &[HandFault], replay: Option<&Replay>, path: &Path) -> String {
+/// appended. With hand faults, the header's documented verdict (`# expect: pass`) no longer
+/// applies and is reworded so tools do not read it.
+pub fn scenario_text(source: &str, origin: &str, seed: u64, hand: &[HandFault], replay: Option<&Replay>, path: &Path) -> String {
     let mut out = with_seed(source, seed);
+    if !hand.is_empty() {
+        out = without_documented_verdict(&out);
+    }
     if !out.ends_with('\n') {
         out.push('\n');
     }
-    let _ = writeln!(out, "\n# Exported by `faultline tui` at seed {seed}, with {} fault(s) injected by hand.", hand.len());
+    let _ = writeln!(out, "\n# Exported by `faultline tui` from {origin} at seed {seed}, with {} fault(s) injected by hand.", hand.len());
     let _ = writeln!(out, "# reproduce: faultline run {}", PathBuf::from(path.file_name().unwrap_or_default()).display());
     if let Some(r) = replay {
         let _ = writeln!(out, "# fingerprint at the end of the run: {:016x}", r.final_fingerprint);
@@ -139,6 +143,26 @@ pub fn with_seed(source: &str, seed: u64) -> String {
     }
     if section == "[scenario]" && !done {
         let _ = writeln!(out, "seed = {seed}");
+    }
+    out
+}
+
+/// Rewords `# expect: <verdict>` lines of the leading comment block.
+fn without_documented_verdict(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 64);
+    let mut header = true;
+    for line in text.lines() {
+        let t = line.trim_start();
+        header &= t.is_empty() || t.starts_with('#');
+        match t.trim_start_matches('#').trim().strip_prefix("expect:") {
+            Some(verdict) if header => {
+                let _ = writeln!(out, "# Before the faults injected by hand, the documented verdict was{verdict}.");
+            }
+            _ => {
+                out.push_str(line);
+                out.push('\n');
+            }
+        }
     }
     out
 }
@@ -200,6 +224,15 @@ mod tests {
     fn a_missing_seed_line_is_added_to_the_scenario_table() {
         assert_eq!(with_seed("[scenario]\nname = \"x\"\n[expect]\n", 4), "[scenario]\nname = \"x\"\nseed = 4\n[expect]\n");
         assert_eq!(with_seed("[scenario]\nname = \"x\"", 4), "[scenario]\nname = \"x\"\nseed = 4\n");
+    }
+
+    #[test]
+    fn hand_faults_retire_the_documented_verdict() {
+        let src = "# x\n# expect: pass\n[scenario]\nname = \"x\"\n";
+        let h = [hand(HandKind::Cut, "a/ch1", 5, None)];
+        let out = scenario_text(src, "x.toml", 1, &h, None, Path::new("f.toml"));
+        assert!(out.starts_with("# x\n# Before the faults injected by hand, the documented verdict was pass.\n[scenario]"), "{out}");
+        assert!(scenario_text(src, "x.toml", 1, &[], None, Path::new("f.toml")).starts_with(src));
     }
 
     #[test]

@@ -88,3 +88,46 @@ fn any_size_lays_out_without_panicking_and_resize_changes_nothing_else() {
     }
     assert_eq!(app.sim.fingerprint(), before);
 }
+
+/// Three quads, twelve channels: more than the topology pane shows at 80×24.
+fn three_quads() -> App {
+    use sim_core::presets::{Quad, traffic};
+    use sim_core::{ModelSpec, SimDuration};
+    let quads = [("ash", "us-east-1", "us-east4"), ("pdx", "us-west-2", "us-west1"), ("lhr", "eu-west-2", "europe-west2")]
+        .map(|(id, aws, gcp)| Quad::aws_gcp_managed(id, aws, gcp, 10_000_000_000));
+    let spec = ModelSpec {
+        links: quads.iter().flat_map(Quad::links).collect(),
+        adjacencies: quads.iter().map(Quad::adjacency).collect(),
+        traffic: vec![traffic("app", &["aws:eu-west-2", "gcp:europe-west2"], 8, Some(4_000_000_000))],
+        duration: SimDuration::from_secs(30),
+        ..ModelSpec::default()
+    };
+    let session = faultline_tui::Session {
+        name: "three".into(),
+        origin: "three".into(),
+        source: String::new(),
+        spec,
+        seed: 1,
+        duration: SimDuration::from_secs(30),
+    };
+    App::new(session).expect("valid")
+}
+
+#[test]
+fn tab_jumps_between_interconnects_and_the_selection_stays_in_view() {
+    let mut app = three_quads();
+    send(&mut app, &[Msg::key(KeyCode::Tab), Msg::key(KeyCode::Tab)]);
+    assert_eq!(app.selected_name(), Some("lhr/ch1"));
+    send(&mut app, &[Msg::key(KeyCode::BackTab)]);
+    assert_eq!(app.selected_name(), Some("pdx/ch1"));
+    send(
+        &mut app,
+        &[Msg::key(KeyCode::Tab), Msg::key(KeyCode::Up), Msg::key(KeyCode::Down), Msg::key(KeyCode::Down), Msg::key(KeyCode::Down)],
+    );
+    assert_eq!(app.selected_name(), Some("lhr/ch3"));
+    let text = screen(&app, 80, 24);
+    assert!(text.contains("▶ch3") && text.contains("lhr aws:eu-west-2"), "{text}");
+    send(&mut app, &[Msg::key(KeyCode::Down), Msg::key(KeyCode::Down)]);
+    assert_eq!(app.selected_name(), Some("ash/ch1"), "the selection wraps around");
+    assert!(screen(&app, 80, 24).contains("▶ch1"));
+}

@@ -20,40 +20,62 @@ use crate::theme::{self, THEME};
 const BAR: usize = 6;
 
 pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
-    let inner_w = area.width.saturating_sub(2) as usize;
-    let (lines, selected_line) = lines(app, inner_w);
-    let rows = area.height.saturating_sub(2) as usize;
-    let scroll = selected_line.map_or(0, |s| (s + 2).saturating_sub(rows));
+    let width = area.width.saturating_sub(2) as usize;
+    let rows = layout(app);
+    let height = area.height.saturating_sub(2) as usize;
+    let selected_row = rows.iter().position(|r| *r == Row::Link(app.selected));
+    let scroll = selected_row.map_or(0, |s| (s + 2).saturating_sub(height)).min(rows.len().saturating_sub(height));
+    let model = app.sim.model();
+    let name_w = app.order.iter().map(|o| short(model.links[o.index()].id()).chars().count()).max().unwrap_or(3);
+    // Only the visible rows are drawn: a model may have thousands of links.
+    let lines: Vec<Line> = rows
+        .iter()
+        .skip(scroll)
+        .take(height)
+        .map(|r| match *r {
+            Row::Group(l) => group_header(model, l),
+            Row::Facility(l) => {
+                let name = model.links[l.index()].facility.map_or("(no facility)", |f| model.facilities[f.index()].id.as_str());
+                Line::styled(format!(" {}", short(name)), THEME.dim)
+            }
+            Row::Link(i) => channel_line(app, app.order[i], i == app.selected, width, name_w),
+        })
+        .collect();
     let title = format!("Topology ({} links)", app.order.len());
-    Paragraph::new(lines).block(block(title)).scroll((scroll as u16, 0)).render(area, buf);
+    Paragraph::new(lines).block(block(title)).render(area, buf);
 }
 
-/// The pane's lines and the index of the selected channel's line.
-fn lines(app: &App, width: usize) -> (Vec<Line<'static>>, Option<usize>) {
+/// One row of the pane.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Row {
+    /// The header of the group this link starts.
+    Group(LinkId),
+    /// The facility this link starts.
+    Facility(LinkId),
+    /// The link at this display index.
+    Link(usize),
+}
+
+/// The rows: per interconnect a header, per facility a sub-header, then the channels.
+fn layout(app: &App) -> Vec<Row> {
     let model = app.sim.model();
-    let mut out = Vec::new();
-    let mut selected_line = None;
-    let mut group: Option<Option<u32>> = None;
+    let mut rows = Vec::with_capacity(app.order.len() * 2);
+    let mut group = None;
     let mut facility = None;
     for (i, &l) in app.order.iter().enumerate() {
         let link = &model.links[l.index()];
-        let ic = link.interconnect.map(|g| g.0);
-        if group != Some(ic) {
-            group = Some(ic);
+        if group != Some(link.interconnect) {
+            group = Some(link.interconnect);
             facility = None;
-            out.push(group_header(model, l));
+            rows.push(Row::Group(l));
         }
-        if ic.is_some() && link.facility != facility {
+        if link.interconnect.is_some() && link.facility != facility {
             facility = link.facility;
-            let name = link.facility.map_or("(no facility)", |f| model.facilities[f.index()].id.as_str());
-            out.push(Line::styled(format!(" {}", short(name)), THEME.dim));
+            rows.push(Row::Facility(l));
         }
-        if i == app.selected {
-            selected_line = Some(out.len());
-        }
-        out.push(channel_line(app, l, i == app.selected, width));
+        rows.push(Row::Link(i));
     }
-    (out, selected_line)
+    rows
 }
 
 fn group_header(model: &Model, l: LinkId) -> Line<'static> {
@@ -68,14 +90,13 @@ fn group_header(model: &Model, l: LinkId) -> Line<'static> {
 }
 
 /// `▶ch2 aws-r2⇄gcp-r2 DOWN      ○ ▯▯▯▯▯▯   0% 0/4.59G`: routers if they fit, rates after.
-fn channel_line(app: &App, l: LinkId, selected: bool, width: usize) -> Line<'static> {
+fn channel_line(app: &App, l: LinkId, selected: bool, width: usize, name_w: usize) -> Line<'static> {
     let model = app.sim.model();
     let link = &model.links[l.index()];
     let view = app.sim.link(l);
     let load = view.load_bps[0].max(view.load_bps[1]);
     let fraction = load as f64 / link.goodput_bps.max(1) as f64;
     let name = if link.interconnect.is_some() { short(link.id()) } else { link.id() };
-    let name_w = app.order.iter().map(|o| short(model.links[o.index()].id()).chars().count()).max().unwrap_or(3);
     let session = match view.session {
         Some(s) if s.up[0] && s.up[1] => ("●", theme::link_state("up")),
         Some(_) => ("○", theme::link_state("down")),
