@@ -158,7 +158,7 @@ mod tests {
     fn links_are_ordered_by_interconnect_then_facility() {
         let app = App::new(session()).expect("valid");
         let names: Vec<&str> = app.order.iter().map(|l| app.sim.model().links[l.index()].id()).collect();
-        assert_eq!(names, ["ash/ch1", "ash/ch2", "ash/ch3", "ash/ch4"]);
+        assert_eq!(names, ["ash/ch1", "ash/ch2", "ash/ch3", "ash/ch4", "vpn/tunnel1", "vpn/tunnel2"]);
     }
 
     #[test]

@@ -2,7 +2,7 @@
 
 use crate::Session;
 
-/// A 60 s managed AWS-GCP quad with 6 Gbps over 64 flows; the file's seed is 1.
+/// A 60 s managed AWS-GCP quad plus a VPN backup, 6 Gbps over 64 flows; the file's seed is 1.
 pub const SOURCE: &str = r#"[scenario]
 name = "tui-fixture"
 summary = "A quad interconnect to poke at."
@@ -15,6 +15,11 @@ template = "aws-gcp-managed"
 aws = "us-east-1"
 gcp = "us-east4"
 bandwidth = "10Gbps"
+
+[[vpn]]
+id = "vpn"
+a = "aws:us-east-1"
+b = "gcp:us-east4"
 
 [[traffic]]
 id = "app-db"

@@ -112,3 +112,76 @@ fn select_group(app: &mut App, forward: bool) {
     }
     app.selected = i;
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::help::KEYS;
+    use crate::testing::session;
+
+    /// Everything a key can visibly change.
+    fn state(app: &App) -> String {
+        format!(
+            "{:?} {} {} {} {} {} {} {:?} {} {}",
+            app.overlay,
+            app.quit,
+            app.playing,
+            app.speed,
+            app.selected,
+            app.seed,
+            app.log.lines.len(),
+            app.log.lines.last().map(|l| &l.text),
+            app.hand.len(),
+            app.sim.events()
+        )
+    }
+
+    fn codes(keys: &str) -> Vec<KeyCode> {
+        match keys {
+            "space" => vec![KeyCode::Char(' ')],
+            "+/-" => vec![KeyCode::Char('+'), KeyCode::Char('-')],
+            "↑↓" => vec![KeyCode::Up, KeyCode::Down],
+            "tab" => vec![KeyCode::Tab],
+            k => k.chars().take(1).map(KeyCode::Char).collect(),
+        }
+    }
+
+    #[test]
+    fn every_key_in_the_help_does_something() {
+        for k in KEYS {
+            for code in codes(k.keys) {
+                let mut app = App::new(session()).expect("valid");
+                app.export_dir = std::env::temp_dir();
+                app.speed = 3;
+                let before = state(&app);
+                update(&mut app, Msg::key(code));
+                assert_ne!(state(&app), before, "`{}` ({code:?}) changed nothing", k.keys);
+            }
+        }
+    }
+
+    #[test]
+    fn the_help_closes_on_any_key_and_q_still_quits() {
+        let mut app = App::new(session()).expect("valid");
+        update(&mut app, Msg::char('?'));
+        assert_eq!(app.overlay, Overlay::Help);
+        update(&mut app, Msg::char('c'));
+        assert_eq!((app.overlay, app.hand.len()), (Overlay::None, 0), "the key that closes the help does nothing else");
+        update(&mut app, Msg::char('?'));
+        update(&mut app, Msg::char('q'));
+        assert!(app.quit);
+    }
+
+    #[test]
+    fn speed_stays_within_a_tenth_and_ten_thousand() {
+        let mut app = App::new(session()).expect("valid");
+        for _ in 0..30 {
+            update(&mut app, Msg::char('-'));
+        }
+        assert_eq!(app.speed_tenths(), 1);
+        for _ in 0..30 {
+            update(&mut app, Msg::char('+'));
+        }
+        assert_eq!(app.speed_tenths(), 100_000);
+    }
+}
