@@ -39,6 +39,9 @@ enum Command {
         /// Override the scenario's seed.
         #[arg(long)]
         seed: Option<u64>,
+        /// Simulate every traffic group at this fidelity: `fluid` or `packet` (smoltcp TCP).
+        #[arg(long, value_enum)]
+        fidelity: Option<FidelityArg>,
         #[command(flatten)]
         out: OutputArgs,
         /// Write the trace as JSON lines, one per event.
@@ -91,6 +94,12 @@ enum Command {
     },
 }
 
+#[derive(clap::ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+enum FidelityArg {
+    Fluid,
+    Packet,
+}
+
 #[derive(clap::Args, Debug, Clone)]
 struct OutputArgs {
     /// One JSON object on stdout instead of the human summary.
@@ -141,14 +150,26 @@ fn print_stdout(text: &str) {
 fn dispatch(cmd: Command) -> anyhow::Result<u8> {
     let tty = std::io::stderr().is_terminal();
     match cmd {
-        Command::Run { scenario, seed, out, trace, svg } => {
+        Command::Run { scenario, seed, fidelity, out, trace, svg } => {
             let name = scenario.unwrap_or_else(|| scenarios::FLAGSHIP.to_string());
-            let s = match scenarios::resolve(&name) {
+            let mut s = match scenarios::resolve(&name) {
                 Ok(s) => s,
                 Err(e) => return Ok(invalid(&e)),
             };
+            if let Some(f) = fidelity {
+                let f = match f {
+                    FidelityArg::Fluid => sim_core::spec::Fidelity::Fluid,
+                    FidelityArg::Packet => sim_core::spec::Fidelity::Packet,
+                };
+                for t in &mut s.spec.traffic {
+                    t.fidelity = f;
+                }
+            }
             let seed = seed.unwrap_or(s.seed);
-            let o = runner::run(&s, seed, RunOpts { keep_trace: trace.is_some(), progress: tty && !out.quiet && !out.json })?;
+            let mut o = runner::run(&s, seed, RunOpts { keep_trace: trace.is_some(), progress: tty && !out.quiet && !out.json })?;
+            if let Some(f) = fidelity {
+                o.extra_args = format!(" --fidelity {}", if f == FidelityArg::Packet { "packet" } else { "fluid" });
+            }
             if let (Some(path), Some(lines)) = (&trace, &o.trace) {
                 write_file(path, &(lines.join("\n") + "\n"))?;
             }

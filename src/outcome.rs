@@ -27,6 +27,8 @@ pub struct Outcome {
     pub fault_windows: Vec<(f64, f64)>,
     /// JSON lines, when a trace was asked for.
     pub trace: Option<Vec<String>>,
+    /// Options that changed the run and so belong on the `reproduce:` line.
+    pub extra_args: String,
 }
 
 impl Outcome {
@@ -36,7 +38,7 @@ impl Outcome {
     }
 
     pub fn reproduce(&self) -> String {
-        format!("faultline run {} --seed {}", shell_word(&self.origin), self.seed)
+        format!("faultline run {} --seed {}{}", shell_word(&self.origin), self.seed, self.extra_args)
     }
 }
 

@@ -81,5 +81,6 @@ pub fn run(s: &Scenario, seed: u64, opts: RunOpts) -> anyhow::Result<Outcome> {
         series,
         fault_windows,
         trace,
+        extra_args: String::new(),
     })
 }

@@ -569,6 +569,44 @@ fn traffic(cx: &mut Ctx<'_>, spec: &mut ModelSpec, topo: &Model, t: &Sp<format::
         let span = g.rto_max.as_ref().or(g.rto_min.as_ref()).map_or(&t.span, |s| &s.span);
         return cx.fail(span, format!("rto_max {} is below rto_min {}", tcp.rto_max, tcp.rto_min));
     }
+    let fidelity = match g.fidelity.as_ref().map(|s| s.value.as_str()) {
+        None | Some("fluid") => sim_core::spec::Fidelity::Fluid,
+        Some("packet") => sim_core::spec::Fidelity::Packet,
+        Some(other) => {
+            let span = g.fidelity.as_ref().map_or(&t.span, |s| &s.span);
+            let mut d = cx.err(span, format!("unknown fidelity `{other}`"));
+            if let Some(n) = did_you_mean(other, ["fluid", "packet"]) {
+                d = d.label(format!("did you mean `{n}`?"));
+            }
+            return Err(d.help("fidelity is \"fluid\" (rates and a TCP model) or \"packet\" (smoltcp TCP, packets hop by hop)"));
+        }
+    };
+    let cc = match g.cc.as_ref().map(|s| s.value.as_str()) {
+        None | Some("cubic") => sim_core::spec::CongestionControl::Cubic,
+        Some("reno") => sim_core::spec::CongestionControl::Reno,
+        Some(other) => {
+            let span = g.cc.as_ref().map_or(&t.span, |s| &s.span);
+            let mut d = cx.err(span, format!("unknown congestion control `{other}`"));
+            if let Some(n) = did_you_mean(other, ["cubic", "reno"]) {
+                d = d.label(format!("did you mean `{n}`?"));
+            }
+            return Err(d.help("cc is \"cubic\" (default) or \"reno\""));
+        }
+    };
+    if fidelity == sim_core::spec::Fidelity::Fluid
+        && let Some(s) = g.cc.as_ref().map(|c| &c.span).or(g.buffer.as_ref().map(|b| &b.span))
+    {
+        return cx.fail(s, "`cc` and `buffer` apply to packet fidelity only; add fidelity = \"packet\"");
+    }
+    if let Some(b) = &g.buffer
+        && !(4096..=(1u64 << 30)).contains(&b.value.0)
+    {
+        return cx.fail(&b.span, "buffer must be between 4 KiB and 1 GiB (smoltcp's window-scaling limit)");
+    }
+    if fidelity == sim_core::spec::Fidelity::Packet && g.flows.value > 1024 {
+        return cx.fail(&g.flows.span, "packet fidelity runs a TCP stack per flow: at most 1024 flows per group (use fluid for more)");
+    }
+    let packet = sim_core::spec::PacketOptions { cc, buffer_bytes: g.buffer.as_ref().map(|b| b.value.0) };
     let start = match &g.start {
         Some(s) if s.value.0 >= cx.duration => {
             return cx.fail(&s.span, format!("the traffic starts at {}, not before the end of the run ({})", s.value.0, cx.duration));
@@ -595,8 +633,8 @@ fn traffic(cx: &mut Ctx<'_>, spec: &mut ModelSpec, topo: &Model, t: &Sp<format::
             start,
             tcp,
             replication: g.replication,
-            fidelity: sim_core::spec::Fidelity::Fluid,
-            packet: sim_core::spec::PacketOptions::default(),
+            fidelity,
+            packet,
         });
     }
     Ok(())

@@ -257,6 +257,12 @@ pub struct Traffic {
     pub rto_max: Option<Sp<Dur>>,
     #[serde(default)]
     pub replication: bool,
+    /// `"fluid"` (default) or `"packet"` (smoltcp endpoints, packets hop by hop).
+    pub fidelity: Option<Sp<String>>,
+    /// Packet fidelity: congestion control, `"cubic"` (default) or `"reno"`.
+    pub cc: Option<Sp<String>>,
+    /// Packet fidelity: socket buffer per direction (default: BDP + queue).
+    pub buffer: Option<Sp<Bytes>>,
 }
 
 /// `[[fault]]`: one scripted fault. Exactly one action key.

@@ -186,6 +186,12 @@ impl Endpoint {
         (received, queued)
     }
 
+    /// Whether the client's send buffer has room for more application data.
+    pub fn has_send_room(&mut self) -> bool {
+        let s = self.sockets.get_mut::<tcp::Socket>(self.handle);
+        s.send_queue() < s.send_capacity()
+    }
+
     /// When smoltcp next wants to be polled, at least 1 us after `now` so a "poll now"
     /// answer cannot spin.
     pub fn poll_at(&mut self, now: SimTime) -> Option<SimTime> {

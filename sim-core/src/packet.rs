@@ -157,10 +157,13 @@ impl Simulation {
         mtu as usize
     }
 
-    /// Bandwidth-delay product of the route's narrowest hop, plus its largest queue.
+    /// A flow's bandwidth-delay product (its demand, or the route's narrowest hop) plus its
+    /// share of the largest queue on the route: a window that size keeps the pipe full and
+    /// never overflows the queue, even when the group's flows all burst at once.
     fn default_buffer(&self, g: usize) -> usize {
         let (mut rtt_ns, mut bottleneck, mut queue) = (0u64, u64::MAX, 0u64);
         let route = &self.model.groups[g].route;
+        let spec = &self.model.groups[g].spec;
         for s in [route.sites[0], *route.sites.last().expect("route has sites")] {
             rtt_ns += self.model.sites[s.index()].internal_rtt.as_nanos() / 2;
         }
@@ -171,8 +174,8 @@ impl Simulation {
             let hop_cap = links.iter().map(|l| self.model.links[l.index()].goodput_bps).max().unwrap_or(0);
             bottleneck = bottleneck.min(hop_cap);
             // The queue holds wire bytes; the window counts payload: scale by MSS / wire size,
-            // and keep a tenth in reserve for ACK clocking jitter, so a full window never
-            // overflows the queue (crate-notes §2: rx >= BDP + queue, without drops).
+            // and keep a tenth in reserve for ACK clocking jitter (crate-notes §2: rx >= BDP +
+            // queue, without drops).
             for l in links {
                 let spec = &self.model.links[l.index()].spec;
                 let wire = u64::from(spec.mtu + spec.framing.bytes_per_frame());
@@ -180,8 +183,9 @@ impl Simulation {
                 queue = queue.max(q);
             }
         }
-        let bdp = u128::from(bottleneck) * u128::from(rtt_ns) / 8 / 1_000_000_000;
-        (bdp as u64).saturating_add(queue) as usize
+        let rate = spec.demand_bps.map_or(bottleneck, |d| bottleneck.min(d / u64::from(spec.flows)));
+        let bdp = (u128::from(rate) * u128::from(rtt_ns) / 8 / 1_000_000_000) as u64;
+        (bdp + queue / u64::from(spec.flows)).max(64 * 1024) as usize
     }
 
     /// An endpoint's timer: poll its stack and run its application.
@@ -224,8 +228,10 @@ impl Simulation {
         let p = self.packets.ep_pflow[ei] as usize;
         if self.packets.endpoints[ei].is_client
             && let Some(d) = self.packets.pflows[p].demand_bps
+            && self.packets.endpoints[ei].has_send_room()
         {
-            // A rate-limited sender wakes when one more segment's worth of budget has accrued.
+            // A rate-limited sender wakes when one more segment's worth of budget has accrued
+            // (with a full buffer, the next ACK wakes it instead).
             let pf = &self.packets.pflows[p];
             let next = pf.app_queued + self.packets.mtu[ei] as u64;
             let t = pf.start + SimDuration((u128::from(next) * 8 * 1_000_000_000 / u128::from(d.max(1))) as u64);

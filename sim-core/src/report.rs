@@ -156,6 +156,29 @@ fn below(rate: u64, target: f64) -> bool {
     (rate as f64) < RECOVERY_FRACTION * target
 }
 
+/// How long throughput must hold at the target to count as recovered: a burst of catch-up
+/// traffic (a sender draining its backlog) or one good bin between stalls is not recovery.
+/// [ASSUMPTION] 1 s, or less when the window ends sooner.
+pub const RECOVERY_HOLD: SimDuration = SimDuration::from_secs(1);
+
+/// The first point at or after `from` from which `ok` holds for `RECOVERY_HOLD` (or until `to`).
+fn first_sustained(tl: Timeline<'_>, from: SimTime, to: SimTime, ok: impl Fn(u64, u64) -> bool) -> Option<SimTime> {
+    let pts: Vec<(SimTime, u64, u64)> = window(tl, from, to).collect();
+    let mut start: Option<SimTime> = None;
+    for (i, &(t, r, id)) in pts.iter().enumerate() {
+        if ok(r, id) {
+            let s = *start.get_or_insert(t);
+            let next = pts.get(i + 1).map_or(to, |p| p.0);
+            if next.saturating_since(s) >= RECOVERY_HOLD || next >= to {
+                return Some(s);
+            }
+        } else {
+            start = None;
+        }
+    }
+    None
+}
+
 /// When a group recovered from a fault at `t0` (see the module docs), or `Some(t0)` if it
 /// was never affected, `None` if it never recovered before `to`.
 pub fn recovery(tl: Timeline<'_>, t0: SimTime, look_from: SimTime, to: SimTime) -> Option<SimTime> {
@@ -167,9 +190,7 @@ pub fn recovery(tl: Timeline<'_>, t0: SimTime, look_from: SimTime, to: SimTime) 
     if !affected {
         return Some(t0);
     }
-    window(tl, look_from.max(t0), to)
-        .find(|&(_, r, i)| i > 0 && !below(r, pre.min(i as f64)) && !below(r, pre * 0.05 / RECOVERY_FRACTION))
-        .map(|p| p.0)
+    first_sustained(tl, look_from.max(t0), to, |r, i| i > 0 && !below(r, pre.min(i as f64)) && !below(r, pre * 0.05 / RECOVERY_FRACTION))
 }
 
 fn secs(d: SimDuration) -> f64 {
@@ -274,7 +295,7 @@ impl Simulation {
         let reference = spec.demand_bps.map_or_else(|| first_fault.map_or(gr.peak, |t| before(tl, t)), |d| d as f64 as u64);
         let rto_s = first_fault.and_then(|t0| {
             let down = window(tl, t0, end).find(|p| below(p.1, reference as f64))?;
-            Some(window(tl, down.0, end).find(|p| !below(p.1, reference as f64)).map(|p| secs(p.0 - t0)))
+            Some(first_sustained(tl, down.0, end, |r, _| !below(r, reference as f64)).map(|t| secs(t - t0)))
         });
         let rto_s = match rto_s {
             None => first_fault.map(|_| 0.0),
