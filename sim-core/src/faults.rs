@@ -54,10 +54,12 @@ impl Simulation {
         if before.6 != after.6 {
             self.trace.record(now, TraceKind::LinkState, l, label_code(after.6), 0);
         }
-        if before != after
-            && let Some(w) = self.window
+        if let Some(f) = self.applying
+            && before != after
         {
-            self.faults[w.index()].links_changed += 1;
+            // Only a fault that changed the link becomes the cause of what follows on it.
+            self.link_cause[li] = Some(f);
+            self.faults[f.index()].links_changed += 1;
         }
         for dir in 0..2 {
             let (was, is) = if dir == 0 { (before.1, after.1) } else { (before.2, after.2) };
@@ -136,6 +138,12 @@ impl Simulation {
 
     /// Starts (`on`) or repairs a fault's effect on its target.
     fn apply(&mut self, f: FaultId, def: &Fault, on: bool) {
+        let outer = self.applying.replace(f);
+        self.apply_inner(f, def, on);
+        self.applying = outer;
+    }
+
+    fn apply_inner(&mut self, f: FaultId, def: &Fault, on: bool) {
         let links = self.model.links_of(def.target);
         let delta = |c: &mut u32| {
             if on { *c += 1 } else { *c = c.saturating_sub(1) }
@@ -193,12 +201,14 @@ impl Simulation {
             FaultAction::BgpReset => {
                 if on {
                     for l in links {
+                        self.link_cause[l.index()] = Some(f);
                         self.reset_session(l.0);
                     }
                 }
             }
             FaultAction::BfdDisable => {
                 for l in links {
+                    self.link_cause[l.index()] = Some(f);
                     self.set_bfd_disabled(l.0, on);
                 }
             }
@@ -257,6 +267,12 @@ impl Simulation {
     }
 
     pub(crate) fn on_flap_toggle(&mut self, f: FaultId, phase: u32) {
+        let outer = self.applying.replace(f);
+        self.flap_toggle(f, phase);
+        self.applying = outer;
+    }
+
+    fn flap_toggle(&mut self, f: FaultId, phase: u32) {
         let now = self.now();
         let FaultAction::Flap { period, up_ppm, count } = self.fault_action(f) else { return };
         if !self.faults[f.index()].active {
@@ -289,10 +305,12 @@ impl Simulation {
         if !self.faults[f.index()].active {
             return;
         }
+        let outer = self.applying.replace(f);
         self.faults[f.index()].drain_down = true;
         for l in self.model.links_of(self.faults[f.index()].def.target) {
             self.change_link(l.0, |st| st.down += 1);
         }
+        self.applying = outer;
     }
 
     pub(crate) fn on_random_fail(&mut self, p: u32, e: u32) {
@@ -320,11 +338,16 @@ impl Simulation {
         self.sched.schedule(now + repair + next, Ev::RandomFail { process: p, element: e });
     }
 
-    // Evidence hooks, called where the effect happens.
+    // Evidence hooks, called where the effect happens. Each names its cause when it can
+    // (the fault that last changed the link involved) and falls back to the open window.
 
-    pub(crate) fn note_session_down(&mut self, _link: u32) {
+    fn cause_of(&self, link: Option<u32>) -> Option<FaultId> {
+        link.and_then(|l| self.link_cause[l as usize]).or(self.window)
+    }
+
+    pub(crate) fn note_session_down(&mut self, link: u32) {
         let now = self.now();
-        if let Some(w) = self.window {
+        if let Some(w) = self.cause_of(Some(link)) {
             let rt = &mut self.faults[w.index()];
             rt.sessions_down += 1;
             if rt.active && rt.detect.is_none() {
@@ -333,9 +356,9 @@ impl Simulation {
         }
     }
 
-    pub(crate) fn note_fib_change(&mut self) {
+    pub(crate) fn note_fib_change(&mut self, cause: Option<FaultId>) {
         let now = self.now();
-        if let Some(w) = self.window {
+        if let Some(w) = cause.or(self.window) {
             let rt = &mut self.faults[w.index()];
             // Forwarding changes after the repair are the network healing, not converging.
             if rt.active {
@@ -344,14 +367,19 @@ impl Simulation {
         }
     }
 
-    pub(crate) fn note_flows_moved(&mut self, n: u64) {
-        if let Some(w) = self.window {
+    pub(crate) fn note_flows_moved(&mut self, cause: Option<FaultId>, n: u64) {
+        if let Some(w) = cause.or(self.window) {
             self.faults[w.index()].flows_moved += n;
         }
     }
 
     pub(crate) fn note_lost(&mut self, bits_ns: u128) {
-        if let Some(w) = self.window {
+        self.note_lost_on(None, bits_ns);
+    }
+
+    /// Bytes lost because `link` failed (or, without a link, lost to the open window).
+    pub(crate) fn note_lost_on(&mut self, link: Option<u32>, bits_ns: u128) {
+        if let Some(w) = self.cause_of(link) {
             self.faults[w.index()].lost_bits += bits_ns;
         }
     }

@@ -74,6 +74,8 @@ pub(crate) struct Flow {
     pub last: SimTime,
     pub dirty: bool,
     pub seen: u32,
+    /// The link whose failure stalled the flow, for attributing its losses.
+    pub broken_link: Option<u32>,
 }
 
 /// Per-group runtime: sums over its flows, the exact ledger and the timeline.
@@ -200,6 +202,7 @@ impl Simulation {
                     last: SimTime::ZERO,
                     dirty: false,
                     seen: 0,
+                    broken_link: None,
                 });
             }
             self.attach_group(g);
@@ -416,7 +419,12 @@ impl Simulation {
         let g = self.flows.flows[fi].group as usize;
         let tcp = self.group_tcp(g);
         self.settle_group(g, now);
+        let broken = {
+            let fl = &self.flows.flows[fi];
+            fl.fwd.iter().chain(fl.rev.iter()).find(|(l, d)| !self.links[*l as usize].delivers(*d as usize)).map(|(l, _)| *l)
+        };
         let fl = &mut self.flows.flows[fi];
+        fl.broken_link = broken;
         let base = tcp::rto(&tcp, fl.rtt, fl.jitter);
         let lost = std::mem::take(&mut fl.window);
         fl.state = TcpState::Stalled { since: now, attempt: 0, base };
@@ -426,7 +434,7 @@ impl Simulation {
         let gr = &mut self.flows.groups[g];
         gr.window -= lost;
         gr.lost += lost;
-        self.note_lost(lost);
+        self.note_lost_on(broken, lost);
         self.set_rate(f, 0, ideal);
         self.trace.record(now, TraceKind::Stall, f, 0, 0);
     }
@@ -490,7 +498,8 @@ impl Simulation {
             let gr = &mut self.flows.groups[g];
             gr.sent += seg;
             gr.lost += seg;
-            self.note_lost(seg);
+            let broken = self.flows.flows[fi].broken_link;
+            self.note_lost_on(broken, seg);
             let next = attempt + 1;
             let wait = tcp::backoff(&tcp, base, next);
             let fl = &mut self.flows.flows[fi];

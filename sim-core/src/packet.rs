@@ -320,13 +320,13 @@ impl Simulation {
         let hp = route.hops[k];
         let (side, hash) = if to_server { (hp.from_side as usize, h) } else { (1 - hp.from_side as usize, rev_hash(h)) };
         let Some(link) = self.member(hp.adj.index(), side, hash) else {
-            return self.drop_packet(idx);
+            return self.drop_packet(idx, None);
         };
         let dir = self.model.links[link as usize].side_at(side);
         self.enqueue(idx, link as usize * 2 + dir);
     }
 
-    fn drop_packet(&mut self, idx: u32) {
+    fn drop_packet(&mut self, idx: u32, link: Option<u32>) {
         let pk = &mut self.packets.packets[idx as usize];
         let (p, payload, to_server) = (pk.pflow as usize, pk.payload, pk.to_server);
         let buf = std::mem::take(&mut pk.data);
@@ -339,7 +339,7 @@ impl Simulation {
         if to_server && payload > 0 {
             let bits = u128::from(payload) * 8 * 1_000_000_000;
             self.flows.groups[g].lost += bits;
-            self.note_lost(bits);
+            self.note_lost_on(link, bits);
         }
     }
 
@@ -351,7 +351,7 @@ impl Simulation {
         let st = &self.links[l];
         let link = &self.model.links[l];
         if !st.delivers(dir) {
-            return self.drop_packet(idx);
+            return self.drop_packet(idx, Some(l as u32));
         }
         let loss = st.loss_ppm().saturating_add(link.spec.base_loss_ppm).min(1_000_000);
         let extra = st.extra_delay();
@@ -375,7 +375,7 @@ impl Simulation {
             let _ = pg.queue.record(backlog.max(1));
         }
         if lost || backlog + wire_bytes > queue_limit {
-            return self.drop_packet(idx);
+            return self.drop_packet(idx, Some(l as u32));
         }
         let w = &mut self.packets.wires[r];
         let start = if w.busy_until > now { w.busy_until } else { now };
@@ -406,7 +406,7 @@ impl Simulation {
         let pk = &self.packets.packets[idx as usize];
         let alive = pk.epoch == self.packets.wires[ri].epoch && self.links[ri / 2].delivers(ri % 2);
         if !alive {
-            return self.drop_packet(idx);
+            return self.drop_packet(idx, Some(r / 2));
         }
         self.packets.hops += 1;
         let p = pk.pflow as usize;

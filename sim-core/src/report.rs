@@ -206,7 +206,8 @@ impl Simulation {
         let mut faults = Vec::new();
         for (k, &(t0, i)) in starts.iter().enumerate() {
             let f = &self.faults[i];
-            let next = starts.get(k + 1).map_or(end, |s| s.0);
+            // Faults that start together share a window up to the next later start.
+            let next = starts[k + 1..].iter().find(|s| s.0 > t0).map_or(end, |s| s.0);
             let converge = f.last_fib;
             let look_from = converge.unwrap_or(t0);
             let mut recover: Option<SimTime> = Some(t0);
@@ -286,7 +287,7 @@ impl Simulation {
         let delivered = gr.delivered + u128::from(gr.rate) * tail;
         let lost = gr.lost + u128::from(gr.loss_rate) * tail;
         let min_tp = starts.iter().enumerate().flat_map(|(k, &(t0, _))| {
-            let to = starts.get(k + 1).map_or(end, |s| s.0);
+            let to = starts[k + 1..].iter().find(|s| s.0 > t0).map_or(end, |s| s.0);
             window(tl, t0, to).map(|p| p.1)
         });
         let min_throughput_bps = min_tp.min();

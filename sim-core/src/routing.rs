@@ -118,7 +118,9 @@ impl Simulation {
     /// A session (or carrier, or preference) on `link` changed: both sides reconsider.
     pub(crate) fn routing_changed(&mut self, link: u32) {
         let a = self.model.links[link as usize].adjacency.index();
+        let cause = self.link_cause[link as usize].or(self.window);
         for side in 0..2 {
+            self.adj[a][side].cause = cause;
             if !self.adj[a][side].dirty {
                 self.adj[a][side].dirty = true;
                 self.dirty_adj.push((a as u32, side as u8));
@@ -141,7 +143,8 @@ impl Simulation {
             }
             let at = now + self.model.adjacencies[au].convergence[s];
             self.adj[au][s].decided = sel.clone();
-            self.adj[au][s].pending.push_back((at, sel));
+            let cause = self.adj[au][s].cause;
+            self.adj[au][s].pending.push_back((at, sel, cause));
             self.sched.schedule(at, Ev::FibApply { adj: a, side });
         }
         self.dirty_adj.clear();
@@ -150,7 +153,7 @@ impl Simulation {
     pub(crate) fn on_fib_apply(&mut self, a: u32, side: usize) {
         let now = self.now();
         let au = a as usize;
-        let Some((at, set)) = self.adj[au][side].pending.front().cloned() else { return };
+        let Some((at, set, cause)) = self.adj[au][side].pending.front().cloned() else { return };
         if at > now {
             return;
         }
@@ -160,12 +163,12 @@ impl Simulation {
             rebalance_buckets(&mut self.adj[au][side].buckets, n as usize, &set);
         }
         self.adj[au][side].fib = set;
-        self.note_fib_change();
+        self.note_fib_change(cause);
         self.recount_broken(au);
         let moved = self.repath_adjacency(au);
         if moved > 0 {
             self.trace.record(now, TraceKind::FlowsMoved, a, side as u32, moved);
-            self.note_flows_moved(moved);
+            self.note_flows_moved(cause, moved);
         }
     }
 

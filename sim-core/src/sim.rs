@@ -82,12 +82,14 @@ pub(crate) struct SessionRt {
 pub(crate) struct AdjSideRt {
     pub fib: Vec<u32>,
     pub decided: Vec<u32>,
-    pub pending: VecDeque<(SimTime, Vec<u32>)>,
+    pub pending: VecDeque<(SimTime, Vec<u32>, Option<FaultId>)>,
     /// Resilient hashing table (link id per bucket); empty for hash modulo N.
     pub buckets: Vec<u32>,
     /// FIB members whose link does not deliver in this side's sending direction.
     pub broken: u32,
     pub dirty: bool,
+    /// The fault behind the latest undecided change, carried to the forwarding change.
+    pub cause: Option<FaultId>,
 }
 
 /// Per-fault runtime and evidence.
@@ -144,8 +146,13 @@ pub struct Simulation {
     pub(crate) flows: crate::flows::Flows,
     pub(crate) maxmin: MaxMin,
     pub(crate) faults: Vec<FaultRt>,
-    /// The fault whose window is open: effects are attributed to it.
+    /// The most recently started fault: effects with no better-known cause go to it.
     pub(crate) window: Option<FaultId>,
+    /// The fault being applied or repaired right now, if any.
+    pub(crate) applying: Option<FaultId>,
+    /// Per link: the fault that last changed it, so effects on that link are attributed to
+    /// their cause even when faults overlap.
+    pub(crate) link_cause: Vec<Option<FaultId>>,
     pub(crate) broken_routes: u32,
     pub(crate) broken_since: Option<SimTime>,
     pub(crate) random: Vec<crate::faults::RandomRt>,
@@ -173,6 +180,8 @@ impl Simulation {
             maxmin: MaxMin::default(),
             faults: model.faults.iter().cloned().map(FaultRt::new).collect(),
             window: None,
+            applying: None,
+            link_cause: vec![None; model.links.len()],
             broken_routes: 0,
             broken_since: None,
             random: Vec::new(),
