@@ -8,7 +8,7 @@
 //! # Ok::<(), scenarios::ScenarioError>(())
 //! ```
 //!
-//! The format is documented in `scenarios/FORMAT.md` and as a JSON Schema ([`schema`]).
+//! The format is documented in README.md ("Scenario format") and as a JSON Schema ([`schema`]).
 //! sim-core knows nothing about files; this crate knows nothing about terminals or exit
 //! paths beyond [`Verdict::exit_code`].
 
