@@ -146,7 +146,7 @@ fn toml_error(origin: &str, text: &str, e: &toml::de::Error) -> Diagnostic {
         let header = line_at(text, span.start).trim();
         let section = if header.starts_with('[') { header.to_string() } else { section };
         return Diagnostic::new(origin, text, span, format!("missing key {key} in {section}"))
-            .help("see the "Scenario format" section of README.md for the keys each table needs");
+            .help("see the 'Scenario format' section of README.md for the keys each table needs");
     }
     let mut d = Diagnostic::new(origin, text, span, first.to_string());
     if !rest.trim().is_empty() {

@@ -110,7 +110,7 @@ pub fn parse_str<'de, T: Deserialize<'de>>(s: &'de str) -> Result<T, String> {
 /// A whole scenario file.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-#[schemars(title = "faultline scenario", description = "One scenario per file; see the "Scenario format" section of README.md.")]
+#[schemars(title = "faultline scenario", description = "One scenario per file; see the 'Scenario format' section of README.md.")]
 pub struct File {
     pub scenario: Sp<ScenarioTable>,
     #[serde(default)]
