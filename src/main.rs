@@ -283,12 +283,24 @@ fn dispatch(cmd: Command) -> anyhow::Result<u8> {
                 source: s.source.text.clone(),
                 seed: seed.unwrap_or(s.seed),
                 duration: s.duration,
-                spec: s.spec,
+                spec: s.spec.clone(),
+                judge: Some(judge(s)),
             };
             faultline_tui::run(session)?;
             Ok(0)
         }
     }
+}
+
+/// The TUI's view of the scenario's expectations: the same rules as `run`.
+fn judge(s: Scenario) -> faultline_tui::Judge {
+    faultline_tui::Judge(std::sync::Arc::new(move |report: &sim_core::Report| {
+        scenarios::evaluate(&s, report)
+            .1
+            .into_iter()
+            .map(|c| faultline_tui::ExpectationStatus { name: c.name.to_string(), status: c.status.name(), detail: c.detail })
+            .collect()
+    }))
 }
 
 /// Resolves every argument (files, directories of `*.toml`, library names). Invalid ones

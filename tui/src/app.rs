@@ -53,6 +53,8 @@ pub struct App {
     pub overlay: Overlay,
     /// Metrics of the fault that started last, refreshed after the simulation moves.
     pub latest: Option<FaultReport>,
+    /// The scenario's expectations judged on the report so far (empty without a judge).
+    pub checks: Vec<crate::ExpectationStatus>,
     /// Where `e` writes the session file.
     pub export_dir: PathBuf,
     pub last_export: Option<PathBuf>,
@@ -86,6 +88,7 @@ impl App {
             history,
             overlay: Overlay::None,
             latest: None,
+            checks: Vec::new(),
             export_dir: PathBuf::from("."),
             last_export: None,
             quit: false,
@@ -133,7 +136,11 @@ impl App {
     /// Takes in what the simulation did since the last call: log lines, history, metrics.
     pub(crate) fn after_change(&mut self) {
         self.log.collect(&self.sim);
-        self.latest = self.sim.report().faults.into_iter().max_by(|a, b| a.at_s.total_cmp(&b.at_s));
+        let report = self.sim.report();
+        if let Some(judge) = &self.session.judge {
+            self.checks = (judge.0)(&report);
+        }
+        self.latest = report.faults.into_iter().max_by(|a, b| a.at_s.total_cmp(&b.at_s));
     }
 }
 

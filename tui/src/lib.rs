@@ -30,7 +30,9 @@ mod view;
 #[cfg(test)]
 mod testing;
 
-use sim_core::{ModelSpec, SimDuration};
+use std::sync::Arc;
+
+use sim_core::{ModelSpec, Report, SimDuration};
 
 pub use app::{App, DEFAULT_SPEED, MAX_EVENTS_PER_FRAME, Overlay, SPEEDS_TENTHS};
 pub use events::{EventLog, LineKind, LogLine};
@@ -55,6 +57,29 @@ pub struct Session {
     pub spec: ModelSpec,
     pub seed: u64,
     pub duration: SimDuration,
+    /// Judges the scenario's expectations against a report (the CLI passes the scenarios
+    /// crate's verdict rules); `None` shows no expectations.
+    pub judge: Option<Judge>,
+}
+
+/// One expectation's status on the report so far.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ExpectationStatus {
+    pub name: String,
+    /// `pass`, `fail` or `inconclusive`.
+    pub status: &'static str,
+    pub detail: String,
+}
+
+/// A function from a report to the expectations' status, supplied by the embedding program
+/// so this crate does not depend on the scenario format.
+#[derive(Clone)]
+pub struct Judge(pub Arc<dyn Fn(&Report) -> Vec<ExpectationStatus> + Send + Sync>);
+
+impl std::fmt::Debug for Judge {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Judge(..)")
+    }
 }
 
 /// Runs the explorer until the user quits.

@@ -32,5 +32,5 @@ rate = "6Gbps"
 /// The fixture opened at seed 7, as `faultline tui fixture --seed 7` would.
 pub fn session() -> Session {
     let s = scenarios::load_str("tui-fixture", SOURCE).expect("the fixture compiles");
-    Session { name: s.name, origin: "tui-fixture".into(), source: SOURCE.into(), spec: s.spec, seed: 7, duration: s.duration }
+    Session { name: s.name, origin: "tui-fixture".into(), source: SOURCE.into(), spec: s.spec, seed: 7, duration: s.duration, judge: None }
 }

@@ -109,6 +109,7 @@ fn three_quads() -> App {
         spec,
         seed: 1,
         duration: SimDuration::from_secs(30),
+        judge: None,
     };
     App::new(session).expect("valid")
 }
@@ -130,4 +131,25 @@ fn tab_jumps_between_interconnects_and_the_selection_stays_in_view() {
     send(&mut app, &[Msg::key(KeyCode::Down), Msg::key(KeyCode::Down)]);
     assert_eq!(app.selected_name(), Some("ash/ch1"), "the selection wraps around");
     assert!(screen(&app, 80, 24).contains("▶ch1"));
+}
+
+/// With a judge (as `faultline tui` passes one), the failover pane lists each expectation and
+/// its status on the report so far: a cut is detected at once, so `detect_within` passes.
+#[test]
+fn the_failover_pane_shows_each_expectation_with_its_status() {
+    let mut session = session(1);
+    let scenario = scenarios::load_str("tui-fixture", fixture::SOURCE).expect("compiles");
+    session.judge = Some(faultline_tui::Judge(std::sync::Arc::new(move |r: &sim_core::Report| {
+        scenarios::evaluate(&scenario, r)
+            .1
+            .into_iter()
+            .map(|c| faultline_tui::ExpectationStatus { name: c.name.to_string(), status: c.status.name(), detail: c.detail })
+            .collect()
+    })));
+    let mut app = App::new(session).expect("valid");
+    send(&mut app, &[Msg::key(KeyCode::Down), Msg::key(KeyCode::Char('c'))]);
+    ticks(&mut app, 5);
+    assert!(app.checks.iter().any(|c| c.name == "detect_within" && c.status == "pass"), "{:?}", app.checks);
+    let screen = draw(&app, 100, 30).backend().to_string();
+    assert!(screen.contains("detect_within"), "{screen}");
 }

@@ -1,12 +1,13 @@
 //! The failover metrics pane: for the fault that started last, how long detection,
 //! convergence and recovery took, the blackhole time and the bytes lost; then the
-//! scenario's expectations (shown as "—": the session does not carry them yet).
+//! scenario's expectations as judged on the report so far (provisional until the run ends).
 //!
 //! The numbers are the simulation's report (`Simulation::report`), cached by the update
 //! after each change; this pane only formats them.
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
+use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Widget};
 
@@ -16,13 +17,14 @@ use crate::theme::THEME;
 
 pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let Some(f) = &app.latest else {
-        let lines = vec![Line::styled("no fault yet", THEME.dim), Line::styled("select a channel, press c", THEME.dim), expectations()];
+        let mut lines = vec![Line::styled("no fault yet", THEME.dim), Line::styled("select a channel, press c", THEME.dim)];
+        lines.extend(expectations(app));
         return Paragraph::new(lines).block(block("Failover")).render(area, buf);
     };
     let pending = if app.sim.is_finished() { "never" } else { "…" };
     let show = |v: Option<f64>| v.map_or_else(|| pending.to_string(), secs);
     let row = |k: &str, v: String| Line::from(vec![Span::styled(format!("{k:<10}"), THEME.dim), Span::raw(v)]);
-    let lines = vec![
+    let mut lines = vec![
         Line::from(vec![Span::styled(format!("{} ", f.kind), THEME.title), Span::raw(f.target.clone())]),
         row("at", secs(f.at_s)),
         row("detect", show(f.detect_s)),
@@ -30,13 +32,27 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         row("recover", show(f.recover_s)),
         row("blackhole", secs(f.blackhole_s)),
         row("lost", bytes(f.lost_bytes)),
-        expectations(),
     ];
+    lines.extend(expectations(app));
     Paragraph::new(lines).block(block(format!("Failover: {}", f.id))).render(area, buf);
 }
 
-fn expectations() -> Line<'static> {
-    Line::from(vec![Span::styled(format!("{:<10}", "expect"), THEME.dim), Span::raw("—")])
+/// One line per expectation (`—` when the session has none), the status word coloured.
+fn expectations(app: &App) -> Vec<Line<'static>> {
+    if app.checks.is_empty() {
+        return vec![Line::from(vec![Span::styled(format!("{:<10}", "expect"), THEME.dim), Span::raw("—")])];
+    }
+    let so_far = if app.sim.is_finished() { "" } else { " (so far)" };
+    let mut lines = vec![Line::styled(format!("expect{so_far}"), THEME.dim)];
+    for c in &app.checks {
+        let style = match c.status {
+            "pass" => Style::new().fg(Color::Green),
+            "fail" => Style::new().fg(Color::Red).add_modifier(Modifier::BOLD),
+            _ => Style::new().fg(Color::Yellow),
+        };
+        lines.push(Line::from(vec![Span::styled(format!("{:<4} ", c.status), style), Span::raw(c.name.clone())]));
+    }
+    lines
 }
 
 /// `0 B`, `12.3 MB` (SI).

@@ -38,7 +38,15 @@ detect_within = "1s"
 /// The fixture opened at `seed`, as `faultline tui fixture.toml --seed N` would.
 pub fn session(seed: u64) -> Session {
     let s = scenarios::load_str("tui-fixture", SOURCE).expect("the fixture compiles");
-    Session { name: s.name, origin: "tui-fixture.toml".into(), source: SOURCE.into(), spec: s.spec, seed, duration: s.duration }
+    Session {
+        name: s.name,
+        origin: "tui-fixture.toml".into(),
+        source: SOURCE.into(),
+        spec: s.spec,
+        seed,
+        duration: s.duration,
+        judge: None,
+    }
 }
 
 /// Sends messages in order.
