@@ -74,7 +74,10 @@ pub struct ExpectationStatus {
 /// A function from a report to the expectations' status, supplied by the embedding program
 /// so this crate does not depend on the scenario format.
 #[derive(Clone)]
-pub struct Judge(pub Arc<dyn Fn(&Report) -> Vec<ExpectationStatus> + Send + Sync>);
+pub struct Judge(pub Arc<JudgeFn>);
+
+/// The function a [`Judge`] wraps.
+pub type JudgeFn = dyn Fn(&Report) -> Vec<ExpectationStatus> + Send + Sync;
 
 impl std::fmt::Debug for Judge {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
