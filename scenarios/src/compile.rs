@@ -20,16 +20,6 @@ use crate::format::{self, Either, Sp};
 use crate::templates::{self, DEFAULT_DRAIN_WAIT, DEFAULT_RESILIENT_BUCKETS};
 use crate::units::{Dur, Throughput, fmt_bps};
 
-/// The result of compiling a file.
-pub(crate) struct Compiled {
-    pub name: String,
-    pub summary: String,
-    pub seed: u64,
-    pub duration: SimDuration,
-    pub spec: ModelSpec,
-    pub expect: Expectations,
-}
-
 type R<T> = Result<T, Box<Diagnostic>>;
 
 /// `label`/`help` on boxed diagnostics, so checks can chain them before returning.
@@ -72,8 +62,10 @@ impl Ctx<'_> {
     }
 }
 
-/// Parses and compiles a scenario text. `origin` names it in messages.
-pub(crate) fn compile(origin: &str, text: &str) -> R<Compiled> {
+/// Parses and compiles a scenario's text; its display name names it in messages.
+pub(crate) fn compile(source: crate::Source) -> R<crate::Scenario> {
+    let origin = &source.display_name();
+    let text = &source.text;
     let file: format::File = toml::from_str(text).map_err(|e| Box::new(toml_error(origin, text, &e)))?;
     let mut cx = Ctx { origin, text, spans: BTreeMap::new(), duration: SimDuration::ZERO };
     let sc = &file.scenario.value;
@@ -110,13 +102,14 @@ pub(crate) fn compile(origin: &str, text: &str) -> R<Compiled> {
         None => Expectations::default(),
     };
     Model::build(&spec).map_err(|e| build_error(&cx, &e, &file.scenario.span))?;
-    Ok(Compiled {
+    Ok(crate::Scenario {
         name: sc.name.value.clone(),
         summary: sc.summary.clone().unwrap_or_default(),
         seed: sc.seed.unwrap_or(1),
         duration: cx.duration,
         spec,
         expect,
+        source: source.clone(),
     })
 }
 

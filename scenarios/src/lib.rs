@@ -93,9 +93,7 @@ pub fn documented_verdict(text: &str) -> Option<Verdict> {
 }
 
 fn load(origin: Origin, text: String) -> Result<Scenario, ScenarioError> {
-    let source = Source { origin, text };
-    let c = compile::compile(&source.display_name(), &source.text).map_err(ScenarioError::Invalid)?;
-    Ok(Scenario { name: c.name, summary: c.summary, seed: c.seed, duration: c.duration, spec: c.spec, expect: c.expect, source })
+    compile::compile(Source { origin, text }).map_err(ScenarioError::Invalid)
 }
 
 /// Loads and validates a scenario file.

@@ -18,6 +18,9 @@ pub const AWS_GCP_MTU: u32 = 1460;
 /// Ethernet framing plus MACsec, as on every AWS Interconnect link (§1.6, [aws-ic-sec]).
 pub const MACSEC_ETHERNET: Framing = Framing { ethernet: true, macsec: true, extra_bytes: 0 };
 
+/// Plain Ethernet framing, no MACsec.
+pub const ETHERNET: Framing = Framing { ethernet: true, macsec: false, extra_bytes: 0 };
+
 /// A typical drop-tail buffer per port direction. [ASSUMPTION] 1 MiB (crate-notes §2 runs).
 pub const DEFAULT_QUEUE_BYTES: u64 = 1 << 20;
 
@@ -84,22 +87,26 @@ impl Quad {
         }
     }
 
-    /// AWS Direct Connect Maximum Resiliency: 4 connections at 2 locations (§2.1,
-    /// [dx-resil-page]) to a customer router with the same timers as AWS: BGP 30/90 s,
-    /// BFD 300 ms x 3 on both sides ([dx-bgp]). Cloud Router cannot go below 1000 ms x 5,
-    /// so this is a DX-to-customer-router setup, not Cloud Router.
-    pub fn aws_dx_max_resiliency(id: &str, aws: &str, onprem: &str, connection_bps: u64) -> Quad {
+    /// A customer-facing quad in the same metro: 4 connections at 2 locations, the same BGP
+    /// and BFD timers on both sides (a customer router mirrors the provider's defaults).
+    fn customer_quad(
+        id: &str,
+        (a_site, b_site): (String, String),
+        channel_bps: u64,
+        (mtu, framing): (u32, Framing),
+        (bgp, bfd): (BgpTimers, BfdTimers),
+    ) -> Quad {
         Quad {
             id: id.to_string(),
-            a_site: format!("aws:{aws}"),
-            b_site: format!("onprem:{onprem}"),
-            channel_bps: connection_bps,
-            mtu: 1500,
-            framing: MACSEC_ETHERNET,
+            a_site,
+            b_site,
+            channel_bps,
+            mtu,
+            framing,
             one_way_delay: SAME_METRO_ONE_WAY,
             session: Some(SessionSpec {
-                bgp: [BgpTimers::AWS, BgpTimers::AWS],
-                bfd: Some([BfdTimers::AWS, BfdTimers::AWS]),
+                bgp: [bgp; 2],
+                bfd: Some([bfd; 2]),
                 establish: SessionSpec::DEFAULT_ESTABLISH,
                 connect_retry: SessionSpec::DEFAULT_CONNECT_RETRY,
             }),
@@ -109,52 +116,29 @@ impl Quad {
         }
     }
 
+    /// AWS Direct Connect Maximum Resiliency: 4 connections at 2 locations (§2.1,
+    /// [dx-resil-page]) to a customer router with the same timers as AWS: BGP 30/90 s,
+    /// BFD 300 ms x 3 on both sides ([dx-bgp]), MACsec, MTU 1500. Cloud Router cannot go
+    /// below 1000 ms x 5, so this is a DX-to-customer-router setup, not Cloud Router.
+    pub fn aws_dx_max_resiliency(id: &str, aws: &str, onprem: &str, connection_bps: u64) -> Quad {
+        let sites = (format!("aws:{aws}"), format!("onprem:{onprem}"));
+        Quad::customer_quad(id, sites, connection_bps, (1500, MACSEC_ETHERNET), (BgpTimers::AWS, BfdTimers::AWS))
+    }
+
     /// GCP Dedicated Interconnect 99.99 %: 4 connections, 2 metros (§2.2, [gcp-9999]),
-    /// Cloud Router timers on the GCP side (BGP 20/60 s, BFD 1000 ms x 5) and the same on
-    /// the customer side.
+    /// Cloud Router timers (BGP 20/60 s, BFD 1000 ms x 5) on both sides, attachment MTU 1440
+    /// ([gcp-attach-mtu]), no MACsec.
     pub fn gcp_interconnect_9999(id: &str, gcp: &str, onprem: &str, connection_bps: u64) -> Quad {
-        Quad {
-            id: id.to_string(),
-            a_site: format!("gcp:{gcp}"),
-            b_site: format!("onprem:{onprem}"),
-            channel_bps: connection_bps,
-            mtu: 1440,
-            framing: Framing { ethernet: true, macsec: false, extra_bytes: 0 },
-            one_way_delay: SAME_METRO_ONE_WAY,
-            session: Some(SessionSpec {
-                bgp: [BgpTimers::GCP, BgpTimers::GCP],
-                bfd: Some([BfdTimers::GCP, BfdTimers::GCP]),
-                establish: SessionSpec::DEFAULT_ESTABLISH,
-                connect_retry: SessionSpec::DEFAULT_CONNECT_RETRY,
-            }),
-            channels: 4,
-            facilities: 2,
-            kind: LinkKind::Channel,
-        }
+        let sites = (format!("gcp:{gcp}"), format!("onprem:{onprem}"));
+        Quad::customer_quad(id, sites, connection_bps, (1440, ETHERNET), (BgpTimers::GCP, BfdTimers::GCP))
     }
 
     /// Azure ExpressRoute: 2 circuits in 2 peering locations, each with a primary and a
     /// secondary link, BGP keepalive 60 s / hold 180 s and BFD 300 ms x 3 (issue #3).
     /// [ASSUMPTION] Azure's own timer documentation is not in the reference file.
     pub fn azure_expressroute(id: &str, azure: &str, onprem: &str, circuit_bps: u64) -> Quad {
-        Quad {
-            id: id.to_string(),
-            a_site: format!("azure:{azure}"),
-            b_site: format!("onprem:{onprem}"),
-            channel_bps: circuit_bps,
-            mtu: 1500,
-            framing: Framing { ethernet: true, macsec: false, extra_bytes: 0 },
-            one_way_delay: SAME_METRO_ONE_WAY,
-            session: Some(SessionSpec {
-                bgp: [BgpTimers::AZURE, BgpTimers::AZURE],
-                bfd: Some([BfdTimers::AWS, BfdTimers::AWS]),
-                establish: SessionSpec::DEFAULT_ESTABLISH,
-                connect_retry: SessionSpec::DEFAULT_CONNECT_RETRY,
-            }),
-            channels: 4,
-            facilities: 2,
-            kind: LinkKind::Channel,
-        }
+        let sites = (format!("azure:{azure}"), format!("onprem:{onprem}"));
+        Quad::customer_quad(id, sites, circuit_bps, (1500, ETHERNET), (BgpTimers::AZURE, BfdTimers::AWS))
     }
 
     /// The links: `{id}/ch{n}` in `{id}/fac-{a,b,..}`, routers `{id}/{cloud}-r{n}`.
