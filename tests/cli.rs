@@ -173,3 +173,15 @@ fn every_broken_file_gives_exit_3_and_names_the_line() {
         let _ = Path::new(&rel);
     }
 }
+
+#[test]
+fn packet_fidelity_gives_the_same_fingerprint_in_two_processes() {
+    let a = json(&faultline(&["run", "tests/fixtures/packet-small.toml", "--json"]));
+    let b = json(&faultline(&["run", "tests/fixtures/packet-small.toml", "--json"]));
+    let c = json(&faultline(&["run", "tests/fixtures/packet-small.toml", "--json", "--seed", "6"]));
+    assert_eq!(a["traffic"][0]["tcp_model"], "smoltcp-0.14/cubic");
+    assert!(a["stats"]["packet_hops"].as_u64().is_some_and(|h| h > 10_000));
+    assert_eq!(a["fingerprint"], b["fingerprint"]);
+    assert_eq!(a["traffic"], b["traffic"]);
+    assert_ne!(a["fingerprint"], c["fingerprint"], "wire loss draws depend on the seed");
+}
