@@ -73,6 +73,11 @@ pub(crate) fn compile(source: crate::Source) -> R<crate::Scenario> {
         return cx.fail(&sc.name.span, "the scenario name is empty");
     }
     cx.duration = cx.positive(&sc.duration, "the scenario duration")?;
+    if cx.duration > sim_core::model::MAX_DURATION {
+        return Err(cx
+            .err(&sc.duration.span, format!("a run of {} is longer than the 366 days faultline simulates", cx.duration))
+            .help("split a long availability study into runs of a day or a month, each with its own seed"));
+    }
     let mut spec = ModelSpec { duration: cx.duration, ..ModelSpec::default() };
 
     for ic in &file.interconnect {

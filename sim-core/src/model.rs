@@ -675,11 +675,18 @@ fn check_step_cycles(steps: &[Step]) -> Result<(), BuildError> {
     Ok(())
 }
 
+/// The longest run a model may ask for: a year (and a day). Longer runs would take hours of
+/// wall time for control-plane timers alone; split them instead.
+pub const MAX_DURATION: SimDuration = SimDuration::from_secs(366 * 24 * 3600);
+
 impl Model {
     /// Resolves and validates a spec.
     pub fn build(spec: &ModelSpec) -> Result<Model, BuildError> {
         if spec.duration.as_nanos() == 0 {
             return Err(invalid("scenario", "duration", "must be positive"));
+        }
+        if spec.duration > MAX_DURATION {
+            return Err(invalid("scenario", "duration", "is longer than 366 days"));
         }
         let mut b = Builder {
             m: Model {
