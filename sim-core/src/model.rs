@@ -498,8 +498,8 @@ impl Builder {
         if t.flows == 0 {
             return Err(invalid(&owner, "flows", "must be at least 1"));
         }
-        if t.flows > 10_000_000 {
-            return Err(invalid(&owner, "flows", "more than 10,000,000 flows in one group"));
+        if t.flows > 1_000_000 {
+            return Err(invalid(&owner, "flows", "more than 1,000,000 flows in one group"));
         }
         if t.demand_bps == Some(0) {
             return Err(invalid(&owner, "rate", "must be positive (omit it for bulk flows)"));
@@ -563,6 +563,11 @@ fn check_link(owner: &str, l: &LinkSpec) -> Result<(), BuildError> {
             if t.hold < SimDuration::from_secs(3) {
                 return Err(invalid(owner, "bgp", format!("side {side}: hold {} is below the 3 s minimum of RFC 4271", t.hold)));
             }
+            // AWS Direct Connect's minimum keepalive (interconnect-facts §3.1); shorter
+            // would only burn events.
+            if t.keepalive < SimDuration::from_secs(1) {
+                return Err(invalid(owner, "bgp", format!("side {side}: keepalive {} is below the 1 s minimum", t.keepalive)));
+            }
             if t.keepalive > t.hold {
                 return Err(invalid(owner, "bgp", format!("side {side}: keepalive {} exceeds hold {}", t.keepalive, t.hold)));
             }
@@ -577,8 +582,8 @@ fn check_link(owner: &str, l: &LinkSpec) -> Result<(), BuildError> {
                 }
             }
         }
-        if s.connect_retry.as_nanos() == 0 {
-            return Err(invalid(owner, "connect_retry", "must be positive"));
+        if s.connect_retry < SimDuration::from_millis(100) {
+            return Err(invalid(owner, "connect_retry", "must be at least 100 ms"));
         }
     }
     Ok(())
@@ -629,6 +634,9 @@ pub(crate) fn check_action(owner: &str, a: &FaultAction, target: Element, name: 
             }
             if period.as_nanos() == 0 || *count == 0 || *up_ppm >= 1_000_000 || *up_ppm == 0 {
                 return Err(invalid(owner, "flap", "needs a positive period and count, and a duty strictly between 0% and 100%"));
+            }
+            if *period < SimDuration::from_millis(1) || *count > 1_000_000 {
+                return Err(invalid(owner, "flap", "period must be at least 1 ms and count at most 1,000,000"));
             }
         }
         FaultAction::Drain { .. } => {
@@ -718,6 +726,10 @@ impl Model {
         for t in &spec.traffic {
             b.traffic(t)?;
         }
+        let total: u64 = spec.traffic.iter().map(|t| u64::from(t.flows)).sum();
+        if total > 2_000_000 {
+            return Err(invalid("scenario", "flows", format!("{total} flows in all; at most 2,000,000 are supported")));
+        }
         check_fault_cycles(spec)?;
         let mut fault_ids = BTreeMap::new();
         for (i, f) in spec.faults.iter().enumerate() {
@@ -731,8 +743,8 @@ impl Model {
         }
         for r in &spec.random_faults {
             let owner = format!("random faults `{}`", r.id);
-            if r.mtbf.as_nanos() == 0 || r.mttr.as_nanos() == 0 {
-                return Err(invalid(&owner, "mtbf", "MTBF and MTTR must be positive"));
+            if r.mtbf < SimDuration::from_secs(1) || r.mttr < SimDuration::from_millis(1) {
+                return Err(invalid(&owner, "mtbf", "MTBF must be at least 1 s and MTTR at least 1 ms"));
             }
             let elements: Vec<Element> = match r.class {
                 ElementClass::Channel => {
