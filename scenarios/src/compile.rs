@@ -89,6 +89,9 @@ pub(crate) fn compile(source: crate::Source) -> R<crate::Scenario> {
     for b in &file.backbone {
         backbone(&mut cx, &mut spec, b)?;
     }
+    for e in &file.endpoint {
+        endpoint(&mut cx, &mut spec, e)?;
+    }
     // Build the topology alone first: its ids are what traffic, faults and alarms may name.
     let topo = Model::build(&spec).map_err(|e| build_error(&cx, &e, &file.scenario.span))?;
     for t in &file.traffic {
@@ -495,13 +498,38 @@ fn backbone(cx: &mut Ctx<'_>, spec: &mut ModelSpec, b: &Sp<format::Backbone>) ->
     Ok(())
 }
 
+fn endpoint(cx: &mut Ctx<'_>, spec: &mut ModelSpec, e: &Sp<format::Endpoint>) -> R<()> {
+    let t = &e.value;
+    let site = site(cx, &t.site, &t.site.value)?;
+    if !spec.links.iter().any(|l| l.a_site == site || l.b_site == site) {
+        return cx.fail(&t.site.span, format!("no interconnect, vpn or backbone reaches `{site}`"));
+    }
+    claim(cx, &t.id.value, &t.id.span, "endpoint")?;
+    spec.endpoints.push(sim_core::spec::EndpointSpec { id: t.id.value.clone(), site });
+    Ok(())
+}
+
 fn site_ids(topo: &Model) -> impl Iterator<Item = &str> {
     topo.sites.iter().map(|s| s.id.as_str())
 }
 
 /// Checks a route of sites against the topology: every site exists, every hop has a link.
-fn route(cx: &Ctx<'_>, topo: &Model, sites: &[(String, Range<usize>)]) -> R<Vec<String>> {
-    for (s, span) in sites {
+fn route(cx: &Ctx<'_>, topo: &Model, entries: &[(String, Range<usize>)]) -> R<Vec<String>> {
+    // The first and last entries may be endpoints: they stand for their sites here.
+    let last = entries.len().saturating_sub(1);
+    let mut sites = Vec::with_capacity(entries.len());
+    for (i, (s, span)) in entries.iter().enumerate() {
+        match topo.element(s) {
+            Some(Element::Endpoint(e)) if i == 0 || i == last => {
+                sites.push((topo.sites[topo.endpoints[e.index()].site.index()].id.clone(), span.clone()))
+            }
+            Some(Element::Endpoint(_)) => {
+                return cx.fail(span, format!("`{s}` is an endpoint: only the first and last entries of a route may be endpoints"));
+            }
+            _ => sites.push((s.clone(), span.clone())),
+        }
+    }
+    for (s, span) in &sites {
         if !matches!(topo.element(s), Some(Element::Site(_))) {
             let mut d = cx.err(span, format!("unknown site `{s}`: no interconnect, vpn or backbone reaches it"));
             if let Some(n) = did_you_mean(s, site_ids(topo)) {
@@ -524,7 +552,7 @@ fn route(cx: &Ctx<'_>, topo: &Model, sites: &[(String, Range<usize>)]) -> R<Vec<
                 .help("add an [[interconnect]], [[vpn]] or [[backbone]] between them, or route through an intermediate site with `via`"));
         }
     }
-    Ok(sites.iter().map(|s| s.0.clone()).collect())
+    Ok(entries.iter().map(|s| s.0.clone()).collect())
 }
 
 fn traffic(cx: &mut Ctx<'_>, spec: &mut ModelSpec, topo: &Model, t: &Sp<format::Traffic>) -> R<()> {
@@ -656,8 +684,7 @@ fn expect_class(cx: &Ctx<'_>, name: &Sp<String>, e: Element, ok: &[&str], action
     cx.fail(&name.span, format!("`{}` is a {}; `{action}` needs a {}", name.value, e.class(), ok.join(" or ")))
 }
 
-const ACTION_KEYS: &str =
-    "cut, blackhole, degrade, partition, flap, router_down, facility_down, site_down, region_down, bgp_reset, bfd_disable, drain";
+const ACTION_KEYS: &str = "cut, blackhole, degrade, partition, flap, router_down, facility_down, site_down, region_down, endpoint_down, bgp_reset, bfd_disable, drain";
 
 fn faults(cx: &mut Ctx<'_>, spec: &mut ModelSpec, topo: &Model, list: &[Sp<format::Fault>]) -> R<()> {
     let ids: Vec<(String, Range<usize>)> = list
@@ -711,6 +738,7 @@ fn faults(cx: &mut Ctx<'_>, spec: &mut ModelSpec, topo: &Model, list: &[Sp<forma
             ("facility_down", s(&t.facility_down)),
             ("site_down", s(&t.site_down)),
             ("region_down", s(&t.region_down)),
+            ("endpoint_down", s(&t.endpoint_down)),
             ("bgp_reset", s(&t.bgp_reset)),
             ("bfd_disable", s(&t.bfd_disable)),
             ("drain", t.drain.as_ref().map(|x| x.span.clone())),
@@ -748,6 +776,10 @@ fn faults(cx: &mut Ctx<'_>, spec: &mut ModelSpec, topo: &Model, list: &[Sp<forma
         } else if let Some(x) = t.site_down.as_ref().or(t.region_down.as_ref()) {
             let e = element(cx, topo, x, "fault target")?;
             expect_class(cx, x, e, &["site"], "site_down")?;
+            (x.clone(), FaultAction::Down)
+        } else if let Some(x) = &t.endpoint_down {
+            let e = element(cx, topo, x, "fault target")?;
+            expect_class(cx, x, e, &["endpoint"], "endpoint_down")?;
             (x.clone(), FaultAction::Down)
         } else if let Some(x) = &t.bgp_reset {
             let e = element(cx, topo, x, "fault target")?;

@@ -120,6 +120,8 @@ pub struct File {
     #[serde(default)]
     pub backbone: Vec<Sp<Backbone>>,
     #[serde(default)]
+    pub endpoint: Vec<Sp<Endpoint>>,
+    #[serde(default)]
     pub traffic: Vec<Sp<Traffic>>,
     #[serde(default)]
     pub fault: Vec<Sp<Fault>>,
@@ -236,6 +238,15 @@ pub struct Backbone {
     pub bandwidth: Option<Sp<Bandwidth>>,
 }
 
+/// `[[endpoint]]`: a workload in a site that traffic can start or end at, and that can fail
+/// on its own (`endpoint_down`).
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Endpoint {
+    pub id: Sp<String>,
+    pub site: Sp<String>,
+}
+
 /// `[[traffic]]`: a group of TCP flows along a route of sites.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -284,6 +295,7 @@ pub struct Fault {
     pub facility_down: Option<Sp<String>>,
     pub site_down: Option<Sp<String>>,
     pub region_down: Option<Sp<String>>,
+    pub endpoint_down: Option<Sp<String>>,
     pub bgp_reset: Option<Sp<String>>,
     pub bfd_disable: Option<Sp<String>>,
     pub drain: Option<Sp<Either<DrainTable>>>,

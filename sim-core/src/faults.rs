@@ -150,8 +150,10 @@ impl Simulation {
         };
         match def.action {
             FaultAction::Down => {
-                if let Element::Site(s) = def.target {
-                    self.set_site(s.index(), on);
+                match def.target {
+                    Element::Site(s) => self.set_site(s.index(), on),
+                    Element::Endpoint(e) => self.set_endpoint(e.index(), on),
+                    _ => {}
                 }
                 for l in links {
                     self.change_link(l.0, |st| delta(&mut st.down));
@@ -236,17 +238,27 @@ impl Simulation {
     }
 
     fn set_site(&mut self, s: usize, down: bool) {
+        let c = &mut self.site_down[s];
+        *c = if down { *c + 1 } else { c.saturating_sub(1) };
+        let groups: Vec<usize> =
+            (0..self.model.groups.len()).filter(|&g| self.model.groups[g].route.sites.iter().any(|x| x.index() == s)).collect();
+        self.workloads_changed(&groups, down);
+    }
+
+    fn set_endpoint(&mut self, e: usize, down: bool) {
+        let c = &mut self.endpoint_down[e];
+        *c = if down { *c + 1 } else { c.saturating_sub(1) };
+        let groups: Vec<usize> = (0..self.model.groups.len())
+            .filter(|&g| self.model.groups[g].route.ends.iter().any(|x| x.is_some_and(|x| x.index() == e)))
+            .collect();
+        self.workloads_changed(&groups, down);
+    }
+
+    /// A site or endpoint the groups depend on went down (or came back): take the RPO of
+    /// replication traffic at the moment of loss, stop or restart the writes, re-check flows.
+    fn workloads_changed(&mut self, groups: &[usize], down: bool) {
         let now = self.now();
-        if down {
-            self.site_down[s] += 1;
-        } else {
-            self.site_down[s] = self.site_down[s].saturating_sub(1);
-        }
-        for g in 0..self.model.groups.len() {
-            let route = &self.model.groups[g].route;
-            if !route.sites.iter().any(|x| x.index() == s) {
-                continue;
-            }
+        for &g in groups {
             self.settle_group(g, now);
             if down && self.model.groups[g].spec.replication && self.flows.groups[g].rpo.is_none() {
                 let gr = &self.flows.groups[g];

@@ -358,7 +358,7 @@ impl Simulation {
             }
         }
         // Status: both directions deliver, both end sites are alive.
-        let mut ok = routed && self.site_down[sites.0.index()] == 0 && self.site_down[sites.1.index()] == 0;
+        let mut ok = routed && self.end_alive(g, 0) && self.end_alive(g, 1);
         let mut pass = 1.0f64;
         let mut rtt =
             self.model.sites[sites.0.index()].internal_rtt.as_nanos() / 2 + self.model.sites[sites.1.index()].internal_rtt.as_nanos() / 2;
@@ -577,8 +577,7 @@ impl Simulation {
         let now = self.now();
         self.settle_group(g, now);
         let spec = &self.model.groups[g].spec;
-        let src = self.model.groups[g].route.sites[0];
-        let alive = self.site_down[src.index()] == 0 && self.flows.groups[g].started;
+        let alive = self.end_alive(g, 0) && self.flows.groups[g].started;
         self.flows.groups[g].offered_rate = if alive { spec.demand_bps.unwrap_or(0) } else { 0 };
     }
 

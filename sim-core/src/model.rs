@@ -22,13 +22,13 @@ macro_rules! id_type {
         }
     )*};
 }
-id_type!(SiteId, LinkId, RouterId, FacilityId, InterconnectId, AdjId, GroupId, FaultId, AlarmId, StepId);
+id_type!(SiteId, LinkId, RouterId, FacilityId, InterconnectId, AdjId, GroupId, FaultId, AlarmId, StepId, EndpointId);
 
 fn idx<T: From<u32>>(n: usize) -> T {
     T::from(u32::try_from(n).expect("more than 2^32 elements"))
 }
 macro_rules! from_u32 { ($($name:ident),*) => {$( impl From<u32> for $name { fn from(v: u32) -> Self { $name(v) } } )*}; }
-from_u32!(SiteId, LinkId, RouterId, FacilityId, InterconnectId, AdjId, GroupId, FaultId, AlarmId, StepId);
+from_u32!(SiteId, LinkId, RouterId, FacilityId, InterconnectId, AdjId, GroupId, FaultId, AlarmId, StepId, EndpointId);
 
 /// Anything with a stable id that a fault, alarm or runbook step can name.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -39,6 +39,7 @@ pub enum Element {
     Facility(FacilityId),
     Interconnect(InterconnectId),
     Group(GroupId),
+    Endpoint(EndpointId),
 }
 
 impl Element {
@@ -50,6 +51,7 @@ impl Element {
             Element::Facility(_) => "facility",
             Element::Interconnect(_) => "interconnect",
             Element::Group(_) => "traffic group",
+            Element::Endpoint(_) => "endpoint",
         }
     }
 }
@@ -79,6 +81,12 @@ pub struct Site {
     pub cloud: Cloud,
     pub kind: SiteKind,
     pub internal_rtt: SimDuration,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Endpoint {
+    pub id: String,
+    pub site: SiteId,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -145,6 +153,8 @@ pub struct Hop {
 pub struct Route {
     pub sites: Vec<SiteId>,
     pub hops: Vec<Hop>,
+    /// The endpoints the route starts and ends at, when it names them.
+    pub ends: [Option<EndpointId>; 2],
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -176,6 +186,7 @@ impl Fault {
             (FaultAction::Down, Element::Router(_)) => "router-down",
             (FaultAction::Down, Element::Facility(_)) => "facility-down",
             (FaultAction::Down, Element::Site(_)) => "site-down",
+            (FaultAction::Down, Element::Endpoint(_)) => "endpoint-down",
             (FaultAction::Down, _) => "cut",
             (FaultAction::Blackhole, _) => "blackhole",
             (FaultAction::Partition(_), _) => "partition",
@@ -233,6 +244,7 @@ pub struct Step {
 #[derive(Clone, Debug, Serialize)]
 pub struct Model {
     pub sites: Vec<Site>,
+    pub endpoints: Vec<Endpoint>,
     pub routers: Vec<Router>,
     pub facilities: Vec<Facility>,
     pub interconnects: Vec<Interconnect>,
@@ -481,7 +493,18 @@ impl Builder {
         if sites.len() < 2 {
             return Err(invalid(owner, "route", "needs at least a source and a destination site"));
         }
-        let ids = sites.iter().map(|s| self.lookup_site(owner, s)).collect::<Result<Vec<_>, _>>()?;
+        let last = sites.len() - 1;
+        let mut ends = [None, None];
+        let mut ids = Vec::with_capacity(sites.len());
+        for (i, s) in sites.iter().enumerate() {
+            match self.m.names.get(s) {
+                Some(Element::Endpoint(e)) if i == 0 || i == last => {
+                    ends[usize::from(i == last)] = Some(*e);
+                    ids.push(self.m.endpoints[e.index()].site);
+                }
+                _ => ids.push(self.lookup_site(owner, s)?),
+            }
+        }
         let mut hops = Vec::with_capacity(ids.len() - 1);
         for (i, w) in ids.windows(2).enumerate() {
             let key = if w[0] <= w[1] { (w[0], w[1]) } else { (w[1], w[0]) };
@@ -490,7 +513,7 @@ impl Builder {
             };
             hops.push(Hop { adj, from_side: u8::from(w[0] != key.0) });
         }
-        Ok(Route { sites: ids, hops })
+        Ok(Route { sites: ids, hops, ends })
     }
 
     fn traffic(&mut self, t: &TrafficSpec) -> Result<(), BuildError> {
@@ -699,6 +722,7 @@ impl Model {
         let mut b = Builder {
             m: Model {
                 sites: vec![],
+                endpoints: vec![],
                 routers: vec![],
                 facilities: vec![],
                 interconnects: vec![],
@@ -719,6 +743,13 @@ impl Model {
         }
         for l in &spec.links {
             b.link(l)?;
+        }
+        for e in &spec.endpoints {
+            let owner = format!("endpoint `{}`", e.id);
+            let site = b.lookup_site(&owner, &e.site)?;
+            let id: EndpointId = idx(b.m.endpoints.len());
+            b.name(&e.id, Element::Endpoint(id))?;
+            b.m.endpoints.push(Endpoint { id: e.id.clone(), site });
         }
         for p in &spec.adjacencies {
             b.adjacency_policy(p)?;
@@ -870,6 +901,7 @@ impl Model {
             Element::Facility(i) => &self.facilities[i.index()].id,
             Element::Interconnect(i) => &self.interconnects[i.index()].id,
             Element::Group(i) => &self.groups[i.index()].spec.id,
+            Element::Endpoint(i) => &self.endpoints[i.index()].id,
         }
     }
 
@@ -881,7 +913,7 @@ impl Model {
             Element::Router(r) => self.routers[r.index()].links.clone(),
             Element::Facility(f) => self.facilities[f.index()].links.clone(),
             Element::Site(s) => (0..self.links.len()).filter(|&i| self.links[i].sites.contains(&s)).map(idx).collect(),
-            Element::Group(_) => vec![],
+            Element::Group(_) | Element::Endpoint(_) => vec![],
         }
     }
 }

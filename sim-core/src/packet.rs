@@ -430,9 +430,7 @@ impl Simulation {
         let data = std::mem::take(&mut pk.data);
         self.packets.free.push(idx);
         let g = self.packets.pflows[p].group as usize;
-        let route = &self.model.groups[g].route;
-        let dest = if to_server { *route.sites.last().expect("route has sites") } else { route.sites[0] };
-        if self.site_down[dest.index()] > 0 {
+        if !self.end_alive(g, usize::from(to_server)) {
             self.packets.pool.push(data);
             return;
         }
@@ -480,8 +478,7 @@ impl Simulation {
     /// narrowest working link of its data path, if both directions work.
     fn packet_ideal(&self, g: usize) -> u64 {
         let route = &self.model.groups[g].route;
-        let ends_up =
-            self.site_down[route.sites[0].index()] == 0 && self.site_down[route.sites.last().expect("route has sites").index()] == 0;
+        let ends_up = self.end_alive(g, 0) && self.end_alive(g, 1);
         if !ends_up {
             return 0;
         }

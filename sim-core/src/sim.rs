@@ -141,6 +141,7 @@ pub struct Simulation {
     pub(crate) links: Vec<crate::link::LinkState>,
     pub(crate) sessions: Vec<Option<SessionRt>>,
     pub(crate) site_down: Vec<u32>,
+    pub(crate) endpoint_down: Vec<u32>,
     pub(crate) adj: Vec<[AdjSideRt; 2]>,
     pub(crate) dirty_adj: Vec<(u32, u8)>,
     pub(crate) flows: crate::flows::Flows,
@@ -174,6 +175,7 @@ impl Simulation {
             links: vec![Default::default(); model.links.len()],
             sessions: Vec::new(),
             site_down: vec![0; model.sites.len()],
+            endpoint_down: vec![0; model.endpoints.len()],
             adj: vec![Default::default(); model.adjacencies.len()],
             dirty_adj: Vec::new(),
             flows: Default::default(),
@@ -301,6 +303,14 @@ impl Simulation {
         self.decide_routes();
         self.reallocate();
         self.check_alarms();
+    }
+
+    /// Whether the workload at end `end` (0 = source, 1 = destination) of group `g`'s route
+    /// is up: its site, and its endpoint if the route names one.
+    pub(crate) fn end_alive(&self, g: usize, end: usize) -> bool {
+        let route = &self.model.groups[g].route;
+        let site = if end == 0 { route.sites[0] } else { *route.sites.last().expect("a route has sites") };
+        self.site_down[site.index()] == 0 && route.ends[end].is_none_or(|e| self.endpoint_down[e.index()] == 0)
     }
 
     pub(crate) fn fault_action(&self, f: FaultId) -> FaultAction {

@@ -303,6 +303,7 @@ pub struct PacketOptions {
 pub struct TrafficSpec {
     pub id: String,
     /// Sites the traffic crosses, source first; each adjacent pair must be joined by links.
+    /// The first and last entries may name endpoints instead, which stand for their sites.
     pub route: Vec<String>,
     pub flows: u32,
     /// Total demand of the group, bits per second; `None` for bulk flows limited only by
@@ -380,7 +381,7 @@ pub enum Trigger {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct FaultSpec {
     pub id: String,
-    /// Element id: a link, router, facility, interconnect or site.
+    /// Element id: a link, router, facility, interconnect, site or endpoint.
     pub target: String,
     pub action: FaultAction,
     pub trigger: Trigger,
@@ -466,10 +467,20 @@ pub struct StepSpec {
     pub action: StepAction,
 }
 
+/// A workload in a site (an application tier, a database primary): traffic starts or ends at
+/// it, and it can fail on its own while its site stays up.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct EndpointSpec {
+    pub id: String,
+    /// `cloud:region`.
+    pub site: String,
+}
+
 /// Everything a simulation needs, by name.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct ModelSpec {
     pub sites: Vec<SiteSpec>,
+    pub endpoints: Vec<EndpointSpec>,
     pub links: Vec<LinkSpec>,
     pub adjacencies: Vec<AdjacencySpec>,
     pub traffic: Vec<TrafficSpec>,

@@ -118,3 +118,34 @@ fn a_fault_without_effect_leaves_no_evidence() {
     assert!(r.faults[0].effect.any());
     assert!(!r.faults[1].effect.any(), "{:?}", r.faults[1].effect);
 }
+
+/// An endpoint fails while its site stays up: only the traffic that ends at it stops, and a
+/// runbook moves it to a standby endpoint in another region.
+#[test]
+fn an_endpoint_down_stops_only_its_traffic_and_a_runbook_moves_it_to_the_standby() {
+    let mut spec = dr_model(Delay::Fixed(SimDuration::from_secs(60)));
+    spec.endpoints = vec![
+        EndpointSpec { id: "db-primary".into(), site: "gcp:us-east4".into() },
+        EndpointSpec { id: "db-standby".into(), site: "gcp:us-west1".into() },
+    ];
+    spec.traffic[0].route = vec!["aws:us-east-1".into(), "db-primary".into()];
+    spec.traffic.push(traffic("web", &["aws:us-east-1", "gcp:us-east4"], 8, Some(GBPS)));
+    spec.faults[0].target = "db-primary".into();
+    // The standby is reached over the western interconnect from the western region.
+    spec.steps.truncate(1);
+    spec.steps[0].action = StepAction::Failover { shifts: vec![("db-repl".into(), vec!["aws:us-west-2".into(), "db-standby".into()])] };
+    let model = Model::build(&spec).expect("valid");
+    let mut sim = Simulation::new(model, 1, SimOptions::default());
+    sim.run();
+    let r = sim.report();
+    assert_eq!(r.faults[0].kind, "endpoint-down");
+    assert!(r.faults[0].effect.any());
+    // The other group, at the same site, never noticed.
+    let web = r.traffic.iter().find(|g| g.id == "web").expect("web");
+    assert_eq!(web.min_throughput_bps, Some(GBPS));
+    let repl = r.traffic.iter().find(|g| g.id == "db-repl").expect("repl");
+    // Alarm at 90 s, failover 60 s later: the RTO is 90 s plus slow start.
+    let rto = repl.rto_s.expect("recovered");
+    assert!((90.0..90.1).contains(&rto), "RTO {rto}");
+    assert!(repl.rpo_s.is_some());
+}
