@@ -345,35 +345,25 @@ fn interconnect(cx: &mut Ctx<'_>, spec: &mut ModelSpec, ic: &Sp<format::Intercon
             match &b.value {
                 Either::Bool(false) => session.bfd = None,
                 Either::Bool(true) => {}
-                Either::Table(bt) => {
-                    let iv = cx.positive(&bt.interval, "the BFD interval")?;
-                    if iv < SimDuration::from_millis(1) {
-                        return cx.fail(&bt.interval.span, "BFD intervals below 1 ms are not supported");
-                    }
-                    if bt.multiplier.value == 0 || bt.multiplier.value > 255 {
-                        return cx.fail(&bt.multiplier.span, "the BFD multiplier must be between 1 and 255 (RFC 5880)");
-                    }
-                    let timers = BfdTimers { desired_min_tx: iv, required_min_rx: iv, multiplier: bt.multiplier.value };
-                    session.bfd = Some([timers; 2]);
-                }
+                Either::Table(bt) => session.bfd = Some([bfd_timers(cx, bt)?; 2]),
                 _ => return cx.fail(&b.span, "bfd takes `false`, `true` or { interval = \"300ms\", multiplier = 3 }"),
             }
         }
-        if let Some(b) = &t.bgp {
-            let session = q.session.as_mut().ok_or_else(|| cx.err(&b.span, "this template has no BGP session to configure"))?;
-            for side in 0..2 {
-                if let Some(k) = &b.value.keepalive {
-                    session.bgp[side].keepalive = cx.positive(k, "the BGP keepalive")?;
+        for (side, b) in [(0, &t.bfd_a), (1, &t.bfd_b)] {
+            if let Some(b) = b {
+                let session = q.session.as_mut().ok_or_else(|| cx.err(&b.span, "this template has no BGP session to configure"))?;
+                let timers = bfd_timers(cx, &b.value)?;
+                match session.bfd.as_mut() {
+                    Some(both) => both[side] = timers,
+                    None => return cx.fail(&b.span, "BFD is off here (bfd = false): drop `bfd = false` to configure one side"),
                 }
-                if let Some(h) = &b.value.hold {
-                    let hold = cx.positive(h, "the BGP hold time")?;
-                    if hold < SimDuration::from_secs(3) {
-                        return cx.fail(&h.span, "the BGP hold time must be at least 3 s (RFC 4271 §4.2)");
-                    }
-                    session.bgp[side].hold = hold;
-                }
-                if session.bgp[side].keepalive > session.bgp[side].hold {
-                    return cx.fail(&b.span, format!("keepalive {} exceeds hold {}", session.bgp[side].keepalive, session.bgp[side].hold));
+            }
+        }
+        for (sides, b) in [(&[0usize, 1][..], &t.bgp), (&[0][..], &t.bgp_a), (&[1][..], &t.bgp_b)] {
+            if let Some(b) = b {
+                let session = q.session.as_mut().ok_or_else(|| cx.err(&b.span, "this template has no BGP session to configure"))?;
+                for &side in sides {
+                    bgp_timers(cx, b, &mut session.bgp[side])?;
                 }
             }
         }
@@ -495,6 +485,40 @@ fn backbone(cx: &mut Ctx<'_>, spec: &mut ModelSpec, b: &Sp<format::Backbone>) ->
     let span = t.id.as_ref().map_or(&b.span, |i| &i.span).clone();
     claim(cx, &l.id, &span, "backbone")?;
     spec.links.push(l);
+    Ok(())
+}
+
+/// `{ interval, multiplier }` as BFD parameters (RFC 5880: multiplier 1-255).
+fn bfd_timers(cx: &Ctx<'_>, bt: &format::BfdTable) -> R<BfdTimers> {
+    let iv = cx.positive(&bt.interval, "the BFD interval")?;
+    if iv < SimDuration::from_millis(1) {
+        return cx.fail(&bt.interval.span, "BFD intervals below 1 ms are not supported");
+    }
+    if bt.multiplier.value == 0 || bt.multiplier.value > 255 {
+        return cx.fail(&bt.multiplier.span, "the BFD multiplier must be between 1 and 255 (RFC 5880)");
+    }
+    Ok(BfdTimers { desired_min_tx: iv, required_min_rx: iv, multiplier: bt.multiplier.value })
+}
+
+/// Applies `{ keepalive, hold }` to one speaker's timers (RFC 4271: hold at least 3 s;
+/// keepalive at least 1 s, the AWS Direct Connect minimum, and at most the hold time).
+fn bgp_timers(cx: &Ctx<'_>, b: &Sp<format::BgpTable>, timers: &mut sim_core::spec::BgpTimers) -> R<()> {
+    if let Some(k) = &b.value.keepalive {
+        timers.keepalive = cx.positive(k, "the BGP keepalive")?;
+        if timers.keepalive < SimDuration::from_secs(1) {
+            return cx.fail(&k.span, "the BGP keepalive must be at least 1 s");
+        }
+    }
+    if let Some(h) = &b.value.hold {
+        let hold = cx.positive(h, "the BGP hold time")?;
+        if hold < SimDuration::from_secs(3) {
+            return cx.fail(&h.span, "the BGP hold time must be at least 3 s (RFC 4271 §4.2)");
+        }
+        timers.hold = hold;
+    }
+    if timers.keepalive > timers.hold {
+        return cx.fail(&b.span, format!("keepalive {} exceeds hold {}", timers.keepalive, timers.hold));
+    }
     Ok(())
 }
 

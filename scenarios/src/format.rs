@@ -169,6 +169,14 @@ pub struct Interconnect {
     pub loss: Option<Sp<Percent>>,
     pub bfd: Option<Sp<Either<BfdTable>>>,
     pub bgp: Option<Sp<BgpTable>>,
+    /// Side A's (the template's first cloud's) BFD, applied after `bfd`.
+    pub bfd_a: Option<Sp<BfdTable>>,
+    /// Side B's BFD, applied after `bfd`.
+    pub bfd_b: Option<Sp<BfdTable>>,
+    /// Side A's BGP timers, applied after `bgp`.
+    pub bgp_a: Option<Sp<BgpTable>>,
+    /// Side B's BGP timers, applied after `bgp`.
+    pub bgp_b: Option<Sp<BgpTable>>,
     pub convergence: Option<Sp<Dur>>,
     pub max_paths: Option<Sp<u32>>,
     pub resilient_hashing: Option<Sp<Either<NoTable>>>,

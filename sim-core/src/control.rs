@@ -290,7 +290,8 @@ impl Simulation {
         self.arm(c, now + spec.establish);
     }
 
-    /// An operator or a fault resets the session (both sides send NOTIFICATION).
+    /// An operator or a fault resets the session: side A sends a NOTIFICATION, which takes
+    /// side B down when it arrives; both reconnect after the establish time.
     pub(crate) fn reset_session(&mut self, link: u32) {
         if self.sessions[link as usize].is_none() {
             return;
