@@ -116,6 +116,8 @@ pub(crate) struct Flows {
     pub res_load: Vec<u64>,
     pub dirty: Vec<u32>,
     pub changed_groups: Vec<u32>,
+    /// Reused buffer for computing a flow's new forward path.
+    scratch_path: Vec<(u32, u8)>,
     epoch: u32,
     res_seen: Vec<u32>,
     res_local: Vec<u32>,
@@ -241,17 +243,29 @@ impl Simulation {
         for f in first..first + n {
             let fwd = std::mem::take(&mut self.flows.flows[f as usize].fwd);
             let rate = self.flows.flows[f as usize].rate;
-            for (l, d) in &fwd {
-                let r = *l as usize * 2 + *d as usize;
-                let list = &mut self.flows.res_flows[r];
-                if let Some(p) = list.iter().position(|x| *x == f) {
-                    list.swap_remove(p);
-                }
-                self.flows.res_load[r] -= rate;
-            }
-            self.flows.flows[f as usize].fwd = fwd;
-            self.flows.flows[f as usize].fwd.clear();
+            self.unregister_path(f, &fwd, rate);
             self.flows.flows[f as usize].rev.clear();
+        }
+    }
+
+    /// Removes flow `f` (at `rate`) from the link directions of `path`.
+    fn unregister_path(&mut self, f: u32, path: &[(u32, u8)], rate: u64) {
+        for &(l, d) in path {
+            let r = l as usize * 2 + d as usize;
+            let list = &mut self.flows.res_flows[r];
+            if let Some(p) = list.iter().position(|x| *x == f) {
+                list.swap_remove(p);
+            }
+            self.flows.res_load[r] -= rate;
+        }
+    }
+
+    /// Adds flow `f` (at `rate`) to the link directions of `path`.
+    fn register_path(&mut self, f: u32, path: &[(u32, u8)], rate: u64) {
+        for &(l, d) in path {
+            let r = l as usize * 2 + d as usize;
+            self.flows.res_flows[r].push(f);
+            self.flows.res_load[r] += rate;
         }
     }
 
@@ -312,16 +326,18 @@ impl Simulation {
     pub(crate) fn refresh_flow(&mut self, f: u32) -> bool {
         let fi = f as usize;
         let g = self.flows.flows[fi].group as usize;
-        let hops = self.model.groups[g].route.hops.clone();
+        let n_hops = self.model.groups[g].route.hops.len();
         let sites = (self.model.groups[g].route.sites[0], *self.model.groups[g].route.sites.last().expect("route has sites"));
         let h = self.flows.flows[fi].hash;
-        let mut fwd = std::mem::take(&mut self.flows.flows[fi].fwd);
+        // The old forward path stays in the flow until the new one is known; the new one is
+        // built in a reused scratch vector, so a refresh allocates nothing once warm.
+        let mut fwd = std::mem::take(&mut self.flows.scratch_path);
         let mut rev = std::mem::take(&mut self.flows.flows[fi].rev);
-        let old_first: Vec<(u32, u8)> = fwd.clone();
         fwd.clear();
         rev.clear();
         let mut routed = true;
-        for (k, hop) in hops.iter().enumerate() {
+        for k in 0..n_hops {
+            let hop = self.model.groups[g].route.hops[k];
             let hk = hop_hash(h, k);
             let a = hop.adj.index();
             let from = hop.from_side as usize;
@@ -340,23 +356,18 @@ impl Simulation {
             fwd.clear();
             rev.clear();
         }
-        let changed = fwd != old_first;
+        let old = std::mem::replace(&mut self.flows.flows[fi].fwd, fwd);
+        let changed = self.flows.flows[fi].fwd != old;
         if changed {
             let rate = self.flows.flows[fi].rate;
-            for (l, d) in &old_first {
-                let r = *l as usize * 2 + *d as usize;
-                let list = &mut self.flows.res_flows[r];
-                if let Some(p) = list.iter().position(|x| *x == f) {
-                    list.swap_remove(p);
-                }
-                self.flows.res_load[r] -= rate;
-            }
-            for (l, d) in &fwd {
-                let r = *l as usize * 2 + *d as usize;
-                self.flows.res_flows[r].push(f);
-                self.flows.res_load[r] += rate;
-            }
+            self.unregister_path(f, &old, rate);
+            let new = std::mem::take(&mut self.flows.flows[fi].fwd);
+            self.register_path(f, &new, rate);
+            self.flows.flows[fi].fwd = new;
         }
+        let moved = changed && !old.is_empty();
+        self.flows.scratch_path = old;
+        let fwd = std::mem::take(&mut self.flows.flows[fi].fwd);
         // Status: both directions deliver, both end sites are alive.
         let mut ok = routed && self.end_alive(g, 0) && self.end_alive(g, 1);
         let mut pass = 1.0f64;
@@ -396,7 +407,7 @@ impl Simulation {
         if !ok && matches!(self.flows.flows[fi].state, TcpState::Open | TcpState::Ramping { .. }) {
             self.stall(f);
         }
-        changed && !old_first.is_empty()
+        moved
     }
 
     /// Refreshes every flow crossing adjacency `a`; returns how many changed forward path.

@@ -235,8 +235,13 @@ impl Simulation {
 
     /// Runs one event. Returns false once no event remains before the end of the run.
     pub fn step(&mut self) -> bool {
+        self.step_before(self.end)
+    }
+
+    /// Runs the next event if it comes before `limit`.
+    fn step_before(&mut self, limit: SimTime) -> bool {
         match self.sched.peek_time() {
-            Some(t) if t < self.end => {}
+            Some(t) if t < limit => {}
             _ => return false,
         }
         let Some((_, ev)) = self.sched.pop() else { return false };
@@ -249,12 +254,7 @@ impl Simulation {
     /// Runs every event strictly before `t` (capped at the end of the run).
     pub fn run_until(&mut self, t: SimTime) {
         let t = t.min(self.end);
-        while let Some(next) = self.sched.peek_time() {
-            if next >= t {
-                break;
-            }
-            self.step();
-        }
+        while self.step_before(t) {}
         self.advance_clock(t);
     }
 
