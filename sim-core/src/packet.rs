@@ -327,7 +327,9 @@ impl Simulation {
     }
 
     fn drop_packet(&mut self, idx: u32, link: Option<u32>) {
+        let now = self.now();
         let pk = &mut self.packets.packets[idx as usize];
+        self.trace.mix_packet(now, link.unwrap_or(u32::MAX), pk.data.len() as u32, true);
         let (p, payload, to_server) = (pk.pflow as usize, pk.payload, pk.to_server);
         let buf = std::mem::take(&mut pk.data);
         self.packets.pool.push(buf);
@@ -409,6 +411,7 @@ impl Simulation {
             return self.drop_packet(idx, Some(r / 2));
         }
         self.packets.hops += 1;
+        self.trace.mix_packet(now, r, pk.data.len() as u32, false);
         let p = pk.pflow as usize;
         let g = self.packets.pflows[p].group as usize;
         if let Some(pg) = self.packets.groups[g].as_mut() {

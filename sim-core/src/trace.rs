@@ -121,6 +121,17 @@ impl Trace {
         }
     }
 
+    /// Folds a packet event (a hop completed, or a drop) into the fingerprint without keeping
+    /// a record: packet runs have millions of them, and the fingerprint must still cover each.
+    pub fn mix_packet(&mut self, t: SimTime, wire: u32, len: u32, dropped: bool) {
+        let mut h = self.hash;
+        for x in t.as_nanos().to_le_bytes().into_iter().chain(wire.to_le_bytes()).chain(len.to_le_bytes()).chain([u8::from(dropped)]) {
+            h ^= u64::from(x);
+            h = h.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+        self.hash = h;
+    }
+
     pub fn fingerprint(&self) -> u64 {
         self.hash
     }
