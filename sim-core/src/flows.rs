@@ -457,13 +457,16 @@ impl Simulation {
         self.settle_group(g, now);
         self.settle_flow(f, now);
         if self.flows.flows[fi].remaining == Some(0) {
-            self.set_rate(f, 0, 0);
+            // Every byte has arrived (delivery is the integral of the rate). The window the
+            // ledger held in flight ahead of that was never real data: take it back.
             let fl = &mut self.flows.flows[fi];
             fl.state = TcpState::Done;
+            fl.ramp_at = None;
             let w = std::mem::take(&mut fl.window);
             let gr = &mut self.flows.groups[g];
             gr.window -= w;
-            gr.delivered += w;
+            gr.sent -= w;
+            self.set_rate(f, 0, 0);
             self.mark_dirty(f);
             return;
         }
@@ -624,11 +627,13 @@ impl Simulation {
         gr.loss_rate = gr.loss_rate - old_loss + loss_rate;
         gr.ideal = gr.ideal - old_ideal + ideal;
         if !stalled {
-            // A growing window puts more in flight; a shrinking one drains to the receiver.
+            // The window is what the sender has out ahead of delivery. Delivery itself is the
+            // integral of the rate (so delivered bytes equal the throughput timeline's area,
+            // exactly); a window change moves only what the sender has put on the wire.
             if window >= old_window {
                 gr.sent += window - old_window;
             } else {
-                gr.delivered += old_window - window;
+                gr.sent -= old_window - window;
             }
             gr.window = gr.window - old_window + window;
         }

@@ -268,3 +268,66 @@ fn modulo_n_rehash_moves_most_flows_while_resilient_hashing_moves_only_the_cut_c
     let stalled = sim.trace().records().iter().filter(|r| r.kind == TraceKind::Stall && r.t == SimTime::from_secs(10)).count() as u64;
     assert!(stalled >= moved_resilient, "{stalled} stalled at the cut, {moved_resilient} moved");
 }
+
+/// Flows with a byte count: processor sharing on one bottleneck, worked by hand. Two groups
+/// of two flows share one channel of goodput C; group A's flows carry 1 GB each, group B's
+/// 3 GB. All four run at C/4 until A's finish at t1 = 8e9 / (C/4); then B's two run at C/2
+/// with 2 GB left each, finishing at t2 = t1 + 16e9 / (C/2). Every byte arrives.
+#[test]
+fn finite_flows_finish_when_processor_sharing_says() {
+    let mut q = Quad::aws_gcp_managed("ash", "us-east-1", "us-east4", 20 * GBPS);
+    q.channels = 1;
+    q.facilities = 1;
+    let mut a = traffic("a", &[&q.a_site, &q.b_site], 2, None);
+    a.bytes_per_flow = Some(1_000_000_000);
+    let mut b = traffic("b", &[&q.a_site, &q.b_site], 2, None);
+    b.bytes_per_flow = Some(3_000_000_000);
+    let spec = ModelSpec {
+        links: q.links(),
+        adjacencies: vec![q.adjacency()],
+        traffic: vec![a, b],
+        duration: SimDuration::from_secs(30),
+        ..ModelSpec::default()
+    };
+    let model = Model::build(&spec).expect("valid");
+    let c = model.links[0].goodput_bps as f64;
+    let mut sim = Simulation::new(model, 1, SimOptions::default());
+    sim.run();
+    let t1 = 8e9 / (c / 4.0);
+    let t2 = t1 + 16e9 / (c / 2.0);
+    let done_at = |g: u32| {
+        let tl = sim.group_timeline(sim_core::model::GroupId(g));
+        tl.iter().find(|p| p.1 == 0 && p.0 > SimTime::ZERO).map(|p| p.0.as_secs_f64()).expect("finished")
+    };
+    // Integer rates (whole bits per second per flow) shift the finish by at most a few ns.
+    assert!((done_at(0) - t1).abs() < 1e-6, "A finished at {} s, expected {t1}", done_at(0));
+    assert!((done_at(1) - t2).abs() < 1e-6, "B finished at {} s, expected {t2}", done_at(1));
+    let r = sim.report();
+    assert_eq!(r.traffic[0].delivered_bytes, 2_000_000_000);
+    assert_eq!(r.traffic[1].delivered_bytes, 6_000_000_000);
+}
+
+/// Delivered bytes are exactly the area under the throughput timeline (rates are whole bits
+/// per second held over whole nanoseconds), through cuts, blackholes and recoveries.
+#[test]
+fn delivered_bytes_equal_the_area_under_the_throughput_timeline() {
+    let q = Quad::aws_gcp_managed("ash", "us-east-1", "us-east4", 10 * GBPS);
+    let mut spec = quad_model(&q, 64, Some(7 * GBPS), 200);
+    spec.faults = vec![
+        fault("cut", "ash/ch1", FaultAction::Down, 20.0, Some(30.0)),
+        fault("bh", "ash/ch3", FaultAction::Blackhole, 80.0, Some(50.0)),
+    ];
+    let model = Model::build(&spec).expect("valid");
+    let mut sim = Simulation::new(model, 5, SimOptions::default());
+    sim.run();
+    let g = sim_core::model::GroupId(0);
+    let tl = sim.group_timeline(g).to_vec();
+    let end = sim.now();
+    let mut area: u128 = 0;
+    for (i, p) in tl.iter().enumerate() {
+        let next = tl.get(i + 1).map_or(end, |n| n.0);
+        area += u128::from(p.1) * u128::from((next - p.0).as_nanos());
+    }
+    let (_, delivered, _, _) = sim.group_ledger_exact(g);
+    assert_eq!(delivered, area);
+}
