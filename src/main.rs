@@ -150,116 +150,11 @@ fn print_stdout(text: &str) {
 fn dispatch(cmd: Command) -> anyhow::Result<u8> {
     let tty = std::io::stderr().is_terminal();
     match cmd {
-        Command::Run { scenario, seed, fidelity, out, trace, svg } => {
-            let name = scenario.unwrap_or_else(|| scenarios::FLAGSHIP.to_string());
-            let mut s = match scenarios::resolve(&name) {
-                Ok(s) => s,
-                Err(e) => return Ok(invalid(&e)),
-            };
-            if let Some(f) = fidelity {
-                let f = match f {
-                    FidelityArg::Fluid => sim_core::spec::Fidelity::Fluid,
-                    FidelityArg::Packet => sim_core::spec::Fidelity::Packet,
-                };
-                for t in &mut s.spec.traffic {
-                    t.fidelity = f;
-                }
-            }
-            let seed = seed.unwrap_or(s.seed);
-            let mut o = runner::run(&s, seed, RunOpts { keep_trace: trace.is_some(), progress: tty && !out.quiet && !out.json })?;
-            if let Some(f) = fidelity {
-                o.extra_args = format!(" --fidelity {}", if f == FidelityArg::Packet { "packet" } else { "fluid" });
-            }
-            if let (Some(path), Some(lines)) = (&trace, &o.trace) {
-                write_file(path, &(lines.join("\n") + "\n"))?;
-            }
-            if let Some(path) = &svg {
-                write_file(path, &svg::render(&o)?)?;
-            }
-            emit(&[o], &out)
-        }
-        Command::Check { paths, out } => {
-            let (list, mut code) = collect(&paths);
-            let mut outcomes = Vec::new();
-            for s in &list {
-                let o = runner::run(s, s.seed, RunOpts { keep_trace: false, progress: false })?;
-                outcomes.push(o);
-            }
-            let verdict_code = emit(&outcomes, &out)?;
-            if code == 0 {
-                code = verdict_code;
-            }
-            Ok(code)
-        }
-        Command::Sweep { scenario, seeds, jobs, json, quiet } => {
-            let s = match scenarios::resolve(&scenario) {
-                Ok(s) => s,
-                Err(e) => return Ok(invalid(&e)),
-            };
-            let seeds = match sweep::parse_seeds(&seeds) {
-                Ok(r) => r,
-                Err(msg) => {
-                    eprintln!("error: {msg}");
-                    return Ok(EXIT_INVALID);
-                }
-            };
-            let jobs = jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())).max(1);
-            let result = sweep::sweep(&s, seeds, jobs, tty && !quiet && !json)?;
-            if json {
-                print_stdout(&(serde_json::to_string_pretty(&result.json())? + "\n"));
-            } else if quiet {
-                print_stdout(&format!(
-                    "{}: {} ({} runs, digest {})\n",
-                    result.scenario,
-                    result.verdict().name(),
-                    result.results.len(),
-                    result.digest()
-                ));
-            } else {
-                print_stdout(&result.human());
-            }
-            Ok(result.verdict().exit_code() as u8)
-        }
-        Command::Validate { paths } => {
-            let (list, code) = collect(&paths);
-            for s in &list {
-                print_stdout(&format!("ok  {}  ({})\n", s.source.display_name(), s.name));
-            }
-            Ok(code)
-        }
-        Command::List { json } => {
-            let lib = scenarios::library();
-            if json {
-                let v: Vec<_> = lib
-                    .iter()
-                    .map(|e| {
-                        let s = scenarios::load_library(e.name).ok();
-                        serde_json::json!({
-                            "name": e.name,
-                            "summary": s.as_ref().map(|s| s.summary.clone()),
-                            "expect": scenarios::documented_verdict(e.text).map(Verdict::name),
-                        })
-                    })
-                    .collect();
-                print_stdout(&(serde_json::to_string_pretty(&v)? + "\n"));
-            } else {
-                let rows: Vec<Vec<String>> = lib
-                    .iter()
-                    .map(|e| {
-                        let summary = scenarios::load_library(e.name).map(|s| s.summary).unwrap_or_else(|e| format!("(invalid: {e})"));
-                        let flag = if e.name == scenarios::FLAGSHIP { "*" } else { "" };
-                        vec![format!("{}{flag}", e.name), summary]
-                    })
-                    .collect();
-                let mut text = String::new();
-                for r in rows {
-                    text.push_str(&format!("{:<40} {}\n", r[0], r[1]));
-                }
-                text.push_str(&format!("\n* the flagship scenario, run by `faultline run` with no argument ({} scenarios)\n", lib.len()));
-                print_stdout(&text);
-            }
-            Ok(0)
-        }
+        Command::Run { scenario, seed, fidelity, out, trace, svg } => cmd_run(scenario, seed, fidelity, &out, trace, svg, tty),
+        Command::Check { paths, out } => cmd_check(&paths, &out),
+        Command::Sweep { scenario, seeds, jobs, json, quiet } => cmd_sweep(&scenario, &seeds, jobs, json, quiet, tty),
+        Command::Validate { paths } => Ok(cmd_validate(&paths)),
+        Command::List { json } => cmd_list(json),
         Command::Show { scenario } => match scenarios::resolve(&scenario) {
             Ok(s) => {
                 print_stdout(&scenarios::describe(&s));
@@ -271,25 +166,150 @@ fn dispatch(cmd: Command) -> anyhow::Result<u8> {
             print_stdout(&(serde_json::to_string_pretty(&scenarios::schema())? + "\n"));
             Ok(0)
         }
-        Command::Tui { scenario, seed } => {
-            let name = scenario.unwrap_or_else(|| scenarios::FLAGSHIP.to_string());
-            let s = match scenarios::resolve(&name) {
-                Ok(s) => s,
-                Err(e) => return Ok(invalid(&e)),
-            };
-            let session = faultline_tui::Session {
-                name: s.name.clone(),
-                origin: s.source.display_name(),
-                source: s.source.text.clone(),
-                seed: seed.unwrap_or(s.seed),
-                duration: s.duration,
-                spec: s.spec.clone(),
-                judge: Some(judge(s)),
-            };
-            faultline_tui::run(session)?;
-            Ok(0)
+        Command::Tui { scenario, seed } => cmd_tui(scenario, seed),
+    }
+}
+
+fn cmd_run(
+    scenario: Option<String>,
+    seed: Option<u64>,
+    fidelity: Option<FidelityArg>,
+    out: &OutputArgs,
+    trace: Option<PathBuf>,
+    svg: Option<PathBuf>,
+    tty: bool,
+) -> anyhow::Result<u8> {
+    let name = scenario.unwrap_or_else(|| scenarios::FLAGSHIP.to_string());
+    let mut s = match scenarios::resolve(&name) {
+        Ok(s) => s,
+        Err(e) => return Ok(invalid(&e)),
+    };
+    if let Some(f) = fidelity {
+        let f = match f {
+            FidelityArg::Fluid => sim_core::spec::Fidelity::Fluid,
+            FidelityArg::Packet => sim_core::spec::Fidelity::Packet,
+        };
+        for t in &mut s.spec.traffic {
+            t.fidelity = f;
         }
     }
+    let seed = seed.unwrap_or(s.seed);
+    let mut o = runner::run(&s, seed, RunOpts { keep_trace: trace.is_some(), progress: tty && !out.quiet && !out.json })?;
+    if let Some(f) = fidelity {
+        o.extra_args = format!(" --fidelity {}", if f == FidelityArg::Packet { "packet" } else { "fluid" });
+    }
+    if let (Some(path), Some(lines)) = (&trace, &o.trace) {
+        write_file(path, &(lines.join("\n") + "\n"))?;
+    }
+    if let Some(path) = &svg {
+        write_file(path, &svg::render(&o)?)?;
+    }
+    emit(&[o], out)
+}
+
+fn cmd_check(paths: &[String], out: &OutputArgs) -> anyhow::Result<u8> {
+    let (list, mut code) = collect(paths);
+    let mut outcomes = Vec::new();
+    for s in &list {
+        let o = runner::run(s, s.seed, RunOpts { keep_trace: false, progress: false })?;
+        outcomes.push(o);
+    }
+    let verdict_code = emit(&outcomes, out)?;
+    if code == 0 {
+        code = verdict_code;
+    }
+    Ok(code)
+}
+
+fn cmd_sweep(scenario: &str, seeds: &str, jobs: Option<usize>, json: bool, quiet: bool, tty: bool) -> anyhow::Result<u8> {
+    let s = match scenarios::resolve(scenario) {
+        Ok(s) => s,
+        Err(e) => return Ok(invalid(&e)),
+    };
+    let seeds = match sweep::parse_seeds(seeds) {
+        Ok(r) => r,
+        Err(msg) => {
+            eprintln!("error: {msg}");
+            return Ok(EXIT_INVALID);
+        }
+    };
+    let jobs = jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())).max(1);
+    let result = sweep::sweep(&s, seeds, jobs, tty && !quiet && !json)?;
+    if json {
+        print_stdout(&(serde_json::to_string_pretty(&result.json())? + "\n"));
+    } else if quiet {
+        print_stdout(&format!(
+            "{}: {} ({} runs, digest {})\n",
+            result.scenario,
+            result.verdict().name(),
+            result.results.len(),
+            result.digest()
+        ));
+    } else {
+        print_stdout(&result.human());
+    }
+    Ok(result.verdict().exit_code() as u8)
+}
+
+fn cmd_validate(paths: &[String]) -> u8 {
+    let (list, code) = collect(paths);
+    for s in &list {
+        print_stdout(&format!("ok  {}  ({})\n", s.source.display_name(), s.name));
+    }
+    code
+}
+
+fn cmd_list(json: bool) -> anyhow::Result<u8> {
+    let lib = scenarios::library();
+    if json {
+        let v: Vec<_> = lib
+            .iter()
+            .map(|e| {
+                let s = scenarios::load_library(e.name).ok();
+                serde_json::json!({
+                    "name": e.name,
+                    "summary": s.as_ref().map(|s| s.summary.clone()),
+                    "expect": scenarios::documented_verdict(e.text).map(Verdict::name),
+                })
+            })
+            .collect();
+        print_stdout(&(serde_json::to_string_pretty(&v)? + "\n"));
+    } else {
+        let rows: Vec<Vec<String>> = lib
+            .iter()
+            .map(|e| {
+                let summary = scenarios::load_library(e.name).map(|s| s.summary).unwrap_or_else(|e| format!("(invalid: {e})"));
+                let flag = if e.name == scenarios::FLAGSHIP { "*" } else { "" };
+                vec![format!("{}{flag}", e.name), summary]
+            })
+            .collect();
+        let mut text = String::new();
+        for r in rows {
+            text.push_str(&format!("{:<40} {}\n", r[0], r[1]));
+        }
+        text.push_str(&format!("\n* the flagship scenario, run by `faultline run` with no argument ({} scenarios)\n", lib.len()));
+        print_stdout(&text);
+    }
+    Ok(0)
+}
+
+fn cmd_tui(scenario: Option<String>, seed: Option<u64>) -> anyhow::Result<u8> {
+    let name = scenario.unwrap_or_else(|| scenarios::FLAGSHIP.to_string());
+    let s = match scenarios::resolve(&name) {
+        Ok(s) => s,
+        Err(e) => return Ok(invalid(&e)),
+    };
+    let session = faultline_tui::Session {
+        name: s.name.clone(),
+        origin: s.source.display_name(),
+        source: s.source.text.clone(),
+        seed: seed.unwrap_or(s.seed),
+        duration: s.duration,
+        spec: s.spec.clone(),
+        judge: Some(judge(s)),
+    };
+    faultline_tui::run(session)?;
+    Ok(0)
 }
 
 /// The TUI's view of the scenario's expectations: the same rules as `run`.
