@@ -706,6 +706,127 @@ fn check_step_cycles(steps: &[Step]) -> Result<(), BuildError> {
     Ok(())
 }
 
+impl Builder {
+    fn random_faults(&mut self, spec: &ModelSpec) -> Result<(), BuildError> {
+        for r in &spec.random_faults {
+            let owner = format!("random faults `{}`", r.id);
+            if r.mtbf < SimDuration::from_secs(1) || r.mttr < SimDuration::from_millis(1) {
+                return Err(invalid(&owner, "mtbf", "MTBF must be at least 1 s and MTTR at least 1 ms"));
+            }
+            let elements: Vec<Element> = match r.class {
+                ElementClass::Channel => (0..self.m.links.len())
+                    .filter(|&i| self.m.links[i].spec.kind == LinkKind::Channel)
+                    .map(|i| Element::Link(idx(i)))
+                    .collect(),
+                ElementClass::Router => (0..self.m.routers.len()).map(|i| Element::Router(idx(i))).collect(),
+                ElementClass::Facility => (0..self.m.facilities.len()).map(|i| Element::Facility(idx(i))).collect(),
+            };
+            if let Some(&e) = elements.first() {
+                check_action(&owner, &r.action, e, &r.id)?;
+            }
+            self.m.random_faults.push(RandomFaults { spec: r.clone(), elements });
+        }
+        Ok(())
+    }
+
+    fn alarms(&mut self, spec: &ModelSpec) -> Result<BTreeMap<String, AlarmId>, BuildError> {
+        let mut alarm_ids = BTreeMap::new();
+        for a in &spec.alarms {
+            let owner = format!("alarm `{}`", a.id);
+            let condition = match &a.condition {
+                AlarmCondition::GroupBelow { group, fraction_ppm, for_ } => {
+                    if *fraction_ppm == 0 || *fraction_ppm > 1_000_000 {
+                        return Err(invalid(&owner, "below", "must be above 0% and at most 100%"));
+                    }
+                    Condition::GroupBelow { group: self.lookup_group(&owner, group)?, fraction_ppm: *fraction_ppm, for_: *for_ }
+                }
+                AlarmCondition::Unreachable { group, for_ } => {
+                    Condition::Unreachable { group: self.lookup_group(&owner, group)?, for_: *for_ }
+                }
+                AlarmCondition::SessionDown { target, for_ } => {
+                    let links = match self.lookup(&owner, "link or interconnect", target)? {
+                        Element::Link(l) => vec![l],
+                        Element::Interconnect(i) => self.m.interconnects[i.index()].links.clone(),
+                        other => {
+                            return Err(invalid(
+                                &owner,
+                                "session_down",
+                                format!("`{target}` is a {}, not a link or interconnect", other.class()),
+                            ));
+                        }
+                    };
+                    Condition::SessionDown { links, for_: *for_ }
+                }
+            };
+            if alarm_ids.insert(a.id.clone(), AlarmId(self.m.alarms.len() as u32)).is_some() {
+                return Err(BuildError::Duplicate { id: a.id.clone(), class: "alarm" });
+            }
+            self.m.alarms.push(Alarm { id: a.id.clone(), condition });
+        }
+        Ok(alarm_ids)
+    }
+
+    fn steps(&mut self, spec: &ModelSpec, alarm_ids: &BTreeMap<String, AlarmId>) -> Result<(), BuildError> {
+        let mut step_ids = BTreeMap::new();
+        for (i, s) in spec.steps.iter().enumerate() {
+            if step_ids.insert(s.id.clone(), StepId(i as u32)).is_some() {
+                return Err(BuildError::Duplicate { id: s.id.clone(), class: "runbook step" });
+            }
+        }
+        for s in &spec.steps {
+            let owner = format!("runbook step `{}`", s.id);
+            let trigger = match &s.trigger {
+                StepTrigger::Alarm(a) => match alarm_ids.get(a) {
+                    Some(&id) => StepTrig::Alarm(id),
+                    None => {
+                        return Err(BuildError::Unknown {
+                            owner,
+                            wanted: "alarm",
+                            name: a.clone(),
+                            nearest: nearest(a, alarm_ids.keys().map(String::as_str)),
+                        });
+                    }
+                },
+                StepTrigger::At(t) => StepTrig::At(*t),
+                StepTrigger::AfterStep(p) => match step_ids.get(p) {
+                    Some(&id) => StepTrig::AfterStep(id),
+                    None => {
+                        return Err(BuildError::Unknown {
+                            owner,
+                            wanted: "runbook step",
+                            name: p.clone(),
+                            nearest: nearest(p, step_ids.keys().map(String::as_str)),
+                        });
+                    }
+                },
+            };
+            if let Delay::Uniform { min, max } = s.delay
+                && min > max
+            {
+                return Err(invalid(&owner, "delay", "min is above max"));
+            }
+            let action = match &s.action {
+                StepAction::Shift { group, route } => {
+                    let g = self.lookup_group(&owner, group)?;
+                    Action::Shift(vec![(g, self.route(&owner, group, route)?)])
+                }
+                StepAction::Failover { shifts } => {
+                    let mut v = Vec::new();
+                    for (group, route) in shifts {
+                        let g = self.lookup_group(&owner, group)?;
+                        v.push((g, self.route(&owner, group, route)?));
+                    }
+                    Action::Shift(v)
+                }
+                StepAction::Drain { link } => Action::Drain(self.lookup_link(&owner, link)?),
+                StepAction::Prefer { link, attrs } => Action::Prefer(self.lookup_link(&owner, link)?, *attrs),
+            };
+            self.m.steps.push(Step { id: s.id.clone(), trigger, delay: s.delay, action });
+        }
+        Ok(())
+    }
+}
+
 /// The longest run a model may ask for: a year (and a day). Longer runs would take hours of
 /// wall time for control-plane timers alone; split them instead.
 pub const MAX_DURATION: SimDuration = SimDuration::from_secs(366 * 24 * 3600);
@@ -772,112 +893,9 @@ impl Model {
             let fault = b.fault(f, &fault_ids)?;
             b.m.faults.push(fault);
         }
-        for r in &spec.random_faults {
-            let owner = format!("random faults `{}`", r.id);
-            if r.mtbf < SimDuration::from_secs(1) || r.mttr < SimDuration::from_millis(1) {
-                return Err(invalid(&owner, "mtbf", "MTBF must be at least 1 s and MTTR at least 1 ms"));
-            }
-            let elements: Vec<Element> = match r.class {
-                ElementClass::Channel => {
-                    (0..b.m.links.len()).filter(|&i| b.m.links[i].spec.kind == LinkKind::Channel).map(|i| Element::Link(idx(i))).collect()
-                }
-                ElementClass::Router => (0..b.m.routers.len()).map(|i| Element::Router(idx(i))).collect(),
-                ElementClass::Facility => (0..b.m.facilities.len()).map(|i| Element::Facility(idx(i))).collect(),
-            };
-            if let Some(&e) = elements.first() {
-                check_action(&owner, &r.action, e, &r.id)?;
-            }
-            b.m.random_faults.push(RandomFaults { spec: r.clone(), elements });
-        }
-        let mut alarm_ids = BTreeMap::new();
-        for a in &spec.alarms {
-            let owner = format!("alarm `{}`", a.id);
-            let condition = match &a.condition {
-                AlarmCondition::GroupBelow { group, fraction_ppm, for_ } => {
-                    if *fraction_ppm == 0 || *fraction_ppm > 1_000_000 {
-                        return Err(invalid(&owner, "below", "must be above 0% and at most 100%"));
-                    }
-                    Condition::GroupBelow { group: b.lookup_group(&owner, group)?, fraction_ppm: *fraction_ppm, for_: *for_ }
-                }
-                AlarmCondition::Unreachable { group, for_ } => {
-                    Condition::Unreachable { group: b.lookup_group(&owner, group)?, for_: *for_ }
-                }
-                AlarmCondition::SessionDown { target, for_ } => {
-                    let links = match b.lookup(&owner, "link or interconnect", target)? {
-                        Element::Link(l) => vec![l],
-                        Element::Interconnect(i) => b.m.interconnects[i.index()].links.clone(),
-                        other => {
-                            return Err(invalid(
-                                &owner,
-                                "session_down",
-                                format!("`{target}` is a {}, not a link or interconnect", other.class()),
-                            ));
-                        }
-                    };
-                    Condition::SessionDown { links, for_: *for_ }
-                }
-            };
-            if alarm_ids.insert(a.id.clone(), AlarmId(b.m.alarms.len() as u32)).is_some() {
-                return Err(BuildError::Duplicate { id: a.id.clone(), class: "alarm" });
-            }
-            b.m.alarms.push(Alarm { id: a.id.clone(), condition });
-        }
-        let mut step_ids = BTreeMap::new();
-        for (i, s) in spec.steps.iter().enumerate() {
-            if step_ids.insert(s.id.clone(), StepId(i as u32)).is_some() {
-                return Err(BuildError::Duplicate { id: s.id.clone(), class: "runbook step" });
-            }
-        }
-        for s in &spec.steps {
-            let owner = format!("runbook step `{}`", s.id);
-            let trigger = match &s.trigger {
-                StepTrigger::Alarm(a) => match alarm_ids.get(a) {
-                    Some(&id) => StepTrig::Alarm(id),
-                    None => {
-                        return Err(BuildError::Unknown {
-                            owner,
-                            wanted: "alarm",
-                            name: a.clone(),
-                            nearest: nearest(a, alarm_ids.keys().map(String::as_str)),
-                        });
-                    }
-                },
-                StepTrigger::At(t) => StepTrig::At(*t),
-                StepTrigger::AfterStep(p) => match step_ids.get(p) {
-                    Some(&id) => StepTrig::AfterStep(id),
-                    None => {
-                        return Err(BuildError::Unknown {
-                            owner,
-                            wanted: "runbook step",
-                            name: p.clone(),
-                            nearest: nearest(p, step_ids.keys().map(String::as_str)),
-                        });
-                    }
-                },
-            };
-            if let Delay::Uniform { min, max } = s.delay
-                && min > max
-            {
-                return Err(invalid(&owner, "delay", "min is above max"));
-            }
-            let action = match &s.action {
-                StepAction::Shift { group, route } => {
-                    let g = b.lookup_group(&owner, group)?;
-                    Action::Shift(vec![(g, b.route(&owner, group, route)?)])
-                }
-                StepAction::Failover { shifts } => {
-                    let mut v = Vec::new();
-                    for (group, route) in shifts {
-                        let g = b.lookup_group(&owner, group)?;
-                        v.push((g, b.route(&owner, group, route)?));
-                    }
-                    Action::Shift(v)
-                }
-                StepAction::Drain { link } => Action::Drain(b.lookup_link(&owner, link)?),
-                StepAction::Prefer { link, attrs } => Action::Prefer(b.lookup_link(&owner, link)?, *attrs),
-            };
-            b.m.steps.push(Step { id: s.id.clone(), trigger, delay: s.delay, action });
-        }
+        b.random_faults(spec)?;
+        let alarm_ids = b.alarms(spec)?;
+        b.steps(spec, &alarm_ids)?;
         check_step_cycles(&b.m.steps)?;
         Ok(b.m)
     }
