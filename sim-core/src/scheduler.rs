@@ -46,13 +46,24 @@ impl<E> Ord for Entry<E> {
     }
 }
 
+/// A timer's state, kept apart from its event so the hot part stays 16 bytes per timer.
 #[derive(Clone, Copy, Debug)]
-struct TimerSlot<E> {
-    event: E,
-    /// When the timer should fire; `None` when disarmed.
-    deadline: Option<SimTime>,
-    /// The time of this slot's live heap entry, if one is queued.
-    queued: Option<SimTime>,
+struct TimerSlot {
+    /// When the timer should fire; `NONE` when disarmed.
+    deadline: u64,
+    /// The time of this slot's live heap entry; `NONE` when none is queued.
+    queued: u64,
+}
+
+const NONE: u64 = u64::MAX;
+
+impl TimerSlot {
+    fn deadline(self) -> Option<SimTime> {
+        (self.deadline != NONE).then_some(SimTime(self.deadline))
+    }
+    fn queued(self) -> Option<SimTime> {
+        (self.queued != NONE).then_some(SimTime(self.queued))
+    }
 }
 
 /// A deterministic discrete-event scheduler over events of type `E`.
@@ -61,7 +72,8 @@ pub struct Scheduler<E: Copy> {
     now: SimTime,
     seq: u64,
     heap: BinaryHeap<Entry<E>>,
-    timers: Vec<TimerSlot<E>>,
+    timers: Vec<TimerSlot>,
+    timer_events: Vec<E>,
 }
 
 impl<E: Copy> Default for Scheduler<E> {
@@ -72,7 +84,7 @@ impl<E: Copy> Default for Scheduler<E> {
 
 impl<E: Copy> Scheduler<E> {
     pub fn new() -> Self {
-        Scheduler { now: SimTime::ZERO, seq: 0, heap: BinaryHeap::new(), timers: Vec::new() }
+        Scheduler { now: SimTime::ZERO, seq: 0, heap: BinaryHeap::new(), timers: Vec::new(), timer_events: Vec::new() }
     }
 
     pub fn now(&self) -> SimTime {
@@ -114,7 +126,8 @@ impl<E: Copy> Scheduler<E> {
     /// Creates a disarmed timer that delivers `event` when it fires.
     pub fn add_timer(&mut self, event: E) -> TimerId {
         let id = TimerId(u32::try_from(self.timers.len()).expect("more than 2^32 timers"));
-        self.timers.push(TimerSlot { event, deadline: None, queued: None });
+        self.timers.push(TimerSlot { deadline: NONE, queued: NONE });
+        self.timer_events.push(event);
         id
     }
 
@@ -122,52 +135,52 @@ impl<E: Copy> Scheduler<E> {
     pub fn arm(&mut self, id: TimerId, at: SimTime) {
         let at = at.max(self.now);
         let slot = &mut self.timers[id.0 as usize];
-        slot.deadline = Some(at);
-        match slot.queued {
-            // The live entry surfaces no later than `at`; it will re-queue itself.
-            Some(q) if q <= at => {}
-            _ => {
-                slot.queued = Some(at);
-                self.push(at, Payload::Timer(id));
-            }
+        slot.deadline = at.as_nanos();
+        // A live entry that surfaces no later than `at` will re-queue itself.
+        if slot.queued == NONE || slot.queued > at.as_nanos() {
+            slot.queued = at.as_nanos();
+            self.push(at, Payload::Timer(id));
         }
     }
 
     pub fn cancel(&mut self, id: TimerId) {
-        self.timers[id.0 as usize].deadline = None;
+        self.timers[id.0 as usize].deadline = NONE;
     }
 
     pub fn deadline(&self, id: TimerId) -> Option<SimTime> {
-        self.timers[id.0 as usize].deadline
+        self.timers[id.0 as usize].deadline()
     }
 
-    /// Time of the next live event, without running it.
+    /// Time of the next live event, without running it. Stale timer entries on top are
+    /// discarded and deferred ones re-queued on the way.
     pub fn peek_time(&mut self) -> Option<SimTime> {
         loop {
             let top = *self.heap.peek()?;
-            match top.payload {
-                Payload::Event(_) => return Some(top.time),
-                Payload::Timer(id) => {
-                    let slot = self.timers[id.0 as usize];
-                    if slot.queued == Some(top.time) && slot.deadline == Some(top.time) {
-                        return Some(top.time);
-                    }
-                    // Stale or deferred: let `pop` tidy it, then look again.
-                    if slot.queued != Some(top.time) || slot.deadline.is_none() {
-                        self.heap.pop();
-                        if slot.queued == Some(top.time) {
-                            self.timers[id.0 as usize].queued = None;
-                        }
-                    } else if let Some(d) = slot.deadline {
-                        self.heap.pop();
-                        self.timers[id.0 as usize].queued = Some(d);
-                        self.seq += 1;
-                        let seq = self.seq;
-                        self.heap.push(Entry { time: d, seq, payload: Payload::Timer(id) });
-                    }
-                }
+            let Payload::Timer(id) = top.payload else { return Some(top.time) };
+            let slot = self.timers[id.0 as usize];
+            if slot.queued() == Some(top.time) && slot.deadline() == Some(top.time) {
+                return Some(top.time);
             }
+            self.heap.pop();
+            self.settle_timer_entry(id, top.time);
         }
+    }
+
+    /// A timer's heap entry at `time` was taken off the heap without firing: forget it if it
+    /// is stale, or re-queue it at the deadline it was pushed back to.
+    fn settle_timer_entry(&mut self, id: TimerId, time: SimTime) {
+        let slot = &mut self.timers[id.0 as usize];
+        if slot.queued != time.as_nanos() {
+            return; // superseded by an earlier re-arm
+        }
+        if slot.deadline == NONE {
+            slot.queued = NONE;
+            return;
+        }
+        // Re-armed later while queued: follow the deadline.
+        let d = SimTime(slot.deadline);
+        slot.queued = d.as_nanos();
+        self.push(d, Payload::Timer(id));
     }
 
     /// Removes and returns the next live event, advancing `now` to its time.
@@ -181,25 +194,13 @@ impl<E: Copy> Scheduler<E> {
                 }
                 Payload::Timer(id) => {
                     let slot = &mut self.timers[id.0 as usize];
-                    if slot.queued != Some(entry.time) {
-                        continue; // superseded by an earlier re-arm
+                    if slot.queued == entry.time.as_nanos() && slot.deadline == entry.time.as_nanos() {
+                        slot.queued = NONE;
+                        slot.deadline = NONE;
+                        self.now = entry.time;
+                        return Some((entry.time, self.timer_events[id.0 as usize]));
                     }
-                    slot.queued = None;
-                    match slot.deadline {
-                        None => continue,
-                        Some(d) if d == entry.time => {
-                            slot.deadline = None;
-                            self.now = entry.time;
-                            return Some((entry.time, slot.event));
-                        }
-                        Some(d) => {
-                            // Re-armed later while queued: follow the deadline.
-                            slot.queued = Some(d);
-                            self.seq += 1;
-                            let seq = self.seq;
-                            self.heap.push(Entry { time: d, seq, payload: Payload::Timer(id) });
-                        }
-                    }
+                    self.settle_timer_entry(id, entry.time);
                 }
             }
         }
