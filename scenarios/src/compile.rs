@@ -18,7 +18,7 @@ use crate::error::{Diagnostic, did_you_mean};
 use crate::expect::Expectations;
 use crate::format::{self, Either, Sp};
 use crate::templates::{self, DEFAULT_DRAIN_WAIT, DEFAULT_RESILIENT_BUCKETS};
-use crate::units::{Dur, Throughput, fmt_bps};
+use crate::units::{Dur, Percent, Throughput, fmt_bps};
 
 type R<T> = Result<T, Box<Diagnostic>>;
 
@@ -249,19 +249,50 @@ fn claim(cx: &mut Ctx<'_>, id: &str, span: &Range<usize>, what: &str) -> R<()> {
 
 fn interconnect(cx: &mut Ctx<'_>, spec: &mut ModelSpec, ic: &Sp<format::Interconnect>) -> R<()> {
     let t = &ic.value;
-    let Some(tpl) = templates::find(&t.template.value) else {
-        let mut d = cx.err(&t.template.span, format!("unknown template `{}`", t.template.value));
-        if let Some(n) = did_you_mean(&t.template.value, templates::names()) {
+    let tpl = template(cx, &t.template)?;
+    check_cloud_keys(cx, t, tpl)?;
+    if t.bandwidth.value.0 == 0 {
+        return cx.fail(&t.bandwidth.span, "bandwidth must be positive");
+    }
+    for copy in copies(cx, &t.count)? {
+        let id = subst(&t.id.value, copy, true);
+        let sides = [side_site(cx, t, tpl, copy, 0)?, side_site(cx, t, tpl, copy, 1)?];
+        let mut q = quad(cx, ic, tpl, &id, sides)?;
+        quad_overrides(cx, t, &mut q)?;
+        session_overrides(cx, t, &mut q)?;
+        claim(cx, &id, &t.id.span, "interconnect")?;
+        let mut links = q.links();
+        channel_overrides(cx, t, &id, q.channels, &mut links)?;
+        point_generated_ids(cx, &links, &t.id.span);
+        let adj = adjacency(cx, t, q.adjacency())?;
+        spec.links.extend(links);
+        spec.adjacencies.push(adj);
+    }
+    Ok(())
+}
+
+fn template(cx: &Ctx<'_>, name: &Sp<String>) -> R<&'static templates::Template> {
+    templates::find(&name.value).ok_or_else(|| {
+        let mut d = cx.err(&name.span, format!("unknown template `{}`", name.value));
+        if let Some(n) = did_you_mean(&name.value, templates::names()) {
             d = d.label(format!("did you mean `{n}`?"));
         }
-        return Err(d.help(format!("templates: {}", templates::names().collect::<Vec<_>>().join(", "))));
-    };
-    let by_cloud = |c: &str| match c {
+        d.help(format!("templates: {}", templates::names().collect::<Vec<_>>().join(", ")))
+    })
+}
+
+/// The cloud key (`aws = "us-east-1"`) that names a side's region, if the file gives it.
+fn cloud_key<'t>(t: &'t format::Interconnect, cloud: &str) -> &'t Option<Sp<String>> {
+    match cloud {
         "aws" => &t.aws,
         "gcp" => &t.gcp,
         "azure" => &t.azure,
         _ => &t.onprem,
-    };
+    }
+}
+
+/// Only the template's two clouds may be used as keys.
+fn check_cloud_keys(cx: &Ctx<'_>, t: &format::Interconnect, tpl: &templates::Template) -> R<()> {
     for (c, v) in [("aws", &t.aws), ("gcp", &t.gcp), ("azure", &t.azure), ("onprem", &t.onprem)] {
         if let Some(v) = v
             && !tpl.clouds.contains(&c)
@@ -272,171 +303,212 @@ fn interconnect(cx: &mut Ctx<'_>, spec: &mut ModelSpec, ic: &Sp<format::Intercon
             )));
         }
     }
-    if t.bandwidth.value.0 == 0 {
-        return cx.fail(&t.bandwidth.span, "bandwidth must be positive");
+    Ok(())
+}
+
+/// Side `k`'s site, from either the generic key (`a`/`b`, a full site) or the template's
+/// cloud key (a region of that cloud), but not both.
+fn side_site(cx: &Ctx<'_>, t: &format::Interconnect, tpl: &templates::Template, copy: Option<(u32, usize)>, k: usize) -> R<String> {
+    let generic = [&t.a, &t.b][k];
+    match (generic, cloud_key(t, tpl.clouds[k])) {
+        (Some(g), None) => site(cx, g, &subst(&g.value, copy, false)),
+        (None, Some(r)) => site(cx, r, &format!("{}:{}", tpl.clouds[k], subst(&r.value, copy, false))),
+        (Some(g), Some(_)) => {
+            cx.fail(&g.span, format!("side {} is given twice: use either `{}` or `{}`", ["a", "b"][k], ["a", "b"][k], tpl.clouds[k]))
+        }
+        (None, None) => Err(cx
+            .err(&t.template.span, format!("template `{}` needs `{}` and `{}` regions", tpl.name, tpl.clouds[0], tpl.clouds[1]))
+            .help(format!(
+                "e.g. {} = \"...\" and {} = \"...\", or a = \"cloud:region\" and b = \"cloud:region\"",
+                tpl.clouds[0], tpl.clouds[1]
+            ))),
     }
-    for copy in copies(cx, &t.count)? {
-        let id = subst(&t.id.value, copy, true);
-        let mut sides = Vec::new();
-        for (k, generic) in [(0, &t.a), (1, &t.b)] {
-            let keyed = by_cloud(tpl.clouds[k]);
-            let s = match (generic, keyed) {
-                (Some(g), None) => site(cx, g, &subst(&g.value, copy, false))?,
-                (None, Some(r)) => site(cx, r, &format!("{}:{}", tpl.clouds[k], subst(&r.value, copy, false)))?,
-                (Some(g), Some(_)) => {
-                    return cx.fail(
-                        &g.span,
-                        format!("side {} is given twice: use either `{}` or `{}`", ["a", "b"][k], ["a", "b"][k], tpl.clouds[k]),
-                    );
-                }
-                (None, None) => {
-                    return Err(cx
-                        .err(&t.template.span, format!("template `{}` needs `{}` and `{}` regions", tpl.name, tpl.clouds[0], tpl.clouds[1]))
-                        .help(format!(
-                            "e.g. {} = \"...\" and {} = \"...\", or a = \"cloud:region\" and b = \"cloud:region\"",
-                            tpl.clouds[0], tpl.clouds[1]
-                        )));
-                }
-            };
-            sides.push(s);
+}
+
+/// The template's quad between the two sites; presets take bare regions, so the full
+/// site ids are put back afterwards.
+fn quad(cx: &Ctx<'_>, ic: &Sp<format::Interconnect>, tpl: &templates::Template, id: &str, sides: [String; 2]) -> R<presets::Quad> {
+    let region = |s: &str| s.split_once(':').map_or(String::new(), |p| p.1.to_string());
+    let mut q = (tpl.build)(id, &region(&sides[0]), &region(&sides[1]), ic.value.bandwidth.value.0);
+    let [a, b] = sides;
+    q.a_site = a;
+    q.b_site = b;
+    if q.a_site == q.b_site {
+        return cx.fail(&ic.span, format!("interconnect `{id}` joins `{}` to itself", q.a_site));
+    }
+    Ok(q)
+}
+
+/// Overrides of the quad's shape and physical layer: channel bandwidth and count,
+/// facilities, MTU, MACsec and delay.
+fn quad_overrides(cx: &Ctx<'_>, t: &format::Interconnect, q: &mut presets::Quad) -> R<()> {
+    if let Some(b) = &t.channel_bandwidth {
+        if b.value.0 == 0 {
+            return cx.fail(&b.span, "channel_bandwidth must be positive");
         }
-        let region = |s: &str| s.split_once(':').map_or(String::new(), |p| p.1.to_string());
-        let mut q = (tpl.build)(&id, &region(&sides[0]), &region(&sides[1]), t.bandwidth.value.0);
-        q.a_site.clone_from(&sides[0]);
-        q.b_site.clone_from(&sides[1]);
-        if q.a_site == q.b_site {
-            return cx.fail(&ic.span, format!("interconnect `{id}` joins `{}` to itself", q.a_site));
+        q.channel_bps = b.value.0;
+    }
+    if let Some(c) = &t.channels {
+        if c.value == 0 {
+            return Err(cx.err(&c.span, "an interconnect needs at least one channel").label("zero channels"));
         }
-        if let Some(b) = &t.channel_bandwidth {
-            if b.value.0 == 0 {
-                return cx.fail(&b.span, "channel_bandwidth must be positive");
-            }
-            q.channel_bps = b.value.0;
+        if c.value > 64 {
+            return cx.fail(&c.span, format!("{} channels is more than the 64 ECMP members sim-core supports", c.value));
         }
-        if let Some(c) = &t.channels {
-            if c.value == 0 {
-                return Err(cx.err(&c.span, "an interconnect needs at least one channel").label("zero channels"));
-            }
-            if c.value > 64 {
-                return cx.fail(&c.span, format!("{} channels is more than the 64 ECMP members sim-core supports", c.value));
-            }
-            q.channels = c.value;
+        q.channels = c.value;
+    }
+    if let Some(f) = &t.facilities {
+        if f.value == 0 || f.value > q.channels || f.value > 26 {
+            return cx.fail(&f.span, format!("facilities must be between 1 and the number of channels ({})", q.channels));
         }
-        if let Some(f) = &t.facilities {
-            if f.value == 0 || f.value > q.channels || f.value > 26 {
-                return cx.fail(&f.span, format!("facilities must be between 1 and the number of channels ({})", q.channels));
-            }
-            q.facilities = f.value;
+        q.facilities = f.value;
+    }
+    if let Some(m) = &t.mtu {
+        if !(576..=9216).contains(&m.value) {
+            return cx.fail(&m.span, format!("mtu {} is outside 576..=9216 bytes", m.value));
         }
-        if let Some(m) = &t.mtu {
-            if !(576..=9216).contains(&m.value) {
-                return cx.fail(&m.span, format!("mtu {} is outside 576..=9216 bytes", m.value));
-            }
-            q.mtu = m.value;
-        }
-        if let Some(m) = t.macsec {
-            q.framing.macsec = m;
-        }
-        if let Some(d) = &t.delay {
-            q.one_way_delay = d.value.0;
-        }
-        if let Some(b) = &t.bfd {
-            let session = q.session.as_mut().ok_or_else(|| cx.err(&b.span, "this template has no BGP session to configure"))?;
-            match &b.value {
-                Either::Bool(false) => session.bfd = None,
-                Either::Bool(true) => {}
-                Either::Table(bt) => session.bfd = Some([bfd_timers(cx, bt)?; 2]),
-                _ => return cx.fail(&b.span, "bfd takes `false`, `true` or { interval = \"300ms\", multiplier = 3 }"),
-            }
-        }
-        for (side, b) in [(0, &t.bfd_a), (1, &t.bfd_b)] {
-            if let Some(b) = b {
-                let session = q.session.as_mut().ok_or_else(|| cx.err(&b.span, "this template has no BGP session to configure"))?;
-                let timers = bfd_timers(cx, &b.value)?;
-                match session.bfd.as_mut() {
-                    Some(both) => both[side] = timers,
-                    None => return cx.fail(&b.span, "BFD is off here (bfd = false): drop `bfd = false` to configure one side"),
-                }
-            }
-        }
-        for (sides, b) in [(&[0usize, 1][..], &t.bgp), (&[0][..], &t.bgp_a), (&[1][..], &t.bgp_b)] {
-            if let Some(b) = b {
-                let session = q.session.as_mut().ok_or_else(|| cx.err(&b.span, "this template has no BGP session to configure"))?;
-                for &side in sides {
-                    bgp_timers(cx, b, &mut session.bgp[side])?;
-                }
-            }
-        }
-        claim(cx, &id, &t.id.span, "interconnect")?;
-        let mut links = q.links();
-        for l in &mut links {
-            if let Some(loss) = &t.loss {
-                if loss.value.0 >= 1_000_000 {
-                    return cx.fail(&loss.span, "background loss must be below 100%");
-                }
-                l.base_loss_ppm = loss.value.0;
-            }
-        }
-        for (name, ov) in &t.channel {
-            let link_id = format!("{id}/{name}");
-            let Some(l) = links.iter_mut().find(|l| l.id == link_id) else {
-                let names: Vec<String> = (1..=q.channels).map(|n| format!("ch{n}")).collect();
-                let mut d = cx.err(&ov.span, format!("interconnect `{id}` has no channel `{name}`"));
-                if let Some(n) = did_you_mean(name, names.iter().map(String::as_str)) {
-                    d = d.label(format!("did you mean `{n}`?"));
-                }
-                return Err(d.help(format!("its channels are {}", names.join(", "))));
-            };
-            let o = &ov.value;
-            if let Some(b) = &o.bandwidth {
-                if b.value.0 == 0 {
-                    return cx.fail(&b.span, "bandwidth must be positive");
-                }
-                l.member_bps = b.value.0;
-            }
-            if let Some(d) = &o.delay {
-                l.one_way_delay = d.value.0;
-            }
-            if let Some(loss) = &o.loss {
-                if loss.value.0 >= 1_000_000 {
-                    return cx.fail(&loss.span, "background loss must be below 100%");
-                }
-                l.base_loss_ppm = loss.value.0;
-            }
-            for r in &mut l.route {
-                r.local_pref = o.local_pref.unwrap_or(r.local_pref);
-                r.prepend = o.prepend.unwrap_or(r.prepend);
-                r.med = o.med.unwrap_or(r.med);
-            }
-        }
-        for l in &links {
-            cx.spans.entry(l.id.clone()).or_insert_with(|| t.id.span.clone());
-            for e in [&l.facility, &l.a_router, &l.b_router].into_iter().flatten() {
-                cx.spans.entry(e.clone()).or_insert_with(|| t.id.span.clone());
-            }
-        }
-        let mut adj = q.adjacency();
-        if let Some(c) = &t.convergence {
-            adj.convergence = [c.value.0; 2];
-        }
-        if let Some(m) = &t.max_paths {
-            if m.value == 0 || m.value > 64 {
-                return cx.fail(&m.span, "max_paths must be between 1 and 64");
-            }
-            adj.max_paths = m.value;
-        }
-        if let Some(h) = &t.resilient_hashing {
-            adj.resilient_buckets = match &h.value {
-                Either::Bool(true) => Some(DEFAULT_RESILIENT_BUCKETS),
-                Either::Bool(false) => None,
-                Either::Int(n) if (1..=4096).contains(n) => Some(*n as u32),
-                _ => return cx.fail(&h.span, "resilient_hashing takes true, false or a bucket count between 1 and 4096"),
-            };
-        }
-        spec.links.extend(links);
-        spec.adjacencies.push(adj);
+        q.mtu = m.value;
+    }
+    if let Some(m) = t.macsec {
+        q.framing.macsec = m;
+    }
+    if let Some(d) = &t.delay {
+        q.one_way_delay = d.value.0;
     }
     Ok(())
+}
+
+/// The quad's BGP session, which timer keys need; some templates have none.
+fn session<'q>(cx: &Ctx<'_>, q: &'q mut presets::Quad, span: &Range<usize>) -> R<&'q mut SessionSpec> {
+    q.session.as_mut().ok_or_else(|| cx.err(span, "this template has no BGP session to configure"))
+}
+
+/// BFD and BGP timers: `bfd` for both sides first, then `bfd_a`/`bfd_b`, then `bgp`,
+/// `bgp_a`, `bgp_b`, so a per-side key refines the shared one.
+fn session_overrides(cx: &Ctx<'_>, t: &format::Interconnect, q: &mut presets::Quad) -> R<()> {
+    if let Some(b) = &t.bfd {
+        let session = session(cx, q, &b.span)?;
+        match &b.value {
+            Either::Bool(false) => session.bfd = None,
+            Either::Bool(true) => {}
+            Either::Table(bt) => session.bfd = Some([bfd_timers(cx, bt)?; 2]),
+            _ => return cx.fail(&b.span, "bfd takes `false`, `true` or { interval = \"300ms\", multiplier = 3 }"),
+        }
+    }
+    for (side, b) in [(0, &t.bfd_a), (1, &t.bfd_b)] {
+        if let Some(b) = b {
+            let session = session(cx, q, &b.span)?;
+            let timers = bfd_timers(cx, &b.value)?;
+            match session.bfd.as_mut() {
+                Some(both) => both[side] = timers,
+                None => return cx.fail(&b.span, "BFD is off here (bfd = false): drop `bfd = false` to configure one side"),
+            }
+        }
+    }
+    for (sides, b) in [(&[0usize, 1][..], &t.bgp), (&[0][..], &t.bgp_a), (&[1][..], &t.bgp_b)] {
+        if let Some(b) = b {
+            let session = session(cx, q, &b.span)?;
+            for &side in sides {
+                bgp_timers(cx, b, &mut session.bgp[side])?;
+            }
+        }
+    }
+    Ok(())
+}
+
+fn background_loss(cx: &Ctx<'_>, loss: &Sp<Percent>) -> R<u32> {
+    if loss.value.0 >= 1_000_000 {
+        return cx.fail(&loss.span, "background loss must be below 100%");
+    }
+    Ok(loss.value.0)
+}
+
+/// The interconnect-wide `loss`, then each `[interconnect.channel.chN]` table.
+fn channel_overrides(cx: &Ctx<'_>, t: &format::Interconnect, id: &str, channels: u32, links: &mut [LinkSpec]) -> R<()> {
+    for l in links.iter_mut() {
+        if let Some(loss) = &t.loss {
+            l.base_loss_ppm = background_loss(cx, loss)?;
+        }
+    }
+    for (name, ov) in &t.channel {
+        let l = channel_link(cx, links, id, name, &ov.span, channels)?;
+        channel_override(cx, l, &ov.value)?;
+    }
+    Ok(())
+}
+
+/// The link of channel `name` (`ch1`, ...), or an error listing the channels there are.
+fn channel_link<'l>(
+    cx: &Ctx<'_>,
+    links: &'l mut [LinkSpec],
+    id: &str,
+    name: &str,
+    span: &Range<usize>,
+    channels: u32,
+) -> R<&'l mut LinkSpec> {
+    let link_id = format!("{id}/{name}");
+    links.iter_mut().find(|l| l.id == link_id).ok_or_else(|| {
+        let names: Vec<String> = (1..=channels).map(|n| format!("ch{n}")).collect();
+        let mut d = cx.err(span, format!("interconnect `{id}` has no channel `{name}`"));
+        if let Some(n) = did_you_mean(name, names.iter().map(String::as_str)) {
+            d = d.label(format!("did you mean `{n}`?"));
+        }
+        d.help(format!("its channels are {}", names.join(", ")))
+    })
+}
+
+fn channel_override(cx: &Ctx<'_>, l: &mut LinkSpec, o: &format::ChannelOverride) -> R<()> {
+    if let Some(b) = &o.bandwidth {
+        if b.value.0 == 0 {
+            return cx.fail(&b.span, "bandwidth must be positive");
+        }
+        l.member_bps = b.value.0;
+    }
+    if let Some(d) = &o.delay {
+        l.one_way_delay = d.value.0;
+    }
+    if let Some(loss) = &o.loss {
+        l.base_loss_ppm = background_loss(cx, loss)?;
+    }
+    for r in &mut l.route {
+        r.local_pref = o.local_pref.unwrap_or(r.local_pref);
+        r.prepend = o.prepend.unwrap_or(r.prepend);
+        r.med = o.med.unwrap_or(r.med);
+    }
+    Ok(())
+}
+
+/// Generated ids (channels, facilities, routers) point at the interconnect's `id`, so that
+/// sim-core errors naming them, and references to them, land on a line of the file.
+fn point_generated_ids(cx: &mut Ctx<'_>, links: &[LinkSpec], span: &Range<usize>) {
+    for l in links {
+        cx.spans.entry(l.id.clone()).or_insert_with(|| span.clone());
+        for e in [&l.facility, &l.a_router, &l.b_router].into_iter().flatten() {
+            cx.spans.entry(e.clone()).or_insert_with(|| span.clone());
+        }
+    }
+}
+
+/// The routing policy between the two sites: convergence, ECMP width, resilient hashing.
+fn adjacency(cx: &Ctx<'_>, t: &format::Interconnect, mut adj: AdjacencySpec) -> R<AdjacencySpec> {
+    if let Some(c) = &t.convergence {
+        adj.convergence = [c.value.0; 2];
+    }
+    if let Some(m) = &t.max_paths {
+        if m.value == 0 || m.value > 64 {
+            return cx.fail(&m.span, "max_paths must be between 1 and 64");
+        }
+        adj.max_paths = m.value;
+    }
+    if let Some(h) = &t.resilient_hashing {
+        adj.resilient_buckets = match &h.value {
+            Either::Bool(true) => Some(DEFAULT_RESILIENT_BUCKETS),
+            Either::Bool(false) => None,
+            Either::Int(n) if (1..=4096).contains(n) => Some(*n as u32),
+            _ => return cx.fail(&h.span, "resilient_hashing takes true, false or a bucket count between 1 and 4096"),
+        };
+    }
+    Ok(adj)
 }
 
 fn vpn(cx: &mut Ctx<'_>, spec: &mut ModelSpec, v: &Sp<format::Vpn>) -> R<()> {
@@ -581,82 +653,10 @@ fn route(cx: &Ctx<'_>, topo: &Model, entries: &[(String, Range<usize>)]) -> R<Ve
 
 fn traffic(cx: &mut Ctx<'_>, spec: &mut ModelSpec, topo: &Model, t: &Sp<format::Traffic>) -> R<()> {
     let g = &t.value;
-    if g.flows.value == 0 {
-        return Err(cx.err(&g.flows.span, "flows must be at least 1").label("a traffic group with no flows carries nothing"));
-    }
-    if let Some(r) = &g.rate
-        && r.value.0 == 0
-    {
-        return Err(cx.err(&r.span, "rate must be positive").help("omit `rate` for bulk flows limited only by the network"));
-    }
-    if let Some(b) = &g.bytes
-        && b.value.0 == 0
-    {
-        return cx.fail(&b.span, "bytes per flow must be positive (omit it for flows that run to the end)");
-    }
-    let mut tcp = match g.tcp.as_ref().map(|s| s.value.as_str()) {
-        None | Some("linux") => TcpSpec::LINUX,
-        Some("smoltcp") => TcpSpec::SMOLTCP,
-        Some(other) => {
-            let span = g.tcp.as_ref().map_or(&t.span, |s| &s.span);
-            let mut d = cx.err(span, format!("unknown TCP model `{other}`"));
-            if let Some(n) = did_you_mean(other, ["linux", "smoltcp"]) {
-                d = d.label(format!("did you mean `{n}`?"));
-            }
-            return Err(d.help("tcp is \"linux\" (RTO min 200 ms) or \"smoltcp\" (RTO min 1 s)"));
-        }
-    };
-    if let Some(d) = &g.rto_min {
-        tcp.rto_min = cx.positive(d, "rto_min")?;
-    }
-    if let Some(d) = &g.rto_initial {
-        tcp.rto_initial = cx.positive(d, "rto_initial")?;
-    }
-    if let Some(d) = &g.rto_max {
-        tcp.rto_max = cx.positive(d, "rto_max")?;
-    }
-    if tcp.rto_max < tcp.rto_min {
-        let span = g.rto_max.as_ref().or(g.rto_min.as_ref()).map_or(&t.span, |s| &s.span);
-        return cx.fail(span, format!("rto_max {} is below rto_min {}", tcp.rto_max, tcp.rto_min));
-    }
-    let fidelity = match g.fidelity.as_ref().map(|s| s.value.as_str()) {
-        None | Some("fluid") => sim_core::spec::Fidelity::Fluid,
-        Some("packet") => sim_core::spec::Fidelity::Packet,
-        Some(other) => {
-            let span = g.fidelity.as_ref().map_or(&t.span, |s| &s.span);
-            let mut d = cx.err(span, format!("unknown fidelity `{other}`"));
-            if let Some(n) = did_you_mean(other, ["fluid", "packet"]) {
-                d = d.label(format!("did you mean `{n}`?"));
-            }
-            return Err(d.help("fidelity is \"fluid\" (rates and a TCP model) or \"packet\" (smoltcp TCP, packets hop by hop)"));
-        }
-    };
-    let cc = match g.cc.as_ref().map(|s| s.value.as_str()) {
-        None | Some("cubic") => sim_core::spec::CongestionControl::Cubic,
-        Some("reno") => sim_core::spec::CongestionControl::Reno,
-        Some(other) => {
-            let span = g.cc.as_ref().map_or(&t.span, |s| &s.span);
-            let mut d = cx.err(span, format!("unknown congestion control `{other}`"));
-            if let Some(n) = did_you_mean(other, ["cubic", "reno"]) {
-                d = d.label(format!("did you mean `{n}`?"));
-            }
-            return Err(d.help("cc is \"cubic\" (default) or \"reno\""));
-        }
-    };
-    if fidelity == sim_core::spec::Fidelity::Fluid
-        && let Some(s) = g.cc.as_ref().map(|c| &c.span).or(g.buffer.as_ref().map(|b| &b.span))
-    {
-        return cx.fail(s, "`cc` and `buffer` apply to packet fidelity only; add fidelity = \"packet\"");
-    }
-    if let Some(b) = &g.buffer
-        && !(4096..=(1u64 << 30)).contains(&b.value.0)
-    {
-        return cx.fail(&b.span, "buffer must be between 4 KiB and 1 GiB (smoltcp's window-scaling limit)");
-    }
-    if fidelity == sim_core::spec::Fidelity::Packet && g.flows.value > 1024 {
-        return cx.fail(&g.flows.span, "packet fidelity runs a TCP stack per flow: at most 1024 flows per group (use fluid for more)");
-    }
-    let packet = sim_core::spec::PacketOptions { cc, buffer_bytes: g.buffer.as_ref().map(|b| b.value.0) };
+    check_volume(cx, g)?;
+    let tcp = tcp_model(cx, t)?;
+    let fidelity = choice(cx, &g.fidelity, &t.span, "fidelity", FIDELITIES, Fidelity::Fluid, FIDELITY_HELP)?;
+    let packet = packet_options(cx, t, fidelity)?;
     let start = match &g.start {
         Some(s) if s.value.0 >= cx.duration => {
             return cx.fail(&s.span, format!("the traffic starts at {}, not before the end of the run ({})", s.value.0, cx.duration));
@@ -690,6 +690,94 @@ fn traffic(cx: &mut Ctx<'_>, spec: &mut ModelSpec, topo: &Model, t: &Sp<format::
     Ok(())
 }
 
+/// Flows, rate and bytes per flow: each must be non-zero when given.
+fn check_volume(cx: &Ctx<'_>, g: &format::Traffic) -> R<()> {
+    if g.flows.value == 0 {
+        return Err(cx.err(&g.flows.span, "flows must be at least 1").label("a traffic group with no flows carries nothing"));
+    }
+    if let Some(r) = &g.rate
+        && r.value.0 == 0
+    {
+        return Err(cx.err(&r.span, "rate must be positive").help("omit `rate` for bulk flows limited only by the network"));
+    }
+    if let Some(b) = &g.bytes
+        && b.value.0 == 0
+    {
+        return cx.fail(&b.span, "bytes per flow must be positive (omit it for flows that run to the end)");
+    }
+    Ok(())
+}
+
+const TCP_MODELS: &[(&str, TcpSpec)] = &[("linux", TcpSpec::LINUX), ("smoltcp", TcpSpec::SMOLTCP)];
+const TCP_HELP: &str = "tcp is \"linux\" (RTO min 200 ms) or \"smoltcp\" (RTO min 1 s)";
+const FIDELITIES: &[(&str, Fidelity)] = &[("fluid", Fidelity::Fluid), ("packet", Fidelity::Packet)];
+const FIDELITY_HELP: &str = "fidelity is \"fluid\" (rates and a TCP model) or \"packet\" (smoltcp TCP, packets hop by hop)";
+const CONGESTION_CONTROLS: &[(&str, CongestionControl)] = &[("cubic", CongestionControl::Cubic), ("reno", CongestionControl::Reno)];
+const CC_HELP: &str = "cc is \"cubic\" (default) or \"reno\"";
+
+/// A keyword choice (`tcp = "linux"`): `default` when absent, otherwise one of `options`, with
+/// a suggestion for a near miss. `fallback` is the span for errors when the key is absent.
+fn choice<T: Copy>(
+    cx: &Ctx<'_>,
+    key: &Option<Sp<String>>,
+    fallback: &Range<usize>,
+    what: &str,
+    options: &[(&str, T)],
+    default: T,
+    help: &str,
+) -> R<T> {
+    let Some(other) = key.as_ref().map(|s| s.value.as_str()) else { return Ok(default) };
+    if let Some((_, v)) = options.iter().find(|(name, _)| *name == other) {
+        return Ok(*v);
+    }
+    let span = key.as_ref().map_or(fallback, |s| &s.span);
+    let mut d = cx.err(span, format!("unknown {what} `{other}`"));
+    if let Some(n) = did_you_mean(other, options.iter().map(|(name, _)| *name)) {
+        d = d.label(format!("did you mean `{n}`?"));
+    }
+    Err(d.help(help))
+}
+
+/// The TCP model with its RTO overrides, which must leave rto_max at or above rto_min.
+fn tcp_model(cx: &Ctx<'_>, t: &Sp<format::Traffic>) -> R<TcpSpec> {
+    let g = &t.value;
+    let mut tcp = choice(cx, &g.tcp, &t.span, "TCP model", TCP_MODELS, TcpSpec::LINUX, TCP_HELP)?;
+    if let Some(d) = &g.rto_min {
+        tcp.rto_min = cx.positive(d, "rto_min")?;
+    }
+    if let Some(d) = &g.rto_initial {
+        tcp.rto_initial = cx.positive(d, "rto_initial")?;
+    }
+    if let Some(d) = &g.rto_max {
+        tcp.rto_max = cx.positive(d, "rto_max")?;
+    }
+    if tcp.rto_max < tcp.rto_min {
+        let span = g.rto_max.as_ref().or(g.rto_min.as_ref()).map_or(&t.span, |s| &s.span);
+        return cx.fail(span, format!("rto_max {} is below rto_min {}", tcp.rto_max, tcp.rto_min));
+    }
+    Ok(tcp)
+}
+
+/// `cc` and `buffer`, which only packet fidelity uses, and packet fidelity's flow limit.
+fn packet_options(cx: &Ctx<'_>, t: &Sp<format::Traffic>, fidelity: Fidelity) -> R<PacketOptions> {
+    let g = &t.value;
+    let cc = choice(cx, &g.cc, &t.span, "congestion control", CONGESTION_CONTROLS, CongestionControl::Cubic, CC_HELP)?;
+    if fidelity == Fidelity::Fluid
+        && let Some(s) = g.cc.as_ref().map(|c| &c.span).or(g.buffer.as_ref().map(|b| &b.span))
+    {
+        return cx.fail(s, "`cc` and `buffer` apply to packet fidelity only; add fidelity = \"packet\"");
+    }
+    if let Some(b) = &g.buffer
+        && !(4096..=(1u64 << 30)).contains(&b.value.0)
+    {
+        return cx.fail(&b.span, "buffer must be between 4 KiB and 1 GiB (smoltcp's window-scaling limit)");
+    }
+    if fidelity == Fidelity::Packet && g.flows.value > 1024 {
+        return cx.fail(&g.flows.span, "packet fidelity runs a TCP stack per flow: at most 1024 flows per group (use fluid for more)");
+    }
+    Ok(PacketOptions { cc, buffer_bytes: g.buffer.as_ref().map(|b| b.value.0) })
+}
+
 /// Looks up an element the file names, with a suggestion when it does not exist.
 fn element(cx: &Ctx<'_>, topo: &Model, name: &Sp<String>, what: &str) -> R<Element> {
     topo.element(&name.value).ok_or_else(|| {
@@ -710,7 +798,11 @@ fn expect_class(cx: &Ctx<'_>, name: &Sp<String>, e: Element, ok: &[&str], action
 
 const ACTION_KEYS: &str = "cut, blackhole, degrade, partition, flap, router_down, facility_down, site_down, region_down, endpoint_down, bgp_reset, bfd_disable, drain";
 
+/// The element classes that link-level fault actions apply to.
+const LINK_LIKE: [&str; 2] = ["link", "interconnect"];
+
 fn faults(cx: &mut Ctx<'_>, spec: &mut ModelSpec, topo: &Model, list: &[Sp<format::Fault>]) -> R<()> {
+    // Ids come first, as a whole, so that `after` may name a fault defined further down.
     let ids: Vec<(String, Range<usize>)> = list
         .iter()
         .enumerate()
@@ -719,171 +811,197 @@ fn faults(cx: &mut Ctx<'_>, spec: &mut ModelSpec, topo: &Model, list: &[Sp<forma
     for (id, span) in &ids {
         claim(cx, id, span, "fault")?;
     }
-    let link_like = ["link", "interconnect"];
-    for (i, f) in list.iter().enumerate() {
-        let t = &f.value;
-        let id = ids[i].0.clone();
-        let trigger = match (&t.at, &t.after) {
-            (Some(at), None) => {
-                if let Some(d) = &t.delay {
-                    return cx.fail(&d.span, "`delay` goes with `after`; with `at`, write the time directly");
-                }
-                if at.value.0 >= cx.duration {
-                    return Err(cx
-                        .err(&at.span, format!("fault `{id}` starts at {}, after the end of the run", at.value.0))
-                        .help(format!("the scenario lasts {}; start the fault earlier or make the run longer", cx.duration)));
-                }
-                Trigger::At(SimTime::ZERO + at.value.0)
-            }
-            (None, Some(after)) => {
-                if !ids.iter().any(|(k, _)| *k == after.value) {
-                    let mut d = cx.err(&after.span, format!("`after` names an unknown fault `{}`", after.value));
-                    if let Some(n) = did_you_mean(&after.value, ids.iter().map(|(k, _)| k.as_str())) {
-                        d = d.label(format!("did you mean `{n}`?"));
-                    }
-                    return Err(d);
-                }
-                Trigger::After { fault: after.value.clone(), delay: t.delay.as_ref().map_or(SimDuration::ZERO, |d| d.value.0) }
-            }
-            (Some(at), Some(_)) => return cx.fail(&at.span, "a fault starts either `at` a time or `after` another fault, not both"),
-            (None, None) => {
-                return Err(cx.err(&f.span, format!("fault `{id}` has no start")).help("add `at = \"30s\"` or `after = \"other-fault\"`"));
-            }
-        };
-        let mut actions: Vec<(&str, Range<usize>)> = Vec::new();
-        let s = |o: &Option<Sp<String>>| o.as_ref().map(|x| x.span.clone());
-        for (k, span) in [
-            ("cut", s(&t.cut)),
-            ("blackhole", s(&t.blackhole)),
-            ("degrade", t.degrade.as_ref().map(|x| x.span.clone())),
-            ("partition", t.partition.as_ref().map(|x| x.span.clone())),
-            ("flap", t.flap.as_ref().map(|x| x.span.clone())),
-            ("router_down", s(&t.router_down)),
-            ("facility_down", s(&t.facility_down)),
-            ("site_down", s(&t.site_down)),
-            ("region_down", s(&t.region_down)),
-            ("endpoint_down", s(&t.endpoint_down)),
-            ("bgp_reset", s(&t.bgp_reset)),
-            ("bfd_disable", s(&t.bfd_disable)),
-            ("drain", t.drain.as_ref().map(|x| x.span.clone())),
-        ] {
-            if let Some(span) = span {
-                actions.push((k, span));
-            }
-        }
-        match actions.len() {
-            0 => return Err(cx.err(&f.span, format!("fault `{id}` has no action")).help(format!("add exactly one of: {ACTION_KEYS}"))),
-            1 => {}
-            _ => {
-                return cx.fail(
-                    &actions[1].1,
-                    format!("fault `{id}` has two actions, `{}` and `{}`; write one [[fault]] per action", actions[0].0, actions[1].0),
-                );
-            }
-        }
-        let (target, action) = if let Some(x) = &t.cut {
-            let e = element(cx, topo, x, "fault target")?;
-            expect_class(cx, x, e, &link_like, "cut")?;
-            (x.clone(), FaultAction::Down)
-        } else if let Some(x) = &t.blackhole {
-            let e = element(cx, topo, x, "fault target")?;
-            expect_class(cx, x, e, &link_like, "blackhole")?;
-            (x.clone(), FaultAction::Blackhole)
-        } else if let Some(x) = &t.router_down {
-            let e = element(cx, topo, x, "fault target")?;
-            expect_class(cx, x, e, &["router"], "router_down")?;
-            (x.clone(), FaultAction::Down)
-        } else if let Some(x) = &t.facility_down {
-            let e = element(cx, topo, x, "fault target")?;
-            expect_class(cx, x, e, &["facility"], "facility_down")?;
-            (x.clone(), FaultAction::Down)
-        } else if let Some(x) = t.site_down.as_ref().or(t.region_down.as_ref()) {
-            let e = element(cx, topo, x, "fault target")?;
-            expect_class(cx, x, e, &["site"], "site_down")?;
-            (x.clone(), FaultAction::Down)
-        } else if let Some(x) = &t.endpoint_down {
-            let e = element(cx, topo, x, "fault target")?;
-            expect_class(cx, x, e, &["endpoint"], "endpoint_down")?;
-            (x.clone(), FaultAction::Down)
-        } else if let Some(x) = &t.bgp_reset {
-            let e = element(cx, topo, x, "fault target")?;
-            expect_class(cx, x, e, &link_like, "bgp_reset")?;
-            (x.clone(), FaultAction::BgpReset)
-        } else if let Some(x) = &t.bfd_disable {
-            let e = element(cx, topo, x, "fault target")?;
-            expect_class(cx, x, e, &link_like, "bfd_disable")?;
-            (x.clone(), FaultAction::BfdDisable)
-        } else if let Some(d) = &t.degrade {
-            let g = &d.value;
-            let e = element(cx, topo, &g.target, "fault target")?;
-            expect_class(cx, &g.target, e, &link_like, "degrade")?;
-            if g.loss.is_none() && g.delay.is_none() && g.jitter.is_none() && g.capacity.is_none() {
-                return cx.fail(&d.span, "degrade needs at least one of loss, delay, jitter, capacity");
-            }
-            let deg = Degradation {
-                loss_ppm: g.loss.as_ref().map_or(0, |x| x.value.0),
-                extra_delay: g.delay.as_ref().map_or(SimDuration::ZERO, |x| x.value.0),
-                jitter: g.jitter.as_ref().map_or(SimDuration::ZERO, |x| x.value.0),
-                capacity_ppm: g.capacity.as_ref().map_or(1_000_000, |x| x.value.0),
-            };
-            (g.target.clone(), FaultAction::Degrade(deg))
-        } else if let Some(p) = &t.partition {
-            let (target, dir) = match &p.value {
-                Either::Str(s) => (Sp::new(s.clone(), p.span.clone()), Direction::Both),
-                Either::Table(pt) => {
-                    let dir = match pt.direction.as_ref().map(|d| d.value.as_str()) {
-                        None | Some("both") => Direction::Both,
-                        Some("a-to-b") => Direction::AToB,
-                        Some("b-to-a") => Direction::BToA,
-                        Some(other) => {
-                            let span = pt.direction.as_ref().map_or(&p.span, |d| &d.span);
-                            let mut d = cx.err(span, format!("unknown direction `{other}`"));
-                            if let Some(n) = did_you_mean(other, ["a-to-b", "b-to-a", "both"]) {
-                                d = d.label(format!("did you mean `{n}`?"));
-                            }
-                            return Err(d.help("direction is \"a-to-b\", \"b-to-a\" or \"both\""));
-                        }
-                    };
-                    (pt.target.clone(), dir)
-                }
-                _ => return cx.fail(&p.span, "partition takes a target or { target = \"...\", direction = \"a-to-b\" }"),
-            };
-            let e = element(cx, topo, &target, "fault target")?;
-            expect_class(cx, &target, e, &link_like, "partition")?;
-            (target, FaultAction::Partition(dir))
-        } else if let Some(fl) = &t.flap {
-            let g = &fl.value;
-            let e = element(cx, topo, &g.target, "fault target")?;
-            expect_class(cx, &g.target, e, &link_like, "flap")?;
-            let period = cx.positive(&g.period, "the flap period")?;
-            if g.count.value == 0 {
-                return cx.fail(&g.count.span, "count must be at least 1");
-            }
-            if g.duty.value.0 == 0 || g.duty.value.0 >= 1_000_000 {
-                return cx.fail(&g.duty.span, "duty (the share of each period the link is up) must be strictly between 0% and 100%");
-            }
-            (g.target.clone(), FaultAction::Flap { period, up_ppm: g.duty.value.0, count: g.count.value })
-        } else if let Some(dr) = &t.drain {
-            let (target, wait) = match &dr.value {
-                Either::Str(s) => (Sp::new(s.clone(), dr.span.clone()), DEFAULT_DRAIN_WAIT),
-                Either::Table(d) => (d.target.clone(), d.wait.as_ref().map_or(DEFAULT_DRAIN_WAIT, |w| w.value.0)),
-                _ => return cx.fail(&dr.span, "drain takes a target or { target = \"...\", wait = \"30s\" }"),
-            };
-            let e = element(cx, topo, &target, "fault target")?;
-            expect_class(cx, &target, e, &link_like, "drain")?;
-            (target, FaultAction::Drain { wait })
-        } else {
-            return cx.fail(&f.span, "fault without an action");
-        };
+    for (f, (id, _)) in list.iter().zip(&ids) {
+        let trigger = fault_trigger(cx, f, id, &ids)?;
+        check_one_action(cx, f, id)?;
+        let (target, action) = fault_action(cx, topo, f)?;
         cx.spans.insert(target.value.clone(), target.span.clone());
-        let duration = match &t.for_ {
+        let duration = match &f.value.for_ {
             Some(d) => Some(cx.positive(d, "a fault's `for`")?),
             None => None,
         };
-        spec.faults.push(FaultSpec { id, target: target.value, action, trigger, duration });
+        spec.faults.push(FaultSpec { id: id.clone(), target: target.value, action, trigger, duration });
     }
-    // Resolve `after` chains: find loops and starts past the end.
-    for (i, f) in spec.faults.iter().enumerate() {
+    check_fault_chains(cx, &spec.faults, list)
+}
+
+/// `at` a time before the end of the run, or `after` another fault (plus an optional `delay`).
+fn fault_trigger(cx: &Ctx<'_>, f: &Sp<format::Fault>, id: &str, ids: &[(String, Range<usize>)]) -> R<Trigger> {
+    let t = &f.value;
+    match (&t.at, &t.after) {
+        (Some(at), None) => {
+            if let Some(d) = &t.delay {
+                return cx.fail(&d.span, "`delay` goes with `after`; with `at`, write the time directly");
+            }
+            if at.value.0 >= cx.duration {
+                return Err(cx
+                    .err(&at.span, format!("fault `{id}` starts at {}, after the end of the run", at.value.0))
+                    .help(format!("the scenario lasts {}; start the fault earlier or make the run longer", cx.duration)));
+            }
+            Ok(Trigger::At(SimTime::ZERO + at.value.0))
+        }
+        (None, Some(after)) => {
+            if !ids.iter().any(|(k, _)| *k == after.value) {
+                let mut d = cx.err(&after.span, format!("`after` names an unknown fault `{}`", after.value));
+                if let Some(n) = did_you_mean(&after.value, ids.iter().map(|(k, _)| k.as_str())) {
+                    d = d.label(format!("did you mean `{n}`?"));
+                }
+                return Err(d);
+            }
+            Ok(Trigger::After { fault: after.value.clone(), delay: t.delay.as_ref().map_or(SimDuration::ZERO, |d| d.value.0) })
+        }
+        (Some(at), Some(_)) => cx.fail(&at.span, "a fault starts either `at` a time or `after` another fault, not both"),
+        (None, None) => Err(cx.err(&f.span, format!("fault `{id}` has no start")).help("add `at = \"30s\"` or `after = \"other-fault\"`")),
+    }
+}
+
+/// The action keys a fault table sets, in `ACTION_KEYS` order, with their spans.
+fn action_keys(t: &format::Fault) -> Vec<(&'static str, Range<usize>)> {
+    let s = |o: &Option<Sp<String>>| o.as_ref().map(|x| x.span.clone());
+    [
+        ("cut", s(&t.cut)),
+        ("blackhole", s(&t.blackhole)),
+        ("degrade", t.degrade.as_ref().map(|x| x.span.clone())),
+        ("partition", t.partition.as_ref().map(|x| x.span.clone())),
+        ("flap", t.flap.as_ref().map(|x| x.span.clone())),
+        ("router_down", s(&t.router_down)),
+        ("facility_down", s(&t.facility_down)),
+        ("site_down", s(&t.site_down)),
+        ("region_down", s(&t.region_down)),
+        ("endpoint_down", s(&t.endpoint_down)),
+        ("bgp_reset", s(&t.bgp_reset)),
+        ("bfd_disable", s(&t.bfd_disable)),
+        ("drain", t.drain.as_ref().map(|x| x.span.clone())),
+    ]
+    .into_iter()
+    .filter_map(|(k, span)| span.map(|span| (k, span)))
+    .collect()
+}
+
+/// A fault has exactly one action; a second one is reported where it is written.
+fn check_one_action(cx: &Ctx<'_>, f: &Sp<format::Fault>, id: &str) -> R<()> {
+    let actions = action_keys(&f.value);
+    match actions.len() {
+        0 => Err(cx.err(&f.span, format!("fault `{id}` has no action")).help(format!("add exactly one of: {ACTION_KEYS}"))),
+        1 => Ok(()),
+        _ => cx.fail(
+            &actions[1].1,
+            format!("fault `{id}` has two actions, `{}` and `{}`; write one [[fault]] per action", actions[0].0, actions[1].0),
+        ),
+    }
+}
+
+/// The target and action of a fault with exactly one action key.
+fn fault_action(cx: &Ctx<'_>, topo: &Model, f: &Sp<format::Fault>) -> R<(Sp<String>, FaultAction)> {
+    let t = &f.value;
+    if let Some(x) = &t.cut {
+        named_target(cx, topo, x, &LINK_LIKE, "cut", FaultAction::Down)
+    } else if let Some(x) = &t.blackhole {
+        named_target(cx, topo, x, &LINK_LIKE, "blackhole", FaultAction::Blackhole)
+    } else if let Some(x) = &t.router_down {
+        named_target(cx, topo, x, &["router"], "router_down", FaultAction::Down)
+    } else if let Some(x) = &t.facility_down {
+        named_target(cx, topo, x, &["facility"], "facility_down", FaultAction::Down)
+    } else if let Some(x) = t.site_down.as_ref().or(t.region_down.as_ref()) {
+        named_target(cx, topo, x, &["site"], "site_down", FaultAction::Down)
+    } else if let Some(x) = &t.endpoint_down {
+        named_target(cx, topo, x, &["endpoint"], "endpoint_down", FaultAction::Down)
+    } else if let Some(x) = &t.bgp_reset {
+        named_target(cx, topo, x, &LINK_LIKE, "bgp_reset", FaultAction::BgpReset)
+    } else if let Some(x) = &t.bfd_disable {
+        named_target(cx, topo, x, &LINK_LIKE, "bfd_disable", FaultAction::BfdDisable)
+    } else if let Some(d) = &t.degrade {
+        degrade(cx, topo, d)
+    } else if let Some(p) = &t.partition {
+        partition(cx, topo, p)
+    } else if let Some(fl) = &t.flap {
+        flap(cx, topo, &fl.value)
+    } else if let Some(dr) = &t.drain {
+        drain(cx, topo, dr)
+    } else {
+        cx.fail(&f.span, "fault without an action")
+    }
+}
+
+/// An action whose key's value is the target (`cut = "link-id"`), which must be one of
+/// `classes`.
+fn named_target(
+    cx: &Ctx<'_>,
+    topo: &Model,
+    x: &Sp<String>,
+    classes: &[&str],
+    key: &str,
+    action: FaultAction,
+) -> R<(Sp<String>, FaultAction)> {
+    let e = element(cx, topo, x, "fault target")?;
+    expect_class(cx, x, e, classes, key)?;
+    Ok((x.clone(), action))
+}
+
+/// `degrade = { target, loss, delay, jitter, capacity }`: unset impairments stay neutral.
+fn degrade(cx: &Ctx<'_>, topo: &Model, d: &Sp<format::DegradeTable>) -> R<(Sp<String>, FaultAction)> {
+    let g = &d.value;
+    let e = element(cx, topo, &g.target, "fault target")?;
+    expect_class(cx, &g.target, e, &LINK_LIKE, "degrade")?;
+    if g.loss.is_none() && g.delay.is_none() && g.jitter.is_none() && g.capacity.is_none() {
+        return cx.fail(&d.span, "degrade needs at least one of loss, delay, jitter, capacity");
+    }
+    let deg = Degradation {
+        loss_ppm: g.loss.as_ref().map_or(0, |x| x.value.0),
+        extra_delay: g.delay.as_ref().map_or(SimDuration::ZERO, |x| x.value.0),
+        jitter: g.jitter.as_ref().map_or(SimDuration::ZERO, |x| x.value.0),
+        capacity_ppm: g.capacity.as_ref().map_or(1_000_000, |x| x.value.0),
+    };
+    Ok((g.target.clone(), FaultAction::Degrade(deg)))
+}
+
+const DIRECTIONS: &[(&str, Direction)] = &[("a-to-b", Direction::AToB), ("b-to-a", Direction::BToA), ("both", Direction::Both)];
+
+/// `partition = "target"` (both directions) or `{ target, direction }`.
+fn partition(cx: &Ctx<'_>, topo: &Model, p: &Sp<Either<format::PartitionTable>>) -> R<(Sp<String>, FaultAction)> {
+    let (target, dir) = match &p.value {
+        Either::Str(s) => (Sp::new(s.clone(), p.span.clone()), Direction::Both),
+        Either::Table(pt) => {
+            let help = "direction is \"a-to-b\", \"b-to-a\" or \"both\"";
+            (pt.target.clone(), choice(cx, &pt.direction, &p.span, "direction", DIRECTIONS, Direction::Both, help)?)
+        }
+        _ => return cx.fail(&p.span, "partition takes a target or { target = \"...\", direction = \"a-to-b\" }"),
+    };
+    let e = element(cx, topo, &target, "fault target")?;
+    expect_class(cx, &target, e, &LINK_LIKE, "partition")?;
+    Ok((target, FaultAction::Partition(dir)))
+}
+
+/// `flap = { target, period, duty, count }`: `count` cycles, up for `duty` of each period.
+fn flap(cx: &Ctx<'_>, topo: &Model, g: &format::FlapTable) -> R<(Sp<String>, FaultAction)> {
+    let e = element(cx, topo, &g.target, "fault target")?;
+    expect_class(cx, &g.target, e, &LINK_LIKE, "flap")?;
+    let period = cx.positive(&g.period, "the flap period")?;
+    if g.count.value == 0 {
+        return cx.fail(&g.count.span, "count must be at least 1");
+    }
+    if g.duty.value.0 == 0 || g.duty.value.0 >= 1_000_000 {
+        return cx.fail(&g.duty.span, "duty (the share of each period the link is up) must be strictly between 0% and 100%");
+    }
+    Ok((g.target.clone(), FaultAction::Flap { period, up_ppm: g.duty.value.0, count: g.count.value }))
+}
+
+/// `drain = "target"` or `{ target, wait }`: prepend, wait, then take the link down.
+fn drain(cx: &Ctx<'_>, topo: &Model, dr: &Sp<Either<format::DrainTable>>) -> R<(Sp<String>, FaultAction)> {
+    let (target, wait) = match &dr.value {
+        Either::Str(s) => (Sp::new(s.clone(), dr.span.clone()), DEFAULT_DRAIN_WAIT),
+        Either::Table(d) => (d.target.clone(), d.wait.as_ref().map_or(DEFAULT_DRAIN_WAIT, |w| w.value.0)),
+        _ => return cx.fail(&dr.span, "drain takes a target or { target = \"...\", wait = \"30s\" }"),
+    };
+    let e = element(cx, topo, &target, "fault target")?;
+    expect_class(cx, &target, e, &LINK_LIKE, "drain")?;
+    Ok((target, FaultAction::Drain { wait }))
+}
+
+/// Resolves `after` chains: each fault's start, summed along its chain, must come before
+/// the end of the run, and no chain may loop back on itself.
+fn check_fault_chains(cx: &Ctx<'_>, faults: &[FaultSpec], list: &[Sp<format::Fault>]) -> R<()> {
+    for (i, f) in faults.iter().enumerate() {
         let mut t = SimDuration::ZERO;
         let mut cur = f;
         let mut seen = vec![f.id.clone()];
@@ -901,7 +1019,7 @@ fn faults(cx: &mut Ctx<'_>, spec: &mut ModelSpec, topo: &Model, list: &[Sp<forma
                         return cx.fail(span, format!("faults form a loop of `after` triggers: {}", seen.join(" -> ")));
                     }
                     seen.push(fault.clone());
-                    match spec.faults.iter().find(|g| &g.id == fault) {
+                    match faults.iter().find(|g| &g.id == fault) {
                         Some(next) => cur = next,
                         None => break,
                     }
@@ -1018,94 +1136,115 @@ fn runbook(cx: &mut Ctx<'_>, spec: &mut ModelSpec, topo: &Model, list: &[Sp<form
     let step_ids: Vec<&str> = list.iter().map(|r| r.value.id.value.as_str()).collect();
     for r in list {
         let t = &r.value;
-        let id = t.id.value.clone();
-        let trigger = match (&t.on, &t.at, &t.after) {
-            (Some(on), None, None) => {
-                if !spec.alarms.iter().any(|a| a.id == on.value) {
-                    let mut d = cx.err(&on.span, format!("runbook step `{id}` waits on an unknown alarm `{}`", on.value));
-                    if let Some(n) = did_you_mean(&on.value, spec.alarms.iter().map(|a| a.id.as_str())) {
-                        d = d.label(format!("did you mean `{n}`?"));
-                    } else if spec.alarms.is_empty() {
-                        d = d.help("define it in an [[alarm]] table");
-                    }
-                    return Err(d);
-                }
-                StepTrigger::Alarm(on.value.clone())
-            }
-            (None, Some(at), None) => {
-                if at.value.0 >= cx.duration {
-                    return cx.fail(&at.span, format!("step `{id}` runs at {}, after the end of the run ({})", at.value.0, cx.duration));
-                }
-                StepTrigger::At(SimTime::ZERO + at.value.0)
-            }
-            (None, None, Some(after)) => {
-                if !step_ids.contains(&after.value.as_str()) {
-                    let mut d = cx.err(&after.span, format!("`after` names an unknown runbook step `{}`", after.value));
-                    if let Some(n) = did_you_mean(&after.value, step_ids.iter().copied()) {
-                        d = d.label(format!("did you mean `{n}`?"));
-                    }
-                    return Err(d);
-                }
-                StepTrigger::AfterStep(after.value.clone())
-            }
-            (None, None, None) => {
-                return Err(cx
-                    .err(&t.id.span, format!("runbook step `{id}` has no trigger"))
-                    .help("add one of on = \"alarm-id\", at = \"60s\", after = \"step-id\""));
-            }
-            _ => return cx.fail(&t.id.span, format!("runbook step `{id}` has more than one trigger; use one of `on`, `at`, `after`")),
-        };
-        let delay = match &t.delay {
-            None => Delay::Fixed(SimDuration::ZERO),
-            Some(d) => match &d.value {
-                Either::Str(s) => Delay::Fixed(format::parse_str::<Dur>(s).map_err(|e| cx.err(&d.span, e))?.0),
-                Either::Table(range) => {
-                    if range.min.value > range.max.value {
-                        return cx.fail(&range.max.span, format!("delay max {} is below min {}", range.max.value.0, range.min.value.0));
-                    }
-                    Delay::Uniform { min: range.min.value.0, max: range.max.value.0 }
-                }
-                _ => return cx.fail(&d.span, "delay is a duration (\"5m\") or { min = \"2m\", max = \"10m\" }"),
-            },
-        };
-        let n = [t.shift.is_some(), t.drain.is_some(), t.prefer.is_some(), t.failover.is_some()].iter().filter(|b| **b).count();
-        if n != 1 {
-            return Err(cx
-                .err(&t.id.span, format!("runbook step `{id}` needs exactly one action"))
-                .help("one of shift, drain, prefer, failover"));
-        }
-        let action = if let Some(s) = &t.shift {
-            let (group, route) = shift(cx, spec, topo, &s.value)?;
-            StepAction::Shift { group, route }
-        } else if let Some(l) = &t.drain {
-            let e = element(cx, topo, l, "link")?;
-            expect_class(cx, l, e, &["link"], "drain")?;
-            StepAction::Drain { link: l.value.clone() }
-        } else if let Some(p) = &t.prefer {
-            let e = element(cx, topo, &p.value.link, "link")?;
-            expect_class(cx, &p.value.link, e, &["link"], "prefer")?;
-            let d = RouteAttrs::DEFAULT;
-            let attrs = RouteAttrs {
-                local_pref: p.value.local_pref.unwrap_or(d.local_pref),
-                prepend: p.value.prepend.unwrap_or(d.prepend),
-                med: p.value.med.unwrap_or(d.med),
-            };
-            StepAction::Prefer { link: p.value.link.value.clone(), attrs }
-        } else if let Some(f) = &t.failover {
-            if f.value.is_empty() {
-                return cx.fail(&f.span, "failover lists at least one { traffic, to } shift");
-            }
-            let shifts = f.value.iter().map(|s| shift(cx, spec, topo, &s.value)).collect::<R<Vec<_>>>()?;
-            StepAction::Failover { shifts }
-        } else {
-            return cx.fail(&r.span, "runbook step without an action");
-        };
-        spec.steps.push(StepSpec { id, trigger, delay, action });
+        let trigger = step_trigger(cx, spec, t, &step_ids)?;
+        let delay = step_delay(cx, t)?;
+        let action = step_action(cx, spec, topo, r)?;
+        spec.steps.push(StepSpec { id: t.id.value.clone(), trigger, delay, action });
     }
-    // Loops of `after` triggers, reported at the step that closes the loop.
+    check_step_loops(cx, &spec.steps, list)
+}
+
+/// Exactly one of `on` (an alarm), `at` (a time in the run) or `after` (another step).
+fn step_trigger(cx: &Ctx<'_>, spec: &ModelSpec, t: &format::Runbook, step_ids: &[&str]) -> R<StepTrigger> {
+    let id = &t.id.value;
+    match (&t.on, &t.at, &t.after) {
+        (Some(on), None, None) => {
+            if !spec.alarms.iter().any(|a| a.id == on.value) {
+                let mut d = cx.err(&on.span, format!("runbook step `{id}` waits on an unknown alarm `{}`", on.value));
+                if let Some(n) = did_you_mean(&on.value, spec.alarms.iter().map(|a| a.id.as_str())) {
+                    d = d.label(format!("did you mean `{n}`?"));
+                } else if spec.alarms.is_empty() {
+                    d = d.help("define it in an [[alarm]] table");
+                }
+                return Err(d);
+            }
+            Ok(StepTrigger::Alarm(on.value.clone()))
+        }
+        (None, Some(at), None) => {
+            if at.value.0 >= cx.duration {
+                return cx.fail(&at.span, format!("step `{id}` runs at {}, after the end of the run ({})", at.value.0, cx.duration));
+            }
+            Ok(StepTrigger::At(SimTime::ZERO + at.value.0))
+        }
+        (None, None, Some(after)) => {
+            if !step_ids.contains(&after.value.as_str()) {
+                let mut d = cx.err(&after.span, format!("`after` names an unknown runbook step `{}`", after.value));
+                if let Some(n) = did_you_mean(&after.value, step_ids.iter().copied()) {
+                    d = d.label(format!("did you mean `{n}`?"));
+                }
+                return Err(d);
+            }
+            Ok(StepTrigger::AfterStep(after.value.clone()))
+        }
+        (None, None, None) => Err(cx
+            .err(&t.id.span, format!("runbook step `{id}` has no trigger"))
+            .help("add one of on = \"alarm-id\", at = \"60s\", after = \"step-id\"")),
+        _ => cx.fail(&t.id.span, format!("runbook step `{id}` has more than one trigger; use one of `on`, `at`, `after`")),
+    }
+}
+
+/// The wait between the trigger and the action: none, fixed (`"5m"`) or uniform in a range.
+fn step_delay(cx: &Ctx<'_>, t: &format::Runbook) -> R<Delay> {
+    let Some(d) = &t.delay else { return Ok(Delay::Fixed(SimDuration::ZERO)) };
+    match &d.value {
+        Either::Str(s) => Ok(Delay::Fixed(format::parse_str::<Dur>(s).map_err(|e| cx.err(&d.span, e))?.0)),
+        Either::Table(range) => {
+            if range.min.value > range.max.value {
+                return cx.fail(&range.max.span, format!("delay max {} is below min {}", range.max.value.0, range.min.value.0));
+            }
+            Ok(Delay::Uniform { min: range.min.value.0, max: range.max.value.0 })
+        }
+        _ => cx.fail(&d.span, "delay is a duration (\"5m\") or { min = \"2m\", max = \"10m\" }"),
+    }
+}
+
+/// Exactly one of shift, drain, prefer or failover, with its references checked.
+fn step_action(cx: &Ctx<'_>, spec: &ModelSpec, topo: &Model, r: &Sp<format::Runbook>) -> R<StepAction> {
+    let t = &r.value;
+    let n = [t.shift.is_some(), t.drain.is_some(), t.prefer.is_some(), t.failover.is_some()].iter().filter(|b| **b).count();
+    if n != 1 {
+        return Err(cx
+            .err(&t.id.span, format!("runbook step `{}` needs exactly one action", t.id.value))
+            .help("one of shift, drain, prefer, failover"));
+    }
+    if let Some(s) = &t.shift {
+        let (group, route) = shift(cx, spec, topo, &s.value)?;
+        Ok(StepAction::Shift { group, route })
+    } else if let Some(l) = &t.drain {
+        let e = element(cx, topo, l, "link")?;
+        expect_class(cx, l, e, &["link"], "drain")?;
+        Ok(StepAction::Drain { link: l.value.clone() })
+    } else if let Some(p) = &t.prefer {
+        prefer(cx, topo, &p.value)
+    } else if let Some(f) = &t.failover {
+        if f.value.is_empty() {
+            return cx.fail(&f.span, "failover lists at least one { traffic, to } shift");
+        }
+        let shifts = f.value.iter().map(|s| shift(cx, spec, topo, &s.value)).collect::<R<Vec<_>>>()?;
+        Ok(StepAction::Failover { shifts })
+    } else {
+        cx.fail(&r.span, "runbook step without an action")
+    }
+}
+
+/// `prefer = { link, local_pref, prepend, med }`: unset attributes take the defaults.
+fn prefer(cx: &Ctx<'_>, topo: &Model, p: &format::PreferTable) -> R<StepAction> {
+    let e = element(cx, topo, &p.link, "link")?;
+    expect_class(cx, &p.link, e, &["link"], "prefer")?;
+    let d = RouteAttrs::DEFAULT;
+    let attrs = RouteAttrs {
+        local_pref: p.local_pref.unwrap_or(d.local_pref),
+        prepend: p.prepend.unwrap_or(d.prepend),
+        med: p.med.unwrap_or(d.med),
+    };
+    Ok(StepAction::Prefer { link: p.link.value.clone(), attrs })
+}
+
+/// Loops of `after` triggers, reported at the step that closes the loop.
+fn check_step_loops(cx: &Ctx<'_>, steps: &[StepSpec], list: &[Sp<format::Runbook>]) -> R<()> {
     for (i, r) in list.iter().enumerate() {
         let mut seen = vec![r.value.id.value.clone()];
-        let mut cur = &spec.steps[i];
+        let mut cur = &steps[i];
         while let StepTrigger::AfterStep(prev) = &cur.trigger {
             if seen.contains(prev) {
                 seen.push(prev.clone());
@@ -1115,7 +1254,7 @@ fn runbook(cx: &mut Ctx<'_>, spec: &mut ModelSpec, topo: &Model, list: &[Sp<form
                     .help("a step cannot (indirectly) wait for itself"));
             }
             seen.push(prev.clone());
-            match spec.steps.iter().find(|s| &s.id == prev) {
+            match steps.iter().find(|s| &s.id == prev) {
                 Some(next) => cur = next,
                 None => break,
             }

@@ -6,11 +6,12 @@
 
 use std::fmt::Write;
 
+use sim_core::model::Link;
 use sim_core::spec::*;
 use sim_core::{Model, SimDuration};
 
-use crate::Scenario;
 use crate::units::{Throughput, fmt_bps, fmt_ppm};
+use crate::{Expectations, Scenario};
 
 /// Interconnects listed in full before the rest are summarised (bench-scale has 1,000).
 const MAX_LISTED: usize = 8;
@@ -85,16 +86,28 @@ fn opt(d: Option<SimDuration>) -> Option<String> {
 /// Describes `s` in plain text, one fact per line.
 pub fn describe(s: &Scenario) -> String {
     let mut o = String::new();
-    let spec = &s.spec;
     let _ = writeln!(o, "scenario {}: {}", s.name, s.summary);
     let _ = writeln!(o, "source {}, duration {}, seed {}", s.source.display_name(), s.duration, s.seed);
-    let model = match Model::build(spec) {
+    let model = match Model::build(&s.spec) {
         Ok(m) => m,
         Err(e) => {
             let _ = writeln!(o, "invalid model: {e}");
             return o;
         }
     };
+    topology(&mut o, &model);
+    routing(&mut o, &model);
+    traffic(&mut o, &s.spec);
+    faults(&mut o, &s.spec);
+    alarms(&mut o, &s.spec);
+    runbook(&mut o, &s.spec);
+    expectations(&mut o, s);
+    o
+}
+
+/// Sites, interconnects (channel by channel, with their negotiated timers), then the
+/// links that belong to no interconnect.
+fn topology(o: &mut String, model: &Model) {
     let _ = writeln!(
         o,
         "\ntopology: {} sites, {} links, {} routers, {} facilities",
@@ -110,65 +123,80 @@ pub fn describe(s: &Scenario) -> String {
         let _ = writeln!(o, "  ... and {} more sites", model.sites.len() - MAX_LISTED * 2);
     }
     for ic in model.interconnects.iter().take(MAX_LISTED) {
-        let links: Vec<&sim_core::model::Link> = ic.links.iter().map(|l| &model.links[l.index()]).collect();
-        let Some(first) = links.first() else { continue };
-        let mut facs: Vec<&str> = links.iter().filter_map(|l| l.facility.map(|f| model.facilities[f.index()].id.as_str())).collect();
-        facs.dedup();
-        let _ = writeln!(
-            o,
-            "  interconnect {}: {} <-> {}, {} channels in {} facilities ({})",
-            ic.id,
-            first.spec.a_site,
-            first.spec.b_site,
-            links.len(),
-            facs.len(),
-            facs.join(", ")
-        );
-        for l in &links {
-            let _ = writeln!(
-                o,
-                "    {}: {} line, {} goodput, MTU {}, {}, one-way {}, {}, routers {} <-> {}{}",
-                l.spec.id,
-                fmt_bps(u64::from(l.spec.members) * l.spec.member_bps),
-                fmt_bps(l.goodput_bps),
-                l.spec.mtu,
-                framing(l.spec.framing),
-                l.spec.one_way_delay,
-                l.facility.map_or("no facility", |f| model.facilities[f.index()].id.as_str()),
-                model.routers[l.routers[0].index()].id,
-                model.routers[l.routers[1].index()].id,
-                if l.spec.base_loss_ppm > 0 { format!(", loss {}", fmt_ppm(l.spec.base_loss_ppm)) } else { String::new() }
-            );
-        }
-        if let Some(sess) = &first.spec.session {
-            let _ = writeln!(o, "    timers: {}", session_line(sess));
-        }
+        interconnect(o, model, ic);
     }
     if model.interconnects.len() > MAX_LISTED {
         let _ = writeln!(o, "  ... and {} more interconnects", model.interconnects.len() - MAX_LISTED);
     }
     for l in model.links.iter().filter(|l| l.interconnect.is_none()) {
-        let kind = match l.spec.kind {
-            LinkKind::Vpn => "vpn tunnel",
-            LinkKind::Backbone => "backbone",
-            LinkKind::Channel => "channel",
-        };
-        let _ = writeln!(
-            o,
-            "  {kind} {}: {} <-> {}, {} goodput, one-way {}, local-pref {}{}",
-            l.spec.id,
-            l.spec.a_site,
-            l.spec.b_site,
-            fmt_bps(l.goodput_bps),
-            l.spec.one_way_delay,
-            l.spec.route[0].local_pref,
-            l.spec
-                .session
-                .as_ref()
-                .map(|s| format!("; {}", session_line(s)))
-                .unwrap_or_else(|| "; no BGP session (follows carrier)".into())
-        );
+        standalone_link(o, l);
     }
+}
+
+/// One interconnect: its sites and facilities, a line per channel, and the session timers
+/// (every channel of an interconnect shares the first one's).
+fn interconnect(o: &mut String, model: &Model, ic: &sim_core::model::Interconnect) {
+    let links: Vec<&Link> = ic.links.iter().map(|l| &model.links[l.index()]).collect();
+    let Some(first) = links.first() else { return };
+    let mut facs: Vec<&str> = links.iter().filter_map(|l| l.facility.map(|f| model.facilities[f.index()].id.as_str())).collect();
+    facs.dedup();
+    let _ = writeln!(
+        o,
+        "  interconnect {}: {} <-> {}, {} channels in {} facilities ({})",
+        ic.id,
+        first.spec.a_site,
+        first.spec.b_site,
+        links.len(),
+        facs.len(),
+        facs.join(", ")
+    );
+    for l in &links {
+        channel(o, model, l);
+    }
+    if let Some(sess) = &first.spec.session {
+        let _ = writeln!(o, "    timers: {}", session_line(sess));
+    }
+}
+
+fn channel(o: &mut String, model: &Model, l: &Link) {
+    let _ = writeln!(
+        o,
+        "    {}: {} line, {} goodput, MTU {}, {}, one-way {}, {}, routers {} <-> {}{}",
+        l.spec.id,
+        fmt_bps(u64::from(l.spec.members) * l.spec.member_bps),
+        fmt_bps(l.goodput_bps),
+        l.spec.mtu,
+        framing(l.spec.framing),
+        l.spec.one_way_delay,
+        l.facility.map_or("no facility", |f| model.facilities[f.index()].id.as_str()),
+        model.routers[l.routers[0].index()].id,
+        model.routers[l.routers[1].index()].id,
+        if l.spec.base_loss_ppm > 0 { format!(", loss {}", fmt_ppm(l.spec.base_loss_ppm)) } else { String::new() }
+    );
+}
+
+/// A VPN tunnel or backbone span, which carries its own session (or none).
+fn standalone_link(o: &mut String, l: &Link) {
+    let kind = match l.spec.kind {
+        LinkKind::Vpn => "vpn tunnel",
+        LinkKind::Backbone => "backbone",
+        LinkKind::Channel => "channel",
+    };
+    let _ = writeln!(
+        o,
+        "  {kind} {}: {} <-> {}, {} goodput, one-way {}, local-pref {}{}",
+        l.spec.id,
+        l.spec.a_site,
+        l.spec.b_site,
+        fmt_bps(l.goodput_bps),
+        l.spec.one_way_delay,
+        l.spec.route[0].local_pref,
+        l.spec.session.as_ref().map(|s| format!("; {}", session_line(s))).unwrap_or_else(|| "; no BGP session (follows carrier)".into())
+    );
+}
+
+/// Site pairs with their ECMP policy and convergence times.
+fn routing(o: &mut String, model: &Model) {
     let _ = writeln!(o, "\nrouting:");
     for a in model.adjacencies.iter().take(MAX_LISTED) {
         let _ = writeln!(
@@ -186,6 +214,9 @@ pub fn describe(s: &Scenario) -> String {
     if model.adjacencies.len() > MAX_LISTED {
         let _ = writeln!(o, "  ... and {} more site pairs", model.adjacencies.len() - MAX_LISTED);
     }
+}
+
+fn traffic(o: &mut String, spec: &ModelSpec) {
     let _ = writeln!(o, "\ntraffic:");
     for t in spec.traffic.iter().take(MAX_LISTED) {
         let _ = writeln!(
@@ -207,6 +238,10 @@ pub fn describe(s: &Scenario) -> String {
     if spec.traffic.len() > MAX_LISTED {
         let _ = writeln!(o, "  ... and {} more groups", spec.traffic.len() - MAX_LISTED);
     }
+}
+
+/// Scripted faults, then random fault processes; the section is left out when there are none.
+fn faults(o: &mut String, spec: &ModelSpec) {
     if !spec.faults.is_empty() || !spec.random_faults.is_empty() {
         let _ = writeln!(o, "\nfaults:");
     }
@@ -236,6 +271,9 @@ pub fn describe(s: &Scenario) -> String {
             if r.max_faults > 0 { format!(", at most {}", r.max_faults) } else { String::new() }
         );
     }
+}
+
+fn alarms(o: &mut String, spec: &ModelSpec) {
     if !spec.alarms.is_empty() {
         let _ = writeln!(o, "\nalarms:");
     }
@@ -247,6 +285,9 @@ pub fn describe(s: &Scenario) -> String {
         };
         let _ = writeln!(o, "  {}: {c}", a.id);
     }
+}
+
+fn runbook(o: &mut String, spec: &ModelSpec) {
     if !spec.steps.is_empty() {
         let _ = writeln!(o, "\nrunbook:");
     }
@@ -256,19 +297,39 @@ pub fn describe(s: &Scenario) -> String {
             StepTrigger::At(t) => format!("at {t}"),
             StepTrigger::AfterStep(p) => format!("after step `{p}`"),
         };
-        let act = match &st.action {
-            StepAction::Shift { group, route } => format!("shift `{group}` to {}", route.join(" -> ")),
-            StepAction::Drain { link } => format!("drain {link}"),
-            StepAction::Prefer { link, attrs } => {
-                format!("prefer {link}: local-pref {}, prepend {}, MED {}", attrs.local_pref, attrs.prepend, attrs.med)
-            }
-            StepAction::Failover { shifts } => {
-                format!("fail over {}", shifts.iter().map(|(g, r)| format!("`{g}` to {}", r.join(" -> "))).collect::<Vec<_>>().join(", "))
-            }
-        };
-        let _ = writeln!(o, "  {}: {trig}, after {}, {act}", st.id, delay(&st.delay));
+        let _ = writeln!(o, "  {}: {trig}, after {}, {}", st.id, delay(&st.delay), step_action(&st.action));
     }
-    let e = &s.expect;
+}
+
+fn step_action(a: &StepAction) -> String {
+    match a {
+        StepAction::Shift { group, route } => format!("shift `{group}` to {}", route.join(" -> ")),
+        StepAction::Drain { link } => format!("drain {link}"),
+        StepAction::Prefer { link, attrs } => {
+            format!("prefer {link}: local-pref {}, prepend {}, MED {}", attrs.local_pref, attrs.prepend, attrs.med)
+        }
+        StepAction::Failover { shifts } => {
+            format!("fail over {}", shifts.iter().map(|(g, r)| format!("`{g}` to {}", r.join(" -> "))).collect::<Vec<_>>().join(", "))
+        }
+    }
+}
+
+/// The `[expect]` SLOs on one line, the traffic they are scoped to, and the verdict the
+/// file documents.
+fn expectations(o: &mut String, s: &Scenario) {
+    let ex = expectation_list(&s.expect);
+    let _ =
+        writeln!(o, "\nexpect: {}", if ex.is_empty() { "nothing (the verdict will be inconclusive)".to_string() } else { ex.join("; ") });
+    if !s.expect.traffic.is_empty() {
+        let _ = writeln!(o, "  for traffic {}", s.expect.traffic.join(", "));
+    }
+    if let Some(v) = s.documented_verdict() {
+        let _ = writeln!(o, "  documented verdict: {}", v.name());
+    }
+}
+
+/// Each expectation that is set, in `[expect]` key order.
+fn expectation_list(e: &Expectations) -> Vec<String> {
     let mut ex: Vec<String> = Vec::new();
     let pairs = [
         ("detect within", opt(e.detect_within)),
@@ -297,13 +358,5 @@ pub fn describe(s: &Scenario) -> String {
     if e.undetected {
         ex.push("undetected by BGP/BFD (gray failure)".into());
     }
-    let _ =
-        writeln!(o, "\nexpect: {}", if ex.is_empty() { "nothing (the verdict will be inconclusive)".to_string() } else { ex.join("; ") });
-    if !e.traffic.is_empty() {
-        let _ = writeln!(o, "  for traffic {}", e.traffic.join(", "));
-    }
-    if let Some(v) = s.documented_verdict() {
-        let _ = writeln!(o, "  documented verdict: {}", v.name());
-    }
-    o
+    ex
 }

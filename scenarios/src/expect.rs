@@ -155,208 +155,242 @@ fn per_fault(name: &'static str, faults: &[&FaultReport], limit: SimDuration, ge
     Check::new(name, if ok { Verdict::Pass } else { Verdict::Fail }, Some(m), Some(lim), "s", detail)
 }
 
+/// Verdict for a measured value that passes when `ok`.
+fn pass_if(ok: bool) -> Verdict {
+    if ok { Verdict::Pass } else { Verdict::Fail }
+}
+
+/// What the checks read from a report, gathered once.
+struct Evidence<'a> {
+    /// Faults (scripted or random) that had an observable effect.
+    affected: Vec<&'a FaultReport>,
+    /// Traffic groups in the `[expect] traffic` scope.
+    groups: Vec<&'a GroupReport>,
+    /// Bytes lost across `groups`.
+    lost: u64,
+    /// Whether the scenario injects any fault at all (or the report shows one).
+    any_fault: bool,
+}
+
+impl<'a> Evidence<'a> {
+    fn gather(scenario: &Scenario, report: &'a Report) -> Evidence<'a> {
+        let e = &scenario.expect;
+        let groups: Vec<&GroupReport> = report.traffic.iter().filter(|g| e.traffic.is_empty() || e.traffic.contains(&g.id)).collect();
+        Evidence {
+            affected: report.faults.iter().filter(|f| f.effect.any()).collect(),
+            lost: groups.iter().map(|g| g.lost_bytes).sum(),
+            groups,
+            any_fault: !report.faults.is_empty() || !scenario.spec.faults.is_empty() || !scenario.spec.random_faults.is_empty(),
+        }
+    }
+}
+
 /// Judges a report against the scenario's expectations. See the module docs for the rules.
 pub fn evaluate(scenario: &Scenario, report: &Report) -> (Verdict, Vec<Check>) {
     let e = &scenario.expect;
-    let scripted: Vec<&str> = scenario.spec.faults.iter().map(|f| f.id.as_str()).collect();
-    let affected: Vec<&FaultReport> = report.faults.iter().filter(|f| f.effect.any()).collect();
-    let groups: Vec<&GroupReport> = report.traffic.iter().filter(|g| e.traffic.is_empty() || e.traffic.contains(&g.id)).collect();
-    let any_fault = !report.faults.is_empty() || !scenario.spec.faults.is_empty() || !scenario.spec.random_faults.is_empty();
-    let mut checks = Vec::new();
+    let ev = Evidence::gather(scenario, report);
+    // The order here is the order checks are printed and serialised in.
+    let checks: Vec<Check> = [
+        ev.any_fault.then(|| fault_effect(scenario, report, &ev.affected)),
+        e.detect_within.map(|l| per_fault("detect_within", &ev.affected, l, |f| f.detect_s, "was never detected (no session went down)")),
+        e.converge_within.map(|l| per_fault("converge_within", &ev.affected, l, |f| f.converge_s, "never changed forwarding")),
+        e.recover_within
+            .map(|l| per_fault("recover_within", &ev.affected, l, |f| f.recover_s, "never recovered before the next fault or the end")),
+        e.undetected.then(|| undetected(&ev.affected)),
+        e.min_throughput.map(|t| min_throughput(t, &ev.groups)),
+        e.max_lost_bytes.map(|l| max_lost_bytes(ev.lost, l)),
+        e.no_loss.then(|| no_loss(ev.lost)),
+        e.rto_within.map(|l| rto_within(l, report, &ev)),
+        e.rpo_within.map(|l| rpo_within(l, report)),
+        e.stall_p99_within.map(|l| stall_p99_within(l, &ev.groups)),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    (verdict(e, &checks), checks)
+}
 
-    // Evidence: a fault that changed nothing proves nothing.
+/// Fail beats inconclusive beats pass; a file with no expectations proves nothing.
+fn verdict(e: &Expectations, checks: &[Check]) -> Verdict {
+    if checks.iter().any(|c| c.status == Verdict::Fail) {
+        Verdict::Fail
+    } else if checks.iter().any(|c| c.status == Verdict::Inconclusive) || e.is_empty() {
+        Verdict::Inconclusive
+    } else {
+        Verdict::Pass
+    }
+}
+
+/// Evidence: a fault that changed nothing proves nothing.
+fn fault_effect(scenario: &Scenario, report: &Report, affected: &[&FaultReport]) -> Check {
+    let scripted = scenario.spec.faults.iter().map(|f| f.id.as_str());
     let mut idle: Vec<String> =
-        scripted.iter().filter(|id| !report.faults.iter().any(|f| f.id == **id && f.effect.any())).map(|id| format!("`{id}`")).collect();
+        scripted.filter(|id| !report.faults.iter().any(|f| f.id == *id && f.effect.any())).map(|id| format!("`{id}`")).collect();
     for r in &scenario.spec.random_faults {
         let prefix = format!("{}#", r.id);
         if !report.faults.iter().any(|f| f.id.starts_with(&prefix) && f.effect.any()) {
             idle.push(format!("random process `{}`", r.id));
         }
     }
-    if any_fault {
-        let (status, detail) = if idle.is_empty() {
-            (Verdict::Pass, format!("{} of {} faults left evidence", affected.len(), report.faults.len()))
-        } else {
-            (Verdict::Inconclusive, format!("no observable effect from {}", idle.join(", ")))
-        };
-        checks.push(Check::new("fault_effect", status, Some(affected.len() as f64), None, "faults", detail));
-    }
+    let (status, detail) = if idle.is_empty() {
+        (Verdict::Pass, format!("{} of {} faults left evidence", affected.len(), report.faults.len()))
+    } else {
+        (Verdict::Inconclusive, format!("no observable effect from {}", idle.join(", ")))
+    };
+    Check::new("fault_effect", status, Some(affected.len() as f64), None, "faults", detail)
+}
 
-    if let Some(l) = e.detect_within {
-        checks.push(per_fault("detect_within", &affected, l, |f| f.detect_s, "was never detected (no session went down)"));
+/// A gray failure: faults took effect and no session noticed.
+fn undetected(affected: &[&FaultReport]) -> Check {
+    if affected.is_empty() {
+        return Check::new("undetected", Verdict::Inconclusive, None, None, "faults", "no fault took effect".into());
     }
-    if let Some(l) = e.converge_within {
-        checks.push(per_fault("converge_within", &affected, l, |f| f.converge_s, "never changed forwarding"));
-    }
-    if let Some(l) = e.recover_within {
-        checks.push(per_fault("recover_within", &affected, l, |f| f.recover_s, "never recovered before the next fault or the end"));
-    }
-    if e.undetected {
-        let c = if affected.is_empty() {
-            Check::new("undetected", Verdict::Inconclusive, None, None, "faults", "no fault took effect".into())
-        } else {
-            let seen: Vec<&str> = affected.iter().filter(|f| f.detect_s.is_some()).map(|f| f.id.as_str()).collect();
-            if seen.is_empty() {
-                Check::new(
-                    "undetected",
-                    Verdict::Pass,
-                    Some(0.0),
-                    Some(0.0),
-                    "faults",
-                    format!("{} fault(s) took effect and no session went down: a gray failure", affected.len()),
-                )
-            } else {
-                Check::new(
-                    "undetected",
-                    Verdict::Fail,
-                    Some(seen.len() as f64),
-                    Some(0.0),
-                    "faults",
-                    format!("detected by the control plane: {}", seen.join(", ")),
-                )
-            }
-        };
-        checks.push(c);
-    }
-    if let Some(t) = e.min_throughput {
-        // Without faults sim-core reports no fault-window minimum; the mean stands in for it.
-        let tp = |g: &GroupReport| g.min_throughput_bps.unwrap_or(g.mean_throughput_bps);
-        let c = match t {
-            Throughput::Fraction(ppm) => {
-                let lim = f64::from(ppm) / 1e6;
-                let rated: Vec<(&str, f64)> =
-                    groups.iter().filter(|g| g.offered_bps > 0).map(|g| (g.id.as_str(), tp(g) as f64 / g.offered_bps as f64)).collect();
-                match rated.iter().copied().fold(None, |m: Option<(&str, f64)>, v| if m.is_none_or(|m| v.1 < m.1) { Some(v) } else { m }) {
-                    None => Check::new(
-                        "min_throughput",
-                        Verdict::Inconclusive,
-                        None,
-                        Some(lim),
-                        "fraction",
-                        "no traffic group has an offered rate".into(),
-                    ),
-                    Some((id, m)) => {
-                        let ok = m + 1e-9 >= lim;
-                        let detail =
-                            format!("lowest {:.1}% of offered (`{id}`) {} {}", m * 100.0, if ok { ">=" } else { "<" }, fmt_ppm(ppm));
-                        Check::new("min_throughput", if ok { Verdict::Pass } else { Verdict::Fail }, Some(m), Some(lim), "fraction", detail)
-                    }
-                }
-            }
-            Throughput::Absolute(bps) => match groups.iter().map(|g| (g.id.as_str(), tp(g))).min_by_key(|p| p.1) {
-                None => Check::new("min_throughput", Verdict::Inconclusive, None, Some(bps as f64), "bps", "no traffic group".into()),
-                Some((id, m)) => {
-                    let ok = m >= bps;
-                    let detail = format!("lowest {} (`{id}`) {} {}", fmt_bps(m), if ok { ">=" } else { "<" }, fmt_bps(bps));
-                    Check::new(
-                        "min_throughput",
-                        if ok { Verdict::Pass } else { Verdict::Fail },
-                        Some(m as f64),
-                        Some(bps as f64),
-                        "bps",
-                        detail,
-                    )
-                }
-            },
-        };
-        checks.push(c);
-    }
-    let lost: u64 = groups.iter().map(|g| g.lost_bytes).sum();
-    if let Some(l) = e.max_lost_bytes {
-        let ok = lost <= l;
-        checks.push(Check::new(
-            "max_lost_bytes",
-            if ok { Verdict::Pass } else { Verdict::Fail },
-            Some(lost as f64),
-            Some(l as f64),
-            "bytes",
-            format!("{lost} bytes lost {} {l}", if ok { "<=" } else { ">" }),
-        ));
-    }
-    if e.no_loss {
-        let ok = lost == 0;
-        checks.push(Check::new(
-            "no_loss",
-            if ok { Verdict::Pass } else { Verdict::Fail },
-            Some(lost as f64),
+    let seen: Vec<&str> = affected.iter().filter(|f| f.detect_s.is_some()).map(|f| f.id.as_str()).collect();
+    if seen.is_empty() {
+        Check::new(
+            "undetected",
+            Verdict::Pass,
             Some(0.0),
-            "bytes",
-            format!("{lost} bytes lost"),
-        ));
+            Some(0.0),
+            "faults",
+            format!("{} fault(s) took effect and no session went down: a gray failure", affected.len()),
+        )
+    } else {
+        Check::new(
+            "undetected",
+            Verdict::Fail,
+            Some(seen.len() as f64),
+            Some(0.0),
+            "faults",
+            format!("detected by the control plane: {}", seen.join(", ")),
+        )
     }
-    if let Some(l) = e.rto_within {
-        let lim = secs(l);
-        let c = if !any_fault || report.faults.is_empty() {
-            Check::new("rto_within", Verdict::Inconclusive, None, Some(lim), "s", "no fault happened, so there is no recovery time".into())
-        } else if let Some(g) = groups.iter().find(|g| g.rto_s.is_none()) {
-            Check::new(
-                "rto_within",
-                Verdict::Fail,
-                None,
-                Some(lim),
-                "s",
-                format!("`{}` never got back to 95% of its reference throughput", g.id),
-            )
-        } else {
-            let m = worst(groups.iter().filter_map(|g| g.rto_s)).unwrap_or(0.0);
+}
+
+/// The group's worst throughput. Without faults sim-core reports no fault-window minimum;
+/// the mean stands in for it.
+fn floor_bps(g: &GroupReport) -> u64 {
+    g.min_throughput_bps.unwrap_or(g.mean_throughput_bps)
+}
+
+fn min_throughput(t: Throughput, groups: &[&GroupReport]) -> Check {
+    match t {
+        Throughput::Fraction(ppm) => min_throughput_fraction(ppm, groups),
+        Throughput::Absolute(bps) => min_throughput_absolute(bps, groups),
+    }
+}
+
+/// The lowest share of its offered rate any group kept; groups without a rate are skipped.
+fn min_throughput_fraction(ppm: u32, groups: &[&GroupReport]) -> Check {
+    let lim = f64::from(ppm) / 1e6;
+    let rated: Vec<(&str, f64)> =
+        groups.iter().filter(|g| g.offered_bps > 0).map(|g| (g.id.as_str(), floor_bps(g) as f64 / g.offered_bps as f64)).collect();
+    match rated.iter().copied().fold(None, |m: Option<(&str, f64)>, v| if m.is_none_or(|m| v.1 < m.1) { Some(v) } else { m }) {
+        None => {
+            Check::new("min_throughput", Verdict::Inconclusive, None, Some(lim), "fraction", "no traffic group has an offered rate".into())
+        }
+        Some((id, m)) => {
+            let ok = m + 1e-9 >= lim;
+            let detail = format!("lowest {:.1}% of offered (`{id}`) {} {}", m * 100.0, if ok { ">=" } else { "<" }, fmt_ppm(ppm));
+            Check::new("min_throughput", pass_if(ok), Some(m), Some(lim), "fraction", detail)
+        }
+    }
+}
+
+/// The lowest throughput of any group against an absolute floor.
+fn min_throughput_absolute(bps: u64, groups: &[&GroupReport]) -> Check {
+    match groups.iter().map(|g| (g.id.as_str(), floor_bps(g))).min_by_key(|p| p.1) {
+        None => Check::new("min_throughput", Verdict::Inconclusive, None, Some(bps as f64), "bps", "no traffic group".into()),
+        Some((id, m)) => {
+            let ok = m >= bps;
+            let detail = format!("lowest {} (`{id}`) {} {}", fmt_bps(m), if ok { ">=" } else { "<" }, fmt_bps(bps));
+            Check::new("min_throughput", pass_if(ok), Some(m as f64), Some(bps as f64), "bps", detail)
+        }
+    }
+}
+
+fn max_lost_bytes(lost: u64, l: u64) -> Check {
+    let ok = lost <= l;
+    Check::new(
+        "max_lost_bytes",
+        pass_if(ok),
+        Some(lost as f64),
+        Some(l as f64),
+        "bytes",
+        format!("{lost} bytes lost {} {l}", if ok { "<=" } else { ">" }),
+    )
+}
+
+fn no_loss(lost: u64) -> Check {
+    Check::new("no_loss", pass_if(lost == 0), Some(lost as f64), Some(0.0), "bytes", format!("{lost} bytes lost"))
+}
+
+/// The worst time any group in scope took to get back to its reference throughput.
+fn rto_within(l: SimDuration, report: &Report, ev: &Evidence<'_>) -> Check {
+    let lim = secs(l);
+    if !ev.any_fault || report.faults.is_empty() {
+        return Check::new(
+            "rto_within",
+            Verdict::Inconclusive,
+            None,
+            Some(lim),
+            "s",
+            "no fault happened, so there is no recovery time".into(),
+        );
+    }
+    if let Some(g) = ev.groups.iter().find(|g| g.rto_s.is_none()) {
+        return Check::new(
+            "rto_within",
+            Verdict::Fail,
+            None,
+            Some(lim),
+            "s",
+            format!("`{}` never got back to 95% of its reference throughput", g.id),
+        );
+    }
+    let m = worst(ev.groups.iter().filter_map(|g| g.rto_s)).unwrap_or(0.0);
+    let ok = m <= lim + 1e-9;
+    Check::new("rto_within", pass_if(ok), Some(m), Some(lim), "s", format!("RTO {m:.3} s {} {lim:.3} s", if ok { "<=" } else { ">" }))
+}
+
+/// The worst replication lag lost with a site.
+fn rpo_within(l: SimDuration, report: &Report) -> Check {
+    let lim = secs(l);
+    // RPO is about replication groups, which `traffic` scoping would usually leave out.
+    match worst(report.traffic.iter().filter_map(|g| g.rpo_s)) {
+        None => Check::new(
+            "rpo_within",
+            Verdict::Inconclusive,
+            None,
+            Some(lim),
+            "s",
+            "no site on a replication route was lost (or the group has no rate), so there is no RPO".into(),
+        ),
+        Some(m) => {
             let ok = m <= lim + 1e-9;
             Check::new(
-                "rto_within",
-                if ok { Verdict::Pass } else { Verdict::Fail },
+                "rpo_within",
+                pass_if(ok),
                 Some(m),
                 Some(lim),
                 "s",
-                format!("RTO {m:.3} s {} {lim:.3} s", if ok { "<=" } else { ">" }),
+                format!("RPO {m:.3} s {} {lim:.3} s", if ok { "<=" } else { ">" }),
             )
-        };
-        checks.push(c);
+        }
     }
-    if let Some(l) = e.rpo_within {
-        let lim = secs(l);
-        // RPO is about replication groups, which `traffic` scoping would usually leave out.
-        let c = match worst(report.traffic.iter().filter_map(|g| g.rpo_s)) {
-            None => Check::new(
-                "rpo_within",
-                Verdict::Inconclusive,
-                None,
-                Some(lim),
-                "s",
-                "no site on a replication route was lost (or the group has no rate), so there is no RPO".into(),
-            ),
-            Some(m) => {
-                let ok = m <= lim + 1e-9;
-                Check::new(
-                    "rpo_within",
-                    if ok { Verdict::Pass } else { Verdict::Fail },
-                    Some(m),
-                    Some(lim),
-                    "s",
-                    format!("RPO {m:.3} s {} {lim:.3} s", if ok { "<=" } else { ">" }),
-                )
-            }
-        };
-        checks.push(c);
-    }
-    if let Some(l) = e.stall_p99_within {
-        let lim = secs(l);
-        let m = worst(groups.iter().filter_map(|g| g.stalls.p99_s)).unwrap_or(0.0);
-        let ok = m <= lim + 1e-9;
-        checks.push(Check::new(
-            "stall_p99_within",
-            if ok { Verdict::Pass } else { Verdict::Fail },
-            Some(m),
-            Some(lim),
-            "s",
-            format!("stall p99 {m:.3} s {} {lim:.3} s", if ok { "<=" } else { ">" }),
-        ));
-    }
+}
 
-    let verdict = if checks.iter().any(|c| c.status == Verdict::Fail) {
-        Verdict::Fail
-    } else if checks.iter().any(|c| c.status == Verdict::Inconclusive) || e.is_empty() {
-        Verdict::Inconclusive
-    } else {
-        Verdict::Pass
-    };
-    (verdict, checks)
+/// The worst 99th-percentile stall of any group in scope.
+fn stall_p99_within(l: SimDuration, groups: &[&GroupReport]) -> Check {
+    let lim = secs(l);
+    let m = worst(groups.iter().filter_map(|g| g.stalls.p99_s)).unwrap_or(0.0);
+    let ok = m <= lim + 1e-9;
+    Check::new(
+        "stall_p99_within",
+        pass_if(ok),
+        Some(m),
+        Some(lim),
+        "s",
+        format!("stall p99 {m:.3} s {} {lim:.3} s", if ok { "<=" } else { ">" }),
+    )
 }
