@@ -9,6 +9,7 @@
 //! on every machine.
 
 mod control;
+mod digest;
 mod endpoint;
 mod faults;
 mod flows;

@@ -169,7 +169,7 @@ impl Simulation {
         let mut sim = Simulation {
             seed,
             sched: Scheduler::new(),
-            trace: Trace::new(opts.keep_trace),
+            trace: Trace::new(opts.keep_trace, crate::digest::model_digest(&model, seed)),
             end,
             events: 0,
             links: vec![Default::default(); model.links.len()],

@@ -97,8 +97,10 @@ pub struct Trace {
 }
 
 impl Trace {
-    pub fn new(keep: bool) -> Trace {
-        Trace { hash: 0xcbf2_9ce4_8422_2325, count: 0, keep, records: Vec::new() }
+    /// A trace whose fingerprint starts from `start` (the model's digest under the seed), so
+    /// two runs agree only if they ran the same model, under the same seed, the same way.
+    pub fn new(keep: bool, start: u64) -> Trace {
+        Trace { hash: start, count: 0, keep, records: Vec::new() }
     }
 
     pub fn record(&mut self, t: SimTime, kind: TraceKind, a: u32, b: u32, v: u64) {

@@ -331,3 +331,17 @@ fn delivered_bytes_equal_the_area_under_the_throughput_timeline() {
     let (_, delivered, _, _) = sim.group_ledger_exact(g);
     assert_eq!(delivered, area);
 }
+
+/// The fingerprint identifies the run, not just its trace: a steady run with nothing traced
+/// still differs by model and by seed.
+#[test]
+fn fingerprints_differ_by_model_and_seed_even_when_nothing_happens() {
+    let q = Quad::aws_gcp_managed("ash", "us-east-1", "us-east4", 10 * GBPS);
+    let a = quad_model(&q, 8, Some(GBPS), 30);
+    let mut b = a.clone();
+    b.links[0].one_way_delay = SimDuration::from_millis(2);
+    let fp = |spec: &ModelSpec, seed| run(spec, seed).0.fingerprint;
+    assert_eq!(fp(&a, 1), fp(&a, 1));
+    assert_ne!(fp(&a, 1), fp(&b, 1));
+    assert_ne!(fp(&a, 1), fp(&a, 2));
+}

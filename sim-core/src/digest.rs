@@ -1,0 +1,106 @@
+//! The identity of a model for the fingerprint: everything that shapes a run before any
+//! fault (topology, timers, traffic), encoded as fixed-width little-endian bytes and hashed
+//! with FNV-1a. Faults, alarms and runbook steps are left out: they enter the trace when they
+//! act, and a fault injected by hand must fingerprint like the same fault scripted in a file.
+
+use crate::model::Model;
+use crate::spec::{BfdTimers, BgpTimers, CongestionControl, Fidelity, RouteAttrs, RtoRule};
+
+struct Digest(u64);
+
+impl Digest {
+    fn bytes(&mut self, b: &[u8]) {
+        for x in b {
+            self.0 ^= u64::from(*x);
+            self.0 = self.0.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+    }
+    fn u64(&mut self, v: u64) {
+        self.bytes(&v.to_le_bytes());
+    }
+    fn str(&mut self, s: &str) {
+        self.u64(s.len() as u64);
+        self.bytes(s.as_bytes());
+    }
+    fn bgp(&mut self, t: &BgpTimers) {
+        self.u64(t.keepalive.as_nanos());
+        self.u64(t.hold.as_nanos());
+    }
+    fn bfd(&mut self, t: &BfdTimers) {
+        self.u64(t.desired_min_tx.as_nanos());
+        self.u64(t.required_min_rx.as_nanos());
+        self.u64(u64::from(t.multiplier));
+    }
+    fn attrs(&mut self, a: &RouteAttrs) {
+        self.u64(u64::from(a.local_pref));
+        self.u64(u64::from(a.prepend));
+        self.u64(u64::from(a.med));
+    }
+}
+
+/// The model's digest under `seed`: the starting value of the run's fingerprint.
+pub(crate) fn model_digest(m: &Model, seed: u64) -> u64 {
+    let mut d = Digest(0xcbf2_9ce4_8422_2325);
+    d.u64(seed);
+    for s in &m.sites {
+        d.str(&s.id);
+        d.u64(s.internal_rtt.as_nanos());
+    }
+    for e in &m.endpoints {
+        d.str(&e.id);
+        d.u64(u64::from(e.site.0));
+    }
+    for l in &m.links {
+        let s = &l.spec;
+        d.str(&s.id);
+        for v in [u64::from(l.sites[0].0), u64::from(l.sites[1].0), u64::from(s.members), s.member_bps, u64::from(s.mtu)] {
+            d.u64(v);
+        }
+        d.u64(u64::from(s.framing.bytes_per_frame()));
+        d.u64(s.one_way_delay.as_nanos());
+        d.u64(u64::from(s.base_loss_ppm));
+        d.u64(s.queue_bytes);
+        if let Some(sess) = &s.session {
+            sess.bgp.iter().for_each(|t| d.bgp(t));
+            sess.bfd.iter().flatten().for_each(|t| d.bfd(t));
+            d.u64(sess.establish.as_nanos());
+            d.u64(sess.connect_retry.as_nanos());
+        }
+        s.route.iter().for_each(|a| d.attrs(a));
+    }
+    for a in &m.adjacencies {
+        d.u64(u64::from(a.max_paths));
+        d.u64(u64::from(a.resilient_buckets.unwrap_or(0)));
+        a.convergence.iter().for_each(|c| d.u64(c.as_nanos()));
+    }
+    for g in &m.groups {
+        let t = &g.spec;
+        d.str(&t.id);
+        g.route.sites.iter().for_each(|s| d.u64(u64::from(s.0)));
+        for v in [u64::from(t.flows), t.demand_bps.unwrap_or(0), t.bytes_per_flow.unwrap_or(0), t.start.as_nanos()] {
+            d.u64(v);
+        }
+        for v in [t.tcp.rto_initial, t.tcp.rto_min, t.tcp.rto_max] {
+            d.u64(v.as_nanos());
+        }
+        d.u64(u64::from(t.tcp.initial_window));
+        d.u64(t.tcp.rwnd_bytes);
+        let rule = match t.tcp.rule {
+            RtoRule::Linux => 0,
+            RtoRule::Rfc6298 => 1,
+        };
+        let fidelity = match t.fidelity {
+            Fidelity::Fluid => 0,
+            Fidelity::Packet => 1,
+        };
+        let cc = match t.packet.cc {
+            CongestionControl::Cubic => 0,
+            CongestionControl::Reno => 1,
+        };
+        for v in [rule, fidelity, cc, t.packet.buffer_bytes.unwrap_or(0), u64::from(t.replication)] {
+            d.u64(v);
+        }
+        g.route.ends.iter().for_each(|e| d.u64(e.map_or(u64::MAX, |e| u64::from(e.0))));
+    }
+    d.0
+}
