@@ -133,11 +133,10 @@ mod tests {
         out
     }
 
-    /// Bertsekas & Gallager, Data Networks (2nd ed.), Example 6.5.1 shape: a three-link
-    /// line A-B-C-D with capacities 1, one long flow over all three links and one short flow
-    /// per link. Link 1 (cap 1) is the first bottleneck: the long flow and flow 1 get 1/2
-    /// each... The textbook result for equal unit capacities is 1/2 for every flow on the
-    /// shared links; here link 2 has capacity 2, so the short flow there gets the rest, 3/2.
+    /// The line network of Bertsekas & Gallager, *Data Networks* (2nd ed.), §6.5.2: links
+    /// A-B, B-C, C-D with capacities 1, 2, 1; one long flow over all three links and one
+    /// short flow per link. Links 1 and 3 saturate first at 1/2 per flow; the short flow on
+    /// link 2 then takes what the long flow leaves: 2 - 1/2 = 3/2.
     #[test]
     fn textbook_max_min_example_gives_exactly_the_textbook_rates() {
         let inf = f64::INFINITY;
