@@ -531,6 +531,25 @@ impl Builder {
             return Err(invalid(&owner, "bytes", "must be positive"));
         }
         check_tcp(&owner, &t.tcp)?;
+        if t.fidelity == Fidelity::Packet {
+            if t.flows > 1024 {
+                return Err(invalid(&owner, "flows", "packet fidelity runs a TCP stack per flow: at most 1024 flows per group"));
+            }
+            // Two socket buffers per flow, each holding its full size in memory.
+            let per_flow = 2 * t.packet.buffer_bytes.unwrap_or(crate::packet::MAX_DEFAULT_BUFFER);
+            if let Some(b) = t.packet.buffer_bytes
+                && !(4096..=(1 << 30)).contains(&b)
+            {
+                return Err(invalid(&owner, "buffer", "must be between 4 KiB and 1 GiB"));
+            }
+            if u64::from(t.flows).saturating_mul(per_flow) > crate::packet::MAX_BUFFER_MEMORY {
+                return Err(invalid(
+                    &owner,
+                    "buffer",
+                    "flows x 2 x buffer exceeds the 8 GiB packet fidelity allows; use fewer flows or smaller buffers",
+                ));
+            }
+        }
         let route = self.route(&owner, &t.id, &t.route)?;
         let g: GroupId = idx(self.m.groups.len());
         self.name(&t.id, Element::Group(g))?;

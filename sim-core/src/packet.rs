@@ -22,6 +22,13 @@ use crate::sim::{Ev, Simulation};
 use crate::spec::{CongestionControl, Fidelity};
 use crate::time::{SimDuration, SimTime};
 
+/// The largest socket buffer sized automatically (BDP plus queue share). [ASSUMPTION] 64 MiB,
+/// Linux's largest default `tcp_rmem` is 6 MiB; beyond 64 MiB a path needs tuning by hand.
+pub const MAX_DEFAULT_BUFFER: u64 = 64 << 20;
+
+/// Memory all socket buffers of one packet group may take.
+pub const MAX_BUFFER_MEMORY: u64 = 8 << 30;
+
 /// Goodput is binned at this interval into the group's throughput timeline.
 pub const BIN: SimDuration = SimDuration::from_millis(10);
 
@@ -110,7 +117,11 @@ impl Simulation {
                 hops: 0,
                 cc: spec.packet.cc,
             });
-            let buffer = spec.packet.buffer_bytes.map_or_else(|| self.default_buffer(g), |b| b as usize).clamp(4096, 1 << 30);
+            let buffer = spec
+                .packet
+                .buffer_bytes
+                .map_or_else(|| self.default_buffer(g).min(MAX_DEFAULT_BUFFER as usize), |b| b as usize)
+                .clamp(4096, 1 << 30);
             let mtu = self.route_mtu(g);
             let (first, n) = (self.flows.groups[g].first_flow, self.flows.groups[g].n_flows);
             for f in first..first + n {
