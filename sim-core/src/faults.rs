@@ -63,7 +63,9 @@ impl Simulation {
         }
         for dir in 0..2 {
             let (was, is) = if dir == 0 { (before.1, after.1) } else { (before.2, after.2) };
-            if was && !is {
+            // A direction that stops delivering loses what is on it; so does one whose line
+            // rate changes (the queue was timed at the old rate: a line-card reconfiguration).
+            if (was && !is) || before.4 != after.4 {
                 self.wire_broken(li * 2 + dir);
             }
         }
@@ -131,6 +133,13 @@ impl Simulation {
         }
         self.faults[f.index()].active = false;
         self.faults[f.index()].end = Some(now);
+        if self.window == Some(f) {
+            // Effects with no known cause go to the latest fault still in force, or nowhere.
+            self.window = (0..self.faults.len())
+                .filter(|&i| self.faults[i].active && self.faults[i].start.is_some())
+                .max_by_key(|&i| (self.faults[i].start, i))
+                .map(|i| FaultId(i as u32));
+        }
         self.trace.record(now, TraceKind::Fault, f.0, 0, 0);
         let def = self.faults[f.index()].def.clone();
         self.apply(f, &def, false);
@@ -218,6 +227,9 @@ impl Simulation {
                 if on {
                     for &l in &links {
                         self.change_link(l.0, |st| st.drained += 1);
+                        // A drain on an already degraded or down link changes no delivery
+                        // state, but what follows on the link is still its doing.
+                        self.link_cause[l.index()] = Some(f);
                         self.routing_changed(l.0);
                     }
                     self.sched.schedule(self.now() + wait, Ev::DrainDown { fault: f.0 });
@@ -361,9 +373,12 @@ impl Simulation {
         let now = self.now();
         if let Some(w) = self.cause_of(Some(link)) {
             let rt = &mut self.faults[w.index()];
-            rt.sessions_down += 1;
-            if rt.active && rt.detect.is_none() {
-                rt.detect = Some(now);
+            // After the repair, a session going down is no longer this fault's doing.
+            if rt.active {
+                rt.sessions_down += 1;
+                if rt.detect.is_none() {
+                    rt.detect = Some(now);
+                }
             }
         }
     }

@@ -65,6 +65,10 @@ pub(crate) struct Flow {
     pub mss: u32,
     pub rate: u64,
     pub loss_rate: u64,
+    /// The part of `loss_rate` above the path's background loss: what faults cause.
+    pub fault_loss_rate: u64,
+    /// Background (`base_loss_ppm`) loss of the forward path, parts per million.
+    pub base_loss_ppm: u32,
     pub ideal: u64,
     /// Bits in flight, in ledger units.
     pub window: u128,
@@ -87,6 +91,7 @@ pub(crate) struct GroupRt {
     pub rate: u64,
     pub ideal: u64,
     pub loss_rate: u64,
+    pub fault_loss_rate: u64,
     pub offered_rate: u64,
     pub last: SimTime,
     pub sent: u128,
@@ -164,6 +169,7 @@ impl Simulation {
                 rate: 0,
                 ideal: 0,
                 loss_rate: 0,
+                fault_loss_rate: 0,
                 offered_rate: 0,
                 last: SimTime::ZERO,
                 sent: 0,
@@ -196,6 +202,8 @@ impl Simulation {
                     mss: 1448,
                     rate: 0,
                     loss_rate: 0,
+                    fault_loss_rate: 0,
+                    base_loss_ppm: 0,
                     ideal: 0,
                     window: 0,
                     timer,
@@ -371,6 +379,7 @@ impl Simulation {
         // Status: both directions deliver, both end sites are alive.
         let mut ok = routed && self.end_alive(g, 0) && self.end_alive(g, 1);
         let mut pass = 1.0f64;
+        let mut base_pass = 1.0f64;
         let mut rtt =
             self.model.sites[sites.0.index()].internal_rtt.as_nanos() / 2 + self.model.sites[sites.1.index()].internal_rtt.as_nanos() / 2;
         let mut jitter = SimDuration::ZERO;
@@ -380,6 +389,7 @@ impl Simulation {
             let spec = &self.model.links[l as usize].spec;
             ok &= st.delivers(d as usize);
             pass *= 1.0 - f64::from(st.loss_ppm().saturating_add(spec.base_loss_ppm).min(1_000_000)) / 1e6;
+            base_pass *= 1.0 - f64::from(spec.base_loss_ppm) / 1e6;
             rtt += (spec.one_way_delay + st.extra_delay()).as_nanos();
             jitter = jitter + st.jitter();
             mtu = mtu.min(spec.mtu);
@@ -395,6 +405,7 @@ impl Simulation {
         fl.routed = routed;
         fl.ok = ok;
         fl.loss_ppm = ((1.0 - pass) * 1e6).round() as u32;
+        fl.base_loss_ppm = ((1.0 - base_pass) * 1e6).round() as u32;
         fl.rtt = SimDuration(rtt.max(1_000));
         fl.jitter = jitter;
         if mtu != u32::MAX {
@@ -574,9 +585,10 @@ impl Simulation {
             gr.delivered += u128::from(gr.rate) * dt;
             gr.lost += u128::from(gr.loss_rate) * dt;
             gr.offered += u128::from(gr.offered_rate) * dt;
-            let lost = u128::from(gr.loss_rate) * dt;
+            // Background loss is the link's, not a fault's: only the excess is attributed.
+            let fault_lost = u128::from(gr.fault_loss_rate) * dt;
             gr.last = now;
-            self.note_lost(lost);
+            self.note_lost(fault_lost);
         }
     }
 
@@ -600,6 +612,9 @@ impl Simulation {
     fn set_rate(&mut self, f: u32, rate: u64, ideal: u64) {
         let fi = f as usize;
         let g = self.flows.flows[fi].group as usize;
+        // A finite flow's countdown runs at the old rate up to now.
+        let now = self.now();
+        self.settle_flow(f, now);
         let fl = &mut self.flows.flows[fi];
         if fl.rate == rate && fl.ideal == ideal {
             return;
@@ -609,6 +624,12 @@ impl Simulation {
         } else {
             (u128::from(rate) * u128::from(fl.loss_ppm) / u128::from(1_000_000 - fl.loss_ppm.min(999_999))) as u64
         };
+        let fault_loss_rate = if fl.loss_ppm <= fl.base_loss_ppm || rate == 0 {
+            0
+        } else {
+            (u128::from(rate) * u128::from(fl.loss_ppm - fl.base_loss_ppm) / u128::from(1_000_000 - fl.loss_ppm.min(999_999))) as u64
+        };
+        let old_fault_loss = std::mem::replace(&mut fl.fault_loss_rate, fault_loss_rate);
         let window = u128::from(rate) * u128::from(fl.rtt.as_nanos());
         let (old_rate, old_loss, old_ideal, old_window) = (fl.rate, fl.loss_rate, fl.ideal, fl.window);
         for &(l, d) in &fl.fwd {
@@ -625,6 +646,7 @@ impl Simulation {
         let gr = &mut self.flows.groups[g];
         gr.rate = gr.rate - old_rate + rate;
         gr.loss_rate = gr.loss_rate - old_loss + loss_rate;
+        gr.fault_loss_rate = gr.fault_loss_rate - old_fault_loss + fault_loss_rate;
         gr.ideal = gr.ideal - old_ideal + ideal;
         if !stalled {
             // The window is what the sender has out ahead of delivery. Delivery itself is the
@@ -777,17 +799,18 @@ impl Simulation {
         for f in first..first + n {
             let fi = f as usize;
             let ideal = self.flows.flows[fi].ideal;
-            self.set_rate(f, 0, ideal);
             let fl = &mut self.flows.flows[fi];
             if fl.state == TcpState::Done || fl.state == TcpState::Waiting {
                 continue;
             }
             // The old connection's unacknowledged data is abandoned.
             let w = std::mem::take(&mut fl.window);
+            fl.state = TcpState::Waiting;
             let gr = &mut self.flows.groups[g];
             gr.window -= w;
             gr.lost += w;
-            fl.state = TcpState::Waiting;
+            self.note_lost(w);
+            self.set_rate(f, 0, ideal);
         }
         self.attach_group(g);
         if self.flows.groups[g].started {

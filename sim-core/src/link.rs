@@ -51,7 +51,7 @@ impl LinkState {
 
     /// Whether packets sent in direction `d` arrive (ignoring random loss).
     pub fn delivers(&self, d: Dir) -> bool {
-        self.down == 0 && self.blackhole[d] == 0 && self.loss_ppm() < 1_000_000
+        self.down == 0 && self.blackhole[d] == 0 && self.loss_ppm() < 1_000_000 && self.capacity_ppm() > 0
     }
 
     /// Combined independent loss of every degradation, parts per million.

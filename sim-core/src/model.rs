@@ -423,7 +423,9 @@ impl Builder {
         if self.m.adjacencies[adj.index()].links.len() > 64 {
             return Err(invalid(&owner, "a_site", "more than 64 links join one pair of sites"));
         }
-        let line = u64::from(l.members) * l.member_bps;
+        let line = u64::from(l.members)
+            .checked_mul(l.member_bps)
+            .ok_or_else(|| invalid(&owner, "bandwidth", "members x member bandwidth overflows"))?;
         let goodput = goodput_bps(line, l.mtu, l.framing);
         self.m.links.push(Link {
             spec: l.clone(),
@@ -492,6 +494,9 @@ impl Builder {
     fn route(&self, owner: &str, group: &str, sites: &[String]) -> Result<Route, BuildError> {
         if sites.len() < 2 {
             return Err(invalid(owner, "route", "needs at least a source and a destination site"));
+        }
+        if sites.len() > 64 {
+            return Err(invalid(owner, "route", "crosses more than 64 sites"));
         }
         let last = sites.len() - 1;
         let mut ends = [None, None];

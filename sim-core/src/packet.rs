@@ -372,7 +372,8 @@ impl Simulation {
         let line = (u64::from(link.spec.members) * link.spec.member_bps) as f64 * f64::from(st.capacity_ppm()) / 1e6;
         // Fluid flows keep priority: packets get the share of the line they leave.
         let fluid = self.flows.res_load.get(r).copied().unwrap_or(0) as f64 / (link.goodput_bps.max(1) as f64);
-        let rate = line * (1.0 - fluid).max(0.01);
+        // At least 1 kbit/s, so a nearly starved line still has a finite serialization time.
+        let rate = (line * (1.0 - fluid).max(0.01)).max(1_000.0);
         let wire_bytes = self.packets.packets[idx as usize].data.len() as u64 + u64::from(link.spec.framing.bytes_per_frame());
         let queue_limit = link.spec.queue_bytes;
         let owd = link.spec.one_way_delay + extra;
@@ -439,15 +440,16 @@ impl Simulation {
 
     /// The packet reached its endpoint: hand it to smoltcp and poll.
     fn deliver(&mut self, idx: u32, now: SimTime) {
-        let pk = &mut self.packets.packets[idx as usize];
+        let pk = &self.packets.packets[idx as usize];
         let (p, to_server) = (pk.pflow as usize, pk.to_server);
+        if !self.end_alive(self.packets.pflows[p].group as usize, usize::from(to_server)) {
+            // Nobody is there to take it: a drop like any other.
+            return self.drop_packet(idx, None);
+        }
+        let pk = &mut self.packets.packets[idx as usize];
         let data = std::mem::take(&mut pk.data);
         self.packets.free.push(idx);
         let g = self.packets.pflows[p].group as usize;
-        if !self.end_alive(g, usize::from(to_server)) {
-            self.packets.pool.push(data);
-            return;
-        }
         if !to_server {
             // An ACK reached the client: close the RTT probe it covers.
             if let Ok(ip) = Ipv4Packet::new_checked(&data[..])
@@ -529,6 +531,7 @@ impl Simulation {
         if let Some(w) = self.packets.wires.get_mut(r) {
             w.epoch = w.epoch.wrapping_add(1);
             w.busy_until = SimTime::ZERO;
+            w.last_arrival = SimTime::ZERO;
         }
     }
 

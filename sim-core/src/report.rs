@@ -291,7 +291,14 @@ impl Simulation {
             window(tl, t0, to).map(|p| p.1)
         });
         let min_throughput_bps = min_tp.min();
-        let h = &gr.stalls;
+        // Stalls still open at the end count too, at their length so far.
+        let mut h = gr.stalls.clone();
+        for f in gr.first_flow..gr.first_flow + gr.n_flows {
+            if let crate::flows::TcpState::Stalled { since, .. } = self.flows.flows[f as usize].state {
+                let _ = h.record((end.saturating_since(since).as_nanos() / 1_000).max(1));
+            }
+        }
+        let h = &h;
         let q = |x: f64| if h.is_empty() { None } else { Some(h.value_at_quantile(x) as f64 / 1e6) };
         let reference = spec.demand_bps.map_or_else(|| first_fault.map_or(gr.peak, |t| before(tl, t)), |d| d as f64 as u64);
         let rto_s = first_fault.and_then(|t0| {

@@ -233,20 +233,25 @@ impl Simulation {
         self.sched.peek_time().filter(|&t| t < self.end)
     }
 
-    /// Runs one event. Returns false once no event remains before the end of the run.
+    /// Runs the next instant: every event at the next event time. Returns false once no
+    /// event remains before the end of the run.
     pub fn step(&mut self) -> bool {
         self.step_before(self.end)
     }
 
-    /// Runs the next event if it comes before `limit`.
+    /// Runs the next instant's events if it comes before `limit`: every event at that time,
+    /// then one flush. Flows of a group share an RTT, so their timers fire together; settling
+    /// once per instant keeps a burst of N timers from costing N re-solves.
     fn step_before(&mut self, limit: SimTime) -> bool {
-        match self.sched.peek_time() {
-            Some(t) if t < limit => {}
+        let t = match self.sched.peek_time() {
+            Some(t) if t < limit => t,
             _ => return false,
+        };
+        while self.sched.peek_time() == Some(t) {
+            let Some((_, ev)) = self.sched.pop() else { break };
+            self.events += 1;
+            self.dispatch(ev);
         }
-        let Some((_, ev)) = self.sched.pop() else { return false };
-        self.events += 1;
-        self.dispatch(ev);
         self.flush();
         true
     }

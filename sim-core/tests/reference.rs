@@ -345,3 +345,42 @@ fn fingerprints_differ_by_model_and_seed_even_when_nothing_happens() {
     assert_ne!(fp(&a, 1), fp(&b, 1));
     assert_ne!(fp(&a, 1), fp(&a, 2));
 }
+
+/// A finite flow that stalls half-way still delivers exactly its byte count: the countdown
+/// runs at whatever rate was in force up to each change.
+#[test]
+fn a_finite_flow_that_stalls_delivers_exactly_its_bytes() {
+    let mut link = backbone("aws:us-east-1", "aws:us-west-2", SimDuration::from_millis(10));
+    link.id = "wan".into();
+    let mut t = traffic("copy", &["aws:us-east-1", "aws:us-west-2"], 1, Some(GBPS));
+    t.bytes_per_flow = Some(1_000_000_000);
+    let spec = ModelSpec {
+        links: vec![link],
+        traffic: vec![t],
+        faults: vec![fault("bh", "wan", FaultAction::Blackhole, 4.0, Some(1.0))],
+        duration: SimDuration::from_secs(30),
+        ..ModelSpec::default()
+    };
+    let (r, _) = run(&spec, 1);
+    assert_eq!(r.traffic[0].delivered_bytes, 1_000_000_000);
+}
+
+/// Background loss belongs to the link, not to a fault elsewhere: a cut of an idle channel
+/// is not credited with the random loss of the busy one.
+#[test]
+fn background_loss_is_not_credited_to_an_unrelated_fault() {
+    let q = Quad::aws_gcp_managed("ash", "us-east-1", "us-east4", 10 * GBPS);
+    let mut spec = quad_model(&q, 8, Some(GBPS), 600);
+    for l in &mut spec.links {
+        l.base_loss_ppm = 1_000;
+    }
+    spec.links.push({
+        let mut other = backbone("aws:us-east-1", "aws:us-west-2", SimDuration::from_millis(70));
+        other.id = "other".into();
+        other
+    });
+    spec.faults.push(fault("unrelated", "other", FaultAction::Down, 10.0, Some(1.0)));
+    let (r, _) = run(&spec, 1);
+    assert_eq!(r.faults[0].lost_bytes, 0, "{:?}", r.faults[0]);
+    assert!(r.traffic[0].lost_bytes > 0, "the group does lose bytes to background loss");
+}
