@@ -15,6 +15,7 @@ pub struct MaxMin {
     frozen: Vec<bool>,
     res_start: Vec<u32>,
     res_flows: Vec<u32>,
+    fill: Vec<u32>,
 }
 
 /// A problem instance in compressed form: flow `f` crosses resources
@@ -58,11 +59,12 @@ impl MaxMin {
         }
         self.res_flows.clear();
         self.res_flows.resize(self.res_start[nr] as usize, 0);
-        let mut fill: Vec<u32> = self.res_start[..nr].to_vec();
+        self.fill.clear();
+        self.fill.extend_from_slice(&self.res_start[..nr]);
         for f in 0..nf {
             for &r in path(f) {
-                self.res_flows[fill[r as usize] as usize] = f as u32;
-                fill[r as usize] += 1;
+                self.res_flows[self.fill[r as usize] as usize] = f as u32;
+                self.fill[r as usize] += 1;
             }
         }
         self.order.clear();
