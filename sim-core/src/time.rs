@@ -111,18 +111,42 @@ impl Sub for SimTime {
     }
 }
 
-/// Formats with the coarsest unit that keeps the value exact to three decimals.
+/// Formats with the coarsest unit that shows the value exactly to the microsecond, without
+/// trailing zeros: `90s`, `1.5s`, `300ms`, `4.875ms`, `250us`.
 fn fmt_nanos(ns: u64, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+    let trimmed = |whole: u64, frac: u64, digits: usize| {
+        let s = format!("{frac:0digits$}");
+        let s = s.trim_end_matches('0');
+        if s.is_empty() { whole.to_string() } else { format!("{whole}.{s}") }
+    };
     if ns == 0 {
         write!(f, "0s")
-    } else if ns.is_multiple_of(NANOS_PER_SEC) {
-        write!(f, "{}s", ns / NANOS_PER_SEC)
     } else if ns >= NANOS_PER_SEC {
-        write!(f, "{:.3}s", ns as f64 / NANOS_PER_SEC as f64)
+        // Seconds with up to six decimals (microseconds).
+        write!(f, "{}s", trimmed(ns / NANOS_PER_SEC, (ns % NANOS_PER_SEC) / 1_000, 6))
     } else if ns >= 1_000_000 {
-        write!(f, "{:.3}ms", ns as f64 / 1e6)
+        write!(f, "{}ms", trimmed(ns / 1_000_000, (ns % 1_000_000) / 1_000, 3))
+    } else if ns >= 1_000 {
+        write!(f, "{}us", trimmed(ns / 1_000, ns % 1_000, 3))
     } else {
-        write!(f, "{}us", ns / 1_000)
+        write!(f, "{ns}ns")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_print_without_trailing_zeros() {
+        let show = |ns| SimDuration(ns).to_string();
+        assert_eq!(show(0), "0s");
+        assert_eq!(show(90 * NANOS_PER_SEC), "90s");
+        assert_eq!(show(1_500_000_000), "1.5s");
+        assert_eq!(show(300_000_000), "300ms");
+        assert_eq!(show(4_875_000), "4.875ms");
+        assert_eq!(show(250_000), "250us");
+        assert_eq!(show(7), "7ns");
     }
 }
 
