@@ -111,8 +111,9 @@ impl Sub for SimTime {
     }
 }
 
-/// Formats with the coarsest unit that shows the value exactly to the microsecond, without
-/// trailing zeros: `90s`, `1.5s`, `300ms`, `4.875ms`, `250us`.
+/// Formats with the coarsest unit, without trailing zeros: seconds to the millisecond,
+/// milliseconds to the microsecond, microseconds to the nanosecond: `90s`, `1.5s`, `300ms`,
+/// `4.875ms`, `250us`.
 fn fmt_nanos(ns: u64, f: &mut fmt::Formatter<'_>) -> fmt::Result {
     let trimmed = |whole: u64, frac: u64, digits: usize| {
         let s = format!("{frac:0digits$}");
@@ -122,8 +123,8 @@ fn fmt_nanos(ns: u64, f: &mut fmt::Formatter<'_>) -> fmt::Result {
     if ns == 0 {
         write!(f, "0s")
     } else if ns >= NANOS_PER_SEC {
-        // Seconds with up to six decimals (microseconds).
-        write!(f, "{}s", trimmed(ns / NANOS_PER_SEC, (ns % NANOS_PER_SEC) / 1_000, 6))
+        // Seconds to the millisecond: what a reader of a log or a report wants.
+        write!(f, "{}s", trimmed(ns / NANOS_PER_SEC, (ns % NANOS_PER_SEC) / 1_000_000, 3))
     } else if ns >= 1_000_000 {
         write!(f, "{}ms", trimmed(ns / 1_000_000, (ns % 1_000_000) / 1_000, 3))
     } else if ns >= 1_000 {
@@ -155,6 +156,7 @@ mod tests {
         assert_eq!(show(0), "0s");
         assert_eq!(show(90 * NANOS_PER_SEC), "90s");
         assert_eq!(show(1_500_000_000), "1.5s");
+        assert_eq!(show(362_625_094_123), "362.625s");
         assert_eq!(show(300_000_000), "300ms");
         assert_eq!(show(4_875_000), "4.875ms");
         assert_eq!(show(250_000), "250us");
