@@ -299,12 +299,8 @@ impl Simulation {
         }
     }
 
-    pub(crate) fn flush_now(&mut self) {
-        self.flush();
-    }
-
     /// Settles everything the last event touched: routing decisions, then rates, then alarms.
-    fn flush(&mut self) {
+    pub(crate) fn flush(&mut self) {
         self.decide_routes();
         self.reallocate();
         self.check_alarms();

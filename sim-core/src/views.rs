@@ -124,7 +124,7 @@ impl Simulation {
         let fid = crate::model::FaultId(self.faults.len() as u32);
         self.faults.push(crate::sim::FaultRt::new(def));
         self.on_fault_start(fid);
-        self.flush_now();
+        self.flush();
         Ok(fid)
     }
 
@@ -132,7 +132,7 @@ impl Simulation {
     pub fn repair(&mut self, fault: crate::model::FaultId) {
         if fault.index() < self.faults.len() {
             self.on_fault_end(fault);
-            self.flush_now();
+            self.flush();
         }
     }
 
