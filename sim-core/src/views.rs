@@ -92,50 +92,6 @@ impl Simulation {
 }
 
 impl Simulation {
-    /// Injects a fault now, by hand (the TUI) or from an embedding program. It behaves exactly
-    /// like a scripted fault whose `at` is the current time, and is recorded like one.
-    pub fn inject(
-        &mut self,
-        id: &str,
-        target: &str,
-        action: crate::spec::FaultAction,
-        duration: Option<crate::time::SimDuration>,
-    ) -> Result<crate::model::FaultId, crate::model::BuildError> {
-        let owner = format!("fault `{id}`");
-        let element = self.model.element(target).ok_or_else(|| crate::model::BuildError::Unknown {
-            owner: owner.clone(),
-            wanted: "fault target",
-            name: target.to_string(),
-            nearest: crate::model::nearest(target, self.model.ids().map(|(n, _)| n)),
-        })?;
-        crate::model::check_action(&owner, &action, element, target)?;
-        if self.faults.iter().any(|f| f.def.id == id) {
-            return Err(crate::model::BuildError::Duplicate { id: id.to_string(), class: "fault" });
-        }
-        let now = self.now();
-        let def = crate::model::Fault {
-            id: id.to_string(),
-            target: element,
-            target_name: target.to_string(),
-            action,
-            trigger: crate::model::FaultTrigger::At(now),
-            duration,
-        };
-        let fid = crate::model::FaultId(self.faults.len() as u32);
-        self.faults.push(crate::sim::FaultRt::new(def));
-        self.on_fault_start(fid);
-        self.flush();
-        Ok(fid)
-    }
-
-    /// Repairs an injected or scripted fault now.
-    pub fn repair(&mut self, fault: crate::model::FaultId) {
-        if fault.index() < self.faults.len() {
-            self.on_fault_end(fault);
-            self.flush();
-        }
-    }
-
     /// Faults so far, scripted, random and injected, in the order they were created.
     pub fn fault_list(&self) -> Vec<FaultView> {
         self.faults
