@@ -10,27 +10,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
-const SCENARIO: &str = r#"# tui-e2e: a quad interconnect for the tmux test.
-[scenario]
-name = "tui-e2e"
-summary = "A quad interconnect to poke at."
-duration = "60s"
-seed = 1
-
-[[interconnect]]
-id = "ash"
-template = "aws-gcp-managed"
-aws = "us-east-1"
-gcp = "us-east4"
-bandwidth = "10Gbps"
-
-[[traffic]]
-id = "app-db"
-from = "aws:us-east-1"
-to = "gcp:us-east4"
-flows = 64
-rate = "6Gbps"
-"#;
+/// The scenario the TUI's own tests open (tui/tests/fixtures).
+const SCENARIO: &str = include_str!("../tui/tests/fixtures/tui-fixture.toml");
 
 /// A tmux server of our own (its own socket), killed when the test ends however it ends.
 struct Tmux {
@@ -94,12 +75,12 @@ fn work_dir() -> PathBuf {
 }
 
 fn start(dir: &Path) -> Tmux {
-    std::fs::write(dir.join("tui-e2e.toml"), SCENARIO).expect("write the scenario");
+    std::fs::write(dir.join("tui-fixture.toml"), SCENARIO).expect("write the scenario");
     let tmux = Tmux { socket: format!("faultline-tui-test-{}", std::process::id()) };
     let bin = env!("CARGO_BIN_EXE_faultline");
-    let command = format!("'{bin}' tui tui-e2e.toml --seed 3; echo \"EXITED=$?\"; sleep 120");
+    let command = format!("'{bin}' tui tui-fixture.toml --seed 3; echo \"EXITED=$?\"; sleep 120");
     let dir = dir.to_str().expect("UTF-8 temp dir");
-    let out = tmux.run(&["new-session", "-d", "-s", "main", "-x", "100", "-y", "30", "-c", dir, &command]);
+    let out = tmux.run(&["new-session", "-d", "-s", "main", "-x", "110", "-y", "30", "-c", dir, &command]);
     assert!(out.status.success(), "tmux new-session: {}", String::from_utf8_lossy(&out.stderr));
     tmux
 }
@@ -130,7 +111,7 @@ fn play_select_cut_export_and_quit_in_a_real_terminal() {
     let screen = tmux.wait_for("the end of the run", |s| s.contains("END"));
     let fp = fingerprint(&screen);
     tmux.keys(&["e"]);
-    let export = dir.join("faultline-session-tui-e2e-3.toml");
+    let export = dir.join("faultline-session-tui-fixture-3.toml");
     tmux.wait_for("the export", |s| s.contains("exported") && s.contains("replay checked"));
     assert!(export.is_file(), "{} was not written", export.display());
     let run = Command::new(env!("CARGO_BIN_EXE_faultline")).arg("run").arg(&export).output().expect("faultline run");

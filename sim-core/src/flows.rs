@@ -754,7 +754,6 @@ impl Simulation {
             }
             let g = fl.group as usize;
             self.settle_group(g, now);
-            self.settle_flow(f, now);
             self.set_rate(f, rate, ideal);
             if self.flows.flows[f as usize].remaining.is_some() {
                 self.rearm_flow_timer(f);

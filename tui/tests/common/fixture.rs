@@ -10,30 +10,7 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
 /// A 60 s managed AWS-GCP quad with 6 Gbps over 64 flows; the file's seed is 1.
-pub const SOURCE: &str = r#"# tui-fixture: a quad interconnect to poke at.
-[scenario]
-name = "tui-fixture"
-summary = "A quad interconnect to poke at."
-duration = "60s"
-seed = 1
-
-[[interconnect]]
-id = "ash"
-template = "aws-gcp-managed"
-aws = "us-east-1"
-gcp = "us-east4"
-bandwidth = "10Gbps"
-
-[[traffic]]
-id = "app-db"
-from = "aws:us-east-1"
-to = "gcp:us-east4"
-flows = 64
-rate = "6Gbps"
-
-[expect]
-detect_within = "1s"
-"#;
+pub const SOURCE: &str = include_str!("../fixtures/tui-fixture.toml");
 
 /// The fixture opened at `seed`, as `faultline tui fixture.toml --seed N` would.
 pub fn session(seed: u64) -> Session {
