@@ -27,6 +27,40 @@ fn jitter_bfd(rng: &mut Stream, d: SimDuration, multiplier: u32) -> SimDuration 
     rng.uniform_duration(lo, hi)
 }
 
+/// What the two sides of a session agree on. Index 0 is side A, 1 is side B.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Negotiated {
+    /// Negotiated hold time: the lower of the two (RFC 4271 §4.2).
+    pub hold: SimDuration,
+    /// Keepalive interval per side: its own, but at most a third of the hold time.
+    pub keepalive: [SimDuration; 2],
+    /// BFD interval of packets sent by each side: max(own desired tx, peer's required rx)
+    /// (RFC 5880 §6.8.2); zero without BFD.
+    pub bfd_tx: [SimDuration; 2],
+    /// BFD detection time at each side: the peer's multiplier times the peer's interval
+    /// (RFC 5880 §6.8.4); zero without BFD.
+    pub bfd_detect: [SimDuration; 2],
+}
+
+/// Negotiates BGP and BFD timers between the two sides of `spec`. The one place this is
+/// computed: the simulation and `faultline show` both call it.
+pub fn negotiate(spec: &crate::spec::SessionSpec) -> Negotiated {
+    let hold = spec.bgp[0].hold.min(spec.bgp[1].hold);
+    let third = SimDuration(hold.as_nanos() / 3);
+    let keepalive = [spec.bgp[0].keepalive.min(third), spec.bgp[1].keepalive.min(third)];
+    let (bfd_tx, bfd_detect) = match spec.bfd {
+        Some(b) => {
+            let tx = |s: usize| b[s].desired_min_tx.max(b[1 - s].required_min_rx);
+            let tx = [tx(0), tx(1)];
+            // Detection at side s counts the peer's packets: peer multiplier x peer interval.
+            let det = [tx[1].saturating_mul(u64::from(b[1].multiplier)), tx[0].saturating_mul(u64::from(b[0].multiplier))];
+            (tx, det)
+        }
+        None => ([SimDuration::ZERO; 2], [SimDuration::ZERO; 2]),
+    };
+    Negotiated { hold, keepalive, bfd_tx, bfd_detect }
+}
+
 impl Simulation {
     pub(crate) fn init_control(&mut self) {
         let n = self.model.links.len();
@@ -37,22 +71,7 @@ impl Simulation {
                 self.sessions.push(None);
                 continue;
             };
-            let hold = spec.bgp[0].hold.min(spec.bgp[1].hold);
-            let third = SimDuration(hold.as_nanos() / 3);
-            let keepalive = [spec.bgp[0].keepalive.min(third), spec.bgp[1].keepalive.min(third)];
-            let (bfd_tx, bfd_detect) = match spec.bfd {
-                Some(b) => {
-                    let tx = |s: usize| {
-                        let o = 1 - s;
-                        if b[s].desired_min_tx > b[o].required_min_rx { b[s].desired_min_tx } else { b[o].required_min_rx }
-                    };
-                    let tx = [tx(0), tx(1)];
-                    // Detection at side s counts the peer's packets: peer multiplier x peer interval.
-                    let det = [tx[1].saturating_mul(u64::from(b[1].multiplier)), tx[0].saturating_mul(u64::from(b[0].multiplier))];
-                    (tx, det)
-                }
-                None => ([SimDuration::ZERO; 2], [SimDuration::ZERO; 2]),
-            };
+            let Negotiated { hold, keepalive, bfd_tx, bfd_detect } = negotiate(&spec);
             let rng = Stream::derive(self.seed, &format!("session/{}", link.spec.id));
             self.sessions.push(Some(SessionRt {
                 sides: [SpeakerRt::default(); 2],

@@ -31,6 +31,7 @@ pub mod trace;
 mod views;
 pub mod workloads;
 
+pub use control::{Negotiated, negotiate};
 pub use model::{BuildError, Element, Model};
 pub use report::Report;
 pub use routing::{mix64, rebalance_buckets};

@@ -176,6 +176,7 @@ impl Quad {
         AdjacencySpec {
             a_site: self.a_site.clone(),
             b_site: self.b_site.clone(),
+            interconnect: Some(self.id.clone()),
             max_paths: self.channels.max(1),
             resilient_buckets: None,
             convergence: [AdjacencySpec::DEFAULT_CONVERGENCE; 2],

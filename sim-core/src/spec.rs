@@ -204,11 +204,16 @@ pub struct LinkSpec {
     pub route: [RouteAttrs; 2],
 }
 
-/// Routing policy between a pair of sites (an adjacency), shared by all links between them.
+/// Routing policy between a pair of sites (an adjacency): for every link between them, or,
+/// with `interconnect`, only for that interconnect's links (two interconnects between the
+/// same sites each keep their own convergence delay and ECMP width).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct AdjacencySpec {
     pub a_site: String,
     pub b_site: String,
+    /// The interconnect whose links this policy governs; `None` for all links between the sites.
+    #[serde(default)]
+    pub interconnect: Option<String>,
     /// ECMP width (1 means active-passive even between equal routes).
     pub max_paths: u32,
     /// Resilient hashing: a bucket table where only flows of a removed member move.
