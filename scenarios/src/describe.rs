@@ -16,23 +16,28 @@ use crate::{Expectations, Scenario};
 /// Interconnects listed in full before the rest are summarised (bench-scale has 1,000).
 const MAX_LISTED: usize = 8;
 
+/// A session's configured timers and what sim-core negotiates from them
+/// ([`sim_core::negotiate`], the same function the simulation uses).
 fn session_line(s: &SessionSpec) -> String {
-    let hold = s.bgp[0].hold.min(s.bgp[1].hold);
+    let n = sim_core::negotiate(s);
     let mut out = format!(
-        "BGP keepalive/hold A {}/{}, B {}/{} -> negotiated hold {hold}",
-        s.bgp[0].keepalive, s.bgp[0].hold, s.bgp[1].keepalive, s.bgp[1].hold
+        "BGP keepalive/hold A {}/{}, B {}/{} -> negotiated hold {}",
+        s.bgp[0].keepalive, s.bgp[0].hold, s.bgp[1].keepalive, s.bgp[1].hold, n.hold
     );
     match &s.bfd {
         None => out.push_str("; BFD off"),
         Some(b) => {
-            // RFC 5880 §6.8.2/§6.8.4: each side sends at max(own desired tx, peer's required rx);
-            // a side declares the session down after the peer's multiplier of the peer's interval.
-            let tx = [b[0].desired_min_tx.max(b[1].required_min_rx), b[1].desired_min_tx.max(b[0].required_min_rx)];
-            let detect = [tx[1].saturating_mul(u64::from(b[1].multiplier)), tx[0].saturating_mul(u64::from(b[0].multiplier))];
             let _ = write!(
                 out,
                 "; BFD A {} x {}, B {} x {} -> intervals {}/{}, detection A {} / B {}",
-                b[0].desired_min_tx, b[0].multiplier, b[1].desired_min_tx, b[1].multiplier, tx[0], tx[1], detect[0], detect[1]
+                b[0].desired_min_tx,
+                b[0].multiplier,
+                b[1].desired_min_tx,
+                b[1].multiplier,
+                n.bfd_tx[0],
+                n.bfd_tx[1],
+                n.bfd_detect[0],
+                n.bfd_detect[1]
             );
         }
     }
