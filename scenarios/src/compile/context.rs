@@ -1,0 +1,139 @@
+//! What every part of compilation shares: the context (`Ctx`: the file's text, the span of
+//! each id claimed so far, the run's duration), diagnostics built on it, id claiming and
+//! `count` replication, and lookups of elements and keyword choices.
+//!
+//! It knows no table of the format; the other modules call it and it calls none of them.
+
+use std::collections::BTreeMap;
+use std::ops::Range;
+
+use sim_core::SimDuration;
+use sim_core::model::{Element, Model};
+
+use super::R;
+use crate::error::{Diagnostic, did_you_mean};
+use crate::format::Sp;
+use crate::units::Dur;
+
+/// `label`/`help` on boxed diagnostics, so checks can chain them before returning.
+pub(super) trait Decorate {
+    fn label(self, l: impl Into<String>) -> Self;
+    fn help(self, h: impl Into<String>) -> Self;
+}
+
+impl Decorate for Box<Diagnostic> {
+    fn label(mut self, l: impl Into<String>) -> Self {
+        self.label = Some(l.into());
+        self
+    }
+    fn help(mut self, h: impl Into<String>) -> Self {
+        self.help = Some(h.into());
+        self
+    }
+}
+
+pub(super) struct Ctx<'a> {
+    pub(super) origin: &'a str,
+    pub(super) text: &'a str,
+    /// Where each generated element id was written (its table's `id`).
+    pub(super) spans: BTreeMap<String, Range<usize>>,
+    pub(super) duration: SimDuration,
+}
+
+impl Ctx<'_> {
+    pub(super) fn err(&self, span: &Range<usize>, msg: impl Into<String>) -> Box<Diagnostic> {
+        Box::new(Diagnostic::new(self.origin, self.text, span.clone(), msg))
+    }
+    pub(super) fn fail<T>(&self, span: &Range<usize>, msg: impl Into<String>) -> R<T> {
+        Err(self.err(span, msg))
+    }
+    pub(super) fn positive(&self, d: &Sp<Dur>, what: &str) -> R<SimDuration> {
+        if d.value.0 == SimDuration::ZERO {
+            return Err(self.err(&d.span, format!("{what} must be positive")).label("a zero duration is not allowed here"));
+        }
+        Ok(d.value.0)
+    }
+}
+
+/// Substitutes the copy number for `{n}`; ids without `{n}` get it appended.
+pub(super) fn subst(s: &str, n: Option<(u32, usize)>, append: bool) -> String {
+    match n {
+        None => s.to_string(),
+        Some((n, w)) => {
+            let num = format!("{n:0w$}");
+            if s.contains("{n}") {
+                s.replace("{n}", &num)
+            } else if append {
+                format!("{s}{num}")
+            } else {
+                s.to_string()
+            }
+        }
+    }
+}
+
+pub(super) fn copies(cx: &Ctx<'_>, count: &Option<Sp<u32>>) -> R<Vec<Option<(u32, usize)>>> {
+    match count {
+        None => Ok(vec![None]),
+        Some(c) => {
+            if c.value == 0 || c.value > 100_000 {
+                return cx.fail(&c.span, format!("count must be between 1 and 100000, not {}", c.value));
+            }
+            let w = c.value.to_string().len().max(4);
+            Ok((1..=c.value).map(|n| Some((n, w))).collect())
+        }
+    }
+}
+
+pub(super) fn claim(cx: &mut Ctx<'_>, id: &str, span: &Range<usize>, what: &str) -> R<()> {
+    if id.is_empty() {
+        return cx.fail(span, format!("the {what} id is empty"));
+    }
+    if let Some(prev) = cx.spans.get(id) {
+        let line = cx.text[..prev.start.min(cx.text.len())].matches('\n').count() + 1;
+        return Err(cx.err(span, format!("duplicate id `{id}`")).label(format!("already used on line {line}")));
+    }
+    cx.spans.insert(id.to_string(), span.clone());
+    Ok(())
+}
+
+/// Looks up an element the file names, with a suggestion when it does not exist.
+pub(super) fn element(cx: &Ctx<'_>, topo: &Model, name: &Sp<String>, what: &str) -> R<Element> {
+    topo.element(&name.value).ok_or_else(|| {
+        let mut d = cx.err(&name.span, format!("unknown {what} `{}`", name.value));
+        if let Some(n) = sim_core::model::nearest(&name.value, topo.ids().map(|(k, _)| k)) {
+            d = d.label(format!("did you mean `{n}`?"));
+        }
+        d
+    })
+}
+
+pub(super) fn expect_class(cx: &Ctx<'_>, name: &Sp<String>, e: Element, ok: &[&str], action: &str) -> R<()> {
+    if ok.contains(&e.class()) {
+        return Ok(());
+    }
+    cx.fail(&name.span, format!("`{}` is a {}; `{action}` needs a {}", name.value, e.class(), ok.join(" or ")))
+}
+
+/// A keyword choice (`tcp = "linux"`): `default` when absent, otherwise one of `options`, with
+/// a suggestion for a near miss. `fallback` is the span for errors when the key is absent.
+pub(super) fn choice<T: Copy>(
+    cx: &Ctx<'_>,
+    key: &Option<Sp<String>>,
+    fallback: &Range<usize>,
+    what: &str,
+    options: &[(&str, T)],
+    default: T,
+    help: &str,
+) -> R<T> {
+    let Some(other) = key.as_ref().map(|s| s.value.as_str()) else { return Ok(default) };
+    if let Some((_, v)) = options.iter().find(|(name, _)| *name == other) {
+        return Ok(*v);
+    }
+    let span = key.as_ref().map_or(fallback, |s| &s.span);
+    let mut d = cx.err(span, format!("unknown {what} `{other}`"));
+    if let Some(n) = did_you_mean(other, options.iter().map(|(name, _)| *name)) {
+        d = d.label(format!("did you mean `{n}`?"));
+    }
+    Err(d.help(help))
+}

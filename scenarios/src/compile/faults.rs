@@ -1,0 +1,299 @@
+//! `[[fault]]` tables (trigger, exactly one action, target, duration, `after` chains) and
+//! `[[random_faults]]` processes.
+//!
+//! It reads the topology and adds faults and random fault processes to the spec.
+
+use std::ops::Range;
+
+use sim_core::model::Model;
+use sim_core::spec::*;
+use sim_core::{SimDuration, SimTime};
+
+use super::R;
+use super::context::{Ctx, Decorate, choice, claim, element, expect_class};
+use crate::error::did_you_mean;
+use crate::format::{self, Either, Sp};
+use crate::templates::DEFAULT_DRAIN_WAIT;
+
+const ACTION_KEYS: &str = "cut, blackhole, degrade, partition, flap, router_down, facility_down, site_down, region_down, endpoint_down, bgp_reset, bfd_disable, drain";
+
+/// The element classes that link-level fault actions apply to.
+const LINK_LIKE: [&str; 2] = ["link", "interconnect"];
+
+pub(super) fn faults(cx: &mut Ctx<'_>, spec: &mut ModelSpec, topo: &Model, list: &[Sp<format::Fault>]) -> R<()> {
+    // Ids come first, as a whole, so that `after` may name a fault defined further down.
+    let ids: Vec<(String, Range<usize>)> = list
+        .iter()
+        .enumerate()
+        .map(|(i, f)| f.value.id.as_ref().map_or_else(|| (format!("f{}", i + 1), f.span.clone()), |s| (s.value.clone(), s.span.clone())))
+        .collect();
+    for (id, span) in &ids {
+        claim(cx, id, span, "fault")?;
+    }
+    for (f, (id, _)) in list.iter().zip(&ids) {
+        let trigger = fault_trigger(cx, f, id, &ids)?;
+        check_one_action(cx, f, id)?;
+        let (target, action) = fault_action(cx, topo, f)?;
+        cx.spans.insert(target.value.clone(), target.span.clone());
+        let duration = match &f.value.for_ {
+            Some(d) => Some(cx.positive(d, "a fault's `for`")?),
+            None => None,
+        };
+        spec.faults.push(FaultSpec { id: id.clone(), target: target.value, action, trigger, duration });
+    }
+    check_fault_chains(cx, &spec.faults, list)
+}
+
+/// `at` a time before the end of the run, or `after` another fault (plus an optional `delay`).
+fn fault_trigger(cx: &Ctx<'_>, f: &Sp<format::Fault>, id: &str, ids: &[(String, Range<usize>)]) -> R<Trigger> {
+    let t = &f.value;
+    match (&t.at, &t.after) {
+        (Some(at), None) => {
+            if let Some(d) = &t.delay {
+                return cx.fail(&d.span, "`delay` goes with `after`; with `at`, write the time directly");
+            }
+            if at.value.0 >= cx.duration {
+                return Err(cx
+                    .err(&at.span, format!("fault `{id}` starts at {}, after the end of the run", at.value.0))
+                    .help(format!("the scenario lasts {}; start the fault earlier or make the run longer", cx.duration)));
+            }
+            Ok(Trigger::At(SimTime::ZERO + at.value.0))
+        }
+        (None, Some(after)) => {
+            if !ids.iter().any(|(k, _)| *k == after.value) {
+                let mut d = cx.err(&after.span, format!("`after` names an unknown fault `{}`", after.value));
+                if let Some(n) = did_you_mean(&after.value, ids.iter().map(|(k, _)| k.as_str())) {
+                    d = d.label(format!("did you mean `{n}`?"));
+                }
+                return Err(d);
+            }
+            Ok(Trigger::After { fault: after.value.clone(), delay: t.delay.as_ref().map_or(SimDuration::ZERO, |d| d.value.0) })
+        }
+        (Some(at), Some(_)) => cx.fail(&at.span, "a fault starts either `at` a time or `after` another fault, not both"),
+        (None, None) => Err(cx.err(&f.span, format!("fault `{id}` has no start")).help("add `at = \"30s\"` or `after = \"other-fault\"`")),
+    }
+}
+
+/// The action keys a fault table sets, in `ACTION_KEYS` order, with their spans.
+fn action_keys(t: &format::Fault) -> Vec<(&'static str, Range<usize>)> {
+    let s = |o: &Option<Sp<String>>| o.as_ref().map(|x| x.span.clone());
+    [
+        ("cut", s(&t.cut)),
+        ("blackhole", s(&t.blackhole)),
+        ("degrade", t.degrade.as_ref().map(|x| x.span.clone())),
+        ("partition", t.partition.as_ref().map(|x| x.span.clone())),
+        ("flap", t.flap.as_ref().map(|x| x.span.clone())),
+        ("router_down", s(&t.router_down)),
+        ("facility_down", s(&t.facility_down)),
+        ("site_down", s(&t.site_down)),
+        ("region_down", s(&t.region_down)),
+        ("endpoint_down", s(&t.endpoint_down)),
+        ("bgp_reset", s(&t.bgp_reset)),
+        ("bfd_disable", s(&t.bfd_disable)),
+        ("drain", t.drain.as_ref().map(|x| x.span.clone())),
+    ]
+    .into_iter()
+    .filter_map(|(k, span)| span.map(|span| (k, span)))
+    .collect()
+}
+
+/// A fault has exactly one action; a second one is reported where it is written.
+fn check_one_action(cx: &Ctx<'_>, f: &Sp<format::Fault>, id: &str) -> R<()> {
+    let actions = action_keys(&f.value);
+    match actions.len() {
+        0 => Err(cx.err(&f.span, format!("fault `{id}` has no action")).help(format!("add exactly one of: {ACTION_KEYS}"))),
+        1 => Ok(()),
+        _ => cx.fail(
+            &actions[1].1,
+            format!("fault `{id}` has two actions, `{}` and `{}`; write one [[fault]] per action", actions[0].0, actions[1].0),
+        ),
+    }
+}
+
+/// The target and action of a fault with exactly one action key.
+fn fault_action(cx: &Ctx<'_>, topo: &Model, f: &Sp<format::Fault>) -> R<(Sp<String>, FaultAction)> {
+    let t = &f.value;
+    if let Some(x) = &t.cut {
+        named_target(cx, topo, x, &LINK_LIKE, "cut", FaultAction::Down)
+    } else if let Some(x) = &t.blackhole {
+        named_target(cx, topo, x, &LINK_LIKE, "blackhole", FaultAction::Blackhole)
+    } else if let Some(x) = &t.router_down {
+        named_target(cx, topo, x, &["router"], "router_down", FaultAction::Down)
+    } else if let Some(x) = &t.facility_down {
+        named_target(cx, topo, x, &["facility"], "facility_down", FaultAction::Down)
+    } else if let Some(x) = t.site_down.as_ref().or(t.region_down.as_ref()) {
+        named_target(cx, topo, x, &["site"], "site_down", FaultAction::Down)
+    } else if let Some(x) = &t.endpoint_down {
+        named_target(cx, topo, x, &["endpoint"], "endpoint_down", FaultAction::Down)
+    } else if let Some(x) = &t.bgp_reset {
+        named_target(cx, topo, x, &LINK_LIKE, "bgp_reset", FaultAction::BgpReset)
+    } else if let Some(x) = &t.bfd_disable {
+        named_target(cx, topo, x, &LINK_LIKE, "bfd_disable", FaultAction::BfdDisable)
+    } else if let Some(d) = &t.degrade {
+        degrade(cx, topo, d)
+    } else if let Some(p) = &t.partition {
+        partition(cx, topo, p)
+    } else if let Some(fl) = &t.flap {
+        flap(cx, topo, &fl.value)
+    } else if let Some(dr) = &t.drain {
+        drain(cx, topo, dr)
+    } else {
+        cx.fail(&f.span, "fault without an action")
+    }
+}
+
+/// An action whose key's value is the target (`cut = "link-id"`), which must be one of
+/// `classes`.
+fn named_target(
+    cx: &Ctx<'_>,
+    topo: &Model,
+    x: &Sp<String>,
+    classes: &[&str],
+    key: &str,
+    action: FaultAction,
+) -> R<(Sp<String>, FaultAction)> {
+    let e = element(cx, topo, x, "fault target")?;
+    expect_class(cx, x, e, classes, key)?;
+    Ok((x.clone(), action))
+}
+
+/// `degrade = { target, loss, delay, jitter, capacity }`: unset impairments stay neutral.
+fn degrade(cx: &Ctx<'_>, topo: &Model, d: &Sp<format::DegradeTable>) -> R<(Sp<String>, FaultAction)> {
+    let g = &d.value;
+    let e = element(cx, topo, &g.target, "fault target")?;
+    expect_class(cx, &g.target, e, &LINK_LIKE, "degrade")?;
+    if g.loss.is_none() && g.delay.is_none() && g.jitter.is_none() && g.capacity.is_none() {
+        return cx.fail(&d.span, "degrade needs at least one of loss, delay, jitter, capacity");
+    }
+    let deg = Degradation {
+        loss_ppm: g.loss.as_ref().map_or(0, |x| x.value.0),
+        extra_delay: g.delay.as_ref().map_or(SimDuration::ZERO, |x| x.value.0),
+        jitter: g.jitter.as_ref().map_or(SimDuration::ZERO, |x| x.value.0),
+        capacity_ppm: g.capacity.as_ref().map_or(1_000_000, |x| x.value.0),
+    };
+    Ok((g.target.clone(), FaultAction::Degrade(deg)))
+}
+
+const DIRECTIONS: &[(&str, Direction)] = &[("a-to-b", Direction::AToB), ("b-to-a", Direction::BToA), ("both", Direction::Both)];
+
+/// `partition = "target"` (both directions) or `{ target, direction }`.
+fn partition(cx: &Ctx<'_>, topo: &Model, p: &Sp<Either<format::PartitionTable>>) -> R<(Sp<String>, FaultAction)> {
+    let (target, dir) = match &p.value {
+        Either::Str(s) => (Sp::new(s.clone(), p.span.clone()), Direction::Both),
+        Either::Table(pt) => {
+            let help = "direction is \"a-to-b\", \"b-to-a\" or \"both\"";
+            (pt.target.clone(), choice(cx, &pt.direction, &p.span, "direction", DIRECTIONS, Direction::Both, help)?)
+        }
+        _ => return cx.fail(&p.span, "partition takes a target or { target = \"...\", direction = \"a-to-b\" }"),
+    };
+    let e = element(cx, topo, &target, "fault target")?;
+    expect_class(cx, &target, e, &LINK_LIKE, "partition")?;
+    Ok((target, FaultAction::Partition(dir)))
+}
+
+/// `flap = { target, period, duty, count }`: `count` cycles, up for `duty` of each period.
+fn flap(cx: &Ctx<'_>, topo: &Model, g: &format::FlapTable) -> R<(Sp<String>, FaultAction)> {
+    let e = element(cx, topo, &g.target, "fault target")?;
+    expect_class(cx, &g.target, e, &LINK_LIKE, "flap")?;
+    let period = cx.positive(&g.period, "the flap period")?;
+    if g.count.value == 0 {
+        return cx.fail(&g.count.span, "count must be at least 1");
+    }
+    if g.duty.value.0 == 0 || g.duty.value.0 >= 1_000_000 {
+        return cx.fail(&g.duty.span, "duty (the share of each period the link is up) must be strictly between 0% and 100%");
+    }
+    Ok((g.target.clone(), FaultAction::Flap { period, up_ppm: g.duty.value.0, count: g.count.value }))
+}
+
+/// `drain = "target"` or `{ target, wait }`: prepend, wait, then take the link down.
+fn drain(cx: &Ctx<'_>, topo: &Model, dr: &Sp<Either<format::DrainTable>>) -> R<(Sp<String>, FaultAction)> {
+    let (target, wait) = match &dr.value {
+        Either::Str(s) => (Sp::new(s.clone(), dr.span.clone()), DEFAULT_DRAIN_WAIT),
+        Either::Table(d) => (d.target.clone(), d.wait.as_ref().map_or(DEFAULT_DRAIN_WAIT, |w| w.value.0)),
+        _ => return cx.fail(&dr.span, "drain takes a target or { target = \"...\", wait = \"30s\" }"),
+    };
+    let e = element(cx, topo, &target, "fault target")?;
+    expect_class(cx, &target, e, &LINK_LIKE, "drain")?;
+    Ok((target, FaultAction::Drain { wait }))
+}
+
+/// Resolves `after` chains: each fault's start, summed along its chain, must come before
+/// the end of the run, and no chain may loop back on itself.
+fn check_fault_chains(cx: &Ctx<'_>, faults: &[FaultSpec], list: &[Sp<format::Fault>]) -> R<()> {
+    for (i, f) in faults.iter().enumerate() {
+        let mut t = SimDuration::ZERO;
+        let mut cur = f;
+        let mut seen = vec![f.id.clone()];
+        loop {
+            match &cur.trigger {
+                Trigger::At(at) => {
+                    t = t + SimDuration(at.as_nanos());
+                    break;
+                }
+                Trigger::After { fault, delay } => {
+                    t = t + *delay;
+                    if seen.contains(fault) {
+                        seen.push(fault.clone());
+                        let span = list[i].value.after.as_ref().map_or(&list[i].span, |a| &a.span);
+                        return cx.fail(span, format!("faults form a loop of `after` triggers: {}", seen.join(" -> ")));
+                    }
+                    seen.push(fault.clone());
+                    match faults.iter().find(|g| &g.id == fault) {
+                        Some(next) => cur = next,
+                        None => break,
+                    }
+                }
+            }
+        }
+        if t >= cx.duration {
+            let span =
+                list[i].value.delay.as_ref().map_or_else(|| list[i].value.after.as_ref().map_or(&list[i].span, |a| &a.span), |d| &d.span);
+            return Err(cx
+                .err(span, format!("fault `{}` starts at {t}, after the end of the run", f.id))
+                .help(format!("the scenario lasts {}", cx.duration)));
+        }
+    }
+    Ok(())
+}
+
+pub(super) fn random_faults(cx: &mut Ctx<'_>, spec: &mut ModelSpec, i: usize, r: &Sp<format::RandomFaults>) -> R<()> {
+    let t = &r.value;
+    let (id, span) = t.id.as_ref().map_or_else(|| (format!("r{}", i + 1), r.span.clone()), |s| (s.value.clone(), s.span.clone()));
+    claim(cx, &id, &span, "random_faults")?;
+    let class = match t.class.value.as_str() {
+        "channel" => ElementClass::Channel,
+        "router" => ElementClass::Router,
+        "facility" => ElementClass::Facility,
+        other => {
+            let mut d = cx.err(&t.class.span, format!("unknown element class `{other}`"));
+            if let Some(n) = did_you_mean(other, ["channel", "router", "facility"]) {
+                d = d.label(format!("did you mean `{n}`?"));
+            }
+            return Err(d.help("class is \"channel\", \"router\" or \"facility\""));
+        }
+    };
+    let action = match t.action.as_ref().map(|a| a.value.as_str()) {
+        None | Some("cut") | Some("down") => FaultAction::Down,
+        Some(a) if class == ElementClass::Channel => match a {
+            "blackhole" => FaultAction::Blackhole,
+            "bgp_reset" => FaultAction::BgpReset,
+            "bfd_disable" => FaultAction::BfdDisable,
+            other => {
+                let span = t.action.as_ref().map_or(&r.span, |a| &a.span);
+                let mut d = cx.err(span, format!("unknown random fault action `{other}`"));
+                if let Some(n) = did_you_mean(other, ["cut", "blackhole", "bgp_reset", "bfd_disable"]) {
+                    d = d.label(format!("did you mean `{n}`?"));
+                }
+                return Err(d.help("for channels: cut, blackhole, bgp_reset or bfd_disable"));
+            }
+        },
+        Some(other) => {
+            let span = t.action.as_ref().map_or(&r.span, |a| &a.span);
+            return cx.fail(span, format!("routers and facilities can only be `cut` (taken down), not `{other}`"));
+        }
+    };
+    let mtbf = cx.positive(&t.mtbf, "mtbf")?;
+    let mttr = cx.positive(&t.mttr, "mttr")?;
+    spec.random_faults.push(RandomFaultSpec { id, class, action, mtbf, mttr, max_faults: t.max.unwrap_or(0) });
+    Ok(())
+}

@@ -1,0 +1,134 @@
+//! `[[traffic]]` tables: volume, TCP model, fidelity and packet options, `count`
+//! replication and the route each group takes; and looking up a group by name.
+//!
+//! It reads the topology and adds traffic groups to the spec.
+
+use sim_core::SimTime;
+use sim_core::model::Model;
+use sim_core::spec::*;
+
+use super::R;
+use super::context::{Ctx, Decorate, choice, claim, copies, subst};
+use super::sites::route;
+use crate::error::did_you_mean;
+use crate::format::{self, Sp};
+
+pub(super) fn traffic(cx: &mut Ctx<'_>, spec: &mut ModelSpec, topo: &Model, t: &Sp<format::Traffic>) -> R<()> {
+    let g = &t.value;
+    check_volume(cx, g)?;
+    let tcp = tcp_model(cx, t)?;
+    let fidelity = choice(cx, &g.fidelity, &t.span, "fidelity", FIDELITIES, Fidelity::Fluid, FIDELITY_HELP)?;
+    let packet = packet_options(cx, t, fidelity)?;
+    let start = match &g.start {
+        Some(s) if s.value.0 >= cx.duration => {
+            return cx.fail(&s.span, format!("the traffic starts at {}, not before the end of the run ({})", s.value.0, cx.duration));
+        }
+        Some(s) => SimTime::ZERO + s.value.0,
+        None => SimTime::ZERO,
+    };
+    for copy in copies(cx, &g.count)? {
+        let id = subst(&g.id.value, copy, true);
+        if topo.element(&id).is_some() {
+            return cx.fail(&g.id.span, format!("duplicate id `{id}`: it already names a {}", topo.element(&id).map_or("", |e| e.class())));
+        }
+        claim(cx, &id, &g.id.span, "traffic")?;
+        let mut sites = vec![(subst(&g.from.value, copy, false), g.from.span.clone())];
+        sites.extend(g.via.iter().map(|v| (subst(&v.value, copy, false), v.span.clone())));
+        sites.push((subst(&g.to.value, copy, false), g.to.span.clone()));
+        let route = route(cx, topo, &sites)?;
+        spec.traffic.push(TrafficSpec {
+            id,
+            route,
+            flows: g.flows.value,
+            demand_bps: g.rate.as_ref().map(|r| r.value.0),
+            bytes_per_flow: g.bytes.as_ref().map(|b| b.value.0),
+            start,
+            tcp,
+            replication: g.replication,
+            fidelity,
+            packet,
+        });
+    }
+    Ok(())
+}
+
+/// Flows, rate and bytes per flow: each must be non-zero when given.
+fn check_volume(cx: &Ctx<'_>, g: &format::Traffic) -> R<()> {
+    if g.flows.value == 0 {
+        return Err(cx.err(&g.flows.span, "flows must be at least 1").label("a traffic group with no flows carries nothing"));
+    }
+    if let Some(r) = &g.rate
+        && r.value.0 == 0
+    {
+        return Err(cx.err(&r.span, "rate must be positive").help("omit `rate` for bulk flows limited only by the network"));
+    }
+    if let Some(b) = &g.bytes
+        && b.value.0 == 0
+    {
+        return cx.fail(&b.span, "bytes per flow must be positive (omit it for flows that run to the end)");
+    }
+    Ok(())
+}
+
+const TCP_MODELS: &[(&str, TcpSpec)] = &[("linux", TcpSpec::LINUX), ("smoltcp", TcpSpec::SMOLTCP)];
+
+const TCP_HELP: &str = "tcp is \"linux\" (RTO min 200 ms) or \"smoltcp\" (RTO min 1 s)";
+
+const FIDELITIES: &[(&str, Fidelity)] = &[("fluid", Fidelity::Fluid), ("packet", Fidelity::Packet)];
+
+const FIDELITY_HELP: &str = "fidelity is \"fluid\" (rates and a TCP model) or \"packet\" (smoltcp TCP, packets hop by hop)";
+
+const CONGESTION_CONTROLS: &[(&str, CongestionControl)] = &[("cubic", CongestionControl::Cubic), ("reno", CongestionControl::Reno)];
+
+const CC_HELP: &str = "cc is \"cubic\" (default) or \"reno\"";
+
+/// The TCP model with its RTO overrides, which must leave rto_max at or above rto_min.
+fn tcp_model(cx: &Ctx<'_>, t: &Sp<format::Traffic>) -> R<TcpSpec> {
+    let g = &t.value;
+    let mut tcp = choice(cx, &g.tcp, &t.span, "TCP model", TCP_MODELS, TcpSpec::LINUX, TCP_HELP)?;
+    if let Some(d) = &g.rto_min {
+        tcp.rto_min = cx.positive(d, "rto_min")?;
+    }
+    if let Some(d) = &g.rto_initial {
+        tcp.rto_initial = cx.positive(d, "rto_initial")?;
+    }
+    if let Some(d) = &g.rto_max {
+        tcp.rto_max = cx.positive(d, "rto_max")?;
+    }
+    if tcp.rto_max < tcp.rto_min {
+        let span = g.rto_max.as_ref().or(g.rto_min.as_ref()).map_or(&t.span, |s| &s.span);
+        return cx.fail(span, format!("rto_max {} is below rto_min {}", tcp.rto_max, tcp.rto_min));
+    }
+    Ok(tcp)
+}
+
+/// `cc` and `buffer`, which only packet fidelity uses, and packet fidelity's flow limit.
+fn packet_options(cx: &Ctx<'_>, t: &Sp<format::Traffic>, fidelity: Fidelity) -> R<PacketOptions> {
+    let g = &t.value;
+    let cc = choice(cx, &g.cc, &t.span, "congestion control", CONGESTION_CONTROLS, CongestionControl::Cubic, CC_HELP)?;
+    if fidelity == Fidelity::Fluid
+        && let Some(s) = g.cc.as_ref().map(|c| &c.span).or(g.buffer.as_ref().map(|b| &b.span))
+    {
+        return cx.fail(s, "`cc` and `buffer` apply to packet fidelity only; add fidelity = \"packet\"");
+    }
+    if let Some(b) = &g.buffer
+        && !(4096..=(1u64 << 30)).contains(&b.value.0)
+    {
+        return cx.fail(&b.span, "buffer must be between 4 KiB and 1 GiB (smoltcp's window-scaling limit)");
+    }
+    if fidelity == Fidelity::Packet && g.flows.value > 1024 {
+        return cx.fail(&g.flows.span, "packet fidelity runs a TCP stack per flow: at most 1024 flows per group (use fluid for more)");
+    }
+    Ok(PacketOptions { cc, buffer_bytes: g.buffer.as_ref().map(|b| b.value.0) })
+}
+
+pub(super) fn group(cx: &Ctx<'_>, spec: &ModelSpec, name: &Sp<String>) -> R<String> {
+    if spec.traffic.iter().any(|g| g.id == name.value) {
+        return Ok(name.value.clone());
+    }
+    let mut d = cx.err(&name.span, format!("unknown traffic group `{}`", name.value));
+    if let Some(n) = did_you_mean(&name.value, spec.traffic.iter().map(|g| g.id.as_str())) {
+        d = d.label(format!("did you mean `{n}`?"));
+    }
+    Err(d)
+}
