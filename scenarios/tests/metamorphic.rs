@@ -15,11 +15,12 @@
 //!    (another site pair; the group's route does not cross it) leaves that group's
 //!    `GroupReport` unchanged (3a), and the rows of the faults on the group's own
 //!    interconnect (3b).
-//! 4. **Invariants** on every schedule: times are non-negative and detect <= converge;
-//!    blackhole <= the fault's span + 2 s; the faults' losses never exceed the groups'
-//!    total; with a single fault and no background loss, that fault's loss is the groups'
-//!    whole loss and its recovery comes no earlier than the last stalled flow's resume (never,
-//!    if a flow is still stalled at the end); bytes are conserved exactly at many instants.
+//! 4. **Invariants** on every schedule: times are non-negative and detect <= converge (drains
+//!    excepted: they move traffic before they take the session down); blackhole <= the
+//!    fault's span + 2 s; the faults' losses never exceed the groups' total; with a single
+//!    fault and no background loss, that fault's loss is the groups' whole loss and its
+//!    recovery comes no earlier than the last stalled flow's resume (never, if a flow is still
+//!    stalled at the end); bytes are conserved exactly at many instants.
 //!
 //! Random schedules run on two managed quads (`ash`: us-east-1 to us-east4, `pdx`: us-west-2
 //! to us-west1) for 60 s with 8 + 4 flows, and are adversarial on purpose: faults at t = 0 and
@@ -28,7 +29,11 @@
 //! except site, region and endpoint loss. The proptest runner uses a fixed seed, so CI sees
 //! the same cases every time; a failure prints the shrunk schedule as a scenario file.
 //!
-//! Run: `cargo test --release -p scenarios --test metamorphic -- --nocapture`.
+//! The library runs once per scenario (shared by the tests); packet-fidelity scenarios are
+//! cut to 8 s and `bench-scale` is left out, to keep the suite within CI's budget.
+//!
+//! Run: `cargo test --release -p scenarios --test metamorphic -- --nocapture`
+//! (`PROPTEST_CASES=1000` for a deeper run).
 
 use std::collections::BTreeMap;
 use std::fmt;
