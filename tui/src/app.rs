@@ -14,8 +14,10 @@ use sim_core::{Model, SimOptions, SimTime, Simulation};
 
 use crate::Session;
 use crate::events::{EventLog, LineKind};
+use crate::export::{file_name, scenario_text};
 use crate::history::History;
 use crate::inject::HandFault;
+use crate::judge::{Check, Judgement, PENDING, shown};
 
 /// Speeds in tenths of real time: ×0.1 … ×10,000.
 pub const SPEEDS_TENTHS: [u64; 16] = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1_000, 2_000, 5_000, 10_000, 20_000, 50_000, 100_000];
@@ -53,8 +55,9 @@ pub struct App {
     pub overlay: Overlay,
     /// Metrics of the fault that started last, refreshed after the simulation moves.
     pub latest: Option<FaultReport>,
-    /// The scenario's expectations judged on the report so far (empty without a judge).
-    pub checks: Vec<crate::ExpectationStatus>,
+    /// The judge's answer on the report so far (`None` without a judge): the exported
+    /// file's expectations as `faultline run` judges them, or why they could not be judged.
+    pub judgement: Option<Result<Judgement, String>>,
     /// Where `e` writes the session file.
     pub export_dir: PathBuf,
     pub last_export: Option<PathBuf>,
@@ -88,7 +91,7 @@ impl App {
             history,
             overlay: Overlay::None,
             latest: None,
-            checks: Vec::new(),
+            judgement: None,
             export_dir: PathBuf::from("."),
             last_export: None,
             quit: false,
@@ -133,12 +136,34 @@ impl App {
         SPEEDS_TENTHS[self.speed.min(SPEEDS_TENTHS.len() - 1)]
     }
 
+    /// The session as a scenario file: what `e` would write now (less the fingerprint line,
+    /// which needs a replay to the end), and what the judge judges.
+    pub fn scenario_text(&self) -> String {
+        let path = PathBuf::from(file_name(&self.session.name, self.seed));
+        scenario_text(&self.session.source, &self.session.origin, self.seed, &self.hand, None, &path)
+    }
+
+    /// The verdict as shown: `pending` until the run ends, then the judge's (`None` without
+    /// a judge, or with one that gives no verdict or could not judge).
+    pub fn verdict(&self) -> Option<&'static str> {
+        let verdict = self.judgement.as_ref()?.as_ref().ok()?.verdict?;
+        Some(if self.sim.is_finished() { verdict } else { PENDING })
+    }
+
+    /// Each check with the status shown for it (see [`crate::shown`]).
+    pub fn checks(&self) -> Vec<(&Check, &'static str)> {
+        let Some(Ok(j)) = &self.judgement else { return Vec::new() };
+        let latest = self.latest.as_ref().map(|f| f.at_s);
+        let (now, finished) = (self.sim.now().as_secs_f64(), self.sim.is_finished());
+        j.checks.iter().map(|c| (c, shown(c, latest, now, finished))).collect()
+    }
+
     /// Takes in what the simulation did since the last call: log lines, history, metrics.
     pub(crate) fn after_change(&mut self) {
         self.log.collect(&self.sim);
         let report = self.sim.report();
         if let Some(judge) = &self.session.judge {
-            self.checks = (judge.0)(&report);
+            self.judgement = Some(judge.0.judge(&self.scenario_text(), &report));
         }
         self.latest = report.faults.into_iter().max_by(|a, b| a.at_s.total_cmp(&b.at_s));
     }

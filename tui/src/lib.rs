@@ -11,7 +11,9 @@
 //! The simulation advances by a budget of simulated time per frame (speed × frame time),
 //! capped in events per frame (`advance`). Faults injected by hand (`inject`) are recorded
 //! with their simulated times, and `e` exports the session as a scenario file that replays
-//! it exactly (`export`). Panes live in `panes/`, one file each; colours in `theme`.
+//! it exactly (`export`). The scenario's expectations are judged on that exported file
+//! (`judge`), so the verdict at the end is `faultline run`'s on it. Panes live in `panes/`,
+//! one file each; colours in `theme`.
 
 mod advance;
 mod app;
@@ -20,6 +22,7 @@ mod export;
 mod help;
 mod history;
 mod inject;
+mod judge;
 mod msg;
 pub mod panes;
 mod terminal;
@@ -30,9 +33,7 @@ mod view;
 #[cfg(test)]
 mod testing;
 
-use std::sync::Arc;
-
-use sim_core::{ModelSpec, Report, SimDuration};
+use sim_core::{ModelSpec, SimDuration};
 
 pub use app::{App, DEFAULT_SPEED, MAX_EVENTS_PER_FRAME, Overlay, SPEEDS_TENTHS};
 pub use events::{EventLog, LineKind, LogLine};
@@ -40,6 +41,7 @@ pub use export::{Replay, fault_table, file_name, replay_spec, scenario_text, wit
 pub use help::{KEYS, Key};
 pub use history::History;
 pub use inject::{DEGRADE_LOSS_PPM, DRAIN_WAIT, HandFault, HandKind};
+pub use judge::{Check, ExpectationStatus, Judge, Judgement, Judging, PENDING, shown};
 pub use msg::Msg;
 pub use update::update;
 pub use view::{Areas, view};
@@ -57,32 +59,9 @@ pub struct Session {
     pub spec: ModelSpec,
     pub seed: u64,
     pub duration: SimDuration,
-    /// Judges the scenario's expectations against a report (the CLI passes the scenarios
-    /// crate's verdict rules); `None` shows no expectations.
+    /// Judges the scenario's expectations (the CLI passes the scenarios crate's rules, see
+    /// [`Judge::of_file`]); `None` shows no expectations.
     pub judge: Option<Judge>,
-}
-
-/// One expectation's status on the report so far.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ExpectationStatus {
-    pub name: String,
-    /// `pass`, `fail` or `inconclusive`.
-    pub status: &'static str,
-    pub detail: String,
-}
-
-/// A function from a report to the expectations' status, supplied by the embedding program
-/// so this crate does not depend on the scenario format.
-#[derive(Clone)]
-pub struct Judge(pub Arc<JudgeFn>);
-
-/// The function a [`Judge`] wraps.
-pub type JudgeFn = dyn Fn(&Report) -> Vec<ExpectationStatus> + Send + Sync;
-
-impl std::fmt::Debug for Judge {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Judge(..)")
-    }
 }
 
 /// Runs the explorer until the user quits.

@@ -1,17 +1,18 @@
 //! Record and replay at the update level: keys drive a session (play, select, inject,
 //! repair, step, export), the exported text is compiled by the `scenarios` crate and run the
 //! way `faultline run` runs it, and its fingerprint must equal the interactive session's
-//! when both reach the end.
+//! when both reach the end. So must the verdict and every check: the session's, judged as
+//! `faultline tui` judges it, against the replay's `scenarios::evaluate`.
 
 #[path = "common/fixture.rs"]
 mod fixture;
 
 use std::path::PathBuf;
 
-use faultline_tui::{App, HandKind, LineKind, MAX_EVENTS_PER_FRAME, Msg, update};
-use fixture::{send, session, ticks};
+use faultline_tui::{App, HandKind, LineKind, MAX_EVENTS_PER_FRAME, Msg, PENDING, update};
+use fixture::{flagship, judged, judgement, send, session, ticks};
 use ratatui::crossterm::event::KeyCode;
-use sim_core::SimOptions;
+use sim_core::{Report, SimOptions};
 
 fn export_dir(test: &str) -> PathBuf {
     let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("tui-replay").join(test);
@@ -34,22 +35,55 @@ fn play_to_end(app: &mut App) {
     panic!("the run did not finish");
 }
 
-/// Exports, then returns the file's text and what `faultline run` makes of it.
-fn export_and_replay(app: &mut App) -> (String, scenarios::Scenario, String) {
+/// Exports, then returns the file's text, the scenario it compiles to and what `faultline
+/// run` makes of it. Checks on the way that what the session shows now is the judge's
+/// answer on the exported file at the present: `scenarios::evaluate` over a replay of the
+/// file to the session's present.
+fn export_and_replay(app: &mut App) -> (String, scenarios::Scenario, scenarios::Outcome) {
     send(app, &[Msg::char('e')]);
     let path = app.last_export.clone().expect("the export was written");
-    assert_eq!(path.file_name().and_then(|n| n.to_str()), Some(format!("faultline-session-tui-fixture-{}.toml", app.seed).as_str()));
+    assert_eq!(path.file_name().and_then(|n| n.to_str()), Some(faultline_tui::file_name(&app.session.name, app.seed).as_str()));
     let last = app.log.lines.last().expect("the export is logged");
     assert!(last.text.contains(&path.display().to_string()) && last.text.contains("replay checked"), "{}", last.text);
     let text = std::fs::read_to_string(&path).expect("readable");
     let scenario = scenarios::load_path(&path).unwrap_or_else(|e| panic!("the export compiles: {e:?}\n{text}"));
+    let present = replay_to_present(&scenario, app);
+    let (verdict, checks) = scenarios::evaluate(&scenario, &present);
+    assert_eq!(app.judgement, Some(Ok(judgement(verdict, &checks))), "judged on the exported file so far:\n{text}");
     let outcome = scenarios::run(&scenario, scenario.seed, SimOptions::default()).expect("runs");
-    (text, scenario, outcome.report.fingerprint)
+    (text, scenario, outcome)
+}
+
+/// The report of `scenario` run to the session's present: up to its time, and as far into
+/// the instant as the session's trace (as the export's own check replays it).
+fn replay_to_present(scenario: &scenarios::Scenario, app: &App) -> Report {
+    let mut sim = scenarios::prepare(scenario, scenario.seed, SimOptions { keep_trace: true }).expect("builds");
+    let now = app.sim.now();
+    sim.run_until(now);
+    while sim.trace().len() < app.sim.trace().len() && sim.peek() == Some(now) {
+        sim.step();
+    }
+    assert_eq!(sim.fingerprint(), app.sim.fingerprint(), "the replay is at the session's present");
+    sim.report()
+}
+
+/// At the end of the run the session's verdict and checks are the replay's, on the same
+/// report. (The reports differ only in the count of events: a scripted fault's start and
+/// end are events of the queue, an injection and a repair by hand are not.)
+fn assert_judged_as_the_replay(app: &App, replay: &scenarios::Outcome, text: &str) {
+    assert!(app.sim.is_finished(), "compared at the end of the run");
+    let without_events = |r: &Report| Report { events: 0, ..r.clone() };
+    assert_eq!(without_events(&app.sim.report()), without_events(&replay.report), "the same report:\n{text}");
+    assert_eq!(app.verdict(), Some(replay.verdict.name()), "the verdict of `faultline run` on the export:\n{text}");
+    assert_eq!(app.judgement, Some(Ok(judgement(replay.verdict, &replay.checks))), "{text}");
+    let shown: Vec<(&str, &str)> = app.checks().into_iter().map(|(c, s)| (c.name.as_str(), s)).collect();
+    let want: Vec<(&str, &str)> = replay.checks.iter().map(|c| (c.name, c.status.name())).collect();
+    assert_eq!(shown, want, "nothing is left pending at the end:\n{text}");
 }
 
 #[test]
 fn a_session_with_every_kind_of_hand_fault_exports_a_file_that_replays_its_fingerprint() {
-    let mut app = App::new(session(7)).expect("valid");
+    let mut app = App::new(judged(session(7))).expect("valid");
     app.export_dir = export_dir("every-kind");
     send(&mut app, &[Msg::char(' ')]);
     ticks(&mut app, 10);
@@ -68,7 +102,7 @@ fn a_session_with_every_kind_of_hand_fault_exports_a_file_that_replays_its_finge
     assert_eq!(kinds, [HandKind::Cut, HandKind::Blackhole, HandKind::Degrade, HandKind::FacilityDown, HandKind::Drain]);
     assert!(app.hand[0].repaired.is_some() && app.hand[3].repaired.is_some(), "{:?}", app.hand);
 
-    let (text, scenario, exported_mid_run) = export_and_replay(&mut app);
+    let (text, scenario, mid_run) = export_and_replay(&mut app);
     assert_eq!(scenario.seed, 7, "the session's seed, not the file's 1:\n{text}");
     for key in [
         "cut = \"ash/ch2\"",
@@ -81,37 +115,41 @@ fn a_session_with_every_kind_of_hand_fault_exports_a_file_that_replays_its_finge
     }
     play_to_end(&mut app);
     let live = format!("{:016x}", app.sim.fingerprint());
-    assert_eq!(exported_mid_run, live, "exported in the middle of the run:\n{text}");
-    // Exported again at the end, with nothing new: the same file and the same fingerprint.
-    let (again, _, exported_at_end) = export_and_replay(&mut app);
-    assert_eq!(exported_at_end, live);
+    assert_eq!(mid_run.report.fingerprint, live, "exported in the middle of the run:\n{text}");
+    assert_judged_as_the_replay(&app, &mid_run, &text);
+    // Exported again at the end, with nothing new: the same file, fingerprint and verdict.
+    let (again, _, at_end) = export_and_replay(&mut app);
+    assert_eq!(at_end.report.fingerprint, live);
     assert_eq!(again, text);
+    assert_judged_as_the_replay(&app, &at_end, &text);
 }
 
 #[test]
 fn a_cut_then_a_new_seed_exports_the_new_seed() {
-    let mut app = App::new(session(1)).expect("valid");
+    let mut app = App::new(judged(session(1))).expect("valid");
     app.export_dir = export_dir("new-seed");
     send(&mut app, &[Msg::char('s'), Msg::char(' ')]);
     assert_eq!(app.seed, 2);
     ticks(&mut app, 12);
     send(&mut app, &[Msg::key(KeyCode::Tab), Msg::key(KeyCode::Down), Msg::char('c')]);
-    let (text, scenario, fingerprint) = export_and_replay(&mut app);
+    let (text, scenario, replay) = export_and_replay(&mut app);
     assert_eq!(scenario.seed, 2, "{text}");
     assert!(text.contains("seed = 2\n") && !text.contains("seed = 1\n"), "{text}");
     play_to_end(&mut app);
-    assert_eq!(fingerprint, format!("{:016x}", app.sim.fingerprint()));
+    assert_eq!(replay.report.fingerprint, format!("{:016x}", app.sim.fingerprint()));
+    assert_judged_as_the_replay(&app, &replay, &text);
 }
 
 #[test]
 fn an_untouched_session_exports_the_scenario_unchanged_but_for_the_seed() {
-    let mut app = App::new(session(1)).expect("valid");
+    let mut app = App::new(judged(session(1))).expect("valid");
     app.export_dir = export_dir("untouched");
-    let (text, _, fingerprint) = export_and_replay(&mut app);
+    let (text, _, replay) = export_and_replay(&mut app);
     assert!(text.starts_with(fixture::SOURCE), "{text}");
     assert!(!text.contains("[[fault]]"));
     play_to_end(&mut app);
-    assert_eq!(fingerprint, format!("{:016x}", app.sim.fingerprint()));
+    assert_eq!(replay.report.fingerprint, format!("{:016x}", app.sim.fingerprint()));
+    assert_judged_as_the_replay(&app, &replay, &text);
 }
 
 #[test]
@@ -138,4 +176,32 @@ fn repairing_with_nothing_to_repair_and_injecting_after_the_end_are_refused_in_t
     send(&mut app, &[Msg::char('c')]);
     assert!(app.hand.is_empty());
     assert_eq!(app.log.lines.last().map(|l| l.kind), Some(LineKind::Problem));
+}
+
+/// Issue 8: the flagship (facility A loses power at 30 s for 60 s) with ch2, already down
+/// with its facility, cut by hand at 35 s. The cut changes nothing, so the exported file has
+/// a scripted fault without effect; the session must judge it exactly as `faultline run`
+/// judges the file. (Which verdict that is depends on sim-core's attribution; only the
+/// agreement is asserted.)
+#[test]
+fn the_flagship_with_a_cut_while_its_facility_is_down_is_judged_as_its_replay() {
+    let mut app = App::new(flagship()).expect("valid");
+    app.export_dir = export_dir("flagship-cut");
+    assert_eq!(app.verdict(), Some(PENDING));
+    // ×10 by default: 35 ticks of 100 ms are 35 s simulated.
+    send(&mut app, &[Msg::char(' ')]);
+    ticks(&mut app, 35);
+    send(&mut app, &[Msg::char(' '), Msg::key(KeyCode::Down), Msg::char('c')]);
+    assert_eq!(app.hand.len(), 1, "{:?}", app.log.lines.last());
+    assert_eq!((app.hand[0].target.as_str(), app.hand[0].at), ("ash/ch2", sim_core::SimTime::from_secs(35)));
+    let power = app.sim.fault_list().into_iter().find(|f| f.id == "power-fac-a").expect("the flagship's fault");
+    assert!(power.active, "fac-a is down when ch2 is cut");
+
+    let (text, _, mid_run) = export_and_replay(&mut app);
+    assert!(text.contains("cut = \"ash/ch2\"") && text.contains("at = \"35000ms\""), "{text}");
+    assert_eq!(app.verdict(), Some(PENDING), "not before the end");
+    play_to_end(&mut app);
+    assert_judged_as_the_replay(&app, &mid_run, &text);
+    let (_, _, at_end) = export_and_replay(&mut app);
+    assert_judged_as_the_replay(&app, &at_end, &text);
 }

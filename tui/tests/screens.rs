@@ -5,7 +5,7 @@
 #[path = "common/fixture.rs"]
 mod fixture;
 
-use faultline_tui::{App, Msg};
+use faultline_tui::{App, Msg, PENDING};
 use fixture::{draw, send, session, ticks};
 use ratatui::crossterm::event::KeyCode;
 use ratatui::style::Color;
@@ -133,23 +133,46 @@ fn tab_jumps_between_interconnects_and_the_selection_stays_in_view() {
     assert!(screen(&app, 80, 24).contains("▶ch1"));
 }
 
-/// With a judge (as `faultline tui` passes one), the failover pane lists each expectation and
-/// its status on the report so far: a cut is detected at once, so `detect_within` passes.
+/// With a judge (as `faultline tui` passes one), the failover pane shows the verdict and
+/// each expectation. The fixture's `detect_within = "1s"` is pending until 1 s after the
+/// cut, then shows its status; the verdict stays pending until the run ends.
 #[test]
 fn the_failover_pane_shows_each_expectation_with_its_status() {
-    let mut session = session(1);
-    let scenario = scenarios::load_str("tui-fixture", fixture::SOURCE).expect("compiles");
-    session.judge = Some(faultline_tui::Judge(std::sync::Arc::new(move |r: &sim_core::Report| {
-        scenarios::evaluate(&scenario, r)
-            .1
-            .into_iter()
-            .map(|c| faultline_tui::ExpectationStatus { name: c.name.to_string(), status: c.status.name(), detail: c.detail })
-            .collect()
-    })));
-    let mut app = App::new(session).expect("valid");
+    let mut app = App::new(fixture::judged(session(1))).expect("valid");
     send(&mut app, &[Msg::key(KeyCode::Down), Msg::key(KeyCode::Char('c'))]);
+    let statuses = |app: &App| app.checks().into_iter().map(|(c, s)| (c.name.clone(), s)).collect::<Vec<_>>();
+    assert!(statuses(&app).iter().all(|(_, s)| *s == PENDING), "{:?}", app.judgement);
+    send(&mut app, &[Msg::char(' ')]);
     ticks(&mut app, 5);
-    assert!(app.checks.iter().any(|c| c.name == "detect_within" && c.status == "pass"), "{:?}", app.checks);
+    assert!(statuses(&app).contains(&("detect_within".into(), "pass")), "{:?}", app.judgement);
     let screen = draw(&app, 100, 30).backend().to_string();
-    assert!(screen.contains("detect_within"), "{screen}");
+    assert!(screen.contains("verdict   pending") && screen.contains("pass detect_within"), "{screen}");
+}
+
+/// At time zero nothing has been delivered, so the rules find `min_throughput` failed; the
+/// explorer shows it, and every other check, as pending: none can be judged yet.
+#[test]
+fn at_time_zero_every_expectation_is_pending_not_failed() {
+    let app = App::new(fixture::flagship()).expect("valid");
+    let judged = app.judgement.clone().expect("judged").expect("the flagship compiles");
+    assert!(judged.checks.iter().any(|c| c.name == "min_throughput" && c.status == "fail"), "{judged:?}");
+    assert_eq!(app.verdict(), Some(PENDING));
+    assert!(app.checks().iter().all(|(_, s)| *s == PENDING), "{:?}", app.checks());
+    let screen = screen(&app, 100, 30);
+    assert!(screen.contains("verdict   pending") && screen.contains("pending fault_effect"), "{screen}");
+    assert!(!screen.contains("fail"), "{screen}");
+}
+
+/// Played to the end untouched, the flagship shows its documented verdict and each check's.
+#[test]
+fn at_the_end_the_verdict_and_every_check_are_shown() {
+    let mut app = App::new(fixture::flagship()).expect("valid");
+    send(&mut app, &[Msg::char(' ')]);
+    send(&mut app, &[Msg::char('+'); 20]);
+    ticks(&mut app, 50);
+    assert!(app.sim.is_finished());
+    assert_eq!(app.verdict(), Some("pass"));
+    assert!(app.checks().iter().all(|(_, s)| *s == "pass"), "{:?}", app.checks());
+    let screen = screen(&app, 120, 40);
+    assert!(screen.contains("verdict   pass") && screen.contains("pass min_throughput"), "{screen}");
 }

@@ -1,6 +1,7 @@
 //! The failover metrics pane: for the fault that started last, how long detection,
-//! convergence and recovery took, the blackhole time and the bytes lost; then the
-//! scenario's expectations as judged on the report so far (provisional until the run ends).
+//! convergence and recovery took, the blackhole time and the bytes lost; then the verdict
+//! and the scenario's expectations, judged on the session's exported file (`pending` until
+//! they can be judged).
 //!
 //! The numbers are the simulation's report (`Simulation::report`), cached by the update
 //! after each change; this pane only formats them.
@@ -11,6 +12,7 @@ use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Widget};
 
+use crate::PENDING;
 use crate::app::App;
 use crate::panes::{block, secs};
 use crate::theme::THEME;
@@ -37,22 +39,34 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     Paragraph::new(lines).block(block(format!("Failover: {}", f.id))).render(area, buf);
 }
 
-/// One line per expectation (`—` when the session has none), the status word coloured.
+/// The verdict, then one line per expectation with its status word coloured (`—` when the
+/// session has none). Until the run ends the verdict is `pending`, and so is each check whose
+/// window has not passed (see [`crate::shown`]).
 fn expectations(app: &App) -> Vec<Line<'static>> {
-    if app.checks.is_empty() {
-        return vec![Line::from(vec![Span::styled(format!("{:<10}", "expect"), THEME.dim), Span::raw("—")])];
-    }
-    let so_far = if app.sim.is_finished() { "" } else { " (so far)" };
-    let mut lines = vec![Line::styled(format!("expect{so_far}"), THEME.dim)];
-    for c in &app.checks {
-        let style = match c.status {
-            "pass" => Style::new().fg(Color::Green),
-            "fail" => Style::new().fg(Color::Red).add_modifier(Modifier::BOLD),
-            _ => Style::new().fg(Color::Yellow),
-        };
-        lines.push(Line::from(vec![Span::styled(format!("{:<4} ", c.status), style), Span::raw(c.name.clone())]));
+    let label = |k: &str| Span::styled(format!("{k:<10}"), THEME.dim);
+    let checks = match &app.judgement {
+        None => return vec![Line::from(vec![label("expect"), Span::raw("—")])],
+        Some(Err(e)) => return vec![Line::from(vec![label("expect"), Span::styled(format!("cannot judge: {e}"), status_style("fail"))])],
+        Some(Ok(_)) => app.checks(),
+    };
+    let mut lines = vec![match app.verdict() {
+        Some(v) => Line::from(vec![label("verdict"), Span::styled(v, status_style(v))]),
+        None if checks.is_empty() => Line::from(vec![label("expect"), Span::raw("—")]),
+        None => Line::styled(if app.sim.is_finished() { "expect" } else { "expect (so far)" }, THEME.dim),
+    }];
+    for (c, status) in checks {
+        lines.push(Line::from(vec![Span::styled(format!("{status:<4} "), status_style(status)), Span::raw(c.name.clone())]));
     }
     lines
+}
+
+fn status_style(status: &str) -> Style {
+    match status {
+        "pass" => Style::new().fg(Color::Green),
+        "fail" => Style::new().fg(Color::Red).add_modifier(Modifier::BOLD),
+        PENDING => THEME.dim,
+        _ => Style::new().fg(Color::Yellow),
+    }
 }
 
 /// `0 B`, `12.3 MB` (SI).

@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use faultline_tui::{App, Msg, Session, update, view};
+use faultline_tui::{App, Check, Judge, Judgement, Msg, Session, update, view};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
@@ -23,6 +23,48 @@ pub fn session(seed: u64) -> Session {
         seed,
         duration: s.duration,
         judge: None,
+    }
+}
+
+/// The flagship library scenario (`facility-power-loss`) at its own seed, with the judge.
+pub fn flagship() -> Session {
+    let s = scenarios::load_library(scenarios::FLAGSHIP).expect("the flagship compiles");
+    Session {
+        name: s.name,
+        origin: scenarios::FLAGSHIP.into(),
+        source: s.source.text,
+        spec: s.spec,
+        seed: s.seed,
+        duration: s.duration,
+        judge: Some(judge()),
+    }
+}
+
+/// `session` with the judge `faultline tui` passes.
+pub fn judged(session: Session) -> Session {
+    Session { judge: Some(judge()), ..session }
+}
+
+/// The judge as `faultline tui` builds it: the session's file, as it would be exported, compiled
+/// by the scenarios crate and judged by `scenarios::evaluate`, the function `faultline run` uses.
+pub fn judge() -> Judge {
+    Judge::of_file(
+        |text| scenarios::load_str("session", text).map_err(|e| e.to_string()),
+        |scenario, report| {
+            let (verdict, checks) = scenarios::evaluate(scenario, report);
+            judgement(verdict, &checks)
+        },
+    )
+}
+
+/// A verdict and checks of the scenarios crate, in the TUI's terms.
+pub fn judgement(verdict: scenarios::Verdict, checks: &[scenarios::Check]) -> Judgement {
+    Judgement {
+        verdict: Some(verdict.name()),
+        checks: checks
+            .iter()
+            .map(|c| Check { name: c.name.to_string(), status: c.status.name(), limit: c.limit, unit: c.unit, detail: c.detail.clone() })
+            .collect(),
     }
 }
 
