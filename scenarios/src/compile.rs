@@ -3,9 +3,11 @@
 //! problem at its line.
 //!
 //! Checks happen here, with spans, wherever the file's structure is known (ids, targets,
-//! triggers, units, zero values). sim-core's `Model::build` runs last as a guard; its errors
-//! name elements by id, and are mapped back to the span of the id they mention. This module
-//! does not run simulations or judge results (see `expect`).
+//! triggers, units, zero values). The limits of the values sim-core simulates (link and
+//! session timers, MTU, loss, ECMP width, hashing buckets) are checked only by sim-core's
+//! `Model::build`; its errors name the element and field, and are mapped back to the key
+//! that set the value, or else to the span of the id they mention. This module does not
+//! run simulations or judge results (see `expect`).
 //!
 //! This file runs the stages in order; each table kind has a module of its own:
 //! `interconnect` (with `session` for its timers), `standalone` (VPN and backbone links),
@@ -35,7 +37,7 @@ use crate::error::Diagnostic;
 use crate::expect::Expectations;
 use crate::format;
 
-use context::{Ctx, Decorate};
+use context::{Ctx, Decorate, FieldSpans};
 
 type R<T> = Result<T, Box<Diagnostic>>;
 
@@ -44,7 +46,7 @@ pub(crate) fn compile(source: crate::Source) -> R<crate::Scenario> {
     let origin = &source.display_name();
     let text = &source.text;
     let file: format::File = toml::from_str(text).map_err(|e| Box::new(syntax::toml_error(origin, text, &e)))?;
-    let mut cx = Ctx { origin, text, spans: BTreeMap::new(), duration: SimDuration::ZERO };
+    let mut cx = Ctx { origin, text, spans: BTreeMap::new(), fields: FieldSpans::default(), duration: SimDuration::ZERO };
     let sc = &file.scenario.value;
     if sc.name.value.trim().is_empty() {
         return cx.fail(&sc.name.span, "the scenario name is empty");
@@ -70,7 +72,7 @@ pub(crate) fn compile(source: crate::Source) -> R<crate::Scenario> {
         sites::endpoint(&mut cx, &mut spec, e)?;
     }
     // Build the topology alone first: its ids are what traffic, faults and alarms may name.
-    let topo = Model::build(&spec).map_err(|e| model_errors::build_error(&cx, &e, &file.scenario.span))?;
+    let topo = Model::build(&spec).map_err(|e| model_errors::build_error(&cx, &spec, &e, &file.scenario.span))?;
     for t in &file.traffic {
         traffic::traffic(&mut cx, &mut spec, &topo, t)?;
     }
@@ -86,7 +88,7 @@ pub(crate) fn compile(source: crate::Source) -> R<crate::Scenario> {
         Some(e) => expectations::expectations(&cx, &spec, e)?,
         None => Expectations::default(),
     };
-    Model::build(&spec).map_err(|e| model_errors::build_error(&cx, &e, &file.scenario.span))?;
+    Model::build(&spec).map_err(|e| model_errors::build_error(&cx, &spec, &e, &file.scenario.span))?;
     Ok(crate::Scenario {
         name: sc.name.value.clone(),
         summary: sc.summary.clone().unwrap_or_default(),

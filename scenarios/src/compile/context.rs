@@ -1,6 +1,7 @@
 //! What every part of compilation shares: the context (`Ctx`: the file's text, the span of
-//! each id claimed so far, the run's duration), diagnostics built on it, id claiming and
-//! `count` replication, and lookups of elements and keyword choices.
+//! each id claimed so far, where the values sim-core checks were written, the run's
+//! duration), diagnostics built on it, id claiming and `count` replication, and lookups of
+//! elements and keyword choices.
 //!
 //! It knows no table of the format; the other modules call it and it calls none of them.
 
@@ -37,7 +38,43 @@ pub(super) struct Ctx<'a> {
     pub(super) text: &'a str,
     /// Where each generated element id was written (its table's `id`).
     pub(super) spans: BTreeMap<String, Range<usize>>,
+    pub(super) fields: FieldSpans,
     pub(super) duration: SimDuration,
+}
+
+/// Where the file wrote the values that sim-core's `Model::build` checks, by element id and
+/// field, so that a `BuildError::Invalid` naming both points at the key (see `model_errors`).
+///
+/// Fields are named as sim-core names them (`mtu`, `loss`, `max_paths`), refined by side and
+/// key for session timers (`bgp.a.hold`, `bfd.b.multiplier`, and `bgp.a` for the table that
+/// set side A's timers). A later key overrides an earlier one, as it overrides the value.
+#[derive(Default)]
+pub(super) struct FieldSpans {
+    keys: BTreeMap<String, BTreeMap<String, Range<usize>>>,
+    /// An element whose other fields were written on another's table (a channel, on its
+    /// interconnect's).
+    parent: BTreeMap<String, String>,
+}
+
+impl FieldSpans {
+    pub(super) fn set(&mut self, id: &str, field: impl Into<String>, span: &Range<usize>) {
+        self.keys.entry(id.to_string()).or_default().insert(field.into(), span.clone());
+    }
+
+    pub(super) fn inherit(&mut self, child: &str, parent: &str) {
+        self.parent.insert(child.to_string(), parent.to_string());
+    }
+
+    /// Where `id`'s `field` was written: on its own table, else on its parent's.
+    pub(super) fn get(&self, id: &str, field: &str) -> Option<&Range<usize>> {
+        let own = self.keys.get(id).and_then(|k| k.get(field));
+        own.or_else(|| self.parent.get(id).and_then(|p| self.keys.get(p)).and_then(|k| k.get(field)))
+    }
+
+    /// Whether any field of `id` (or of its parent) is known.
+    pub(super) fn knows(&self, id: &str) -> bool {
+        self.keys.contains_key(id) || self.parent.contains_key(id)
+    }
 }
 
 impl Ctx<'_> {

@@ -17,22 +17,19 @@ use super::sites::site;
 use crate::error::did_you_mean;
 use crate::format::{self, Either, Sp};
 use crate::templates::{self, DEFAULT_RESILIENT_BUCKETS};
-use crate::units::Percent;
 
 pub(super) fn interconnect(cx: &mut Ctx<'_>, spec: &mut ModelSpec, ic: &Sp<format::Interconnect>) -> R<()> {
     let t = &ic.value;
     let tpl = template(cx, &t.template)?;
     check_cloud_keys(cx, t, tpl)?;
-    if t.bandwidth.value.0 == 0 {
-        return cx.fail(&t.bandwidth.span, "bandwidth must be positive");
-    }
     for copy in copies(cx, &t.count)? {
         let id = subst(&t.id.value, copy, true);
         let sides = [side_site(cx, t, tpl, copy, 0)?, side_site(cx, t, tpl, copy, 1)?];
-        let mut q = quad(cx, ic, tpl, &id, sides)?;
+        let mut q = quad(ic, tpl, &id, sides);
         quad_overrides(cx, t, &mut q)?;
-        session_overrides(cx, t, &mut q)?;
+        session_overrides(cx, t, &id, &mut q)?;
         claim(cx, &id, &t.id.span, "interconnect")?;
+        note_fields(cx, t, tpl, &id);
         let mut links = q.links();
         channel_overrides(cx, t, &id, q.channels, &mut links)?;
         point_generated_ids(cx, &links, &t.id.span);
@@ -99,31 +96,28 @@ fn side_site(cx: &Ctx<'_>, t: &format::Interconnect, tpl: &templates::Template, 
 
 /// The template's quad between the two sites; presets take bare regions, so the full
 /// site ids are put back afterwards.
-fn quad(cx: &Ctx<'_>, ic: &Sp<format::Interconnect>, tpl: &templates::Template, id: &str, sides: [String; 2]) -> R<presets::Quad> {
+fn quad(ic: &Sp<format::Interconnect>, tpl: &templates::Template, id: &str, sides: [String; 2]) -> presets::Quad {
     let region = |s: &str| s.split_once(':').map_or(String::new(), |p| p.1.to_string());
     let mut q = (tpl.build)(id, &region(&sides[0]), &region(&sides[1]), ic.value.bandwidth.value.0);
     let [a, b] = sides;
     q.a_site = a;
     q.b_site = b;
-    if q.a_site == q.b_site {
-        return cx.fail(&ic.span, format!("interconnect `{id}` joins `{}` to itself", q.a_site));
-    }
-    Ok(q)
+    q
 }
 
 /// Overrides of the quad's shape and physical layer: channel bandwidth and count,
-/// facilities, MTU, MACsec and delay.
+/// facilities, MTU, MACsec and delay. Values are sim-core's to check, except the shape of
+/// the quad, which must be known before its links exist.
 fn quad_overrides(cx: &Ctx<'_>, t: &format::Interconnect, q: &mut presets::Quad) -> R<()> {
     if let Some(b) = &t.channel_bandwidth {
-        if b.value.0 == 0 {
-            return cx.fail(&b.span, "channel_bandwidth must be positive");
-        }
         q.channel_bps = b.value.0;
     }
     if let Some(c) = &t.channels {
         if c.value == 0 {
             return Err(cx.err(&c.span, "an interconnect needs at least one channel").label("zero channels"));
         }
+        // Before `links()` allocates them: sim-core lets at most 64 links join two sites,
+        // so a larger quad can never build.
         if c.value > 64 {
             return cx.fail(&c.span, format!("{} channels is more than the 64 ECMP members sim-core supports", c.value));
         }
@@ -136,9 +130,6 @@ fn quad_overrides(cx: &Ctx<'_>, t: &format::Interconnect, q: &mut presets::Quad)
         q.facilities = f.value;
     }
     if let Some(m) = &t.mtu {
-        if !(576..=9216).contains(&m.value) {
-            return cx.fail(&m.span, format!("mtu {} is outside 576..=9216 bytes", m.value));
-        }
         q.mtu = m.value;
     }
     if let Some(m) = t.macsec {
@@ -150,23 +141,46 @@ fn quad_overrides(cx: &Ctx<'_>, t: &format::Interconnect, q: &mut presets::Quad)
     Ok(())
 }
 
-fn background_loss(cx: &Ctx<'_>, loss: &Sp<Percent>) -> R<u32> {
-    if loss.value.0 >= 1_000_000 {
-        return cx.fail(&loss.span, "background loss must be below 100%");
+/// Where the interconnect's own keys set what sim-core checks (`Ctx::fields`): its
+/// channels' bandwidth, MTU, loss and sites, and its routing policy. Session timers are
+/// noted by `session_overrides`, per-channel keys by `channel_overrides`.
+fn note_fields(cx: &mut Ctx<'_>, t: &format::Interconnect, tpl: &templates::Template, id: &str) {
+    let bandwidth = t.channel_bandwidth.as_ref().map_or(&t.bandwidth.span, |b| &b.span);
+    cx.fields.set(id, "bandwidth", bandwidth);
+    for (field, key) in [("mtu", t.mtu.as_ref().map(|k| &k.span)), ("loss", t.loss.as_ref().map(|k| &k.span))] {
+        if let Some(span) = key {
+            cx.fields.set(id, field, span);
+        }
     }
-    Ok(loss.value.0)
+    for (k, field) in ["a_site", "b_site"].into_iter().enumerate() {
+        if let Some(s) = [&t.a, &t.b][k].as_ref().or(cloud_key(t, tpl.clouds[k]).as_ref()) {
+            cx.fields.set(id, field, &s.span);
+        }
+    }
+    let policy = [
+        ("max_paths", t.max_paths.as_ref().map(|k| &k.span)),
+        ("resilient_buckets", t.resilient_hashing.as_ref().map(|k| &k.span)),
+        ("convergence", t.convergence.as_ref().map(|k| &k.span)),
+    ];
+    for (field, key) in policy {
+        if let Some(span) = key {
+            cx.fields.set(id, field, span);
+        }
+    }
 }
 
-/// The interconnect-wide `loss`, then each `[interconnect.channel.chN]` table.
-fn channel_overrides(cx: &Ctx<'_>, t: &format::Interconnect, id: &str, channels: u32, links: &mut [LinkSpec]) -> R<()> {
+/// The interconnect-wide `loss`, then each `[interconnect.channel.chN]` table; a channel's
+/// other fields were written on the interconnect's table.
+fn channel_overrides(cx: &mut Ctx<'_>, t: &format::Interconnect, id: &str, channels: u32, links: &mut [LinkSpec]) -> R<()> {
     for l in links.iter_mut() {
+        cx.fields.inherit(&l.id, id);
         if let Some(loss) = &t.loss {
-            l.base_loss_ppm = background_loss(cx, loss)?;
+            l.base_loss_ppm = loss.value.0;
         }
     }
     for (name, ov) in &t.channel {
         let l = channel_link(cx, links, id, name, &ov.span, channels)?;
-        channel_override(cx, l, &ov.value)?;
+        channel_override(cx, l, &ov.value);
     }
     Ok(())
 }
@@ -191,25 +205,23 @@ fn channel_link<'l>(
     })
 }
 
-fn channel_override(cx: &Ctx<'_>, l: &mut LinkSpec, o: &format::ChannelOverride) -> R<()> {
+fn channel_override(cx: &mut Ctx<'_>, l: &mut LinkSpec, o: &format::ChannelOverride) {
     if let Some(b) = &o.bandwidth {
-        if b.value.0 == 0 {
-            return cx.fail(&b.span, "bandwidth must be positive");
-        }
         l.member_bps = b.value.0;
+        cx.fields.set(&l.id, "bandwidth", &b.span);
     }
     if let Some(d) = &o.delay {
         l.one_way_delay = d.value.0;
     }
     if let Some(loss) = &o.loss {
-        l.base_loss_ppm = background_loss(cx, loss)?;
+        l.base_loss_ppm = loss.value.0;
+        cx.fields.set(&l.id, "loss", &loss.span);
     }
     for r in &mut l.route {
         r.local_pref = o.local_pref.unwrap_or(r.local_pref);
         r.prepend = o.prepend.unwrap_or(r.prepend);
         r.med = o.med.unwrap_or(r.med);
     }
-    Ok(())
 }
 
 /// Generated ids (channels, facilities, routers) point at the interconnect's `id`, so that
@@ -223,23 +235,22 @@ fn point_generated_ids(cx: &mut Ctx<'_>, links: &[LinkSpec], span: &Range<usize>
     }
 }
 
-/// The routing policy between the two sites: convergence, ECMP width, resilient hashing.
+/// The interconnect's routing policy (the preset's names the interconnect, so it governs
+/// only its links): convergence, ECMP width, resilient hashing.
 fn adjacency(cx: &Ctx<'_>, t: &format::Interconnect, mut adj: AdjacencySpec) -> R<AdjacencySpec> {
     if let Some(c) = &t.convergence {
         adj.convergence = [c.value.0; 2];
     }
     if let Some(m) = &t.max_paths {
-        if m.value == 0 || m.value > 64 {
-            return cx.fail(&m.span, "max_paths must be between 1 and 64");
-        }
         adj.max_paths = m.value;
     }
     if let Some(h) = &t.resilient_hashing {
+        let bad = || cx.err(&h.span, "resilient_hashing takes true, false or a bucket count");
         adj.resilient_buckets = match &h.value {
             Either::Bool(true) => Some(DEFAULT_RESILIENT_BUCKETS),
             Either::Bool(false) => None,
-            Either::Int(n) if (1..=4096).contains(n) => Some(*n as u32),
-            _ => return cx.fail(&h.span, "resilient_hashing takes true, false or a bucket count between 1 and 4096"),
+            Either::Int(n) => Some(u32::try_from(*n).map_err(|_| bad())?),
+            _ => return Err(bad()),
         };
     }
     Ok(adj)
