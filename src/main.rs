@@ -314,13 +314,26 @@ fn cmd_tui(scenario: Option<String>, seed: Option<u64>) -> anyhow::Result<u8> {
 
 /// The TUI's view of the scenario's expectations: the same rules as `run`.
 fn judge(s: Scenario) -> faultline_tui::Judge {
-    faultline_tui::Judge(std::sync::Arc::new(move |report: &sim_core::Report| {
-        scenarios::evaluate(&s, report)
-            .1
-            .into_iter()
-            .map(|c| faultline_tui::ExpectationStatus { name: c.name.to_string(), status: c.status.name(), detail: c.detail })
-            .collect()
-    }))
+    // The TUI judges the file it would export (hand faults included), exactly as
+    // `faultline run` would judge that file.
+    let origin = s.source.display_name();
+    faultline_tui::Judge::of_file(
+        move |text| scenarios::load_str(&origin, text).map_err(|e| e.to_string()),
+        |scenario: &Scenario, report: &sim_core::Report| {
+            let (verdict, checks) = scenarios::evaluate(scenario, report);
+            let checks = checks
+                .into_iter()
+                .map(|c| faultline_tui::Check {
+                    name: c.name.to_string(),
+                    status: c.status.name(),
+                    limit: c.limit,
+                    unit: c.unit,
+                    detail: c.detail,
+                })
+                .collect();
+            faultline_tui::Judgement { verdict: Some(verdict.name()), checks }
+        },
+    )
 }
 
 /// Resolves every argument (files, directories of `*.toml`, library names). Invalid ones

@@ -100,7 +100,7 @@ pub fn describe(s: &Scenario) -> String {
             return o;
         }
     };
-    topology(&mut o, &model);
+    topology(&mut o, &model, &s.spec);
     routing(&mut o, &model);
     traffic(&mut o, &s.spec);
     faults(&mut o, &s.spec);
@@ -110,9 +110,9 @@ pub fn describe(s: &Scenario) -> String {
     o
 }
 
-/// Sites, interconnects (channel by channel, with their negotiated timers), then the
-/// links that belong to no interconnect.
-fn topology(o: &mut String, model: &Model) {
+/// Sites, interconnects (channel by channel, with their negotiated timers and routing
+/// policy), then the links that belong to no interconnect.
+fn topology(o: &mut String, model: &Model, spec: &ModelSpec) {
     let _ = writeln!(
         o,
         "\ntopology: {} sites, {} links, {} routers, {} facilities",
@@ -128,7 +128,7 @@ fn topology(o: &mut String, model: &Model) {
         let _ = writeln!(o, "  ... and {} more sites", model.sites.len() - MAX_LISTED * 2);
     }
     for ic in model.interconnects.iter().take(MAX_LISTED) {
-        interconnect(o, model, ic);
+        interconnect(o, model, spec, ic);
     }
     if model.interconnects.len() > MAX_LISTED {
         let _ = writeln!(o, "  ... and {} more interconnects", model.interconnects.len() - MAX_LISTED);
@@ -138,9 +138,10 @@ fn topology(o: &mut String, model: &Model) {
     }
 }
 
-/// One interconnect: its sites and facilities, a line per channel, and the session timers
-/// (every channel of an interconnect shares the first one's).
-fn interconnect(o: &mut String, model: &Model, ic: &sim_core::model::Interconnect) {
+/// One interconnect: its sites and facilities, a line per channel, the session timers
+/// (every channel of an interconnect shares the first one's) and its own routing policy
+/// (two interconnects between the same sites may differ).
+fn interconnect(o: &mut String, model: &Model, spec: &ModelSpec, ic: &sim_core::model::Interconnect) {
     let links: Vec<&Link> = ic.links.iter().map(|l| &model.links[l.index()]).collect();
     let Some(first) = links.first() else { return };
     let mut facs: Vec<&str> = links.iter().filter_map(|l| l.facility.map(|f| model.facilities[f.index()].id.as_str())).collect();
@@ -161,6 +162,20 @@ fn interconnect(o: &mut String, model: &Model, ic: &sim_core::model::Interconnec
     if let Some(sess) = &first.spec.session {
         let _ = writeln!(o, "    timers: {}", session_line(sess));
     }
+    if let Some(p) = spec.adjacencies.iter().find(|p| p.interconnect.as_deref() == Some(ic.id.as_str())) {
+        let _ = writeln!(
+            o,
+            "    routing: ECMP up to {} (max_paths), {}, convergence {} / {}",
+            p.max_paths,
+            hashing(p.resilient_buckets),
+            p.convergence[0],
+            p.convergence[1]
+        );
+    }
+}
+
+fn hashing(resilient_buckets: Option<u32>) -> String {
+    resilient_buckets.map_or("hash modulo N".to_string(), |b| format!("resilient hashing ({b} buckets)"))
 }
 
 fn channel(o: &mut String, model: &Model, l: &Link) {
@@ -204,17 +219,35 @@ fn standalone_link(o: &mut String, l: &Link) {
 fn routing(o: &mut String, model: &Model) {
     let _ = writeln!(o, "\nrouting:");
     for a in model.adjacencies.iter().take(MAX_LISTED) {
-        let _ = writeln!(
-            o,
-            "  {} <-> {}: {} links, ECMP up to {}, {}, convergence {} / {}",
-            model.sites[a.sites[0].index()].id,
-            model.sites[a.sites[1].index()].id,
-            a.links.len(),
-            a.max_paths,
-            a.resilient_buckets.map_or("hash modulo N".to_string(), |b| format!("resilient hashing ({b} buckets)")),
-            a.convergence[0],
-            a.convergence[1]
-        );
+        // The policies the adjacency's links actually use, in order of first use.
+        let mut used: Vec<usize> = Vec::new();
+        for l in &a.links {
+            let p = model.links[l.index()].policy as usize;
+            if !used.contains(&p) {
+                used.push(p);
+            }
+        }
+        for (k, &p) in used.iter().enumerate() {
+            let policy = &a.policies[p];
+            let scope = match (used.len(), policy.interconnect) {
+                (1, _) => format!("{} links", a.links.len()),
+                (_, Some(ic)) => format!("{}'s links", model.interconnects[ic.index()].id),
+                (_, None) => "other links".to_string(),
+            };
+            let pair = if k == 0 {
+                format!("{} <-> {}", model.sites[a.sites[0].index()].id, model.sites[a.sites[1].index()].id)
+            } else {
+                "    and".to_string()
+            };
+            let _ = writeln!(
+                o,
+                "  {pair}: {scope}, ECMP up to {}, {}, convergence {} / {}",
+                policy.max_paths,
+                a.resilient_buckets.map_or("hash modulo N".to_string(), |b| format!("resilient hashing ({b} buckets)")),
+                policy.convergence[0],
+                policy.convergence[1]
+            );
+        }
     }
     if model.adjacencies.len() > MAX_LISTED {
         let _ = writeln!(o, "  ... and {} more site pairs", model.adjacencies.len() - MAX_LISTED);

@@ -6,12 +6,18 @@
 //! consecutive packets are lost (a gray failure may never be). A received packet pushes the
 //! receiver's timer back without a heap operation (see `scheduler`). Carrier loss tears both
 //! sides down at once (fast-external-fallover, interconnect-facts §3.1).
+//!
+//! `ControlPlane` owns the sessions and their timers. It reads the network's link state (is
+//! a packet delivered? how late?) and reports `SessionDown` / `SessionUp`; it never touches
+//! forwarding, traffic or faults.
 
+use crate::events::{Effect, Ev, Outbox};
+use crate::model::{LinkId, Model};
+use crate::network::Network;
 use crate::rng::Stream;
-use crate::scheduler::TimerId;
-use crate::sim::{Ev, SessionRt, Simulation, SpeakerRt};
+use crate::scheduler::{Scheduler, TimerId};
 use crate::time::{SimDuration, SimTime};
-use crate::trace::{DownReason, TraceKind};
+use crate::trace::DownReason;
 
 /// RFC 4271 §10: timers are jittered by a factor drawn uniformly from [0.75, 1.0].
 fn jitter_bgp(rng: &mut Stream, d: SimDuration) -> SimDuration {
@@ -61,180 +67,202 @@ pub fn negotiate(spec: &crate::spec::SessionSpec) -> Negotiated {
     Negotiated { hold, keepalive, bfd_tx, bfd_detect }
 }
 
-impl Simulation {
-    pub(crate) fn init_control(&mut self) {
-        let n = self.model.links.len();
-        self.sessions = Vec::with_capacity(n);
-        for l in 0..n {
-            let link = &self.model.links[l];
+/// Runtime state of one side of a session.
+#[derive(Clone, Copy, Debug, Default)]
+struct Speaker {
+    up: bool,
+    bfd_up: bool,
+    keepalive: Option<TimerId>,
+    hold: Option<TimerId>,
+    bfd_tx: Option<TimerId>,
+    bfd_detect: Option<TimerId>,
+}
+
+#[derive(Clone, Debug)]
+struct Session {
+    sides: [Speaker; 2],
+    connect: TimerId,
+    bfd_configured: bool,
+    bfd_disabled: u32,
+    rng: Stream,
+    timers: Negotiated,
+    bfd_multiplier: [u32; 2],
+    establish: SimDuration,
+    connect_retry: SimDuration,
+}
+
+/// A read-only view of one session.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SessionView {
+    pub up: [bool; 2],
+    pub bfd: bool,
+}
+
+/// Every link's BGP session (and BFD), by link index; `None` where a link runs none.
+#[derive(Debug, Default)]
+pub(crate) struct ControlPlane {
+    sessions: Vec<Option<Session>>,
+}
+
+impl ControlPlane {
+    /// Sessions start established, their periodic timers at random phases drawn from the seed.
+    pub fn new(model: &Model, seed: u64, sched: &mut Scheduler<Ev>) -> ControlPlane {
+        let mut cp = ControlPlane { sessions: Vec::with_capacity(model.links.len()) };
+        for (l, link) in model.links.iter().enumerate() {
             let Some(spec) = link.spec.session else {
-                self.sessions.push(None);
+                cp.sessions.push(None);
                 continue;
             };
-            let Negotiated { hold, keepalive, bfd_tx, bfd_detect } = negotiate(&spec);
-            let rng = Stream::derive(self.seed, &format!("session/{}", link.spec.id));
-            self.sessions.push(Some(SessionRt {
-                sides: [SpeakerRt::default(); 2],
-                connect: None,
-                bfd_disabled: 0,
-                rng,
-                hold,
-                keepalive,
-                bfd_tx,
-                bfd_detect,
-            }));
             let li = l as u32;
-            let mut timers = [[None; 4]; 2];
-            for (side, t) in timers.iter_mut().enumerate() {
+            let mut sides = [Speaker::default(); 2];
+            for (side, sp) in sides.iter_mut().enumerate() {
                 let s = side as u8;
-                t[0] = Some(self.sched.add_timer(Ev::KeepaliveTx { link: li, side: s }));
-                t[1] = Some(self.sched.add_timer(Ev::HoldExpire { link: li, side: s }));
+                sp.keepalive = Some(sched.add_timer(Ev::KeepaliveTx { link: li, side: s }));
+                sp.hold = Some(sched.add_timer(Ev::HoldExpire { link: li, side: s }));
                 if spec.bfd.is_some() {
-                    t[2] = Some(self.sched.add_timer(Ev::BfdTx { link: li, side: s }));
-                    t[3] = Some(self.sched.add_timer(Ev::BfdDetect { link: li, side: s }));
+                    sp.bfd_tx = Some(sched.add_timer(Ev::BfdTx { link: li, side: s }));
+                    sp.bfd_detect = Some(sched.add_timer(Ev::BfdDetect { link: li, side: s }));
                 }
             }
-            let connect = self.sched.add_timer(Ev::Connect { link: li });
-            let s = self.sessions[l].as_mut().expect("just pushed");
-            s.connect = Some(connect);
-            for (sp, t) in s.sides.iter_mut().zip(timers) {
-                sp.keepalive = t[0];
-                sp.hold = t[1];
-                sp.bfd_tx = t[2];
-                sp.bfd_detect = t[3];
-            }
-            // The run starts in steady state: sessions established, timers at random phases.
-            self.establish(li, true);
+            let connect = sched.add_timer(Ev::Connect { link: li });
+            cp.sessions.push(Some(Session {
+                sides,
+                connect,
+                bfd_configured: spec.bfd.is_some(),
+                bfd_disabled: 0,
+                rng: Stream::derive(seed, &format!("session/{}", link.spec.id)),
+                timers: negotiate(&spec),
+                bfd_multiplier: spec.bfd.map_or([3, 3], |b| [b[0].multiplier, b[1].multiplier]),
+                establish: spec.establish,
+                connect_retry: spec.connect_retry,
+            }));
+            let mut effects = Vec::new();
+            let mut out = Outbox { sched, effects: &mut effects };
+            cp.establish(LinkId(li), true, &mut out);
+        }
+        cp
+    }
+
+    fn session(&mut self, link: LinkId) -> &mut Session {
+        self.sessions[link.index()].as_mut().expect("event for a link without a session")
+    }
+
+    pub fn has_session(&self, link: LinkId) -> bool {
+        self.sessions[link.index()].is_some()
+    }
+
+    fn bfd_active(&self, link: LinkId) -> bool {
+        self.sessions[link.index()].as_ref().is_some_and(|s| s.bfd_configured && s.bfd_disabled == 0)
+    }
+
+    /// Whether `side` of `link` has the session up (or, without a session, carrier).
+    pub fn side_up(&self, net: &Network, link: LinkId, side: usize) -> bool {
+        match &self.sessions[link.index()] {
+            Some(s) => s.sides[side].up,
+            None => net.link(link).carrier(),
         }
     }
 
-    fn session(&mut self, link: u32) -> &mut SessionRt {
-        self.sessions[link as usize].as_mut().expect("event for a link without a session")
-    }
-
-    fn bfd_active(&self, link: u32) -> bool {
-        let s = self.sessions[link as usize].as_ref().expect("session");
-        self.model.links[link as usize].spec.session.is_some_and(|sp| sp.bfd.is_some()) && s.bfd_disabled == 0
+    pub fn view(&self, link: LinkId) -> Option<SessionView> {
+        self.sessions[link.index()]
+            .as_ref()
+            .map(|s| SessionView { up: [s.sides[0].up, s.sides[1].up], bfd: s.sides[0].bfd_up || s.sides[1].bfd_up })
     }
 
     /// Whether a control packet sent by `side` arrives: the direction delivers and the
     /// packet survives the link's random loss (one draw per packet, always taken).
-    fn control_packet_arrives(&mut self, link: u32, side: usize) -> bool {
-        let st = &self.links[link as usize];
+    fn packet_arrives(&mut self, model: &Model, net: &Network, link: LinkId, side: usize) -> bool {
+        let st = net.link(link);
         let delivers = st.delivers(side);
-        let loss = st.loss_ppm().saturating_add(self.model.links[link as usize].spec.base_loss_ppm).min(1_000_000);
+        let loss = st.loss_ppm().saturating_add(model.links[link.index()].spec.base_loss_ppm).min(1_000_000);
         let lost = self.session(link).rng.chance_ppm(loss);
         delivers && !lost
     }
 
-    fn one_way(&self, link: u32) -> SimDuration {
-        self.model.links[link as usize].spec.one_way_delay + self.links[link as usize].extra_delay()
-    }
-
-    fn arm(&mut self, t: Option<TimerId>, at: SimTime) {
-        if let Some(t) = t {
-            self.sched.arm(t, at);
-        }
-    }
-
-    fn cancel(&mut self, t: Option<TimerId>) {
-        if let Some(t) = t {
-            self.sched.cancel(t);
-        }
+    fn one_way(model: &Model, net: &Network, link: LinkId) -> SimDuration {
+        model.links[link.index()].spec.one_way_delay + net.link(link).extra_delay()
     }
 
     /// Brings both sides up. At start-up the periodic timers begin at random phases.
-    fn establish(&mut self, link: u32, random_phase: bool) {
-        let now = self.now();
+    fn establish(&mut self, link: LinkId, random_phase: bool, out: &mut Outbox<'_>) {
+        let now = out.now();
         let bfd = self.bfd_active(link);
+        let s = self.session(link);
         for side in 0..2 {
-            let s = self.session(link);
-            let hold = s.hold;
-            let ka = s.keepalive[side];
-            let det = s.bfd_detect[side];
-            let bfd_iv = s.bfd_tx[side];
-            let first_ka = if random_phase { s.rng.uniform_duration(SimDuration::ZERO, ka) } else { jitter_bgp(&mut s.rng, ka) };
-            let first_bfd = s.rng.uniform_duration(SimDuration::ZERO, bfd_iv);
+            let t = s.timers;
+            let first_ka = if random_phase { s.rng.uniform_duration(SimDuration::ZERO, t.keepalive[side]) } else { jitter_bgp(&mut s.rng, t.keepalive[side]) };
+            let first_bfd = s.rng.uniform_duration(SimDuration::ZERO, t.bfd_tx[side]);
             s.sides[side].up = true;
             s.sides[side].bfd_up = bfd;
             let sp = s.sides[side];
-            self.arm(sp.keepalive, now + first_ka);
-            self.arm(sp.hold, now + hold);
+            arm(out.sched, sp.keepalive, now + first_ka);
+            arm(out.sched, sp.hold, now + t.hold);
             if bfd {
-                self.arm(sp.bfd_detect, now + det);
-                if self.sched.deadline(sp.bfd_tx.expect("bfd timer")).is_none() {
-                    self.arm(sp.bfd_tx, now + first_bfd);
+                arm(out.sched, sp.bfd_detect, now + t.bfd_detect[side]);
+                if sp.bfd_tx.is_some_and(|b| out.sched.deadline(b).is_none()) {
+                    arm(out.sched, sp.bfd_tx, now + first_bfd);
                 }
             }
         }
         if !random_phase {
-            self.trace.record(now, TraceKind::SessionUp, link, 0, 0);
-            self.routing_changed(link);
+            out.emit(Effect::SessionUp { link });
         }
     }
 
-    pub(crate) fn on_keepalive_tx(&mut self, link: u32, side: usize) {
-        let now = self.now();
+    pub fn on_keepalive_tx(&mut self, model: &Model, net: &Network, link: LinkId, side: usize, out: &mut Outbox<'_>) {
+        let now = out.now();
         if !self.session(link).sides[side].up {
             return;
         }
-        if self.control_packet_arrives(link, side) {
-            let other = 1 - side;
-            let owd = self.one_way(link);
+        if self.packet_arrives(model, net, link, side) {
+            let owd = Self::one_way(model, net, link);
             let s = self.session(link);
-            if s.sides[other].up {
-                let (t, hold) = (s.sides[other].hold, s.hold);
-                self.arm(t, now + owd + hold);
+            let rx = s.sides[1 - side];
+            if rx.up {
+                arm(out.sched, rx.hold, now + owd + s.timers.hold);
             }
         }
         let s = self.session(link);
-        let ka = s.keepalive[side];
-        let next = jitter_bgp(&mut s.rng, ka);
-        let t = s.sides[side].keepalive;
-        self.arm(t, now + next);
+        let next = jitter_bgp(&mut s.rng, s.timers.keepalive[side]);
+        arm(out.sched, s.sides[side].keepalive, now + next);
     }
 
-    pub(crate) fn on_hold_expire(&mut self, link: u32, side: usize) {
-        self.side_down(link, side, DownReason::HoldTimerExpired);
+    pub fn on_hold_expire(&mut self, model: &Model, net: &Network, link: LinkId, side: usize, out: &mut Outbox<'_>) {
+        self.side_down(model, net, link, side, DownReason::HoldTimerExpired, out);
     }
 
-    pub(crate) fn on_bfd_tx(&mut self, link: u32, side: usize) {
-        let now = self.now();
-        if !self.bfd_active(link) || !self.links[link as usize].carrier() {
+    pub fn on_bfd_tx(&mut self, model: &Model, net: &Network, link: LinkId, side: usize, out: &mut Outbox<'_>) {
+        let now = out.now();
+        if !self.bfd_active(link) || !net.link(link).carrier() {
             return;
         }
-        if self.control_packet_arrives(link, side) {
-            let other = 1 - side;
-            let owd = self.one_way(link);
+        if self.packet_arrives(model, net, link, side) {
+            let owd = Self::one_way(model, net, link);
             let s = self.session(link);
             let sender_up = s.sides[side].bfd_up;
-            let rx = s.sides[other];
+            let rx = s.sides[1 - side];
             if rx.bfd_up {
                 if sender_up {
-                    let det = s.bfd_detect[other];
-                    self.arm(rx.bfd_detect, now + owd + det);
+                    arm(out.sched, rx.bfd_detect, now + owd + s.timers.bfd_detect[1 - side]);
                 } else {
                     // RFC 5880 §6.8.6: a received State of Down takes an Up session down.
-                    self.side_down(link, other, DownReason::NeighborSignaledDown);
+                    self.side_down(model, net, link, 1 - side, DownReason::NeighborSignaledDown, out);
                 }
             }
         }
-        let mult = self.model.links[link as usize].spec.session.and_then(|s| s.bfd).map_or(3, |b| b[side].multiplier);
         let s = self.session(link);
-        let iv = s.bfd_tx[side];
-        let next = jitter_bfd(&mut s.rng, iv, mult);
-        let t = s.sides[side].bfd_tx;
-        self.arm(t, now + next);
+        let next = jitter_bfd(&mut s.rng, s.timers.bfd_tx[side], s.bfd_multiplier[side]);
+        arm(out.sched, s.sides[side].bfd_tx, now + next);
     }
 
-    pub(crate) fn on_bfd_detect(&mut self, link: u32, side: usize) {
-        self.side_down(link, side, DownReason::BfdTimeout);
+    pub fn on_bfd_detect(&mut self, model: &Model, net: &Network, link: LinkId, side: usize, out: &mut Outbox<'_>) {
+        self.side_down(model, net, link, side, DownReason::BfdTimeout, out);
     }
 
     /// One side declares the session down. Unless the carrier is gone it sends a
     /// NOTIFICATION, which takes the peer down too if it arrives.
-    pub(crate) fn side_down(&mut self, link: u32, side: usize, why: DownReason) {
-        let now = self.now();
+    fn side_down(&mut self, model: &Model, net: &Network, link: LinkId, side: usize, why: DownReason, out: &mut Outbox<'_>) {
+        let now = out.now();
         let s = self.session(link);
         if !s.sides[side].up {
             return;
@@ -242,95 +270,86 @@ impl Simulation {
         s.sides[side].up = false;
         s.sides[side].bfd_up = false;
         let sp = s.sides[side];
-        self.cancel(sp.keepalive);
-        self.cancel(sp.hold);
-        self.cancel(sp.bfd_detect);
-        self.trace.record(now, TraceKind::SessionDown, link, side as u32, why as u64);
-        self.note_session_down(link);
-        self.routing_changed(link);
-        if why != DownReason::CarrierLoss && why != DownReason::Notification && self.control_packet_arrives(link, side) {
-            self.side_down(link, 1 - side, DownReason::Notification);
+        cancel(out.sched, sp.keepalive);
+        cancel(out.sched, sp.hold);
+        cancel(out.sched, sp.bfd_detect);
+        out.emit(Effect::SessionDown { link, side: side as u8, reason: why });
+        if why != DownReason::CarrierLoss && why != DownReason::Notification && self.packet_arrives(model, net, link, side) {
+            self.side_down(model, net, link, 1 - side, DownReason::Notification, out);
         }
-        let retry = self.model.links[link as usize].spec.session.map_or(SimDuration::from_secs(5), |s| s.connect_retry);
-        let c = self.session(link).connect.expect("connect timer");
-        if self.sched.deadline(c).is_none() && self.links[link as usize].carrier() {
-            self.sched.arm(c, now + retry);
+        let s = self.session(link);
+        if out.sched.deadline(s.connect).is_none() && net.link(link).carrier() {
+            out.sched.arm(s.connect, now + s.connect_retry);
         }
     }
 
     /// A connection attempt: succeeds if the link carries packets both ways.
-    pub(crate) fn on_connect(&mut self, link: u32) {
-        let now = self.now();
+    pub fn on_connect(&mut self, model: &Model, net: &Network, link: LinkId, out: &mut Outbox<'_>) {
+        let now = out.now();
         let s = self.session(link);
         if s.sides[0].up && s.sides[1].up {
             return;
         }
-        let st = &self.links[link as usize];
-        if st.delivers(0) && st.delivers(1) && self.control_packet_arrives(link, 0) && self.control_packet_arrives(link, 1) {
-            self.establish(link, false);
+        let st = net.link(link);
+        if st.delivers(0) && st.delivers(1) && self.packet_arrives(model, net, link, 0) && self.packet_arrives(model, net, link, 1) {
+            self.establish(link, false, out);
         } else {
-            let retry = self.model.links[link as usize].spec.session.map_or(SimDuration::from_secs(5), |s| s.connect_retry);
-            let c = self.session(link).connect;
-            self.arm(c, now + retry);
+            let s = self.session(link);
+            out.sched.arm(s.connect, now + s.connect_retry);
         }
     }
 
     /// Carrier lost: both sides drop the session at once, BFD stops.
-    pub(crate) fn carrier_down(&mut self, link: u32) {
-        if self.sessions[link as usize].is_none() {
-            self.routing_changed(link);
+    pub fn carrier_down(&mut self, model: &Model, net: &Network, link: LinkId, out: &mut Outbox<'_>) {
+        if !self.has_session(link) {
             return;
         }
         for side in 0..2 {
-            self.side_down(link, side, DownReason::CarrierLoss);
+            self.side_down(model, net, link, side, DownReason::CarrierLoss, out);
         }
         let s = self.session(link);
-        let (c, b0, b1) = (s.connect, s.sides[0].bfd_tx, s.sides[1].bfd_tx);
-        self.cancel(c);
-        self.cancel(b0);
-        self.cancel(b1);
+        out.sched.cancel(s.connect);
+        cancel(out.sched, s.sides[0].bfd_tx);
+        cancel(out.sched, s.sides[1].bfd_tx);
     }
 
     /// Carrier back: BFD restarts and BGP re-establishes after the establish time.
-    pub(crate) fn carrier_up(&mut self, link: u32) {
-        let now = self.now();
-        let Some(spec) = self.model.links[link as usize].spec.session else {
-            self.routing_changed(link);
+    pub fn carrier_up(&mut self, link: LinkId, out: &mut Outbox<'_>) {
+        let now = out.now();
+        if !self.has_session(link) {
             return;
-        };
-        if self.bfd_active(link) {
+        }
+        let bfd = self.bfd_active(link);
+        let s = self.session(link);
+        if bfd {
             for side in 0..2 {
-                let iv = self.session(link).bfd_tx[side];
-                let t = self.session(link).sides[side].bfd_tx;
-                self.arm(t, now + iv);
+                arm(out.sched, s.sides[side].bfd_tx, now + s.timers.bfd_tx[side]);
             }
         }
-        let c = self.session(link).connect;
-        self.arm(c, now + spec.establish);
+        out.sched.arm(s.connect, now + s.establish);
     }
 
-    /// An operator or a fault resets the session: side A sends a NOTIFICATION, which takes
-    /// side B down when it arrives; both reconnect after the establish time.
-    pub(crate) fn reset_session(&mut self, link: u32) {
-        if self.sessions[link as usize].is_none() {
+    /// A fault resets the session: each side sends a NOTIFICATION and goes down; both
+    /// reconnect after the establish time.
+    pub fn reset(&mut self, model: &Model, net: &Network, link: LinkId, out: &mut Outbox<'_>) {
+        if !self.has_session(link) {
             return;
         }
-        self.side_down(link, 0, DownReason::AdminReset);
-        self.side_down(link, 1, DownReason::AdminReset);
-        let now = self.now();
-        let est = self.model.links[link as usize].spec.session.map_or(SimDuration::ZERO, |s| s.establish);
-        if self.links[link as usize].carrier() {
-            let c = self.session(link).connect;
-            self.arm(c, now + est);
+        self.side_down(model, net, link, 0, DownReason::AdminReset, out);
+        self.side_down(model, net, link, 1, DownReason::AdminReset, out);
+        let now = out.now();
+        if net.link(link).carrier() {
+            let s = self.session(link);
+            out.sched.arm(s.connect, now + s.establish);
         }
     }
 
     /// BFD switched off (or back on) by a misconfiguration fault.
-    pub(crate) fn set_bfd_disabled(&mut self, link: u32, disabled: bool) {
-        if self.sessions[link as usize].is_none() {
+    pub fn set_bfd_disabled(&mut self, net: &Network, link: LinkId, disabled: bool, out: &mut Outbox<'_>) {
+        if !self.has_session(link) {
             return;
         }
-        let now = self.now();
+        let now = out.now();
         let s = self.session(link);
         if disabled {
             s.bfd_disabled += 1;
@@ -338,31 +357,35 @@ impl Simulation {
             s.bfd_disabled = s.bfd_disabled.saturating_sub(1);
         }
         let active = self.bfd_active(link);
+        let carrier = net.link(link).carrier();
+        let s = self.session(link);
         for side in 0..2 {
-            let s = self.session(link);
             let sp = s.sides[side];
-            let (iv, det) = (s.bfd_tx[side], s.bfd_detect[side]);
             if active {
                 s.sides[side].bfd_up = sp.up;
                 if sp.up {
-                    self.arm(sp.bfd_detect, now + det);
+                    arm(out.sched, sp.bfd_detect, now + s.timers.bfd_detect[side]);
                 }
-                if self.links[link as usize].carrier() {
-                    self.arm(sp.bfd_tx, now + iv);
+                if carrier {
+                    arm(out.sched, sp.bfd_tx, now + s.timers.bfd_tx[side]);
                 }
             } else {
                 s.sides[side].bfd_up = false;
-                self.cancel(sp.bfd_detect);
-                self.cancel(sp.bfd_tx);
+                cancel(out.sched, sp.bfd_detect);
+                cancel(out.sched, sp.bfd_tx);
             }
         }
     }
+}
 
-    /// Whether `side` of `link` currently has the session (or, without a session, carrier).
-    pub(crate) fn side_up(&self, link: u32, side: usize) -> bool {
-        match &self.sessions[link as usize] {
-            Some(s) => s.sides[side].up,
-            None => self.links[link as usize].carrier(),
-        }
+fn arm(sched: &mut Scheduler<Ev>, t: Option<TimerId>, at: SimTime) {
+    if let Some(t) = t {
+        sched.arm(t, at);
+    }
+}
+
+fn cancel(sched: &mut Scheduler<Ev>, t: Option<TimerId>) {
+    if let Some(t) = t {
+        sched.cancel(t);
     }
 }

@@ -69,9 +69,12 @@ pub(crate) fn model_digest(m: &Model, seed: u64) -> u64 {
         s.route.iter().for_each(|a| d.attrs(a));
     }
     for a in &m.adjacencies {
-        d.u64(u64::from(a.max_paths));
         d.u64(u64::from(a.resilient_buckets.unwrap_or(0)));
-        a.convergence.iter().for_each(|c| d.u64(c.as_nanos()));
+        for p in &a.policies {
+            d.u64(u64::from(p.max_paths));
+            p.convergence.iter().for_each(|c| d.u64(c.as_nanos()));
+        }
+        a.links.iter().for_each(|l| d.u64(u64::from(m.links[l.index()].policy)));
     }
     for g in &m.groups {
         let t = &g.spec;

@@ -8,26 +8,29 @@
 //! draws OS randomness; the same model and seed give the same [`Simulation::fingerprint`]
 //! on every machine.
 
+mod attribution;
 mod control;
 mod digest;
 mod endpoint;
+mod events;
 mod faults;
-mod flows;
 pub mod link;
 pub mod maxmin;
 pub mod model;
+mod network;
+mod operator;
 mod packet;
 pub mod presets;
 pub mod report;
 pub mod rng;
 mod routing;
-mod runbook;
 pub mod scheduler;
 mod sim;
 pub mod spec;
 pub mod tcp;
 pub mod time;
 pub mod trace;
+mod traffic;
 mod views;
 pub mod workloads;
 

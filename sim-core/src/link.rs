@@ -1,7 +1,8 @@
 //! Link physics: capacity after framing overheads, and a link's fault state.
 //!
-//! A link is two directions sharing one carrier. Faults stack: each cause is counted, so a
-//! facility outage and a channel cut on the same link both have to end before it comes back.
+//! A link is two directions sharing one carrier. Faults stack: each cause is kept with the
+//! fault behind it, so a facility outage and a channel cut on the same link both have to end
+//! before it comes back, and every effect on the link can name its causes.
 
 use crate::spec::{Degradation, Framing};
 use crate::time::SimDuration;
@@ -28,55 +29,153 @@ pub fn goodput_bps(line_bps: u64, mtu: u32, framing: Framing) -> u64 {
 /// One direction of a link: 0 is A to B, 1 is B to A.
 pub type Dir = usize;
 
-/// What faults currently do to a link. Counts, so overlapping faults compose.
+/// What one cause does to a link.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum CauseEffect {
+    /// Carrier loss (cut, router, facility or site down, a flap's down phase, a drain's end).
+    Down,
+    /// Silent drop per direction (blackhole: both; partition: one).
+    Blackhole([bool; 2]),
+    /// Loss, delay, jitter or capacity change.
+    Degrade(Degradation),
+    /// Routes over the link are prepended so traffic leaves before it goes down.
+    Drain,
+}
+
+/// One reason a link is not healthy, and who is behind it: a fault, or (`None`) an
+/// operator's runbook step.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct LinkCause {
+    pub fault: Option<crate::model::FaultId>,
+    pub effect: CauseEffect,
+}
+
+/// What faults currently do to a link: the list of active causes, in the order they were
+/// applied, so overlapping faults compose and each effect can be traced to its causes.
+/// The derived figures are cached because packets consult them on every hop.
 #[derive(Clone, Debug, Default)]
 pub struct LinkState {
-    /// Carrier-loss causes (cut, router, facility or site down, flap, drain's down phase).
-    pub down: u32,
-    /// Silent-drop causes per direction (blackhole, partition).
-    pub blackhole: [u32; 2],
-    /// Active degradations, by the fault that applied them (in application order).
-    pub degradations: Vec<(u32, Degradation)>,
-    /// Drain causes: routes over the link are prepended so traffic leaves before it goes down.
-    pub drained: u32,
+    causes: Vec<LinkCause>,
+    down: u32,
+    blackhole: [u32; 2],
+    drained: u32,
+    loss_ppm: u32,
+    capacity_ppm: u32,
+    extra_delay: SimDuration,
+    jitter: SimDuration,
 }
 
 /// Prepends a drain adds to a link's routes: enough to lose to any undrained equal path.
 pub const DRAIN_PREPEND: u32 = 3;
 
 impl LinkState {
+    pub fn healthy() -> LinkState {
+        LinkState { capacity_ppm: 1_000_000, ..Default::default() }
+    }
+
+    /// Adds a cause.
+    pub fn add(&mut self, c: LinkCause) {
+        self.causes.push(c);
+        self.recompute();
+    }
+
+    /// Removes one cause equal to `c`; returns whether there was one.
+    pub fn remove(&mut self, c: &LinkCause) -> bool {
+        match self.causes.iter().position(|x| x == c) {
+            Some(i) => {
+                self.causes.remove(i);
+                self.recompute();
+                true
+            }
+            None => false,
+        }
+    }
+
+    fn recompute(&mut self) {
+        let mut s = LinkState { causes: std::mem::take(&mut self.causes), ..LinkState::healthy() };
+        let mut pass = 1.0f64;
+        let mut cap = 1_000_000u64;
+        for c in &s.causes {
+            match c.effect {
+                CauseEffect::Down => s.down += 1,
+                CauseEffect::Blackhole(d) => {
+                    s.blackhole[0] += u32::from(d[0]);
+                    s.blackhole[1] += u32::from(d[1]);
+                }
+                CauseEffect::Degrade(d) => {
+                    pass *= 1.0 - f64::from(d.loss_ppm) / 1e6;
+                    cap = cap * u64::from(d.capacity_ppm) / 1_000_000;
+                    s.extra_delay = s.extra_delay + d.extra_delay;
+                    s.jitter = s.jitter + d.jitter;
+                }
+                CauseEffect::Drain => s.drained += 1,
+            }
+        }
+        s.loss_ppm = ((1.0 - pass) * 1e6).round() as u32;
+        s.capacity_ppm = cap as u32;
+        *self = s;
+    }
+
+    /// The active causes, oldest first.
+    pub fn causes(&self) -> &[LinkCause] {
+        &self.causes
+    }
+
     pub fn carrier(&self) -> bool {
         self.down == 0
     }
 
+    pub fn drained(&self) -> bool {
+        self.drained > 0
+    }
+
     /// Whether packets sent in direction `d` arrive (ignoring random loss).
     pub fn delivers(&self, d: Dir) -> bool {
-        self.down == 0 && self.blackhole[d] == 0 && self.loss_ppm() < 1_000_000 && self.capacity_ppm() > 0
+        self.down == 0 && self.blackhole[d] == 0 && self.loss_ppm < 1_000_000 && self.capacity_ppm > 0
     }
 
     /// Combined independent loss of every degradation, parts per million.
     pub fn loss_ppm(&self) -> u32 {
-        let mut pass = 1.0f64;
-        for (_, d) in &self.degradations {
-            pass *= 1.0 - f64::from(d.loss_ppm) / 1e6;
-        }
-        ((1.0 - pass) * 1e6).round() as u32
+        self.loss_ppm
     }
 
     pub fn extra_delay(&self) -> SimDuration {
-        self.degradations.iter().fold(SimDuration::ZERO, |acc, (_, d)| acc + d.extra_delay)
+        self.extra_delay
     }
 
     pub fn jitter(&self) -> SimDuration {
-        self.degradations.iter().fold(SimDuration::ZERO, |acc, (_, d)| acc + d.jitter)
+        self.jitter
     }
 
     /// Remaining capacity, parts per million.
     pub fn capacity_ppm(&self) -> u32 {
-        self.degradations.iter().fold(1_000_000u64, |acc, (_, d)| acc * u64::from(d.capacity_ppm) / 1_000_000) as u32
+        self.capacity_ppm
     }
 
-    /// A short label for views: `up`, `down`, `blackhole`, `partial`, `degraded`, `drained`.
+    /// Faults whose cause alone stops direction `d` from delivering (carrier, silent drop,
+    /// total loss, no capacity), oldest first.
+    pub fn breaking(&self, d: Dir) -> impl Iterator<Item = crate::model::FaultId> + '_ {
+        self.causes.iter().filter(move |c| breaks(c.effect, d)).filter_map(|c| c.fault)
+    }
+
+    /// Faults that can take a control session down on this link: anything that drops packets
+    /// in either direction, partial loss included. A pure delay or a drain cannot.
+    pub fn session_breaking(&self) -> impl Iterator<Item = crate::model::FaultId> + '_ {
+        self.causes
+            .iter()
+            .filter(|c| breaks(c.effect, 0) || breaks(c.effect, 1) || matches!(c.effect, CauseEffect::Degrade(d) if d.loss_ppm > 0))
+            .filter_map(|c| c.fault)
+    }
+
+    /// Faults adding random loss, with their loss in parts per million.
+    pub fn lossy(&self) -> impl Iterator<Item = (crate::model::FaultId, u32)> + '_ {
+        self.causes.iter().filter_map(|c| match (c.fault, c.effect) {
+            (Some(f), CauseEffect::Degrade(d)) if d.loss_ppm > 0 => Some((f, d.loss_ppm)),
+            _ => None,
+        })
+    }
+
+    /// A short label for views: `up`, `down`, `blackhole`, `partition`, `degraded`, `drained`.
     pub fn label(&self) -> &'static str {
         if self.down > 0 {
             "down"
@@ -84,7 +183,7 @@ impl LinkState {
             "blackhole"
         } else if self.blackhole[0] > 0 || self.blackhole[1] > 0 {
             "partition"
-        } else if !self.degradations.is_empty() {
+        } else if self.causes.iter().any(|c| matches!(c.effect, CauseEffect::Degrade(_))) {
             "degraded"
         } else if self.drained > 0 {
             "drained"
@@ -92,6 +191,40 @@ impl LinkState {
             "up"
         }
     }
+
+    /// Everything a change can alter that the rest of the simulation reacts to.
+    pub fn summary(&self) -> LinkSummary {
+        LinkSummary {
+            carrier: self.carrier(),
+            delivers: [self.delivers(0), self.delivers(1)],
+            loss_ppm: self.loss_ppm,
+            capacity_ppm: self.capacity_ppm,
+            extra_delay: self.extra_delay,
+            drained: self.drained > 0,
+            label: self.label(),
+        }
+    }
+}
+
+fn breaks(e: CauseEffect, d: Dir) -> bool {
+    match e {
+        CauseEffect::Down => true,
+        CauseEffect::Blackhole(b) => b[d],
+        CauseEffect::Degrade(g) => g.loss_ppm >= 1_000_000 || g.capacity_ppm == 0,
+        CauseEffect::Drain => false,
+    }
+}
+
+/// A link's observable state, compared before and after a change.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LinkSummary {
+    pub carrier: bool,
+    pub delivers: [bool; 2],
+    pub loss_ppm: u32,
+    pub capacity_ppm: u32,
+    pub extra_delay: SimDuration,
+    pub drained: bool,
+    pub label: &'static str,
 }
 
 #[cfg(test)]
@@ -118,27 +251,44 @@ mod tests {
         assert_eq!(pct(goodput_bps(ten_g, 8500, ETH)), 98.90);
     }
 
+    fn cause(f: u32, effect: CauseEffect) -> LinkCause {
+        LinkCause { fault: Some(crate::model::FaultId(f)), effect }
+    }
+
     #[test]
     fn overlapping_causes_compose() {
-        let mut s = LinkState::default();
-        s.down += 1;
-        s.down += 1;
-        s.down -= 1;
+        let mut s = LinkState::healthy();
+        s.add(cause(0, CauseEffect::Down));
+        s.add(cause(1, CauseEffect::Down));
+        assert!(s.remove(&cause(0, CauseEffect::Down)));
         assert!(!s.carrier());
-        s.down -= 1;
+        assert_eq!(s.breaking(0).collect::<Vec<_>>(), vec![crate::model::FaultId(1)]);
+        assert!(s.remove(&cause(1, CauseEffect::Down)));
         assert!(s.delivers(0));
-        s.blackhole[1] += 1;
+        s.add(cause(2, CauseEffect::Blackhole([false, true])));
         assert!(s.delivers(0) && !s.delivers(1));
         assert_eq!(s.label(), "partition");
+        assert_eq!(s.breaking(0).count(), 0);
+        assert_eq!(s.session_breaking().count(), 1);
+    }
+
+    #[test]
+    fn a_pure_delay_breaks_nothing() {
+        let mut s = LinkState::healthy();
+        let d = Degradation { loss_ppm: 0, extra_delay: SimDuration::from_millis(1), jitter: SimDuration::ZERO, capacity_ppm: 1_000_000 };
+        s.add(cause(0, CauseEffect::Degrade(d)));
+        assert_eq!(s.session_breaking().count(), 0);
+        assert_eq!(s.lossy().count(), 0);
+        assert_eq!(s.label(), "degraded");
     }
 
     #[test]
     fn degradations_combine_independently() {
-        let mut s = LinkState::default();
+        let mut s = LinkState::healthy();
         let d =
             Degradation { loss_ppm: 20_000, extra_delay: SimDuration::from_millis(5), jitter: SimDuration::ZERO, capacity_ppm: 500_000 };
-        s.degradations.push((0, d));
-        s.degradations.push((1, d));
+        s.add(cause(0, CauseEffect::Degrade(d)));
+        s.add(cause(1, CauseEffect::Degrade(d)));
         // 1 - 0.98^2 = 3.96 %
         assert_eq!(s.loss_ppm(), 39_600);
         assert_eq!(s.capacity_ppm(), 250_000);

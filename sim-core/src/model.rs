@@ -121,6 +121,9 @@ pub struct Link {
     pub flipped: bool,
     /// Capacity available to TCP payload per direction, bits per second.
     pub goodput_bps: u64,
+    /// The routing policy of the adjacency that governs this link (index into
+    /// `Adjacency::policies`; 0 is the adjacency-wide one).
+    pub policy: u32,
 }
 
 impl Link {
@@ -137,8 +140,18 @@ impl Link {
 pub struct Adjacency {
     pub sites: [SiteId; 2],
     pub links: Vec<LinkId>,
-    pub max_paths: u32,
     pub resilient_buckets: Option<u32>,
+    /// Policy 0 governs every link no interconnect-scoped policy claims; the others, the
+    /// links of one interconnect each. ECMP width counts per policy.
+    pub policies: Vec<AdjPolicy>,
+}
+
+/// Convergence delay and ECMP width for a set of links of an adjacency.
+#[derive(Clone, Debug, Serialize)]
+pub struct AdjPolicy {
+    pub interconnect: Option<InterconnectId>,
+    pub max_paths: u32,
+    /// Per adjacency side.
     pub convergence: [SimDuration; 2],
 }
 
@@ -376,9 +389,8 @@ impl Builder {
             self.m.adjacencies.push(Adjacency {
                 sites: [key.0, key.1],
                 links: Vec::new(),
-                max_paths: 8,
                 resilient_buckets: None,
-                convergence: [AdjacencySpec::DEFAULT_CONVERGENCE; 2],
+                policies: vec![AdjPolicy { interconnect: None, max_paths: 8, convergence: [AdjacencySpec::DEFAULT_CONVERGENCE; 2] }],
             });
             id
         });
@@ -436,6 +448,7 @@ impl Builder {
             adjacency: adj,
             flipped,
             goodput_bps: goodput,
+            policy: 0,
         });
         Ok(())
     }
@@ -457,10 +470,48 @@ impl Builder {
             return Err(invalid(&owner, "resilient_buckets", "must be between 1 and 4096"));
         }
         let conv = if a == key.0 { p.convergence } else { [p.convergence[1], p.convergence[0]] };
+        let scope = match &p.interconnect {
+            None => None,
+            Some(name) => match self.lookup(&owner, "interconnect", name)? {
+                Element::Interconnect(i) => Some(i),
+                other => return Err(invalid(&owner, "interconnect", format!("`{name}` is a {}, not an interconnect", other.class()))),
+            },
+        };
+        let policy = AdjPolicy { interconnect: scope, max_paths: p.max_paths, convergence: conv };
         let adjm = &mut self.m.adjacencies[adj.index()];
-        adjm.max_paths = p.max_paths;
-        adjm.resilient_buckets = p.resilient_buckets;
-        adjm.convergence = conv;
+        if p.resilient_buckets.is_some() || scope.is_none() {
+            adjm.resilient_buckets = p.resilient_buckets;
+        }
+        let links = adjm.links.clone();
+        match scope {
+            // A policy for the whole pair of sites replaces every earlier one.
+            None => {
+                adjm.policies = vec![policy];
+                for l in links {
+                    self.m.links[l.index()].policy = 0;
+                }
+            }
+            Some(ic) => {
+                let governed: Vec<LinkId> = links.into_iter().filter(|l| self.m.links[l.index()].interconnect == Some(ic)).collect();
+                if governed.is_empty() {
+                    return Err(invalid(&owner, "interconnect", format!("`{}` has no link between these sites", p.interconnect.as_deref().unwrap_or("?"))));
+                }
+                let adjm = &mut self.m.adjacencies[adj.index()];
+                let k = match adjm.policies.iter().position(|q| q.interconnect == Some(ic)) {
+                    Some(k) => {
+                        adjm.policies[k] = policy;
+                        k
+                    }
+                    None => {
+                        adjm.policies.push(policy);
+                        adjm.policies.len() - 1
+                    }
+                };
+                for l in governed {
+                    self.m.links[l.index()].policy = k as u32;
+                }
+            }
+        }
         Ok(())
     }
 

@@ -8,6 +8,11 @@
 //! A cut or blackhole bumps the wire's epoch: packets on the wire or in its queue are then
 //! dropped on arrival. Fluid flows keep priority: packets see the capacity they leave.
 //! Nothing here reads a clock; smoltcp gets virtual time only.
+//!
+//! `PacketWorld` owns the wires, packets and endpoints. It reads the network, routing and
+//! traffic (the fluid load it must leave room for) and reports what the group ledgers need
+//! (sent, delivered, lost, goodput per bin) as effects; it folds every hop and drop into the
+//! fingerprint itself, since packet runs have millions of them.
 
 use std::collections::VecDeque;
 
@@ -15,10 +20,11 @@ use hdrhistogram::Histogram;
 use smoltcp::wire::{Ipv4Packet, TcpPacket};
 
 use crate::endpoint::{Endpoint, EndpointOptions};
-use crate::flows::{hop_hash, rev_hash};
+use crate::events::{Effect, Ev, Outbox};
+use crate::model::{GroupId, LinkId, Model};
 use crate::rng::Stream;
-use crate::scheduler::TimerId;
-use crate::sim::{Ev, Simulation};
+use crate::scheduler::{Scheduler, TimerId};
+use crate::trace::Trace;
 use crate::spec::{CongestionControl, Fidelity};
 use crate::time::{SimDuration, SimTime};
 
@@ -80,6 +86,7 @@ pub(crate) struct PGroup {
 
 #[derive(Default)]
 pub(crate) struct PacketWorld {
+    seed: u64,
     pub packets: Vec<Packet>,
     pub free: Vec<u32>,
     pub pool: Vec<Vec<u8>>,
@@ -94,21 +101,44 @@ pub(crate) struct PacketWorld {
     pub mtu: Vec<usize>,
 }
 
+/// What packets read of the rest of the simulation.
+#[derive(Clone, Copy)]
+pub(crate) struct PacketView<'a> {
+    pub model: &'a Model,
+    pub net: &'a crate::network::Network,
+    pub routing: &'a crate::routing::Routing,
+    pub traffic: &'a crate::traffic::Traffic,
+}
+
+/// What packet handlers may touch: the world they read, the trace they fold packets into,
+/// and their outbox.
+pub(crate) struct Io<'a, 'b> {
+    pub w: PacketView<'a>,
+    pub trace: &'a mut Trace,
+    pub out: &'a mut Outbox<'b>,
+}
+
 fn histogram() -> Histogram<u64> {
     Histogram::new_with_bounds(1, 1_000_000_000_000, 3).expect("static histogram bounds are valid")
 }
 
-impl Simulation {
-    pub(crate) fn init_packets(&mut self) {
-        let groups: Vec<usize> = (0..self.model.groups.len()).filter(|&g| self.model.groups[g].spec.fidelity == Fidelity::Packet).collect();
-        self.packets.groups = (0..self.model.groups.len()).map(|_| None).collect();
+impl PacketWorld {
+    pub fn new(model: &Model, seed: u64, groups_first_flow: &[u32], sched: &mut Scheduler<Ev>) -> PacketWorld {
+        let mut pw = PacketWorld { seed, ..Default::default() };
+        pw.init(model, groups_first_flow, sched);
+        pw
+    }
+
+    fn init(&mut self, model: &Model, groups_first_flow: &[u32], sched: &mut Scheduler<Ev>) {
+        let groups: Vec<usize> = (0..model.groups.len()).filter(|&g| model.groups[g].spec.fidelity == Fidelity::Packet).collect();
+        self.groups = (0..model.groups.len()).map(|_| None).collect();
         if groups.is_empty() {
             return;
         }
-        self.packets.wires = (0..self.model.links.len() * 2).map(|_| Wire::default()).collect();
+        self.wires = (0..model.links.len() * 2).map(|_| Wire::default()).collect();
         for g in groups {
-            let spec = self.model.groups[g].spec.clone();
-            self.packets.groups[g] = Some(PGroup {
+            let spec = model.groups[g].spec.clone();
+            self.groups[g] = Some(PGroup {
                 bin_bytes: 0,
                 rtt: histogram(),
                 queue: histogram(),
@@ -120,27 +150,27 @@ impl Simulation {
             let buffer = spec
                 .packet
                 .buffer_bytes
-                .map_or_else(|| self.default_buffer(g).min(MAX_DEFAULT_BUFFER as usize), |b| b as usize)
+                .map_or_else(|| Self::default_buffer(model, g).min(MAX_DEFAULT_BUFFER as usize), |b| b as usize)
                 .clamp(4096, 1 << 30);
-            let mtu = self.route_mtu(g);
-            let (first, n) = (self.flows.groups[g].first_flow, self.flows.groups[g].n_flows);
+            let mtu = Self::route_mtu(model, g);
+            let (first, n) = (groups_first_flow[g], spec.flows);
             for f in first..first + n {
-                let p = self.packets.pflows.len() as u32;
+                let p = self.pflows.len() as u32;
                 let mut eps = [0u32; 2];
                 for (i, client) in [true, false].into_iter().enumerate() {
-                    let e = self.packets.endpoints.len() as u32;
+                    let e = self.endpoints.len() as u32;
                     let mut seed_stream = Stream::derive(self.seed, &format!("endpoint/{}/{}/{}", spec.id, f - first, i));
                     let o = EndpointOptions { cc: spec.packet.cc, buffer_bytes: buffer, mtu, seed: seed_stream.next_u64() };
-                    let ep = Endpoint::new(client, &o, &mut self.packets.pool, spec.start);
-                    self.packets.endpoints.push(ep);
-                    self.packets.mtu.push(mtu);
-                    self.packets.ep_pflow.push(p);
-                    let t = self.sched.add_timer(Ev::EndpointWake { ep: e });
-                    self.packets.ep_timer.push(t);
-                    self.sched.arm(t, spec.start);
+                    let ep = Endpoint::new(client, &o, &mut self.pool, spec.start);
+                    self.endpoints.push(ep);
+                    self.mtu.push(mtu);
+                    self.ep_pflow.push(p);
+                    let t = sched.add_timer(Ev::EndpointWake { ep: e });
+                    self.ep_timer.push(t);
+                    sched.arm(t, spec.start);
                     eps[i] = e;
                 }
-                self.packets.pflows.push(PFlow {
+                self.pflows.push(PFlow {
                     group: g as u32,
                     flow: f,
                     client: eps[0],
@@ -154,15 +184,15 @@ impl Simulation {
                 });
             }
         }
-        self.sched.schedule(SimTime::ZERO + BIN, Ev::PacketBin);
+        sched.schedule(SimTime::ZERO + BIN, Ev::PacketBin);
     }
 
     /// The smallest MTU on the group's current route.
-    fn route_mtu(&self, g: usize) -> usize {
+    fn route_mtu(model: &Model, g: usize) -> usize {
         let mut mtu = 9216u32;
-        for hop in &self.model.groups[g].route.hops {
-            for &l in &self.model.adjacencies[hop.adj.index()].links {
-                mtu = mtu.min(self.model.links[l.index()].spec.mtu);
+        for hop in &model.groups[g].route.hops {
+            for &l in &model.adjacencies[hop.adj.index()].links {
+                mtu = mtu.min(model.links[l.index()].spec.mtu);
             }
         }
         mtu as usize
@@ -171,24 +201,24 @@ impl Simulation {
     /// A flow's bandwidth-delay product (its demand, or the route's narrowest hop) plus its
     /// share of the largest queue on the route: a window that size keeps the pipe full and
     /// never overflows the queue, even when the group's flows all burst at once.
-    fn default_buffer(&self, g: usize) -> usize {
+    fn default_buffer(model: &Model, g: usize) -> usize {
         let (mut rtt_ns, mut bottleneck, mut queue) = (0u64, u64::MAX, 0u64);
-        let route = &self.model.groups[g].route;
-        let spec = &self.model.groups[g].spec;
+        let route = &model.groups[g].route;
+        let spec = &model.groups[g].spec;
         for s in [route.sites[0], *route.sites.last().expect("route has sites")] {
-            rtt_ns += self.model.sites[s.index()].internal_rtt.as_nanos() / 2;
+            rtt_ns += model.sites[s.index()].internal_rtt.as_nanos() / 2;
         }
         for hop in &route.hops {
-            let links = &self.model.adjacencies[hop.adj.index()].links;
-            let owd = links.iter().map(|l| self.model.links[l.index()].spec.one_way_delay.as_nanos()).max().unwrap_or(0);
+            let links = &model.adjacencies[hop.adj.index()].links;
+            let owd = links.iter().map(|l| model.links[l.index()].spec.one_way_delay.as_nanos()).max().unwrap_or(0);
             rtt_ns += 2 * owd;
-            let hop_cap = links.iter().map(|l| self.model.links[l.index()].goodput_bps).max().unwrap_or(0);
+            let hop_cap = links.iter().map(|l| model.links[l.index()].goodput_bps).max().unwrap_or(0);
             bottleneck = bottleneck.min(hop_cap);
             // The queue holds wire bytes; the window counts payload: scale by MSS / wire size,
             // and keep a tenth in reserve for ACK clocking jitter (crate-notes §2: rx >= BDP +
             // queue, without drops).
             for l in links {
-                let spec = &self.model.links[l.index()].spec;
+                let spec = &model.links[l.index()].spec;
                 let wire = u64::from(spec.mtu + spec.framing.bytes_per_frame());
                 let q = spec.queue_bytes * u64::from(spec.mtu.saturating_sub(40)) / wire * 9 / 10;
                 queue = queue.max(q);
@@ -200,82 +230,75 @@ impl Simulation {
     }
 
     /// An endpoint's timer: poll its stack and run its application.
-    pub(crate) fn on_endpoint_wake(&mut self, e: u32) {
-        let now = self.now();
+    pub fn on_endpoint_wake(&mut self, e: u32, io: &mut Io<'_, '_>) {
+        let now = io.out.now();
         let ei = e as usize;
-        let p = self.packets.ep_pflow[ei] as usize;
-        let g = self.packets.pflows[p].group as usize;
-        if now < self.packets.pflows[p].start {
+        let p = self.ep_pflow[ei] as usize;
+        let g = self.pflows[p].group as usize;
+        if now < self.pflows[p].start {
             return;
         }
-        let budget = match self.packets.pflows[p].demand_bps {
+        let budget = match self.pflows[p].demand_bps {
             None => u64::MAX,
             Some(d) => {
-                let pf = &self.packets.pflows[p];
+                let pf = &self.pflows[p];
                 let allowed = (u128::from(d) * u128::from(now.saturating_since(pf.start).as_nanos()) / 8 / 1_000_000_000) as u64;
                 allowed.saturating_sub(pf.app_queued)
             }
         };
-        let mtu = self.packets.mtu[ei];
-        let mut tx = std::mem::take(&mut self.packets.tx);
-        let pw = &mut self.packets;
-        let (received, queued) = pw.endpoints[ei].poll(now, &mut tx, &mut pw.pool, mtu, budget);
-        self.packets.pflows[p].app_queued += queued;
+        let mtu = self.mtu[ei];
+        let mut tx = std::mem::take(&mut self.tx);
+        let (received, queued) = self.endpoints[ei].poll(now, &mut tx, &mut self.pool, mtu, budget);
+        self.pflows[p].app_queued += queued;
         if received > 0 {
-            self.on_delivered(p, g, received);
+            self.on_delivered(p, g, received, io);
         }
-        let is_client = self.packets.endpoints[ei].is_client;
+        let is_client = self.endpoints[ei].is_client;
         for buf in tx.drain(..) {
-            self.send_packet(p, is_client, buf);
+            self.send_packet(p, is_client, buf, io);
         }
-        self.packets.tx = tx;
-        self.rearm_endpoint(e);
+        self.tx = tx;
+        self.rearm_endpoint(e, io.out.sched);
     }
 
-    fn rearm_endpoint(&mut self, e: u32) {
-        let now = self.now();
+    fn rearm_endpoint(&mut self, e: u32, sched: &mut Scheduler<Ev>) {
+        let now = sched.now();
         let ei = e as usize;
-        let mut at = self.packets.endpoints[ei].poll_at(now);
-        let p = self.packets.ep_pflow[ei] as usize;
-        if self.packets.endpoints[ei].is_client
-            && let Some(d) = self.packets.pflows[p].demand_bps
-            && self.packets.endpoints[ei].has_send_room()
+        let mut at = self.endpoints[ei].poll_at(now);
+        let p = self.ep_pflow[ei] as usize;
+        if self.endpoints[ei].is_client
+            && let Some(d) = self.pflows[p].demand_bps
+            && self.endpoints[ei].has_send_room()
         {
             // A rate-limited sender wakes when one more segment's worth of budget has accrued
             // (with a full buffer, the next ACK wakes it instead).
-            let pf = &self.packets.pflows[p];
-            let next = pf.app_queued + self.packets.mtu[ei] as u64;
+            let pf = &self.pflows[p];
+            let next = pf.app_queued + self.mtu[ei] as u64;
             let t = pf.start + SimDuration((u128::from(next) * 8 * 1_000_000_000 / u128::from(d.max(1))) as u64);
             at = Some(at.map_or(t, |a| a.min(t)).max(now + SimDuration::from_micros(1)));
         }
-        let timer = self.packets.ep_timer[ei];
+        let timer = self.ep_timer[ei];
         match at {
-            Some(t) => self.sched.arm(timer, t),
-            None => self.sched.cancel(timer),
+            Some(t) => sched.arm(timer, t),
+            None => sched.cancel(timer),
         }
     }
 
-    fn on_delivered(&mut self, p: usize, g: usize, bytes: u64) {
-        let now = self.now();
-        let pf = &mut self.packets.pflows[p];
-        if let Some(last) = pf.last_delivery {
-            let gap = now.saturating_since(last);
-            if gap >= STALL_GAP {
-                let _ = self.flows.groups[g].stalls.record((gap.as_nanos() / 1_000).max(1));
-            }
-        }
+    fn on_delivered(&mut self, p: usize, g: usize, bytes: u64, io: &mut Io<'_, '_>) {
+        let now = io.out.now();
+        let pf = &mut self.pflows[p];
+        let gap = pf.last_delivery.map(|last| now.saturating_since(last)).filter(|gap| *gap >= STALL_GAP);
         pf.last_delivery = Some(now);
-        if let Some(pg) = self.packets.groups[g].as_mut() {
+        if let Some(pg) = self.groups[g].as_mut() {
             pg.bin_bytes += bytes;
         }
-        let gr = &mut self.flows.groups[g];
-        gr.delivered += u128::from(bytes) * 8 * 1_000_000_000;
+        io.out.emit(Effect::PacketDelivered { group: GroupId(g as u32), bits: u128::from(bytes) * 8 * 1_000_000_000, gap });
     }
 
     /// Takes a packet smoltcp emitted and puts it on the first hop.
-    fn send_packet(&mut self, p: usize, from_client: bool, data: Vec<u8>) {
-        let now = self.now();
-        let g = self.packets.pflows[p].group as usize;
+    fn send_packet(&mut self, p: usize, from_client: bool, data: Vec<u8>, io: &mut Io<'_, '_>) {
+        let now = io.out.now();
+        let g = self.pflows[p].group as usize;
         let mut payload = 0u32;
         if let Ok(ip) = Ipv4Packet::new_checked(&data[..])
             && let Ok(tcp) = TcpPacket::new_checked(ip.payload())
@@ -284,10 +307,10 @@ impl Simulation {
             let seq = tcp.seq_number().0;
             if from_client && payload > 0 {
                 let end = seq.wrapping_add(payload as i32);
-                let pf = &mut self.packets.pflows[p];
+                let pf = &mut self.pflows[p];
                 let retrans = pf.highest_end.is_some_and(|h| end.wrapping_sub(h) <= 0);
                 if retrans {
-                    if let Some(pg) = self.packets.groups[g].as_mut() {
+                    if let Some(pg) = self.groups[g].as_mut() {
                         pg.retransmissions += 1;
                     }
                     pf.probe = None; // Karn: no RTT sample across a retransmission.
@@ -297,12 +320,12 @@ impl Simulation {
                         pf.probe = Some((end, now));
                     }
                 }
-                self.flows.groups[g].sent += u128::from(payload) * 8 * 1_000_000_000;
+                io.out.emit(Effect::PacketSent { group: GroupId(g as u32), bits: u128::from(payload) * 8 * 1_000_000_000 });
             }
         }
-        let idx = match self.packets.free.pop() {
+        let idx = match self.free.pop() {
             Some(i) => {
-                let pk = &mut self.packets.packets[i as usize];
+                let pk = &mut self.packets[i as usize];
                 pk.data = data;
                 pk.pflow = p as u32;
                 pk.to_server = from_client;
@@ -311,87 +334,92 @@ impl Simulation {
                 i
             }
             None => {
-                self.packets.packets.push(Packet { data, pflow: p as u32, to_server: from_client, hop: 0, epoch: 0, arrive: now, payload });
-                (self.packets.packets.len() - 1) as u32
+                self.packets.push(Packet { data, pflow: p as u32, to_server: from_client, hop: 0, epoch: 0, arrive: now, payload });
+                (self.packets.len() - 1) as u32
             }
         };
-        self.forward(idx);
+        self.forward(idx, io);
     }
 
     /// Sends packet `idx` over its next hop, or drops it.
-    fn forward(&mut self, idx: u32) {
-        let pk = &self.packets.packets[idx as usize];
+    fn forward(&mut self, idx: u32, io: &mut Io<'_, '_>) {
+        let pk = &self.packets[idx as usize];
         let (p, to_server, hop) = (pk.pflow as usize, pk.to_server, pk.hop as usize);
-        let pf = &self.packets.pflows[p];
+        let pf = &self.pflows[p];
         let g = pf.group as usize;
-        let route = &self.model.groups[g].route;
+        let route = io.w.traffic.route(g);
         let n = route.hops.len();
         let k = if to_server { hop } else { n - 1 - hop };
-        let h = hop_hash(self.flows.flows[pf.flow as usize].hash, k);
-        let hp = route.hops[k];
-        let (side, hash) = if to_server { (hp.from_side as usize, h) } else { (1 - hp.from_side as usize, rev_hash(h)) };
-        let Some(link) = self.member(hp.adj.index(), side, hash) else {
-            return self.drop_packet(idx, None);
-        };
-        let dir = self.model.links[link as usize].side_at(side);
-        self.enqueue(idx, link as usize * 2 + dir);
+        match io.w.routing.hop_links(io.w.model, route, io.w.traffic.flows[pf.flow as usize].hash, k) {
+            Ok([data, ack]) => {
+                let (link, dir) = if to_server { data } else { ack };
+                self.enqueue(idx, link as usize * 2 + dir as usize, io);
+            }
+            Err((adj, side)) => self.drop_packet(idx, Some(crate::events::Broken::NoRoute { adj, side }), io),
+        }
     }
 
-    fn drop_packet(&mut self, idx: u32, link: Option<u32>) {
-        let now = self.now();
-        let pk = &mut self.packets.packets[idx as usize];
-        self.trace.mix_packet(now, link.unwrap_or(u32::MAX), pk.data.len() as u32, true);
+    fn drop_packet(&mut self, idx: u32, at: Option<crate::events::Broken>, io: &mut Io<'_, '_>) {
+        let now = io.out.now();
+        let pk = &mut self.packets[idx as usize];
+        let wire = match at {
+            Some(crate::events::Broken::Link { link, .. }) => link.0,
+            _ => u32::MAX,
+        };
+        io.trace.mix_packet(now, wire, pk.data.len() as u32, true);
         let (p, payload, to_server) = (pk.pflow as usize, pk.payload, pk.to_server);
         let buf = std::mem::take(&mut pk.data);
-        self.packets.pool.push(buf);
-        self.packets.free.push(idx);
-        let g = self.packets.pflows[p].group as usize;
-        if let Some(pg) = self.packets.groups[g].as_mut() {
+        self.pool.push(buf);
+        self.free.push(idx);
+        let g = self.pflows[p].group as usize;
+        if let Some(pg) = self.groups[g].as_mut() {
             pg.drops += 1;
         }
         if to_server && payload > 0 {
             let bits = u128::from(payload) * 8 * 1_000_000_000;
-            self.flows.groups[g].lost += bits;
-            self.note_lost_on(link, bits);
+            io.out.emit(Effect::Lost { group: GroupId(g as u32), bits, broken: at, flow: None });
         }
     }
 
     /// Drop-tail enqueue on wire `r` (link * 2 + direction).
-    fn enqueue(&mut self, idx: u32, r: usize) {
-        let now = self.now();
+    fn enqueue(&mut self, idx: u32, r: usize, io: &mut Io<'_, '_>) {
+        let now = io.out.now();
         let l = r / 2;
         let dir = r % 2;
-        let st = &self.links[l];
-        let link = &self.model.links[l];
+        let st = io.w.net.link(LinkId(l as u32));
+        let link = &io.w.model.links[l];
+        let here = crate::events::Broken::Link { link: LinkId(l as u32), dir: dir as u8 };
         if !st.delivers(dir) {
-            return self.drop_packet(idx, Some(l as u32));
+            return self.drop_packet(idx, Some(here), io);
         }
         let loss = st.loss_ppm().saturating_add(link.spec.base_loss_ppm).min(1_000_000);
         let extra = st.extra_delay();
         let jitter = st.jitter();
         let line = (u64::from(link.spec.members) * link.spec.member_bps) as f64 * f64::from(st.capacity_ppm()) / 1e6;
         // Fluid flows keep priority: packets get the share of the line they leave.
-        let fluid = self.flows.res_load.get(r).copied().unwrap_or(0) as f64 / (link.goodput_bps.max(1) as f64);
+        let fluid = io.w.traffic.fluid_load(r) as f64 / (link.goodput_bps.max(1) as f64);
         // At least 1 kbit/s, so a nearly starved line still has a finite serialization time.
         let rate = (line * (1.0 - fluid).max(0.01)).max(1_000.0);
-        let wire_bytes = self.packets.packets[idx as usize].data.len() as u64 + u64::from(link.spec.framing.bytes_per_frame());
+        let wire_bytes = self.packets[idx as usize].data.len() as u64 + u64::from(link.spec.framing.bytes_per_frame());
         let queue_limit = link.spec.queue_bytes;
         let owd = link.spec.one_way_delay + extra;
         let seed = self.seed;
-        let w = &mut self.packets.wires[r];
+        let w = &mut self.wires[r];
         let rng = w.rng.get_or_insert_with(|| Stream::derive(seed, &format!("wire/{}/{}", link.spec.id, dir)));
         let lost = rng.chance_ppm(loss);
         let jit = if jitter.as_nanos() > 0 { rng.uniform_duration(SimDuration::ZERO, jitter) } else { SimDuration::ZERO };
         let backlog = if w.busy_until > now { ((w.busy_until - now).as_nanos() as f64 * rate / 8e9) as u64 } else { 0 };
-        let p = self.packets.packets[idx as usize].pflow as usize;
-        let g = self.packets.pflows[p].group as usize;
-        if let Some(pg) = self.packets.groups[g].as_mut() {
+        let p = self.packets[idx as usize].pflow as usize;
+        let g = self.pflows[p].group as usize;
+        if let Some(pg) = self.groups[g].as_mut() {
             let _ = pg.queue.record(backlog.max(1));
         }
         if lost || backlog + wire_bytes > queue_limit {
-            return self.drop_packet(idx, Some(l as u32));
+            // Random loss and queue overflow are the link's doing only if a fault made it so;
+            // attribution finds out from the link's causes.
+            return self.drop_packet(idx, Some(here), io);
         }
-        let w = &mut self.packets.wires[r];
+        let w = &mut self.wires[r];
         let start = if w.busy_until > now { w.busy_until } else { now };
         let ser = SimDuration((wire_bytes as f64 * 8e9 / rate).ceil() as u64);
         w.busy_until = start + ser;
@@ -400,125 +428,114 @@ impl Simulation {
         let was_empty = w.queue.is_empty();
         w.queue.push_back(idx);
         let epoch = w.epoch;
-        let pk = &mut self.packets.packets[idx as usize];
+        let pk = &mut self.packets[idx as usize];
         pk.arrive = arrive;
         pk.epoch = epoch;
         if was_empty {
-            self.sched.schedule(arrive, Ev::WireArrive { wire: r as u32 });
+            io.out.sched.schedule(arrive, Ev::WireArrive { wire: r as u32 });
         }
     }
 
     /// The head of wire `r` reaches the far end.
-    pub(crate) fn on_wire_arrive(&mut self, r: u32) {
-        let now = self.now();
+    pub fn on_wire_arrive(&mut self, r: u32, io: &mut Io<'_, '_>) {
+        let now = io.out.now();
         let ri = r as usize;
-        let Some(idx) = self.packets.wires[ri].queue.pop_front() else { return };
-        if let Some(&next) = self.packets.wires[ri].queue.front() {
-            let t = self.packets.packets[next as usize].arrive;
-            self.sched.schedule(t, Ev::WireArrive { wire: r });
+        let Some(idx) = self.wires[ri].queue.pop_front() else { return };
+        if let Some(&next) = self.wires[ri].queue.front() {
+            let t = self.packets[next as usize].arrive;
+            io.out.sched.schedule(t, Ev::WireArrive { wire: r });
         }
-        let pk = &self.packets.packets[idx as usize];
-        let alive = pk.epoch == self.packets.wires[ri].epoch && self.links[ri / 2].delivers(ri % 2);
+        let pk = &self.packets[idx as usize];
+        let here = crate::events::Broken::Link { link: LinkId(r / 2), dir: (r % 2) as u8 };
+        let alive = pk.epoch == self.wires[ri].epoch && io.w.net.link(LinkId(r / 2)).delivers(ri % 2);
         if !alive {
-            return self.drop_packet(idx, Some(r / 2));
+            return self.drop_packet(idx, Some(here), io);
         }
-        self.packets.hops += 1;
-        self.trace.mix_packet(now, r, pk.data.len() as u32, false);
+        self.hops += 1;
+        io.trace.mix_packet(now, r, pk.data.len() as u32, false);
         let p = pk.pflow as usize;
-        let g = self.packets.pflows[p].group as usize;
-        if let Some(pg) = self.packets.groups[g].as_mut() {
+        let g = self.pflows[p].group as usize;
+        if let Some(pg) = self.groups[g].as_mut() {
             pg.hops += 1;
         }
-        let pk = &mut self.packets.packets[idx as usize];
+        let pk = &mut self.packets[idx as usize];
         pk.hop += 1;
-        let n = self.model.groups[g].route.hops.len();
+        let n = io.w.traffic.route(g).hops.len();
         if (pk.hop as usize) < n {
-            return self.forward(idx);
+            return self.forward(idx, io);
         }
-        self.deliver(idx, now);
+        self.deliver(idx, now, io);
     }
 
     /// The packet reached its endpoint: hand it to smoltcp and poll.
-    fn deliver(&mut self, idx: u32, now: SimTime) {
-        let pk = &self.packets.packets[idx as usize];
+    fn deliver(&mut self, idx: u32, now: SimTime, io: &mut Io<'_, '_>) {
+        let pk = &self.packets[idx as usize];
         let (p, to_server) = (pk.pflow as usize, pk.to_server);
-        if !self.end_alive(self.packets.pflows[p].group as usize, usize::from(to_server)) {
+        let g = self.pflows[p].group as usize;
+        let end = usize::from(to_server);
+        if !io.w.net.end_alive(io.w.traffic.route(g), end) {
             // Nobody is there to take it: a drop like any other.
-            return self.drop_packet(idx, None);
+            return self.drop_packet(idx, Some(crate::events::Broken::End { end: end as u8 }), io);
         }
-        let pk = &mut self.packets.packets[idx as usize];
+        let pk = &mut self.packets[idx as usize];
         let data = std::mem::take(&mut pk.data);
-        self.packets.free.push(idx);
-        let g = self.packets.pflows[p].group as usize;
+        self.free.push(idx);
         if !to_server {
             // An ACK reached the client: close the RTT probe it covers.
             if let Ok(ip) = Ipv4Packet::new_checked(&data[..])
                 && let Ok(tcp) = TcpPacket::new_checked(ip.payload())
                 && tcp.ack()
-                && let Some((end, sent)) = self.packets.pflows[p].probe
+                && let Some((end, sent)) = self.pflows[p].probe
                 && tcp.ack_number().0.wrapping_sub(end) >= 0
             {
-                self.packets.pflows[p].probe = None;
-                if let Some(pg) = self.packets.groups[g].as_mut() {
+                self.pflows[p].probe = None;
+                if let Some(pg) = self.groups[g].as_mut() {
                     let _ = pg.rtt.record((now.saturating_since(sent).as_nanos() / 1_000).max(1));
                 }
             }
         }
-        let e = if to_server { self.packets.pflows[p].server } else { self.packets.pflows[p].client };
-        self.packets.endpoints[e as usize].rx.push_back(data);
-        self.on_endpoint_wake(e);
+        let e = if to_server { self.pflows[p].server } else { self.pflows[p].client };
+        self.endpoints[e as usize].rx.push_back(data);
+        self.on_endpoint_wake(e, io);
     }
 
     /// Every `BIN`: packet groups' goodput becomes a point on their throughput timeline.
-    pub(crate) fn on_packet_bin(&mut self) {
-        let now = self.now();
-        for g in 0..self.packets.groups.len() {
-            let Some(pg) = self.packets.groups[g].as_mut() else { continue };
+    pub fn on_packet_bin(&mut self, io: &mut Io<'_, '_>) {
+        let now = io.out.now();
+        for g in 0..self.groups.len() {
+            let Some(pg) = self.groups[g].as_mut() else { continue };
             let bytes = std::mem::take(&mut pg.bin_bytes);
             let rate = (u128::from(bytes) * 8 * 1_000_000_000 / u128::from(BIN.as_nanos())) as u64;
-            let ideal = self.packet_ideal(g);
-            let gr = &mut self.flows.groups[g];
-            gr.rate = rate;
-            gr.ideal = ideal;
-            gr.window = gr.sent.saturating_sub(gr.delivered + gr.lost);
-            gr.last = now;
-            if !gr.changed {
-                gr.changed = true;
-                self.flows.changed_groups.push(g as u32);
-            }
+            let ideal = Self::packet_ideal(io.w, g);
+            io.out.emit(Effect::PacketBin { group: GroupId(g as u32), rate, ideal });
         }
-        self.sched.schedule(now + BIN, Ev::PacketBin);
+        io.out.sched.schedule(now + BIN, Ev::PacketBin);
     }
 
     /// What the surviving capacity allows a packet group: per flow, its demand or the
     /// narrowest working link of its data path, if both directions work.
-    fn packet_ideal(&self, g: usize) -> u64 {
-        let route = &self.model.groups[g].route;
-        let ends_up = self.end_alive(g, 0) && self.end_alive(g, 1);
-        if !ends_up {
+    fn packet_ideal(w: PacketView<'_>, g: usize) -> u64 {
+        let route = w.traffic.route(g);
+        if !(w.net.end_alive(route, 0) && w.net.end_alive(route, 1)) {
             return 0;
         }
-        let spec = &self.model.groups[g].spec;
-        let (first, n) = (self.flows.groups[g].first_flow, self.flows.groups[g].n_flows);
+        let spec = &w.model.groups[g].spec;
+        let gr = &w.traffic.groups[g];
         let mut total = 0u64;
-        for f in first..first + n {
-            let h = self.flows.flows[f as usize].hash;
+        for f in gr.flows() {
+            let h = w.traffic.flows[f as usize].hash;
             let mut cap = spec.demand_bps.map_or(u64::MAX, |d| d / u64::from(spec.flows));
-            for (k, hp) in route.hops.iter().enumerate() {
-                let hk = hop_hash(h, k);
-                let from = hp.from_side as usize;
-                let (Some(lf), Some(lr)) = (self.member(hp.adj.index(), from, hk), self.member(hp.adj.index(), 1 - from, rev_hash(hk)))
-                else {
+            for k in 0..route.hops.len() {
+                let Ok([(lf, df), (lr, dr)]) = w.routing.hop_links(w.model, route, h, k) else {
                     cap = 0;
                     break;
                 };
-                let (df, dr) = (self.model.links[lf as usize].side_at(from), self.model.links[lr as usize].side_at(1 - from));
-                if !self.links[lf as usize].delivers(df) || !self.links[lr as usize].delivers(dr) {
+                let (sf, sr) = (w.net.link(LinkId(lf)), w.net.link(LinkId(lr)));
+                if !sf.delivers(df as usize) || !sr.delivers(dr as usize) {
                     cap = 0;
                     break;
                 }
-                let c = (u128::from(self.model.links[lf as usize].goodput_bps) * u128::from(self.links[lf as usize].capacity_ppm())
-                    / 1_000_000) as u64;
+                let c = (u128::from(w.model.links[lf as usize].goodput_bps) * u128::from(sf.capacity_ppm()) / 1_000_000) as u64;
                 cap = cap.min(c);
             }
             total = total.saturating_add(cap);
@@ -527,16 +544,11 @@ impl Simulation {
     }
 
     /// A wire stopped delivering: what is on it and in its queue is lost when it arrives.
-    pub(crate) fn wire_broken(&mut self, r: usize) {
-        if let Some(w) = self.packets.wires.get_mut(r) {
+    pub fn wire_broken(&mut self, r: usize) {
+        if let Some(w) = self.wires.get_mut(r) {
             w.epoch = w.epoch.wrapping_add(1);
             w.busy_until = SimTime::ZERO;
             w.last_arrival = SimTime::ZERO;
         }
-    }
-
-    /// Total packet hops so far.
-    pub fn packet_hops(&self) -> u64 {
-        self.packets.hops
     }
 }

@@ -5,11 +5,20 @@
 //! §9.1.2); ties up to `max_paths` form the ECMP set. A new selection reaches forwarding after
 //! the side's convergence delay, in order. Flows pick an ECMP member by a stable hash, modulo
 //! N, or through a resilient bucket table where only flows of a removed member move.
+//!
+//! `Routing` owns every side's FIB, its convergence queue, hashing table and the route
+//! preferences a runbook set. It reads sessions (control plane) and drains (network), and
+//! says when a forwarding change lands; it never moves a flow itself.
 
+use std::collections::VecDeque;
+
+use crate::control::ControlPlane;
+use crate::events::{Ev, Outbox};
 use crate::link::DRAIN_PREPEND;
-use crate::sim::{Ev, Simulation};
+use crate::model::{AdjId, FaultId, LinkId, Model};
+use crate::network::Network;
 use crate::spec::RouteAttrs;
-use crate::trace::TraceKind;
+use crate::time::{SimDuration, SimTime};
 
 /// SplitMix64 finaliser: a stable, well-mixed hash for ECMP member choice.
 pub fn mix64(mut x: u64) -> u64 {
@@ -18,6 +27,19 @@ pub fn mix64(mut x: u64) -> u64 {
     x = (x ^ (x >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
     x ^ (x >> 31)
 }
+
+/// The ECMP hash of a flow at hop `k` of its route, for the data direction.
+pub(crate) fn hop_hash(flow_hash: u64, k: usize) -> u64 {
+    mix64(flow_hash ^ (k as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15))
+}
+
+/// The hash of the same flow's ACKs at that hop (the 5-tuple reversed hashes differently).
+pub(crate) fn rev_hash(hop_hash: u64) -> u64 {
+    mix64(hop_hash ^ 0x5bd1_e995)
+}
+
+/// One hop of a flow's path: the link and direction its data takes, and its ACKs'.
+pub(crate) type HopLinks = [(u32, u8); 2];
 
 /// Orders routes: better first. Higher local-pref, then shorter AS path, then lower MED.
 fn rank(a: RouteAttrs) -> (std::cmp::Reverse<u32>, u32, u32) {
@@ -63,44 +85,81 @@ pub fn rebalance_buckets(buckets: &mut Vec<u32>, n: usize, members: &[u32]) {
     }
 }
 
-impl Simulation {
-    pub(crate) fn init_routing(&mut self) {
-        for a in 0..self.adj.len() {
+/// One side of an adjacency: what forwarding uses, what was decided, and what is on the way.
+#[derive(Clone, Debug, Default)]
+struct Side {
+    fib: Vec<u32>,
+    decided: Vec<u32>,
+    /// Decisions waiting for their convergence delay: (due, members, causes).
+    pending: VecDeque<(SimTime, Vec<u32>, Vec<FaultId>)>,
+    /// Resilient hashing table (link id per bucket); empty for hash modulo N.
+    buckets: Vec<u32>,
+    dirty: bool,
+    /// The faults behind the changes not yet decided.
+    causes: Vec<FaultId>,
+}
+
+/// A forwarding change that has just reached a FIB.
+#[derive(Clone, Debug)]
+pub(crate) struct FibApplied {
+    pub adj: AdjId,
+    pub side: u8,
+    pub members: u32,
+    pub causes: Vec<FaultId>,
+}
+
+#[derive(Debug, Default)]
+pub(crate) struct Routing {
+    sides: Vec<[Side; 2]>,
+    dirty: Vec<(u32, u8)>,
+    /// Route attributes a runbook step set on a link (both sides), replacing the model's.
+    preference: Vec<Option<RouteAttrs>>,
+}
+
+impl Routing {
+    pub fn new(model: &Model, control: &ControlPlane, net: &Network) -> Routing {
+        let mut r = Routing {
+            sides: vec![Default::default(); model.adjacencies.len()],
+            dirty: Vec::new(),
+            preference: vec![None; model.links.len()],
+        };
+        for a in 0..model.adjacencies.len() {
             for side in 0..2 {
-                let sel = self.select(a, side);
-                let n = self.model.adjacencies[a].resilient_buckets;
-                let rt = &mut self.adj[a][side];
+                let sel = r.select(model, control, net, a, side);
+                let n = model.adjacencies[a].resilient_buckets;
+                let rt = &mut r.sides[a][side];
+                if let Some(n) = n {
+                    rebalance_buckets(&mut rt.buckets, n as usize, &sel);
+                }
                 rt.fib = sel.clone();
                 rt.decided = sel;
-                if let Some(n) = n {
-                    rebalance_buckets(&mut rt.buckets, n as usize, &rt.fib.clone());
-                }
             }
-            self.recount_broken(a);
         }
+        r
     }
 
     /// The attributes side `adj_side` sees for routes over `link`, drain included.
-    fn attrs(&self, link: u32, adj_side: usize) -> RouteAttrs {
-        let l = &self.model.links[link as usize];
-        let mut a = l.spec.route[l.side_at(adj_side)];
-        if self.links[link as usize].drained > 0 {
+    fn attrs(&self, model: &Model, net: &Network, link: LinkId, adj_side: usize) -> RouteAttrs {
+        let l = &model.links[link.index()];
+        let mut a = self.preference[link.index()].unwrap_or(l.spec.route[l.side_at(adj_side)]);
+        if net.link(link).drained() {
             a.prepend += DRAIN_PREPEND;
         }
         a
     }
 
-    /// The ECMP set side `side` of adjacency `a` would choose now.
-    fn select(&self, a: usize, side: usize) -> Vec<u32> {
-        let adj = &self.model.adjacencies[a];
+    /// The ECMP set side `side` of adjacency `a` would choose now: the best routes, at most
+    /// `max_paths` of each policy's links.
+    fn select(&self, model: &Model, control: &ControlPlane, net: &Network, a: usize, side: usize) -> Vec<u32> {
+        let adj = &model.adjacencies[a];
         let mut best: Option<(std::cmp::Reverse<u32>, u32, u32)> = None;
         let mut set = Vec::new();
         for &l in &adj.links {
-            let link = &self.model.links[l.index()];
-            if !self.side_up(l.0, link.side_at(side)) {
+            let link = &model.links[l.index()];
+            if !control.side_up(net, l, link.side_at(side)) {
                 continue;
             }
-            let r = rank(self.attrs(l.0, side));
+            let r = rank(self.attrs(model, net, l, side));
             match best {
                 Some(b) if r > b => {}
                 Some(b) if r == b => set.push(l.0),
@@ -111,70 +170,89 @@ impl Simulation {
                 }
             }
         }
-        set.truncate(adj.max_paths as usize);
+        let mut used = vec![0u32; adj.policies.len()];
+        set.retain(|&l| {
+            let p = model.links[l as usize].policy as usize;
+            used[p] += 1;
+            used[p] <= adj.policies[p].max_paths
+        });
         set
     }
 
-    /// A session (or carrier, or preference) on `link` changed: both sides reconsider.
-    pub(crate) fn routing_changed(&mut self, link: u32) {
-        let a = self.model.links[link as usize].adjacency.index();
-        let cause = self.link_cause[link as usize].or(self.window);
+    /// Something about `link` changed (session, carrier, preference): both sides of its
+    /// adjacency reconsider, crediting `causes`.
+    pub fn mark(&mut self, model: &Model, link: LinkId, causes: &[FaultId]) {
+        let a = model.links[link.index()].adjacency.index();
         for side in 0..2 {
-            self.adj[a][side].cause = cause;
-            if !self.adj[a][side].dirty {
-                self.adj[a][side].dirty = true;
-                self.dirty_adj.push((a as u32, side as u8));
+            let s = &mut self.sides[a][side];
+            for &c in causes {
+                if !s.causes.contains(&c) {
+                    s.causes.push(c);
+                }
+            }
+            if !s.dirty {
+                s.dirty = true;
+                self.dirty.push((a as u32, side as u8));
             }
         }
     }
 
-    /// Turns pending route changes into forwarding changes scheduled after convergence.
-    pub(crate) fn decide_routes(&mut self) {
-        let now = self.now();
-        let mut i = 0;
-        while i < self.dirty_adj.len() {
-            let (a, side) = self.dirty_adj[i];
-            i += 1;
+    /// A runbook step sets the route attributes of `link`.
+    pub fn set_preference(&mut self, link: LinkId, attrs: RouteAttrs) {
+        self.preference[link.index()] = Some(attrs);
+    }
+
+    /// Turns pending route changes into forwarding changes due after convergence. The delay
+    /// is the longest convergence among the policies of the links that enter or leave.
+    pub fn decide(&mut self, model: &Model, control: &ControlPlane, net: &Network, out: &mut Outbox<'_>) {
+        let now = out.now();
+        let dirty = std::mem::take(&mut self.dirty);
+        for &(a, side) in &dirty {
             let (au, s) = (a as usize, side as usize);
-            self.adj[au][s].dirty = false;
-            let sel = self.select(au, s);
-            if sel == self.adj[au][s].decided {
+            self.sides[au][s].dirty = false;
+            let sel = self.select(model, control, net, au, s);
+            let causes = std::mem::take(&mut self.sides[au][s].causes);
+            if sel == self.sides[au][s].decided {
                 continue;
             }
-            let at = now + self.model.adjacencies[au].convergence[s];
-            self.adj[au][s].decided = sel.clone();
-            let cause = self.adj[au][s].cause;
-            self.adj[au][s].pending.push_back((at, sel, cause));
-            self.sched.schedule(at, Ev::FibApply { adj: a, side });
+            let adj = &model.adjacencies[au];
+            let old = &self.sides[au][s].decided;
+            let delay = old
+                .iter()
+                .filter(|l| !sel.contains(l))
+                .chain(sel.iter().filter(|l| !old.contains(l)))
+                .map(|&l| adj.policies[model.links[l as usize].policy as usize].convergence[s])
+                .max()
+                .unwrap_or(SimDuration::ZERO);
+            let at = now + delay;
+            self.sides[au][s].decided = sel.clone();
+            self.sides[au][s].pending.push_back((at, sel, causes));
+            out.sched.schedule(at, Ev::FibApply { adj: a, side });
         }
-        self.dirty_adj.clear();
+        let mut dirty = dirty;
+        dirty.clear();
+        self.dirty = dirty;
     }
 
-    pub(crate) fn on_fib_apply(&mut self, a: u32, side: usize) {
-        let now = self.now();
-        let au = a as usize;
-        let Some((at, set, cause)) = self.adj[au][side].pending.front().cloned() else { return };
-        if at > now {
-            return;
+    /// A decision's convergence delay has passed: it becomes forwarding.
+    pub fn on_fib_apply(&mut self, model: &Model, a: AdjId, side: usize, now: SimTime) -> Option<FibApplied> {
+        let rt = &mut self.sides[a.index()][side];
+        let (at, _, _) = rt.pending.front()?;
+        if *at > now {
+            return None;
         }
-        self.adj[au][side].pending.pop_front();
-        self.trace.record(now, TraceKind::Fib, a, side as u32, set.len() as u64);
-        if let Some(n) = self.model.adjacencies[au].resilient_buckets {
-            rebalance_buckets(&mut self.adj[au][side].buckets, n as usize, &set);
+        let (_, set, causes) = rt.pending.pop_front()?;
+        if let Some(n) = model.adjacencies[a.index()].resilient_buckets {
+            rebalance_buckets(&mut rt.buckets, n as usize, &set);
         }
-        self.adj[au][side].fib = set;
-        self.note_fib_change(cause);
-        self.recount_broken(au);
-        let moved = self.repath_adjacency(au);
-        if moved > 0 {
-            self.trace.record(now, TraceKind::FlowsMoved, a, side as u32, moved);
-            self.note_flows_moved(cause, moved);
-        }
+        let members = set.len() as u32;
+        rt.fib = set;
+        Some(FibApplied { adj: a, side: side as u8, members, causes })
     }
 
     /// The link side `side` of adjacency `a` forwards a flow with hash `h` onto.
-    pub(crate) fn member(&self, a: usize, side: usize, h: u64) -> Option<u32> {
-        let rt = &self.adj[a][side];
+    pub fn member(&self, a: usize, side: usize, h: u64) -> Option<u32> {
+        let rt = &self.sides[a][side];
         if rt.fib.is_empty() {
             return None;
         }
@@ -184,32 +262,21 @@ impl Simulation {
         Some(rt.fib[(h % rt.fib.len() as u64) as usize])
     }
 
-    /// Recounts forwarding entries that point into a link that drops everything in the
-    /// sending direction: the blackhole the control plane has not yet noticed.
-    pub(crate) fn recount_broken(&mut self, a: usize) {
-        let now = self.now();
-        let before = self.adj[a][0].broken + self.adj[a][1].broken;
-        for side in 0..2 {
-            let mut broken = 0;
-            for &l in &self.adj[a][side].fib {
-                let dir = self.model.links[l as usize].side_at(side);
-                if !self.links[l as usize].delivers(dir) {
-                    broken += 1;
-                }
-            }
-            self.adj[a][side].broken = broken;
-        }
-        let after = self.adj[a][0].broken + self.adj[a][1].broken;
-        let was = self.broken_routes;
-        self.broken_routes = self.broken_routes - before + after;
-        if was == 0 && self.broken_routes > 0 {
-            self.broken_since = Some(now);
-        } else if was > 0
-            && self.broken_routes == 0
-            && let Some(since) = self.broken_since.take()
-        {
-            self.note_blackhole(since, now);
-        }
+    /// The links hop `k` of `route` uses for a flow with hash `h`: data from the hop's
+    /// `from_side`, ACKs back from the other side, each with the link direction it crosses.
+    /// `None` if either side has no forwarding entry. The one place a hop is looked up.
+    pub fn hop_links(&self, model: &Model, route: &crate::model::Route, h: u64, k: usize) -> Result<HopLinks, (AdjId, u8)> {
+        let hop = route.hops[k];
+        let hk = hop_hash(h, k);
+        let (a, from) = (hop.adj.index(), hop.from_side as usize);
+        let lf = self.member(a, from, hk).ok_or((hop.adj, from as u8))?;
+        let lr = self.member(a, 1 - from, rev_hash(hk)).ok_or((hop.adj, 1 - from as u8))?;
+        Ok([(lf, model.links[lf as usize].side_at(from) as u8), (lr, model.links[lr as usize].side_at(1 - from) as u8)])
+    }
+
+    /// The links side `side` of adjacency `a` forwards onto now.
+    pub fn fib(&self, a: usize, side: usize) -> &[u32] {
+        &self.sides[a][side].fib
     }
 }
 

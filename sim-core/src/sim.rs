@@ -1,133 +1,44 @@
-//! The simulation: state, the event loop, and read-only views.
+//! The simulation: the scheduler, the trace, the components, and the one dispatcher in
+//! which the order of an instant is written.
 //!
-//! `Simulation` owns the model, the scheduler and all runtime state. Behaviour is split by
-//! concept into sibling modules that add `impl Simulation` blocks: `control` (BGP and BFD),
-//! `routing` (route selection, forwarding, ECMP), `flows` (fluid TCP and max-min), `faults`
-//! (injection and repair), `runbook` (alarms and steps), `report` (metrics). Each event
-//! handler changes state and marks what it touched; [`Simulation::step`] then settles the
-//! touched parts once (`flush`), so several changes at one instant cost one recomputation.
+//! Each component owns its state and is driven with the events addressed to it; what it did
+//! comes back as [`Effect`]s. The dispatcher is the only code that hands one component's
+//! effect to another:
+//!
+//! - `LinkChanged` → packet wires (a direction that stops delivering loses what is on it),
+//!   control plane (carrier), routing (reconsider), traffic (repath the adjacency);
+//! - `SessionDown` / `SessionUp` / `PreferenceChanged` → routing, with the causes
+//!   attribution credits;
+//! - `WorkloadChanged` → traffic; a forwarding change → traffic (repath), then `FibChanged`;
+//! - packet ledger effects → traffic's group ledgers.
+//!
+//! Every effect is also folded into the trace (fingerprint) and shown to attribution, in
+//! the order it happened. After the last event of an instant: routing decides, traffic
+//! re-solves rates, attribution settles the instant, traffic records group rates, and the
+//! operator checks alarms. Several changes at one instant cost one recomputation.
 
-use std::collections::VecDeque;
+use crate::attribution::{Attribution, Views};
+use crate::control::ControlPlane;
+use crate::events::{Effect, Ev, Outbox};
+use crate::faults::{Faults, Op};
+use crate::link::{CauseEffect, LinkCause};
+use crate::model::{Action, AdjId, AlarmId, FaultId, GroupId, LinkId, Model, StepId};
+use crate::network::Network;
+use crate::operator::Operator;
+use crate::packet::{Io, PacketView, PacketWorld};
+use crate::routing::Routing;
+use crate::scheduler::Scheduler;
+use crate::time::SimTime;
+use crate::trace::{Trace, TraceKind};
+use crate::traffic::{Traffic, World};
 
-use crate::maxmin::MaxMin;
-use crate::model::{FaultId, Model};
-use crate::rng::Stream;
-use crate::scheduler::{Scheduler, TimerId};
-use crate::spec::FaultAction;
-use crate::time::{SimDuration, SimTime};
-use crate::trace::Trace;
-
-pub use crate::flows::{FlowView, TcpState};
-
-/// Events. Small and `Copy`: the heap holds them by value.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Ev {
-    KeepaliveTx { link: u32, side: u8 },
-    HoldExpire { link: u32, side: u8 },
-    BfdTx { link: u32, side: u8 },
-    BfdDetect { link: u32, side: u8 },
-    Connect { link: u32 },
-    FibApply { adj: u32, side: u8 },
-    FlowTimer { flow: u32 },
-    GroupStart { group: u32 },
-    FaultStart { fault: u32 },
-    FaultEnd { fault: u32 },
-    FlapToggle { fault: u32, phase: u32 },
-    DrainDown { fault: u32 },
-    RandomFail { process: u32, element: u32 },
-    AlarmCheck { alarm: u32 },
-    StepRun { step: u32 },
-    EndpointWake { ep: u32 },
-    WireArrive { wire: u32 },
-    PacketBin,
-}
+pub use crate::traffic::{FlowView, TcpState};
 
 /// Options that do not change what happens, only what is kept.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct SimOptions {
     /// Keep every trace record (for `--trace` and the TUI), not just the fingerprint.
     pub keep_trace: bool,
-}
-
-/// Runtime state of one side of a control-plane session.
-#[derive(Clone, Copy, Debug, Default)]
-pub(crate) struct SpeakerRt {
-    pub up: bool,
-    pub bfd_up: bool,
-    pub keepalive: Option<TimerId>,
-    pub hold: Option<TimerId>,
-    pub bfd_tx: Option<TimerId>,
-    pub bfd_detect: Option<TimerId>,
-}
-
-#[derive(Clone, Debug)]
-pub(crate) struct SessionRt {
-    pub sides: [SpeakerRt; 2],
-    pub connect: Option<TimerId>,
-    pub bfd_disabled: u32,
-    pub rng: Stream,
-    /// Negotiated hold time (lower wins, RFC 4271 §4.2).
-    pub hold: SimDuration,
-    /// Keepalive interval per side: its own, but at most a third of the hold time.
-    pub keepalive: [SimDuration; 2],
-    /// BFD interval of packets sent by each side: max(own desired tx, peer's required rx).
-    pub bfd_tx: [SimDuration; 2],
-    /// BFD detection time at each side: the peer's multiplier times the peer's interval
-    /// (RFC 5880 §6.8.4).
-    pub bfd_detect: [SimDuration; 2],
-}
-
-/// A forwarding change decided at one time and applied after the convergence delay.
-#[derive(Clone, Debug, Default)]
-pub(crate) struct AdjSideRt {
-    pub fib: Vec<u32>,
-    pub decided: Vec<u32>,
-    pub pending: VecDeque<(SimTime, Vec<u32>, Option<FaultId>)>,
-    /// Resilient hashing table (link id per bucket); empty for hash modulo N.
-    pub buckets: Vec<u32>,
-    /// FIB members whose link does not deliver in this side's sending direction.
-    pub broken: u32,
-    pub dirty: bool,
-    /// The fault behind the latest undecided change, carried to the forwarding change.
-    pub cause: Option<FaultId>,
-}
-
-/// Per-fault runtime and evidence.
-#[derive(Clone, Debug)]
-pub(crate) struct FaultRt {
-    pub def: crate::model::Fault,
-    pub start: Option<SimTime>,
-    pub end: Option<SimTime>,
-    pub active: bool,
-    pub detect: Option<SimTime>,
-    pub last_fib: Option<SimTime>,
-    pub blackhole_ns: u64,
-    pub lost_bits: u128,
-    pub sessions_down: u32,
-    pub flows_moved: u64,
-    pub links_changed: u32,
-    pub flap_down: bool,
-    pub drain_down: bool,
-}
-
-impl FaultRt {
-    pub fn new(def: crate::model::Fault) -> FaultRt {
-        FaultRt {
-            def,
-            start: None,
-            end: None,
-            active: false,
-            detect: None,
-            last_fib: None,
-            blackhole_ns: 0,
-            lost_bits: 0,
-            sessions_down: 0,
-            flows_moved: 0,
-            links_changed: 0,
-            flap_down: false,
-            drain_down: false,
-        }
-    }
 }
 
 /// A deterministic simulation of one model under one seed.
@@ -138,67 +49,62 @@ pub struct Simulation {
     pub(crate) trace: Trace,
     pub(crate) end: SimTime,
     pub(crate) events: u64,
-    pub(crate) links: Vec<crate::link::LinkState>,
-    pub(crate) sessions: Vec<Option<SessionRt>>,
-    pub(crate) site_down: Vec<u32>,
-    pub(crate) endpoint_down: Vec<u32>,
-    pub(crate) adj: Vec<[AdjSideRt; 2]>,
-    pub(crate) dirty_adj: Vec<(u32, u8)>,
-    pub(crate) flows: crate::flows::Flows,
-    pub(crate) maxmin: MaxMin,
-    pub(crate) faults: Vec<FaultRt>,
-    /// The most recently started fault: effects with no better-known cause go to it.
-    pub(crate) window: Option<FaultId>,
-    /// The fault being applied or repaired right now, if any.
-    pub(crate) applying: Option<FaultId>,
-    /// Per link: the fault that last changed it, so effects on that link are attributed to
-    /// their cause even when faults overlap.
-    pub(crate) link_cause: Vec<Option<FaultId>>,
-    pub(crate) broken_routes: u32,
-    pub(crate) broken_since: Option<SimTime>,
-    pub(crate) random: Vec<crate::faults::RandomRt>,
-    pub(crate) alarms: Vec<crate::runbook::AlarmRt>,
-    pub(crate) steps: Vec<crate::runbook::StepRt>,
-    pub(crate) packets: crate::packet::PacketWorld,
+    pub(crate) net: Network,
+    pub(crate) control: ControlPlane,
+    pub(crate) routing: Routing,
+    pub(crate) traffic: Traffic,
+    pub(crate) packets: PacketWorld,
+    pub(crate) faults: Faults,
+    pub(crate) operator: Operator,
+    pub(crate) attribution: Attribution,
+    /// Effects waiting to be dispatched (reused).
+    effects: Vec<Effect>,
+    ops: Vec<Op>,
+    changed_flows: Vec<u32>,
 }
 
 impl Simulation {
     /// Prepares a run of `model` under `seed`. Nothing happens until it is stepped.
     pub fn new(model: Model, seed: u64, opts: SimOptions) -> Simulation {
         let end = SimTime::ZERO + model.duration;
+        let mut sched = Scheduler::new();
+        let net = Network::new(&model);
+        let control = ControlPlane::new(&model, seed, &mut sched);
+        let routing = Routing::new(&model, &control, &net);
+        let traffic = Traffic::new(&model, &mut sched);
+        let first_flows: Vec<u32> = traffic.groups.iter().map(|g| g.first_flow).collect();
+        let packets = PacketWorld::new(&model, seed, &first_flows, &mut sched);
+        let faults = Faults::new(&model, seed, &mut sched);
+        let operator = Operator::new(&model, seed, &mut sched);
+        let attribution = Attribution::new(&model, traffic.flows.len());
         let mut sim = Simulation {
-            seed,
-            sched: Scheduler::new(),
             trace: Trace::new(opts.keep_trace, crate::digest::model_digest(&model, seed)),
+            seed,
+            sched,
             end,
             events: 0,
-            links: vec![Default::default(); model.links.len()],
-            sessions: Vec::new(),
-            site_down: vec![0; model.sites.len()],
-            endpoint_down: vec![0; model.endpoints.len()],
-            adj: vec![Default::default(); model.adjacencies.len()],
-            dirty_adj: Vec::new(),
-            flows: Default::default(),
-            maxmin: MaxMin::default(),
-            faults: model.faults.iter().cloned().map(FaultRt::new).collect(),
-            window: None,
-            applying: None,
-            link_cause: vec![None; model.links.len()],
-            broken_routes: 0,
-            broken_since: None,
-            random: Vec::new(),
-            alarms: Vec::new(),
-            steps: Vec::new(),
-            packets: Default::default(),
+            net,
+            control,
+            routing,
+            traffic,
+            packets,
+            faults,
+            operator,
+            attribution,
+            effects: Vec::new(),
+            ops: Vec::new(),
+            changed_flows: Vec::new(),
             model,
         };
-        sim.init_control();
-        sim.init_routing();
-        sim.init_flows();
-        sim.init_packets();
-        sim.init_faults();
-        sim.init_runbook();
-        sim.flush();
+        let mut effects = std::mem::take(&mut sim.effects);
+        {
+            let w = World { model: &sim.model, net: &sim.net, routing: &sim.routing };
+            let mut out = Outbox { sched: &mut sim.sched, effects: &mut effects };
+            sim.traffic.init(w, &mut out);
+        }
+        sim.effects = effects;
+        sim.dispatch_effects();
+        sim.end_instant();
         sim
     }
 
@@ -240,8 +146,8 @@ impl Simulation {
     }
 
     /// Runs the next instant's events if it comes before `limit`: every event at that time,
-    /// then one flush. Flows of a group share an RTT, so their timers fire together; settling
-    /// once per instant keeps a burst of N timers from costing N re-solves.
+    /// then one settling of the instant. Flows of a group share an RTT, so their timers fire
+    /// together; settling once per instant keeps a burst of N timers from costing N re-solves.
     fn step_before(&mut self, limit: SimTime) -> bool {
         let t = match self.sched.peek_time() {
             Some(t) if t < limit => t,
@@ -250,9 +156,10 @@ impl Simulation {
         while self.sched.peek_time() == Some(t) {
             let Some((_, ev)) = self.sched.pop() else { break };
             self.events += 1;
-            self.dispatch(ev);
+            self.handle(ev);
+            self.dispatch_effects();
         }
-        self.flush();
+        self.end_instant();
         true
     }
 
@@ -260,7 +167,9 @@ impl Simulation {
     pub fn run_until(&mut self, t: SimTime) {
         let t = t.min(self.end);
         while self.step_before(t) {}
-        self.advance_clock(t);
+        self.sched.advance_to(t);
+        let now = self.now();
+        self.traffic.settle_all(now);
     }
 
     /// Runs to the end of the run.
@@ -269,52 +178,328 @@ impl Simulation {
         self.run_until(end);
     }
 
-    /// Settles accounting up to `t` without running events (time passes in between events).
-    fn advance_clock(&mut self, t: SimTime) {
-        self.sched.advance_to(t);
-        let now = self.now();
-        self.settle_all(now);
+    /// Hands a scheduled event to the component that owns it.
+    fn handle(&mut self, ev: Ev) {
+        let mut effects = std::mem::take(&mut self.effects);
+        let mut ops = std::mem::take(&mut self.ops);
+        {
+            let (m, net) = (&self.model, &self.net);
+            let mut out = Outbox { sched: &mut self.sched, effects: &mut effects };
+            let w = World { model: m, net, routing: &self.routing };
+            match ev {
+                Ev::KeepaliveTx { link, side } => self.control.on_keepalive_tx(m, net, LinkId(link), side as usize, &mut out),
+                Ev::HoldExpire { link, side } => self.control.on_hold_expire(m, net, LinkId(link), side as usize, &mut out),
+                Ev::BfdTx { link, side } => self.control.on_bfd_tx(m, net, LinkId(link), side as usize, &mut out),
+                Ev::BfdDetect { link, side } => self.control.on_bfd_detect(m, net, LinkId(link), side as usize, &mut out),
+                Ev::Connect { link } => self.control.on_connect(m, net, LinkId(link), &mut out),
+                Ev::FibApply { adj, side } => {
+                    let now = out.now();
+                    if let Some(applied) = self.routing.on_fib_apply(m, AdjId(adj), side as usize, now) {
+                        let w = World { model: m, net, routing: &self.routing };
+                        let moved = self.traffic.repath_adjacency(applied.adj, w, &mut out);
+                        out.emit(Effect::FibChanged {
+                            adj: applied.adj,
+                            side: applied.side,
+                            members: applied.members,
+                            causes: applied.causes,
+                            moved,
+                        });
+                    }
+                }
+                Ev::FlowTimer { flow } => self.traffic.on_flow_timer(flow, w, &mut out),
+                Ev::GroupStart { group } => {
+                    self.traffic.on_group_start(group as usize, w, &mut out);
+                }
+                Ev::BacklogDrained { group } => self.traffic.on_backlog_drained(group as usize, w, &mut out),
+                Ev::FaultStart { fault } => self.faults.on_fault_start(FaultId(fault), m, &mut out, &mut ops),
+                Ev::FaultEnd { fault } => self.faults.on_fault_end(FaultId(fault), m, &mut out, &mut ops),
+                Ev::FlapToggle { fault, phase } => self.faults.on_flap_toggle(FaultId(fault), phase, m, &mut out, &mut ops),
+                Ev::DrainDown { fault } => self.faults.on_drain_down(FaultId(fault), m, &mut ops),
+                Ev::RandomFail { process, element } => self.faults.on_random_fail(process, element, m, &mut out, &mut ops),
+                Ev::AlarmCheck { alarm } => self.operator.on_alarm_check(m, AlarmId(alarm), &mut out),
+                Ev::StepRun { step } => {
+                    let action = self.operator.on_step_run(m, StepId(step), &mut out).clone();
+                    drop(out);
+                    self.effects = effects;
+                    self.ops = ops;
+                    self.run_action(action);
+                    return;
+                }
+                Ev::EndpointWake { ep } => {
+                    let pv = PacketView { model: m, net, routing: &self.routing, traffic: &self.traffic };
+                    let mut io = Io { w: pv, trace: &mut self.trace, out: &mut out };
+                    self.packets.on_endpoint_wake(ep, &mut io);
+                }
+                Ev::WireArrive { wire } => {
+                    let pv = PacketView { model: m, net, routing: &self.routing, traffic: &self.traffic };
+                    let mut io = Io { w: pv, trace: &mut self.trace, out: &mut out };
+                    self.packets.on_wire_arrive(wire, &mut io);
+                }
+                Ev::PacketBin => {
+                    let pv = PacketView { model: m, net, routing: &self.routing, traffic: &self.traffic };
+                    let mut io = Io { w: pv, trace: &mut self.trace, out: &mut out };
+                    self.packets.on_packet_bin(&mut io);
+                }
+            }
+        }
+        self.effects = effects;
+        self.apply_ops(&mut ops);
+        self.ops = ops;
     }
 
-    fn dispatch(&mut self, ev: Ev) {
-        match ev {
-            Ev::KeepaliveTx { link, side } => self.on_keepalive_tx(link, side as usize),
-            Ev::HoldExpire { link, side } => self.on_hold_expire(link, side as usize),
-            Ev::BfdTx { link, side } => self.on_bfd_tx(link, side as usize),
-            Ev::BfdDetect { link, side } => self.on_bfd_detect(link, side as usize),
-            Ev::Connect { link } => self.on_connect(link),
-            Ev::FibApply { adj, side } => self.on_fib_apply(adj, side as usize),
-            Ev::FlowTimer { flow } => self.on_flow_timer(flow),
-            Ev::GroupStart { group } => self.on_group_start(group),
-            Ev::FaultStart { fault } => self.on_fault_start(FaultId(fault)),
-            Ev::FaultEnd { fault } => self.on_fault_end(FaultId(fault)),
-            Ev::FlapToggle { fault, phase } => self.on_flap_toggle(FaultId(fault), phase),
-            Ev::DrainDown { fault } => self.on_drain_down(FaultId(fault)),
-            Ev::RandomFail { process, element } => self.on_random_fail(process, element),
-            Ev::AlarmCheck { alarm } => self.on_alarm_check(alarm),
-            Ev::StepRun { step } => self.on_step_run(step),
-            Ev::EndpointWake { ep } => self.on_endpoint_wake(ep),
-            Ev::WireArrive { wire } => self.on_wire_arrive(wire),
-            Ev::PacketBin => self.on_packet_bin(),
+    /// Carries out what a fault does, op by op, dispatching the effects of each.
+    fn apply_ops(&mut self, ops: &mut Vec<Op>) {
+        for op in ops.drain(..) {
+            match op {
+                Op::Link { link, cause, on } => self.change_link(link, cause, on),
+                Op::Site { site, fault, on } => {
+                    if self.net.set_site(site, Some(fault), on) {
+                        let groups = (0..self.model.groups.len())
+                            .filter(|&g| self.traffic.route(g).sites.contains(&site))
+                            .map(|g| GroupId(g as u32))
+                            .collect();
+                        self.effects.push(Effect::WorkloadChanged { groups, fault: Some(fault), down: on });
+                    }
+                }
+                Op::Endpoint { endpoint, fault, on } => {
+                    if self.net.set_endpoint(endpoint, Some(fault), on) {
+                        let groups = (0..self.model.groups.len())
+                            .filter(|&g| self.traffic.route(g).ends.contains(&Some(endpoint)))
+                            .map(|g| GroupId(g as u32))
+                            .collect();
+                        self.effects.push(Effect::WorkloadChanged { groups, fault: Some(fault), down: on });
+                    }
+                }
+                Op::Reset { link, fault } => {
+                    self.effects.push(Effect::SessionReset { link, fault });
+                    self.dispatch_effects();
+                    let mut out = Outbox { sched: &mut self.sched, effects: &mut self.effects };
+                    self.control.reset(&self.model, &self.net, link, &mut out);
+                }
+                Op::Bfd { link, fault, on } => {
+                    let mut out = Outbox { sched: &mut self.sched, effects: &mut self.effects };
+                    self.control.set_bfd_disabled(&self.net, link, on, &mut out);
+                    self.effects.push(Effect::BfdToggled { link, fault });
+                }
+                Op::Preference { link, fault } => self.effects.push(Effect::PreferenceChanged { link, fault: Some(fault) }),
+            }
+            self.dispatch_effects();
         }
     }
 
-    /// Settles everything the last event touched: routing decisions, then rates, then alarms.
-    pub(crate) fn flush(&mut self) {
-        self.decide_routes();
-        self.reallocate();
-        self.check_alarms();
+    /// Adds or removes a cause on a link and reports what changed.
+    fn change_link(&mut self, link: LinkId, cause: LinkCause, on: bool) {
+        let delta = self.net.apply(link, cause, on);
+        self.effects.push(Effect::LinkChanged { link, fault: cause.fault, applied: on, delta });
     }
 
-    /// Whether the workload at end `end` (0 = source, 1 = destination) of group `g`'s route
-    /// is up: its site, and its endpoint if the route names one.
-    pub(crate) fn end_alive(&self, g: usize, end: usize) -> bool {
-        let route = &self.model.groups[g].route;
-        let site = if end == 0 { route.sites[0] } else { *route.sites.last().expect("a route has sites") };
-        self.site_down[site.index()] == 0 && route.ends[end].is_none_or(|e| self.endpoint_down[e.index()] == 0)
+    /// A runbook step's action.
+    fn run_action(&mut self, action: Action) {
+        match action {
+            Action::Shift(shifts) => {
+                for (g, route) in shifts {
+                    let w = World { model: &self.model, net: &self.net, routing: &self.routing };
+                    let mut out = Outbox { sched: &mut self.sched, effects: &mut self.effects };
+                    self.traffic.shift_group(g.index(), route, w, &mut out);
+                    self.dispatch_effects();
+                }
+            }
+            Action::Drain(l) => {
+                self.change_link(l, LinkCause { fault: None, effect: CauseEffect::Drain }, true);
+                self.effects.push(Effect::PreferenceChanged { link: l, fault: None });
+            }
+            Action::Prefer(l, attrs) => {
+                self.routing.set_preference(l, attrs);
+                self.effects.push(Effect::PreferenceChanged { link: l, fault: None });
+            }
+        }
+        self.dispatch_effects();
     }
 
-    pub(crate) fn fault_action(&self, f: FaultId) -> FaultAction {
-        self.faults[f.index()].def.action
+    /// Dispatches queued effects, and those they cause, in the order they happened.
+    fn dispatch_effects(&mut self) {
+        let mut i = 0;
+        while i < self.effects.len() {
+            let e = self.effects[i].clone();
+            i += 1;
+            let now = self.now();
+            self.record(now, &e);
+            let v = Views { model: &self.model, net: &self.net, routing: &self.routing, traffic: &self.traffic };
+            self.attribution.observe(now, &e, &v);
+            self.react(&e);
+            if i > 4096 && i * 2 > self.effects.len() {
+                // Keep the queue short in long cascades.
+                self.effects.drain(..i);
+                i = 0;
+            }
+        }
+        self.effects.clear();
+    }
+
+    /// What the other components do about an effect.
+    fn react(&mut self, e: &Effect) {
+        let mut effects = std::mem::take(&mut self.effects);
+        {
+            let m = &self.model;
+            match e {
+                Effect::LinkChanged { link, delta, .. } => {
+                    let (before, after) = (delta.before, delta.after);
+                    for dir in 0..2 {
+                        // A direction that stops delivering loses what is on it; so does one
+                        // whose line rate changes (the queue was timed at the old rate).
+                        if (before.delivers[dir] && !after.delivers[dir]) || before.capacity_ppm != after.capacity_ppm {
+                            self.packets.wire_broken(link.index() * 2 + dir);
+                        }
+                    }
+                    let mut out = Outbox { sched: &mut self.sched, effects: &mut effects };
+                    if before.carrier && !after.carrier {
+                        self.control.carrier_down(m, &self.net, *link, &mut out);
+                    } else if !before.carrier && after.carrier {
+                        self.control.carrier_up(*link, &mut out);
+                    }
+                    if delta.changed() {
+                        if !self.control.has_session(*link) && before.carrier != after.carrier {
+                            // Without a session, carrier is what routing sees.
+                            let causes: Vec<FaultId> = self.net.link(*link).breaking(0).collect();
+                            self.routing.mark(m, *link, &causes);
+                        }
+                        let w = World { model: m, net: &self.net, routing: &self.routing };
+                        self.traffic.repath_adjacency(m.links[link.index()].adjacency, w, &mut out);
+                    }
+                }
+                Effect::SessionDown { link, .. } => {
+                    let causes = self.attribution.session_causes(&self.net, *link);
+                    self.routing.mark(m, *link, &causes);
+                }
+                Effect::SessionUp { link } => self.routing.mark(m, *link, &[]),
+                Effect::PreferenceChanged { link, fault } => {
+                    let causes: Vec<FaultId> = fault.iter().copied().collect();
+                    self.routing.mark(m, *link, &causes);
+                }
+                Effect::WorkloadChanged { groups, down, .. } => {
+                    let w = World { model: m, net: &self.net, routing: &self.routing };
+                    let mut out = Outbox { sched: &mut self.sched, effects: &mut effects };
+                    self.traffic.workloads_changed(groups, *down, w, &mut out);
+                }
+                Effect::PacketSent { group, bits } => self.traffic.packet_sent(group.index(), *bits),
+                Effect::PacketDelivered { group, bits, gap } => self.traffic.packet_delivered(group.index(), *bits, *gap),
+                Effect::Lost { group, bits, flow: None, .. } => self.traffic.packet_lost(group.index(), *bits),
+                Effect::PacketBin { group, rate, ideal } => self.traffic.packet_bin(group.index(), *rate, *ideal, self.sched.now()),
+                _ => {}
+            }
+        }
+        effects.extend(self.effects.drain(..));
+        self.effects = effects;
+    }
+
+    /// The trace record of an effect, if it is one that changes state.
+    fn record(&mut self, now: SimTime, e: &Effect) {
+        let t = &mut self.trace;
+        match e {
+            Effect::FaultStarted { fault } => t.record(now, TraceKind::Fault, fault.0, 1, 0),
+            Effect::FaultEnded { fault } => t.record(now, TraceKind::Fault, fault.0, 0, 0),
+            Effect::LinkChanged { link, delta, .. } if delta.before.label != delta.after.label => {
+                t.record(now, TraceKind::LinkState, link.0, label_code(delta.after.label), 0)
+            }
+            Effect::SessionDown { link, side, reason } => t.record(now, TraceKind::SessionDown, link.0, u32::from(*side), *reason as u64),
+            Effect::SessionUp { link } => t.record(now, TraceKind::SessionUp, link.0, 0, 0),
+            Effect::FibChanged { adj, side, members, moved, .. } => {
+                t.record(now, TraceKind::Fib, adj.0, u32::from(*side), u64::from(*members));
+                if *moved > 0 {
+                    t.record(now, TraceKind::FlowsMoved, adj.0, u32::from(*side), *moved);
+                }
+            }
+            Effect::Stall { flow, .. } => t.record(now, TraceKind::Stall, *flow, 0, 0),
+            Effect::Resume { flow, stalled, .. } => t.record(now, TraceKind::Resume, *flow, 0, stalled.as_nanos()),
+            Effect::GroupRate { group, rate } => t.record(now, TraceKind::GroupRate, group.0, 0, *rate),
+            Effect::AlarmFired { alarm } => t.record(now, TraceKind::Alarm, alarm.0, 0, 0),
+            Effect::StepActed { step } => t.record(now, TraceKind::Step, step.0, 0, 0),
+            _ => {}
+        }
+    }
+
+    /// Settles an instant: routing decisions, then rates, then what they mean, then alarms.
+    pub(crate) fn end_instant(&mut self) {
+        let mut effects = std::mem::take(&mut self.effects);
+        let now = self.now();
+        {
+            let mut out = Outbox { sched: &mut self.sched, effects: &mut effects };
+            self.routing.decide(&self.model, &self.control, &self.net, &mut out);
+            let w = World { model: &self.model, net: &self.net, routing: &self.routing };
+            self.traffic.reallocate(w, out.sched);
+        }
+        self.effects = effects;
+        self.dispatch_effects();
+        let mut changed = std::mem::take(&mut self.changed_flows);
+        self.traffic.take_changed_flows(&mut changed);
+        let v = Views { model: &self.model, net: &self.net, routing: &self.routing, traffic: &self.traffic };
+        self.attribution.settle(now, &v, &changed);
+        self.changed_flows = changed;
+        let mut effects = std::mem::take(&mut self.effects);
+        {
+            let w = World { model: &self.model, net: &self.net, routing: &self.routing };
+            let mut out = Outbox { sched: &mut self.sched, effects: &mut effects };
+            self.traffic.finish_instant(w, &mut out);
+        }
+        self.effects = effects;
+        self.dispatch_effects();
+        self.operator.check_alarms(&self.model, &self.traffic, &self.control, &self.net, &mut self.sched);
+    }
+
+    /// Injects a fault now, by hand (the TUI) or from an embedding program. It behaves exactly
+    /// like a scripted fault whose `at` is the current time, and is recorded like one.
+    pub fn inject(
+        &mut self,
+        id: &str,
+        target: &str,
+        action: crate::spec::FaultAction,
+        duration: Option<crate::time::SimDuration>,
+    ) -> Result<FaultId, crate::model::BuildError> {
+        let owner = format!("fault `{id}`");
+        let element = self.model.element(target).ok_or_else(|| crate::model::BuildError::Unknown {
+            owner: owner.clone(),
+            wanted: "fault target",
+            name: target.to_string(),
+            nearest: crate::model::nearest(target, self.model.ids().map(|(n, _)| n)),
+        })?;
+        crate::model::check_action(&owner, &action, element, target)?;
+        if self.faults.all().iter().any(|f| f.def.id == id) {
+            return Err(crate::model::BuildError::Duplicate { id: id.to_string(), class: "fault" });
+        }
+        let now = self.now();
+        let def = crate::model::Fault {
+            id: id.to_string(),
+            target: element,
+            target_name: target.to_string(),
+            action,
+            trigger: crate::model::FaultTrigger::At(now),
+            duration,
+        };
+        let fid = self.faults.add(def);
+        self.handle(Ev::FaultStart { fault: fid.0 });
+        self.dispatch_effects();
+        self.end_instant();
+        Ok(fid)
+    }
+
+    /// Repairs an injected or scripted fault now.
+    pub fn repair(&mut self, fault: FaultId) {
+        if fault.index() < self.faults.len() {
+            self.handle(Ev::FaultEnd { fault: fault.0 });
+            self.dispatch_effects();
+            self.end_instant();
+        }
+    }
+}
+
+fn label_code(label: &str) -> u32 {
+    match label {
+        "up" => 0,
+        "down" => 1,
+        "blackhole" => 2,
+        "partition" => 3,
+        "degraded" => 4,
+        "drained" => 5,
+        _ => 9,
     }
 }

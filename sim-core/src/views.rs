@@ -7,11 +7,7 @@ use crate::model::{GroupId, LinkId};
 use crate::sim::Simulation;
 use crate::time::SimTime;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct SessionView {
-    pub up: [bool; 2],
-    pub bfd: bool,
-}
+pub use crate::control::SessionView;
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct FaultView {
@@ -38,14 +34,12 @@ pub struct LinkView {
 impl Simulation {
     pub fn link(&self, l: LinkId) -> LinkView {
         let li = l.index();
-        let st = &self.links[li];
-        let load = |d: usize| self.flows.res_flows[li * 2 + d].iter().map(|&f| self.flows.flows[f as usize].rate).sum();
+        let st = self.net.link(l);
+        let load = |d: usize| self.traffic.flows_on(li * 2 + d).iter().map(|&f| self.traffic.flow(f as usize).rate_bps).sum();
         LinkView {
             id: self.model.links[li].spec.id.clone(),
             state: st.label(),
-            session: self.sessions[li]
-                .as_ref()
-                .map(|s| SessionView { up: [s.sides[0].up, s.sides[1].up], bfd: s.sides[0].bfd_up || s.sides[1].bfd_up }),
+            session: self.control.view(l),
             capacity_bps: (u128::from(self.model.links[li].goodput_bps) * u128::from(st.capacity_ppm()) / 1_000_000) as u64,
             load_bps: [load(0), load(1)],
         }
@@ -53,20 +47,20 @@ impl Simulation {
 
     /// A group's delivered throughput now, bits per second.
     pub fn group_rate(&self, g: GroupId) -> u64 {
-        self.flows.groups[g.index()].rate
+        self.traffic.groups[g.index()].rate
     }
 
     /// A group's throughput timeline: (time, delivered bps, bps the surviving capacity allows).
     pub fn group_timeline(&self, g: GroupId) -> &[(SimTime, u64, u64)] {
-        &self.flows.groups[g.index()].timeline
+        &self.traffic.groups[g.index()].timeline
     }
 
     /// The group's exact ledger in bytes: (sent, delivered, lost, in flight), settled to now.
     /// Conservation: sent = delivered + lost + in flight.
     pub fn group_ledger(&mut self, g: GroupId) -> (u128, u128, u128, u128) {
         let now = self.now();
-        self.settle_group(g.index(), now);
-        let gr = &self.flows.groups[g.index()];
+        self.traffic.groups[g.index()].settle(now);
+        let gr = &self.traffic.groups[g.index()];
         let b = 8 * 1_000_000_000u128;
         (gr.sent / b, gr.delivered / b, gr.lost / b, gr.window / b)
     }
@@ -74,20 +68,19 @@ impl Simulation {
     /// The raw ledger in bit-nanoseconds (exact, for conservation checks).
     pub fn group_ledger_exact(&mut self, g: GroupId) -> (u128, u128, u128, u128) {
         let now = self.now();
-        self.settle_group(g.index(), now);
-        let gr = &self.flows.groups[g.index()];
+        self.traffic.groups[g.index()].settle(now);
+        let gr = &self.traffic.groups[g.index()];
         (gr.sent, gr.delivered, gr.lost, gr.window)
     }
 
     /// Sum of the in-flight windows of the group's flows, computed flow by flow.
     pub fn group_in_flight_exact(&self, g: GroupId) -> u128 {
-        let gr = &self.flows.groups[g.index()];
-        (gr.first_flow..gr.first_flow + gr.n_flows).map(|f| self.flows.flows[f as usize].window).sum()
+        self.traffic.groups[g.index()].flows().map(|f| self.traffic.flows[f as usize].window).sum()
     }
 
     /// Faults started so far, with their ids and start times.
     pub fn started_faults(&self) -> Vec<(String, SimTime)> {
-        self.faults.iter().filter_map(|f| f.start.map(|s| (f.def.id.clone(), s))).collect()
+        self.faults.all().iter().filter_map(|f| f.start.map(|s| (f.def.id.clone(), s))).collect()
     }
 }
 
@@ -95,6 +88,7 @@ impl Simulation {
     /// Faults so far, scripted, random and injected, in the order they were created.
     pub fn fault_list(&self) -> Vec<FaultView> {
         self.faults
+            .all()
             .iter()
             .map(|f| FaultView {
                 id: f.def.id.clone(),
@@ -119,7 +113,10 @@ impl Simulation {
             m.adjacencies.get(a as usize).map_or("?".to_string(), |a| m.sites[a.sites[side.min(1) as usize].index()].id.clone())
         };
         let fault = |i: u32| {
-            self.faults.get(i as usize).map_or("?".to_string(), |f| format!("{} ({} {})", f.def.id, f.def.kind(), f.def.target_name))
+            self.faults.all().get(i as usize).map_or("?".to_string(), |f| format!("{} ({} {})", f.def.id, f.def.kind(), f.def.target_name))
+        };
+        let flow_group = |f: u32| {
+            self.traffic.flows.get(f as usize).and_then(|fl| m.groups.get(fl.group as usize)).map_or("?", |g| g.spec.id.as_str())
         };
         match r.kind {
             TraceKind::Fault if r.b == 1 => format!("fault {} starts", fault(r.a)),
@@ -135,13 +132,29 @@ impl Simulation {
             TraceKind::SessionUp => format!("session {} established", link(r.a)),
             TraceKind::Fib => format!("forwarding at {} towards the peer now uses {} path(s)", adj(r.a, r.b), r.v),
             TraceKind::FlowsMoved => format!("{} flow(s) rehashed at {}", r.v, adj(r.a, r.b)),
-            TraceKind::Stall => format!("flow {} stalled", r.a),
-            TraceKind::Resume => format!("flow {} resumed after {}", r.a, crate::time::SimDuration(r.v)),
+            TraceKind::Stall => format!("flow {} of {} stalled", r.a, flow_group(r.a)),
+            TraceKind::Resume => format!("flow {} of {} resumed after {}", r.a, flow_group(r.a), crate::time::SimDuration(r.v)),
             TraceKind::GroupRate => {
                 format!("traffic {} at {:.3} Gbps", m.groups.get(r.a as usize).map_or("?", |g| g.spec.id.as_str()), r.v as f64 / 1e9)
             }
             TraceKind::Alarm => format!("alarm {} fired", m.alarms.get(r.a as usize).map_or("?", |a| a.id.as_str())),
             TraceKind::Step => format!("runbook step {} acted", m.steps.get(r.a as usize).map_or("?", |s| s.id.as_str())),
         }
+    }
+}
+
+impl Simulation {
+    /// Read-only view of a flow.
+    pub fn flow(&self, f: usize) -> crate::traffic::FlowView {
+        self.traffic.flow(f)
+    }
+
+    pub fn flow_count(&self) -> usize {
+        self.traffic.flows.len()
+    }
+
+    /// Total packet hops so far.
+    pub fn packet_hops(&self) -> u64 {
+        self.packets.hops
     }
 }

@@ -1,0 +1,618 @@
+//! Attribution: which fault did what. A fold over the timed effects the other components
+//! report, with the causes each link, site and forwarding entry has at that moment.
+//!
+//! Nothing here changes the simulation; it only reads it. Every figure a report gives per
+//! fault (detect, converge, recover, blackhole, lost, evidence) and per group (RTO episodes,
+//! attributed loss) is accumulated here as the effects happen, with their own timestamps, so
+//! no number depends on how a caller slices time or on which fault touched a link last.
+//!
+//! Causes. A link keeps the list of faults acting on it (see `link.rs`). A session that goes
+//! down is credited to every fault on its link that can drop packets (not a pure delay),
+//! and to a reset of that session in the same instant. A routing decision carries the
+//! causes of the session changes behind it through the convergence queue. A flow that stalls
+//! is credited to the causes of what broke its path: the link direction, the empty
+//! forwarding entry, or the dead endpoint. A flow whose rate drops below 95 % of what it had
+//! is credited to the faults that changed something on its route at that instant.
+
+use crate::events::{Broken, Effect};
+use crate::model::{AdjId, FaultId, GroupId, LinkId, Model};
+use crate::network::Network;
+use crate::routing::Routing;
+use crate::time::{SimDuration, SimTime};
+use crate::traffic::{TcpState, Traffic};
+
+/// The share of its target a flow or group must reach to count as recovered.
+pub const RECOVERY_PPM: u64 = 950_000;
+
+/// How long a flow or group must hold its target to count as recovered: a burst of catch-up
+/// traffic or one good moment between stalls is not recovery. [ASSUMPTION] 1 s.
+pub const RECOVERY_HOLD: SimDuration = SimDuration::from_secs(1);
+
+fn below(rate: u64, target: u64) -> bool {
+    u128::from(rate) * 1_000_000 < u128::from(target) * u128::from(RECOVERY_PPM)
+}
+
+/// A rate integrated over time in ledger units (bit-nanoseconds).
+#[derive(Clone, Copy, Debug, Default)]
+struct Integral {
+    rate: u64,
+    acc: u128,
+    last: SimTime,
+}
+
+impl Integral {
+    fn set(&mut self, now: SimTime, rate: u64) {
+        self.acc += u128::from(self.rate) * u128::from(now.saturating_since(self.last).as_nanos());
+        self.last = now;
+        self.rate = rate;
+    }
+    fn at(&self, now: SimTime) -> u128 {
+        self.acc + u128::from(self.rate) * u128::from(now.saturating_since(self.last).as_nanos())
+    }
+}
+
+/// What one fault did.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct FaultEvidence {
+    pub start: Option<SimTime>,
+    pub detect: Option<SimTime>,
+    pub last_fib: Option<SimTime>,
+    pub sessions_down: u32,
+    pub flows_moved: u64,
+    pub links_changed: u32,
+    pub workloads_down: u32,
+    /// Forwarding entries pointing into a link this fault stops from delivering.
+    bh_entries: u32,
+    bh_since: SimTime,
+    bh_ns: u64,
+    lost_once: u128,
+    lost_rate: Integral,
+    /// Flows this fault disrupted (a flow disrupted twice counts twice).
+    pub disrupted: u64,
+    /// Disrupted flows not yet back at their target.
+    pending: u64,
+    recover_at: Option<SimTime>,
+}
+
+/// One flow as attribution follows it.
+#[derive(Clone, Debug, Default)]
+struct FlowTrack {
+    /// Faults that disrupted it and wait for it to recover.
+    waiting: Vec<FaultId>,
+    /// Its rate before the disruption it is recovering from.
+    reference: u64,
+    last_rate: u64,
+    good_since: Option<SimTime>,
+    /// Its fault-caused loss rate, split among the faults behind it.
+    loss: Vec<(FaultId, u64)>,
+}
+
+/// A stretch of time a group spent below 95 % of its reference.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) struct Episode {
+    pub start: SimTime,
+    pub reference: u64,
+    pub cause: Option<FaultId>,
+    pub above_since: Option<SimTime>,
+}
+
+#[derive(Clone, Debug, Default)]
+struct GroupTrack {
+    last_rate: u64,
+    open: Option<Episode>,
+    /// The longest closed episode: (length, cause).
+    worst: Option<(SimDuration, Option<FaultId>)>,
+    episodes: u32,
+    lost_once: u128,
+    lost_rate: Integral,
+}
+
+/// What attribution reads of the rest of the simulation.
+#[derive(Clone, Copy)]
+pub(crate) struct Views<'a> {
+    pub model: &'a Model,
+    pub net: &'a Network,
+    pub routing: &'a Routing,
+    pub traffic: &'a Traffic,
+}
+
+#[derive(Debug, Default)]
+pub(crate) struct Attribution {
+    faults: Vec<FaultEvidence>,
+    flows: Vec<FlowTrack>,
+    /// Packet groups, followed as one track each (their flows are smoltcp's).
+    packet: Vec<Option<FlowTrack>>,
+    groups: Vec<GroupTrack>,
+    /// Per adjacency side: the causes of the forwarding change last applied there.
+    fib_causes: Vec<[Vec<FaultId>; 2]>,
+    /// Per adjacency side: the faults behind each forwarding entry into a dead link.
+    broken: Vec<[Vec<FaultId>; 2]>,
+    touched: Vec<u32>,
+    touched_flag: Vec<bool>,
+    /// This instant: faults that changed something, and where.
+    instant: Vec<(FaultId, AdjId)>,
+    /// This instant: session resets by fault.
+    resets: Vec<(LinkId, FaultId)>,
+    /// This instant: which faults disrupted flows of which group.
+    disruptors: Vec<(GroupId, FaultId)>,
+    scratch: Vec<FaultId>,
+}
+
+impl Attribution {
+    pub fn new(model: &Model, flows: usize) -> Attribution {
+        Attribution {
+            faults: vec![FaultEvidence::default(); model.faults.len()],
+            flows: vec![FlowTrack::default(); flows],
+            packet: model.groups.iter().map(|g| (g.spec.fidelity == crate::spec::Fidelity::Packet).then(FlowTrack::default)).collect(),
+            groups: vec![GroupTrack::default(); model.groups.len()],
+            fib_causes: vec![Default::default(); model.adjacencies.len()],
+            broken: vec![Default::default(); model.adjacencies.len()],
+            touched_flag: vec![false; model.adjacencies.len()],
+            ..Default::default()
+        }
+    }
+
+    fn fault(&mut self, f: FaultId) -> &mut FaultEvidence {
+        fault_mut(&mut self.faults, f)
+    }
+
+    pub fn evidence(&self, f: FaultId) -> FaultEvidence {
+        self.faults.get(f.index()).cloned().unwrap_or_default()
+    }
+
+    fn touch(&mut self, a: AdjId) {
+        if !self.touched_flag[a.index()] {
+            self.touched_flag[a.index()] = true;
+            self.touched.push(a.0);
+        }
+    }
+
+    /// The faults a session going down on `link` now is credited to.
+    pub fn session_causes(&self, net: &Network, link: LinkId) -> Vec<FaultId> {
+        let mut c: Vec<FaultId> = net.link(link).session_breaking().collect();
+        c.extend(self.resets.iter().filter(|r| r.0 == link).map(|r| r.1));
+        dedup(&mut c);
+        c
+    }
+
+    /// The faults behind a broken path.
+    fn broken_causes(&self, v: &Views<'_>, group: GroupId, b: Broken, out: &mut Vec<FaultId>) {
+        out.clear();
+        match b {
+            Broken::Link { link, dir } => out.extend(v.net.link(link).breaking(dir as usize)),
+            Broken::NoRoute { adj, side } => out.extend_from_slice(&self.fib_causes[adj.index()][side as usize]),
+            Broken::End { end } => out.extend(v.net.end_causes(v.traffic.route(group.index()), end as usize)),
+        }
+        dedup(out);
+    }
+
+    /// Folds one effect in.
+    pub fn observe(&mut self, now: SimTime, e: &Effect, v: &Views<'_>) {
+        match e {
+            Effect::FaultStarted { fault } => self.fault(*fault).start = Some(now),
+            Effect::FaultEnded { .. } | Effect::SessionUp { .. } | Effect::BfdToggled { .. } => {}
+            Effect::LinkChanged { link, fault, applied, delta } => {
+                let adj = v.model.links[link.index()].adjacency;
+                if let Some(f) = fault
+                    && *applied
+                    && delta.changed()
+                {
+                    self.fault(*f).links_changed += 1;
+                    self.instant.push((*f, adj));
+                }
+                self.touch(adj);
+            }
+            Effect::WorkloadChanged { groups, fault: Some(f), down: true } => {
+                self.fault(*f).workloads_down += 1;
+                for g in groups {
+                    for hop in &v.traffic.route(g.index()).hops {
+                        self.instant.push((*f, hop.adj));
+                    }
+                }
+            }
+            Effect::WorkloadChanged { .. } => {}
+            Effect::SessionReset { link, fault } => {
+                self.resets.push((*link, *fault));
+                self.instant.push((*fault, v.model.links[link.index()].adjacency));
+            }
+            Effect::PreferenceChanged { link, fault } => {
+                if let Some(f) = fault {
+                    self.instant.push((*f, v.model.links[link.index()].adjacency));
+                }
+            }
+            Effect::SessionDown { link, .. } => {
+                for f in self.session_causes(v.net, *link) {
+                    let ev = self.fault(f);
+                    ev.sessions_down += 1;
+                    ev.detect.get_or_insert(now);
+                }
+            }
+            Effect::FibChanged { adj, side, causes, moved, .. } => {
+                for &f in causes {
+                    let ev = self.fault(f);
+                    ev.last_fib = Some(now);
+                    ev.flows_moved += moved;
+                    self.instant.push((f, *adj));
+                }
+                self.fib_causes[adj.index()][*side as usize] = causes.clone();
+                self.touch(*adj);
+            }
+            Effect::Stall { flow, group, broken } => {
+                let mut causes = std::mem::take(&mut self.scratch);
+                self.broken_causes(v, *group, *broken, &mut causes);
+                self.disrupt(now, *flow, *group, &causes);
+                self.scratch = causes;
+            }
+            Effect::Lost { group, bits, broken, flow } => {
+                let mut causes = std::mem::take(&mut self.scratch);
+                causes.clear();
+                if let Some(b) = broken {
+                    self.broken_causes(v, *group, *b, &mut causes);
+                    // A packet lost to random loss: the faults adding loss on that link.
+                    if causes.is_empty()
+                        && let Broken::Link { link, .. } = b
+                    {
+                        causes.extend(v.net.link(*link).lossy().map(|(f, _)| f));
+                        dedup(&mut causes);
+                    }
+                }
+                if !causes.is_empty() {
+                    // Shared equally; the remainder goes to the oldest cause.
+                    let n = causes.len() as u128;
+                    for (i, &f) in causes.iter().enumerate() {
+                        let share = bits / n + if i == 0 { bits % n } else { 0 };
+                        self.fault(f).lost_once += share;
+                    }
+                    self.groups[group.index()].lost_once += bits;
+                    if flow.is_none()
+                        && let Some(t) = self.packet[group.index()].as_mut()
+                    {
+                        disrupt_track(&mut self.faults, t, now, &causes);
+                        for &c in &causes {
+                            if !self.disruptors.contains(&(*group, c)) {
+                                self.disruptors.push((*group, c));
+                            }
+                        }
+                    }
+                }
+                self.scratch = causes;
+            }
+            Effect::Resume { .. } | Effect::SourceLost { .. } | Effect::GroupRate { .. } => {}
+            Effect::AlarmFired { .. } | Effect::StepActed { .. } => {}
+            Effect::PacketSent { .. } | Effect::PacketDelivered { .. } | Effect::PacketBin { .. } => {}
+        }
+    }
+
+    /// Flow `f` was disrupted by `causes` now (a stall or a rate drop).
+    fn disrupt(&mut self, now: SimTime, f: u32, group: GroupId, causes: &[FaultId]) {
+        disrupt_track(&mut self.faults, &mut self.flows[f as usize], now, causes);
+        for &c in causes {
+            if !self.disruptors.contains(&(group, c)) {
+                self.disruptors.push((group, c));
+            }
+        }
+    }
+
+    /// Whether a flow is at its target: sending (not stalled, not waiting to start) on a
+    /// working path at 95 % of min(its pre-disruption rate, what the network allows it).
+    fn good(track: &FlowTrack, fl: &crate::traffic::Flow) -> bool {
+        match fl.state {
+            TcpState::Done => true,
+            TcpState::Waiting | TcpState::Stalled { .. } => false,
+            TcpState::Open | TcpState::Ramping { .. } => {
+                let target = if track.reference > 0 { track.reference.min(fl.ideal) } else { fl.ideal };
+                fl.ok && target > 0 && !below(fl.rate, target)
+            }
+        }
+    }
+
+    /// The end of an instant: blackhole entries, flows whose rate or state changed, group
+    /// episodes. `changed` lists the flows traffic changed this instant.
+    pub fn settle(&mut self, now: SimTime, v: &Views<'_>, changed: &[u32]) {
+        self.recount_blackholes(now, v);
+        let mut causes = std::mem::take(&mut self.scratch);
+        for &f in changed {
+            let fi = f as usize;
+            let fl = &v.traffic.flows[fi];
+            let group = GroupId(fl.group);
+            if !fl.state.is_stalled() && below(fl.rate, self.flows[fi].last_rate) {
+                causes.clear();
+                let hops = &v.traffic.route(group.index()).hops;
+                causes.extend(self.instant.iter().filter(|(_, a)| hops.iter().any(|h| h.adj == *a)).map(|(c, _)| *c));
+                dedup(&mut causes);
+                if !causes.is_empty() {
+                    self.disrupt(now, f, group, &causes);
+                }
+            }
+            let good = Self::good(&self.flows[fi], fl);
+            step_track(&mut self.faults, &mut self.flows[fi], now, good);
+            self.flows[fi].last_rate = fl.rate;
+            self.split_loss(now, fi, v);
+        }
+        self.scratch = causes;
+        for &g in v.traffic.changed_groups() {
+            let g = g as usize;
+            if let Some(t) = self.packet[g].as_mut() {
+                // Packet groups are followed as a whole, by their goodput per bin.
+                let gr = &v.traffic.groups[g];
+                let target = if t.reference > 0 { t.reference.min(gr.ideal) } else { gr.ideal };
+                let good = gr.rate > 0 && target > 0 && !below(gr.rate, target);
+                step_track(&mut self.faults, t, now, good);
+                t.last_rate = gr.rate;
+            }
+            self.group_rate(now, g, v);
+        }
+        self.instant.clear();
+        self.resets.clear();
+        self.disruptors.clear();
+    }
+
+    /// Splits a flow's fault-caused loss rate among the faults degrading its data path, in
+    /// proportion to the loss each adds; the remainder goes to the first.
+    fn split_loss(&mut self, now: SimTime, fi: usize, v: &Views<'_>) {
+        let fl = &v.traffic.flows[fi];
+        let mut new: Vec<(FaultId, u64)> = Vec::new();
+        if fl.fault_loss_rate > 0 {
+            for &(l, _) in &fl.fwd {
+                for (f, ppm) in v.net.link(LinkId(l)).lossy() {
+                    match new.iter_mut().find(|x| x.0 == f) {
+                        Some(x) => x.1 += u64::from(ppm),
+                        None => new.push((f, u64::from(ppm))),
+                    }
+                }
+            }
+            let total: u64 = new.iter().map(|x| x.1).sum();
+            let mut given = 0;
+            for x in new.iter_mut() {
+                x.1 = if total == 0 { 0 } else { (u128::from(fl.fault_loss_rate) * u128::from(x.1) / u128::from(total)) as u64 };
+                given += x.1;
+            }
+            if let Some(first) = new.first_mut() {
+                first.1 += fl.fault_loss_rate - given;
+            }
+        }
+        if new == self.flows[fi].loss {
+            return;
+        }
+        let old = std::mem::take(&mut self.flows[fi].loss);
+        let g = fl.group as usize;
+        let mut group_rate = self.groups[g].lost_rate.rate;
+        for &(f, r) in &old {
+            let ev = self.fault(f);
+            let rate = ev.lost_rate.rate - r;
+            ev.lost_rate.set(now, rate);
+            group_rate -= r;
+        }
+        for &(f, r) in &new {
+            let ev = self.fault(f);
+            let rate = ev.lost_rate.rate + r;
+            ev.lost_rate.set(now, rate);
+            group_rate += r;
+        }
+        self.groups[g].lost_rate.set(now, group_rate);
+        self.flows[fi].loss = new;
+    }
+
+    /// Updates the blackhole entries of every adjacency touched this instant.
+    fn recount_blackholes(&mut self, now: SimTime, v: &Views<'_>) {
+        let touched = std::mem::take(&mut self.touched);
+        for &a in &touched {
+            let ai = a as usize;
+            self.touched_flag[ai] = false;
+            for side in 0..2 {
+                let mut new = Vec::new();
+                for &l in v.routing.fib(ai, side) {
+                    let dir = v.model.links[l as usize].side_at(side);
+                    new.extend(v.net.link(LinkId(l)).breaking(dir));
+                }
+                let old = std::mem::replace(&mut self.broken[ai][side], new);
+                for f in old {
+                    let ev = self.fault(f);
+                    ev.bh_entries -= 1;
+                    if ev.bh_entries == 0 {
+                        ev.bh_ns += now.saturating_since(ev.bh_since).as_nanos();
+                    }
+                }
+                for i in 0..self.broken[ai][side].len() {
+                    let f = self.broken[ai][side][i];
+                    let ev = self.fault(f);
+                    if ev.bh_entries == 0 {
+                        ev.bh_since = now;
+                    }
+                    ev.bh_entries += 1;
+                }
+            }
+        }
+        let mut touched = touched;
+        touched.clear();
+        self.touched = touched;
+    }
+
+    /// A group's rate changed: open or close its disruption episode.
+    fn group_rate(&mut self, now: SimTime, g: usize, v: &Views<'_>) {
+        let gr = &v.traffic.groups[g];
+        let rate = gr.rate;
+        let demand = v.model.groups[g].spec.demand_bps;
+        let cause = self
+            .disruptors
+            .iter()
+            .filter(|d| d.0.index() == g)
+            .map(|d| d.1)
+            .min_by_key(|&f| (self.faults.get(f.index()).and_then(|e| e.start), f));
+        let t = &mut self.groups[g];
+        if let Some(ep) = t.open.as_mut() {
+            // Demand groups must be back at 95 % of their demand; bulk groups at 95 % of
+            // what they had, or of what the network allows now if that is less.
+            let target = if demand.is_some() { ep.reference } else { ep.reference.min(gr.ideal) };
+            if rate > 0 && !below(rate, target) {
+                ep.above_since.get_or_insert(now);
+            } else if let Some(a) = ep.above_since {
+                if now.saturating_since(a) >= RECOVERY_HOLD {
+                    let ep = *ep;
+                    t.close(ep, a);
+                } else {
+                    ep.above_since = None;
+                }
+            }
+        }
+        if t.open.is_none() {
+            let reference = match demand {
+                Some(d) if !below(t.last_rate, d) => d,
+                _ => t.last_rate,
+            };
+            if reference > 0 && below(rate, reference) && (demand.is_some() || cause.is_some()) {
+                t.open = Some(Episode { start: now, reference, cause, above_since: None });
+                t.episodes += 1;
+            }
+        }
+        t.last_rate = rate;
+    }
+
+    // Read-outs for the report, as of `end`. They finish what is still open without
+    // changing any state.
+
+    /// When fault `f` recovered, if it has: every flow it disrupted back at its target for
+    /// the hold. `Some(start)` for a fault that disrupted no flow.
+    pub fn recovery(&self, f: FaultId, end: SimTime) -> Option<SimTime> {
+        let ev = self.faults.get(f.index())?;
+        let start = ev.start?;
+        if ev.disrupted == 0 {
+            return Some(start);
+        }
+        let mut pending = ev.pending;
+        let mut at = ev.recover_at;
+        if pending > 0 {
+            for t in self.flows.iter().chain(self.packet.iter().flatten()) {
+                if t.waiting.contains(&f)
+                    && let Some(g) = t.good_since
+                    && end.saturating_since(g) >= RECOVERY_HOLD
+                {
+                    pending -= 1;
+                    at = Some(at.map_or(g, |r| r.max(g)));
+                }
+            }
+        }
+        if pending > 0 { None } else { at.map(|a| a.max(start)) }
+    }
+
+    /// Time forwarding pointed into links this fault stopped from delivering.
+    pub fn blackhole(&self, f: FaultId, end: SimTime) -> SimDuration {
+        let Some(ev) = self.faults.get(f.index()) else { return SimDuration::ZERO };
+        let open = if ev.bh_entries > 0 { end.saturating_since(ev.bh_since).as_nanos() } else { 0 };
+        SimDuration(ev.bh_ns + open)
+    }
+
+    /// Bits lost because of fault `f` (ledger units).
+    pub fn lost(&self, f: FaultId, end: SimTime) -> u128 {
+        self.faults.get(f.index()).map_or(0, |ev| ev.lost_once + ev.lost_rate.at(end))
+    }
+
+    /// Bits group `g` lost because of some fault (ledger units).
+    pub fn group_attributed_loss(&self, g: usize, end: SimTime) -> u128 {
+        let t = &self.groups[g];
+        t.lost_once + t.lost_rate.at(end)
+    }
+
+    /// The group's disruption episodes as of `end`: (worst length, its cause, whether an
+    /// episode is still open (never recovered), number of episodes).
+    pub fn episodes(&self, g: usize, end: SimTime) -> (Option<SimDuration>, Option<FaultId>, bool, u32) {
+        let t = &self.groups[g];
+        let mut worst = t.worst;
+        let mut open = false;
+        if let Some(ep) = t.open {
+            match ep.above_since {
+                Some(a) if end.saturating_since(a) >= RECOVERY_HOLD => {
+                    let d = a.saturating_since(ep.start);
+                    if worst.is_none_or(|w| d > w.0) {
+                        worst = Some((d, ep.cause));
+                    }
+                }
+                _ => {
+                    open = true;
+                    let d = end.saturating_since(ep.start);
+                    if worst.is_none_or(|w| d >= w.0) {
+                        worst = Some((d, ep.cause));
+                    }
+                }
+            }
+        }
+        (worst.map(|w| w.0), worst.and_then(|w| w.1), open, t.episodes)
+    }
+}
+
+impl GroupTrack {
+    fn close(&mut self, ep: Episode, at: SimTime) {
+        let d = at.saturating_since(ep.start);
+        if self.worst.is_none_or(|w| d > w.0) {
+            self.worst = Some((d, ep.cause));
+        }
+        self.open = None;
+    }
+}
+
+fn fault_mut(faults: &mut Vec<FaultEvidence>, f: FaultId) -> &mut FaultEvidence {
+    if faults.len() <= f.index() {
+        faults.resize_with(f.index() + 1, Default::default);
+    }
+    &mut faults[f.index()]
+}
+
+/// A followed flow (or packet group) was disrupted by `causes` at `now`.
+fn disrupt_track(faults: &mut Vec<FaultEvidence>, t: &mut FlowTrack, now: SimTime, causes: &[FaultId]) {
+    // A good stretch that lasted long enough was a recovery, whatever comes now.
+    if let Some(g) = t.good_since.take()
+        && now.saturating_since(g) >= RECOVERY_HOLD
+    {
+        confirm_track(faults, t, g);
+    }
+    if causes.is_empty() {
+        return;
+    }
+    if t.waiting.is_empty() {
+        t.reference = t.last_rate;
+    }
+    for &c in causes {
+        if !t.waiting.contains(&c) {
+            t.waiting.push(c);
+            let ev = fault_mut(faults, c);
+            ev.pending += 1;
+            ev.disrupted += 1;
+        }
+    }
+}
+
+/// The track has been at its target since `since` for the hold: it recovered then.
+fn confirm_track(faults: &mut Vec<FaultEvidence>, t: &mut FlowTrack, since: SimTime) {
+    for &c in &t.waiting {
+        let ev = fault_mut(faults, c);
+        ev.pending -= 1;
+        ev.recover_at = Some(ev.recover_at.map_or(since, |r| r.max(since)));
+    }
+    t.waiting.clear();
+}
+
+/// Moves a track's good stretch on: starts it, or ends it (a recovery if it held).
+fn step_track(faults: &mut Vec<FaultEvidence>, t: &mut FlowTrack, now: SimTime, good: bool) {
+    match (good, t.good_since) {
+        (true, None) => t.good_since = Some(now),
+        (false, Some(g)) => {
+            t.good_since = None;
+            if now.saturating_since(g) >= RECOVERY_HOLD {
+                confirm_track(faults, t, g);
+            }
+        }
+        _ => {}
+    }
+}
+
+fn dedup(v: &mut Vec<FaultId>) {
+    let mut seen = Vec::with_capacity(v.len());
+    v.retain(|f| {
+        if seen.contains(f) {
+            false
+        } else {
+            seen.push(*f);
+            true
+        }
+    });
+}

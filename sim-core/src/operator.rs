@@ -1,0 +1,147 @@
+//! The operator: alarms over metrics, and runbook steps that react to them after a human's
+//! delay.
+//!
+//! An alarm's condition is re-evaluated at the end of every instant; it fires once the
+//! condition has held continuously for its `for_` period, and clears when the condition
+//! does. A step fires on an alarm, at a time, or after another step, waits its delay (fixed
+//! or drawn from the seed per step), then acts. `Operator` owns alarms and steps; it reads
+//! traffic and sessions and returns what a step does as [`StepAction`]s for the dispatcher.
+
+use crate::control::ControlPlane;
+use crate::events::{Effect, Ev, Outbox};
+use crate::model::{Action, AlarmId, Condition, Model, StepId, StepTrig};
+use crate::network::Network;
+use crate::rng::Stream;
+use crate::scheduler::{Scheduler, TimerId};
+use crate::spec::Delay;
+use crate::time::SimTime;
+use crate::traffic::Traffic;
+
+#[derive(Clone, Debug)]
+struct AlarmRt {
+    since: Option<SimTime>,
+    active: bool,
+    timer: TimerId,
+    fired: Vec<SimTime>,
+}
+
+#[derive(Clone, Debug)]
+struct StepRt {
+    triggered: Option<SimTime>,
+    acted: Option<SimTime>,
+    rng: Stream,
+}
+
+#[derive(Debug, Default)]
+pub(crate) struct Operator {
+    alarms: Vec<AlarmRt>,
+    steps: Vec<StepRt>,
+}
+
+impl Operator {
+    pub fn new(model: &Model, seed: u64, sched: &mut Scheduler<Ev>) -> Operator {
+        let mut op = Operator::default();
+        for a in 0..model.alarms.len() {
+            let timer = sched.add_timer(Ev::AlarmCheck { alarm: a as u32 });
+            op.alarms.push(AlarmRt { since: None, active: false, timer, fired: Vec::new() });
+        }
+        for s in &model.steps {
+            op.steps.push(StepRt { triggered: None, acted: None, rng: Stream::derive(seed, &format!("step/{}", s.id)) });
+        }
+        for s in 0..model.steps.len() {
+            if let StepTrig::At(t) = model.steps[s].trigger {
+                op.trigger_step(model, s, t, sched);
+            }
+        }
+        op
+    }
+
+    fn condition_holds(c: &Condition, model: &Model, traffic: &Traffic, control: &ControlPlane, net: &Network) -> bool {
+        match c {
+            Condition::GroupBelow { group, fraction_ppm, .. } => {
+                let g = group.index();
+                let gr = &traffic.groups[g];
+                let reference = model.groups[g].spec.demand_bps.unwrap_or(gr.peak);
+                gr.started && (u128::from(gr.rate) * 1_000_000) < u128::from(reference) * u128::from(*fraction_ppm)
+            }
+            Condition::Unreachable { group, .. } => {
+                let gr = &traffic.groups[group.index()];
+                gr.started && gr.rate == 0
+            }
+            Condition::SessionDown { links, .. } => links.iter().any(|&l| !(control.side_up(net, l, 0) && control.side_up(net, l, 1))),
+        }
+    }
+
+    /// Re-evaluates every alarm's condition at the end of an instant.
+    pub fn check_alarms(&mut self, model: &Model, traffic: &Traffic, control: &ControlPlane, net: &Network, sched: &mut Scheduler<Ev>) {
+        let now = sched.now();
+        for (a, rt) in self.alarms.iter_mut().enumerate() {
+            let cond = &model.alarms[a].condition;
+            let holds = Self::condition_holds(cond, model, traffic, control, net);
+            match (holds, rt.since) {
+                (true, None) => {
+                    rt.since = Some(now);
+                    let (Condition::GroupBelow { for_, .. } | Condition::Unreachable { for_, .. } | Condition::SessionDown { for_, .. }) = *cond;
+                    sched.arm(rt.timer, now + for_);
+                }
+                (false, Some(_)) => {
+                    rt.since = None;
+                    rt.active = false;
+                    sched.cancel(rt.timer);
+                }
+                _ => {}
+            }
+        }
+    }
+
+    pub fn on_alarm_check(&mut self, model: &Model, a: AlarmId, out: &mut Outbox<'_>) {
+        let now = out.now();
+        let rt = &mut self.alarms[a.index()];
+        if rt.since.is_none() || rt.active {
+            return;
+        }
+        rt.active = true;
+        rt.fired.push(now);
+        out.emit(Effect::AlarmFired { alarm: a });
+        for s in 0..model.steps.len() {
+            if matches!(model.steps[s].trigger, StepTrig::Alarm(id) if id == a) {
+                self.trigger_step(model, s, now, out.sched);
+            }
+        }
+    }
+
+    /// A step's trigger happened at `at`: it acts after its delay. Each step acts once.
+    fn trigger_step(&mut self, model: &Model, s: usize, at: SimTime, sched: &mut Scheduler<Ev>) {
+        if self.steps[s].triggered.is_some() {
+            return;
+        }
+        let delay = match model.steps[s].delay {
+            Delay::Fixed(d) => d,
+            Delay::Uniform { min, max } => self.steps[s].rng.uniform_duration(min, max),
+        };
+        self.steps[s].triggered = Some(at);
+        sched.schedule(at + delay, Ev::StepRun { step: s as u32 });
+    }
+
+    /// A step acts: returns its action for the dispatcher to carry out.
+    pub fn on_step_run<'m>(&mut self, model: &'m Model, s: StepId, out: &mut Outbox<'_>) -> &'m Action {
+        let now = out.now();
+        self.steps[s.index()].acted = Some(now);
+        out.emit(Effect::StepActed { step: s });
+        for t in 0..model.steps.len() {
+            if matches!(model.steps[t].trigger, StepTrig::AfterStep(id) if id == s) {
+                self.trigger_step(model, t, now, out.sched);
+            }
+        }
+        &model.steps[s.index()].action
+    }
+
+    pub fn alarm_fired(&self, a: usize) -> &[SimTime] {
+        &self.alarms[a].fired
+    }
+
+    /// (triggered, acted) of a step.
+    pub fn step_times(&self, s: usize) -> (Option<SimTime>, Option<SimTime>) {
+        (self.steps[s].triggered, self.steps[s].acted)
+    }
+}
