@@ -100,7 +100,7 @@ pub fn describe(s: &Scenario) -> String {
             return o;
         }
     };
-    topology(&mut o, &model, &s.spec);
+    topology(&mut o, &model);
     routing(&mut o, &model);
     traffic(&mut o, &s.spec);
     faults(&mut o, &s.spec);
@@ -112,7 +112,7 @@ pub fn describe(s: &Scenario) -> String {
 
 /// Sites, interconnects (channel by channel, with their negotiated timers and routing
 /// policy), then the links that belong to no interconnect.
-fn topology(o: &mut String, model: &Model, spec: &ModelSpec) {
+fn topology(o: &mut String, model: &Model) {
     let _ = writeln!(
         o,
         "\ntopology: {} sites, {} links, {} routers, {} facilities",
@@ -128,7 +128,7 @@ fn topology(o: &mut String, model: &Model, spec: &ModelSpec) {
         let _ = writeln!(o, "  ... and {} more sites", model.sites.len() - MAX_LISTED * 2);
     }
     for ic in model.interconnects.iter().take(MAX_LISTED) {
-        interconnect(o, model, spec, ic);
+        interconnect(o, model, ic);
     }
     if model.interconnects.len() > MAX_LISTED {
         let _ = writeln!(o, "  ... and {} more interconnects", model.interconnects.len() - MAX_LISTED);
@@ -139,9 +139,9 @@ fn topology(o: &mut String, model: &Model, spec: &ModelSpec) {
 }
 
 /// One interconnect: its sites and facilities, a line per channel, the session timers
-/// (every channel of an interconnect shares the first one's) and its own routing policy
-/// (two interconnects between the same sites may differ).
-fn interconnect(o: &mut String, model: &Model, spec: &ModelSpec, ic: &sim_core::model::Interconnect) {
+/// (every channel of an interconnect shares the first one's) and the routing policy that
+/// governs its links (two interconnects between the same sites may differ).
+fn interconnect(o: &mut String, model: &Model, ic: &sim_core::model::Interconnect) {
     let links: Vec<&Link> = ic.links.iter().map(|l| &model.links[l.index()]).collect();
     let Some(first) = links.first() else { return };
     let mut facs: Vec<&str> = links.iter().filter_map(|l| l.facility.map(|f| model.facilities[f.index()].id.as_str())).collect();
@@ -162,14 +162,20 @@ fn interconnect(o: &mut String, model: &Model, spec: &ModelSpec, ic: &sim_core::
     if let Some(sess) = &first.spec.session {
         let _ = writeln!(o, "    timers: {}", session_line(sess));
     }
-    if let Some(p) = spec.adjacencies.iter().find(|p| p.interconnect.as_deref() == Some(ic.id.as_str())) {
+    let adj = &model.adjacencies[first.adjacency.index()];
+    if let Some(p) = adj.policies.get(first.policy as usize) {
+        // Convergence is per adjacency side; print it in this interconnect's A/B order.
+        let conv = if first.flipped { [p.convergence[1], p.convergence[0]] } else { p.convergence };
+        // sim-core keeps one hashing choice per pair of sites, whichever interconnect set it.
+        let others = adj.links.iter().any(|l| model.links[l.index()].policy != first.policy);
+        let shared = if others { " across the site pair" } else { "" };
         let _ = writeln!(
             o,
-            "    routing: ECMP up to {} (max_paths), {}, convergence {} / {}",
+            "    routing: ECMP up to {} (max_paths), {}{shared}, convergence {} / {}",
             p.max_paths,
-            hashing(p.resilient_buckets),
-            p.convergence[0],
-            p.convergence[1]
+            hashing(adj.resilient_buckets),
+            conv[0],
+            conv[1]
         );
     }
 }
