@@ -229,10 +229,10 @@ impl Checks {
 
     /// `got` must be null or absent.
     fn null(&mut self, what: &str, got: Option<&Value>, why: &str) {
-        if let Some(v) = got {
-            if !v.is_null() {
-                self.failures.push(format!("{what} = {v}, true value: null: {why}"));
-            }
+        if let Some(v) = got
+            && !v.is_null()
+        {
+            self.failures.push(format!("{what} = {v}, true value: null: {why}"));
         }
     }
 

@@ -19,6 +19,7 @@ use crate::model::{AdjId, FaultId, GroupId, LinkId, Model};
 use crate::network::Network;
 use crate::routing::Routing;
 use crate::time::{SimDuration, SimTime};
+use crate::trace::DownReason;
 use crate::traffic::{TcpState, Traffic};
 
 /// The share of its target a flow or group must reach to count as recovered.
@@ -88,11 +89,12 @@ struct FlowTrack {
 }
 
 /// A stretch of time a group spent below 95 % of its reference.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub(crate) struct Episode {
     pub start: SimTime,
     pub reference: u64,
-    pub cause: Option<FaultId>,
+    /// The faults that disrupted the group's flows at the instant it fell.
+    pub causes: Vec<FaultId>,
     pub above_since: Option<SimTime>,
 }
 
@@ -100,8 +102,8 @@ pub(crate) struct Episode {
 struct GroupTrack {
     last_rate: u64,
     open: Option<Episode>,
-    /// The longest closed episode: (length, cause).
-    worst: Option<(SimDuration, Option<FaultId>)>,
+    /// The longest closed episode: (length, causes).
+    worst: Option<(SimDuration, Vec<FaultId>)>,
     episodes: u32,
     lost_once: u128,
     lost_rate: Integral,
@@ -135,6 +137,16 @@ pub(crate) struct Attribution {
     resets: Vec<(LinkId, FaultId)>,
     /// This instant: which faults disrupted flows of which group.
     disruptors: Vec<(GroupId, FaultId)>,
+    /// Per link and side: the faults that took the session down, until it is back up.
+    down_causes: Vec<[Vec<FaultId>; 2]>,
+    /// This instant: sessions that went down, to credit at its end.
+    downs: Vec<(LinkId, u8, DownReason)>,
+    /// This instant: route preference changes by fault (drains).
+    prefs: Vec<(LinkId, FaultId)>,
+    /// This instant: links that changed, their state before, and the faults applied to them.
+    link_changes: Vec<(LinkId, crate::link::LinkSummary, Vec<FaultId>)>,
+    /// This instant: losses to credit at its end.
+    pending_loss: Vec<(GroupId, u128, Option<Broken>, Option<u32>)>,
     scratch: Vec<FaultId>,
 }
 
@@ -146,6 +158,7 @@ impl Attribution {
             packet: model.groups.iter().map(|g| (g.spec.fidelity == crate::spec::Fidelity::Packet).then(FlowTrack::default)).collect(),
             groups: vec![GroupTrack::default(); model.groups.len()],
             fib_causes: vec![Default::default(); model.adjacencies.len()],
+            down_causes: vec![Default::default(); model.links.len()],
             broken: vec![Default::default(); model.adjacencies.len()],
             touched_flag: vec![false; model.adjacencies.len()],
             ..Default::default()
@@ -167,12 +180,69 @@ impl Attribution {
         }
     }
 
-    /// The faults a session going down on `link` now is credited to.
-    pub fn session_causes(&self, net: &Network, link: LinkId) -> Vec<FaultId> {
+    /// The faults a session going down on `link` (at `side`, for `reason`) is credited to:
+    /// every fault on the link that can drop packets, a reset of it this instant, and, when
+    /// the peer's NOTIFICATION or BFD Down state brought it down, whatever brought the peer
+    /// down (even if that fault has been repaired since: the session is still its doing).
+    fn session_causes(&self, net: &Network, link: LinkId, side: usize, reason: DownReason) -> Vec<FaultId> {
         let mut c: Vec<FaultId> = net.link(link).session_breaking().collect();
         c.extend(self.resets.iter().filter(|r| r.0 == link).map(|r| r.1));
+        if matches!(reason, DownReason::Notification | DownReason::NeighborSignaledDown) {
+            c.extend_from_slice(&self.down_causes[link.index()][1 - side]);
+        }
         dedup(&mut c);
         c
+    }
+
+    /// The faults a routing decision prompted by `link` this instant is credited to: those
+    /// that took its session down, or carrier (a link without a session), or changed its
+    /// route preference.
+    pub fn routing_causes(&self, net: &Network, link: LinkId) -> Vec<FaultId> {
+        let [a, b] = &self.down_causes[link.index()];
+        let mut c: Vec<FaultId> = a.iter().chain(b).copied().collect();
+        c.extend(self.prefs.iter().filter(|p| p.0 == link).map(|p| p.1));
+        if !net.link(link).carrier() {
+            c.extend(net.link(link).breaking(0));
+        }
+        dedup(&mut c);
+        c
+    }
+
+    /// The first half of an instant's end, before routing decides: which faults changed which
+    /// links, and which took which sessions down. Credited with the causes in force at the end
+    /// of the instant, so faults that act at the same instant are credited alike, whatever
+    /// their order in the file.
+    pub fn settle_links_and_sessions(&mut self, now: SimTime, v: &Views<'_>) {
+        let changes = std::mem::take(&mut self.link_changes);
+        for (link, before, applied) in &changes {
+            let st = v.net.link(*link);
+            if st.summary() == *before {
+                continue;
+            }
+            let adj = v.model.links[link.index()].adjacency;
+            for &f in applied {
+                if st.causes().iter().any(|c| c.fault == Some(f)) {
+                    self.fault(f).links_changed += 1;
+                    self.instant.push((f, adj));
+                }
+            }
+        }
+        let mut changes = changes;
+        changes.clear();
+        self.link_changes = changes;
+        let downs = std::mem::take(&mut self.downs);
+        for &(link, side, reason) in &downs {
+            let causes = self.session_causes(v.net, link, side as usize, reason);
+            for &f in &causes {
+                let ev = self.fault(f);
+                ev.sessions_down += 1;
+                ev.detect.get_or_insert(now);
+            }
+            self.down_causes[link.index()][side as usize] = causes;
+        }
+        let mut downs = downs;
+        downs.clear();
+        self.downs = downs;
     }
 
     /// The faults behind a broken path.
@@ -190,15 +260,22 @@ impl Attribution {
     pub fn observe(&mut self, now: SimTime, e: &Effect, v: &Views<'_>) {
         match e {
             Effect::FaultStarted { fault } => self.fault(*fault).start = Some(now),
-            Effect::FaultEnded { .. } | Effect::SessionUp { .. } | Effect::BfdToggled { .. } => {}
+            Effect::FaultEnded { .. } | Effect::BfdToggled { .. } => {}
+            Effect::SessionUp { link } => self.down_causes[link.index()] = Default::default(),
             Effect::LinkChanged { link, fault, applied, delta } => {
                 let adj = v.model.links[link.index()].adjacency;
+                let i = match self.link_changes.iter().position(|c| c.0 == *link) {
+                    Some(i) => i,
+                    None => {
+                        self.link_changes.push((*link, delta.before, Vec::new()));
+                        self.link_changes.len() - 1
+                    }
+                };
                 if let Some(f) = fault
                     && *applied
-                    && delta.changed()
+                    && !self.link_changes[i].2.contains(f)
                 {
-                    self.fault(*f).links_changed += 1;
-                    self.instant.push((*f, adj));
+                    self.link_changes[i].2.push(*f);
                 }
                 self.touch(adj);
             }
@@ -217,16 +294,11 @@ impl Attribution {
             }
             Effect::PreferenceChanged { link, fault } => {
                 if let Some(f) = fault {
+                    self.prefs.push((*link, *f));
                     self.instant.push((*f, v.model.links[link.index()].adjacency));
                 }
             }
-            Effect::SessionDown { link, .. } => {
-                for f in self.session_causes(v.net, *link) {
-                    let ev = self.fault(f);
-                    ev.sessions_down += 1;
-                    ev.detect.get_or_insert(now);
-                }
-            }
+            Effect::SessionDown { link, side, reason } => self.downs.push((*link, *side, *reason)),
             Effect::FibChanged { adj, side, causes, moved, .. } => {
                 for &f in causes {
                     let ev = self.fault(f);
@@ -237,50 +309,46 @@ impl Attribution {
                 self.fib_causes[adj.index()][*side as usize] = causes.clone();
                 self.touch(*adj);
             }
-            Effect::Stall { flow, group, broken } => {
-                let mut causes = std::mem::take(&mut self.scratch);
-                self.broken_causes(v, *group, *broken, &mut causes);
-                self.disrupt(now, *flow, *group, &causes);
-                self.scratch = causes;
-            }
-            Effect::Lost { group, bits, broken, flow } => {
-                let mut causes = std::mem::take(&mut self.scratch);
-                causes.clear();
-                if let Some(b) = broken {
-                    self.broken_causes(v, *group, *b, &mut causes);
-                    // A packet lost to random loss: the faults adding loss on that link.
-                    if causes.is_empty()
-                        && let Broken::Link { link, .. } = b
-                    {
-                        causes.extend(v.net.link(*link).lossy().map(|(f, _)| f));
-                        dedup(&mut causes);
-                    }
-                }
-                if !causes.is_empty() {
-                    // Shared equally; the remainder goes to the oldest cause.
-                    let n = causes.len() as u128;
-                    for (i, &f) in causes.iter().enumerate() {
-                        let share = bits / n + if i == 0 { bits % n } else { 0 };
-                        self.fault(f).lost_once += share;
-                    }
-                    self.groups[group.index()].lost_once += bits;
-                    if flow.is_none()
-                        && let Some(t) = self.packet[group.index()].as_mut()
-                    {
-                        disrupt_track(&mut self.faults, t, now, &causes);
-                        for &c in &causes {
-                            if !self.disruptors.contains(&(*group, c)) {
-                                self.disruptors.push((*group, c));
-                            }
-                        }
-                    }
-                }
-                self.scratch = causes;
-            }
+            // Stalls and losses are credited at the end of the instant, with every cause in
+            // force by then, so faults that act together are credited alike whatever their
+            // order in the file.
+            Effect::Stall { .. } => {}
+            Effect::Lost { group, bits, broken, flow } => self.pending_loss.push((*group, *bits, *broken, *flow)),
             Effect::Resume { .. } | Effect::SourceLost { .. } | Effect::GroupRate { .. } => {}
             Effect::AlarmFired { .. } | Effect::StepActed { .. } => {}
             Effect::PacketSent { .. } | Effect::PacketDelivered { .. } | Effect::PacketBin { .. } => {}
         }
+    }
+
+    /// Every fault behind what is broken on flow `fi`'s path now: each link direction of its
+    /// data and ACK paths that does not deliver, an empty forwarding entry, a dead end.
+    fn flow_causes(&self, v: &Views<'_>, fi: usize, out: &mut Vec<FaultId>) {
+        out.clear();
+        let fl = &v.traffic.flows[fi];
+        for &(l, d) in fl.fwd.iter().chain(&fl.rev) {
+            out.extend(v.net.link(LinkId(l)).breaking(d as usize));
+        }
+        if let Some(Broken::NoRoute { adj, side }) = fl.broken {
+            out.extend_from_slice(&self.fib_causes[adj.index()][side as usize]);
+        }
+        let route = v.traffic.route(fl.group as usize);
+        for end in 0..2 {
+            out.extend(v.net.end_causes(route, end));
+        }
+        dedup(out);
+    }
+
+    /// Shares `bits` lost equally among `causes`; the remainder goes to the first.
+    fn credit_loss(&mut self, group: GroupId, bits: u128, causes: &[FaultId]) {
+        if causes.is_empty() {
+            return;
+        }
+        let n = causes.len() as u128;
+        for (i, &f) in causes.iter().enumerate() {
+            let share = bits / n + if i == 0 { bits % n } else { 0 };
+            self.fault(f).lost_once += share;
+        }
+        self.groups[group.index()].lost_once += bits;
     }
 
     /// Flow `f` was disrupted by `causes` now (a stall or a rate drop).
@@ -311,11 +379,50 @@ impl Attribution {
     pub fn settle(&mut self, now: SimTime, v: &Views<'_>, changed: &[u32]) {
         self.recount_blackholes(now, v);
         let mut causes = std::mem::take(&mut self.scratch);
+        let losses = std::mem::take(&mut self.pending_loss);
+        for &(group, bits, broken, flow) in &losses {
+            match flow {
+                Some(f) if !v.traffic.flows[f as usize].ok => self.flow_causes(v, f as usize, &mut causes),
+                _ => {
+                    causes.clear();
+                    if let Some(b) = broken {
+                        self.broken_causes(v, group, b, &mut causes);
+                        // A packet lost to random loss: the faults adding loss on that link.
+                        if causes.is_empty()
+                            && let Broken::Link { link, .. } = b
+                        {
+                            causes.extend(v.net.link(link).lossy().map(|(f, _)| f));
+                            dedup(&mut causes);
+                        }
+                    }
+                }
+            }
+            self.credit_loss(group, bits, &causes);
+            if flow.is_none()
+                && !causes.is_empty()
+                && let Some(t) = self.packet[group.index()].as_mut()
+            {
+                disrupt_track(&mut self.faults, t, now, &causes);
+                for &c in &causes {
+                    if !self.disruptors.contains(&(group, c)) {
+                        self.disruptors.push((group, c));
+                    }
+                }
+            }
+        }
+        let mut losses = losses;
+        losses.clear();
+        self.pending_loss = losses;
         for &f in changed {
             let fi = f as usize;
             let fl = &v.traffic.flows[fi];
             let group = GroupId(fl.group);
-            if !fl.state.is_stalled() && below(fl.rate, self.flows[fi].last_rate) {
+            if fl.state.is_stalled() {
+                self.flow_causes(v, fi, &mut causes);
+                if !causes.is_empty() {
+                    self.disrupt(now, f, group, &causes);
+                }
+            } else if below(fl.rate, self.flows[fi].last_rate) {
                 causes.clear();
                 let hops = &v.traffic.route(group.index()).hops;
                 causes.extend(self.instant.iter().filter(|(_, a)| hops.iter().any(|h| h.adj == *a)).map(|(c, _)| *c));
@@ -344,6 +451,7 @@ impl Attribution {
         }
         self.instant.clear();
         self.resets.clear();
+        self.prefs.clear();
         self.disruptors.clear();
     }
 
@@ -433,12 +541,7 @@ impl Attribution {
         let gr = &v.traffic.groups[g];
         let rate = gr.rate;
         let demand = v.model.groups[g].spec.demand_bps;
-        let cause = self
-            .disruptors
-            .iter()
-            .filter(|d| d.0.index() == g)
-            .map(|d| d.1)
-            .min_by_key(|&f| (self.faults.get(f.index()).and_then(|e| e.start), f));
+        let causes: Vec<FaultId> = self.disruptors.iter().filter(|d| d.0.index() == g).map(|d| d.1).collect();
         let t = &mut self.groups[g];
         if let Some(ep) = t.open.as_mut() {
             // Demand groups must be back at 95 % of their demand; bulk groups at 95 % of
@@ -448,7 +551,7 @@ impl Attribution {
                 ep.above_since.get_or_insert(now);
             } else if let Some(a) = ep.above_since {
                 if now.saturating_since(a) >= RECOVERY_HOLD {
-                    let ep = *ep;
+                    let ep = ep.clone();
                     t.close(ep, a);
                 } else {
                     ep.above_since = None;
@@ -460,8 +563,8 @@ impl Attribution {
                 Some(d) if !below(t.last_rate, d) => d,
                 _ => t.last_rate,
             };
-            if reference > 0 && below(rate, reference) && (demand.is_some() || cause.is_some()) {
-                t.open = Some(Episode { start: now, reference, cause, above_since: None });
+            if reference > 0 && below(rate, reference) && (demand.is_some() || !causes.is_empty()) {
+                t.open = Some(Episode { start: now, reference, causes, above_since: None });
                 t.episodes += 1;
             }
         }
@@ -513,38 +616,41 @@ impl Attribution {
         t.lost_once + t.lost_rate.at(end)
     }
 
-    /// The group's disruption episodes as of `end`: (worst length, its cause, whether an
-    /// episode is still open (never recovered), number of episodes).
-    pub fn episodes(&self, g: usize, end: SimTime) -> (Option<SimDuration>, Option<FaultId>, bool, u32) {
+    /// The group's disruption episodes as of `end`: (worst length, the faults that started
+    /// it, whether an episode is still open (never recovered), number of episodes).
+    pub fn episodes(&self, g: usize, end: SimTime) -> (Option<SimDuration>, Vec<FaultId>, bool, u32) {
         let t = &self.groups[g];
-        let mut worst = t.worst;
+        let mut worst = t.worst.clone();
         let mut open = false;
-        if let Some(ep) = t.open {
+        if let Some(ep) = &t.open {
             match ep.above_since {
                 Some(a) if end.saturating_since(a) >= RECOVERY_HOLD => {
                     let d = a.saturating_since(ep.start);
-                    if worst.is_none_or(|w| d > w.0) {
-                        worst = Some((d, ep.cause));
+                    if worst.as_ref().is_none_or(|w| d > w.0) {
+                        worst = Some((d, ep.causes.clone()));
                     }
                 }
                 _ => {
                     open = true;
                     let d = end.saturating_since(ep.start);
-                    if worst.is_none_or(|w| d >= w.0) {
-                        worst = Some((d, ep.cause));
+                    if worst.as_ref().is_none_or(|w| d >= w.0) {
+                        worst = Some((d, ep.causes.clone()));
                     }
                 }
             }
         }
-        (worst.map(|w| w.0), worst.and_then(|w| w.1), open, t.episodes)
+        match worst {
+            Some((d, causes)) => (Some(d), causes, open, t.episodes),
+            None => (None, Vec::new(), open, t.episodes),
+        }
     }
 }
 
 impl GroupTrack {
     fn close(&mut self, ep: Episode, at: SimTime) {
         let d = at.saturating_since(ep.start);
-        if self.worst.is_none_or(|w| d > w.0) {
-            self.worst = Some((d, ep.cause));
+        if self.worst.as_ref().is_none_or(|w| d > w.0) {
+            self.worst = Some((d, ep.causes));
         }
         self.open = None;
     }

@@ -190,7 +190,11 @@ impl ControlPlane {
         let s = self.session(link);
         for side in 0..2 {
             let t = s.timers;
-            let first_ka = if random_phase { s.rng.uniform_duration(SimDuration::ZERO, t.keepalive[side]) } else { jitter_bgp(&mut s.rng, t.keepalive[side]) };
+            let first_ka = if random_phase {
+                s.rng.uniform_duration(SimDuration::ZERO, t.keepalive[side])
+            } else {
+                jitter_bgp(&mut s.rng, t.keepalive[side])
+            };
             let first_bfd = s.rng.uniform_duration(SimDuration::ZERO, t.bfd_tx[side]);
             s.sides[side].up = true;
             s.sides[side].bfd_up = bfd;

@@ -18,15 +18,38 @@ use crate::time::{SimDuration, SimTime};
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub(crate) enum Op {
     /// Add (`on`) or remove a cause on a link.
-    Link { link: LinkId, cause: LinkCause, on: bool },
-    Site { site: SiteId, fault: FaultId, on: bool },
-    Endpoint { endpoint: EndpointId, fault: FaultId, on: bool },
+    Link {
+        link: LinkId,
+        cause: LinkCause,
+        on: bool,
+    },
+    Site {
+        site: SiteId,
+        fault: FaultId,
+        on: bool,
+    },
+    Endpoint {
+        endpoint: EndpointId,
+        fault: FaultId,
+        on: bool,
+    },
     /// Reset the BGP session on a link.
-    Reset { link: LinkId, fault: FaultId },
+    Reset {
+        link: LinkId,
+        fault: FaultId,
+    },
     /// Switch BFD off (`on`) or back on.
-    Bfd { link: LinkId, fault: FaultId, on: bool },
-    /// Route preference over a link changed (a drain's prepend).
-    Preference { link: LinkId, fault: FaultId },
+    Bfd {
+        link: LinkId,
+        fault: FaultId,
+        on: bool,
+    },
+    /// Route preference over a link changed: a drain's prepend (crediting the drain), or its
+    /// removal at repair (crediting no one).
+    Preference {
+        link: LinkId,
+        fault: Option<FaultId>,
+    },
 }
 
 /// A fault's lifecycle.
@@ -194,7 +217,7 @@ impl Faults {
                 if on {
                     for &link in &links {
                         ops.push(Op::Link { link, cause: cause(CauseEffect::Drain), on: true });
-                        ops.push(Op::Preference { link, fault: f });
+                        ops.push(Op::Preference { link, fault: Some(f) });
                     }
                     out.sched.schedule(out.now() + wait, Ev::DrainDown { fault: f.0 });
                 } else {
@@ -204,7 +227,7 @@ impl Faults {
                             ops.push(Op::Link { link, cause: cause(CauseEffect::Down), on: false });
                         }
                         ops.push(Op::Link { link, cause: cause(CauseEffect::Drain), on: false });
-                        ops.push(Op::Preference { link, fault: f });
+                        ops.push(Op::Preference { link, fault: None });
                     }
                 }
             }

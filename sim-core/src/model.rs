@@ -494,7 +494,11 @@ impl Builder {
             Some(ic) => {
                 let governed: Vec<LinkId> = links.into_iter().filter(|l| self.m.links[l.index()].interconnect == Some(ic)).collect();
                 if governed.is_empty() {
-                    return Err(invalid(&owner, "interconnect", format!("`{}` has no link between these sites", p.interconnect.as_deref().unwrap_or("?"))));
+                    return Err(invalid(
+                        &owner,
+                        "interconnect",
+                        format!("`{}` has no link between these sites", p.interconnect.as_deref().unwrap_or("?")),
+                    ));
                 }
                 let adjm = &mut self.m.adjacencies[adj.index()];
                 let k = match adjm.policies.iter().position(|q| q.interconnect == Some(ic)) {

@@ -81,7 +81,8 @@ impl Operator {
             match (holds, rt.since) {
                 (true, None) => {
                     rt.since = Some(now);
-                    let (Condition::GroupBelow { for_, .. } | Condition::Unreachable { for_, .. } | Condition::SessionDown { for_, .. }) = *cond;
+                    let (Condition::GroupBelow { for_, .. } | Condition::Unreachable { for_, .. } | Condition::SessionDown { for_, .. }) =
+                        *cond;
                     sched.arm(rt.timer, now + for_);
                 }
                 (false, Some(_)) => {

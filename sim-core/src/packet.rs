@@ -24,9 +24,9 @@ use crate::events::{Effect, Ev, Outbox};
 use crate::model::{GroupId, LinkId, Model};
 use crate::rng::Stream;
 use crate::scheduler::{Scheduler, TimerId};
-use crate::trace::Trace;
 use crate::spec::{CongestionControl, Fidelity};
 use crate::time::{SimDuration, SimTime};
+use crate::trace::Trace;
 
 /// The largest socket buffer sized automatically (BDP plus queue share). [ASSUMPTION] 64 MiB,
 /// Linux's largest default `tcp_rmem` is 6 MiB; beyond 64 MiB a path needs tuning by hand.

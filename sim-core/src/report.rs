@@ -194,8 +194,7 @@ impl Simulation {
     /// The report of the run so far.
     pub fn report(&self) -> Report {
         let end = self.now();
-        let mut starts: Vec<(SimTime, usize)> =
-            self.faults.all().iter().enumerate().filter_map(|(i, f)| f.start.map(|s| (s, i))).collect();
+        let mut starts: Vec<(SimTime, usize)> = self.faults.all().iter().enumerate().filter_map(|(i, f)| f.start.map(|s| (s, i))).collect();
         starts.sort();
         let faults = starts.iter().map(|&(t0, i)| self.fault_report(FaultId(i as u32), t0, end)).collect();
         let traffic = (0..self.traffic.groups.len()).map(|g| self.group_report(g, &starts, end)).collect();
@@ -281,13 +280,19 @@ impl Simulation {
         }
         let h = &h;
         let q = |x: f64| if h.is_empty() { None } else { Some(h.value_at_quantile(x) as f64 / 1e6) };
-        let (worst, cause, open, episodes) = self.attribution.episodes(g, end);
+        let (worst, causes, open, episodes) = self.attribution.episodes(g, end);
         let rto_s = match (open, worst) {
             (true, _) => None,
             (false, Some(w)) => Some(secs(w)),
             (false, None) => (!starts.is_empty()).then_some(0.0),
         };
-        let rto_fault = cause.map(|f| self.faults.get(f).def.id.clone());
+        // Of the faults that started the worst episode, the one that started first (by id
+        // among equals, so the order of the file does not matter).
+        let rto_fault = causes
+            .iter()
+            .map(|&f| self.faults.get(f))
+            .min_by(|a, b| (a.start, &a.def.id).cmp(&(b.start, &b.def.id)))
+            .map(|f| f.def.id.clone());
         let (rpo_s, rpo_bytes) = match (gr.rpo, spec.demand_bps) {
             (Some((_, bits)), Some(d)) => (Some(bits as f64 / 1e9 / d as f64), Some((bits / LEDGER_PER_BYTE) as u64)),
             (Some((_, bits)), None) => (None, Some((bits / LEDGER_PER_BYTE) as u64)),

@@ -95,8 +95,9 @@ struct Side {
     /// Resilient hashing table (link id per bucket); empty for hash modulo N.
     buckets: Vec<u32>,
     dirty: bool,
-    /// The faults behind the changes not yet decided.
-    causes: Vec<FaultId>,
+    /// Links whose change prompts the next decision, and whether the change is one to credit
+    /// to its causes (a session down, a preference change), not a recovery (a session up).
+    marked: Vec<(LinkId, bool)>,
 }
 
 /// A forwarding change that has just reached a FIB.
@@ -180,15 +181,15 @@ impl Routing {
     }
 
     /// Something about `link` changed (session, carrier, preference): both sides of its
-    /// adjacency reconsider, crediting `causes`.
-    pub fn mark(&mut self, model: &Model, link: LinkId, causes: &[FaultId]) {
+    /// adjacency reconsider. `credit`: the change is a failure or a policy change whose causes
+    /// the decision carries; a recovery (session up) carries none.
+    pub fn mark(&mut self, model: &Model, link: LinkId, credit: bool) {
         let a = model.links[link.index()].adjacency.index();
         for side in 0..2 {
             let s = &mut self.sides[a][side];
-            for &c in causes {
-                if !s.causes.contains(&c) {
-                    s.causes.push(c);
-                }
+            match s.marked.iter_mut().find(|m| m.0 == link) {
+                Some(m) => m.1 |= credit,
+                None => s.marked.push((link, credit)),
             }
             if !s.dirty {
                 s.dirty = true;
@@ -204,14 +205,22 @@ impl Routing {
 
     /// Turns pending route changes into forwarding changes due after convergence. The delay
     /// is the longest convergence among the policies of the links that enter or leave.
-    pub fn decide(&mut self, model: &Model, control: &ControlPlane, net: &Network, out: &mut Outbox<'_>) {
+    /// `causes_of` names the faults behind a marked link's change, as attribution sees it now.
+    pub fn decide(
+        &mut self,
+        model: &Model,
+        control: &ControlPlane,
+        net: &Network,
+        causes_of: impl Fn(LinkId) -> Vec<FaultId>,
+        out: &mut Outbox<'_>,
+    ) {
         let now = out.now();
         let dirty = std::mem::take(&mut self.dirty);
         for &(a, side) in &dirty {
             let (au, s) = (a as usize, side as usize);
             self.sides[au][s].dirty = false;
             let sel = self.select(model, control, net, au, s);
-            let causes = std::mem::take(&mut self.sides[au][s].causes);
+            let marked = std::mem::take(&mut self.sides[au][s].marked);
             if sel == self.sides[au][s].decided {
                 continue;
             }
@@ -225,6 +234,16 @@ impl Routing {
                 .max()
                 .unwrap_or(SimDuration::ZERO);
             let at = now + delay;
+            let mut causes: Vec<FaultId> = Vec::new();
+            for &(l, credit) in &marked {
+                if credit {
+                    for c in causes_of(l) {
+                        if !causes.contains(&c) {
+                            causes.push(c);
+                        }
+                    }
+                }
+            }
             self.sides[au][s].decided = sel.clone();
             self.sides[au][s].pending.push_back((at, sel, causes));
             out.sched.schedule(at, Ev::FibApply { adj: a, side });

@@ -61,6 +61,8 @@ pub struct Simulation {
     effects: Vec<Effect>,
     ops: Vec<Op>,
     changed_flows: Vec<u32>,
+    /// Links changed this instant, with their label before it.
+    labels: Vec<(LinkId, &'static str)>,
 }
 
 impl Simulation {
@@ -94,6 +96,7 @@ impl Simulation {
             effects: Vec::new(),
             ops: Vec::new(),
             changed_flows: Vec::new(),
+            labels: Vec::new(),
             model,
         };
         let mut effects = std::mem::take(&mut sim.effects);
@@ -180,6 +183,12 @@ impl Simulation {
 
     /// Hands a scheduled event to the component that owns it.
     fn handle(&mut self, ev: Ev) {
+        if let Ev::StepRun { step } = ev {
+            let mut out = Outbox { sched: &mut self.sched, effects: &mut self.effects };
+            let action = self.operator.on_step_run(&self.model, StepId(step), &mut out).clone();
+            self.run_action(action);
+            return;
+        }
         let mut effects = std::mem::take(&mut self.effects);
         let mut ops = std::mem::take(&mut self.ops);
         {
@@ -217,14 +226,7 @@ impl Simulation {
                 Ev::DrainDown { fault } => self.faults.on_drain_down(FaultId(fault), m, &mut ops),
                 Ev::RandomFail { process, element } => self.faults.on_random_fail(process, element, m, &mut out, &mut ops),
                 Ev::AlarmCheck { alarm } => self.operator.on_alarm_check(m, AlarmId(alarm), &mut out),
-                Ev::StepRun { step } => {
-                    let action = self.operator.on_step_run(m, StepId(step), &mut out).clone();
-                    drop(out);
-                    self.effects = effects;
-                    self.ops = ops;
-                    self.run_action(action);
-                    return;
-                }
+                Ev::StepRun { .. } => unreachable!("handled above"),
                 Ev::EndpointWake { ep } => {
                     let pv = PacketView { model: m, net, routing: &self.routing, traffic: &self.traffic };
                     let mut io = Io { w: pv, trace: &mut self.trace, out: &mut out };
@@ -281,7 +283,7 @@ impl Simulation {
                     self.control.set_bfd_disabled(&self.net, link, on, &mut out);
                     self.effects.push(Effect::BfdToggled { link, fault });
                 }
-                Op::Preference { link, fault } => self.effects.push(Effect::PreferenceChanged { link, fault: Some(fault) }),
+                Op::Preference { link, fault } => self.effects.push(Effect::PreferenceChanged { link, fault }),
             }
             self.dispatch_effects();
         }
@@ -360,22 +362,15 @@ impl Simulation {
                     if delta.changed() {
                         if !self.control.has_session(*link) && before.carrier != after.carrier {
                             // Without a session, carrier is what routing sees.
-                            let causes: Vec<FaultId> = self.net.link(*link).breaking(0).collect();
-                            self.routing.mark(m, *link, &causes);
+                            self.routing.mark(m, *link, !after.carrier);
                         }
                         let w = World { model: m, net: &self.net, routing: &self.routing };
                         self.traffic.repath_adjacency(m.links[link.index()].adjacency, w, &mut out);
                     }
                 }
-                Effect::SessionDown { link, .. } => {
-                    let causes = self.attribution.session_causes(&self.net, *link);
-                    self.routing.mark(m, *link, &causes);
-                }
-                Effect::SessionUp { link } => self.routing.mark(m, *link, &[]),
-                Effect::PreferenceChanged { link, fault } => {
-                    let causes: Vec<FaultId> = fault.iter().copied().collect();
-                    self.routing.mark(m, *link, &causes);
-                }
+                Effect::SessionDown { link, .. } => self.routing.mark(m, *link, true),
+                Effect::SessionUp { link } => self.routing.mark(m, *link, false),
+                Effect::PreferenceChanged { link, .. } => self.routing.mark(m, *link, true),
                 Effect::WorkloadChanged { groups, down, .. } => {
                     let w = World { model: m, net: &self.net, routing: &self.routing };
                     let mut out = Outbox { sched: &mut self.sched, effects: &mut effects };
@@ -388,18 +383,21 @@ impl Simulation {
                 _ => {}
             }
         }
-        effects.extend(self.effects.drain(..));
+        effects.append(&mut self.effects);
         self.effects = effects;
     }
 
     /// The trace record of an effect, if it is one that changes state.
     fn record(&mut self, now: SimTime, e: &Effect) {
         let t = &mut self.trace;
+        let labels = &mut self.labels;
         match e {
             Effect::FaultStarted { fault } => t.record(now, TraceKind::Fault, fault.0, 1, 0),
             Effect::FaultEnded { fault } => t.record(now, TraceKind::Fault, fault.0, 0, 0),
-            Effect::LinkChanged { link, delta, .. } if delta.before.label != delta.after.label => {
-                t.record(now, TraceKind::LinkState, link.0, label_code(delta.after.label), 0)
+            // One record per link and instant, written when the instant ends, so faults acting
+            // together leave the same record whatever order they run in.
+            Effect::LinkChanged { link, delta, .. } if !labels.iter().any(|l| l.0 == *link) => {
+                labels.push((*link, delta.before.label));
             }
             Effect::SessionDown { link, side, reason } => t.record(now, TraceKind::SessionDown, link.0, u32::from(*side), *reason as u64),
             Effect::SessionUp { link } => t.record(now, TraceKind::SessionUp, link.0, 0, 0),
@@ -420,11 +418,22 @@ impl Simulation {
 
     /// Settles an instant: routing decisions, then rates, then what they mean, then alarms.
     pub(crate) fn end_instant(&mut self) {
-        let mut effects = std::mem::take(&mut self.effects);
         let now = self.now();
+        for (link, before) in std::mem::take(&mut self.labels) {
+            let after = self.net.link(link).label();
+            if after != before {
+                self.trace.record(now, TraceKind::LinkState, link.0, label_code(after), 0);
+            }
+        }
+        {
+            let v = Views { model: &self.model, net: &self.net, routing: &self.routing, traffic: &self.traffic };
+            self.attribution.settle_links_and_sessions(now, &v);
+        }
+        let mut effects = std::mem::take(&mut self.effects);
         {
             let mut out = Outbox { sched: &mut self.sched, effects: &mut effects };
-            self.routing.decide(&self.model, &self.control, &self.net, &mut out);
+            let (attribution, net) = (&self.attribution, &self.net);
+            self.routing.decide(&self.model, &self.control, net, |l| attribution.routing_causes(net, l), &mut out);
             let w = World { model: &self.model, net: &self.net, routing: &self.routing };
             self.traffic.reallocate(w, out.sched);
         }

@@ -17,8 +17,8 @@ mod flow;
 mod group;
 mod solve;
 
-pub use flow::{FlowView, TcpState};
 pub(crate) use flow::Flow;
+pub use flow::{FlowView, TcpState};
 pub(crate) use group::GroupRt;
 
 use crate::events::{Broken, Effect, Ev, Outbox};
@@ -94,6 +94,8 @@ impl Traffic {
                     loss_ppm: 0,
                     rtt: SimDuration::ZERO,
                     jitter: SimDuration::ZERO,
+                    prev_rtt: (SimDuration::ZERO, SimDuration::ZERO),
+                    rtt_since: None,
                     mss: 1448,
                     rate: 0,
                     loss_rate: 0,
@@ -345,16 +347,20 @@ impl Traffic {
             rtt += (w.model.links[l as usize].spec.one_way_delay + st.extra_delay()).as_nanos();
         }
         let fl = &mut self.flows[fi];
+        // A flow already stalled whose path breaks anew (or mends) is a change attribution sees.
+        let status_changed = changed || fl.broken != broken || broken.is_some();
         fl.ok = broken.is_none();
         fl.broken = broken;
         fl.loss_ppm = ((1.0 - pass) * 1e6).round() as u32;
         fl.base_loss_ppm = ((1.0 - base_pass) * 1e6).round() as u32;
-        fl.rtt = SimDuration(rtt.max(1_000));
-        fl.jitter = jitter;
+        fl.set_rtt(out.now(), SimDuration(rtt.max(1_000)), jitter);
         if mtu != u32::MAX {
             fl.mss = mss(mtu);
         }
         self.mark_dirty(f);
+        if status_changed {
+            self.note_changed(f);
+        }
         if broken.is_some() && matches!(self.flows[fi].state, TcpState::Open | TcpState::Ramping { .. }) {
             self.stall(f, w, out);
         }
@@ -383,7 +389,8 @@ impl Traffic {
         self.groups[g].settle(now);
         let fl = &mut self.flows[fi];
         let broken = fl.broken.unwrap_or(Broken::End { end: 0 });
-        let base = tcp::rto(&tcp, fl.rtt, fl.jitter);
+        let (srtt, rttvar) = fl.srtt(now);
+        let base = tcp::rto(&tcp, srtt, rttvar);
         let lost = std::mem::take(&mut fl.window);
         fl.state = TcpState::Stalled { since: now, attempt: 0, base };
         fl.ramp_at = None;
@@ -556,7 +563,11 @@ impl Traffic {
             return;
         }
         let over = |ppm: u32| -> u64 {
-            if ppm == 0 || rate == 0 { 0 } else { (u128::from(rate) * u128::from(ppm) / u128::from(1_000_000 - fl.loss_ppm.min(999_999))) as u64 }
+            if ppm == 0 || rate == 0 {
+                0
+            } else {
+                (u128::from(rate) * u128::from(ppm) / u128::from(1_000_000 - fl.loss_ppm.min(999_999))) as u64
+            }
         };
         let loss_rate = over(fl.loss_ppm);
         // Background (`base_loss_ppm`) loss is the link's; only the excess is a fault's.

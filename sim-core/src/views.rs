@@ -70,7 +70,10 @@ impl Simulation {
         let now = self.now();
         self.traffic.groups[g.index()].settle(now);
         let gr = &self.traffic.groups[g.index()];
-        (gr.sent, gr.delivered, gr.lost, gr.window)
+        // Packet groups: what is neither delivered nor lost is in flight (a duplicate delivery
+        // of a spuriously retransmitted segment is not delivered twice).
+        let window = if gr.packet { gr.sent.saturating_sub(gr.delivered + gr.lost) } else { gr.window };
+        (gr.sent, gr.delivered, gr.lost, window)
     }
 
     /// Sum of the in-flight windows of the group's flows, computed flow by flow.
@@ -115,9 +118,8 @@ impl Simulation {
         let fault = |i: u32| {
             self.faults.all().get(i as usize).map_or("?".to_string(), |f| format!("{} ({} {})", f.def.id, f.def.kind(), f.def.target_name))
         };
-        let flow_group = |f: u32| {
-            self.traffic.flows.get(f as usize).and_then(|fl| m.groups.get(fl.group as usize)).map_or("?", |g| g.spec.id.as_str())
-        };
+        let flow_group =
+            |f: u32| self.traffic.flows.get(f as usize).and_then(|fl| m.groups.get(fl.group as usize)).map_or("?", |g| g.spec.id.as_str());
         match r.kind {
             TraceKind::Fault if r.b == 1 => format!("fault {} starts", fault(r.a)),
             TraceKind::Fault => format!("fault {} repaired", fault(r.a)),

@@ -41,6 +41,10 @@ pub(crate) struct Flow {
     pub loss_ppm: u32,
     pub rtt: SimDuration,
     pub jitter: SimDuration,
+    /// The path's RTT and jitter before the instant `rtt_since`, when they last changed: the
+    /// sender has no sample of a path changed at this very instant.
+    pub prev_rtt: (SimDuration, SimDuration),
+    pub rtt_since: Option<SimTime>,
     pub mss: u32,
     pub rate: u64,
     pub loss_rate: u64,
@@ -60,6 +64,28 @@ pub(crate) struct Flow {
     pub dirty: bool,
     pub changed: bool,
     pub seen: u32,
+}
+
+impl Flow {
+    /// The RTT and jitter the sender's estimator holds at `now`: the path's, unless the path
+    /// changed at this very instant, in which case the one before (no sample yet).
+    pub fn srtt(&self, now: SimTime) -> (SimDuration, SimDuration) {
+        if self.rtt_since == Some(now) { self.prev_rtt } else { (self.rtt, self.jitter) }
+    }
+
+    /// Sets the path's RTT and jitter at `now`, keeping what the sender knew before.
+    pub fn set_rtt(&mut self, now: SimTime, rtt: SimDuration, jitter: SimDuration) {
+        if (rtt, jitter) == (self.rtt, self.jitter) {
+            return;
+        }
+        // The first path a flow is given is known to its sender (a run starts in steady state).
+        if self.rtt_since != Some(now) && self.rtt != SimDuration::ZERO {
+            self.prev_rtt = (self.rtt, self.jitter);
+            self.rtt_since = Some(now);
+        }
+        self.rtt = rtt;
+        self.jitter = jitter;
+    }
 }
 
 /// A read-only view of one flow.
