@@ -1,0 +1,154 @@
+//! Validation that needs nothing but its input: a link's values and session timers, TCP
+//! parameters, whether a fault action suits its target, and loops among fault `after`
+//! triggers and runbook `after` steps.
+//!
+//! Pure functions over spec values and resolved [`Step`]s; they never touch the builder's
+//! state. `check_action` is also used at run time when a fault is injected by hand.
+
+use super::error::{BuildError, invalid};
+use super::ids::Element;
+use super::types::{Step, StepTrig};
+use crate::spec::{FaultAction, LinkSpec, ModelSpec, TcpSpec, Trigger};
+use crate::time::SimDuration;
+
+pub(super) fn check_link(owner: &str, l: &LinkSpec) -> Result<(), BuildError> {
+    if l.members == 0 {
+        return Err(invalid(owner, "members", "a LAG needs at least one member"));
+    }
+    if l.member_bps == 0 {
+        return Err(invalid(owner, "bandwidth", "must be positive"));
+    }
+    if !(576..=9216).contains(&l.mtu) {
+        return Err(invalid(owner, "mtu", format!("{} is outside 576..=9216 bytes", l.mtu)));
+    }
+    if l.base_loss_ppm >= 1_000_000 {
+        return Err(invalid(owner, "loss", "must be below 100%"));
+    }
+    if let Some(s) = &l.session {
+        for (side, t) in ["a", "b"].iter().zip(s.bgp.iter()) {
+            if t.keepalive.as_nanos() == 0 || t.hold.as_nanos() == 0 {
+                return Err(invalid(owner, "bgp", format!("side {side}: keepalive and hold must be positive")));
+            }
+            // RFC 4271 §4.2: a hold time, when not zero, is at least 3 s.
+            if t.hold < SimDuration::from_secs(3) {
+                return Err(invalid(owner, "bgp", format!("side {side}: hold {} is below the 3 s minimum of RFC 4271", t.hold)));
+            }
+            // AWS Direct Connect's minimum keepalive (interconnect-facts §3.1); shorter
+            // would only burn events.
+            if t.keepalive < SimDuration::from_secs(1) {
+                return Err(invalid(owner, "bgp", format!("side {side}: keepalive {} is below the 1 s minimum", t.keepalive)));
+            }
+            if t.keepalive > t.hold {
+                return Err(invalid(owner, "bgp", format!("side {side}: keepalive {} exceeds hold {}", t.keepalive, t.hold)));
+            }
+        }
+        if let Some(bfd) = &s.bfd {
+            for (side, t) in ["a", "b"].iter().zip(bfd.iter()) {
+                if t.multiplier == 0 || t.multiplier > 255 {
+                    return Err(invalid(owner, "bfd", format!("side {side}: multiplier must be 1..=255")));
+                }
+                if t.desired_min_tx < SimDuration::from_millis(1) || t.required_min_rx < SimDuration::from_millis(1) {
+                    return Err(invalid(owner, "bfd", format!("side {side}: intervals below 1 ms are not supported")));
+                }
+            }
+        }
+        if s.connect_retry < SimDuration::from_millis(100) {
+            return Err(invalid(owner, "connect_retry", "must be at least 100 ms"));
+        }
+    }
+    Ok(())
+}
+
+pub(super) fn check_tcp(owner: &str, t: &TcpSpec) -> Result<(), BuildError> {
+    if t.rto_min.as_nanos() == 0 || t.rto_initial.as_nanos() == 0 {
+        return Err(invalid(owner, "tcp", "RTO values must be positive"));
+    }
+    if t.rto_max < t.rto_min {
+        return Err(invalid(owner, "tcp", "rto_max is below rto_min"));
+    }
+    if t.initial_window == 0 {
+        return Err(invalid(owner, "tcp", "initial window must be at least one segment"));
+    }
+    if t.rwnd_bytes < 1024 {
+        return Err(invalid(owner, "tcp", "receive window below 1 KiB"));
+    }
+    Ok(())
+}
+
+pub(crate) fn check_action(owner: &str, a: &FaultAction, target: Element, name: &str) -> Result<(), BuildError> {
+    let bad =
+        |action: &'static str| BuildError::BadTarget { owner: owner.to_string(), action, class: target.class(), target: name.to_string() };
+    let link_like = matches!(target, Element::Link(_) | Element::Interconnect(_));
+    match a {
+        FaultAction::Down => {
+            if matches!(target, Element::Group(_)) {
+                return Err(bad("down"));
+            }
+        }
+        FaultAction::Blackhole | FaultAction::Partition(_) | FaultAction::BgpReset | FaultAction::BfdDisable => {
+            if !link_like {
+                return Err(bad("link"));
+            }
+        }
+        FaultAction::Degrade(d) => {
+            if !link_like {
+                return Err(bad("degrade"));
+            }
+            if d.loss_ppm > 1_000_000 || d.capacity_ppm > 1_000_000 {
+                return Err(invalid(owner, "degrade", "loss and capacity are fractions up to 100%"));
+            }
+        }
+        FaultAction::Flap { period, up_ppm, count } => {
+            if !link_like {
+                return Err(bad("flap"));
+            }
+            if period.as_nanos() == 0 || *count == 0 || *up_ppm >= 1_000_000 || *up_ppm == 0 {
+                return Err(invalid(owner, "flap", "needs a positive period and count, and a duty strictly between 0% and 100%"));
+            }
+            if *period < SimDuration::from_millis(1) || *count > 1_000_000 {
+                return Err(invalid(owner, "flap", "period must be at least 1 ms and count at most 1,000,000"));
+            }
+        }
+        FaultAction::Drain { .. } => {
+            if !link_like {
+                return Err(bad("drain"));
+            }
+        }
+    }
+    Ok(())
+}
+
+pub(super) fn check_fault_cycles(spec: &ModelSpec) -> Result<(), BuildError> {
+    for f in &spec.faults {
+        let mut seen = vec![f.id.clone()];
+        let mut cur = f;
+        while let Trigger::After { fault, .. } = &cur.trigger {
+            if seen.contains(fault) {
+                seen.push(fault.clone());
+                return Err(BuildError::FaultLoop { cycle: seen });
+            }
+            seen.push(fault.clone());
+            match spec.faults.iter().find(|g| &g.id == fault) {
+                Some(next) => cur = next,
+                None => break,
+            }
+        }
+    }
+    Ok(())
+}
+
+pub(super) fn check_step_cycles(steps: &[Step]) -> Result<(), BuildError> {
+    for (i, s) in steps.iter().enumerate() {
+        let mut seen = vec![i];
+        let mut cur = s;
+        while let StepTrig::AfterStep(prev) = cur.trigger {
+            if seen.contains(&prev.index()) {
+                seen.push(prev.index());
+                return Err(BuildError::RunbookLoop { cycle: seen.iter().map(|&k| steps[k].id.clone()).collect() });
+            }
+            seen.push(prev.index());
+            cur = &steps[prev.index()];
+        }
+    }
+    Ok(())
+}
