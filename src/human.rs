@@ -90,12 +90,13 @@ pub fn summary(o: &Outcome) -> String {
                     secs(f.detect_s),
                     secs(f.converge_s),
                     secs(f.recover_s),
+                    f.recovered_by.map_or("—", |b| b.label()).to_string(),
                     secs(Some(f.blackhole_s)),
                     bytes(f.lost_bytes),
                 ]
             })
             .collect();
-        out.push_str(&table(&["fault", "kind", "target", "at", "detect", "converge", "recover", "blackhole", "lost"], &rows));
+        out.push_str(&table(&["fault", "kind", "target", "at", "detect", "converge", "recover", "by", "blackhole", "lost"], &rows));
     }
     if !r.traffic.is_empty() {
         out.push('\n');
@@ -107,13 +108,19 @@ pub fn summary(o: &Outcome) -> String {
                     g.id.clone(),
                     if g.offered_bps > 0 { bps(g.offered_bps as f64) } else { "bulk".into() },
                     bytes(g.delivered_bytes),
+                    bytes(g.lost_bytes),
                     g.min_throughput_bps.map_or("—".into(), |m| bps(m as f64)),
                     secs(g.stalls.p99_s),
-                    secs(g.rto_s),
+                    match (g.rto_s, g.rto_episodes) {
+                        (None, _) => "never".into(),
+                        (Some(_), 0) => "—".into(),
+                        (rto, _) => secs(rto),
+                    },
+                    g.rto_fault.clone().unwrap_or_else(|| "—".into()),
                 ]
             })
             .collect();
-        out.push_str(&table(&["traffic", "offered", "delivered", "min tput", "stall p99", "rto"], &rows));
+        out.push_str(&table(&["traffic", "offered", "delivered", "lost", "min tput", "stall p99", "rto", "rto from"], &rows));
     }
     if !r.runbook.is_empty() {
         out.push('\n');
