@@ -574,28 +574,36 @@ impl Attribution {
     // Read-outs for the report, as of `end`. They finish what is still open without
     // changing any state.
 
-    /// When fault `f` recovered, if it has: every flow it disrupted back at its target for
-    /// the hold. `Some(start)` for a fault that disrupted no flow.
-    pub fn recovery(&self, f: FaultId, end: SimTime) -> Option<SimTime> {
-        let ev = self.faults.get(f.index())?;
-        let start = ev.start?;
-        if ev.disrupted == 0 {
-            return Some(start);
-        }
-        let mut pending = ev.pending;
-        let mut at = ev.recover_at;
-        if pending > 0 {
+    /// When each fault recovered, if it has: every flow it disrupted back at its target for
+    /// the hold; `Some(start)` for a fault that disrupted no flow. One pass over the flows
+    /// for all faults, finishing good stretches that have held by `end`.
+    pub fn recoveries(&self, end: SimTime) -> Vec<Option<SimTime>> {
+        let mut pending: Vec<u64> = self.faults.iter().map(|e| e.pending).collect();
+        let mut at: Vec<Option<SimTime>> = self.faults.iter().map(|e| e.recover_at).collect();
+        if pending.iter().any(|&p| p > 0) {
             for t in self.flows.iter().chain(self.packet.iter().flatten()) {
-                if t.waiting.contains(&f)
-                    && let Some(g) = t.good_since
+                if let Some(g) = t.good_since
                     && end.saturating_since(g) >= RECOVERY_HOLD
                 {
-                    pending -= 1;
-                    at = Some(at.map_or(g, |r| r.max(g)));
+                    for f in &t.waiting {
+                        pending[f.index()] -= 1;
+                        at[f.index()] = Some(at[f.index()].map_or(g, |r| r.max(g)));
+                    }
                 }
             }
         }
-        if pending > 0 { None } else { at.map(|a| a.max(start)) }
+        self.faults
+            .iter()
+            .enumerate()
+            .map(|(i, ev)| {
+                let start = ev.start?;
+                match (ev.disrupted, pending[i]) {
+                    (0, _) => Some(start),
+                    (_, 0) => at[i].map(|a| a.max(start)),
+                    _ => None,
+                }
+            })
+            .collect()
     }
 
     /// Time forwarding pointed into links this fault stopped from delivering.

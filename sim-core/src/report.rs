@@ -196,7 +196,9 @@ impl Simulation {
         let end = self.now();
         let mut starts: Vec<(SimTime, usize)> = self.faults.all().iter().enumerate().filter_map(|(i, f)| f.start.map(|s| (s, i))).collect();
         starts.sort();
-        let faults = starts.iter().map(|&(t0, i)| self.fault_report(FaultId(i as u32), t0, end)).collect();
+        let recoveries = self.attribution.recoveries(end);
+        let faults =
+            starts.iter().map(|&(t0, i)| self.fault_report(FaultId(i as u32), t0, end, recoveries.get(i).copied().flatten())).collect();
         let traffic = (0..self.traffic.groups.len()).map(|g| self.group_report(g, &starts, end)).collect();
         Report {
             seed: self.seed,
@@ -226,10 +228,9 @@ impl Simulation {
         }
     }
 
-    fn fault_report(&self, f: FaultId, t0: SimTime, end: SimTime) -> FaultReport {
+    fn fault_report(&self, f: FaultId, t0: SimTime, end: SimTime, recover: Option<SimTime>) -> FaultReport {
         let rt = self.faults.get(f);
         let ev = self.attribution.evidence(f);
-        let recover = self.attribution.recovery(f, end);
         let recovered_by = recover.map(|r| match rt.end {
             Some(e) if r >= e && !rt.is_instant() => RecoveredBy::Repair,
             _ => RecoveredBy::Failover,
