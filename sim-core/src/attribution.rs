@@ -459,6 +459,9 @@ impl Attribution {
     /// proportion to the loss each adds; the remainder goes to the first.
     fn split_loss(&mut self, now: SimTime, fi: usize, v: &Views<'_>) {
         let fl = &v.traffic.flows[fi];
+        if fl.fault_loss_rate == 0 && self.flows[fi].loss.is_empty() {
+            return;
+        }
         let mut new: Vec<(FaultId, u64)> = Vec::new();
         if fl.fault_loss_rate > 0 {
             for &(l, _) in &fl.fwd {

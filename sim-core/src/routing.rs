@@ -198,6 +198,11 @@ impl Routing {
         }
     }
 
+    /// Whether a side waits for a decision.
+    pub fn has_pending(&self) -> bool {
+        !self.dirty.is_empty()
+    }
+
     /// A runbook step sets the route attributes of `link`.
     pub fn set_preference(&mut self, link: LinkId, attrs: RouteAttrs) {
         self.preference[link.index()] = Some(attrs);

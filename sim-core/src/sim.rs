@@ -57,8 +57,12 @@ pub struct Simulation {
     pub(crate) faults: Faults,
     pub(crate) operator: Operator,
     pub(crate) attribution: Attribution,
-    /// Effects waiting to be dispatched (reused).
+    /// Effects waiting to be dispatched, and the generation being dispatched (both reused).
     effects: Vec<Effect>,
+    batch: Vec<Effect>,
+    /// Whether anything happened this instant beyond timers re-arming themselves (most
+    /// instants are a keepalive or BFD packet that changes nothing).
+    busy: bool,
     ops: Vec<Op>,
     changed_flows: Vec<u32>,
     /// Links changed this instant, with their label before it.
@@ -94,6 +98,8 @@ impl Simulation {
             operator,
             attribution,
             effects: Vec::new(),
+            batch: Vec::new(),
+            busy: true,
             ops: Vec::new(),
             changed_flows: Vec::new(),
             labels: Vec::new(),
@@ -319,28 +325,27 @@ impl Simulation {
     }
 
     /// Dispatches queued effects, and those they cause, in the order they happened.
+    /// Effects are taken in generations: those queued, then those they caused, and so on,
+    /// which is first-in first-out order without copying an effect.
     fn dispatch_effects(&mut self) {
-        let mut i = 0;
-        while i < self.effects.len() {
-            let e = self.effects[i].clone();
-            i += 1;
-            let now = self.now();
-            self.record(now, &e);
-            let v = Views { model: &self.model, net: &self.net, routing: &self.routing, traffic: &self.traffic };
-            self.attribution.observe(now, &e, &v);
-            self.react(&e);
-            if i > 4096 && i * 2 > self.effects.len() {
-                // Keep the queue short in long cascades.
-                self.effects.drain(..i);
-                i = 0;
+        let mut batch = std::mem::take(&mut self.batch);
+        while !self.effects.is_empty() {
+            std::mem::swap(&mut batch, &mut self.effects);
+            self.busy = true;
+            for e in batch.drain(..) {
+                let now = self.now();
+                self.record(now, &e);
+                let v = Views { model: &self.model, net: &self.net, routing: &self.routing, traffic: &self.traffic };
+                self.attribution.observe(now, &e, &v);
+                self.react(&e);
             }
         }
-        self.effects.clear();
+        self.batch = batch;
     }
 
     /// What the other components do about an effect.
     fn react(&mut self, e: &Effect) {
-        let mut effects = std::mem::take(&mut self.effects);
+        let effects = &mut self.effects;
         {
             let m = &self.model;
             match e {
@@ -353,7 +358,7 @@ impl Simulation {
                             self.packets.wire_broken(link.index() * 2 + dir);
                         }
                     }
-                    let mut out = Outbox { sched: &mut self.sched, effects: &mut effects };
+                    let mut out = Outbox { sched: &mut self.sched, effects };
                     if before.carrier && !after.carrier {
                         self.control.carrier_down(m, &self.net, *link, &mut out);
                     } else if !before.carrier && after.carrier {
@@ -373,7 +378,7 @@ impl Simulation {
                 Effect::PreferenceChanged { link, .. } => self.routing.mark(m, *link, true),
                 Effect::WorkloadChanged { groups, down, .. } => {
                     let w = World { model: m, net: &self.net, routing: &self.routing };
-                    let mut out = Outbox { sched: &mut self.sched, effects: &mut effects };
+                    let mut out = Outbox { sched: &mut self.sched, effects };
                     self.traffic.workloads_changed(groups, *down, w, &mut out);
                 }
                 Effect::PacketSent { group, bits } => self.traffic.packet_sent(group.index(), *bits),
@@ -383,8 +388,6 @@ impl Simulation {
                 _ => {}
             }
         }
-        effects.append(&mut self.effects);
-        self.effects = effects;
     }
 
     /// The trace record of an effect, if it is one that changes state.
@@ -418,6 +421,10 @@ impl Simulation {
 
     /// Settles an instant: routing decisions, then rates, then what they mean, then alarms.
     pub(crate) fn end_instant(&mut self) {
+        if !std::mem::take(&mut self.busy) && !self.traffic.has_pending() && !self.routing.has_pending() {
+            // Nothing changed: no decision, no rate, no credit and no alarm can differ.
+            return;
+        }
         let now = self.now();
         for (link, before) in std::mem::take(&mut self.labels) {
             let after = self.net.link(link).label();

@@ -156,6 +156,11 @@ impl Traffic {
         }
     }
 
+    /// Whether anything waits for the end of the instant (a re-solve, a change to report).
+    pub fn has_pending(&self) -> bool {
+        !self.dirty.is_empty() || !self.changed_flows.is_empty() || !self.changed_groups.is_empty()
+    }
+
     /// Flows whose rate, ideal rate or TCP state changed since the last call.
     pub fn take_changed_flows(&mut self, into: &mut Vec<u32>) {
         into.clear();
