@@ -112,8 +112,8 @@ pub fn summary(o: &Outcome) -> String {
                     g.min_throughput_bps.map_or("—".into(), |m| bps(m as f64)),
                     secs(g.stalls.p99_s),
                     match (g.rto_s, g.rto_episodes) {
+                        (_, 0) => "—".into(),
                         (None, _) => "never".into(),
-                        (Some(_), 0) => "—".into(),
                         (rto, _) => secs(rto),
                     },
                     g.rto_fault.clone().unwrap_or_else(|| "—".into()),

@@ -15,6 +15,7 @@
 //! is credited to the faults that changed something on its route at that instant.
 
 use crate::events::{Broken, Effect};
+use crate::link::CauseEffect;
 use crate::model::{AdjId, FaultId, GroupId, LinkId, Model};
 use crate::network::Network;
 use crate::routing::Routing;
@@ -139,6 +140,8 @@ pub(crate) struct Attribution {
     disruptors: Vec<(GroupId, FaultId)>,
     /// Per link and side: the faults that took the session down, until it is back up.
     down_causes: Vec<[Vec<FaultId>; 2]>,
+    /// Per link: the faults that have BFD switched off.
+    bfd_off: Vec<Vec<FaultId>>,
     /// This instant: sessions that went down, to credit at its end.
     downs: Vec<(LinkId, u8, DownReason)>,
     /// This instant: route preference changes by fault (drains).
@@ -159,6 +162,7 @@ impl Attribution {
             groups: vec![GroupTrack::default(); model.groups.len()],
             fib_causes: vec![Default::default(); model.adjacencies.len()],
             down_causes: vec![Default::default(); model.links.len()],
+            bfd_off: vec![Vec::new(); model.links.len()],
             broken: vec![Default::default(); model.adjacencies.len()],
             touched_flag: vec![false; model.adjacencies.len()],
             ..Default::default()
@@ -185,11 +189,29 @@ impl Attribution {
     /// the peer's NOTIFICATION or BFD Down state brought it down, whatever brought the peer
     /// down (even if that fault has been repaired since: the session is still its doing).
     fn session_causes(&self, net: &Network, link: LinkId, side: usize, reason: DownReason) -> Vec<FaultId> {
-        let mut c: Vec<FaultId> = net.link(link).session_breaking().collect();
+        let st = net.link(link);
+        // Packets side `side` receives travel in link direction 1 - side (0 is A to B).
+        let inbound = 1 - side;
+        let mut c: Vec<FaultId> = match reason {
+            // Only what took the carrier away.
+            DownReason::CarrierLoss => st.causes().iter().filter(|c| c.effect == CauseEffect::Down).filter_map(|c| c.fault).collect(),
+            // A timer ran out because packets towards this side stopped arriving: what drops
+            // them all in that direction; failing that, what drops some of them.
+            DownReason::BfdTimeout | DownReason::HoldTimerExpired => {
+                let all: Vec<FaultId> = st.breaking(inbound).collect();
+                let some: Vec<FaultId> = st.lossy().map(|(f, _)| f).collect();
+                match (all.is_empty(), some.is_empty()) {
+                    (false, _) => all,
+                    (true, false) => some,
+                    // Nothing on the link now: the peer went down first and stopped sending.
+                    (true, true) => self.down_causes[link.index()][1 - side].clone(),
+                }
+            }
+            // The peer told us: whatever brought the peer down.
+            DownReason::Notification | DownReason::NeighborSignaledDown => self.down_causes[link.index()][1 - side].clone(),
+            DownReason::AdminReset => Vec::new(),
+        };
         c.extend(self.resets.iter().filter(|r| r.0 == link).map(|r| r.1));
-        if matches!(reason, DownReason::Notification | DownReason::NeighborSignaledDown) {
-            c.extend_from_slice(&self.down_causes[link.index()][1 - side]);
-        }
         dedup(&mut c);
         c
     }
@@ -197,12 +219,14 @@ impl Attribution {
     /// The faults a routing decision prompted by `link` this instant is credited to: those
     /// that took its session down, or carrier (a link without a session), or changed its
     /// route preference.
-    pub fn routing_causes(&self, net: &Network, link: LinkId) -> Vec<FaultId> {
+    pub fn routing_causes(&self, model: &Model, net: &Network, link: LinkId) -> Vec<FaultId> {
         let [a, b] = &self.down_causes[link.index()];
         let mut c: Vec<FaultId> = a.iter().chain(b).copied().collect();
         c.extend(self.prefs.iter().filter(|p| p.0 == link).map(|p| p.1));
-        if !net.link(link).carrier() {
-            c.extend(net.link(link).breaking(0));
+        if model.links[link.index()].spec.session.is_none() {
+            // Without a session, routing follows carrier: what took it away.
+            let st = net.link(link);
+            c.extend(st.causes().iter().filter(|c| c.effect == CauseEffect::Down).filter_map(|c| c.fault));
         }
         dedup(&mut c);
         c
@@ -216,7 +240,9 @@ impl Attribution {
         let changes = std::mem::take(&mut self.link_changes);
         for (link, before, applied) in &changes {
             let st = v.net.link(*link);
-            if st.summary() == *before {
+            let after = st.summary();
+            // A link down before and after carried nothing either way: no change.
+            if after == *before || (!before.carrier && !after.carrier) {
                 continue;
             }
             let adj = v.model.links[link.index()].adjacency;
@@ -226,13 +252,30 @@ impl Attribution {
                     self.instant.push((f, adj));
                 }
             }
+            // A link without a session (a backbone span) is noticed by its carrier: routing
+            // sees the loss at once, which is its detection.
+            if v.model.links[link.index()].spec.session.is_none() && before.carrier && !after.carrier {
+                let down: Vec<FaultId> = st.causes().iter().filter(|c| c.effect == CauseEffect::Down).filter_map(|c| c.fault).collect();
+                for f in down {
+                    self.fault(f).detect.get_or_insert(now);
+                }
+            }
         }
         let mut changes = changes;
         changes.clear();
         self.link_changes = changes;
         let downs = std::mem::take(&mut self.downs);
         for &(link, side, reason) in &downs {
-            let causes = self.session_causes(v.net, link, side as usize, reason);
+            let mut causes = self.session_causes(v.net, link, side as usize, reason);
+            // A hold timer ran out where BFD would have been faster: whoever switched BFD off
+            // made this detection late, so it is theirs too.
+            if reason == DownReason::HoldTimerExpired && v.model.links[link.index()].spec.session.is_some_and(|s| s.bfd.is_some()) {
+                for &f in &self.bfd_off[link.index()] {
+                    if !causes.contains(&f) {
+                        causes.push(f);
+                    }
+                }
+            }
             for &f in &causes {
                 let ev = self.fault(f);
                 ev.sessions_down += 1;
@@ -260,7 +303,16 @@ impl Attribution {
     pub fn observe(&mut self, now: SimTime, e: &Effect, v: &Views<'_>) {
         match e {
             Effect::FaultStarted { fault } => self.fault(*fault).start = Some(now),
-            Effect::FaultEnded { .. } | Effect::BfdToggled { .. } => {}
+            Effect::FaultEnded { .. } => {}
+            // BFD switched off shows only when a failure is then found late: remember it.
+            Effect::BfdToggled { link, fault, off, .. } => {
+                let list = &mut self.bfd_off[link.index()];
+                if *off {
+                    list.push(*fault);
+                } else if let Some(i) = list.iter().position(|f| f == fault) {
+                    list.remove(i);
+                }
+            }
             Effect::SessionUp { link } => self.down_causes[link.index()] = Default::default(),
             Effect::LinkChanged { link, fault, applied, delta } => {
                 let adj = v.model.links[link.index()].adjacency;
@@ -426,6 +478,18 @@ impl Attribution {
                 causes.clear();
                 let hops = &v.traffic.route(group.index()).hops;
                 causes.extend(self.instant.iter().filter(|(_, a)| hops.iter().any(|h| h.adj == *a)).map(|(c, _)| *c));
+                // And whatever degrades the path it is on now (a flow moved onto a lossy or
+                // slowed link by someone else's repair is held back by that degradation).
+                for &(l, _) in &fl.fwd {
+                    causes.extend(
+                        v.net
+                            .link(LinkId(l))
+                            .causes()
+                            .iter()
+                            .filter(|c| matches!(c.effect, CauseEffect::Degrade(_)))
+                            .filter_map(|c| c.fault),
+                    );
+                }
                 dedup(&mut causes);
                 if !causes.is_empty() {
                     self.disrupt(now, f, group, &causes);
@@ -567,7 +631,11 @@ impl Attribution {
                 _ => t.last_rate,
             };
             if reference > 0 && below(rate, reference) && (demand.is_some() || !causes.is_empty()) {
-                t.open = Some(Episode { start: now, reference, causes, above_since: None });
+                // A bulk group may be at what the network allows it from the very instant it
+                // fell (its other flows took the capacity over): that counts from now.
+                let target = if demand.is_some() { reference } else { reference.min(gr.ideal) };
+                let above_since = (rate > 0 && !below(rate, target)).then_some(now);
+                t.open = Some(Episode { start: now, reference, causes, above_since });
                 t.episodes += 1;
             }
         }
@@ -642,11 +710,9 @@ impl Attribution {
                     }
                 }
                 _ => {
+                    // An episode that never ended is the one the report is about.
                     open = true;
-                    let d = end.saturating_since(ep.start);
-                    if worst.as_ref().is_none_or(|w| d >= w.0) {
-                        worst = Some((d, ep.causes.clone()));
-                    }
+                    worst = Some((end.saturating_since(ep.start), ep.causes.clone()));
                 }
             }
         }

@@ -116,10 +116,11 @@ pub(crate) enum Effect {
         link: LinkId,
         fault: FaultId,
     },
-    /// A fault switched BFD off or back on.
+    /// A fault switched BFD off (`off`) or back on.
     BfdToggled {
         link: LinkId,
         fault: FaultId,
+        off: bool,
     },
     /// A drain or a step changed route preference over `link`.
     PreferenceChanged {

@@ -158,15 +158,6 @@ impl LinkState {
         self.causes.iter().filter(move |c| breaks(c.effect, d)).filter_map(|c| c.fault)
     }
 
-    /// Faults that can take a control session down on this link: anything that drops packets
-    /// in either direction, partial loss included. A pure delay or a drain cannot.
-    pub fn session_breaking(&self) -> impl Iterator<Item = crate::model::FaultId> + '_ {
-        self.causes
-            .iter()
-            .filter(|c| breaks(c.effect, 0) || breaks(c.effect, 1) || matches!(c.effect, CauseEffect::Degrade(d) if d.loss_ppm > 0))
-            .filter_map(|c| c.fault)
-    }
-
     /// Faults adding random loss, with their loss in parts per million.
     pub fn lossy(&self) -> impl Iterator<Item = (crate::model::FaultId, u32)> + '_ {
         self.causes.iter().filter_map(|c| match (c.fault, c.effect) {
@@ -269,7 +260,6 @@ mod tests {
         assert!(s.delivers(0) && !s.delivers(1));
         assert_eq!(s.label(), "partition");
         assert_eq!(s.breaking(0).count(), 0);
-        assert_eq!(s.session_breaking().count(), 1);
     }
 
     #[test]
@@ -277,7 +267,6 @@ mod tests {
         let mut s = LinkState::healthy();
         let d = Degradation { loss_ppm: 0, extra_delay: SimDuration::from_millis(1), jitter: SimDuration::ZERO, capacity_ppm: 1_000_000 };
         s.add(cause(0, CauseEffect::Degrade(d)));
-        assert_eq!(s.session_breaking().count(), 0);
         assert_eq!(s.lossy().count(), 0);
         assert_eq!(s.label(), "degraded");
     }

@@ -231,7 +231,8 @@ impl Simulation {
     fn fault_report(&self, f: FaultId, t0: SimTime, end: SimTime, recover: Option<SimTime>) -> FaultReport {
         let rt = self.faults.get(f);
         let ev = self.attribution.evidence(f);
-        let recovered_by = recover.map(|r| match rt.end {
+        // Nothing to say of a fault that disrupted no flow.
+        let recovered_by = recover.filter(|_| ev.disrupted > 0).map(|r| match rt.end {
             Some(e) if r >= e && !rt.is_instant() => RecoveredBy::Repair,
             _ => RecoveredBy::Failover,
         });

@@ -287,7 +287,7 @@ impl Simulation {
                 Op::Bfd { link, fault, on } => {
                     let mut out = Outbox { sched: &mut self.sched, effects: &mut self.effects };
                     self.control.set_bfd_disabled(&self.net, link, on, &mut out);
-                    self.effects.push(Effect::BfdToggled { link, fault });
+                    self.effects.push(Effect::BfdToggled { link, fault, off: on });
                 }
                 Op::Preference { link, fault } => self.effects.push(Effect::PreferenceChanged { link, fault }),
             }
@@ -439,8 +439,9 @@ impl Simulation {
         let mut effects = std::mem::take(&mut self.effects);
         {
             let mut out = Outbox { sched: &mut self.sched, effects: &mut effects };
-            let (attribution, net) = (&self.attribution, &self.net);
-            self.routing.decide(&self.model, &self.control, net, |l| attribution.routing_causes(net, l), &mut out);
+            self.traffic.settle_stranded(&mut out);
+            let (attribution, net, model) = (&self.attribution, &self.net, &self.model);
+            self.routing.decide(&self.model, &self.control, net, |l| attribution.routing_causes(model, net, l), &mut out);
             let w = World { model: &self.model, net: &self.net, routing: &self.routing };
             self.traffic.reallocate(w, out.sched);
         }

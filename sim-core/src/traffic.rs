@@ -58,6 +58,8 @@ pub(crate) struct Traffic {
     changed_groups: Vec<u32>,
     /// Flows whose rate, ideal or state changed since the last `take_changed_flows`.
     changed_flows: Vec<u32>,
+    /// What flows that stalled this instant had in flight, until the instant decides its fate.
+    stranded: Vec<(u32, u128)>,
     /// Reused buffer for computing a flow's new forward path.
     scratch_path: Vec<(u32, u8)>,
     solver: solve::Scratch,
@@ -91,6 +93,8 @@ impl Traffic {
                     rev: Vec::new(),
                     ok: false,
                     broken: None,
+                    data_delivers: false,
+                    source_alive: false,
                     loss_ppm: 0,
                     rtt: SimDuration::ZERO,
                     jitter: SimDuration::ZERO,
@@ -158,7 +162,7 @@ impl Traffic {
 
     /// Whether anything waits for the end of the instant (a re-solve, a change to report).
     pub fn has_pending(&self) -> bool {
-        !self.dirty.is_empty() || !self.changed_flows.is_empty() || !self.changed_groups.is_empty()
+        !self.dirty.is_empty() || !self.changed_flows.is_empty() || !self.changed_groups.is_empty() || !self.stranded.is_empty()
     }
 
     /// Flows whose rate, ideal rate or TCP state changed since the last call.
@@ -319,8 +323,11 @@ impl Traffic {
         self.flows[fi].rev = rev;
         let route = &self.routes[g];
         let sites = (route.sites[0], *route.sites.last().expect("route has sites"));
-        for end in 0..2u8 {
-            if broken.is_none() && !w.net.end_alive(route, end as usize) {
+        let (source_alive, dest_alive) = (w.net.end_alive(route, 0), w.net.end_alive(route, 1));
+        // Whether data sent now would reach the receiver (its ACKs may still be lost).
+        let mut data_delivers = broken.is_none() && dest_alive;
+        for (end, alive) in [(0u8, source_alive), (1, dest_alive)] {
+            if broken.is_none() && !alive {
                 broken = Some(Broken::End { end });
             }
         }
@@ -335,8 +342,11 @@ impl Traffic {
         for &(l, d) in &fl.fwd {
             let st = w.net.link(LinkId(l));
             let spec = &w.model.links[l as usize].spec;
-            if broken.is_none() && !st.delivers(d as usize) {
-                broken = Some(Broken::Link { link: LinkId(l), dir: d });
+            if !st.delivers(d as usize) {
+                data_delivers = false;
+                if broken.is_none() {
+                    broken = Some(Broken::Link { link: LinkId(l), dir: d });
+                }
             }
             pass *= 1.0 - f64::from(st.loss_ppm().saturating_add(spec.base_loss_ppm).min(1_000_000)) / 1e6;
             base_pass *= 1.0 - f64::from(spec.base_loss_ppm) / 1e6;
@@ -356,6 +366,8 @@ impl Traffic {
         let status_changed = changed || fl.broken != broken || broken.is_some();
         fl.ok = broken.is_none();
         fl.broken = broken;
+        fl.data_delivers = data_delivers;
+        fl.source_alive = source_alive;
         fl.loss_ppm = ((1.0 - pass) * 1e6).round() as u32;
         fl.base_loss_ppm = ((1.0 - base_pass) * 1e6).round() as u32;
         fl.set_rtt(out.now(), SimDuration(rtt.max(1_000)), jitter);
@@ -396,19 +408,18 @@ impl Traffic {
         let broken = fl.broken.unwrap_or(Broken::End { end: 0 });
         let (srtt, rttvar) = fl.srtt(now);
         let base = tcp::rto(&tcp, srtt, rttvar);
-        let lost = std::mem::take(&mut fl.window);
+        let in_flight = std::mem::take(&mut fl.window);
         fl.state = TcpState::Stalled { since: now, attempt: 0, base };
         fl.ramp_at = None;
         let (t, ideal) = (fl.timer, fl.ideal);
         out.sched.arm(t, now + base);
         let gr = &mut self.groups[g];
-        gr.window -= lost;
-        gr.lost += lost;
-        let group = GroupId(g as u32);
-        out.emit(Effect::Stall { flow: f, group, broken });
-        if lost > 0 {
-            out.emit(Effect::Lost { group, bits: lost, broken: Some(broken), flow: Some(f) });
+        gr.window -= in_flight;
+        gr.stranded += in_flight;
+        if in_flight > 0 {
+            self.stranded.push((f, in_flight));
         }
+        out.emit(Effect::Stall { flow: f, group: GroupId(g as u32), broken });
         self.set_rate(f, 0, ideal, now);
         self.note_changed(f);
     }
@@ -474,11 +485,16 @@ impl Traffic {
             self.note_changed(f);
             self.rearm_flow_timer(f, out.sched);
         } else {
-            let gr = &mut self.groups[g];
-            gr.sent += seg;
-            gr.lost += seg;
-            let broken = self.flows[fi].broken;
-            out.emit(Effect::Lost { group: GroupId(g as u32), bits: seg, broken, flow: Some(f) });
+            let fl = &self.flows[fi];
+            // A dead sender sends nothing; a retransmission whose data arrives but whose ACK
+            // dies duplicates delivered data: neither is a byte lost on the wire.
+            if fl.source_alive && !fl.data_delivers {
+                let broken = fl.broken;
+                let gr = &mut self.groups[g];
+                gr.sent += seg;
+                gr.lost += seg;
+                out.emit(Effect::Lost { group: GroupId(g as u32), bits: seg, broken, flow: Some(f) });
+            }
             let next = attempt + 1;
             let wait = tcp::backoff(&tcp, base, next);
             let fl = &mut self.flows[fi];
@@ -612,6 +628,26 @@ impl Traffic {
             self.changed_groups.push(g as u32);
         }
         self.note_changed(f);
+    }
+
+    /// What flows that stalled this instant had in flight is lost if their data path is broken
+    /// once every change of the instant is in; if only their ACKs (or their sender) died, it
+    /// still arrives (the ledger delivers at the rate, so it was never "ahead of delivery":
+    /// it is taken back). Deciding at the end makes faults that act together count alike
+    /// whatever their order.
+    pub fn settle_stranded(&mut self, out: &mut Outbox<'_>) {
+        for (f, bits) in std::mem::take(&mut self.stranded) {
+            let fl = &self.flows[f as usize];
+            let g = fl.group as usize;
+            let gr = &mut self.groups[g];
+            gr.stranded -= bits;
+            if fl.data_delivers {
+                gr.sent -= bits;
+            } else {
+                gr.lost += bits;
+                out.emit(Effect::Lost { group: GroupId(g as u32), bits, broken: fl.broken, flow: Some(f) });
+            }
+        }
     }
 
     /// Records a timeline point for every group whose rate changed at this instant, and

@@ -62,10 +62,11 @@ fn region_outage_runbook_rto_is_alarm_delay_plus_human_delay_and_rpo_is_the_data
     // 125 Mbps per-flow share: well under a tenth of a second.
     let rto = r.traffic[0].rto_s.expect("recovered");
     assert!((330.0..330.1).contains(&rto), "RTO {rto}");
-    // RPO: the replica missed exactly what was in flight: 2 Gbps x 1.5 ms RTT.
+    // RPO: the replica missed exactly what was still on its way: 2 Gbps x the 0.75 ms one-way
+    // delay (half the 1.5 ms RTT; what was sent earlier had arrived, only its ACK had not).
     let rpo = r.traffic[0].rpo_s.expect("rpo measured");
-    assert!((rpo - 0.0015).abs() < 1e-6, "RPO {rpo}");
-    assert_eq!(r.traffic[0].rpo_bytes, Some(2 * GBPS / 8 * 15 / 10_000));
+    assert!((rpo - 0.00075).abs() < 1e-6, "RPO {rpo}");
+    assert_eq!(r.traffic[0].rpo_bytes, Some(2 * GBPS / 8 * 75 / 100_000));
 }
 
 #[test]

@@ -38,6 +38,10 @@ pub(crate) struct Flow {
     pub ok: bool,
     /// Where the path is broken, when it is.
     pub broken: Option<crate::events::Broken>,
+    /// Data sent now would reach the receiver (the ACK path may be broken).
+    pub data_delivers: bool,
+    /// The sending end is alive.
+    pub source_alive: bool,
     pub loss_ppm: u32,
     pub rtt: SimDuration,
     pub jitter: SimDuration,

@@ -22,6 +22,8 @@ pub(crate) struct GroupRt {
     pub lost: u128,
     pub offered: u128,
     pub window: u128,
+    /// In flight on flows that stalled this instant, lost or not by its end.
+    pub stranded: u128,
     /// (time, delivered rate, rate the surviving capacity allows), one point per change.
     pub timeline: Vec<(SimTime, u64, u64)>,
     pub stalls: Histogram<u64>,
@@ -57,6 +59,7 @@ impl GroupRt {
             lost: 0,
             offered: 0,
             window: 0,
+            stranded: 0,
             timeline: vec![(SimTime::ZERO, 0, 0)],
             stalls: new_histogram(),
             peak: 0,
@@ -88,10 +91,11 @@ impl GroupRt {
     }
 
     /// Writes not yet delivered (ledger units): the RPO if the source were lost now. The
-    /// fluid ledger delivers at the rate from the first instant, so what is in flight is
-    /// added explicitly: the writes neither delivered nor on the wire, plus the wire.
+    /// fluid ledger delivers at the rate from the first instant, so what is still on its way
+    /// is added explicitly: the writes neither delivered nor sent, plus those sent in the last
+    /// one-way delay (half the window: data sent earlier has arrived; only its ACK has not).
     pub fn unreplicated(&self) -> u128 {
-        self.offered.saturating_sub(self.delivered + self.window) + self.window
+        self.offered.saturating_sub(self.delivered + self.window) + self.window / 2
     }
 
     /// Writes the ledger has not delivered yet (ledger units), in-flight data aside.
