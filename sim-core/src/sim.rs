@@ -331,8 +331,9 @@ impl Simulation {
         let mut batch = std::mem::take(&mut self.batch);
         while !self.effects.is_empty() {
             std::mem::swap(&mut batch, &mut self.effects);
-            self.busy = true;
             for e in batch.drain(..) {
+                // A packet's ledger entry changes nothing the end of an instant looks at.
+                self.busy |= !matches!(e, Effect::PacketSent { .. } | Effect::PacketDelivered { .. });
                 let now = self.now();
                 self.record(now, &e);
                 let v = Views { model: &self.model, net: &self.net, routing: &self.routing, traffic: &self.traffic };
