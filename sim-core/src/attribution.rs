@@ -142,6 +142,8 @@ pub(crate) struct Attribution {
     down_causes: Vec<[Vec<FaultId>; 2]>,
     /// Per link: the faults that have BFD switched off.
     bfd_off: Vec<Vec<FaultId>>,
+    /// This instant: links whose BFD was switched off.
+    bfd_hides: Vec<LinkId>,
     /// This instant: sessions that went down, to credit at its end.
     downs: Vec<(LinkId, u8, DownReason)>,
     /// This instant: route preference changes by fault (drains).
@@ -242,7 +244,7 @@ impl Attribution {
             let st = v.net.link(*link);
             let after = st.summary();
             // A link down before and after carried nothing either way: no change.
-            if after == *before || (!before.carrier && !after.carrier) {
+            if after.same_effect(before) || (!before.carrier && !after.carrier) {
                 continue;
             }
             let adj = v.model.links[link.index()].adjacency;
@@ -261,6 +263,22 @@ impl Attribution {
                 }
             }
         }
+        // BFD switched off on a link that now drops packets silently: the failure goes
+        // unnoticed by BFD, which is that fault's doing (whether or not a timer runs out later).
+        let mut hides = std::mem::take(&mut self.bfd_hides);
+        hides.extend(changes.iter().map(|c| c.0));
+        for &link in &hides {
+            let st = v.net.link(link);
+            let bfd = v.model.links[link.index()].spec.session.is_some_and(|s| s.bfd.is_some());
+            if bfd && st.carrier() && (st.breaking(0).next().is_some() || st.breaking(1).next().is_some()) {
+                for i in 0..self.bfd_off[link.index()].len() {
+                    let f = self.bfd_off[link.index()][i];
+                    self.fault(f).links_changed += 1;
+                }
+            }
+        }
+        hides.clear();
+        self.bfd_hides = hides;
         let mut changes = changes;
         changes.clear();
         self.link_changes = changes;
@@ -309,6 +327,7 @@ impl Attribution {
                 let list = &mut self.bfd_off[link.index()];
                 if *off {
                     list.push(*fault);
+                    self.bfd_hides.push(*link);
                 } else if let Some(i) = list.iter().position(|f| f == fault) {
                     list.remove(i);
                 }
@@ -373,18 +392,21 @@ impl Attribution {
     }
 
     /// Every fault behind what is broken on flow `fi`'s path now: each link direction of its
-    /// data and ACK paths that does not deliver, an empty forwarding entry, a dead end.
-    fn flow_causes(&self, v: &Views<'_>, fi: usize, out: &mut Vec<FaultId>) {
+    /// data and ACK paths that does not deliver, an empty forwarding entry, a dead end. With
+    /// `data_only`, only what stops its data (a lost byte is the data path's doing, never the
+    /// ACK path's): the data path's links, the empty entry, the receiving end.
+    fn flow_causes(&self, v: &Views<'_>, fi: usize, data_only: bool, out: &mut Vec<FaultId>) {
         out.clear();
         let fl = &v.traffic.flows[fi];
-        for &(l, d) in fl.fwd.iter().chain(&fl.rev) {
+        let rev: &[(u32, u8)] = if data_only { &[] } else { &fl.rev };
+        for &(l, d) in fl.fwd.iter().chain(rev) {
             out.extend(v.net.link(LinkId(l)).breaking(d as usize));
         }
         if let Some(Broken::NoRoute { adj, side }) = fl.broken {
             out.extend_from_slice(&self.fib_causes[adj.index()][side as usize]);
         }
         let route = v.traffic.route(fl.group as usize);
-        for end in 0..2 {
+        for end in if data_only { 1..2 } else { 0..2 } {
             out.extend(v.net.end_causes(route, end));
         }
         dedup(out);
@@ -434,7 +456,7 @@ impl Attribution {
         let losses = std::mem::take(&mut self.pending_loss);
         for &(group, bits, broken, flow) in &losses {
             match flow {
-                Some(f) if !v.traffic.flows[f as usize].ok => self.flow_causes(v, f as usize, &mut causes),
+                Some(f) if !v.traffic.flows[f as usize].ok => self.flow_causes(v, f as usize, true, &mut causes),
                 _ => {
                     causes.clear();
                     if let Some(b) = broken {
@@ -470,7 +492,7 @@ impl Attribution {
             let fl = &v.traffic.flows[fi];
             let group = GroupId(fl.group);
             if fl.state.is_stalled() {
-                self.flow_causes(v, fi, &mut causes);
+                self.flow_causes(v, fi, false, &mut causes);
                 if !causes.is_empty() {
                     self.disrupt(now, f, group, &causes);
                 }
@@ -507,7 +529,8 @@ impl Attribution {
                 // Packet groups are followed as a whole, by their goodput per bin.
                 let gr = &v.traffic.groups[g];
                 let target = if t.reference > 0 { t.reference.min(gr.ideal) } else { gr.ideal };
-                let good = gr.rate > 0 && target > 0 && !below(gr.rate, target);
+                // Never while one of its flows is still stalled.
+                let good = gr.packet_stalled == 0 && gr.rate > 0 && target > 0 && !below(gr.rate, target);
                 step_track(&mut self.faults, t, now, good);
                 t.last_rate = gr.rate;
             }
@@ -608,7 +631,14 @@ impl Attribution {
         let gr = &v.traffic.groups[g];
         let rate = gr.rate;
         let demand = v.model.groups[g].spec.demand_bps;
-        let causes: Vec<FaultId> = self.disruptors.iter().filter(|d| d.0.index() == g).map(|d| d.1).collect();
+        let mut causes: Vec<FaultId> = self.disruptors.iter().filter(|d| d.0.index() == g).map(|d| d.1).collect();
+        if causes.is_empty()
+            && let Some(t) = &self.packet[g]
+        {
+            // A packet group's goodput is binned: its drop shows a bin after the losses that
+            // disrupted it.
+            causes.extend_from_slice(&t.waiting);
+        }
         let t = &mut self.groups[g];
         if let Some(ep) = t.open.as_mut() {
             // Demand groups must be back at 95 % of their demand; bulk groups at 95 % of

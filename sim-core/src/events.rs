@@ -183,11 +183,13 @@ pub(crate) enum Effect {
         bits: u128,
         gap: Option<SimDuration>,
     },
-    /// Packet fidelity: the goodput of the last bin, and what the surviving capacity allows.
+    /// Packet fidelity: the goodput of the last bin, what the surviving capacity allows, and
+    /// how many of the group's flows have delivered nothing for a stall's length.
     PacketBin {
         group: GroupId,
         rate: u64,
         ideal: u64,
+        stalled: u32,
     },
     AlarmFired {
         alarm: AlarmId,

@@ -191,6 +191,7 @@ impl LinkState {
             loss_ppm: self.loss_ppm,
             capacity_ppm: self.capacity_ppm,
             extra_delay: self.extra_delay,
+            jitter: self.jitter,
             drained: self.drained > 0,
             label: self.label(),
         }
@@ -214,8 +215,17 @@ pub struct LinkSummary {
     pub loss_ppm: u32,
     pub capacity_ppm: u32,
     pub extra_delay: SimDuration,
+    pub jitter: SimDuration,
     pub drained: bool,
     pub label: &'static str,
+}
+
+impl LinkSummary {
+    /// Whether two states differ in anything a packet or a route would notice (a degradation
+    /// of 0 % loss, no delay and full capacity changes the label only).
+    pub fn same_effect(&self, other: &LinkSummary) -> bool {
+        LinkSummary { label: "", ..*self } == LinkSummary { label: "", ..*other }
+    }
 }
 
 #[cfg(test)]

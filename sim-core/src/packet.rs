@@ -507,7 +507,14 @@ impl PacketWorld {
             let bytes = std::mem::take(&mut pg.bin_bytes);
             let rate = (u128::from(bytes) * 8 * 1_000_000_000 / u128::from(BIN.as_nanos())) as u64;
             let ideal = Self::packet_ideal(io.w, g);
-            io.out.emit(Effect::PacketBin { group: GroupId(g as u32), rate, ideal });
+            // Flows that have delivered nothing for a stall's length.
+            let stalled = self
+                .pflows
+                .iter()
+                .filter(|p| p.group as usize == g && now >= p.start)
+                .filter(|p| now.saturating_since(p.last_delivery.unwrap_or(p.start)) >= STALL_GAP)
+                .count() as u32;
+            io.out.emit(Effect::PacketBin { group: GroupId(g as u32), rate, ideal, stalled });
         }
         io.out.sched.schedule(now + BIN, Ev::PacketBin);
     }

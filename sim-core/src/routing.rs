@@ -258,14 +258,23 @@ impl Routing {
         self.dirty = dirty;
     }
 
-    /// A decision's convergence delay has passed: it becomes forwarding.
+    /// A decision's convergence delay has passed: it becomes forwarding. Policies differ in
+    /// delay, so a later decision can be due before an earlier one: the newest decision that
+    /// is due applies, and the earlier ones still queued are superseded by it (each is a
+    /// whole set), their causes carried along.
     pub fn on_fib_apply(&mut self, model: &Model, a: AdjId, side: usize, now: SimTime) -> Option<FibApplied> {
         let rt = &mut self.sides[a.index()][side];
-        let (at, _, _) = rt.pending.front()?;
-        if *at > now {
-            return None;
+        let newest_due = rt.pending.iter().rposition(|(at, _, _)| *at <= now)?;
+        let mut causes: Vec<FaultId> = Vec::new();
+        let mut set = Vec::new();
+        for (_, s, c) in rt.pending.drain(..=newest_due) {
+            for f in c {
+                if !causes.contains(&f) {
+                    causes.push(f);
+                }
+            }
+            set = s;
         }
-        let (_, set, causes) = rt.pending.pop_front()?;
         if let Some(n) = model.adjacencies[a.index()].resilient_buckets {
             rebalance_buckets(&mut rt.buckets, n as usize, &set);
         }

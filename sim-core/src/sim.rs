@@ -385,7 +385,9 @@ impl Simulation {
                 Effect::PacketSent { group, bits } => self.traffic.packet_sent(group.index(), *bits),
                 Effect::PacketDelivered { group, bits, gap } => self.traffic.packet_delivered(group.index(), *bits, *gap),
                 Effect::Lost { group, bits, flow: None, .. } => self.traffic.packet_lost(group.index(), *bits),
-                Effect::PacketBin { group, rate, ideal } => self.traffic.packet_bin(group.index(), *rate, *ideal, self.sched.now()),
+                Effect::PacketBin { group, rate, ideal, stalled } => {
+                    self.traffic.packet_bin(group.index(), *rate, *ideal, *stalled, self.sched.now())
+                }
                 _ => {}
             }
         }

@@ -630,22 +630,24 @@ impl Traffic {
         self.note_changed(f);
     }
 
-    /// What flows that stalled this instant had in flight is lost if their data path is broken
-    /// once every change of the instant is in; if only their ACKs (or their sender) died, it
-    /// still arrives (the ledger delivers at the rate, so it was never "ahead of delivery":
-    /// it is taken back). Deciding at the end makes faults that act together count alike
-    /// whatever their order.
+    /// What flows that stalled this instant had in flight (a round trip's worth, unacknowledged)
+    /// is decided once every change of the instant is in: if their data path is broken, the
+    /// data sent in the last one-way delay is lost on the wire, and the earlier half had
+    /// arrived (only its ACKs were out); if only their ACKs (or their sender) died, all of it
+    /// arrives. What arrived is taken back from the window (the ledger delivers at the rate,
+    /// so it was never "ahead of delivery"). Deciding at the end makes faults that act
+    /// together count alike whatever their order.
     pub fn settle_stranded(&mut self, out: &mut Outbox<'_>) {
         for (f, bits) in std::mem::take(&mut self.stranded) {
             let fl = &self.flows[f as usize];
             let g = fl.group as usize;
             let gr = &mut self.groups[g];
             gr.stranded -= bits;
-            if fl.data_delivers {
-                gr.sent -= bits;
-            } else {
-                gr.lost += bits;
-                out.emit(Effect::Lost { group: GroupId(g as u32), bits, broken: fl.broken, flow: Some(f) });
+            let lost = if fl.data_delivers { 0 } else { bits / 2 };
+            gr.sent -= bits - lost;
+            if lost > 0 {
+                gr.lost += lost;
+                out.emit(Effect::Lost { group: GroupId(g as u32), bits: lost, broken: fl.broken, flow: Some(f) });
             }
         }
     }
@@ -820,9 +822,10 @@ impl Traffic {
     }
 
     /// A packet group's goodput over the last bin becomes its rate.
-    pub fn packet_bin(&mut self, g: usize, rate: u64, ideal: u64, now: SimTime) {
+    pub fn packet_bin(&mut self, g: usize, rate: u64, ideal: u64, stalled: u32, now: SimTime) {
         let gr = &mut self.groups[g];
         gr.settle(now);
+        gr.packet_stalled = stalled;
         gr.rate = rate;
         gr.ideal = ideal;
         gr.window = gr.sent.saturating_sub(gr.delivered + gr.lost);

@@ -36,6 +36,8 @@ pub(crate) struct GroupRt {
     pub changed: bool,
     /// Packet fidelity: the ledger is kept from packet effects, not by rate integration.
     pub packet: bool,
+    /// Packet fidelity: flows that have delivered nothing for a stall's length.
+    pub packet_stalled: u32,
 }
 
 fn new_histogram() -> Histogram<u64> {
@@ -67,6 +69,7 @@ impl GroupRt {
             catch_up: false,
             changed: false,
             packet,
+            packet_stalled: 0,
         }
     }
 
