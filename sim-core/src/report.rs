@@ -270,9 +270,11 @@ impl Simulation {
         let delivered = gr.delivered + u128::from(gr.rate) * tail;
         let lost = gr.lost + u128::from(gr.loss_rate) * tail;
         let attributed = self.attribution.group_attributed_loss(g, end);
+        // Fault windows, from when the group exists: before its start it had nothing to send.
         let min_tp = starts.iter().enumerate().flat_map(|(k, &(t0, _))| {
             let to = starts[k + 1..].iter().find(|s| s.0 > t0).map_or(end, |s| s.0);
-            window(tl, t0, to).map(|p| p.1)
+            let from = t0.max(spec.start);
+            (from < to).then(|| window(tl, from, to).map(|p| p.1)).into_iter().flatten()
         });
         let min_throughput_bps = min_tp.min();
         // Stalls still open at the end count too, at their length so far.
