@@ -196,7 +196,7 @@ impl Attribution {
         let inbound = 1 - side;
         let mut c: Vec<FaultId> = match reason {
             // Only what took the carrier away.
-            DownReason::CarrierLoss => st.causes().iter().filter(|c| c.effect == CauseEffect::Down).filter_map(|c| c.fault).collect(),
+            DownReason::CarrierLoss => st.carrier_causes().collect(),
             // A timer ran out because packets towards this side stopped arriving: what drops
             // them all in that direction; failing that, what drops some of them.
             DownReason::BfdTimeout | DownReason::HoldTimerExpired => {
@@ -228,7 +228,7 @@ impl Attribution {
         if model.links[link.index()].spec.session.is_none() {
             // Without a session, routing follows carrier: what took it away.
             let st = net.link(link);
-            c.extend(st.causes().iter().filter(|c| c.effect == CauseEffect::Down).filter_map(|c| c.fault));
+            c.extend(st.carrier_causes());
         }
         dedup(&mut c);
         c
@@ -257,7 +257,7 @@ impl Attribution {
             // A link without a session (a backbone span) is noticed by its carrier: routing
             // sees the loss at once, which is its detection.
             if v.model.links[link.index()].spec.session.is_none() && before.carrier && !after.carrier {
-                let down: Vec<FaultId> = st.causes().iter().filter(|c| c.effect == CauseEffect::Down).filter_map(|c| c.fault).collect();
+                let down: Vec<FaultId> = st.carrier_causes().collect();
                 for f in down {
                     self.fault(f).detect.get_or_insert(now);
                 }
@@ -385,7 +385,7 @@ impl Attribution {
             // order in the file.
             Effect::Stall { .. } => {}
             Effect::Lost { group, bits, broken, flow } => self.pending_loss.push((*group, *bits, *broken, *flow)),
-            Effect::Resume { .. } | Effect::SourceLost { .. } | Effect::GroupRate { .. } => {}
+            Effect::Resume { .. } | Effect::GroupRate { .. } => {}
             Effect::AlarmFired { .. } | Effect::StepActed { .. } => {}
             Effect::PacketSent { .. } | Effect::PacketDelivered { .. } | Effect::PacketBin { .. } => {}
         }
@@ -428,6 +428,11 @@ impl Attribution {
     /// Flow `f` was disrupted by `causes` now (a stall or a rate drop).
     fn disrupt(&mut self, now: SimTime, f: u32, group: GroupId, causes: &[FaultId]) {
         disrupt_track(&mut self.faults, &mut self.flows[f as usize], now, causes);
+        self.note_disruptors(group, causes);
+    }
+
+    /// Remembers, for this instant, which faults disrupted the group (its RTO episode's cause).
+    fn note_disruptors(&mut self, group: GroupId, causes: &[FaultId]) {
         for &c in causes {
             if !self.disruptors.contains(&(group, c)) {
                 self.disruptors.push((group, c));
@@ -477,11 +482,7 @@ impl Attribution {
                 && let Some(t) = self.packet[group.index()].as_mut()
             {
                 disrupt_track(&mut self.faults, t, now, &causes);
-                for &c in &causes {
-                    if !self.disruptors.contains(&(group, c)) {
-                        self.disruptors.push((group, c));
-                    }
-                }
+                self.note_disruptors(group, &causes);
             }
         }
         let mut losses = losses;

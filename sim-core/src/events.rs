@@ -163,11 +163,6 @@ pub(crate) enum Effect {
         broken: Option<Broken>,
         flow: Option<u32>,
     },
-    /// A replication group's source was lost with `bits` (ledger units) not yet delivered.
-    SourceLost {
-        group: GroupId,
-        bits: u128,
-    },
     GroupRate {
         group: GroupId,
         rate: u64,

@@ -158,6 +158,12 @@ impl LinkState {
         self.causes.iter().filter(move |c| breaks(c.effect, d)).filter_map(|c| c.fault)
     }
 
+    /// Faults that take the carrier away (cut, router, facility or site down, a flap's or a
+    /// drain's down phase), oldest first.
+    pub fn carrier_causes(&self) -> impl Iterator<Item = crate::model::FaultId> + '_ {
+        self.causes.iter().filter(|c| c.effect == CauseEffect::Down).filter_map(|c| c.fault)
+    }
+
     /// Faults adding random loss, with their loss in parts per million.
     pub fn lossy(&self) -> impl Iterator<Item = (crate::model::FaultId, u32)> + '_ {
         self.causes.iter().filter_map(|c| match (c.fault, c.effect) {

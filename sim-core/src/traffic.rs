@@ -560,7 +560,6 @@ impl Traffic {
                 // Written but not yet delivered to the replica when the source is lost.
                 let bits = self.groups[g].unreplicated();
                 self.groups[g].rpo = Some((now, bits));
-                out.emit(Effect::SourceLost { group: gid, bits });
             }
             self.update_offered(g, w, now);
             if self.groups[g].packet {
