@@ -385,7 +385,7 @@ impl Attribution {
             // order in the file.
             Effect::Stall { .. } => {}
             Effect::Lost { group, bits, broken, flow } => self.pending_loss.push((*group, *bits, *broken, *flow)),
-            Effect::Resume { .. } | Effect::GroupRate { .. } => {}
+            Effect::Resume { .. } | Effect::GroupRate { .. } | Effect::ConnectionAborted { .. } | Effect::ConnectFailed { .. } => {}
             Effect::AlarmFired { .. } | Effect::StepActed { .. } => {}
             Effect::PacketSent { .. } | Effect::PacketDelivered { .. } | Effect::PacketBin { .. } => {}
         }
@@ -445,8 +445,8 @@ impl Attribution {
     fn good(track: &FlowTrack, fl: &crate::traffic::Flow) -> bool {
         match fl.state {
             TcpState::Done => true,
-            TcpState::Waiting | TcpState::Stalled { .. } => false,
-            TcpState::Open | TcpState::Ramping { .. } => {
+            TcpState::Waiting | TcpState::Stalled { .. } | TcpState::Connecting { .. } | TcpState::Repairing { .. } => false,
+            TcpState::Open | TcpState::Ramping { .. } | TcpState::Avoiding { .. } => {
                 let target = if track.reference > 0 { track.reference.min(fl.ideal) } else { fl.ideal };
                 fl.ok && target > 0 && !below(fl.rate, target)
             }

@@ -4,7 +4,8 @@
 //! act, and a fault injected by hand must fingerprint like the same fault scripted in a file.
 
 use crate::model::Model;
-use crate::spec::{BfdTimers, BgpTimers, CongestionControl, Fidelity, RouteAttrs, RtoRule};
+use crate::spec::{BfdTimers, BgpTimers, CongestionControl, Fidelity, RouteAttrs};
+use crate::tcp::{AbortRule, Growth, Repair, RtoRule, TcpSpec, TimerClock};
 
 struct Digest(u64);
 
@@ -83,15 +84,8 @@ pub(crate) fn model_digest(m: &Model, seed: u64) -> u64 {
         for v in [u64::from(t.flows), t.demand_bps.unwrap_or(0), t.bytes_per_flow.unwrap_or(0), t.start.as_nanos()] {
             d.u64(v);
         }
-        for v in [t.tcp.rto_initial, t.tcp.rto_min, t.tcp.rto_max] {
-            d.u64(v.as_nanos());
-        }
-        d.u64(u64::from(t.tcp.initial_window));
-        d.u64(t.tcp.rwnd_bytes);
-        let rule = match t.tcp.rule {
-            RtoRule::Linux => 0,
-            RtoRule::Rfc6298 => 1,
-        };
+        tcp_digest(&mut d, &t.tcp);
+        d.u64(u64::from(t.rehash_on_rto));
         let fidelity = match t.fidelity {
             Fidelity::Fluid => 0,
             Fidelity::Packet => 1,
@@ -100,10 +94,48 @@ pub(crate) fn model_digest(m: &Model, seed: u64) -> u64 {
             CongestionControl::Cubic => 0,
             CongestionControl::Reno => 1,
         };
-        for v in [rule, fidelity, cc, t.packet.buffer_bytes.unwrap_or(0), u64::from(t.replication)] {
+        for v in [fidelity, cc, t.packet.buffer_bytes.unwrap_or(0), u64::from(t.replication)] {
             d.u64(v);
         }
         g.route.ends.iter().for_each(|e| d.u64(e.map_or(u64::MAX, |e| u64::from(e.0))));
     }
     d.0
+}
+
+/// Every constant of a TCP profile, so two runs with different host settings never share a
+/// model digest.
+fn tcp_digest(d: &mut Digest, t: &TcpSpec) {
+    d.u64(t.profile as u64);
+    d.u64(match t.rule {
+        RtoRule::Linux => 0,
+        RtoRule::Rfc6298 => 1,
+        RtoRule::Xnu => 2,
+    });
+    for v in [t.rto_initial, t.rto_min, t.rto_max, t.rto_slop, t.delayed_ack] {
+        d.u64(v.as_nanos());
+    }
+    d.u64(u64::from(t.initial_window));
+    d.u64(t.rwnd_bytes);
+    d.u64(match t.clock {
+        TimerClock::Exact => 0,
+        TimerClock::Jiffies { hz } => u64::from(hz),
+    });
+    d.u64(u64::from(t.tail_loss_probe) | u64::from(t.byte_counting) << 1);
+    d.u64(match t.repair {
+        Repair::FrtoSack => 0,
+        Repair::GoBackN => 1,
+    });
+    d.u64(match t.growth {
+        Growth::Cubic => 0,
+        Growth::Reno => 1,
+    });
+    d.u64(u64::from(t.retries));
+    d.u64(match t.abort {
+        AbortRule::LinuxModel => 0,
+        AbortRule::Count => 1,
+        AbortRule::Never => 2,
+    });
+    d.u64(t.user_timeout.map_or(u64::MAX, |u| u.as_nanos()));
+    d.u64(t.syn.waits().len() as u64);
+    t.syn.waits().iter().for_each(|w| d.u64(w.as_nanos()));
 }

@@ -154,6 +154,18 @@ pub(crate) enum Effect {
         group: GroupId,
         stalled: SimDuration,
     },
+    /// A stalled flow's TCP gave the connection up; it reconnects on its SYN schedule.
+    ConnectionAborted {
+        flow: u32,
+        group: GroupId,
+        by_user_timeout: bool,
+    },
+    /// A flow's connect() failed after its last SYN; it tries again at once.
+    ConnectFailed {
+        flow: u32,
+        group: GroupId,
+        syns: u32,
+    },
     /// `bits` (ledger units: bit-nanoseconds) lost at once: a window lost on a broken path,
     /// a failed retransmission, a dropped packet. `flow` names the fluid flow; `None` is a
     /// packet, whose group ledger is updated from this effect.

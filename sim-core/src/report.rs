@@ -322,13 +322,7 @@ impl Simulation {
                 };
                 (format!("smoltcp-0.14/{cc}"), Some(stats))
             }
-            None => {
-                let rule = match spec.tcp.rule {
-                    crate::spec::RtoRule::Linux => "linux",
-                    crate::spec::RtoRule::Rfc6298 => "rfc6298",
-                };
-                (format!("fluid/{rule}"), None)
-            }
+            None => (format!("fluid/{}", spec.tcp.profile.name()), None),
         };
         let lost_bytes = (lost / LEDGER_PER_BYTE) as u64;
         GroupReport {

@@ -77,7 +77,7 @@ impl Simulation {
         let net = Network::new(&model);
         let control = ControlPlane::new(&model, seed, &mut sched);
         let routing = Routing::new(&model, &control, &net);
-        let traffic = Traffic::new(&model, &mut sched);
+        let traffic = Traffic::new(&model, seed, &mut sched);
         let first_flows: Vec<u32> = traffic.groups.iter().map(|g| g.first_flow).collect();
         let packets = PacketWorld::new(&model, seed, &first_flows, &mut sched);
         let faults = Faults::new(&model, seed, &mut sched);
@@ -415,6 +415,10 @@ impl Simulation {
             }
             Effect::Stall { flow, .. } => t.record(now, TraceKind::Stall, *flow, 0, 0),
             Effect::Resume { flow, stalled, .. } => t.record(now, TraceKind::Resume, *flow, 0, stalled.as_nanos()),
+            Effect::ConnectionAborted { flow, by_user_timeout, .. } => {
+                t.record(now, TraceKind::ConnectionAborted, *flow, 0, 1 + u64::from(*by_user_timeout))
+            }
+            Effect::ConnectFailed { flow, syns, .. } => t.record(now, TraceKind::ConnectFailed, *flow, 0, u64::from(*syns)),
             Effect::GroupRate { group, rate } => t.record(now, TraceKind::GroupRate, group.0, 0, *rate),
             Effect::AlarmFired { alarm } => t.record(now, TraceKind::Alarm, alarm.0, 0, 0),
             Effect::StepActed { step } => t.record(now, TraceKind::Step, step.0, 0, 0),

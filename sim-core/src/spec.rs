@@ -228,50 +228,7 @@ impl AdjacencySpec {
     pub const DEFAULT_CONVERGENCE: SimDuration = SimDuration::from_secs(1);
 }
 
-/// Which TCP's timer constants the fluid model follows.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum RtoRule {
-    /// Linux: RTO = SRTT + max(4*RTTVAR, rto_min) (tcp_input.c `tcp_rtt_estimator`).
-    Linux,
-    /// RFC 6298 (and smoltcp): RTO = max(SRTT + 4*RTTVAR, rto_min).
-    Rfc6298,
-}
-
-/// TCP constants for a traffic group (interconnect-facts §6.1, §7.6).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct TcpSpec {
-    pub rule: RtoRule,
-    pub rto_initial: SimDuration,
-    pub rto_min: SimDuration,
-    pub rto_max: SimDuration,
-    /// Initial window in segments after a connection (re)opens (RFC 6928: 10).
-    pub initial_window: u32,
-    /// Receive window in bytes: caps a flow at rwnd / RTT.
-    pub rwnd_bytes: u64,
-}
-
-impl TcpSpec {
-    /// Linux defaults: initial RTO 1 s, min 200 ms, max 120 s ([linux-tcp-h]); rwnd 6 MiB
-    /// (the `tcp_rmem` maximum default).
-    pub const LINUX: TcpSpec = TcpSpec {
-        rule: RtoRule::Linux,
-        rto_initial: SimDuration::from_secs(1),
-        rto_min: SimDuration::from_millis(200),
-        rto_max: SimDuration::from_secs(120),
-        initial_window: 10,
-        rwnd_bytes: 6 * 1024 * 1024,
-    };
-    /// smoltcp 0.14: min and initial RTO 1 s, max 60 s (shared/reference/crate-notes.md §2).
-    pub const SMOLTCP: TcpSpec = TcpSpec {
-        rule: RtoRule::Rfc6298,
-        rto_initial: SimDuration::from_secs(1),
-        rto_min: SimDuration::from_secs(1),
-        rto_max: SimDuration::from_secs(60),
-        initial_window: 10,
-        rwnd_bytes: 8 * 1024 * 1024,
-    };
-}
+pub use crate::tcp::profile::{AbortRule, Growth, Repair, RtoRule, SynSchedule, TcpProfile, TcpSpec, TimerClock};
 
 /// How a traffic group is simulated.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -318,6 +275,10 @@ pub struct TrafficSpec {
     pub bytes_per_flow: Option<u64>,
     pub start: SimTime,
     pub tcp: TcpSpec,
+    /// Each RTO re-draws the flow's ECMP member (Linux `sk_rethink_txhash` where ECMP hashes the
+    /// IPv6 flow label), so a flow can leave a blackholed member before routing reacts.
+    #[serde(default)]
+    pub rehash_on_rto: bool,
     /// Replication traffic: the report gives the RPO when a site on its route is lost.
     pub replication: bool,
     pub fidelity: Fidelity,

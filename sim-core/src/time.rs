@@ -79,6 +79,9 @@ impl SimDuration {
     pub fn min(self, other: SimDuration) -> SimDuration {
         if self.0 <= other.0 { self } else { other }
     }
+    pub fn saturating_sub(self, other: SimDuration) -> SimDuration {
+        SimDuration(self.0.saturating_sub(other.0))
+    }
 }
 
 impl Add<SimDuration> for SimTime {

@@ -34,6 +34,11 @@ pub enum TraceKind {
     Alarm,
     /// Runbook step `a` acted.
     Step,
+    /// Flow `a` gave its connection up (`v` = 1 at the retransmission limit, 2 at the user
+    /// timeout) and reconnects.
+    ConnectionAborted,
+    /// Flow `a`'s connect() failed after its last SYN (`v` = SYNs sent); it tries again.
+    ConnectFailed,
 }
 
 impl TraceKind {

@@ -15,6 +15,7 @@
 
 mod flow;
 mod group;
+mod retransmit;
 mod solve;
 
 pub(crate) use flow::Flow;
@@ -29,7 +30,7 @@ use crate::network::Network;
 use crate::routing::{Routing, mix64};
 use crate::scheduler::Scheduler;
 use crate::spec::{Fidelity, TcpSpec};
-use crate::tcp;
+
 use crate::time::{SimDuration, SimTime};
 
 pub(crate) const NS: u128 = 1_000_000_000;
@@ -64,10 +65,14 @@ pub(crate) struct Traffic {
     scratch_path: Vec<(u32, u8)>,
     solver: solve::Scratch,
     maxmin: MaxMin,
+    /// Each group's host clock phase, nanoseconds (where its timer-wheel ticks fall).
+    phases: Vec<u64>,
+    /// Mixed into a flow's hash when an RTO re-draws its ECMP member.
+    salt: u64,
 }
 
 impl Traffic {
-    pub fn new(model: &Model, sched: &mut Scheduler<Ev>) -> Traffic {
+    pub fn new(model: &Model, seed: u64, sched: &mut Scheduler<Ev>) -> Traffic {
         let nres = model.links.len() * 2;
         let mut t = Traffic {
             res_flows: vec![Vec::new(); nres],
@@ -75,6 +80,7 @@ impl Traffic {
             adj_flows: vec![Vec::new(); model.adjacencies.len()],
             routes: model.groups.iter().map(|g| g.route.clone()).collect(),
             solver: solve::Scratch::new(nres),
+            salt: mix64(seed ^ 0x7478_6861_7368),
             ..Default::default()
         };
         for (g, group) in model.groups.iter().enumerate() {
@@ -82,6 +88,10 @@ impl Traffic {
             let first = t.flows.len() as u32;
             t.groups.push(GroupRt::new(first, spec.flows, spec.fidelity == Fidelity::Packet));
             let id_hash = crate::rng::fnv1a(spec.id.as_bytes());
+            // Jiffies since boot are arbitrary against the run: one phase per sending host,
+            // from the seed (tcp-timing §1.4), below 2^40 ns so clock arithmetic cannot wrap.
+            let phase = crate::rng::Stream::derive(seed, &format!("tcp-clock/{}", spec.id)).next_u64() >> 24;
+            t.phases.push(phase);
             for i in 0..spec.flows {
                 let f = t.flows.len() as u32;
                 let timer = sched.add_timer(Ev::FlowTimer { flow: f });
@@ -100,6 +110,7 @@ impl Traffic {
                     jitter: SimDuration::ZERO,
                     prev_rtt: (SimDuration::ZERO, SimDuration::ZERO),
                     rtt_since: None,
+                    standing: SimDuration::ZERO,
                     mss: 1448,
                     rate: 0,
                     loss_rate: 0,
@@ -252,30 +263,23 @@ impl Traffic {
         self.update_offered(g, w, now);
     }
 
-    /// Starts a new connection on flow `f`: slow start from the initial window if the path
-    /// works, else SYN retransmissions from the initial RTO.
+    /// Starts a new connection on flow `f`: a run that starts with traffic starts in steady
+    /// state; otherwise the handshake (SYNs on the host's schedule while the path is down),
+    /// then slow start from the initial window.
     fn open_connection(&mut self, f: u32, steady: bool, w: World<'_>, out: &mut Outbox<'_>) {
-        let now = out.now();
         let fi = f as usize;
         let g = self.flows[fi].group as usize;
-        let tcp = Self::tcp(w, g);
         self.mark_dirty(f);
         self.note_changed(f);
-        let fl = &mut self.flows[fi];
-        if !fl.ok {
-            fl.state = TcpState::Stalled { since: now, attempt: 0, base: tcp.rto_initial };
-            out.sched.arm(fl.timer, now + tcp.rto_initial);
-            let broken = fl.broken.unwrap_or(Broken::End { end: 0 });
-            out.emit(Effect::Stall { flow: f, group: GroupId(g as u32), broken });
+        if self.flows[fi].ok && steady {
+            self.flows[fi].state = TcpState::Open;
             return;
         }
-        if steady {
-            fl.state = TcpState::Open;
-        } else {
-            fl.state = TcpState::Ramping { cwnd: u64::from(tcp.initial_window) * u64::from(fl.mss) };
-            let at = now + fl.rtt;
-            fl.ramp_at = Some(at);
-            out.sched.arm(fl.timer, at);
+        let ok = self.flows[fi].ok;
+        self.start_connecting(f, w, out);
+        if !ok {
+            let broken = self.flows[fi].broken.unwrap_or(Broken::End { end: 0 });
+            out.emit(Effect::Stall { flow: f, group: GroupId(g as u32), broken });
         }
     }
 
@@ -378,7 +382,7 @@ impl Traffic {
         if status_changed {
             self.note_changed(f);
         }
-        if broken.is_some() && matches!(self.flows[fi].state, TcpState::Open | TcpState::Ramping { .. }) {
+        if broken.is_some() && self.flows[fi].state.is_sending() {
             self.stall(f, w, out);
         }
         moved
@@ -395,33 +399,6 @@ impl Traffic {
         }
         self.adj_flows[a.index()] = list;
         moved
-    }
-
-    /// The path stopped working: in-flight data is lost and the RTO clock starts.
-    fn stall(&mut self, f: u32, w: World<'_>, out: &mut Outbox<'_>) {
-        let now = out.now();
-        let fi = f as usize;
-        let g = self.flows[fi].group as usize;
-        let tcp = Self::tcp(w, g);
-        self.groups[g].settle(now);
-        let fl = &mut self.flows[fi];
-        let broken = fl.broken.unwrap_or(Broken::End { end: 0 });
-        let (srtt, rttvar) = fl.srtt(now);
-        let base = tcp::rto(&tcp, srtt, rttvar);
-        let in_flight = std::mem::take(&mut fl.window);
-        fl.state = TcpState::Stalled { since: now, attempt: 0, base };
-        fl.ramp_at = None;
-        let (t, ideal) = (fl.timer, fl.ideal);
-        out.sched.arm(t, now + base);
-        let gr = &mut self.groups[g];
-        gr.window -= in_flight;
-        gr.stranded += in_flight;
-        if in_flight > 0 {
-            self.stranded.push((f, in_flight));
-        }
-        out.emit(Effect::Stall { flow: f, group: GroupId(g as u32), broken });
-        self.set_rate(f, 0, ideal, now);
-        self.note_changed(f);
     }
 
     pub fn on_flow_timer(&mut self, f: u32, w: World<'_>, out: &mut Outbox<'_>) {
@@ -445,61 +422,19 @@ impl Traffic {
             self.note_changed(f);
             return;
         }
+        let due = self.flows[fi].ramp_at.is_some_and(|at| at <= now);
         match self.flows[fi].state {
-            TcpState::Stalled { since, attempt, base } => self.retransmit(f, since, attempt, base, w, out),
-            TcpState::Ramping { cwnd } => {
-                let fl = &mut self.flows[fi];
-                let cap = tcp::window_bps(cwnd, fl.rtt);
-                if (fl.rate as f64) < cap * 0.99 {
-                    // The network, not the window, limits the flow now.
-                    fl.state = TcpState::Open;
-                    fl.ramp_at = None;
-                } else {
-                    fl.state = TcpState::Ramping { cwnd: cwnd.saturating_mul(2) };
-                    fl.ramp_at = Some(now + fl.rtt);
-                }
-                self.mark_dirty(f);
-                self.note_changed(f);
+            TcpState::Stalled { .. } => self.on_stalled_timer(f, w, out),
+            TcpState::Connecting { .. } => self.send_syn(f, w, out),
+            TcpState::Repairing { until, .. } if until <= now => {
+                self.repaired(f, w, now);
+                self.rearm_flow_timer(f, out.sched);
+            }
+            TcpState::Ramping { .. } | TcpState::Avoiding { .. } if due => {
+                self.grow_window(f, w, now);
                 self.rearm_flow_timer(f, out.sched);
             }
             _ => self.rearm_flow_timer(f, out.sched),
-        }
-    }
-
-    /// An RTO fired: the retransmission gets through if the path works now.
-    fn retransmit(&mut self, f: u32, since: SimTime, attempt: u32, base: SimDuration, w: World<'_>, out: &mut Outbox<'_>) {
-        let now = out.now();
-        let fi = f as usize;
-        let g = self.flows[fi].group as usize;
-        let tcp = Self::tcp(w, g);
-        let seg = u128::from(self.flows[fi].mss) * 8 * NS;
-        if self.flows[fi].ok {
-            // RFC 5681 §3.1: after a timeout the window restarts at one segment.
-            let fl = &mut self.flows[fi];
-            fl.state = TcpState::Ramping { cwnd: u64::from(fl.mss) };
-            fl.ramp_at = Some(now + fl.rtt);
-            let stalled = now - since;
-            self.groups[g].record_stall(stalled);
-            out.emit(Effect::Resume { flow: f, group: GroupId(g as u32), stalled });
-            self.mark_dirty(f);
-            self.note_changed(f);
-            self.rearm_flow_timer(f, out.sched);
-        } else {
-            let fl = &self.flows[fi];
-            // A dead sender sends nothing; a retransmission whose data arrives but whose ACK
-            // dies duplicates delivered data: neither is a byte lost on the wire.
-            if fl.source_alive && !fl.data_delivers {
-                let broken = fl.broken;
-                let gr = &mut self.groups[g];
-                gr.sent += seg;
-                gr.lost += seg;
-                out.emit(Effect::Lost { group: GroupId(g as u32), bits: seg, broken, flow: Some(f) });
-            }
-            let next = attempt + 1;
-            let wait = tcp::backoff(&tcp, base, next);
-            let fl = &mut self.flows[fi];
-            fl.state = TcpState::Stalled { since, attempt: next, base };
-            out.sched.arm(fl.timer, now + wait);
         }
     }
 
@@ -764,7 +699,7 @@ impl Traffic {
             if fl.state == TcpState::Done || fl.state == TcpState::Waiting {
                 continue;
             }
-            if let TcpState::Stalled { since, .. } = fl.state {
+            if let Some(since) = fl.state.stalled_since() {
                 let stalled = now - since;
                 self.groups[g].record_stall(stalled);
                 out.emit(Effect::Resume { flow: f, group: GroupId(g as u32), stalled });
@@ -790,10 +725,7 @@ impl Traffic {
 
     /// Stalls still open at `end`, with their length so far.
     pub fn open_stalls(&self, g: usize, end: SimTime) -> impl Iterator<Item = SimDuration> + '_ {
-        self.groups[g].flows().filter_map(move |f| match self.flows[f as usize].state {
-            TcpState::Stalled { since, .. } => Some(end.saturating_since(since)),
-            _ => None,
-        })
+        self.groups[g].flows().filter_map(move |f| self.flows[f as usize].state.stalled_since().map(|since| end.saturating_since(since)))
     }
 
     /// Read-only view of a flow.

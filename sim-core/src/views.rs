@@ -141,6 +141,13 @@ impl Simulation {
             }
             TraceKind::Alarm => format!("alarm {} fired", m.alarms.get(r.a as usize).map_or("?", |a| a.id.as_str())),
             TraceKind::Step => format!("runbook step {} acted", m.steps.get(r.a as usize).map_or("?", |s| s.id.as_str())),
+            TraceKind::ConnectionAborted => format!(
+                "flow {} of {} gave its connection up ({}) and reconnects",
+                r.a,
+                flow_group(r.a),
+                if r.v == 2 { "user timeout" } else { "retransmission limit" }
+            ),
+            TraceKind::ConnectFailed => format!("flow {} of {}: connect() failed after {} SYN(s); retrying", r.a, flow_group(r.a), r.v),
         }
     }
 }

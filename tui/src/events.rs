@@ -74,7 +74,7 @@ impl EventLog {
                 TraceKind::LinkState | TraceKind::SessionDown => LineKind::Down,
                 TraceKind::SessionUp => LineKind::Up,
                 TraceKind::Fib => LineKind::Routing,
-                TraceKind::FlowsMoved => LineKind::Flows,
+                TraceKind::FlowsMoved | TraceKind::ConnectionAborted | TraceKind::ConnectFailed => LineKind::Flows,
                 TraceKind::Alarm | TraceKind::Step => LineKind::Alarm,
             };
             self.flush_stalls(stalls.take());

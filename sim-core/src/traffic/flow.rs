@@ -4,24 +4,57 @@ use crate::model::GroupId;
 use crate::scheduler::TimerId;
 use crate::time::{SimDuration, SimTime};
 
-/// Where a flow's TCP stands.
+/// Where a flow's TCP stands. Windows are in bytes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum TcpState {
     /// Not started yet.
     Waiting,
     /// Limited only by the network, its demand and its windows.
     Open,
-    /// Slow start: the window (bytes) doubles every RTT.
-    Ramping { cwnd: u64 },
-    /// No working path: retransmitting on the RTO schedule.
-    Stalled { since: SimTime, attempt: u32, base: SimDuration },
+    /// Slow start: the window doubles every RTT until `ssthresh`, then congestion avoidance
+    /// towards `w_max` (the window it lost at; zero for a new connection).
+    Ramping { cwnd: u64, ssthresh: u64, w_max: u64 },
+    /// Congestion avoidance (CUBIC or Reno) since `epoch`, from `w0` towards `w_max`.
+    Avoiding { cwnd: u64, epoch: SimTime, w0: u64, w_max: u64 },
+    /// No working path since `since`: the tail loss probe (`probe` while it is pending),
+    /// then retransmissions; `rtos` timeouts have fired, backing off from `base`. `w` is the
+    /// window when it stalled; `hole` whether data it sent was lost (the receiver waits for it).
+    Stalled { since: SimTime, rtos: u32, base: SimDuration, probe: bool, w: u64, hole: bool },
+    /// Connecting (a new connection, or after an abort): `syns` SYNs sent in this attempt;
+    /// no data has moved since `since`.
+    Connecting { since: SimTime, syns: u32 },
+    /// A transmission got through; the application sees in-order bytes at `until`, then the
+    /// window starts at `cwnd` (slow start to `ssthresh`, towards `w_max`).
+    Repairing { until: SimTime, cwnd: u64, ssthresh: u64, w_max: u64 },
     /// Sent all its bytes.
     Done,
 }
 
 impl TcpState {
+    /// No data can move: the path is broken, or a connection is being made again.
     pub fn is_stalled(self) -> bool {
-        matches!(self, TcpState::Stalled { .. })
+        matches!(self, TcpState::Stalled { .. } | TcpState::Connecting { .. })
+    }
+
+    /// When the current stall began.
+    pub fn stalled_since(self) -> Option<SimTime> {
+        match self {
+            TcpState::Stalled { since, .. } | TcpState::Connecting { since, .. } => Some(since),
+            _ => None,
+        }
+    }
+
+    /// Sending data (possibly window-limited): a path break stalls it.
+    pub fn is_sending(self) -> bool {
+        matches!(self, TcpState::Open | TcpState::Ramping { .. } | TcpState::Avoiding { .. } | TcpState::Repairing { .. })
+    }
+
+    /// The congestion window that limits the rate, if one does.
+    pub fn cwnd(self) -> Option<u64> {
+        match self {
+            TcpState::Ramping { cwnd, .. } | TcpState::Avoiding { cwnd, .. } => Some(cwnd),
+            _ => None,
+        }
     }
 }
 
@@ -49,6 +82,10 @@ pub(crate) struct Flow {
     /// sender has no sample of a path changed at this very instant.
     pub prev_rtt: (SimDuration, SimDuration),
     pub rtt_since: Option<SimTime>,
+    /// Queueing delay of the standing queue loss-based senders keep at the saturated
+    /// drop-tail bottlenecks of the forward path, as of the last solve: part of the sender's
+    /// srtt (tcp-timing §1.1).
+    pub standing: SimDuration,
     pub mss: u32,
     pub rate: u64,
     pub loss_rate: u64,

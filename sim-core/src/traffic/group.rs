@@ -38,6 +38,10 @@ pub(crate) struct GroupRt {
     pub packet: bool,
     /// Packet fidelity: flows that have delivered nothing for a stall's length.
     pub packet_stalled: u32,
+    /// Connections given up at the retransmission limit or the user timeout.
+    pub connections_aborted: u32,
+    /// connect() calls that failed after their last SYN.
+    pub connect_failures: u32,
 }
 
 fn new_histogram() -> Histogram<u64> {
@@ -70,6 +74,8 @@ impl GroupRt {
             changed: false,
             packet,
             packet_stalled: 0,
+            connections_aborted: 0,
+            connect_failures: 0,
         }
     }
 
