@@ -56,6 +56,9 @@ pub fn run(o: &Outcome) -> Value {
             "rpo_s": g.rpo_s,
             "rpo_bytes": g.rpo_bytes,
             "tcp_model": g.tcp_model,
+            "tcp_host": g.tcp_host,
+            "connections_aborted": g.connections_aborted,
+            "connect_failures": g.connect_failures,
             "packet": g.packet.as_ref().map(|p| json!({
                 "hops": p.hops,
                 "drops": p.drops,

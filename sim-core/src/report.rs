@@ -115,6 +115,14 @@ pub struct GroupReport {
     /// Which TCP produced these numbers: `fluid/linux`, `fluid/rfc6298`, `smoltcp-0.14/cubic`
     /// or `smoltcp-0.14/reno`.
     pub tcp_model: String,
+    /// Whose retransmission timing these numbers show: the fluid profile (`linux`, `windows`,
+    /// `macos`, `rfc6298`, `smoltcp`), and `rfc6298` for packet groups, since smoltcp keeps a
+    /// 1 s minimum RTO and has no tail loss probe (tcp-timing §4).
+    pub tcp_host: String,
+    /// Connections given up (retransmission limit or TCP_USER_TIMEOUT) and reopened.
+    pub connections_aborted: u32,
+    /// connect() calls that failed after the last SYN of the host's schedule.
+    pub connect_failures: u32,
     /// Demand in bits per second (0 for bulk groups).
     pub offered_bps: u64,
     pub delivered_bytes: u64,
@@ -325,9 +333,13 @@ impl Simulation {
             None => (format!("fluid/{}", spec.tcp.profile.name()), None),
         };
         let lost_bytes = (lost / LEDGER_PER_BYTE) as u64;
+        let tcp_host = if packet.is_some() { "rfc6298" } else { spec.tcp.profile.name() }.to_string();
         GroupReport {
             id: spec.id.clone(),
             tcp_model,
+            tcp_host,
+            connections_aborted: gr.connections_aborted,
+            connect_failures: gr.connect_failures,
             offered_bps: spec.demand_bps.unwrap_or(0),
             delivered_bytes: (delivered / LEDGER_PER_BYTE) as u64,
             lost_bytes,
