@@ -422,3 +422,40 @@ fn background_loss_is_not_credited_to_an_unrelated_fault() {
     assert_eq!(r.faults[0].lost_bytes, 0, "{:?}", r.faults[0]);
     assert!(r.traffic[0].lost_bytes > 0, "the group does lose bytes to background loss");
 }
+
+/// Re-hash on RTO (Linux `sk_rethink_txhash` on every retransmission timeout, tcp-timing §2):
+/// with ECMP hashing the flow label, a flow pinned into a silently blackholed member draws a
+/// new member at each RTO and leaves it with probability 3/4 per draw, long before routing
+/// could react (BFD off: the hold timer needs tens of seconds). Without it every flow on the
+/// member stays stalled until routing moves it.
+#[test]
+fn rehash_on_rto_lets_flows_escape_a_blackholed_member_before_routing_reacts() {
+    let mut q = Quad::aws_gcp_managed("ash", "us-east-1", "us-east4", 10 * GBPS);
+    if let Some(s) = q.session.as_mut() {
+        s.bfd = None;
+    }
+    for rehash in [true, false] {
+        let mut spec = quad_model(&q, 64, Some(4 * GBPS), 120);
+        spec.traffic[0].rehash_on_rto = rehash;
+        spec.faults.push(fault("bh", "ash/ch2", FaultAction::Blackhole, 30.0, None));
+        let (report, sim) = run(&spec, 3);
+        let detect = report.faults[0].detect_s.expect("the hold timer finds it");
+        assert!(detect > 10.0, "BFD is off: detection {detect} s comes from the hold timer");
+        let t0 = SimTime::from_secs(30);
+        let resumed_before_detection = sim
+            .trace()
+            .records()
+            .iter()
+            .filter(|r| r.kind == TraceKind::Resume && r.t >= t0 && (r.t - t0).as_secs_f64() < detect)
+            .count();
+        let stalled = report.traffic[0].stalls.count as usize;
+        assert!(stalled > 0);
+        if rehash {
+            // Each of the ~stalled flows needs k draws with P(k) = (1/4)^(k-1)·3/4 (either
+            // direction may land on the dead member again): all are out within a few RTOs.
+            assert_eq!(resumed_before_detection, stalled, "every stalled flow re-hashed out before detection");
+        } else {
+            assert_eq!(resumed_before_detection, 0, "without rehash no flow leaves before routing reacts");
+        }
+    }
+}
