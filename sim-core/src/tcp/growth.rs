@@ -1,5 +1,6 @@
 //! Window reduction and growth after a loss: ssthresh, then CUBIC (RFC 9438) or Reno
-//! (RFC 5681) congestion avoidance, in bytes and seconds.
+//! (RFC 5681) congestion avoidance, in bytes and seconds. Cube roots come from libm, which
+//! gives the same bits on every platform (the platform's `cbrt` need not).
 
 use super::profile::{Growth, TcpSpec};
 use crate::time::SimDuration;
@@ -48,8 +49,8 @@ pub fn window_at(tcp: &TcpSpec, e: Epoch, t: SimDuration, rtt: SimDuration, mss:
     let reno = w0 + reno_slope(tcp) * rtts;
     let w = match tcp.growth {
         Growth::Cubic => {
-            let k = ((w_max - w0).max(0.0) / CUBIC_C).cbrt();
-            (CUBIC_C * (ts - k).powi(3) + w_max).max(reno)
+            let k = libm::cbrt((w_max - w0).max(0.0) / CUBIC_C);
+            (CUBIC_C * (ts - k) * (ts - k) * (ts - k) + w_max).max(reno)
         }
         Growth::Reno => reno,
     };
@@ -65,8 +66,8 @@ pub fn time_to_reach(tcp: &TcpSpec, e: Epoch, target: u64, rtt: SimDuration, mss
     let reno = (goal - w0).max(0.0) / reno_slope(tcp) * rtt_s;
     let t = match tcp.growth {
         Growth::Cubic => {
-            let k = ((w_max - w0).max(0.0) / CUBIC_C).cbrt();
-            (k + ((goal - w_max) / CUBIC_C).cbrt()).max(0.0).min(reno)
+            let k = libm::cbrt((w_max - w0).max(0.0) / CUBIC_C);
+            (k + libm::cbrt((goal - w_max) / CUBIC_C)).max(0.0).min(reno)
         }
         Growth::Reno => reno,
     };

@@ -29,8 +29,8 @@ pub fn loss_window_segments(tcp: &TcpSpec, rtt: SimDuration, p: f64) -> f64 {
     match tcp.growth {
         Growth::Reno => reno,
         Growth::Cubic => {
-            let k = (CUBIC_C * (3.0 + CUBIC_BETA) / (4.0 * (1.0 - CUBIC_BETA))).powf(0.25);
-            let cubic = k * (rtt.as_secs_f64() / p).powf(0.75);
+            let k = libm::pow(CUBIC_C * (3.0 + CUBIC_BETA) / (4.0 * (1.0 - CUBIC_BETA)), 0.25);
+            let cubic = k * libm::pow(rtt.as_secs_f64() / p, 0.75);
             cubic.max(reno)
         }
     }
