@@ -10,7 +10,7 @@ use sim_core::model::Link;
 use sim_core::spec::*;
 use sim_core::{Model, SimDuration};
 
-use crate::units::{Throughput, fmt_bps, fmt_ppm};
+use crate::units::{Throughput, fmt_bps, fmt_bytes, fmt_ppm};
 use crate::{Expectations, Scenario};
 
 /// Interconnects listed in full before the rest are summarised (bench-scale has 1,000).
@@ -187,13 +187,14 @@ fn hashing(resilient_buckets: Option<u32>) -> String {
 fn channel(o: &mut String, model: &Model, l: &Link) {
     let _ = writeln!(
         o,
-        "    {}: {} line, {} goodput, MTU {}, {}, one-way {}, {}, routers {} <-> {}{}",
+        "    {}: {} line, {} goodput, MTU {}, {}, one-way {}, queue {}, {}, routers {} <-> {}{}",
         l.spec.id,
         fmt_bps(u64::from(l.spec.members) * l.spec.member_bps),
         fmt_bps(l.goodput_bps),
         l.spec.mtu,
         framing(l.spec.framing),
         l.spec.one_way_delay,
+        fmt_bytes(l.spec.queue_bytes),
         l.facility.map_or("no facility", |f| model.facilities[f.index()].id.as_str()),
         model.routers[l.routers[0].index()].id,
         model.routers[l.routers[1].index()].id,
@@ -210,12 +211,13 @@ fn standalone_link(o: &mut String, l: &Link) {
     };
     let _ = writeln!(
         o,
-        "  {kind} {}: {} <-> {}, {} goodput, one-way {}, local-pref {}{}",
+        "  {kind} {}: {} <-> {}, {} goodput, one-way {}, queue {}, local-pref {}{}",
         l.spec.id,
         l.spec.a_site,
         l.spec.b_site,
         fmt_bps(l.goodput_bps),
         l.spec.one_way_delay,
+        fmt_bytes(l.spec.queue_bytes),
         l.spec.route[0].local_pref,
         l.spec.session.as_ref().map(|s| format!("; {}", session_line(s))).unwrap_or_else(|| "; no BGP session (follows carrier)".into())
     );
@@ -260,30 +262,78 @@ fn routing(o: &mut String, model: &Model) {
     }
 }
 
+/// Each group's volume and route, then its TCP profile with the constants that decide a
+/// stall: the RTO rule and bounds, the timer clock, the tail loss probe, repair and growth,
+/// and when a connection or a connect() is given up.
 fn traffic(o: &mut String, spec: &ModelSpec) {
     let _ = writeln!(o, "\ntraffic:");
     for t in spec.traffic.iter().take(MAX_LISTED) {
         let _ = writeln!(
             o,
-            "  {}: {}, {} flows, {}{}, {:?} TCP (RTO initial {}, min {}, max {}){}{}",
+            "  {}: {}, {} flows, {}{}, {} TCP{}{}{}",
             t.id,
             t.route.join(" -> "),
             t.flows,
             t.demand_bps.map_or("bulk".to_string(), fmt_bps),
             t.bytes_per_flow.map(|b| format!(", {b} bytes per flow")).unwrap_or_default(),
-            t.tcp.rule,
-            t.tcp.rto_initial,
-            t.tcp.rto_min,
-            t.tcp.rto_max,
+            t.tcp.profile.name(),
             if t.start.as_nanos() > 0 { format!(", starts at {}", t.start) } else { String::new() },
-            if t.replication { ", replication" } else { "" }
+            if t.replication { ", replication" } else { "" },
+            if t.rehash_on_rto { ", re-hashes its ECMP member on every RTO" } else { "" }
         );
+        let _ = writeln!(o, "    tcp {}: {}", t.tcp.profile.name(), tcp_constants(&t.tcp));
+        let _ = writeln!(o, "    give-up: {}", tcp_give_up(&t.tcp));
     }
     if spec.traffic.len() > MAX_LISTED {
         let _ = writeln!(o, "  ... and {} more groups", spec.traffic.len() - MAX_LISTED);
     }
 }
 
+/// RTO rule and bounds, clock, tail loss probe, repair and growth.
+fn tcp_constants(t: &TcpSpec) -> String {
+    let rule = match t.rule {
+        RtoRule::Linux => "srtt + max(4 rttvar, rto_min)".to_string(),
+        RtoRule::Rfc6298 => "max(srtt + 4 rttvar, rto_min)".to_string(),
+        RtoRule::Xnu => format!("max(srtt + 4 rttvar, rto_min) + {} slop", t.rto_slop),
+    };
+    let clock = match t.clock {
+        TimerClock::Exact => "exact timers".to_string(),
+        TimerClock::Jiffies { hz } => format!("{hz} Hz jiffies on the timer wheel"),
+    };
+    let repair = match t.repair {
+        Repair::FrtoSack => "F-RTO + SACK repair",
+        Repair::GoBackN => "go-back-N repair",
+    };
+    let growth = match t.growth {
+        Growth::Cubic => "CUBIC",
+        Growth::Reno => "Reno",
+    };
+    format!(
+        "RTO initial {}, min {}, max {}, {rule}, {clock}; {}; {repair}; {growth}; initial window {}, rwnd {}, delayed ACK {}",
+        t.rto_initial,
+        t.rto_min,
+        t.rto_max,
+        if t.tail_loss_probe { "tail loss probe" } else { "no tail loss probe" },
+        t.initial_window,
+        fmt_bytes(t.rwnd_bytes),
+        if t.delayed_ack.as_nanos() > 0 { t.delayed_ack.to_string() } else { "off".to_string() }
+    )
+}
+
+/// When unacknowledged data gives the connection up, and the SYN schedule.
+fn tcp_give_up(t: &TcpSpec) -> String {
+    let data = match (t.user_timeout, t.abort) {
+        (Some(u), _) => format!("user timeout {u} (TCP_USER_TIMEOUT)"),
+        (None, AbortRule::LinuxModel) => {
+            let at = sim_core::tcp::rto::linux_model_timeout(t.retries, t.rto_min, t.rto_max);
+            format!("{} retries (tcp_retries2), at the first RTO past {at} unacknowledged", t.retries)
+        }
+        (None, AbortRule::Count) => format!("after {} retransmissions", t.retries),
+        (None, AbortRule::Never) => "never".to_string(),
+    };
+    let waits: Vec<String> = t.syn.waits().iter().map(|w| w.to_string()).collect();
+    format!("{data}; SYN waits {} (connect() fails {} after the first SYN)", waits.join(", "), t.syn.give_up())
+}
 /// Scripted faults, then random fault processes; the section is left out when there are none.
 fn faults(o: &mut String, spec: &ModelSpec) {
     if !spec.faults.is_empty() || !spec.random_faults.is_empty() {

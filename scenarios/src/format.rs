@@ -15,7 +15,7 @@ use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 use serde::Deserialize;
 use serde::de::{self, Deserializer, IntoDeserializer, MapAccess, Visitor};
 
-use crate::units::{Bandwidth, Bytes, Dur, Percent, Throughput};
+use crate::units::{Bandwidth, Bytes, Dur, Percent, Throughput, Whole};
 
 /// A value and the byte span it was written at.
 #[derive(Clone, Debug, PartialEq)]
@@ -166,6 +166,9 @@ pub struct Interconnect {
     pub mtu: Option<Sp<u32>>,
     pub macsec: Option<bool>,
     pub delay: Option<Sp<Dur>>,
+    /// Drop-tail queue per channel direction, bytes (default: one bandwidth-delay product of
+    /// the channel's round trip, at least 64 KiB).
+    pub queue: Option<Sp<Bytes>>,
     pub loss: Option<Sp<Percent>>,
     pub bfd: Option<Sp<Either<BfdTable>>>,
     pub bgp: Option<Sp<BgpTable>>,
@@ -217,6 +220,8 @@ pub struct BgpTable {
 pub struct ChannelOverride {
     pub bandwidth: Option<Sp<Bandwidth>>,
     pub delay: Option<Sp<Dur>>,
+    /// This channel's drop-tail queue per direction, bytes.
+    pub queue: Option<Sp<Bytes>>,
     pub loss: Option<Sp<Percent>>,
     pub local_pref: Option<u32>,
     pub prepend: Option<u32>,
@@ -233,6 +238,8 @@ pub struct Vpn {
     /// Per tunnel.
     pub bandwidth: Option<Sp<Bandwidth>>,
     pub delay: Option<Sp<Dur>>,
+    /// Drop-tail queue per tunnel direction, bytes (default: one bandwidth-delay product).
+    pub queue: Option<Sp<Bytes>>,
 }
 
 /// `[[backbone]]`: a provider's inter-region backbone span.
@@ -244,6 +251,8 @@ pub struct Backbone {
     pub b: Sp<String>,
     pub rtt: Sp<Dur>,
     pub bandwidth: Option<Sp<Bandwidth>>,
+    /// Drop-tail queue per direction, bytes (default: one bandwidth-delay product of `rtt`).
+    pub queue: Option<Sp<Bytes>>,
 }
 
 /// `[[endpoint]]`: a workload in a site that traffic can start or end at, and that can fail
@@ -270,10 +279,27 @@ pub struct Traffic {
     /// Bytes per flow; omitted = flows run to the end.
     pub bytes: Option<Sp<Bytes>>,
     pub start: Option<Sp<Dur>>,
+    /// The hosts' TCP profile (default `"linux"`); the keys below override its constants.
+    #[serde(default)]
+    #[schemars(schema_with = "tcp_profile_schema")]
     pub tcp: Option<Sp<String>>,
     pub rto_min: Option<Sp<Dur>>,
     pub rto_initial: Option<Sp<Dur>>,
     pub rto_max: Option<Sp<Dur>>,
+    /// Retransmissions before a connection whose data stays unacknowledged is given up
+    /// (Linux `tcp_retries2`), at least 1.
+    #[schemars(range(min = 1, max = 4294967295u32))]
+    pub retries: Option<Sp<Whole>>,
+    /// TCP_USER_TIMEOUT (RFC 5482): unacknowledged data older than this aborts the connection.
+    pub user_timeout: Option<Sp<Dur>>,
+    /// The waits after each SYN, e.g. `["1s", "1s", "2s"]`: connect() fails when the last
+    /// runs out (1 to 16 positive durations).
+    #[schemars(length(min = 1, max = 16))]
+    pub syn_schedule: Option<Sp<Vec<Sp<Dur>>>>,
+    /// Each RTO re-draws the flow's ECMP member (Linux `sk_rethink_txhash`), so a flow can
+    /// leave a blackholed member before routing reacts (default false).
+    #[serde(default)]
+    pub rehash_on_rto: bool,
     #[serde(default)]
     pub replication: bool,
     /// `"fluid"` (default) or `"packet"` (smoltcp endpoints, packets hop by hop).
@@ -282,6 +308,13 @@ pub struct Traffic {
     pub cc: Option<Sp<String>>,
     /// Packet fidelity: socket buffer per direction (default: BDP + queue).
     pub buffer: Option<Sp<Bytes>>,
+}
+
+/// `tcp`: one of sim-core's profile names, listed from `TcpProfile::ALL` so the schema
+/// cannot drift from what `compile` accepts.
+fn tcp_profile_schema(_: &mut SchemaGenerator) -> Schema {
+    let names: Vec<&str> = sim_core::tcp::TcpProfile::ALL.iter().map(|p| p.name()).collect();
+    json_schema!({ "type": "string", "enum": names })
 }
 
 /// `[[fault]]`: one scripted fault. Exactly one action key.

@@ -187,6 +187,41 @@ unit_type!(
     r"^\+?[0-9][0-9_]*(\.[0-9]+)?\s*%$"
 );
 
+/// A whole number written without quotes (`retries = 15`); `compile` checks its range.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Whole(pub i64);
+
+impl<'de> Deserialize<'de> for Whole {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = Whole;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a whole number without quotes, e.g. 15")
+            }
+            fn visit_i64<E: de::Error>(self, n: i64) -> Result<Whole, E> {
+                Ok(Whole(n))
+            }
+            fn visit_u64<E: de::Error>(self, n: u64) -> Result<Whole, E> {
+                i64::try_from(n).map(Whole).map_err(|_| E::custom(format!("{n} is too large")))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+impl JsonSchema for Whole {
+    fn schema_name() -> Cow<'static, str> {
+        "Whole".into()
+    }
+    fn inline_schema() -> bool {
+        true
+    }
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({ "type": "integer" })
+    }
+}
+
 /// A throughput floor: a share of the offered rate (`"75%"`) or an absolute rate (`"4Gbps"`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -236,6 +271,23 @@ pub fn fmt_bps(bps: u64) -> String {
     format!("{s}{unit}")
 }
 
+/// Formats a byte count exactly, the way files write them: a whole SI unit (`2MB`), else a
+/// whole binary unit (`6MiB`, `64KiB`), else SI with the decimals it needs (`781.25kB`).
+pub fn fmt_bytes(bytes: u64) -> String {
+    const SI: [(u64, &str); 4] = [(1_000_000_000_000, "TB"), (1_000_000_000, "GB"), (1_000_000, "MB"), (1_000, "kB")];
+    const BINARY: [(u64, &str); 4] = [(1 << 40, "TiB"), (1 << 30, "GiB"), (1 << 20, "MiB"), (1 << 10, "KiB")];
+    let Some(&(div, unit)) = SI.iter().find(|(d, _)| bytes >= *d) else { return format!("{bytes}B") };
+    if bytes.is_multiple_of(div) {
+        return format!("{}{unit}", bytes / div);
+    }
+    if let Some((d, u)) = BINARY.iter().find(|(d, _)| bytes >= *d && bytes.is_multiple_of(*d)) {
+        return format!("{}{u}", bytes / d);
+    }
+    let digits = div.ilog10() as usize;
+    let frac = format!("{:0digits$}", bytes % div);
+    format!("{}.{}{unit}", bytes / div, frac.trim_end_matches('0'))
+}
+
 /// Formats parts per million as a percentage (`20000` is `2%`).
 pub fn fmt_ppm(ppm: u32) -> String {
     let s = format!("{:.4}", f64::from(ppm) / 10_000.0);
@@ -245,6 +297,20 @@ pub fn fmt_ppm(ppm: u32) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn byte_counts_print_exactly() {
+        assert_eq!(fmt_bytes(781_250), "781.25kB");
+        assert_eq!(fmt_bytes(1_562_500), "1.5625MB");
+        assert_eq!(fmt_bytes(2_000_000), "2MB");
+        assert_eq!(fmt_bytes(6 << 20), "6MiB");
+        assert_eq!(fmt_bytes(64 * 1024), "64KiB");
+        assert_eq!(fmt_bytes(1534), "1.534kB");
+        assert_eq!(fmt_bytes(512), "512B");
+        for b in [781_250, 1_562_500, 6 << 20, 64 * 1024, 1534, 512, 33_554_433] {
+            assert_eq!(parse_bytes(&fmt_bytes(b)), Ok(b), "{b} round-trips");
+        }
+    }
 
     #[test]
     fn durations() {

@@ -21,8 +21,32 @@ pub const MACSEC_ETHERNET: Framing = Framing { ethernet: true, macsec: true, ext
 /// Plain Ethernet framing, no MACsec.
 pub const ETHERNET: Framing = Framing { ethernet: true, macsec: false, extra_bytes: 0 };
 
-/// A typical drop-tail buffer per port direction. [ASSUMPTION] 1 MiB (crate-notes §2 runs).
-pub const DEFAULT_QUEUE_BYTES: u64 = 1 << 20;
+/// The smallest default drop-tail buffer per port direction: 64 KiB, so a short or slow link
+/// still holds a burst of a few dozen full-size frames. [ASSUMPTION]
+pub const MIN_QUEUE_BYTES: u64 = 64 * 1024;
+
+/// A drop-tail buffer of one bandwidth-delay product of the link's round trip: line rate in
+/// bytes per second × 2 × one-way delay, at least [`MIN_QUEUE_BYTES`]. This is the classic
+/// sizing rule for router buffers (B = RTT × C, Villamizar and Song 1994; the "rule of thumb"
+/// Appenzeller et al. examine in "Sizing Router Buffers", SIGCOMM 2004), and the queue the
+/// Linux measurements of shared/reference/tcp-timing.md §1 ran behind (a 1-BDP drop-tail queue).
+/// [ASSUMPTION] providers do not publish their port buffers (neither paper is in the reference
+/// files); the round trip is the link's own, not the path's.
+pub fn bdp_queue_bytes(line_bps: u64, one_way_delay: SimDuration) -> u64 {
+    let bytes = u128::from(line_bps) * 2 * u128::from(one_way_delay.as_nanos()) / 8 / 1_000_000_000;
+    u64::try_from(bytes).unwrap_or(u64::MAX).max(MIN_QUEUE_BYTES)
+}
+
+/// A link's default queue: [`bdp_queue_bytes`] of its line rate (every member) and its
+/// one-way delay. Callers that change either after building a link recompute it with this.
+pub fn default_queue_bytes(l: &LinkSpec) -> u64 {
+    bdp_queue_bytes(u64::from(l.members).saturating_mul(l.member_bps), l.one_way_delay)
+}
+
+fn with_default_queue(mut l: LinkSpec) -> LinkSpec {
+    l.queue_bytes = default_queue_bytes(&l);
+    l
+}
 
 /// The six managed AWS Interconnect - multicloud pairs with Google Cloud (§1.3, §7.1,
 /// [aws-regions]), with the interconnect hop's one-way delay: same metro except
@@ -148,7 +172,7 @@ impl Quad {
         (1..=self.channels)
             .map(|n| {
                 let fac = (b'a' + ((n - 1) / per_facility) as u8) as char;
-                LinkSpec {
+                with_default_queue(LinkSpec {
                     id: format!("{}/ch{n}", self.id),
                     kind: self.kind,
                     interconnect: Some(self.id.clone()),
@@ -163,10 +187,10 @@ impl Quad {
                     framing: self.framing,
                     one_way_delay: self.one_way_delay,
                     base_loss_ppm: 0,
-                    queue_bytes: DEFAULT_QUEUE_BYTES,
+                    queue_bytes: 0,
                     session: self.session,
                     route: [RouteAttrs::DEFAULT; 2],
-                }
+                })
             })
             .collect()
     }
@@ -191,32 +215,34 @@ impl Quad {
 /// keepalive 10 s / hold 30 s, no BFD (Cloud Router offers none on HA VPN, §3.1).
 pub fn vpn_backup(id: &str, a_site: &str, b_site: &str) -> Vec<LinkSpec> {
     (1..=2)
-        .map(|n| LinkSpec {
-            id: format!("{id}/tunnel{n}"),
-            kind: LinkKind::Vpn,
-            interconnect: None,
-            facility: None,
-            a_site: a_site.to_string(),
-            b_site: b_site.to_string(),
-            a_router: Some(format!("{id}/a-gw{n}")),
-            b_router: Some(format!("{id}/b-gw{n}")),
-            members: 1,
-            member_bps: 1_250_000_000,
-            mtu: 1500,
-            framing: Framing { ethernet: true, macsec: false, extra_bytes: 73 },
-            one_way_delay: SimDuration::from_millis(5),
-            base_loss_ppm: 0,
-            queue_bytes: DEFAULT_QUEUE_BYTES,
-            session: Some(SessionSpec {
-                bgp: [
-                    BgpTimers { keepalive: SimDuration::from_secs(10), hold: SimDuration::from_secs(30) },
-                    BgpTimers { keepalive: SimDuration::from_secs(10), hold: SimDuration::from_secs(30) },
-                ],
-                bfd: None,
-                establish: SessionSpec::DEFAULT_ESTABLISH,
-                connect_retry: SessionSpec::DEFAULT_CONNECT_RETRY,
-            }),
-            route: [RouteAttrs { local_pref: 50, prepend: 0, med: 100 }; 2],
+        .map(|n| {
+            with_default_queue(LinkSpec {
+                id: format!("{id}/tunnel{n}"),
+                kind: LinkKind::Vpn,
+                interconnect: None,
+                facility: None,
+                a_site: a_site.to_string(),
+                b_site: b_site.to_string(),
+                a_router: Some(format!("{id}/a-gw{n}")),
+                b_router: Some(format!("{id}/b-gw{n}")),
+                members: 1,
+                member_bps: 1_250_000_000,
+                mtu: 1500,
+                framing: Framing { ethernet: true, macsec: false, extra_bytes: 73 },
+                one_way_delay: SimDuration::from_millis(5),
+                base_loss_ppm: 0,
+                queue_bytes: 0,
+                session: Some(SessionSpec {
+                    bgp: [
+                        BgpTimers { keepalive: SimDuration::from_secs(10), hold: SimDuration::from_secs(30) },
+                        BgpTimers { keepalive: SimDuration::from_secs(10), hold: SimDuration::from_secs(30) },
+                    ],
+                    bfd: None,
+                    establish: SessionSpec::DEFAULT_ESTABLISH,
+                    connect_retry: SessionSpec::DEFAULT_CONNECT_RETRY,
+                }),
+                route: [RouteAttrs { local_pref: 50, prepend: 0, med: 100 }; 2],
+            })
         })
         .collect()
 }
@@ -224,7 +250,7 @@ pub fn vpn_backup(id: &str, a_site: &str, b_site: &str) -> Vec<LinkSpec> {
 /// A provider backbone span between two regions of one cloud: no BGP session (an internal
 /// path that follows carrier), 100 Gbps [ASSUMPTION], half the measured RTT each way.
 pub fn backbone(a_site: &str, b_site: &str, rtt: SimDuration) -> LinkSpec {
-    LinkSpec {
+    with_default_queue(LinkSpec {
         id: format!("backbone/{}--{}", a_site.replace(':', "-"), b_site.replace(':', "-")),
         kind: LinkKind::Backbone,
         interconnect: None,
@@ -239,10 +265,10 @@ pub fn backbone(a_site: &str, b_site: &str, rtt: SimDuration) -> LinkSpec {
         framing: Framing { ethernet: true, macsec: false, extra_bytes: 0 },
         one_way_delay: SimDuration(rtt.as_nanos() / 2),
         base_loss_ppm: 0,
-        queue_bytes: DEFAULT_QUEUE_BYTES,
+        queue_bytes: 0,
         session: None,
         route: [RouteAttrs::DEFAULT; 2],
-    }
+    })
 }
 
 /// A bulk-or-demand traffic group over a route, with Linux TCP.
@@ -255,6 +281,7 @@ pub fn traffic(id: &str, route: &[&str], flows: u32, demand_bps: Option<u64>) ->
         bytes_per_flow: None,
         start: crate::time::SimTime::ZERO,
         tcp: TcpSpec::LINUX,
+        rehash_on_rto: false,
         replication: false,
         fidelity: Fidelity::Fluid,
         packet: PacketOptions::default(),
@@ -271,5 +298,24 @@ pub fn one_quad(sold_bps: u64, flows: u32, demand_bps: Option<u64>, duration: Si
         traffic: vec![traffic("app", &["aws:us-east-1", "gcp:us-east4"], flows, demand_bps)],
         duration,
         ..ModelSpec::default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// One round trip's bandwidth-delay product: a managed 10 Gbps pair carries 5 Gbps per
+    /// channel over 1.25 ms of round trip (781,250 B); 1 Gbps over a 10 ms round trip is
+    /// 1.25 MB; a slow or short link gets the 64 KiB floor.
+    #[test]
+    fn default_queue_is_one_bdp_of_the_link_round_trip() {
+        let q = Quad::aws_gcp_managed("ash", "us-east-1", "us-east4", 10_000_000_000);
+        assert!(q.links().iter().all(|l| l.queue_bytes == 781_250));
+        assert_eq!(bdp_queue_bytes(1_000_000_000, SimDuration::from_millis(5)), 1_250_000);
+        assert_eq!(bdp_queue_bytes(10_000_000, SimDuration::from_millis(1)), MIN_QUEUE_BYTES);
+        let tunnel = &vpn_backup("v", "aws:us-east-1", "gcp:us-east4")[0];
+        assert_eq!(tunnel.queue_bytes, 1_562_500, "1.25 Gbps x 10 ms");
+        assert_eq!(backbone("aws:us-east-1", "aws:us-west-2", SimDuration::from_millis(60)).queue_bytes, 750_000_000);
     }
 }

@@ -10,11 +10,12 @@ use std::ops::Range;
 
 use sim_core::SimDuration;
 use sim_core::model::{Element, Model};
+use sim_core::spec::LinkSpec;
 
 use super::R;
 use crate::error::{Diagnostic, did_you_mean};
 use crate::format::Sp;
-use crate::units::Dur;
+use crate::units::{Bytes, Dur, fmt_bytes};
 
 /// `label`/`help` on boxed diagnostics, so checks can chain them before returning.
 pub(super) trait Decorate {
@@ -90,6 +91,32 @@ impl Ctx<'_> {
         }
         Ok(d.value.0)
     }
+}
+
+/// The largest `queue` a file may set (16 GiB): a bound that keeps packet fidelity's buffer
+/// arithmetic far from overflow.
+const MAX_QUEUE_BYTES: u64 = 16 << 30;
+
+/// Sets a link's drop-tail queue: the file's `queue` key if given (at least one full-size
+/// frame, at most 16 GiB), else one bandwidth-delay product of the link as it now is
+/// (`presets::default_queue_bytes`, after every bandwidth and delay override).
+pub(super) fn link_queue(cx: &Ctx<'_>, key: Option<&Sp<Bytes>>, l: &mut LinkSpec) -> R<()> {
+    let Some(q) = key else {
+        l.queue_bytes = sim_core::presets::default_queue_bytes(l);
+        return Ok(());
+    };
+    let frame = u64::from(l.mtu) + u64::from(l.framing.bytes_per_frame());
+    if q.value.0 < frame {
+        return Err(cx
+            .err(&q.span, format!("queue {} B is smaller than one full-size frame of `{}` ({frame} B)", q.value.0, l.id))
+            .label("a drop-tail queue this small drops every full-size packet")
+            .help("omit `queue` for one bandwidth-delay product of the link's round trip"));
+    }
+    if q.value.0 > MAX_QUEUE_BYTES {
+        return cx.fail(&q.span, format!("queue {} is larger than the 16 GiB faultline allows per link direction", fmt_bytes(q.value.0)));
+    }
+    l.queue_bytes = q.value.0;
+    Ok(())
 }
 
 /// Substitutes the copy number for `{n}`; ids without `{n}` get it appended.

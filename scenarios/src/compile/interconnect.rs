@@ -11,7 +11,7 @@ use sim_core::presets;
 use sim_core::spec::*;
 
 use super::R;
-use super::context::{Ctx, Decorate, claim, copies, subst};
+use super::context::{Ctx, Decorate, claim, copies, link_queue, subst};
 use super::session::session_overrides;
 use super::sites::site;
 use crate::error::did_you_mean;
@@ -170,7 +170,9 @@ fn note_fields(cx: &mut Ctx<'_>, t: &format::Interconnect, tpl: &templates::Temp
 }
 
 /// The interconnect-wide `loss`, then each `[interconnect.channel.chN]` table; a channel's
-/// other fields were written on the interconnect's table.
+/// other fields were written on the interconnect's table. Last, each channel's queue: its own
+/// `queue`, else the interconnect's, else one bandwidth-delay product of the channel as
+/// overridden.
 fn channel_overrides(cx: &mut Ctx<'_>, t: &format::Interconnect, id: &str, channels: u32, links: &mut [LinkSpec]) -> R<()> {
     for l in links.iter_mut() {
         cx.fields.inherit(&l.id, id);
@@ -181,6 +183,10 @@ fn channel_overrides(cx: &mut Ctx<'_>, t: &format::Interconnect, id: &str, chann
     for (name, ov) in &t.channel {
         let l = channel_link(cx, links, id, name, &ov.span, channels)?;
         channel_override(cx, l, &ov.value);
+    }
+    for l in links.iter_mut() {
+        let own = t.channel.iter().find(|(name, _)| l.id == format!("{id}/{name}")).and_then(|(_, ov)| ov.value.queue.as_ref());
+        link_queue(cx, own.or(t.queue.as_ref()), l)?;
     }
     Ok(())
 }

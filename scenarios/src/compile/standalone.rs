@@ -1,13 +1,13 @@
 //! `[[vpn]]` and `[[backbone]]` tables: the links that belong to no interconnect.
 //!
 //! It adds links to the spec, claims their ids and records where their keys were written
-//! (`Ctx::fields`); sim-core checks the values.
+//! (`Ctx::fields`); sim-core checks the values, except `queue` (`context::link_queue`).
 
 use sim_core::presets;
 use sim_core::spec::ModelSpec;
 
 use super::R;
-use super::context::{Ctx, claim};
+use super::context::{Ctx, claim, link_queue};
 use super::sites::site;
 use crate::format::{self, Sp};
 use crate::units::Bandwidth;
@@ -26,6 +26,7 @@ pub(super) fn vpn(cx: &mut Ctx<'_>, spec: &mut ModelSpec, v: &Sp<format::Vpn>) -
         if let Some(d) = &t.delay {
             l.one_way_delay = d.value.0;
         }
+        link_queue(cx, t.queue.as_ref(), l)?;
         cx.spans.entry(l.id.clone()).or_insert_with(|| t.id.span.clone());
         cx.fields.inherit(&l.id, &t.id.value);
     }
@@ -45,6 +46,7 @@ pub(super) fn backbone(cx: &mut Ctx<'_>, spec: &mut ModelSpec, b: &Sp<format::Ba
     if let Some(bw) = &t.bandwidth {
         l.member_bps = bw.value.0;
     }
+    link_queue(cx, t.queue.as_ref(), &mut l)?;
     let span = t.id.as_ref().map_or(&b.span, |i| &i.span).clone();
     claim(cx, &l.id, &span, "backbone")?;
     note_fields(cx, &l.id, &t.a, &t.b, &t.bandwidth);

@@ -1,5 +1,5 @@
-//! `[[traffic]]` tables: volume, TCP model, fidelity and packet options, `count`
-//! replication and the route each group takes; and looking up a group by name.
+//! `[[traffic]]` tables: volume, TCP profile and its overrides, fidelity and packet options,
+//! `count` replication and the route each group takes; and looking up a group by name.
 //!
 //! It reads the topology and adds traffic groups to the spec.
 
@@ -12,6 +12,7 @@ use super::context::{Ctx, Decorate, choice, claim, copies, subst};
 use super::sites::route;
 use crate::error::did_you_mean;
 use crate::format::{self, Sp};
+use crate::units::{Dur, Whole};
 
 pub(super) fn traffic(cx: &mut Ctx<'_>, spec: &mut ModelSpec, topo: &Model, t: &Sp<format::Traffic>) -> R<()> {
     let g = &t.value;
@@ -44,6 +45,7 @@ pub(super) fn traffic(cx: &mut Ctx<'_>, spec: &mut ModelSpec, topo: &Model, t: &
             bytes_per_flow: g.bytes.as_ref().map(|b| b.value.0),
             start,
             tcp,
+            rehash_on_rto: g.rehash_on_rto,
             replication: g.replication,
             fidelity,
             packet,
@@ -70,10 +72,6 @@ fn check_volume(cx: &Ctx<'_>, g: &format::Traffic) -> R<()> {
     Ok(())
 }
 
-const TCP_MODELS: &[(&str, TcpSpec)] = &[("linux", TcpSpec::LINUX), ("smoltcp", TcpSpec::SMOLTCP)];
-
-const TCP_HELP: &str = "tcp is \"linux\" (RTO min 200 ms) or \"smoltcp\" (RTO min 1 s)";
-
 const FIDELITIES: &[(&str, Fidelity)] = &[("fluid", Fidelity::Fluid), ("packet", Fidelity::Packet)];
 
 const FIDELITY_HELP: &str = "fidelity is \"fluid\" (rates and a TCP model) or \"packet\" (smoltcp TCP, packets hop by hop)";
@@ -82,10 +80,12 @@ const CONGESTION_CONTROLS: &[(&str, CongestionControl)] = &[("cubic", Congestion
 
 const CC_HELP: &str = "cc is \"cubic\" (default) or \"reno\"";
 
-/// The TCP model with its RTO overrides, which must leave rto_max at or above rto_min.
+/// The TCP profile with the file's overrides of its constants: the RTO bounds (rto_max at
+/// or above rto_min), the give-up (`retries`, `user_timeout`) and the SYN schedule.
 fn tcp_model(cx: &Ctx<'_>, t: &Sp<format::Traffic>) -> R<TcpSpec> {
     let g = &t.value;
-    let mut tcp = choice(cx, &g.tcp, &t.span, "TCP model", TCP_MODELS, TcpSpec::LINUX, TCP_HELP)?;
+    let profiles: Vec<(&str, TcpSpec)> = TcpProfile::ALL.iter().map(|p| (p.name(), p.spec())).collect();
+    let mut tcp = choice(cx, &g.tcp, &t.span, "TCP model", &profiles, TcpSpec::LINUX, &tcp_help())?;
     if let Some(d) = &g.rto_min {
         tcp.rto_min = cx.positive(d, "rto_min")?;
     }
@@ -99,7 +99,73 @@ fn tcp_model(cx: &Ctx<'_>, t: &Sp<format::Traffic>) -> R<TcpSpec> {
         let span = g.rto_max.as_ref().or(g.rto_min.as_ref()).map_or(&t.span, |s| &s.span);
         return cx.fail(span, format!("rto_max {} is below rto_min {}", tcp.rto_max, tcp.rto_min));
     }
+    if let Some(r) = &g.retries {
+        tcp.retries = retries(cx, r, &tcp)?;
+    }
+    if let Some(d) = &g.user_timeout {
+        tcp.user_timeout = Some(cx.positive(d, "user_timeout")?);
+    }
+    if let Some(s) = &g.syn_schedule {
+        tcp.syn = syn_schedule(cx, s)?;
+    }
     Ok(tcp)
+}
+
+/// The `tcp` help: every profile with its RTO bounds, from the profiles' own constants.
+fn tcp_help() -> String {
+    let each: Vec<String> = TcpProfile::ALL
+        .iter()
+        .map(|p| {
+            let s = p.spec();
+            let slop = if s.rto_slop.as_nanos() > 0 { format!(" + {} slop", s.rto_slop) } else { String::new() };
+            format!("\"{}\" (RTO min {}{slop}, max {})", p.name(), s.rto_min, s.rto_max)
+        })
+        .collect();
+    format!("tcp is one of {} (default \"linux\")", each.join(", "))
+}
+
+/// `retries`: a whole number of at least 1, for a profile that gives up by counting.
+fn retries(cx: &Ctx<'_>, r: &Sp<Whole>, tcp: &TcpSpec) -> R<u32> {
+    if tcp.abort == AbortRule::Never {
+        return Err(cx
+            .err(
+                &r.span,
+                format!("the {} profile never gives up on retransmissions, so `retries` would change nothing", tcp.profile.name()),
+            )
+            .help("set `user_timeout` (smoltcp's socket timeout) to give connections up, or pick another `tcp` profile"));
+    }
+    let n = r.value.0;
+    match u32::try_from(n) {
+        Ok(n) if n >= 1 => Ok(n),
+        _ if n < 1 => Err(cx
+            .err(&r.span, format!("retries must be at least 1, not {n}"))
+            .label("retransmissions before the connection is given up")
+            .help("to give a connection up after a time instead, set `user_timeout`")),
+        _ => cx.fail(&r.span, format!("retries {n} is too large (at most {})", u32::MAX)),
+    }
+}
+
+/// `syn_schedule`: 1 to 16 positive waits, one after each SYN.
+fn syn_schedule(cx: &Ctx<'_>, s: &Sp<Vec<Sp<Dur>>>) -> R<SynSchedule> {
+    const EXAMPLE: &str =
+        "e.g. syn_schedule = [\"1s\", \"1s\", \"2s\"]: three SYNs, 1 s apart then 2 s, and connect() fails 4 s after the first";
+    if s.value.is_empty() {
+        return Err(cx
+            .err(&s.span, "syn_schedule needs at least one wait")
+            .label("connect() would fail before its first SYN")
+            .help(EXAMPLE));
+    }
+    if let Some(extra) = s.value.get(SynSchedule::MAX) {
+        return Err(cx
+            .err(&extra.span, format!("syn_schedule has {} waits; at most {} are allowed", s.value.len(), SynSchedule::MAX))
+            .label("the first wait past the limit")
+            .help(EXAMPLE));
+    }
+    let mut waits = Vec::with_capacity(s.value.len());
+    for w in &s.value {
+        waits.push(cx.positive(w, "each syn_schedule wait")?);
+    }
+    Ok(SynSchedule::from_waits(&waits).expect("1..=16 positive waits make a schedule"))
 }
 
 /// `cc` and `buffer`, which only packet fidelity uses, and packet fidelity's flow limit.
