@@ -34,20 +34,57 @@ mod model {
     /// Round-trip time of a flow between the two regions of a same-metro managed pair:
     /// 2 × 625 µs on the channel (`presets::SAME_METRO_ONE_WAY`, interconnect-facts §4.3, §7.5:
     /// 1.5 ms VM-to-VM less 0.25 ms inside the two sites) + 0.25 ms inside the sites = 1.5 ms.
-    /// interconnect-facts §6.5 tabulates its schedule: "0.20 s (RTT 1.5 ms) | 0.20, 0.60, 1.41,
-    /// 3.02, 6.25, 12.7, 25.6, 51.4, 103.0, 206.1".
+    /// (interconnect-facts §6.5's nominal schedule for it, "0.20, 0.60, 1.41, 3.02 …", is the
+    /// one tcp-timing.md §1 shows wrong by 14–33 %; the schedule below follows its mechanisms.)
     pub const RTT: f64 = 0.0015;
-    /// Linux RTO on a stable path: srtt + max(4·rttvar, rto_min) with rto_min = 200 ms and
-    /// rttvar ≈ 0 (tcp-timing.md §1, mechanism 1; README "SRTT + 200 ms"): 201.5 ms.
-    pub const RTO: f64 = RTT + 0.200;
+    /// MSS of the template's path: MTU 1460 less 52 B of IP, TCP and timestamps.
+    pub const MSS: f64 = 1408.0;
+    /// Linux rto_min (`tcp_rto_min_us`, tcp-timing.md §1 mechanism 1): 200 ms.
+    pub const RTO_MIN: f64 = 0.200;
     /// Linux rto_max (`tcp_rto_max_ms`, tcp-timing.md §1 mechanism 3): 120 s.
     pub const RTO_MAX: f64 = 120.0;
+    /// One jiffy at HZ = 250 (tcp-timing.md §1): every Linux TCP timeout is whole jiffies.
+    pub const JIFFY: f64 = 0.004;
+    /// The tail loss probe's floor over 2·srtt with more than one segment in flight: 2 ms
+    /// (tcp-timing.md §1 mechanism 2, `tcp_schedule_loss_probe`), added before the conversion
+    /// to jiffies.
+    pub const TLP_FLOOR: f64 = 0.002;
+    /// CUBIC's multiplicative decrease β (RFC 9438 §4.6; Linux 717/1024; tcp-timing.md §1
+    /// mechanism 5: ssthresh = 0.7 × the window at the stall) and scaling constant C (§5.1).
+    pub const CUBIC_BETA: f64 = 0.7;
+    pub const CUBIC_C: f64 = 0.4;
+    /// CUBIC's Reno-friendly growth, α = 3(1 − β)/(1 + β) = 0.53 segment per RTT (RFC 9438
+    /// §4.3; Linux byte-counts ACKs, RFC 3465, so delayed ACKs do not halve it).
+    pub const RENO_FRIENDLY: f64 = 3.0 * (1.0 - CUBIC_BETA) / (1.0 + CUBIC_BETA);
+    /// The standing queue a loss-based sender's srtt includes (tcp-timing.md §1 mechanism 1):
+    /// at a saturated drop-tail bottleneck CUBIC keeps the queue ~80 % full; a channel's queue
+    /// defaults to one BDP of its own round trip (2 × 0.625 ms × 5 Gbps line rate = 781 kB),
+    /// drained at its 4.589 Gbps goodput (5 Gbps × 1408 / 1534 B per frame with MACsec
+    /// framing): 0.8 × 6.25 Mbit / 4.589 Gbps = 1.09 ms. None where flows are demand-limited:
+    /// nothing queues behind a link that is not full.
+    pub const fn standing_queue(saturated: bool) -> f64 {
+        if saturated { 0.8 * 2.0 * 0.000_625 * 5e9 / (5e9 * MSS / 1534.0) } else { 0.0 }
+    }
+    /// srtt at every stall of these fixtures: the path's 1.5 ms and no standing queue. Every
+    /// fixture's flows are demand-limited when they stall: 64 × 93.75 Mbps (or 16 × 62.5 /
+    /// 250 Mbps) on channels of 4.589 Gbps, which a group of 93.75 Mbps flows saturates only
+    /// with ≥ 49 of them on one channel; even on two surviving channels ECMP puts 32 ± 4 there.
+    pub const SRTT: f64 = RTT + standing_queue(false);
     /// Convergence delay from a session change to the FIB change, each side (README, presets
     /// `[ASSUMPTION]`): 1 s.
     pub const CONVERGENCE: f64 = 1.0;
     /// Time for a session to re-establish after carrier returns (ARCHITECTURE "Control plane",
     /// `establish`, assumed): 1 s.
     pub const ESTABLISH: f64 = 1.0;
+    /// When the flows of a link that lost carrier (a cut, a facility's power) have a working
+    /// path again, after the carrier went: the sessions go down at once and forwarding moves
+    /// off the link after the convergence delay (README), today 1 s. Every derivation below
+    /// takes the time a path works again from here and from `RETURN`: change it here when
+    /// forwarding reacts to carrier loss directly (`local_repair`, a few ms).
+    pub const CARRIER_REROUTE: f64 = CONVERGENCE;
+    /// When forwarding uses a repaired link again, after its repair (when no other path
+    /// exists): the session re-establishes, then the FIBs converge: 2 s.
+    pub const RETURN: f64 = ESTABLISH + CONVERGENCE;
     /// BFD on the template: AWS 300 ms × 3, Cloud Router 1000 ms × 5. RFC 5880 §6.8.2: the
     /// interval of each direction is the slower of the sender's DesiredMinTxInterval and the
     /// receiver's RequiredMinRxInterval, so 1 s both ways. §6.8.4: the detection time at a side is
@@ -66,9 +103,11 @@ mod model {
     /// (RFC 4271 §4.2), keepalives every min(own, hold/3) = 20 s jittered to 75–100 % (§10).
     /// The hold timer cannot expire sooner than 60 − 20 = 40 s after a silent failure.
     pub const BGP_EARLIEST_HOLD_EXPIRY: f64 = 60.0 - 20.0;
-    /// Slow start after a resume: one segment per RTT (1408 B / 1.5 ms = 7.5 Mbps), doubling per
-    /// RTT (RFC 5681 §3.1) to 95 % of the 93.75 Mbps per-flow share (6 Gbps / 64) takes 5 RTT
-    /// ≈ 7.5 ms; a margin of 25 ms also covers larger shares.
+    /// Regrowth that follows no retransmission timeout (after one, see `after_resume`): a new
+    /// connection's handshake and initial window (1 RTT each; RFC 6928's 10 segments already
+    /// exceed a 62.5 or 93.75 Mbps flow's 8.3 or 12.5), or a window held to the Mathis bound
+    /// (8.7 segments at 2 %) growing back to 95 % of 12.5 segments in CUBIC's Reno-friendly
+    /// region (6 RTT ≈ 9 ms). A margin of 25 ms covers both.
     pub const RAMP: f64 = 0.025;
     /// A flow's data and its ACKs are hashed independently onto the ECMP members (ARCHITECTURE
     /// "Forwarding"; README: "a flow stalls if either its data or its ACKs hashed onto a lost
@@ -91,32 +130,225 @@ mod model {
     /// are asserted to within 2 ms: one-way propagation (0.625 ms) plus rounding.
     pub const EPS: f64 = 0.002;
 
-    /// The seconds after its path broke at which a stalled flow retransmits: RTO, then each
-    /// interval doubled and capped at rto_max (RFC 6298 §5.5; tcp-timing.md §1 mechanism 3;
-    /// README "0.2, 0.6, 1.4, 3.0 s … after the loss"). The flow resumes at the first of these
-    /// at or after its path works again (README "How the model is checked").
-    pub fn first_retransmission_at_or_after(path_back: f64) -> f64 {
-        let (mut t, mut interval) = (0.0, RTO);
-        loop {
-            t += interval;
-            if t >= path_back - 1e-9 {
-                return t;
-            }
-            interval = (interval * 2.0).min(RTO_MAX);
-        }
+    // The Linux stall schedule (tcp-timing.md §1, mechanisms 1–5), in seconds after the path
+    // broke. tcp-timing's table was measured on a 10 ms path; these derivations apply its
+    // mechanisms to the template's 1.5 ms one.
+
+    /// A timeout in whole jiffies, rounded up (`usecs_to_jiffies`).
+    pub fn jiffies(t: f64) -> f64 {
+        (t / JIFFY - 1e-9).ceil() * JIFFY
     }
 
-    /// The window in which a recovery that waits for flows whose path came back `path_back`
-    /// seconds after they stalled must lie: from their resume to the end of slow start, plus
-    /// 0.2 % of the resume time for an srtt a little above 1.5 ms (it is multiplied by up to
-    /// 2^k − 1 = 255 at the later points of the schedule). Nothing is allowed below the resume.
-    pub fn recover_window(path_back: f64) -> (f64, f64) {
-        let resume = first_retransmission_at_or_after(path_back);
-        (resume - EPS, resume + RAMP + 0.002 * resume)
+    /// How late the timer wheel may run a timeout (tcp-timing.md §1 mechanism 4): it never fires
+    /// early and fires at the next boundary of its level, so up to 4 ms late under 63 jiffies
+    /// (252 ms), 32 ms under 504 (2.016 s), 256 ms under 4032 (16.128 s), 2.048 s beyond (up to
+    /// 129 s, past rto_max). Where in that band depends on the boundaries' phase, a per-host
+    /// phase drawn from the seed: the derivations take the whole band.
+    pub fn wheel_lateness(timeout: f64) -> f64 {
+        let jiffies = (timeout / JIFFY).round();
+        let g = if jiffies < 63.0 {
+            1.0
+        } else if jiffies < 504.0 {
+            8.0
+        } else if jiffies < 4032.0 {
+            64.0
+        } else {
+            512.0
+        };
+        g * JIFFY
+    }
+
+    /// A transmission of a stalled flow: the tail loss probe, or RTO k (1-based).
+    #[derive(Clone, Copy, Debug, PartialEq)]
+    pub enum Tx {
+        Probe,
+        Rto(u32),
+    }
+
+    /// One transmission of the schedule and the band it is sent in, `(lo, hi]` seconds after
+    /// the path broke.
+    #[derive(Clone, Copy, Debug)]
+    pub struct Sent {
+        pub tx: Tx,
+        pub lo: f64,
+        pub hi: f64,
+    }
+
+    /// What a Linux sender with `srtt` sends into a path that broke at 0 (RTT `RTT`):
+    /// - its clock starts at the last ACK, half the path's RTT after the break (§1: ACKs already
+    ///   on the wire still arrive; mechanism 6);
+    /// - the tail loss probe (mechanism 2) after PTO = 2·srtt + 2 ms in whole jiffies, capped at
+    ///   the RTO: 2 × 1.5 + 2 = 5 ms → 8 ms;
+    /// - RTO = srtt + max(4·rttvar, rto_min) in whole jiffies (mechanism 1; the template's
+    ///   paths do not jitter, so 4·rttvar < 200 ms): 201.5 ms → 204 ms, re-armed from the probe;
+    /// - each RTO after it waits twice the last, at most rto_max (mechanism 3): 408, 816, …,
+    ///   104.448 s, then 120 s;
+    /// - each timer fires up to its wheel lateness later (mechanism 4).
+    ///
+    /// At srtt = 1.5 ms: probe (8.75, 12.75] ms, RTO 1 (212.75, 220.75] ms, RTO 2 (0.621,
+    /// 0.661] s, RTO 3 (1.437, 1.509] s, RTO 4 (3.069, 3.173] s, RTO 5 (6.333, 6.693] s, RTO 6
+    /// (12.861, 13.477] s, RTO 7 (25.917, 26.789] s, RTO 8 (52.029, 54.949] s, …, RTO 11
+    /// (328.701, 337.765] s.
+    pub fn schedule(srtt: f64) -> Vec<Sent> {
+        let rto = jiffies(srtt + RTO_MIN);
+        let pto = jiffies(2.0 * srtt + TLP_FLOOR).min(rto);
+        let last_ack = RTT / 2.0;
+        let mut out = vec![Sent { tx: Tx::Probe, lo: last_ack + pto, hi: last_ack + pto + wheel_lateness(pto) }];
+        let (mut lo, mut hi) = (out[0].lo, out[0].hi);
+        for k in 1..=16 {
+            let wait = (rto * f64::from(1u32 << (k - 1))).min(RTO_MAX);
+            lo += wait;
+            hi += wait + wheel_lateness(wait);
+            out.push(Sent { tx: Tx::Rto(k), lo, hi });
+        }
+        out
+    }
+
+    /// When a flow whose path broke at 0 and works again at `back` resumes: at its first
+    /// transmission sent at or after `back`. `(lo, hi)` is where that can be; `first` and
+    /// `last` the earliest and latest transmission it can be (two when `back` falls inside a
+    /// transmission's band).
+    #[derive(Clone, Copy, Debug)]
+    pub struct Resume {
+        pub lo: f64,
+        pub hi: f64,
+        pub first: Tx,
+        pub last: Tx,
+    }
+
+    pub fn resume(back: f64) -> Resume {
+        let s = schedule(SRTT);
+        let first = s.iter().find(|x| x.hi >= back).expect("a transmission after the path is back");
+        let last = s.iter().find(|x| x.lo >= back).expect("a transmission after the path is back");
+        Resume { lo: first.lo.max(back), hi: last.hi, first: first.tx, last: last.tx }
+    }
+
+    /// Segments of a window that carries `bps` of goodput over the 1.5 ms RTT: a
+    /// demand-limited flow's window at its stall (93.75 Mbps: 12.48 segments).
+    pub fn segments(bps: f64) -> f64 {
+        bps * RTT / 8.0 / MSS
+    }
+
+    /// From the transmission `tx` that gets through to the moment the flow's window is back at
+    /// `target` segments, for a window of `w` segments at the stall (tcp-timing.md §1
+    /// mechanism 5): `(lo, nominal, hi)` seconds.
+    /// - Repair: after an RTO, ~3 RTT of F-RTO + SACK repair before in-order data (measured);
+    ///   taken as 2–4 RTT. After the probe, its ACK starts SACK recovery at once (RFC 8985
+    ///   §7.3): the hole's retransmission arrives ~1.5 RTT after the probe; 1–2.5 RTT.
+    /// - Slow start (after an RTO only): from one segment, doubling per RTT (RFC 5681 §3.1), up
+    ///   to ssthresh = β·w: log2(β·w) RTT, whole round trips on either side of it.
+    /// - Then CUBIC from ssthresh towards W_max = w (RFC 9438): the faster of the cubic curve,
+    ///   W(t) = C(t − K)³ + w with K = ∛((w − β·w)/C), and the Reno-friendly estimate, α
+    ///   segments per RTT. At 1.5 ms the cubic curve is flat (K ≈ 2 s for 12.5 segments), so
+    ///   the Reno-friendly one decides: 93.75 Mbps flows go from 8.74 to 11.86 segments (95 %)
+    ///   in 5.9 RTT. `hi` waits for one more segment: a window is a whole number of segments.
+    ///
+    /// For 93.75 Mbps flows after an RTO: 16.3, 18.0, 23.7 ms.
+    pub fn after_resume(tx: Tx, w: f64, target: f64) -> (f64, f64, f64) {
+        let ssthresh = (CUBIC_BETA * w).max(2.0);
+        let ((r_lo, r_nom, r_hi), start) = match tx {
+            Tx::Probe => ((1.0, 1.5, 2.5), ssthresh),
+            Tx::Rto(_) => ((2.0, 3.0, 4.0), 1.0),
+        };
+        let ss_to = ssthresh.min(target);
+        let ss = if ss_to > start { (ss_to / start).log2() } else { 0.0 };
+        let (ss_lo, ss_hi) = (((ss - 1e-9).ceil() - 1.0).max(0.0), (ss - 1e-9).ceil().max(0.0));
+        let avoid = |goal: f64| -> f64 {
+            if goal <= ssthresh {
+                return 0.0;
+            }
+            let reno = (goal - ssthresh) / RENO_FRIENDLY * RTT;
+            let k = ((w - ssthresh) / CUBIC_C).cbrt();
+            let cubic = (k + ((goal - w) / CUBIC_C).cbrt()).max(0.0);
+            reno.min(cubic)
+        };
+        let (ca, ca_hi) = (avoid(target), avoid(target + 1.0));
+        ((r_lo + ss_lo) * RTT + ca, (r_nom + ss) * RTT + ca, (r_hi + ss_hi) * RTT + ca_hi)
+    }
+
+    /// The recover of a fault whose disrupted flows, each carrying `flow_bps` before it (their
+    /// demand, which the surviving network allows them again), broke at 0 and have a working
+    /// path again at `back`: from their resume (`resume`) to 95 % of their rate
+    /// (`after_resume`), reported at the start of the 1 s hold.
+    pub fn recover_window_for(back: f64, flow_bps: f64) -> (f64, f64) {
+        let r = resume(back);
+        let w = segments(flow_bps);
+        let (a, b) = (after_resume(r.first, w, 0.95 * w), after_resume(r.last, w, 0.95 * w));
+        (r.lo + a.0.min(b.0), r.hi + a.2.max(b.2))
+    }
+
+    /// Every fixture's `app` group: 64 flows sharing 6 Gbps, 93.75 Mbps each.
+    pub const APP_FLOW_BPS: f64 = 6e9 / 64.0;
+
+    /// `recover_window_for` the 93.75 Mbps flows of a 64 × 6 Gbps group.
+    pub fn recover_window(back: f64) -> (f64, f64) {
+        recover_window_for(back, APP_FLOW_BPS)
+    }
+
+    /// The group's RTO episode when at least `stalled_min` of its `flows` equal flows stall
+    /// together and have a working path again at `back` (the rest keep their rate): it ends when
+    /// the stalled ones carry enough to lift the group to 95 %, 1 − 0.05 · flows / stalled of
+    /// their rate (they share one host's timer phase, so they resume at the same transmission),
+    /// and no later than the fault's recover.
+    pub fn group_rto_window(back: f64, flow_bps: f64, flows: f64, stalled_min: f64) -> (f64, f64) {
+        let (r, w) = (resume(back), segments(flow_bps));
+        let share = 1.0 - 0.05 * flows / stalled_min.max(1.0);
+        let early = after_resume(r.first, w, share * w).0;
+        (r.lo + early, recover_window_for(back, flow_bps).1)
     }
 }
 
 use model::*;
+
+/// The derivations' own arithmetic against the numbers their doc comments quote (so a slip in
+/// either shows here, independent of the program).
+#[test]
+fn derivation_arithmetic_matches_the_doc_comments() {
+    let close = |a: f64, b: f64| (a - b).abs() < 0.0005;
+    let s = schedule(SRTT);
+    let quoted = [
+        (Tx::Probe, 0.00875, 0.01275),
+        (Tx::Rto(1), 0.21275, 0.22075),
+        (Tx::Rto(2), 0.621, 0.661),
+        (Tx::Rto(3), 1.437, 1.509),
+        (Tx::Rto(4), 3.069, 3.173),
+        (Tx::Rto(5), 6.333, 6.693),
+        (Tx::Rto(6), 12.861, 13.477),
+        (Tx::Rto(7), 25.917, 26.789),
+        (Tx::Rto(8), 52.029, 54.949),
+        (Tx::Rto(10), 208.701, 215.717),
+        (Tx::Rto(11), 328.701, 337.765),
+    ];
+    for (tx, lo, hi) in quoted {
+        let x = s.iter().find(|x| x.tx == tx).expect("in the schedule");
+        assert!(close(x.lo, lo) && close(x.hi, hi), "{tx:?}: {x:?}, quoted ({lo}, {hi}]");
+    }
+    let w = segments(APP_FLOW_BPS);
+    assert!((w - 12.48).abs() < 0.01, "{w}");
+    let a = after_resume(Tx::Rto(3), w, 0.95 * w);
+    assert!(close(a.0, 0.0163) && close(a.1, 0.0180) && close(a.2, 0.0237), "after an RTO: {a:?}");
+    let a = after_resume(Tx::Rto(6), segments(1e9 / 16.0), 0.95 * segments(1e9 / 16.0));
+    assert!(close(a.0, 0.0119) && close(a.2, 0.0192), "62.5 Mbps after an RTO: {a:?}");
+    for (back, lo, hi) in [
+        (0.5, 0.637, 0.684),
+        (1.0, 1.453, 1.532),
+        (2.0, 3.085, 3.196),
+        (5.0, 6.349, 6.716),
+        (6.0, 6.349, 6.716),
+        (30.0, 52.045, 54.972),
+        (32.0, 52.045, 54.972),
+        (302.0, 328.717, 337.788),
+    ] {
+        let (l, h) = recover_window(back);
+        assert!(close(l, lo) && close(h, hi), "back at {back} s: recover ({l}, {h}], quoted ({lo}, {hi}]");
+    }
+    assert!(close(recover_window(1.5).1, 3.196), "flows rehashed onto ch3: {:?}", recover_window(1.5));
+    let (l, h) = recover_window_for(7.0, 1e9 / 16.0);
+    assert!(close(l, 12.873) && close(h, 13.496), "rpo-backlog: ({l}, {h}]");
+    let (l, h) = group_rto_window(2.0, APP_FLOW_BPS, 64.0, stalled_flows(1).0);
+    assert!(close(l, 3.081) && close(h, 3.196), "bh-short group RTO: ({l}, {h}]");
+    assert!((standing_queue(true) - 0.00109).abs() < 0.00001, "{}", standing_queue(true));
+}
 
 // ---------------------------------------------------------------------------------------------
 // Running the binary and reading its JSON defensively.
@@ -315,11 +547,15 @@ fn about(x: f64) -> (f64, f64) {
 ///   (§4.4, §10 jitter), so it cannot expire before 40 s > the 30 s fault.
 /// - blackhole = 30 s: with no session down, no FIB ever stops pointing into ch2, so forwarding
 ///   points into a link that drops everything for the whole fault (30 s → 60 s).
-/// - recover ≈ 51.39 s: the flows hashed onto ch2 (data or ACK) stall at 30 s and retransmit on the
-///   Linux schedule 0.2015·(1, 3, 7, …, 127, 255) s; the path works again at +30 s, so they resume
-///   at the first point ≥ 30 s, 0.2015 × 255 = 51.38 s, plus ~7.5 ms of slow start.
-///   Recovered by repair. The run lasts to 90 s, so the 1 s hold fits.
-/// - stalls: 28 of 64 flows (data or ACK hashed onto ch2: 1 − (3/4)² = 7/16), each ~51.4 s.
+/// - recover in (52.045, 54.972] s: the flows hashed onto ch2 (data or ACK) stall at 30 s and
+///   send on the Linux schedule (`schedule`: the probe at ~10 ms, RTO 1 at ~0.217 s, then
+///   doubling from 204 ms, each timer late by up to its wheel band); the path works again at
+///   +30 s (the repair: nothing else moves them), after RTO 7 (at most 26.789 s), so they
+///   resume at RTO 8, (52.029, 54.949] s (26.112 s after RTO 7, plus up to 2.048 s of
+///   512-jiffy lateness), then 16.3–23.7 ms of repair, slow start and CUBIC to 95 % of their
+///   93.75 Mbps (`after_resume`). Recovered by repair. The run lasts to 90 s, so the hold fits.
+/// - stalls: 28 of 64 flows (data or ACK hashed onto ch2: 1 − (3/4)² = 7/16), each from the break
+///   to RTO 8: (52.029, 54.949] s.
 /// - verdict fail (exit 1): `recover_within = "1s"` fails; `min_throughput = 50%` holds (at most
 ///   7/16 of the flows stall, 1 − (3/4)², leaving ≥ 56 % of 6 Gbps); < 1 GB lost.
 #[test]
@@ -333,10 +569,13 @@ fn bh_nobfd_30s_blackholes_30s_and_recovers_only_after_the_repair() {
         c.null("converge", get(f, &["converge_s"]), "no session went down, so no forwarding changed");
     }
     c.within("blackhole", blackhole(f), (30.0 - 0.05, 30.0 + 0.05), "FIB points into ch2 for the whole 30 s blackhole");
-    c.within("recover", recover(f), recover_window(30.0), "stalled flows resume at the first RTO point after the 30 s repair");
+    // The path works again at the repair, 30 s after the break.
+    let back = 30.0;
+    c.within("recover", recover(f), recover_window(back), "stalled flows resume at RTO 8, the first transmission after the 30 s repair");
     c.recovered_by(f, "repair");
     c.within("lost", lost(f), (1.0, 1e9), "in-flight data and retransmissions into the blackhole are lost");
-    c.within("app stall p99", num(r.group("app"), &["stall_p99_s"]), recover_window(30.0), "28 of 64 flows stall ~51 s");
+    let stall = resume(back);
+    c.within("app stall p99", num(r.group("app"), &["stall_p99_s"]), (stall.lo, stall.hi), "28 of 64 flows stall to RTO 8, ~53 s");
     c.within("app stall count", num(r.group("app"), &["stall_count"]), stalled_flows(1), "7/16 of 64 flows: data OR ACK on ch2");
     c.expectation(&r, "recover_within", false, "recovery takes ~51 s > 1 s");
     c.expectation(&r, "min_throughput", true, "at most 7/16 of flows stall");
@@ -352,27 +591,31 @@ fn bh_nobfd_30s_blackholes_30s_and_recovers_only_after_the_repair() {
 /// - detect 0 (carrier loss takes the sessions down at once), converge 1 s (the withdrawal after
 ///   the 1 s convergence delay; the re-advertisement is decided after the repair), blackhole 1 s
 ///   (from 0 to the withdrawal the FIBs point into dead links; then there is no route at all).
-/// - recover ≈ 51.39 s, not 0: there is no pre-fault interval, the reference is the rate the
-///   repaired network allows (the offered 6 Gbps). Every flow stalls at 0 s; the path returns at
-///   30 s (repair) + 1 s (establish) + 1 s (convergence) = 32 s; the first Linux RTO point at or
-///   after 32 s is 0.2015 × 255 = 51.38 s. Recovered by repair.
-/// - group RTO ≈ 51.39 s (one episode, 0 → 51.39 s): `rto_within = "1s"` and `recover_within =
-///   "1s"` both fail, exit 1.
+/// - recover in (52.045, 54.972] s, not 0: there is no pre-fault interval, the reference is the
+///   rate the repaired network allows (the offered 6 Gbps). A run that starts with traffic starts
+///   in steady state, so every flow is sending its 93.75 Mbps (12.5 segments in flight, hence
+///   the 2·srtt + 2 ms probe, not the lone-segment one) when it stalls at 0 s. No other path
+///   exists, so the path returns only at 30 s (repair) + `RETURN` (1 s establish + 1 s
+///   convergence) = 32 s, after RTO 7 (at most 26.789 s): the flows resume at RTO 8, (52.029,
+///   54.949] s, then repair and regrow for 16.3–23.7 ms. Recovered by repair.
+/// - group RTO in the same window (one episode from 0 s; every flow stalled and they resume
+///   together): `rto_within = "1s"` and `recover_within = "1s"` both fail, exit 1.
 #[test]
 fn fault_at_zero_recovers_only_when_the_flows_resume_after_the_repair() {
     let r = run("fault-at-zero");
     let mut c = Checks::new("fault-at-zero");
     let f = r.fault("cut-all");
-    let back = 30.0 + ESTABLISH + CONVERGENCE;
+    // No other path: it works again once the repaired channels are back in the FIBs.
+    let back = 30.0 + RETURN;
     c.within("detect", detect(f), about(0.0), "carrier loss");
     c.within("converge", converge(f), about(CONVERGENCE), "withdrawal 1 s after the sessions went down");
     c.within("blackhole", blackhole(f), about(CONVERGENCE), "FIBs point into the cut links until the withdrawal");
-    c.within("recover", recover(f), recover_window(back), "no flow delivers anything before ~51.4 s");
+    c.within("recover", recover(f), recover_window(back), "the flows resume at RTO 8 (52.03-54.95 s), the first after 32 s");
     c.that(recover(f).is_some_and(|x| x > 30.0), "recover must be later than the 30 s repair");
     c.recovered_by(f, "repair");
-    c.within("app rto", rto(r.group("app")), recover_window(back), "one episode from 0 s to the resume");
-    c.expectation(&r, "recover_within", false, "~51 s > 1 s");
-    c.expectation(&r, "rto_within", false, "~51 s > 1 s");
+    c.within("app rto", rto(r.group("app")), recover_window(back), "one episode from 0 s to the flows' return to 95 %");
+    c.expectation(&r, "recover_within", false, "~53 s > 1 s");
+    c.expectation(&r, "rto_within", false, "~53 s > 1 s");
     c.exit(&r, 1, "recover_within and rto_within fail");
     c.loss_adds_up(&r);
     c.finish();
@@ -380,16 +623,22 @@ fn fault_at_zero_recovers_only_when_the_flows_resume_after_the_repair() {
 
 /// `overlap-cuts`: ash/ch1 cut at 30 s and ash/ch3 at 30.5 s, both for 60 s.
 ///
-/// True values (carrier loss: detect 0 for both; each withdrawal 1 s later: converge 1 s each):
-/// - cut1 recover in [1.41, 3.05] s: its flows stall at 30 s; the first retransmission after its
-///   withdrawal at 31 s is at 30 + 1.41 s (lower bound); at the latest, a flow rehashed onto ch3
-///   before ch3's withdrawal at 31.5 s waits for the next point, 30 + 3.02 s. After 31.5 s ch2 and
-///   ch4 carry 2 × 4.589 Gbps > 6 Gbps, so every flow gets its full share.
-/// - cut3 recover in [1.41, 2.55] s: its flows stall at 30.5 s. The 31 s rehash (modulo 3) moves
-///   most of them to working members, but a flow whose hash is ≡ 2 (mod 4) and ≡ 1 (mod 3) stays
-///   on ch3 (about 1/12 of each direction's ~16 flows there) and resumes only at the first point
-///   after ch3's own withdrawal at 31.5 s, 30.5 + 1.41 s; every flow of the group has resumed by
-///   33.03 s = 30.5 + 2.53 s.
+/// True values (carrier loss: detect 0 for both; each withdrawal 1 s later: converge 1 s each).
+/// Forwarding moves off each cut link `CARRIER_REROUTE` (1 s) after it lost carrier, so:
+/// - cut1 recover in (1.453, 3.196] s: its flows stall at 30 s. Those the 31 s rehash (modulo 3)
+///   puts on ch2/ch4 work again at +1 s, between RTO 2 and RTO 3, and resume at RTO 3, (1.437,
+///   1.509] s (the lower bound, plus 16.3 ms of repair and regrowth at the least). Those it
+///   puts on ch3, cut since 30.5 s, work again only at ch3's own withdrawal, +1.5 s, which
+///   falls inside RTO 3's band: they resume at RTO 3 or at RTO 4, at the latest 3.173 s, then
+///   up to 23.7 ms to 95 % (`after_resume`). After 31.5 s ch2 and ch4 carry 2 × 4.589 Gbps >
+///   6 Gbps, so every flow gets its full share back.
+/// - cut3 recover in (1.453, 2.696] s: its flows stall at 30.5 s. The 31 s rehash moves most
+///   of them to working members (back at +0.5 s: RTO 2), but a flow whose hash is ≡ 2 (mod 4)
+///   and ≡ 1 (mod 3) stays on ch3 (about 1/12 of each direction's ~16 flows there) and works
+///   again only at ch3's withdrawal, +1 s: RTO 3 after 30.5 s, the lower bound. Flows working
+///   on ch2/ch4 that the 31 s rehash puts on ch3 stall there at 31 s and resume at their RTO 2
+///   (~31.65 s). The latest are cut1's flows put on ch3, still stalled since 30 s: by 30 +
+///   3.196 s = 30.5 + 2.696 s.
 /// - Both recover, by failover; `recover_within = "5s"` passes: verdict pass, exit 0.
 #[test]
 fn overlap_cuts_both_recover_within_about_3s() {
@@ -403,12 +652,26 @@ fn overlap_cuts_both_recover_within_about_3s() {
         c.within(&format!("{id} blackhole"), blackhole(f), about(CONVERGENCE), "FIB points into the cut link until its withdrawal");
         c.recovered_by(f, "failover");
     }
-    let lo = first_retransmission_at_or_after(CONVERGENCE) - EPS;
-    let hi1 = first_retransmission_at_or_after(1.5) + RAMP;
-    let hi3 = first_retransmission_at_or_after(1.5) - 0.5 + RAMP;
-    c.within("cut1 recover", recover(cut1), (lo, hi1), "resume after 31 s, all resumed by 33.03 s");
-    c.within("cut3 recover", recover(cut3), (lo, hi3), "resume after 31.5 s, all resumed by 33.03 s");
-    c.expectation(&r, "recover_within", true, "both recover in ≤ 3.05 s ≤ 5 s");
+    // cut3 comes 0.5 s after cut1. When each of their links has its flows working again,
+    // after its own cut: cut1's flows on ch2/ch4 at CARRIER_REROUTE, those put on ch3 at ch3's
+    // withdrawal; cut3's that stay on ch3 at its withdrawal.
+    let offset = 0.5;
+    c.that(
+        CARRIER_REROUTE >= offset,
+        "derivation: cut1's flows rehashed onto ch3 land on a link already cut; with a faster reroute they resume there and stall again at 30.5 s, re-derive",
+    );
+    let (cut1_on_ch3, cut3_on_ch3) = (offset + CARRIER_REROUTE, CARRIER_REROUTE);
+    let lo = recover_window(CARRIER_REROUTE).0;
+    let hi1 = recover_window(cut1_on_ch3).1;
+    let hi3 = hi1 - offset;
+    c.within("cut1 recover", recover(cut1), (lo, hi1), "RTO 3 after the 31 s reroute; RTO 3 or 4 for flows rehashed onto ch3");
+    c.within(
+        "cut3 recover",
+        recover(cut3),
+        (recover_window(cut3_on_ch3).0, hi3),
+        "RTO 3 after 30.5 s for flows left on ch3; cut1's flows put on ch3 by 30 + 3.196 s",
+    );
+    c.expectation(&r, "recover_within", true, "both recover in ≤ 3.2 s ≤ 5 s");
     c.exit(&r, 0, "every expectation holds");
     c.loss_adds_up(&r);
     c.finish();
@@ -418,8 +681,10 @@ fn overlap_cuts_both_recover_within_about_3s() {
 ///
 /// True values: both sessions go down at once (detect 0); one forwarding change per side 1 s later
 /// removes both links, and it is caused by both faults, so each has converge = 1 s and blackhole =
-/// 1 s. Every stalled flow resumes at the first RTO point after 31 s, 30 + 1.41 s, on ch2/ch4
-/// (9.18 Gbps for 6 Gbps): recover ≈ 1.42 s for both, by failover. 3/4 of the flows stall
+/// 1 s. Every stalled flow works again when forwarding moves off the cut links,
+/// `CARRIER_REROUTE` = 1 s after the cuts, between RTO 2 and RTO 3, and resumes at RTO 3, (1.437,
+/// 1.509] s, on ch2/ch4 (9.18 Gbps for 6 Gbps, so its full share): recover in (1.453, 1.532] s
+/// for both (16.3–23.7 ms of repair and regrowth after RTO 3), by failover. 3/4 of the flows stall
 /// (1 − (2/4)²: data or ACK on one of the two cut channels), 48 of 64. `converge_within = "2s"` and
 /// `recover_within = "5s"` pass: exit 0.
 #[test]
@@ -431,13 +696,13 @@ fn same_instant_cuts_both_change_forwarding() {
         c.within(&format!("{id} detect"), detect(f), about(0.0), "carrier loss");
         c.within(&format!("{id} converge"), converge(f), about(CONVERGENCE), "the shared withdrawal has both faults as causes");
         c.within(&format!("{id} blackhole"), blackhole(f), about(CONVERGENCE), "FIB points into its link until the withdrawal");
-        c.within(&format!("{id} recover"), recover(f), recover_window(CONVERGENCE), "resume at 31.41 s");
+        c.within(&format!("{id} recover"), recover(f), recover_window(CARRIER_REROUTE), "resume at RTO 3, 31.437-31.509 s");
         c.that(f["effect"]["forwarding_changed"] != Value::Bool(false), format!("{id}: effect.forwarding_changed is false"));
         c.recovered_by(f, "failover");
     }
     c.within("app stall count", num(r.group("app"), &["stall_count"]), stalled_flows(2), "3/4 of 64 flows: data OR ACK on ch1 or ch3");
     c.expectation(&r, "converge_within", true, "1 s ≤ 2 s for both");
-    c.expectation(&r, "recover_within", true, "1.42 s ≤ 5 s for both");
+    c.expectation(&r, "recover_within", true, "≤ 1.54 s ≤ 5 s for both");
     c.exit(&r, 0, "every expectation holds");
     c.loss_adds_up(&r);
     c.finish();
@@ -454,9 +719,12 @@ fn same_instant_cuts_both_change_forwarding() {
 ///   (5 × 1 s) and withdraws ch2 1 s later; until then its FIB points into ch2.
 /// - the delay loses nothing and blackholes nothing: jitter lost 0 B, blackhole 0 s; the bytes lost
 ///   in ch2 are the blackhole's.
-/// - bh recover ≈ 6.25 s: the stalled flows retransmit at 0.2015·(1, 3, 7, 15, 31) s; the last
-///   withdrawal comes in (5, 6] s (the GCP side's, for ACK paths, in (3, 4] s, after the 3.02 s
-///   point), so every one of them resumes at 6.25 s, plus slow start.
+/// - bh recover in (6.349, 6.716] s: the stalled flows send on the Linux schedule (`schedule`).
+///   Those whose data crosses ch2 work again at the AWS side's withdrawal, in (5, 6] s, after RTO
+///   4 (at most 3.173 s) and before RTO 5 (at least 6.333 s): they resume at RTO 5, (6.333,
+///   6.693] s, then 16.3–23.7 ms of repair and regrowth. Those with only their ACKs on ch2 work
+///   again at the GCP side's withdrawal in (3, 4] s, which RTO 4's band straddles: they resume
+///   at RTO 4 or RTO 5, no later than the others.
 /// - `detect_within = "6s"` holds for the blackhole (≤ 3 s).
 #[test]
 fn attrib_degrade_the_blackhole_keeps_its_detection() {
@@ -469,7 +737,14 @@ fn attrib_degrade_the_blackhole_keeps_its_detection() {
     c.within("bh converge", converge(bh), (lo - EPS, hi + EPS), "AWS side 5 × 1 s + 1 s convergence");
     c.within("bh blackhole", blackhole(bh), (lo - EPS, hi + EPS), "the AWS FIB points into ch2 until its withdrawal");
     c.within("bh lost", lost(bh), (1.0, 1e9), "in-flight data and retransmissions into ch2 are lost");
-    c.within("bh recover", recover(bh), recover_window(BFD_LAST_FIB.0), "every stalled flow resumes at the 6.25 s RTO point");
+    let (first, last) = (resume(BFD_LAST_FIB.0), resume(BFD_LAST_FIB.1));
+    c.that(first.first == Tx::Rto(5) && last.last == Tx::Rto(5), "derivation: a path back in (5, 6] s resumes at RTO 5");
+    c.within(
+        "bh recover",
+        recover(bh),
+        (recover_window(BFD_LAST_FIB.0).0, recover_window(BFD_LAST_FIB.1).1),
+        "the data-path flows resume at RTO 5 (6.333-6.693 s), the first after the AWS withdrawal in (5, 6] s",
+    );
     c.null("jitter detect", get(jitter, &["detect_s"]), "a 1 ms delay drops no BFD packet");
     c.within("jitter lost", lost(jitter), (0.0, 0.0), "a delay drops nothing");
     c.within("jitter blackhole", blackhole(jitter).or(Some(0.0)), (0.0, 0.0), "a delay does not make a link drop");
@@ -483,9 +758,15 @@ fn attrib_degrade_the_blackhole_keeps_its_detection() {
 /// - blackhole = 2 s: the earliest BFD detection is 2 s after the failure (GCP side, (2, 3]) and the
 ///   FIB changes 1 s after that, at ≥ 3 s > 2 s; so forwarding points into ch2 for the whole 2 s.
 /// - detect null, or in (2, 3] s if the GCP timer runs out just after the repair (jitter).
-/// - recover ≈ 3.03 s (not 0): the flows on ch2 stall at 30 s; the path works again at +2 s; the
-///   first Linux RTO point at or after 2 s is 0.2015 × 15 = 3.02 s, plus slow start. By repair.
-///   The flows that stall are those with data or ACKs on ch2: 7/16 of 64 ≈ 28.
+/// - recover in (3.085, 3.196] s (not 0): the flows on ch2 stall at 30 s; the path works again at
+///   the repair, +2 s, after RTO 3 (at most 1.509 s): they resume at RTO 4, (3.069, 3.173] s
+///   (1.632 s after RTO 3 plus up to 32 ms of wheel lateness), then 16.3–23.7 ms of repair and
+///   regrowth to 95 %. By repair. The flows that stall are those with data or ACKs on ch2: 7/16
+///   of 64 ≈ 28.
+/// - group RTO in (3.081, 3.196] s: one episode from 30 s; it ends once the stalled flows (at
+///   least 20 of 64, resuming together) carry 1 − 0.05 × 64/20 = 84 % of their rate, no earlier
+///   than RTO 4 plus 12.5 ms of repair, slow start and CUBIC to 84 %, and no later than the
+///   fault's recover.
 /// - verdict fail (exit 1): `recover_within = "1s"` fails.
 #[test]
 fn bh_short_blackholes_2s_and_stalls_its_flows_3s() {
@@ -497,11 +778,18 @@ fn bh_short_blackholes_2s_and_stalls_its_flows_3s() {
     if let Some(d) = detect(f) {
         c.that(d > BFD_FIRST_DOWN.0 - EPS && d <= BFD_FIRST_DOWN.1 + EPS, format!("detect = {d}, outside BFD's (2, 3] s"));
     }
-    c.within("recover", recover(f), recover_window(2.0), "flows resume at 3.02 s, the first RTO point after the repair");
+    // No forwarding change comes before the repair: the path works again at +2 s.
+    let back = 2.0;
+    c.within("recover", recover(f), recover_window(back), "flows resume at RTO 4 (3.069-3.173 s), the first after the repair");
     c.recovered_by(f, "repair");
-    c.within("app rto", rto(r.group("app")), recover_window(2.0), "one episode, 30 → 33.03 s");
+    c.within(
+        "app rto",
+        rto(r.group("app")),
+        group_rto_window(back, APP_FLOW_BPS, 64.0, stalled_flows(1).0),
+        "one episode, from 30 s to the stalled flows' regrowth after RTO 4",
+    );
     c.within("app stall count", num(r.group("app"), &["stall_count"]), stalled_flows(1), "7/16 of 64 flows: data OR ACK on ch2");
-    c.expectation(&r, "recover_within", false, "3.03 s > 1 s");
+    c.expectation(&r, "recover_within", false, "> 3 s > 1 s");
     c.exit(&r, 1, "recover_within fails");
     c.loss_adds_up(&r);
     c.finish();
@@ -515,9 +803,12 @@ fn bh_short_blackholes_2s_and_stalls_its_flows_3s() {
 ///   31 s after the repair; it counts. The re-advertisement (session up at 31.5 s, FIB 32.5 s) is
 ///   decided after the repair and does not.
 /// - blackhole = 0.5 s: the link drops everything only while cut (30 → 30.5 s) and the FIB points
-///   into it all that time; from 30.5 s it forwards again (the flows resume on it at 30.6 s).
-/// - recover ≈ 0.61 s: flows stall at 30 s, the path is back at +0.5 s, the first RTO point at or
-///   after it is 0.2015 × 3 = 0.60 s; by repair. `recover_within = "1s"` passes: exit 0.
+///   into it all that time; from 30.5 s it forwards again (the flows resume on it at ~30.64 s).
+/// - recover in (0.637, 0.684] s: flows stall at 30 s; their path works again at the repair,
+///   +0.5 s, before forwarding would move off the link (`CARRIER_REROUTE`, 1 s), after RTO 1 (at
+///   most 0.221 s): they resume at RTO 2, (0.621, 0.661] s (0.408 s after RTO 1 plus up to 32 ms
+///   of wheel lateness), then 16.3–23.7 ms of repair and regrowth; by repair.
+///   `recover_within = "1s"` passes: exit 0.
 #[test]
 fn cut_short_keeps_its_blackhole_and_convergence() {
     let r = run("cut-short");
@@ -527,10 +818,12 @@ fn cut_short_keeps_its_blackhole_and_convergence() {
     c.within("converge", converge(f), about(CONVERGENCE), "withdrawal decided during the cut, applied after it");
     c.within("blackhole", blackhole(f), about(0.5), "FIB points into the cut link for the whole 0.5 s cut");
     c.that(blackhole(f).is_some_and(|b| b > 0.0 && b <= 0.5 + CONVERGENCE), "blackhole must be in (0, 0.5 s + convergence]");
-    c.within("recover", recover(f), recover_window(0.5), "resume at 0.60 s");
+    // The path works again at the repair or when forwarding moves off the link, the earlier.
+    let (repair, back) = (0.5, CARRIER_REROUTE.min(0.5));
+    c.within("recover", recover(f), recover_window(back), "resume at RTO 2, 0.621-0.661 s");
     c.within("app stall count", num(r.group("app"), &["stall_count"]), stalled_flows(1), "7/16 of 64 flows: data OR ACK on ch2");
-    c.recovered_by(f, "repair");
-    c.expectation(&r, "recover_within", true, "0.61 s ≤ 1 s");
+    c.recovered_by(f, if back < repair { "failover" } else { "repair" });
+    c.expectation(&r, "recover_within", true, "≤ 0.69 s ≤ 1 s");
     c.exit(&r, 0, "every expectation holds");
     c.loss_adds_up(&r);
     c.finish();
@@ -545,9 +838,12 @@ fn cut_short_keeps_its_blackhole_and_convergence() {
 /// - a reset does not touch the data plane: reset blackhole 0 s and lost 0 B.
 /// - later-bh blackhole = 2 s (as in `bh-short`: no FIB change can come before 3 s) and it is not
 ///   credited to the reset; its lost bytes are > 0 and are its own.
-/// - group RTO ≈ 3.03 s: the reset lowers no flow's rate (the rehash moves flows between working
-///   channels with 13.8 Gbps for 6 Gbps), so the only episode is later-bh's, 60 s → 63.03 s (the
-///   first RTO point after its 2 s repair). Measured from the first fault it would be 33 s.
+/// - later-bh recover in (3.085, 3.196] s, as in `bh-short`: its flows' path works again at the
+///   2 s repair and they resume at RTO 4, (3.069, 3.173] s.
+/// - group RTO in (3.081, 3.196] s: the reset lowers no flow's rate (the rehash moves flows
+///   between working channels with 13.8 Gbps for 6 Gbps), so the only episode is later-bh's, from
+///   60 s to its stalled flows' regrowth after RTO 4 (as in `bh-short`). Measured from the first
+///   fault it would be 33 s.
 #[test]
 fn bgp_reset_is_an_instant_and_later_blackhole_time_is_not_its() {
     let r = run("bgp-reset");
@@ -563,8 +859,14 @@ fn bgp_reset_is_an_instant_and_later_blackhole_time_is_not_its() {
     if let Some(d) = detect(bh) {
         c.that(d > BFD_FIRST_DOWN.0 - EPS && d <= BFD_FIRST_DOWN.1 + EPS, format!("later-bh detect = {d}, outside BFD's (2, 3] s"));
     }
-    c.within("later-bh recover", recover(bh), recover_window(2.0), "its flows resume 3.02 s after it started");
-    c.within("app rto", rto(r.group("app")), recover_window(2.0), "the only disruption episode is later-bh's");
+    let back = 2.0;
+    c.within("later-bh recover", recover(bh), recover_window(back), "its flows resume at RTO 4, 3.069-3.173 s after it started");
+    c.within(
+        "app rto",
+        rto(r.group("app")),
+        group_rto_window(back, APP_FLOW_BPS, 64.0, stalled_flows(1).0),
+        "the only disruption episode is later-bh's",
+    );
     if let Some(id) = get(r.group("app"), &["rto_fault", "rto_fault_id", "rto_started_by"]).and_then(Value::as_str) {
         c.that(id == "later-bh", format!("the worst episode was started by `{id}`, true: `later-bh`"));
     }
@@ -575,32 +877,37 @@ fn bgp_reset_is_an_instant_and_later_blackhole_time_is_not_its() {
 /// `both-facilities-power-rto`: fac-a down 60 s → 1260 s; fac-b down 660 s → 960 s.
 ///
 /// True values:
-/// - power-a: carrier, failover to fac-b's channels 1 s later; recover = 1.41 s (first RTO point
-///   after 1 s) + slow start.
+/// - power-a: carrier loss; its flows work again on fac-b's channels (9.18 Gbps for 6 Gbps) when
+///   forwarding moves off fac-a's, `CARRIER_REROUTE` = 1 s later, between RTO 2 and RTO 3:
+///   recover in (1.453, 1.532] s (RTO 3 at (1.437, 1.509] s, then 16.3–23.7 ms of repair and
+///   regrowth), by failover.
 /// - power-b: from 660 s no channel is left; every flow stalls. fac-b returns at 960 s, sessions at
-///   961 s, FIBs at 962 s: 302 s after the stall. The Linux schedule 0.2015·(2^k − 1) s with each
-///   interval capped at 120 s passes 102.96, 206.13, 326.13 s: the flows resume 326.13 s after
-///   660 s. recover ≈ 326.14 s, by repair.
-/// - group RTO ≈ 326.14 s: RTO is per disruption episode (from falling below 95 % to back above),
-///   the worst one is power-b's; `rto_within = "1m"` fails. `min_throughput = 50%` fails too (0 bps
-///   from 660 s). Exit 1.
+///   961 s, FIBs at 962 s (`RETURN`): 302 s after the stall. The Linux schedule (`schedule`:
+///   backing off from 204 ms, each wait capped at 120 s, each timer up to its wheel band late)
+///   puts RTO 10 at (208.701, 215.717] s and RTO 11, 120 s + up to 2.048 s later, at (328.701,
+///   337.765] s: the flows resume at RTO 11 (302 s is far below tcp_retries2's 924.6 s, so no
+///   abort). recover in (328.717, 337.788] s, by repair.
+/// - group RTO in the same window: RTO is per disruption episode (from falling below 95 % to back
+///   above), the worst one is power-b's (every flow stalled; they resume together);
+///   `rto_within = "1m"` fails. `min_throughput = 50%` fails too (0 bps from 660 s). Exit 1.
 #[test]
 fn both_facilities_power_rto_is_the_worst_episode() {
     let r = run("both-facilities-power-rto");
     let mut c = Checks::new("both-facilities-power-rto");
     let (a, b) = (r.fault("power-a"), r.fault("power-b"));
-    c.within("power-a recover", recover(a), recover_window(CONVERGENCE), "failover to fac-b");
+    c.within("power-a recover", recover(a), recover_window(CARRIER_REROUTE), "failover to fac-b, resume at RTO 3 (1.437-1.509 s)");
     c.recovered_by(a, "failover");
-    let back = 300.0 + ESTABLISH + CONVERGENCE;
-    c.within("power-b recover", recover(b), recover_window(back), "resume at 326.13 s after fac-b's return");
+    // No other path: it works again once fac-b's repaired channels are back in the FIBs.
+    let back = 300.0 + RETURN;
+    c.within("power-b recover", recover(b), recover_window(back), "resume at RTO 11 (328.70-337.77 s) after fac-b's return");
     c.recovered_by(b, "repair");
     let g = r.group("app-db");
-    c.within("app-db rto", rto(g), recover_window(back), "the worst episode is power-b's 326 s");
-    c.that(rto(g).is_some_and(|x| x >= 300.0), "RTO must be ≥ 300 s: app-db delivered nothing from 660 s to 986 s");
+    c.within("app-db rto", rto(g), recover_window(back), "the worst episode is power-b's, to RTO 11 and the regrowth");
+    c.that(rto(g).is_some_and(|x| x >= 300.0), "RTO must be ≥ 300 s: app-db delivered nothing from 660 s to 962 s");
     if let Some(id) = get(g, &["rto_fault", "rto_fault_id", "rto_started_by"]).and_then(Value::as_str) {
         c.that(id == "power-b", format!("the worst episode was started by `{id}`, true: `power-b`"));
     }
-    c.expectation(&r, "rto_within", false, "326 s > 60 s");
+    c.expectation(&r, "rto_within", false, "> 328 s > 60 s");
     c.expectation(&r, "min_throughput", false, "0 bps while both facilities are down");
     c.exit(&r, 1, "rto_within and min_throughput fail");
     c.loss_adds_up(&r);
@@ -611,10 +918,15 @@ fn both_facilities_power_rto_is_the_worst_episode() {
 ///
 /// True value: RPO ≈ one RTT of writes, 1.5 ms: between the writes on the wire (one-way,
 /// 0.75 ms) and those unacknowledged (RTT, 1.5 ms); asserted in [0.5 ms, 5 ms], ≪ 1 s. The early cut stalls
-/// replication until 22.7 s (resume at the first RTO point after the path returns at 17 s); the
-/// 12.7 s backlog is then caught up at the rate the network allows (4 × 4.589 Gbps for 1 Gbps of
-/// writes: seconds, not minutes), long before 150 s. When the source is lost, only the writes in
-/// flight (rate × RTT) are not yet replicated (README: "its RPO equals the data in flight").
+/// replication to 22.86–23.48 s: every channel is cut, so the path returns only at 15 s +
+/// `RETURN` = 17 s, 7 s after the stall, after RTO 5 (at most 6.693 s); the 16 flows (62.5 Mbps,
+/// 8.3 segments each before it) resume at RTO 6, (12.861, 13.477] s (6.528 s after RTO 5 plus up
+/// to 256 ms of wheel lateness), and are back at 95 % of 62.5 Mbps 11.9–19.2 ms later (repair,
+/// slow start to ssthresh 5.8 segments, CUBIC's Reno-friendly growth to 7.9): early-cut recover
+/// in (12.873, 13.496] s. The ~13 s backlog is then caught up at the rate the network allows
+/// (4 × 4.589 Gbps for 1 Gbps of writes: seconds, not minutes), long before 150 s. When the
+/// source is lost, only the writes in flight (rate × RTT) are not yet replicated (README: "its
+/// RPO equals the data in flight").
 /// Conservation: delivered = 18.75 GB written in 150 s − the RPO's bytes (nothing more: the
 /// catch-up ends when the backlog is gone). `rpo_within = "1s"` passes: exit 0.
 #[test]
@@ -623,7 +935,14 @@ fn rpo_backlog_is_drained_long_before_the_source_is_lost() {
     let mut c = Checks::new("rpo-backlog");
     let g = r.group("repl");
     c.within("repl rpo", rpo(g), (0.0005, 0.005), "only the writes in flight (≈ 1 RTT = 1.5 ms) are unreplicated at 150 s");
-    c.within("early-cut recover", recover(r.fault("early-cut")), recover_window(5.0 + ESTABLISH + CONVERGENCE), "resume at 12.69 s");
+    // The 5 s cut of every channel: the path works again once they are back in the FIBs.
+    let back = 5.0 + RETURN;
+    c.within(
+        "early-cut recover",
+        recover(r.fault("early-cut")),
+        recover_window_for(back, 1e9 / 16.0),
+        "resume at RTO 6 (12.861-13.477 s), then 62.5 Mbps flows regrow",
+    );
     // Conservation: the source wrote 1 Gbps for 150 s and nothing after it was lost, so the group
     // delivers at most 18.75 GB, and all of it but the RPO's bytes.
     let written = 1e9 * 150.0 / 8.0;
