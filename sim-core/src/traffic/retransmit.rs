@@ -225,20 +225,27 @@ impl Traffic {
         };
         fl.ramp_at = Some(now + fl.rtt);
         if let TcpState::Avoiding { .. } = fl.state {
-            fl.ramp_at = Some(now + Self::avoid_step(&tcp, fl.state, fl.rtt, fl.mss));
+            fl.ramp_at = Some(now + Self::avoid_step(&tcp, fl.state, fl.rtt, fl.mss, fl.ideal));
         }
         self.mark_dirty(f);
         self.note_changed(f);
     }
 
     /// Time from the epoch to the next window step of congestion avoidance: when the window
-    /// has grown by an eighth (at least a round trip), so a regrowth over seconds costs tens
-    /// of events, not one per RTT.
-    fn avoid_step(tcp: &crate::tcp::TcpSpec, state: TcpState, rtt: SimDuration, mss: u32) -> SimDuration {
+    /// has grown by a thirty-second (at least a segment and a round trip), or reaches what
+    /// the network allows the flow (`ideal_bps`), whichever is first; so the rate follows the
+    /// curve within about 3 % and opens on time, and a regrowth over seconds costs tens of
+    /// events, not one per RTT.
+    fn avoid_step(tcp: &crate::tcp::TcpSpec, state: TcpState, rtt: SimDuration, mss: u32, ideal_bps: u64) -> SimDuration {
         match state {
             TcpState::Avoiding { cwnd, w0, w_max, .. } => {
                 let e = growth::Epoch { w0, w_max };
-                growth::time_to_reach(tcp, e, cwnd + (cwnd / 8).max(u64::from(mss)), rtt, mss)
+                let mut target = cwnd + (cwnd / 32).max(u64::from(mss));
+                let needed = window_bytes(ideal_bps, rtt);
+                if needed > cwnd {
+                    target = target.min(needed);
+                }
+                growth::time_to_reach(tcp, e, target, rtt, mss)
             }
             _ => rtt,
         }
@@ -278,7 +285,7 @@ impl Traffic {
             s => s,
         };
         fl.ramp_at = Some(match fl.state {
-            TcpState::Avoiding { epoch, .. } => (epoch + Self::avoid_step(&tcp, fl.state, fl.rtt, fl.mss)).max(now + fl.rtt),
+            TcpState::Avoiding { epoch, .. } => (epoch + Self::avoid_step(&tcp, fl.state, fl.rtt, fl.mss, fl.ideal)).max(now + fl.rtt),
             _ => now + fl.rtt,
         });
         self.mark_dirty(f);
