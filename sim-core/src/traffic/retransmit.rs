@@ -94,7 +94,7 @@ impl Traffic {
             // the path works; its ACK and SACKs start fast recovery at ssthresh, no timeout.
             if self.flows[fi].ok {
                 let until = now + repair::repair_time(&tcp, false, self.flows[fi].rtt);
-                self.resume(f, since, until, ssthresh, ssthresh, cwnd, w, out);
+                self.resume(f, since, TcpState::Repairing { until, cwnd: ssthresh, ssthresh, w_max: cwnd }, out);
                 return;
             }
             let lost = self.lose_segment(f, out);
@@ -122,7 +122,7 @@ impl Traffic {
             // The retransmission gets through: slow start from one segment after the repair.
             let until = now + repair::repair_time(&tcp, hole, self.flows[fi].rtt);
             let mss = u64::from(self.flows[fi].mss);
-            self.resume(f, since, until, mss, ssthresh, cwnd, w, out);
+            self.resume(f, since, TcpState::Repairing { until, cwnd: mss, ssthresh, w_max: cwnd }, out);
             return;
         }
         let lost = self.lose_segment(f, out);
@@ -134,18 +134,19 @@ impl Traffic {
         out.sched.arm(fl.timer, at);
     }
 
-    /// The stall ends: a transmission found a working path. Data reaches the application at
-    /// `until`; the window then starts at `cwnd`.
-    #[allow(clippy::too_many_arguments)]
-    fn resume(&mut self, f: u32, since: SimTime, until: SimTime, cwnd: u64, ssthresh: u64, w_max: u64, w: World<'_>, out: &mut Outbox<'_>) {
-        let _ = w;
+    /// The stall that began at `since` ends: a transmission found a working path. The flow
+    /// goes on as `next` says (a `Repairing` state: in-order data at its `until`, then its window).
+    fn resume(&mut self, f: u32, since: SimTime, next: TcpState, out: &mut Outbox<'_>) {
+        let TcpState::Repairing { until, .. } = next else {
+            return;
+        };
         let now = out.now();
         let g = self.flows[f as usize].group as usize;
         let stalled = now - since;
         self.groups[g].record_stall(stalled);
         out.emit(Effect::Resume { flow: f, group: GroupId(g as u32), stalled });
         let fl = &mut self.flows[f as usize];
-        fl.state = TcpState::Repairing { until, cwnd, ssthresh, w_max };
+        fl.state = next;
         fl.ramp_at = Some(until);
         self.mark_dirty(f);
         self.note_changed(f);
@@ -192,11 +193,12 @@ impl Traffic {
             let mss = u64::from(self.flows[fi].mss);
             let iw = if syns == 0 { u64::from(tcp.initial_window) * mss } else { mss };
             let until = now + self.flows[fi].rtt;
+            let next = TcpState::Repairing { until, cwnd: iw, ssthresh: u64::MAX, w_max: 0 };
             if since < now {
-                self.resume(f, since, until, iw, u64::MAX, 0, w, out);
+                self.resume(f, since, next, out);
             } else {
                 let fl = &mut self.flows[fi];
-                fl.state = TcpState::Repairing { until, cwnd: iw, ssthresh: u64::MAX, w_max: 0 };
+                fl.state = next;
                 fl.ramp_at = Some(until);
                 self.mark_dirty(f);
                 self.note_changed(f);
