@@ -76,12 +76,17 @@ mod model {
     /// Time for a session to re-establish after carrier returns (ARCHITECTURE "Control plane",
     /// `establish`, assumed): 1 s.
     pub const ESTABLISH: f64 = 1.0;
+    /// Local repair: on carrier loss (a cut, a facility or router down) each side's routers drop
+    /// the link from forwarding after 50 ms, not after the convergence delay
+    /// (`AdjacencySpec::DEFAULT_LOCAL_REPAIR`: Juniper's bound for local repair onto a
+    /// pre-installed alternate; README "converge"). BGP's own change a convergence delay later
+    /// then changes nothing more, so a cut's converge and blackhole are this.
+    pub const LOCAL_REPAIR: f64 = 0.050;
     /// When the flows of a link that lost carrier (a cut, a facility's power) have a working
     /// path again, after the carrier went: the sessions go down at once and forwarding moves
-    /// off the link after the convergence delay (README), today 1 s. Every derivation below
-    /// takes the time a path works again from here and from `RETURN`: change it here when
-    /// forwarding reacts to carrier loss directly (`local_repair`, a few ms).
-    pub const CARRIER_REROUTE: f64 = CONVERGENCE;
+    /// off the link by local repair (README "converge"), 50 ms. Every derivation below takes
+    /// the time a path works again from here and from `RETURN`.
+    pub const CARRIER_REROUTE: f64 = LOCAL_REPAIR;
     /// When forwarding uses a repaired link again, after its repair (when no other path
     /// exists): the session re-establishes, then the FIBs converge: 2 s.
     pub const RETURN: f64 = ESTABLISH + CONVERGENCE;
@@ -588,9 +593,9 @@ fn bh_nobfd_30s_blackholes_30s_and_recovers_only_after_the_repair() {
 /// `fault-at-zero`: all four channels cut at 0 s for 30 s.
 ///
 /// True values:
-/// - detect 0 (carrier loss takes the sessions down at once), converge 1 s (the withdrawal after
-///   the 1 s convergence delay; the re-advertisement is decided after the repair), blackhole 1 s
-///   (from 0 to the withdrawal the FIBs point into dead links; then there is no route at all).
+/// - detect 0 (carrier loss takes the sessions down at once), converge 50 ms (both sides' local
+///   repair; the re-advertisement is decided after the repair), blackhole 50 ms (from 0 to the
+///   local repair the FIBs point into dead links; then there is no route at all).
 /// - recover in (52.045, 54.972] s, not 0: there is no pre-fault interval, the reference is the
 ///   rate the repaired network allows (the offered 6 Gbps). A run that starts with traffic starts
 ///   in steady state, so every flow is sending its 93.75 Mbps (12.5 segments in flight, hence
@@ -608,8 +613,8 @@ fn fault_at_zero_recovers_only_when_the_flows_resume_after_the_repair() {
     // No other path: it works again once the repaired channels are back in the FIBs.
     let back = 30.0 + RETURN;
     c.within("detect", detect(f), about(0.0), "carrier loss");
-    c.within("converge", converge(f), about(CONVERGENCE), "withdrawal 1 s after the sessions went down");
-    c.within("blackhole", blackhole(f), about(CONVERGENCE), "FIBs point into the cut links until the withdrawal");
+    c.within("converge", converge(f), about(LOCAL_REPAIR), "local repair 50 ms after the carrier went");
+    c.within("blackhole", blackhole(f), about(LOCAL_REPAIR), "FIBs point into the cut links until the local repair");
     c.within("recover", recover(f), recover_window(back), "the flows resume at RTO 8 (52.03-54.95 s), the first after 32 s");
     c.that(recover(f).is_some_and(|x| x > 30.0), "recover must be later than the 30 s repair");
     c.recovered_by(f, "repair");
@@ -623,22 +628,19 @@ fn fault_at_zero_recovers_only_when_the_flows_resume_after_the_repair() {
 
 /// `overlap-cuts`: ash/ch1 cut at 30 s and ash/ch3 at 30.5 s, both for 60 s.
 ///
-/// True values (carrier loss: detect 0 for both; each withdrawal 1 s later: converge 1 s each).
-/// Forwarding moves off each cut link `CARRIER_REROUTE` (1 s) after it lost carrier, so:
-/// - cut1 recover in (1.453, 3.196] s: its flows stall at 30 s. Those the 31 s rehash (modulo 3)
-///   puts on ch2/ch4 work again at +1 s, between RTO 2 and RTO 3, and resume at RTO 3, (1.437,
-///   1.509] s (the lower bound, plus 16.3 ms of repair and regrowth at the least). Those it
-///   puts on ch3, cut since 30.5 s, work again only at ch3's own withdrawal, +1.5 s, which
-///   falls inside RTO 3's band: they resume at RTO 3 or at RTO 4, at the latest 3.173 s, then
-///   up to 23.7 ms to 95 % (`after_resume`). After 31.5 s ch2 and ch4 carry 2 × 4.589 Gbps >
-///   6 Gbps, so every flow gets its full share back.
-/// - cut3 recover in (1.453, 2.696] s: its flows stall at 30.5 s. The 31 s rehash moves most
-///   of them to working members (back at +0.5 s: RTO 2), but a flow whose hash is ≡ 2 (mod 4)
-///   and ≡ 1 (mod 3) stays on ch3 (about 1/12 of each direction's ~16 flows there) and works
-///   again only at ch3's withdrawal, +1 s: RTO 3 after 30.5 s, the lower bound. Flows working
-///   on ch2/ch4 that the 31 s rehash puts on ch3 stall there at 31 s and resume at their RTO 2
-///   (~31.65 s). The latest are cut1's flows put on ch3, still stalled since 30 s: by 30 +
-///   3.196 s = 30.5 + 2.696 s.
+/// True values (carrier loss: detect 0 for both; each side's local repair 50 ms later: converge
+/// and blackhole 50 ms each). Forwarding moves off each cut link `CARRIER_REROUTE` (50 ms) after
+/// it lost carrier, before the tail loss probe's band is over (~10 ms: the probe is lost) and
+/// long before RTO 1, so:
+/// - cut1 recover in (0.229, 0.745] s: its flows stall at 30 s; the 30.05 s local repair
+///   rehashes them (modulo 3) onto ch2–ch4, which all work then, and they resume at RTO 1,
+///   (0.213, 0.221] s, then 16.3–23.7 ms of repair and regrowth (the lower bound). Those put on
+///   ch3 are back at 95 % but not yet through their 1 s hold when ch3 is cut at 30.5 s: they
+///   stall again, work again at ch3's local repair (30.55 s) and resume at their RTO 1 after
+///   30.5 s: by 30.5 + 0.245 s (the upper bound, which about a third of them reach). After
+///   30.55 s ch2 and ch4 carry 2 × 4.589 Gbps > 6 Gbps, so every flow gets its full share back.
+/// - cut3 recover in (0.229, 0.245] s: its flows (cut1's among them) stall at 30.5 s, work again
+///   at ch3's local repair, 50 ms later, and resume at RTO 1 after 30.5 s.
 /// - Both recover, by failover; `recover_within = "5s"` passes: verdict pass, exit 0.
 #[test]
 fn overlap_cuts_both_recover_within_about_3s() {
@@ -648,30 +650,21 @@ fn overlap_cuts_both_recover_within_about_3s() {
     for f in [cut1, cut3] {
         let id = f["id"].as_str().unwrap_or("?");
         c.within(&format!("{id} detect"), detect(f), about(0.0), "carrier loss");
-        c.within(&format!("{id} converge"), converge(f), about(CONVERGENCE), "withdrawal after the convergence delay");
-        c.within(&format!("{id} blackhole"), blackhole(f), about(CONVERGENCE), "FIB points into the cut link until its withdrawal");
+        c.within(&format!("{id} converge"), converge(f), about(LOCAL_REPAIR), "local repair after carrier loss");
+        c.within(&format!("{id} blackhole"), blackhole(f), about(LOCAL_REPAIR), "FIB points into the cut link until its local repair");
         c.recovered_by(f, "failover");
     }
-    // cut3 comes 0.5 s after cut1. When each of their links has its flows working again,
-    // after its own cut: cut1's flows on ch2/ch4 at CARRIER_REROUTE, those put on ch3 at ch3's
-    // withdrawal; cut3's that stay on ch3 at its withdrawal.
+    // cut3 comes 0.5 s after cut1. Each cut's flows work again at its own local repair; cut1's
+    // that were put on ch3 resumed before 30.5 s and stall again with cut3's.
     let offset = 0.5;
     c.that(
-        CARRIER_REROUTE >= offset,
-        "derivation: cut1's flows rehashed onto ch3 land on a link already cut; with a faster reroute they resume there and stall again at 30.5 s, re-derive",
+        CARRIER_REROUTE + recover_window(CARRIER_REROUTE).1 < offset,
+        "derivation: cut1's flows rehashed onto ch3 resume before ch3 is cut (then stall again with cut3's); re-derive otherwise",
     );
-    let (cut1_on_ch3, cut3_on_ch3) = (offset + CARRIER_REROUTE, CARRIER_REROUTE);
-    let lo = recover_window(CARRIER_REROUTE).0;
-    let hi1 = recover_window(cut1_on_ch3).1;
-    let hi3 = hi1 - offset;
-    c.within("cut1 recover", recover(cut1), (lo, hi1), "RTO 3 after the 31 s reroute; RTO 3 or 4 for flows rehashed onto ch3");
-    c.within(
-        "cut3 recover",
-        recover(cut3),
-        (recover_window(cut3_on_ch3).0, hi3),
-        "RTO 3 after 30.5 s for flows left on ch3; cut1's flows put on ch3 by 30 + 3.196 s",
-    );
-    c.expectation(&r, "recover_within", true, "both recover in ≤ 3.2 s ≤ 5 s");
+    let (lo, hi) = recover_window(CARRIER_REROUTE);
+    c.within("cut1 recover", recover(cut1), (lo, offset + hi), "RTO 1 after the 30.05 s repair; those put on ch3 RTO 1 after 30.5 s");
+    c.within("cut3 recover", recover(cut3), (lo, hi), "RTO 1 after 30.5 s, the first after ch3's local repair");
+    c.expectation(&r, "recover_within", true, "both recover in ≤ 0.7 s ≤ 5 s");
     c.exit(&r, 0, "every expectation holds");
     c.loss_adds_up(&r);
     c.finish();
@@ -679,12 +672,13 @@ fn overlap_cuts_both_recover_within_about_3s() {
 
 /// `same-instant-cuts`: ash/ch1 and ash/ch3 cut at the same instant, 30 s, for 60 s.
 ///
-/// True values: both sessions go down at once (detect 0); one forwarding change per side 1 s later
-/// removes both links, and it is caused by both faults, so each has converge = 1 s and blackhole =
-/// 1 s. Every stalled flow works again when forwarding moves off the cut links,
-/// `CARRIER_REROUTE` = 1 s after the cuts, between RTO 2 and RTO 3, and resumes at RTO 3, (1.437,
-/// 1.509] s, on ch2/ch4 (9.18 Gbps for 6 Gbps, so its full share): recover in (1.453, 1.532] s
-/// for both (16.3–23.7 ms of repair and regrowth after RTO 3), by failover. 3/4 of the flows stall
+/// True values: both sessions go down at once (detect 0); one forwarding change per side, the local
+/// repair 50 ms later, removes both links, and it is caused by both faults, so each has converge =
+/// 50 ms and blackhole = 50 ms (BGP's withdrawal 1 s later finds nothing left to change). Every
+/// stalled flow works again when forwarding moves off the cut links, `CARRIER_REROUTE` = 50 ms
+/// after the cuts, after the tail loss probe and before RTO 1, and resumes at RTO 1, (0.213,
+/// 0.221] s, on ch2/ch4 (9.18 Gbps for 6 Gbps, so its full share): recover in (0.229, 0.245] s
+/// for both (16.3–23.7 ms of repair and regrowth after RTO 1), by failover. 3/4 of the flows stall
 /// (1 − (2/4)²: data or ACK on one of the two cut channels), 48 of 64. `converge_within = "2s"` and
 /// `recover_within = "5s"` pass: exit 0.
 #[test]
@@ -694,15 +688,15 @@ fn same_instant_cuts_both_change_forwarding() {
     for id in ["cut1", "cut3"] {
         let f = r.fault(id);
         c.within(&format!("{id} detect"), detect(f), about(0.0), "carrier loss");
-        c.within(&format!("{id} converge"), converge(f), about(CONVERGENCE), "the shared withdrawal has both faults as causes");
-        c.within(&format!("{id} blackhole"), blackhole(f), about(CONVERGENCE), "FIB points into its link until the withdrawal");
-        c.within(&format!("{id} recover"), recover(f), recover_window(CARRIER_REROUTE), "resume at RTO 3, 31.437-31.509 s");
+        c.within(&format!("{id} converge"), converge(f), about(LOCAL_REPAIR), "the shared local repair has both faults as causes");
+        c.within(&format!("{id} blackhole"), blackhole(f), about(LOCAL_REPAIR), "FIB points into its link until the local repair");
+        c.within(&format!("{id} recover"), recover(f), recover_window(CARRIER_REROUTE), "resume at RTO 1, 30.213-30.221 s");
         c.that(f["effect"]["forwarding_changed"] != Value::Bool(false), format!("{id}: effect.forwarding_changed is false"));
         c.recovered_by(f, "failover");
     }
     c.within("app stall count", num(r.group("app"), &["stall_count"]), stalled_flows(2), "3/4 of 64 flows: data OR ACK on ch1 or ch3");
-    c.expectation(&r, "converge_within", true, "1 s ≤ 2 s for both");
-    c.expectation(&r, "recover_within", true, "≤ 1.54 s ≤ 5 s for both");
+    c.expectation(&r, "converge_within", true, "50 ms ≤ 2 s for both");
+    c.expectation(&r, "recover_within", true, "≤ 0.25 s ≤ 5 s for both");
     c.exit(&r, 0, "every expectation holds");
     c.loss_adds_up(&r);
     c.finish();
@@ -799,31 +793,30 @@ fn bh_short_blackholes_2s_and_stalls_its_flows_3s() {
 ///
 /// True values:
 /// - detect 0 (carrier loss).
-/// - converge 1 s: the withdrawal was decided at 30 s, while the cut was in force, and applied at
-///   31 s after the repair; it counts. The re-advertisement (session up at 31.5 s, FIB 32.5 s) is
-///   decided after the repair and does not.
-/// - blackhole = 0.5 s: the link drops everything only while cut (30 → 30.5 s) and the FIB points
-///   into it all that time; from 30.5 s it forwards again (the flows resume on it at ~30.64 s).
-/// - recover in (0.637, 0.684] s: flows stall at 30 s; their path works again at the repair,
-///   +0.5 s, before forwarding would move off the link (`CARRIER_REROUTE`, 1 s), after RTO 1 (at
-///   most 0.221 s): they resume at RTO 2, (0.621, 0.661] s (0.408 s after RTO 1 plus up to 32 ms
-///   of wheel lateness), then 16.3–23.7 ms of repair and regrowth; by repair.
-///   `recover_within = "1s"` passes: exit 0.
+/// - converge 50 ms: both ends lost carrier, so each side's routers drop ch2 by local repair at
+///   30.05 s, while the cut is in force. BGP's withdrawal (decided at 30 s, applied at 31 s after
+///   the repair) finds ch2 already gone and changes nothing; the re-advertisement (session up at
+///   31.5 s, FIB 32.5 s) is decided after the repair and does not count.
+/// - blackhole = 50 ms: the FIB points into the cut link from 30 s to the local repair.
+/// - recover in (0.229, 0.245] s: flows stall at 30 s; their path works again when forwarding
+///   moves off the link (`CARRIER_REROUTE`, 50 ms), before the 0.5 s repair and before RTO 1:
+///   they resume at RTO 1, (0.213, 0.221] s, on the other channels, then 16.3–23.7 ms of repair
+///   and regrowth; by failover. `recover_within = "1s"` passes: exit 0.
 #[test]
 fn cut_short_keeps_its_blackhole_and_convergence() {
     let r = run("cut-short");
     let mut c = Checks::new("cut-short");
     let f = r.fault("bh");
     c.within("detect", detect(f), about(0.0), "carrier loss");
-    c.within("converge", converge(f), about(CONVERGENCE), "withdrawal decided during the cut, applied after it");
-    c.within("blackhole", blackhole(f), about(0.5), "FIB points into the cut link for the whole 0.5 s cut");
+    c.within("converge", converge(f), about(LOCAL_REPAIR), "local repair during the cut");
+    c.within("blackhole", blackhole(f), about(LOCAL_REPAIR), "FIB points into the cut link until the local repair");
     c.that(blackhole(f).is_some_and(|b| b > 0.0 && b <= 0.5 + CONVERGENCE), "blackhole must be in (0, 0.5 s + convergence]");
     // The path works again at the repair or when forwarding moves off the link, the earlier.
     let (repair, back) = (0.5, CARRIER_REROUTE.min(0.5));
-    c.within("recover", recover(f), recover_window(back), "resume at RTO 2, 0.621-0.661 s");
+    c.within("recover", recover(f), recover_window(back), "resume at RTO 1, 0.213-0.221 s");
     c.within("app stall count", num(r.group("app"), &["stall_count"]), stalled_flows(1), "7/16 of 64 flows: data OR ACK on ch2");
     c.recovered_by(f, if back < repair { "failover" } else { "repair" });
-    c.expectation(&r, "recover_within", true, "≤ 0.69 s ≤ 1 s");
+    c.expectation(&r, "recover_within", true, "≤ 0.25 s ≤ 1 s");
     c.exit(&r, 0, "every expectation holds");
     c.loss_adds_up(&r);
     c.finish();
@@ -1143,10 +1136,13 @@ fn two_ic_policy_show_states_both_interconnects_policies() {
 }
 
 /// `two-ic-policy`, behaviour: the same file with `ash` (all four channels) cut at 20 s, and again
-/// with `ash2` cut. Carrier loss takes the sessions down at once, and the forwarding change
-/// follows after the convergence delay of the interconnect whose sessions went down: converge =
-/// 5 s for the `ash` cut and 1 s for the `ash2` cut (whichever of the two changed forwarding; at
-/// least one did, since the traffic uses one of them).
+/// with `ash2` cut; then the same with a BGP reset of each instead. Carrier loss takes the
+/// sessions down at once and each side's routers drop the links by local repair, 50 ms for both
+/// interconnects (ash's 5 s convergence does not slow a carrier loss). A reset is learned
+/// through BGP, so its forwarding change follows after the convergence delay of the interconnect
+/// whose sessions went down: converge = 5 s for the `ash` reset and 1 s for the `ash2` reset
+/// (whichever of them changed forwarding; at least one cut and one reset did, since the traffic
+/// uses both interconnects).
 #[test]
 fn two_ic_policy_each_interconnect_converges_on_its_own_delay() {
     let text = std::fs::read_to_string(root().join(fixture("two-ic-policy"))).expect("fixture");
@@ -1154,19 +1150,110 @@ fn two_ic_policy_each_interconnect_converges_on_its_own_delay() {
     std::fs::create_dir_all(&dir).expect("temp dir");
     let mut c = Checks::new("two-ic-policy (cuts)");
     let mut changed = 0;
-    for (ic, delay) in [("ash", 5.0), ("ash2", CONVERGENCE)] {
-        let cut = format!("\n[[fault]]\nid = \"cut-{ic}\"\nat = \"20s\"\ncut = \"{ic}\"\nfor = \"20s\"\n");
-        let body = text.replace("[expect]", &format!("{cut}\n[expect]"));
-        let path = dir.join(format!("two-ic-policy-cut-{ic}.toml"));
+    let cases =
+        [("ash", "cut", LOCAL_REPAIR), ("ash2", "cut", LOCAL_REPAIR), ("ash", "bgp_reset", 5.0), ("ash2", "bgp_reset", CONVERGENCE)];
+    for (ic, action, delay) in cases {
+        let end = if action == "cut" { "for = \"20s\"\n" } else { "" };
+        let fault = format!("\n[[fault]]\nid = \"{action}-{ic}\"\nat = \"20s\"\n{action} = \"{ic}\"\n{end}");
+        let body = text.replace("[expect]", &format!("{fault}\n[expect]"));
+        let path = dir.join(format!("two-ic-policy-{action}-{ic}.toml"));
         std::fs::write(&path, body).expect("write variant");
         let r = run_path(path.to_str().expect("utf-8 path"), &[]);
-        let f = r.fault(&format!("cut-{ic}"));
-        c.within(&format!("cut {ic} detect"), detect(f), about(0.0), "carrier loss");
+        let f = r.fault(&format!("{action}-{ic}"));
+        c.within(&format!("{action} {ic} detect"), detect(f), about(0.0), "carrier loss or a reset: at once");
         if let Some(x) = converge(f) {
             changed += 1;
-            c.within(&format!("cut {ic} converge"), Some(x), about(delay), &format!("{ic}'s convergence delay is {delay} s"));
+            let why =
+                if action == "cut" { "local repair on carrier loss".to_string() } else { format!("{ic}'s convergence delay is {delay} s") };
+            c.within(&format!("{action} {ic} converge"), Some(x), about(delay), &why);
         }
     }
-    c.that(changed > 0, "neither cut changed forwarding");
+    c.that(changed >= 2, "a cut and a reset of the interconnects must change forwarding");
+    c.finish();
+}
+
+/// `local-repair` (issue 9 item 3): ash/ch2 cut at 30 s for 30 s; ash/ch4 blackholed at 70 s for
+/// 30 s, BFD on. Read from the report and from the trace (one `fib` record per side and change).
+///
+/// True values:
+/// - cut: both ends lose carrier, so both sessions go down at once (detect 0) and each side's
+///   routers drop ch2 by local repair: one forwarding change per side at 30 s + 50 ms, and none
+///   until the repair (BGP's withdrawal at 31 s finds it done). converge = blackhole = 50 ms;
+///   the stalled flows resume at RTO 1, (0.213, 0.221] s (the tail loss probe, ~10 ms after the
+///   cut, comes before the repair and is lost), by failover. ch2 returns at 60 s +
+///   1 s (establish) + 1 s (convergence) = 62 s on both sides: through BGP, not local repair.
+/// - blackhole: carrier stays up, so each side learns of it only through BFD: the GCP side times
+///   out (2, 3] s after it, the AWS side (4, 5] s (RFC 5880 §6.8.4, §6.8.7); each side's
+///   forwarding changes exactly one convergence delay (1 s) after its own session went down, so
+///   converge = the later detection + 1 s, in (5, 6] s, and so is its blackhole.
+/// - the same file with `local_repair = "5ms"`: the cut's changes come at 30.005 s on both sides
+///   (converge 5 ms); the blackhole's numbers are unchanged (same seed, same BFD draws). With
+///   `local_repair = "1s"` (= convergence: routers that wait for BGP) the cut converges in 1 s.
+#[test]
+fn local_repair_carrier_loss_reaches_forwarding_at_once_a_blackhole_waits_for_bfd() {
+    let dir = std::env::temp_dir().join(format!("faultline-metrics-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let text = std::fs::read_to_string(root().join(fixture("local-repair"))).expect("fixture");
+    let mut c = Checks::new("local-repair");
+    // (label, local_repair key, the cut's repair delay)
+    let variants = [("default", None, LOCAL_REPAIR), ("5ms", Some("5ms"), 0.005), ("1s", Some("1s"), CONVERGENCE)];
+    let mut bh_converge = Vec::new();
+    for (label, key, repair) in variants {
+        let body = match key {
+            Some(v) => text.replace("bandwidth = \"10Gbps\"\n", &format!("bandwidth = \"10Gbps\"\nlocal_repair = \"{v}\"\n")),
+            None => text.clone(),
+        };
+        let path = dir.join(format!("local-repair-{label}.toml"));
+        std::fs::write(&path, body).expect("write variant");
+        let trace = dir.join(format!("local-repair-{label}.jsonl"));
+        let r = run_path(path.to_str().expect("utf-8 path"), &["--trace", trace.to_str().expect("utf-8 path")]);
+        let records: Vec<Value> =
+            std::fs::read_to_string(&trace).expect("trace written").lines().filter_map(|l| serde_json::from_str(l).ok()).collect();
+        let at = |rec: &Value| rec["t_s"].as_f64().unwrap_or(f64::NAN);
+        // `b` is the side: the adjacency side for `fib`, the link side for `session-down`; both
+        // are 0 = aws:us-east-1 here (the links' side A and the lower site id).
+        let fibs = |side: u64, from: f64, to: f64| -> Vec<f64> {
+            records.iter().filter(|x| x["kind"] == "fib" && x["b"] == side && at(x) >= from && at(x) < to).map(at).collect()
+        };
+        let cut = r.fault("cut");
+        c.within(&format!("{label}: cut detect"), detect(cut), about(0.0), "carrier loss");
+        c.within(&format!("{label}: cut converge"), converge(cut), about(repair), "local repair on both sides");
+        c.within(&format!("{label}: cut blackhole"), blackhole(cut), about(repair), "FIB points into ch2 until the local repair");
+        c.within(&format!("{label}: cut recover"), recover(cut), recover_window(repair), "first RTO after the local repair");
+        c.recovered_by(cut, "failover");
+        for side in 0..2 {
+            let got = fibs(side, 30.0, 60.0);
+            c.that(
+                got.len() == 1 && (got[0] - (30.0 + repair)).abs() <= EPS,
+                format!("{label}: side {side} changed forwarding during the cut at {got:?}, true: once, at {:.3} s", 30.0 + repair),
+            );
+            let back = fibs(side, 60.0, 70.0);
+            let want = 60.0 + ESTABLISH + CONVERGENCE;
+            c.that(
+                back.len() == 1 && (back[0] - want).abs() <= EPS,
+                format!("{label}: side {side} took ch2 back at {back:?}, true: once, at {want} s (establish + convergence)"),
+            );
+        }
+        let bh = r.fault("bh");
+        let (lo, hi) = BFD_LAST_FIB;
+        c.within(&format!("{label}: bh converge"), converge(bh), (lo - EPS, hi + EPS), "AWS side's BFD (4, 5] s + 1 s convergence");
+        c.within(&format!("{label}: bh blackhole"), blackhole(bh), (lo - EPS, hi + EPS), "the AWS FIB points into ch4 until then");
+        for side in 0..2 {
+            let down = records.iter().find(|x| x["kind"] == "session-down" && x["a"] == 3 && x["b"] == side && at(x) >= 70.0).map(at);
+            let got = fibs(side, 70.0, 100.0);
+            match down {
+                Some(d) => c.that(
+                    got.len() == 1 && (got[0] - (d + CONVERGENCE)).abs() <= EPS,
+                    format!(
+                        "{label}: side {side} lost ch4's session at {d} s and changed forwarding at {got:?}, true: {} s",
+                        d + CONVERGENCE
+                    ),
+                ),
+                None => c.that(false, format!("{label}: ch4's session never went down at side {side}")),
+            }
+        }
+        bh_converge.push(converge(bh));
+    }
+    c.that(bh_converge.windows(2).all(|w| w[0] == w[1]), format!("local_repair changed the blackhole's converge: {bh_converge:?}"));
     c.finish();
 }

@@ -181,6 +181,9 @@ pub struct Interconnect {
     /// Side B's BGP timers, applied after `bgp`.
     pub bgp_b: Option<Sp<BgpTable>>,
     pub convergence: Option<Sp<Dur>>,
+    /// Delay from carrier loss on a channel to the routers at that end dropping it (local
+    /// repair), both sides; at most `convergence`.
+    pub local_repair: Option<Sp<Dur>>,
     pub max_paths: Option<Sp<u32>>,
     pub resilient_hashing: Option<Sp<Either<NoTable>>>,
     /// Per-channel overrides keyed by channel name (`ch1`, `ch2`, ...).

@@ -74,6 +74,7 @@ pub(crate) fn model_digest(m: &Model, seed: u64) -> u64 {
         for p in &a.policies {
             d.u64(u64::from(p.max_paths));
             p.convergence.iter().for_each(|c| d.u64(c.as_nanos()));
+            p.local_repair.iter().for_each(|c| d.u64(c.as_nanos()));
         }
         a.links.iter().for_each(|l| d.u64(u64::from(m.links[l.index()].policy)));
     }

@@ -204,6 +204,7 @@ impl Quad {
             max_paths: self.channels.max(1),
             resilient_buckets: None,
             convergence: [AdjacencySpec::DEFAULT_CONVERGENCE; 2],
+            local_repair: [AdjacencySpec::DEFAULT_LOCAL_REPAIR; 2],
         }
     }
 }

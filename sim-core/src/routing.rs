@@ -2,13 +2,33 @@
 //!
 //! Each side of an adjacency (a pair of sites joined by links) selects, from the links whose
 //! session it has up, the best routes by local preference, AS-path length and MED (RFC 4271
-//! §9.1.2); ties up to `max_paths` form the ECMP set. A new selection reaches forwarding after
-//! the side's convergence delay, in order. Flows pick an ECMP member by a stable hash, modulo
-//! N, or through a resilient bucket table where only flows of a removed member move.
+//! §9.1.2); ties up to `max_paths` form the ECMP set. Flows pick an ECMP member by a stable
+//! hash, modulo N, or through a resilient bucket table where only flows of a removed member
+//! move.
 //!
-//! `Routing` owns every side's FIB, its convergence queue, hashing table and the route
-//! preferences a runbook set. It reads sessions (control plane) and drains (network), and
-//! says when a forwarding change lands; it never moves a flow itself.
+//! Two delays bring a change to forwarding, per side:
+//!
+//! - **Local repair** (`local_repair`, 50 ms by default): carrier loss on a link at this side
+//!   (a cut, a router or facility losing power, a flap's down phase: the session went down
+//!   with `DownReason::CarrierLoss`, or a sessionless link lost carrier). The router sees its
+//!   interface go down and drops that next hop in its forwarding plane, onto what is already
+//!   installed: the remaining ECMP members or, when none is left, the pre-installed backup
+//!   path (BGP PIC Edge). It waits for no BGP message. A cut takes carrier on both ends, so
+//!   both sides repair locally.
+//! - **Convergence** (`convergence`, 1 s by default): every new selection, as BGP computes it
+//!   and programs it into the provider's fabric: changes learned through BGP or BFD (BFD or
+//!   hold-timer timeout, NOTIFICATION, BFD Down from the peer, a reset), sessions coming up
+//!   (a repaired link returns only this way), preference changes, and the selection that
+//!   follows a carrier loss (usually what the local repair already forwards, so it changes
+//!   nothing then). Decisions reach the FIB in order.
+//!
+//! So the FIB is the last decision applied, less the links repaired locally since it was
+//! decided; a decision taken after a loss no longer needs the repair. A forwarding change is
+//! reported only when the FIB really changes.
+//!
+//! `Routing` owns every side's FIB, its convergence queue, its pending local repairs, hashing
+//! table and the route preferences a runbook set. It reads sessions (control plane) and
+//! drains (network), and says when a forwarding change lands; it never moves a flow itself.
 
 use std::collections::VecDeque;
 
@@ -85,19 +105,75 @@ pub fn rebalance_buckets(buckets: &mut Vec<u32>, n: usize, members: &[u32]) {
     }
 }
 
+/// A selection on its way to the FIB after the convergence delay.
+#[derive(Clone, Debug)]
+struct Decision {
+    due: SimTime,
+    /// The side's decision count when it was taken: it knows of every loss up to then.
+    epoch: u64,
+    members: Vec<u32>,
+    causes: Vec<FaultId>,
+}
+
+/// A link whose carrier this side lost, to drop from forwarding after the local repair delay.
+#[derive(Clone, Debug)]
+struct Repair {
+    due: SimTime,
+    link: u32,
+    /// The decision count of the decision that first knew of the loss.
+    epoch: u64,
+    causes: Vec<FaultId>,
+}
+
+/// A link whose change prompts the next decision.
+#[derive(Clone, Copy, Debug)]
+struct Mark {
+    link: LinkId,
+    /// The change is one to credit to its causes (a session down, a preference change), not
+    /// a recovery (a session up).
+    credit: bool,
+    /// This side lost the link's carrier: its routers repair locally.
+    carrier: bool,
+}
+
 /// One side of an adjacency: what forwarding uses, what was decided, and what is on the way.
 #[derive(Clone, Debug, Default)]
 struct Side {
+    /// What forwarding uses: `applied` less the links repaired locally (or, if that leaves
+    /// nothing, the pre-installed backup: the newest decision less those links).
     fib: Vec<u32>,
+    /// The last decision that reached forwarding.
+    applied: Vec<u32>,
     decided: Vec<u32>,
-    /// Decisions waiting for their convergence delay: (due, members, causes).
-    pending: VecDeque<(SimTime, Vec<u32>, Vec<FaultId>)>,
+    /// Decisions waiting for their convergence delay.
+    pending: VecDeque<Decision>,
+    /// Carrier losses waiting for their local repair delay.
+    repairs: Vec<Repair>,
+    /// Links repaired locally, with the epoch of the first decision that knew of the loss: an
+    /// applied decision that old or newer no longer needs them excluded.
+    repaired: Vec<(u32, u64)>,
+    /// Decisions taken so far.
+    epoch: u64,
     /// Resilient hashing table (link id per bucket); empty for hash modulo N.
     buckets: Vec<u32>,
     dirty: bool,
-    /// Links whose change prompts the next decision, and whether the change is one to credit
-    /// to its causes (a session down, a preference change), not a recovery (a session up).
-    marked: Vec<(LinkId, bool)>,
+    marked: Vec<Mark>,
+}
+
+impl Side {
+    /// Whether `link` is in forwarding, or may reach it with a queued decision.
+    fn may_forward(&self, link: u32) -> bool {
+        self.fib.contains(&link) || self.applied.contains(&link) || self.pending.iter().any(|d| d.members.contains(&link))
+    }
+
+    /// What forwarding uses now: the applied decision less the locally repaired links; if
+    /// that leaves nothing, the best routes the control plane has left (the backup path a
+    /// router pre-installs, BGP PIC Edge), less the same links.
+    fn forwarding(&self) -> Vec<u32> {
+        let live = |set: &[u32]| -> Vec<u32> { set.iter().copied().filter(|l| !self.repaired.iter().any(|r| r.0 == *l)).collect() };
+        let fib = live(&self.applied);
+        if fib.is_empty() && !self.applied.is_empty() { live(&self.decided) } else { fib }
+    }
 }
 
 /// A forwarding change that has just reached a FIB.
@@ -133,6 +209,7 @@ impl Routing {
                     rebalance_buckets(&mut rt.buckets, n as usize, &sel);
                 }
                 rt.fib = sel.clone();
+                rt.applied = sel.clone();
                 rt.decided = sel;
             }
         }
@@ -187,13 +264,28 @@ impl Routing {
         let a = model.links[link.index()].adjacency.index();
         for side in 0..2 {
             let s = &mut self.sides[a][side];
-            match s.marked.iter_mut().find(|m| m.0 == link) {
-                Some(m) => m.1 |= credit,
-                None => s.marked.push((link, credit)),
+            match s.marked.iter_mut().find(|m| m.link == link) {
+                Some(m) => m.credit |= credit,
+                None => s.marked.push(Mark { link, credit, carrier: false }),
             }
             if !s.dirty {
                 s.dirty = true;
                 self.dirty.push((a as u32, side as u8));
+            }
+        }
+    }
+
+    /// `link` lost carrier at its side `link_side` (`None`: at both ends, a link without a
+    /// session): both sides reconsider, as with [`Routing::mark`], and that side's routers
+    /// also drop the link locally after its `local_repair` delay.
+    pub fn mark_carrier_loss(&mut self, model: &Model, link: LinkId, link_side: Option<usize>) {
+        self.mark(model, link, true);
+        let l = &model.links[link.index()];
+        for side in 0..2 {
+            if link_side.is_none_or(|s| l.side_at(side) == s)
+                && let Some(m) = self.sides[l.adjacency.index()][side].marked.iter_mut().find(|m| m.link == link)
+            {
+                m.carrier = true;
             }
         }
     }
@@ -208,9 +300,11 @@ impl Routing {
         self.preference[link.index()] = Some(attrs);
     }
 
-    /// Turns pending route changes into forwarding changes due after convergence. The delay
-    /// is the longest convergence among the policies of the links that enter or leave.
-    /// `causes_of` names the faults behind a marked link's change, as attribution sees it now.
+    /// Turns pending route changes into forwarding changes: a local repair, due after the
+    /// link policy's `local_repair`, for each link whose carrier this side lost while it may
+    /// carry traffic; and the new selection, due after convergence: the longest convergence
+    /// among the policies of the links that enter or leave. `causes_of` names the faults
+    /// behind a marked link's change, as attribution sees it now.
     pub fn decide(
         &mut self,
         model: &Model,
@@ -225,12 +319,23 @@ impl Routing {
             let (au, s) = (a as usize, side as usize);
             self.sides[au][s].dirty = false;
             let sel = self.select(model, control, net, au, s);
-            let marked = std::mem::take(&mut self.sides[au][s].marked);
-            if sel == self.sides[au][s].decided {
+            let adj = &model.adjacencies[au];
+            let rt = &mut self.sides[au][s];
+            let marked = std::mem::take(&mut rt.marked);
+            rt.epoch += 1;
+            let epoch = rt.epoch;
+            for m in marked.iter().filter(|m| m.carrier) {
+                let l = &model.links[m.link.index()];
+                if !control.side_up(net, m.link, l.side_at(s)) && rt.may_forward(m.link.0) {
+                    let due = now + adj.policies[l.policy as usize].local_repair[s];
+                    rt.repairs.push(Repair { due, link: m.link.0, epoch, causes: causes_of(m.link) });
+                    out.sched.schedule(due, Ev::FibApply { adj: a, side });
+                }
+            }
+            if sel == rt.decided {
                 continue;
             }
-            let adj = &model.adjacencies[au];
-            let old = &self.sides[au][s].decided;
+            let old = &rt.decided;
             let delay = old
                 .iter()
                 .filter(|l| !sel.contains(l))
@@ -240,17 +345,15 @@ impl Routing {
                 .unwrap_or(SimDuration::ZERO);
             let at = now + delay;
             let mut causes: Vec<FaultId> = Vec::new();
-            for &(l, credit) in &marked {
-                if credit {
-                    for c in causes_of(l) {
-                        if !causes.contains(&c) {
-                            causes.push(c);
-                        }
+            for m in marked.iter().filter(|m| m.credit) {
+                for c in causes_of(m.link) {
+                    if !causes.contains(&c) {
+                        causes.push(c);
                     }
                 }
             }
-            self.sides[au][s].decided = sel.clone();
-            self.sides[au][s].pending.push_back((at, sel, causes));
+            rt.decided = sel.clone();
+            rt.pending.push_back(Decision { due: at, epoch, members: sel, causes });
             out.sched.schedule(at, Ev::FibApply { adj: a, side });
         }
         let mut dirty = dirty;
@@ -258,28 +361,72 @@ impl Routing {
         self.dirty = dirty;
     }
 
-    /// A decision's convergence delay has passed: it becomes forwarding. Policies differ in
-    /// delay, so a later decision can be due before an earlier one: the newest decision that
-    /// is due applies, and the earlier ones still queued are superseded by it (each is a
-    /// whole set), their causes carried along.
-    pub fn on_fib_apply(&mut self, model: &Model, a: AdjId, side: usize, now: SimTime) -> Option<FibApplied> {
+    /// A local repair or a decision is due. Local repairs drop their link from forwarding
+    /// (unless its session is already back at this side). Policies differ in delay, so a
+    /// later decision can be due before an earlier one: the newest decision that is due
+    /// applies, and the earlier ones still queued are superseded by it (each is a whole set),
+    /// their causes carried along. Returns the change if forwarding changed, with the causes
+    /// of everything that applied.
+    pub fn on_fib_apply(
+        &mut self,
+        model: &Model,
+        control: &ControlPlane,
+        net: &Network,
+        a: AdjId,
+        side: usize,
+        now: SimTime,
+    ) -> Option<FibApplied> {
         let rt = &mut self.sides[a.index()][side];
-        let newest_due = rt.pending.iter().rposition(|(at, _, _)| *at <= now)?;
         let mut causes: Vec<FaultId> = Vec::new();
-        let mut set = Vec::new();
-        for (_, s, c) in rt.pending.drain(..=newest_due) {
+        let mut add = |c: Vec<FaultId>| {
             for f in c {
                 if !causes.contains(&f) {
                     causes.push(f);
                 }
             }
-            set = s;
+        };
+        let mut acted = false;
+        let mut i = 0;
+        while i < rt.repairs.len() {
+            if rt.repairs[i].due > now {
+                i += 1;
+                continue;
+            }
+            let r = rt.repairs.remove(i);
+            let link = LinkId(r.link);
+            if control.side_up(net, link, model.links[link.index()].side_at(side)) {
+                continue;
+            }
+            match rt.repaired.iter_mut().find(|x| x.0 == r.link) {
+                Some(x) => x.1 = x.1.max(r.epoch),
+                None => rt.repaired.push((r.link, r.epoch)),
+            }
+            add(r.causes);
+            acted = true;
+        }
+        if let Some(newest_due) = rt.pending.iter().rposition(|d| d.due <= now) {
+            let mut epoch = 0;
+            for d in rt.pending.drain(..=newest_due) {
+                add(d.causes);
+                rt.applied = d.members;
+                epoch = d.epoch;
+            }
+            // A decision taken after a loss was made without the lost link.
+            rt.repaired.retain(|r| epoch < r.1);
+            acted = true;
+        }
+        if !acted {
+            return None;
+        }
+        let fib = rt.forwarding();
+        if fib == rt.fib {
+            return None;
         }
         if let Some(n) = model.adjacencies[a.index()].resilient_buckets {
-            rebalance_buckets(&mut rt.buckets, n as usize, &set);
+            rebalance_buckets(&mut rt.buckets, n as usize, &fib);
         }
-        let members = set.len() as u32;
-        rt.fib = set;
+        let members = fib.len() as u32;
+        rt.fib = fib;
         Some(FibApplied { adj: a, side: side as u8, members, causes })
     }
 
@@ -316,6 +463,203 @@ impl Routing {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::presets::{Quad, traffic};
+    use crate::sim::{SimOptions, Simulation};
+    use crate::spec::{AdjacencySpec, FaultAction, FaultSpec, ModelSpec, SessionSpec, Trigger};
+    use crate::trace::{TraceKind, TraceRecord};
+
+    const GBPS: u64 = 1_000_000_000;
+
+    fn managed() -> Quad {
+        Quad::aws_gcp_managed("ash", "us-east-1", "us-east4", 10 * GBPS)
+    }
+
+    fn fault(id: &str, target: &str, action: FaultAction, at_ms: u64, for_ms: Option<u64>) -> FaultSpec {
+        FaultSpec {
+            id: id.into(),
+            target: target.into(),
+            action,
+            trigger: Trigger::At(SimTime::from_millis(at_ms)),
+            duration: for_ms.map(SimDuration::from_millis),
+        }
+    }
+
+    fn spec(q: &Quad, adj: AdjacencySpec, faults: Vec<FaultSpec>) -> ModelSpec {
+        ModelSpec {
+            links: q.links(),
+            adjacencies: vec![adj],
+            traffic: vec![traffic("app", &[&q.a_site, &q.b_site], 32, Some(6 * GBPS))],
+            faults,
+            duration: SimDuration::from_secs(40),
+            ..ModelSpec::default()
+        }
+    }
+
+    fn sim(spec: &ModelSpec) -> Simulation {
+        Simulation::new(Model::build(spec).expect("valid"), 1, SimOptions { keep_trace: true })
+    }
+
+    /// The forwarding changes of the run: (time, side, members).
+    fn fib_changes(sim: &Simulation) -> Vec<(SimTime, u32, u64)> {
+        sim.trace().records().iter().filter(|r| r.kind == TraceKind::Fib).map(|r: &TraceRecord| (r.t, r.b, r.v)).collect()
+    }
+
+    fn ms(t: u64) -> SimTime {
+        SimTime::from_millis(t)
+    }
+
+    /// A cut takes carrier on both ends: each side's routers drop the link after the local
+    /// repair delay, not the convergence delay, and BGP's own change a second later finds
+    /// nothing left to change.
+    #[test]
+    fn a_cut_is_repaired_locally_on_both_sides() {
+        let q = managed();
+        let mut s = sim(&spec(&q, q.adjacency(), vec![fault("cut", "ash/ch2", FaultAction::Down, 10_000, None)]));
+        let lr = AdjacencySpec::DEFAULT_LOCAL_REPAIR;
+        s.run_until(ms(10_000) + lr);
+        for side in 0..2 {
+            assert!(s.routing.fib(0, side).contains(&1), "side {side} dropped ch2 before the local repair delay");
+        }
+        s.run_until(ms(10_000) + lr + SimDuration::from_millis(1));
+        for side in 0..2 {
+            assert_eq!(s.routing.fib(0, side), &[0, 2, 3], "side {side}");
+        }
+        s.run();
+        let at = ms(10_000) + lr;
+        assert_eq!(fib_changes(&s), vec![(at, 0, 3), (at, 1, 3)], "one change per side, at the local repair");
+        assert_eq!(s.report().faults[0].converge_s, Some(lr.as_secs_f64()));
+    }
+
+    /// A silent blackhole leaves carrier up: each side changes forwarding only when it learns
+    /// of the failure (BFD timeout at one side, BFD Down or NOTIFICATION at the other) plus
+    /// the convergence delay.
+    #[test]
+    fn a_blackhole_waits_for_detection_and_convergence_at_each_side() {
+        let q = managed();
+        let s = {
+            let mut s = sim(&spec(&q, q.adjacency(), vec![fault("bh", "ash/ch2", FaultAction::Blackhole, 10_000, None)]));
+            s.run();
+            s
+        };
+        let downs: Vec<&TraceRecord> = s.trace().records().iter().filter(|r| r.kind == TraceKind::SessionDown).collect();
+        assert_eq!(downs.len(), 2);
+        let conv = AdjacencySpec::DEFAULT_CONVERGENCE;
+        let changes = fib_changes(&s);
+        for d in downs {
+            // Link side = adjacency side here (AWS is side A of both).
+            assert!(changes.contains(&(d.t + conv, d.b, 3)), "side {} went down at {} but changed forwarding at {changes:?}", d.b, d.t);
+        }
+        assert_eq!(changes.len(), 2, "{changes:?}");
+    }
+
+    /// `local_repair` is per side and honoured as configured; it must not exceed convergence.
+    #[test]
+    fn a_configured_local_repair_is_honoured_per_side() {
+        let q = managed();
+        let mut adj = q.adjacency();
+        adj.local_repair = [SimDuration::from_millis(5), SimDuration::from_millis(20)];
+        let mut s = sim(&spec(&q, adj.clone(), vec![fault("cut", "ash/ch2", FaultAction::Down, 10_000, None)]));
+        s.run();
+        assert_eq!(fib_changes(&s), vec![(ms(10_005), 0, 3), (ms(10_020), 1, 3)]);
+        assert_eq!(s.report().faults[0].converge_s, Some(0.020), "the later side's repair");
+        adj.local_repair = [SimDuration::from_secs(2); 2];
+        let err = Model::build(&spec(&q, adj, vec![])).expect_err("local repair slower than convergence");
+        assert!(err.to_string().contains("local_repair"), "{err}");
+    }
+
+    /// With `local_repair` equal to `convergence` the old behaviour returns: one change per
+    /// side at the convergence delay.
+    #[test]
+    fn local_repair_equal_to_convergence_is_one_change_at_the_convergence_delay() {
+        let q = managed();
+        let mut adj = q.adjacency();
+        adj.local_repair = adj.convergence;
+        let mut s = sim(&spec(&q, adj, vec![fault("cut", "ash/ch2", FaultAction::Down, 10_000, None)]));
+        s.run();
+        let at = ms(11_000);
+        assert_eq!(fib_changes(&s), vec![(at, 0, 3), (at, 1, 3)]);
+    }
+
+    /// Repair: a link that comes back returns through BGP (establish, then convergence),
+    /// never by local repair.
+    #[test]
+    fn a_repaired_link_returns_after_establish_and_convergence() {
+        let q = managed();
+        let mut s = sim(&spec(&q, q.adjacency(), vec![fault("cut", "ash/ch2", FaultAction::Down, 10_000, Some(5_000))]));
+        s.run();
+        let back = ms(15_000) + SessionSpec::DEFAULT_ESTABLISH + AdjacencySpec::DEFAULT_CONVERGENCE;
+        let lr = ms(10_000) + AdjacencySpec::DEFAULT_LOCAL_REPAIR;
+        assert_eq!(fib_changes(&s), vec![(lr, 0, 3), (lr, 1, 3), (back, 0, 4), (back, 1, 4)]);
+        // Healing is not the fault's convergence.
+        assert_eq!(s.report().faults[0].converge_s, Some(AdjacencySpec::DEFAULT_LOCAL_REPAIR.as_secs_f64()));
+    }
+
+    /// Active/passive: when the last preferred member is gone, the local repair switches to the
+    /// backup routes the control plane still has (what BGP PIC Edge pre-installs), at once.
+    #[test]
+    fn losing_every_primary_switches_to_the_backup_at_the_local_repair() {
+        let q = Quad::aws_dx_max_resiliency("dx", "us-east-1", "equinix-dc2", 10 * GBPS);
+        let mut sp = spec(&q, q.adjacency(), vec![fault("fac-a", "dx/fac-a", FaultAction::Down, 10_000, None)]);
+        for l in sp.links.iter_mut().filter(|l| l.facility.as_deref() == Some("dx/fac-b")) {
+            l.route = [RouteAttrs { prepend: 2, ..RouteAttrs::DEFAULT }; 2];
+        }
+        let mut s = sim(&sp);
+        s.run_until(ms(10_000) + AdjacencySpec::DEFAULT_LOCAL_REPAIR + SimDuration::from_millis(1));
+        let backups: Vec<u32> = s
+            .model()
+            .links
+            .iter()
+            .enumerate()
+            .filter(|(_, l)| l.spec.facility.as_deref() == Some("dx/fac-b"))
+            .map(|(i, _)| i as u32)
+            .collect();
+        for side in 0..2 {
+            assert_eq!(s.routing.fib(0, side), &backups[..], "side {side}");
+        }
+        s.run();
+        assert_eq!(fib_changes(&s).len(), 2, "BGP's change finds the backup already in use");
+    }
+
+    /// A selection wider than the repaired set (ECMP refilled to `max_paths` from routes that
+    /// were not in it) still reaches forwarding after convergence, and is the fault's.
+    #[test]
+    fn a_refilled_ecmp_set_follows_after_convergence_and_counts() {
+        let q = managed();
+        let mut adj = q.adjacency();
+        adj.max_paths = 2;
+        let mut s = sim(&spec(&q, adj, vec![fault("cut", "ash/ch1", FaultAction::Down, 10_000, None)]));
+        assert_eq!(s.routing.fib(0, 0), &[0, 1]);
+        s.run();
+        let lr = ms(10_000) + AdjacencySpec::DEFAULT_LOCAL_REPAIR;
+        let conv = ms(11_000);
+        assert_eq!(fib_changes(&s), vec![(lr, 0, 1), (lr, 1, 1), (conv, 0, 2), (conv, 1, 2)]);
+        assert_eq!(s.routing.fib(0, 0), &[1, 2]);
+        assert_eq!(s.report().faults[0].converge_s, Some(1.0));
+    }
+
+    /// A decision queued before a cut (the link coming back after a reset) does not put the
+    /// dead link back into forwarding when it falls due after the local repair.
+    #[test]
+    fn an_older_decision_does_not_revive_a_locally_repaired_link() {
+        let q = managed();
+        // Reset at 10 s: down at once, back up at 11 s (establish), decision due at 12 s.
+        // The cut at 11.5 s comes between.
+        let faults = vec![
+            fault("reset", "ash/ch2", FaultAction::BgpReset, 10_000, None),
+            fault("cut", "ash/ch2", FaultAction::Down, 11_500, Some(10_000)),
+        ];
+        let mut s = sim(&spec(&q, q.adjacency(), faults));
+        s.run_until(ms(11_501));
+        let queued = |s: &Simulation| s.routing.sides[0][0].pending.iter().any(|d| d.members.contains(&1));
+        assert!(queued(&s), "the decision bringing ch2 back is still queued when ch2 is cut");
+        s.run_until(ms(21_000));
+        let changes = fib_changes(&s);
+        assert!(changes.iter().all(|c| c.2 == 3), "ch2 came back while cut: {changes:?}");
+        assert_eq!(s.routing.fib(0, 0), &[0, 2, 3]);
+        s.run();
+        let back = ms(21_500) + SessionSpec::DEFAULT_ESTABLISH + AdjacencySpec::DEFAULT_CONVERGENCE;
+        assert!(fib_changes(&s).contains(&(back, 0, 4)), "{:?}", fib_changes(&s));
+    }
 
     #[test]
     fn resilient_rebalance_moves_only_the_removed_members_buckets() {

@@ -8,7 +8,7 @@
 //! - `LinkChanged` → packet wires (a direction that stops delivering loses what is on it),
 //!   control plane (carrier), routing (reconsider), traffic (repath the adjacency);
 //! - `SessionDown` / `SessionUp` / `PreferenceChanged` → routing, with the causes
-//!   attribution credits;
+//!   attribution credits (a session down by carrier loss also has that side repair locally);
 //! - `WorkloadChanged` → traffic; a forwarding change → traffic (repath), then `FibChanged`;
 //! - packet ledger effects → traffic's group ledgers.
 //!
@@ -29,7 +29,7 @@ use crate::packet::{Io, PacketView, PacketWorld};
 use crate::routing::Routing;
 use crate::scheduler::Scheduler;
 use crate::time::SimTime;
-use crate::trace::{Trace, TraceKind};
+use crate::trace::{DownReason, Trace, TraceKind};
 use crate::traffic::{Traffic, World};
 
 pub use crate::traffic::{FlowView, TcpState};
@@ -209,7 +209,7 @@ impl Simulation {
                 Ev::Connect { link } => self.control.on_connect(m, net, LinkId(link), &mut out),
                 Ev::FibApply { adj, side } => {
                     let now = out.now();
-                    if let Some(applied) = self.routing.on_fib_apply(m, AdjId(adj), side as usize, now) {
+                    if let Some(applied) = self.routing.on_fib_apply(m, &self.control, net, AdjId(adj), side as usize, now) {
                         let w = World { model: m, net, routing: &self.routing };
                         let moved = self.traffic.repath_adjacency(applied.adj, w, &mut out);
                         out.emit(Effect::FibChanged {
@@ -367,12 +367,22 @@ impl Simulation {
                     }
                     if delta.changed() {
                         if !self.control.has_session(*link) && before.carrier != after.carrier {
-                            // Without a session, carrier is what routing sees.
-                            self.routing.mark(m, *link, !after.carrier);
+                            // Without a session, carrier is what routing sees: both ends see
+                            // it go, and repair locally.
+                            if after.carrier {
+                                self.routing.mark(m, *link, false);
+                            } else {
+                                self.routing.mark_carrier_loss(m, *link, None);
+                            }
                         }
                         let w = World { model: m, net: &self.net, routing: &self.routing };
                         self.traffic.repath_adjacency(m.links[link.index()].adjacency, w, &mut out);
                     }
+                }
+                // Carrier loss: that side's routers saw the interface go down and repair at
+                // once; anything else was learned through BGP or BFD and waits convergence.
+                Effect::SessionDown { link, side, reason: DownReason::CarrierLoss } => {
+                    self.routing.mark_carrier_loss(m, *link, Some(usize::from(*side)))
                 }
                 Effect::SessionDown { link, .. } => self.routing.mark(m, *link, true),
                 Effect::SessionUp { link } => self.routing.mark(m, *link, false),

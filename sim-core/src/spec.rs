@@ -219,13 +219,35 @@ pub struct AdjacencySpec {
     /// Resilient hashing: a bucket table where only flows of a removed member move.
     /// `None` means hash modulo N (what most routers do).
     pub resilient_buckets: Option<u32>,
-    /// Delay from a session change on side A (resp. B) to that side's forwarding change.
-    /// [ASSUMPTION] 1 s inside a provider (interconnect-facts §3.2).
+    /// Delay from a change the control plane learns (a BFD or hold-timer timeout, a
+    /// NOTIFICATION, a BFD Down from the peer, a reset, a session coming up, a preference
+    /// change) to side A's (resp. B's) forwarding change: BGP withdraws, recomputes and
+    /// programs the provider's fabric. [ASSUMPTION] 1 s inside a provider
+    /// (interconnect-facts §3.2).
     pub convergence: [SimDuration; 2],
+    /// Delay from carrier loss on a link to side A's (resp. B's) routers dropping that next
+    /// hop: the router sees its interface go down and switches to the alternates already in
+    /// its FIB (remaining ECMP members, or the pre-installed backup path: BGP PIC Edge),
+    /// without waiting for BGP. Must not exceed `convergence`. Default
+    /// [`AdjacencySpec::DEFAULT_LOCAL_REPAIR`].
+    #[serde(default = "AdjacencySpec::default_local_repair")]
+    pub local_repair: [SimDuration; 2],
 }
 
 impl AdjacencySpec {
     pub const DEFAULT_CONVERGENCE: SimDuration = SimDuration::from_secs(1);
+    /// 50 ms: "Local repair reduces the amount of time needed to reroute traffic to less than
+    /// 50 milliseconds. In contrast, global repair can take up to 800 milliseconds" (Juniper,
+    /// Loop-Free Alternate Routes for OSPF Overview, Junos OS 12.3:
+    /// <https://juniper.net/documentation/en_US/junos12.3/topics/concept/ospf-loop-free-alternate-routes-overview.html>);
+    /// the vendor's bound, so a conservative default. [ASSUMPTION] that the providers' edge
+    /// routers repair this way on interface down (pre-installed alternates, as with BGP PIC
+    /// Edge); neither provider publishes it.
+    pub const DEFAULT_LOCAL_REPAIR: SimDuration = SimDuration::from_millis(50);
+
+    fn default_local_repair() -> [SimDuration; 2] {
+        [Self::DEFAULT_LOCAL_REPAIR; 2]
+    }
 }
 
 pub use crate::tcp::profile::{AbortRule, Growth, Repair, RtoRule, SynSchedule, TcpProfile, TcpSpec, TimerClock};

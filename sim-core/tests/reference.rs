@@ -102,8 +102,9 @@ fn carrier_loss_tears_the_session_down_at_once() {
     let (d, why) = first_down(&sim, SimTime::from_millis(17_300)).expect("detected");
     assert_eq!((d, why), (0.0, DownReason::CarrierLoss));
     assert_eq!(report.faults[0].detect_s, Some(0.0));
-    // Forwarding follows after the convergence delay, on both sides at once.
-    assert_eq!(report.faults[0].converge_s, Some(AdjacencySpec::DEFAULT_CONVERGENCE.as_secs_f64()));
+    // Both ends lost carrier: forwarding follows after the local repair delay, on both sides
+    // at once, not after the convergence delay.
+    assert_eq!(report.faults[0].converge_s, Some(AdjacencySpec::DEFAULT_LOCAL_REPAIR.as_secs_f64()));
 }
 
 /// The retransmission schedule after a silent outage of length D on a path with no

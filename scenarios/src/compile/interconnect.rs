@@ -161,6 +161,7 @@ fn note_fields(cx: &mut Ctx<'_>, t: &format::Interconnect, tpl: &templates::Temp
         ("max_paths", t.max_paths.as_ref().map(|k| &k.span)),
         ("resilient_buckets", t.resilient_hashing.as_ref().map(|k| &k.span)),
         ("convergence", t.convergence.as_ref().map(|k| &k.span)),
+        ("local_repair", t.local_repair.as_ref().map(|k| &k.span)),
     ];
     for (field, key) in policy {
         if let Some(span) = key {
@@ -242,10 +243,15 @@ fn point_generated_ids(cx: &mut Ctx<'_>, links: &[LinkSpec], span: &Range<usize>
 }
 
 /// The interconnect's routing policy (the preset's names the interconnect, so it governs
-/// only its links): convergence, ECMP width, resilient hashing.
+/// only its links): convergence, local repair, ECMP width, resilient hashing.
 fn adjacency(cx: &Ctx<'_>, t: &format::Interconnect, mut adj: AdjacencySpec) -> R<AdjacencySpec> {
     if let Some(c) = &t.convergence {
         adj.convergence = [c.value.0; 2];
+    }
+    match &t.local_repair {
+        Some(r) => adj.local_repair = [r.value.0; 2],
+        // A control plane set faster than the default local repair bounds it.
+        None => adj.local_repair = [adj.local_repair[0].min(adj.convergence[0]), adj.local_repair[1].min(adj.convergence[1])],
     }
     if let Some(m) = &t.max_paths {
         adj.max_paths = m.value;

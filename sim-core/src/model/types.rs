@@ -83,13 +83,15 @@ pub struct Adjacency {
     pub policies: Vec<AdjPolicy>,
 }
 
-/// Convergence delay and ECMP width for a set of links of an adjacency.
+/// Convergence delays and ECMP width for a set of links of an adjacency.
 #[derive(Clone, Debug, Serialize)]
 pub struct AdjPolicy {
     pub interconnect: Option<InterconnectId>,
     pub max_paths: u32,
-    /// Per adjacency side.
+    /// Per adjacency side: the delay of a change learned through BGP or BFD.
     pub convergence: [SimDuration; 2],
+    /// Per adjacency side: the delay from carrier loss to the local routers dropping the link.
+    pub local_repair: [SimDuration; 2],
 }
 
 /// One hop of a route: an adjacency crossed from `from_side` (0 or 1) to the other side.

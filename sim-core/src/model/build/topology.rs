@@ -12,6 +12,7 @@ use crate::model::error::{BuildError, invalid};
 use crate::model::ids::{AdjId, Element, FacilityId, InterconnectId, LinkId, RouterId, SiteId, idx};
 use crate::model::types::{AdjPolicy, Adjacency, Facility, Interconnect, Link, Router, Site};
 use crate::spec::{AdjacencySpec, Cloud, LinkSpec, SiteKind, SiteSpec};
+use crate::time::SimDuration;
 
 impl Builder {
     fn site(&mut self, owner: &str, id: &str) -> Result<SiteId, BuildError> {
@@ -92,7 +93,12 @@ impl Builder {
                 sites: [key.0, key.1],
                 links: Vec::new(),
                 resilient_buckets: None,
-                policies: vec![AdjPolicy { interconnect: None, max_paths: 8, convergence: [AdjacencySpec::DEFAULT_CONVERGENCE; 2] }],
+                policies: vec![AdjPolicy {
+                    interconnect: None,
+                    max_paths: 8,
+                    convergence: [AdjacencySpec::DEFAULT_CONVERGENCE; 2],
+                    local_repair: [AdjacencySpec::DEFAULT_LOCAL_REPAIR; 2],
+                }],
             });
             id
         });
@@ -171,7 +177,21 @@ impl Builder {
         {
             return Err(invalid(&owner, "resilient_buckets", "must be between 1 and 4096"));
         }
-        let conv = if a == key.0 { p.convergence } else { [p.convergence[1], p.convergence[0]] };
+        for side in 0..2 {
+            if p.local_repair[side] > p.convergence[side] {
+                let which = ["a", "b"][side];
+                return Err(invalid(
+                    &owner,
+                    "local_repair",
+                    format!(
+                        "side {which}: {} exceeds the convergence delay {} (a router drops a dead interface's next hop no later than BGP would)",
+                        p.local_repair[side], p.convergence[side]
+                    ),
+                ));
+            }
+        }
+        let flip = |v: [SimDuration; 2]| if a == key.0 { v } else { [v[1], v[0]] };
+        let (conv, repair) = (flip(p.convergence), flip(p.local_repair));
         let scope = match &p.interconnect {
             None => None,
             Some(name) => match self.lookup(&owner, "interconnect", name)? {
@@ -179,7 +199,7 @@ impl Builder {
                 other => return Err(invalid(&owner, "interconnect", format!("`{name}` is a {}, not an interconnect", other.class()))),
             },
         };
-        let policy = AdjPolicy { interconnect: scope, max_paths: p.max_paths, convergence: conv };
+        let policy = AdjPolicy { interconnect: scope, max_paths: p.max_paths, convergence: conv, local_repair: repair };
         let adjm = &mut self.m.adjacencies[adj.index()];
         if p.resilient_buckets.is_some() || scope.is_none() {
             adjm.resilient_buckets = p.resilient_buckets;
