@@ -105,6 +105,7 @@ impl Traffic {
                     broken: None,
                     data_delivers: false,
                     source_alive: false,
+                    acks_deliver: false,
                     loss_ppm: 0,
                     rtt: SimDuration::ZERO,
                     jitter: SimDuration::ZERO,
@@ -358,10 +359,14 @@ impl Traffic {
             jitter = jitter + st.jitter();
             mtu = mtu.min(spec.mtu);
         }
+        let mut acks_deliver = fl.fwd.len() == route.hops.len() && source_alive && dest_alive;
         for &(l, d) in &fl.rev {
             let st = w.net.link(LinkId(l));
-            if broken.is_none() && !st.delivers(d as usize) {
-                broken = Some(Broken::Link { link: LinkId(l), dir: d });
+            if !st.delivers(d as usize) {
+                acks_deliver = false;
+                if broken.is_none() {
+                    broken = Some(Broken::Link { link: LinkId(l), dir: d });
+                }
             }
             rtt += (w.model.links[l as usize].spec.one_way_delay + st.extra_delay()).as_nanos();
         }
@@ -372,6 +377,8 @@ impl Traffic {
         fl.broken = broken;
         fl.data_delivers = data_delivers;
         fl.source_alive = source_alive;
+        fl.acks_deliver = acks_deliver;
+        let loss_before = fl.loss_ppm;
         fl.loss_ppm = ((1.0 - pass) * 1e6).round() as u32;
         fl.base_loss_ppm = ((1.0 - base_pass) * 1e6).round() as u32;
         fl.set_rtt(out.now(), SimDuration(rtt.max(1_000)), jitter);
@@ -384,6 +391,8 @@ impl Traffic {
         }
         if broken.is_some() && self.flows[fi].state.is_sending() {
             self.stall(f, w, out);
+        } else if broken.is_none() {
+            self.path_works(f, loss_before, w, out);
         }
         moved
     }
@@ -578,6 +587,12 @@ impl Traffic {
             let gr = &mut self.groups[g];
             gr.stranded -= bits;
             let lost = if fl.data_delivers { 0 } else { bits / 2 };
+            if lost > 0
+                && let TcpState::Stalled { hole, .. } = &mut self.flows[f as usize].state
+            {
+                *hole = true;
+            }
+            let fl = &self.flows[f as usize];
             gr.sent -= bits - lost;
             if lost > 0 {
                 gr.lost += lost;

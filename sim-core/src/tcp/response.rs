@@ -16,8 +16,9 @@ pub fn mathis_bps(mss_bytes: u32, rtt: SimDuration, loss_ppm: u32) -> f64 {
 }
 
 /// The average window, in segments, a sender holds under independent per-packet loss `p`
-/// with SACK recovery, which repairs such losses without timeouts (tcp-timing §1: none up to
-/// 1 %):
+/// with SACK recovery (RFC 6675) and RACK-TLP (RFC 8985), which repair isolated losses by fast
+/// recovery rather than timeouts ([ASSUMPTION] none under independent loss up to about 1 %, as
+/// issue 9 states; tcp-timing.md has no random-loss measurement):
 /// - CUBIC (RFC 9438 §5.1, from Ha, Rhee and Xu 2008): the larger of
 ///   (C·(3+β) / (4·(1−β)))^¼ · (RTT/p)^¾ and its Reno-friendly region's Reno average;
 /// - Reno: √(3 / (2·b·p)) (Padhye et al. 1998 without the timeout term), where b is the

@@ -64,6 +64,11 @@ pub fn linux_model_timeout(boundary: u32, rto_base: SimDuration, rto_max: SimDur
 /// retransmitting: Linux `tcp_write_timeout` / `retransmits_timed_out`, RFC 5482
 /// TCP_USER_TIMEOUT, RFC 1122 §4.2.3.5 R2 for the hosts that count.
 pub fn gives_up(tcp: &TcpSpec, elapsed: SimDuration, retransmits: u32) -> bool {
+    // `retransmits_timed_out`: "if (!icsk->icsk_retransmits) return false", so the first
+    // timeout always retransmits, whatever the user timeout.
+    if retransmits == 0 {
+        return false;
+    }
     if let Some(u) = tcp.user_timeout {
         return elapsed >= u;
     }
@@ -120,7 +125,8 @@ mod tests {
     #[test]
     fn user_timeout_overrides_and_clamps() {
         let tcp = TcpSpec { user_timeout: Some(SimDuration::from_secs(20)), ..TcpSpec::LINUX };
-        assert!(gives_up(&tcp, SimDuration::from_secs(20), 0));
+        assert!(gives_up(&tcp, SimDuration::from_secs(20), 1));
+        assert!(!gives_up(&tcp, SimDuration::from_secs(20), 0), "the first timeout always retransmits");
         assert!(!gives_up(&tcp, SimDuration::from_millis(19_999), 99));
         assert_eq!(clamp_to_user_timeout(&tcp, SimDuration::from_secs(7), SimDuration::from_secs(15)), SimDuration::from_secs(5));
         assert_eq!(clamp_to_user_timeout(&tcp, SimDuration::from_secs(3), SimDuration::from_secs(15)), SimDuration::from_secs(3));

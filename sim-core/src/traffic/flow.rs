@@ -18,8 +18,11 @@ pub enum TcpState {
     Avoiding { cwnd: u64, epoch: SimTime, w0: u64, w_max: u64 },
     /// No working path since `since`: the tail loss probe (`probe` while it is pending),
     /// then retransmissions; `rtos` timeouts have fired, backing off from `base`. `w` is the
-    /// window when it stalled; `hole` whether data it sent was lost (the receiver waits for it).
-    Stalled { since: SimTime, rtos: u32, base: SimDuration, probe: bool, w: u64, hole: bool },
+    /// window when it stalled; `hole` whether data it sent was lost (the receiver waits for it);
+    /// `acks_lost` whether ACKs of delivered data died. A path that works again by
+    /// `acks_until` finds the ACK clock still running (ACKs of data sent before the break are
+    /// still to come), and the flow recovers without a timer.
+    Stalled { since: SimTime, rtos: u32, base: SimDuration, probe: bool, w: u64, hole: bool, acks_lost: bool, acks_until: SimTime },
     /// Connecting (a new connection, or after an abort): `syns` SYNs sent in this attempt;
     /// no data has moved since `since`.
     Connecting { since: SimTime, syns: u32 },
@@ -75,6 +78,8 @@ pub(crate) struct Flow {
     pub data_delivers: bool,
     /// The sending end is alive.
     pub source_alive: bool,
+    /// ACKs sent now would reach the sender (the data path may be broken).
+    pub acks_deliver: bool,
     pub loss_ppm: u32,
     pub rtt: SimDuration,
     pub jitter: SimDuration,

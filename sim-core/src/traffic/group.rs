@@ -27,6 +27,8 @@ pub(crate) struct GroupRt {
     /// (time, delivered rate, rate the surviving capacity allows), one point per change.
     pub timeline: Vec<(SimTime, u64, u64)>,
     pub stalls: Histogram<u64>,
+    /// The longest stall, exactly (the histogram keeps 3 significant digits).
+    pub stall_max: SimDuration,
     pub peak: u64,
     /// When the source was lost and what was not yet delivered then (ledger units).
     pub rpo: Option<(SimTime, u128)>,
@@ -68,6 +70,7 @@ impl GroupRt {
             stranded: 0,
             timeline: vec![(SimTime::ZERO, 0, 0)],
             stalls: new_histogram(),
+            stall_max: SimDuration::ZERO,
             peak: 0,
             rpo: None,
             catch_up: false,
@@ -113,6 +116,7 @@ impl GroupRt {
     }
 
     pub fn record_stall(&mut self, d: SimDuration) {
+        self.stall_max = self.stall_max.max(d);
         let _ = self.stalls.record((d.as_nanos() / 1_000).max(1));
     }
 }

@@ -43,11 +43,19 @@ impl Traffic {
             s => s.cwnd().unwrap_or(0).max(window_bytes(fl.rate, srtt)),
         }
         .max(u64::from(fl.mss));
-        let last_ack = now + SimDuration(path_rtt.as_nanos() / 2);
+        // ACKs still arrive for what crossed the break before it: half a round trip of them
+        // when the ACK path broke too, and when only the data path broke, the ACKs of all
+        // that was queued or on the wire, a round trip and the standing queue.
+        let acks_lost = !fl.acks_deliver;
+        let ack_lag = if acks_lost { SimDuration(path_rtt.as_nanos() / 2) } else { srtt };
+        let last_ack = now + ack_lag;
+        // A path that works again while data sent before the break is still to arrive (its
+        // one-way trip plus the standing queue) restarts the ACK clock.
+        let acks_until = now + SimDuration(path_rtt.as_nanos() / 2) + fl.standing;
         let probe = tcp.tail_loss_probe;
         let wait = if probe { probe::probe_timeout(&tcp, srtt, cwnd <= u64::from(fl.mss), base) } else { base };
         let in_flight = std::mem::take(&mut fl.window);
-        fl.state = TcpState::Stalled { since: now, rtos: 0, base, probe, w: cwnd, hole: false };
+        fl.state = TcpState::Stalled { since: now, rtos: 0, base, probe, w: cwnd, hole: false, acks_lost, acks_until };
         fl.ramp_at = None;
         let (timer, ideal) = (fl.timer, fl.ideal);
         let at = self.fire_at(w, g, last_ack, wait);
@@ -85,24 +93,24 @@ impl Traffic {
         let fi = f as usize;
         let g = self.flows[fi].group as usize;
         let tcp = Self::tcp(w, g);
-        let TcpState::Stalled { since, rtos, base, probe, w: cwnd, hole } = self.flows[fi].state else {
+        let TcpState::Stalled { since, rtos, base, probe, w: cwnd, hole, acks_lost, acks_until } = self.flows[fi].state else {
             return;
         };
         let ssthresh = growth::ssthresh(&tcp, cwnd, self.flows[fi].mss);
         if probe {
             // RFC 8985 §7.3: the probe (new data, or the last segment again) gets through if
-            // the path works; its ACK and SACKs start fast recovery at ssthresh, no timeout.
+            // the path works; its ACK and SACKs start fast recovery at ssthresh, no timeout,
+            // and CUBIC keeps the window it lost at.
             if self.flows[fi].ok {
-                let until = now + repair::repair_time(&tcp, false, self.flows[fi].rtt);
+                let until = now + repair::repair_time(&tcp, repair::Damage { hole: false, acks_lost }, self.flows[fi].rtt);
                 self.resume(f, since, TcpState::Repairing { until, cwnd: ssthresh, ssthresh, w_max: cwnd }, out);
                 return;
             }
             let lost = self.lose_segment(f, out);
-            // `tcp_send_loss_probe` re-arms the RTO from the probe.
-            let wait = rto::clamp_to_user_timeout(&tcp, base, now - since);
-            let at = self.fire_at(w, g, now, wait);
+            // `tcp_send_loss_probe` re-arms the RTO from the probe, unclamped.
+            let at = self.fire_at(w, g, now, base);
             let fl = &mut self.flows[fi];
-            fl.state = TcpState::Stalled { since, rtos, base, probe: false, w: cwnd, hole: hole || lost };
+            fl.state = TcpState::Stalled { since, rtos, base, probe: false, w: cwnd, hole: hole || lost, acks_lost, acks_until };
             out.sched.arm(fl.timer, at);
             return;
         }
@@ -119,10 +127,19 @@ impl Traffic {
             self.refresh_flow(f, w, out);
         }
         if self.flows[fi].ok {
-            // The retransmission gets through: slow start from one segment after the repair.
-            let until = now + repair::repair_time(&tcp, hole, self.flows[fi].rtt);
-            let mss = u64::from(self.flows[fi].mss);
-            self.resume(f, since, TcpState::Repairing { until, cwnd: mss, ssthresh, w_max: cwnd }, out);
+            let damage = repair::Damage { hole, acks_lost };
+            let rtt = self.flows[fi].rtt;
+            let next = if repair::undoes(&tcp, damage) {
+                // F-RTO found the timeout spurious: the window from before it comes back.
+                TcpState::Repairing { until: now + rtt, cwnd, ssthresh: cwnd, w_max: cwnd }
+            } else {
+                // Slow start from one segment after the repair. `tcp_enter_loss` sets CUBIC to
+                // its Loss state, whose `bictcp_reset` forgets the window it lost at: growth
+                // after ssthresh is convex from there.
+                let until = now + repair::repair_time(&tcp, damage, rtt);
+                TcpState::Repairing { until, cwnd: u64::from(self.flows[fi].mss), ssthresh, w_max: 0 }
+            };
+            self.resume(f, since, next, out);
             return;
         }
         let lost = self.lose_segment(f, out);
@@ -130,8 +147,38 @@ impl Traffic {
         let wait = rto::clamp_to_user_timeout(&tcp, tcp::backoff(&tcp, base, next), now - since);
         let at = self.fire_at(w, g, now, wait);
         let fl = &mut self.flows[fi];
-        fl.state = TcpState::Stalled { since, rtos: next, base, probe: false, w: cwnd, hole: hole || lost };
+        fl.state = TcpState::Stalled { since, rtos: next, base, probe: false, w: cwnd, hole: hole || lost, acks_lost, acks_until };
         out.sched.arm(fl.timer, at);
+    }
+
+    /// The flow's path works (again): a flow stalled so briefly that ACKs of data sent before
+    /// the break still arrive resumes by fast recovery, with no timer; a flow whose random
+    /// loss fell (a degradation repaired) regrows its window from the loss-limited one by
+    /// congestion avoidance rather than jumping to the new rate.
+    pub(super) fn path_works(&mut self, f: u32, loss_before: u32, w: World<'_>, out: &mut Outbox<'_>) {
+        let now = out.now();
+        let fi = f as usize;
+        let g = self.flows[fi].group as usize;
+        let tcp = Self::tcp(w, g);
+        match self.flows[fi].state {
+            TcpState::Stalled { since, rtos: 0, w: cwnd, acks_until, .. } if now <= acks_until => {
+                let fl = &self.flows[fi];
+                let ssthresh = growth::ssthresh(&tcp, cwnd, fl.mss);
+                // RACK/SACK repair the hole a round trip after the first SACK.
+                let next = TcpState::Repairing { until: now + fl.rtt, cwnd: ssthresh, ssthresh, w_max: cwnd };
+                self.resume(f, since, next, out);
+            }
+            TcpState::Open if self.flows[fi].loss_ppm < loss_before && self.flows[fi].rate > 0 => {
+                let fl = &mut self.flows[fi];
+                let cwnd = window_bytes(fl.rate, fl.rtt).max(u64::from(fl.mss));
+                fl.state = TcpState::Avoiding { cwnd, epoch: now, w0: cwnd, w_max: cwnd };
+                fl.ramp_at = Some(now + Self::avoid_step(&tcp, fl.state, fl.rtt, fl.mss, fl.ideal));
+                self.mark_dirty(f);
+                self.note_changed(f);
+                self.rearm_flow_timer(f, out.sched);
+            }
+            _ => {}
+        }
     }
 
     /// The stall that began at `since` ends: a transmission found a working path. The flow
