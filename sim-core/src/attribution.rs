@@ -102,6 +102,8 @@ pub(crate) struct Episode {
 #[derive(Clone, Debug, Default)]
 struct GroupTrack {
     last_rate: u64,
+    /// The group has delivered at some point (a group that starts inside an outage has not).
+    ever: bool,
     open: Option<Episode>,
     /// The longest closed episode: (length, causes).
     worst: Option<(SimDuration, Vec<FaultId>)>,
@@ -658,6 +660,10 @@ impl Attribution {
         }
         if t.open.is_none() {
             let reference = match demand {
+                // A group that could not deliver from its start (it opened into an outage)
+                // is measured against its demand, or for bulk traffic against what the network
+                // allows it (the target below takes the smaller).
+                _ if !t.ever && !causes.is_empty() => demand.unwrap_or(u64::MAX),
                 Some(d) if !below(t.last_rate, d) => d,
                 _ => t.last_rate,
             };
@@ -671,6 +677,7 @@ impl Attribution {
             }
         }
         t.last_rate = rate;
+        t.ever |= rate > 0;
     }
 
     // Read-outs for the report, as of `end`. They finish what is still open without

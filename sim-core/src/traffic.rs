@@ -250,6 +250,12 @@ impl Traffic {
         let now = out.now();
         self.groups[g].settle(now);
         self.groups[g].started = true;
+        // A start is a change of the group's rate even when nothing can flow yet (a group
+        // opening into an outage): attribution sees it and may open an episode.
+        if !self.groups[g].changed {
+            self.groups[g].changed = true;
+            self.changed_groups.push(g as u32);
+        }
         if !self.groups[g].packet {
             let spec = &w.model.groups[g].spec;
             let (bytes, steady) = (spec.bytes_per_flow, now == SimTime::ZERO);
