@@ -223,15 +223,13 @@ impl Attribution {
     /// The faults a routing decision prompted by `link` this instant is credited to: those
     /// that took its session down, or carrier (a link without a session), or changed its
     /// route preference.
-    pub fn routing_causes(&self, model: &Model, net: &Network, link: LinkId) -> Vec<FaultId> {
+    pub fn routing_causes(&self, net: &Network, link: LinkId) -> Vec<FaultId> {
         let [a, b] = &self.down_causes[link.index()];
         let mut c: Vec<FaultId> = a.iter().chain(b).copied().collect();
         c.extend(self.prefs.iter().filter(|p| p.0 == link).map(|p| p.1));
-        if model.links[link.index()].spec.session.is_none() {
-            // Without a session, routing follows carrier: what took it away.
-            let st = net.link(link);
-            c.extend(st.carrier_causes());
-        }
+        // Routing follows carrier too (local repair; a link without a session has nothing
+        // else): what took it away, even when the session was down already.
+        c.extend(net.link(link).carrier_causes());
         dedup(&mut c);
         c
     }

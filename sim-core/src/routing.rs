@@ -11,10 +11,10 @@
 //! - **Local repair** (`local_repair`, 50 ms by default): carrier loss on a link at this side
 //!   (a cut, a router or facility losing power, a flap's down phase: the session went down
 //!   with `DownReason::CarrierLoss`, or a sessionless link lost carrier). The router sees its
-//!   interface go down and drops that next hop in its forwarding plane, onto what is already
-//!   installed: the remaining ECMP members or, when none is left, the pre-installed backup
-//!   path (BGP PIC Edge). It waits for no BGP message. A cut takes carrier on both ends, so
-//!   both sides repair locally.
+//!   interface go down and drops that next hop from the installed ECMP set. It waits for no
+//!   BGP message. A cut takes carrier on both ends, so both sides repair locally. When no
+//!   member is left, moving to another path (a standby channel, the VPN) is a new selection
+//!   and waits for convergence.
 //! - **Convergence** (`convergence`, 1 s by default): every new selection, as BGP computes it
 //!   and programs it into the provider's fabric: changes learned through BGP or BFD (BFD or
 //!   hold-timer timeout, NOTIFICATION, BFD Down from the peer, a reset), sessions coming up
@@ -166,13 +166,14 @@ impl Side {
         self.fib.contains(&link) || self.applied.contains(&link) || self.pending.iter().any(|d| d.members.contains(&link))
     }
 
-    /// What forwarding uses now: the applied decision less the locally repaired links; if
-    /// that leaves nothing, the best routes the control plane has left (the backup path a
-    /// router pre-installs, BGP PIC Edge), less the same links.
+    /// What forwarding uses now: the applied decision less the locally repaired links. A
+    /// local repair only takes a dead member out of the installed ECMP set; when none is left,
+    /// the switch to another path (a standby channel, the VPN) is a new selection and waits
+    /// for convergence. A pre-installed backup (BGP PIC Edge) would be faster, but it must be
+    /// in the same speaker's table, and the providers' edges resolve DX-vs-VPN and standby
+    /// choices elsewhere (the VGW / TGW route table, Cloud Router), so nothing here assumes one.
     fn forwarding(&self) -> Vec<u32> {
-        let live = |set: &[u32]| -> Vec<u32> { set.iter().copied().filter(|l| !self.repaired.iter().any(|r| r.0 == *l)).collect() };
-        let fib = live(&self.applied);
-        if fib.is_empty() && !self.applied.is_empty() { live(&self.decided) } else { fib }
+        self.applied.iter().copied().filter(|l| !self.repaired.iter().any(|r| r.0 == *l)).collect()
     }
 }
 
@@ -594,10 +595,10 @@ mod tests {
         assert_eq!(s.report().faults[0].converge_s, Some(AdjacencySpec::DEFAULT_LOCAL_REPAIR.as_secs_f64()));
     }
 
-    /// Active/passive: when the last preferred member is gone, the local repair switches to the
-    /// backup routes the control plane still has (what BGP PIC Edge pre-installs), at once.
+    /// Losing every installed member leaves the local repair nothing to fall back on: the
+    /// side forwards nowhere until the new selection (the standby facility) converges.
     #[test]
-    fn losing_every_primary_switches_to_the_backup_at_the_local_repair() {
+    fn losing_every_installed_member_waits_for_convergence_to_the_standby() {
         let q = Quad::aws_dx_max_resiliency("dx", "us-east-1", "equinix-dc2", 10 * GBPS);
         let mut sp = spec(&q, q.adjacency(), vec![fault("fac-a", "dx/fac-a", FaultAction::Down, 10_000, None)]);
         for l in sp.links.iter_mut().filter(|l| l.facility.as_deref() == Some("dx/fac-b")) {
@@ -605,6 +606,9 @@ mod tests {
         }
         let mut s = sim(&sp);
         s.run_until(ms(10_000) + AdjacencySpec::DEFAULT_LOCAL_REPAIR + SimDuration::from_millis(1));
+        for side in 0..2 {
+            assert!(s.routing.fib(0, side).is_empty(), "side {side}: no member left after the local repair");
+        }
         let backups: Vec<u32> = s
             .model()
             .links
@@ -613,11 +617,30 @@ mod tests {
             .filter(|(_, l)| l.spec.facility.as_deref() == Some("dx/fac-b"))
             .map(|(i, _)| i as u32)
             .collect();
+        s.run_until(ms(11_000) + SimDuration::from_millis(1));
         for side in 0..2 {
             assert_eq!(s.routing.fib(0, side), &backups[..], "side {side}");
         }
         s.run();
-        assert_eq!(fib_changes(&s).len(), 2, "BGP's change finds the backup already in use");
+        assert_eq!(s.report().faults[0].converge_s, Some(1.0));
+    }
+
+    /// A carrier loss on a link whose session is already down (a reset moments before, or a
+    /// blackhole BFD already found) is still an interface going down: both sides drop it
+    /// by local repair, not when the earlier BGP decision lands.
+    #[test]
+    fn a_cut_after_the_session_went_down_is_still_repaired_locally() {
+        let q = managed();
+        let faults =
+            vec![fault("reset", "ash/ch2", FaultAction::BgpReset, 10_000, None), fault("cut", "ash/ch2", FaultAction::Down, 10_100, None)];
+        let mut s = sim(&spec(&q, q.adjacency(), faults));
+        s.run();
+        let lr = ms(10_100) + AdjacencySpec::DEFAULT_LOCAL_REPAIR;
+        let changes = fib_changes(&s);
+        assert!(changes.iter().any(|c| c.0 == lr && c.1 == 0) && changes.iter().any(|c| c.0 == lr && c.1 == 1), "{changes:?}");
+        let cut = &s.report().faults[1];
+        assert_eq!(cut.converge_s, Some(AdjacencySpec::DEFAULT_LOCAL_REPAIR.as_secs_f64()));
+        assert_eq!(cut.blackhole_s, AdjacencySpec::DEFAULT_LOCAL_REPAIR.as_secs_f64());
     }
 
     /// A selection wider than the repaired set (ECMP refilled to `max_paths` from routes that

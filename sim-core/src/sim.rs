@@ -366,14 +366,14 @@ impl Simulation {
                         self.control.carrier_up(*link, &mut out);
                     }
                     if delta.changed() {
-                        if !self.control.has_session(*link) && before.carrier != after.carrier {
-                            // Without a session, carrier is what routing sees: both ends see
-                            // it go, and repair locally.
-                            if after.carrier {
-                                self.routing.mark(m, *link, false);
-                            } else {
-                                self.routing.mark_carrier_loss(m, *link, None);
-                            }
+                        if before.carrier && !after.carrier {
+                            // Both ends see the interface go down and repair locally, whatever
+                            // BGP knew: a session already down (a reset, a blackhole found by
+                            // BFD) emits no second SessionDown, and a link without a session
+                            // has only its carrier to tell.
+                            self.routing.mark_carrier_loss(m, *link, None);
+                        } else if !self.control.has_session(*link) && !before.carrier && after.carrier {
+                            self.routing.mark(m, *link, false);
                         }
                         let w = World { model: m, net: &self.net, routing: &self.routing };
                         self.traffic.repath_adjacency(m.links[link.index()].adjacency, w, &mut out);
@@ -457,8 +457,10 @@ impl Simulation {
         {
             let mut out = Outbox { sched: &mut self.sched, effects: &mut effects };
             self.traffic.settle_stranded(&mut out);
-            let (attribution, net, model) = (&self.attribution, &self.net, &self.model);
-            self.routing.decide(&self.model, &self.control, net, |l| attribution.routing_causes(model, net, l), &mut out);
+            let w = World { model: &self.model, net: &self.net, routing: &self.routing };
+            self.traffic.settle_stalls(w, &mut out);
+            let (attribution, net) = (&self.attribution, &self.net);
+            self.routing.decide(&self.model, &self.control, net, |l| attribution.routing_causes(net, l), &mut out);
             let w = World { model: &self.model, net: &self.net, routing: &self.routing };
             self.traffic.reallocate(w, out.sched);
         }

@@ -61,6 +61,8 @@ pub(crate) struct Traffic {
     changed_flows: Vec<u32>,
     /// What flows that stalled this instant had in flight, until the instant decides its fate.
     stranded: Vec<(u32, u128)>,
+    /// Flows that stalled this instant, whose first timer the end of the instant arms.
+    fresh_stalls: Vec<u32>,
     /// Reused buffer for computing a flow's new forward path.
     scratch_path: Vec<(u32, u8)>,
     solver: solve::Scratch,
@@ -174,7 +176,11 @@ impl Traffic {
 
     /// Whether anything waits for the end of the instant (a re-solve, a change to report).
     pub fn has_pending(&self) -> bool {
-        !self.dirty.is_empty() || !self.changed_flows.is_empty() || !self.changed_groups.is_empty() || !self.stranded.is_empty()
+        !self.dirty.is_empty()
+            || !self.changed_flows.is_empty()
+            || !self.changed_groups.is_empty()
+            || !self.stranded.is_empty()
+            || !self.fresh_stalls.is_empty()
     }
 
     /// Flows whose rate, ideal rate or TCP state changed since the last call.

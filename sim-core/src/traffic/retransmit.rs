@@ -24,8 +24,8 @@ impl Traffic {
     }
 
     /// The path stopped working: what was in flight is decided at the end of the instant,
-    /// and the probe / RTO clock starts from the last ACK, which arrives about a one-way
-    /// delay after the break (ACKs already on their way still come in, tcp-timing §1).
+    /// and so is the first timer (`settle_stalls`), timed from the last ACK (ACKs already on
+    /// their way still come in, tcp-timing §1).
     pub(super) fn stall(&mut self, f: u32, w: World<'_>, out: &mut Outbox<'_>) {
         let now = out.now();
         let fi = f as usize;
@@ -43,23 +43,18 @@ impl Traffic {
             s => s.cwnd().unwrap_or(0).max(window_bytes(fl.rate, srtt)),
         }
         .max(u64::from(fl.mss));
-        // ACKs still arrive for what crossed the break before it: half a round trip of them
-        // when the ACK path broke too, and when only the data path broke, the ACKs of all
-        // that was queued or on the wire, a round trip and the standing queue.
+        // Provisional: which directions the break took is known once every change of the
+        // instant is in; `settle_stalls` then arms the first timer, so faults acting together
+        // count alike whatever their order.
         let acks_lost = !fl.acks_deliver;
-        let ack_lag = if acks_lost { SimDuration(path_rtt.as_nanos() / 2) } else { srtt };
-        let last_ack = now + ack_lag;
-        // A path that works again while data sent before the break is still to arrive (its
-        // one-way trip plus the standing queue) restarts the ACK clock.
         let acks_until = now + SimDuration(path_rtt.as_nanos() / 2) + fl.standing;
         let probe = tcp.tail_loss_probe;
-        let wait = if probe { probe::probe_timeout(&tcp, srtt, cwnd <= u64::from(fl.mss), base) } else { base };
         let in_flight = std::mem::take(&mut fl.window);
         fl.state = TcpState::Stalled { since: now, rtos: 0, base, probe, w: cwnd, hole: false, acks_lost, acks_until };
         fl.ramp_at = None;
-        let (timer, ideal) = (fl.timer, fl.ideal);
-        let at = self.fire_at(w, g, last_ack, wait);
-        out.sched.arm(timer, at);
+        let ideal = fl.ideal;
+        out.sched.cancel(fl.timer);
+        self.fresh_stalls.push(f);
         let gr = &mut self.groups[g];
         gr.window -= in_flight;
         gr.stranded += in_flight;
@@ -69,6 +64,40 @@ impl Traffic {
         out.emit(Effect::Stall { flow: f, group: GroupId(g as u32), broken });
         self.set_rate(f, 0, ideal, now);
         self.note_changed(f);
+    }
+
+    /// Arms the first timer of every flow that stalled this instant, now that every change
+    /// of the instant is in. ACKs still arrive for what crossed the break before it: half a
+    /// round trip of them when the ACK path broke too; when only the data path broke, the
+    /// ACKs of all that was queued or on the wire, a round trip and the standing queue. The
+    /// probe (or the RTO) is timed from the last of them. A path that works again while data
+    /// sent before the break is still to arrive (its one-way trip plus the standing queue)
+    /// finds the ACK clock running (`path_works`).
+    pub fn settle_stalls(&mut self, w: World<'_>, out: &mut Outbox<'_>) {
+        let now = out.now();
+        for f in std::mem::take(&mut self.fresh_stalls) {
+            let fi = f as usize;
+            let g = self.flows[fi].group as usize;
+            let tcp = Self::tcp(w, g);
+            let fl = &self.flows[fi];
+            let TcpState::Stalled { since, rtos: 0, base, probe, w: cwnd, hole, .. } = fl.state else {
+                continue;
+            };
+            if since != now {
+                continue;
+            }
+            let (path_rtt, _) = fl.srtt(now);
+            let srtt = path_rtt + fl.standing;
+            let acks_lost = !fl.acks_deliver;
+            let one_way = SimDuration(path_rtt.as_nanos() / 2);
+            let last_ack = now + if acks_lost { one_way } else { srtt };
+            let acks_until = now + one_way + fl.standing;
+            let wait = if probe { probe::probe_timeout(&tcp, srtt, cwnd <= u64::from(fl.mss), base) } else { base };
+            let at = self.fire_at(w, g, last_ack, wait);
+            let fl = &mut self.flows[fi];
+            fl.state = TcpState::Stalled { since, rtos: 0, base, probe, w: cwnd, hole, acks_lost, acks_until };
+            out.sched.arm(fl.timer, at);
+        }
     }
 
     /// A segment sent into the broken path: lost on the wire if the data path drops it and
