@@ -166,16 +166,19 @@ fn interconnect(o: &mut String, model: &Model, ic: &sim_core::model::Interconnec
     if let Some(p) = adj.policies.get(first.policy as usize) {
         // Convergence is per adjacency side; print it in this interconnect's A/B order.
         let conv = if first.flipped { [p.convergence[1], p.convergence[0]] } else { p.convergence };
+        let lr = if first.flipped { [p.local_repair[1], p.local_repair[0]] } else { p.local_repair };
         // sim-core keeps one hashing choice per pair of sites, whichever interconnect set it.
         let others = adj.links.iter().any(|l| model.links[l.index()].policy != first.policy);
         let shared = if others { " across the site pair" } else { "" };
         let _ = writeln!(
             o,
-            "    routing: ECMP up to {} (max_paths), {}{shared}, convergence {} / {}",
+            "    routing: ECMP up to {} (max_paths), {}{shared}, convergence {} / {}, local repair {} / {}",
             p.max_paths,
             hashing(adj.resilient_buckets),
             conv[0],
-            conv[1]
+            conv[1],
+            lr[0],
+            lr[1]
         );
     }
 }
@@ -249,11 +252,13 @@ fn routing(o: &mut String, model: &Model) {
             };
             let _ = writeln!(
                 o,
-                "  {pair}: {scope}, ECMP up to {}, {}, convergence {} / {}",
+                "  {pair}: {scope}, ECMP up to {}, {}, convergence {} / {}, local repair {} / {}",
                 policy.max_paths,
                 a.resilient_buckets.map_or("hash modulo N".to_string(), |b| format!("resilient hashing ({b} buckets)")),
                 policy.convergence[0],
-                policy.convergence[1]
+                policy.convergence[1],
+                policy.local_repair[0],
+                policy.local_repair[1]
             );
         }
     }
