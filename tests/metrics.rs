@@ -19,8 +19,9 @@
 //!
 //! Failures are collected per test and reported together, so one run shows every wrong number.
 
-use std::path::PathBuf;
-use std::process::{Command, Output};
+mod common;
+
+use common::{faultline, root, run_json};
 
 use serde_json::Value;
 
@@ -359,14 +360,6 @@ fn derivation_arithmetic_matches_the_doc_comments() {
 // Running the binary and reading its JSON defensively.
 // ---------------------------------------------------------------------------------------------
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn faultline(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_faultline")).args(args).current_dir(root()).output().expect("the binary runs")
-}
-
 fn fixture(name: &str) -> String {
     format!("tests/fixtures/metrics/{name}.toml")
 }
@@ -379,19 +372,8 @@ struct Run {
 }
 
 fn run_path(path: &str, extra: &[&str]) -> Run {
-    let mut args = vec!["run", path, "--json"];
-    args.extend_from_slice(extra);
-    let o = faultline(&args);
-    let v: Value = serde_json::from_slice(&o.stdout).unwrap_or_else(|e| {
-        panic!(
-            "`faultline {}` did not print JSON ({e}); exit {:?}\nstdout: {}\nstderr: {}",
-            args.join(" "),
-            o.status.code(),
-            String::from_utf8_lossy(&o.stdout),
-            String::from_utf8_lossy(&o.stderr)
-        )
-    });
-    Run { name: path.to_string(), code: o.status.code(), v }
+    let (code, v) = run_json(path, extra);
+    Run { name: path.to_string(), code, v }
 }
 
 fn run(name: &str) -> Run {

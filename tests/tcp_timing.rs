@@ -24,8 +24,9 @@
 //! These tests are expected to fail until the issue-9 model lands. Failures are collected per
 //! test and reported together, so one run shows every wrong number.
 
-use std::path::PathBuf;
-use std::process::{Command, Output};
+mod common;
+
+use common::{root, run_json};
 
 use serde_json::Value;
 
@@ -172,14 +173,6 @@ use reference::*;
 // Running the binary and reading its JSON defensively (the style of tests/metrics.rs).
 // ---------------------------------------------------------------------------------------------
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn faultline(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_faultline")).args(args).current_dir(root()).output().expect("the binary runs")
-}
-
 fn fixture(name: &str) -> String {
     format!("tests/fixtures/tcp/{name}.toml")
 }
@@ -198,18 +191,7 @@ struct Run {
 }
 
 fn run_path(path: &str, extra: &[&str]) -> Run {
-    let mut args = vec!["run", path, "--json"];
-    args.extend_from_slice(extra);
-    let o = faultline(&args);
-    let v: Value = serde_json::from_slice(&o.stdout).unwrap_or_else(|e| {
-        panic!(
-            "`faultline {}` did not print JSON ({e}); exit {:?}\nstdout: {}\nstderr: {}",
-            args.join(" "),
-            o.status.code(),
-            String::from_utf8_lossy(&o.stdout),
-            String::from_utf8_lossy(&o.stderr)
-        )
-    });
+    let (_, v) = run_json(path, extra);
     Run { name: format!("{path} {}", extra.join(" ")), v }
 }
 

@@ -93,7 +93,8 @@ fn blackhole_model(fidelity: Fidelity, tcp: TcpSpec) -> ModelSpec {
 /// timing it shows.
 #[test]
 fn silent_blackhole_recovery_agrees_between_packet_and_fluid_rfc6298_hosts() {
-    for (seed, host) in [(1, TcpSpec::SMOLTCP), (2, TcpSpec::SMOLTCP), (3, TcpSpec::SMOLTCP), (1, TcpSpec::RFC6298), (2, TcpSpec::RFC6298)] {
+    for (seed, host) in [(1, TcpSpec::SMOLTCP), (2, TcpSpec::SMOLTCP), (3, TcpSpec::SMOLTCP), (1, TcpSpec::RFC6298), (2, TcpSpec::RFC6298)]
+    {
         let packet = run(&blackhole_model(Fidelity::Packet, TcpSpec::SMOLTCP), seed);
         let fluid = run(&blackhole_model(Fidelity::Fluid, host), seed);
         assert_eq!(packet.traffic[0].tcp_host, "rfc6298");

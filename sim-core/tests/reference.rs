@@ -134,8 +134,7 @@ fn tcp_stall_after_outages_of_several_lengths_follows_the_host_schedule() {
                     ..ModelSpec::default()
                 };
                 let (_, sim) = run(&spec, seed);
-                let stall =
-                    sim.trace().records().iter().find(|r| r.kind == TraceKind::Resume).map(|r| r.v as f64 / 1e9).expect("resumed");
+                let stall = sim.trace().records().iter().find(|r| r.kind == TraceKind::Resume).map(|r| r.v as f64 / 1e9).expect("resumed");
                 let bands = schedule(label, 0.070 + 0.00025, 40);
                 assert!(stall >= outage, "{label}, outage {outage} s, seed {seed}: resumed at {stall} s, before the repair");
                 let first_after = bands.iter().position(|b| b.0 >= outage).expect("schedule long enough");
@@ -443,12 +442,8 @@ fn rehash_on_rto_lets_flows_escape_a_blackholed_member_before_routing_reacts() {
         let detect = report.faults[0].detect_s.expect("the hold timer finds it");
         assert!(detect > 10.0, "BFD is off: detection {detect} s comes from the hold timer");
         let t0 = SimTime::from_secs(30);
-        let resumed_before_detection = sim
-            .trace()
-            .records()
-            .iter()
-            .filter(|r| r.kind == TraceKind::Resume && r.t >= t0 && (r.t - t0).as_secs_f64() < detect)
-            .count();
+        let resumed_before_detection =
+            sim.trace().records().iter().filter(|r| r.kind == TraceKind::Resume && r.t >= t0 && (r.t - t0).as_secs_f64() < detect).count();
         let stalled = report.traffic[0].stalls.count as usize;
         assert!(stalled > 0);
         if rehash {
