@@ -12,6 +12,12 @@ use crate::routing::mix64;
 use crate::tcp::{self, growth, probe, repair, rto, wheel};
 use crate::time::{SimDuration, SimTime};
 
+/// Until when a path that works again finds the flow's ACK clock running: data sent before
+/// the break is still to arrive (its one-way trip plus the standing queue), so ACKs follow.
+fn ack_clock_until(fl: &super::Flow, now: SimTime) -> SimTime {
+    now + SimDuration(fl.srtt(now).0.as_nanos() / 2) + fl.standing
+}
+
 /// Bytes of the window a flow has out at `rate` bits per second over `rtt`.
 fn window_bytes(rate: u64, rtt: SimDuration) -> u64 {
     (u128::from(rate) * u128::from(rtt.as_nanos()) / (8 * NS)) as u64
@@ -47,7 +53,7 @@ impl Traffic {
         // instant is in; `settle_stalls` then arms the first timer, so faults acting together
         // count alike whatever their order.
         let acks_lost = !fl.acks_deliver;
-        let acks_until = now + SimDuration(path_rtt.as_nanos() / 2) + fl.standing;
+        let acks_until = ack_clock_until(fl, now);
         let probe = tcp.tail_loss_probe;
         let in_flight = std::mem::take(&mut fl.window);
         fl.state = TcpState::Stalled { since: now, rtos: 0, base, probe, w: cwnd, hole: false, acks_lost, acks_until };
@@ -70,9 +76,7 @@ impl Traffic {
     /// of the instant is in. ACKs still arrive for what crossed the break before it: half a
     /// round trip of them when the ACK path broke too; when only the data path broke, the
     /// ACKs of all that was queued or on the wire, a round trip and the standing queue. The
-    /// probe (or the RTO) is timed from the last of them. A path that works again while data
-    /// sent before the break is still to arrive (its one-way trip plus the standing queue)
-    /// finds the ACK clock running (`path_works`).
+    /// probe (or the RTO) is timed from the last of them.
     pub fn settle_stalls(&mut self, w: World<'_>, out: &mut Outbox<'_>) {
         let now = out.now();
         for f in std::mem::take(&mut self.fresh_stalls) {
@@ -91,7 +95,7 @@ impl Traffic {
             let acks_lost = !fl.acks_deliver;
             let one_way = SimDuration(path_rtt.as_nanos() / 2);
             let last_ack = now + if acks_lost { one_way } else { srtt };
-            let acks_until = now + one_way + fl.standing;
+            let acks_until = ack_clock_until(fl, now);
             let wait = if probe { probe::probe_timeout(&tcp, srtt, cwnd <= u64::from(fl.mss), base) } else { base };
             let at = self.fire_at(w, g, last_ack, wait);
             let fl = &mut self.flows[fi];
