@@ -350,6 +350,8 @@ pub struct Fault {
 pub struct DegradeTable {
     pub target: Sp<String>,
     pub loss: Option<Sp<Percent>>,
+    /// Mean length of a loss burst in packets (default 1: independent loss).
+    pub burst: Option<Sp<u32>>,
     pub delay: Option<Sp<Dur>>,
     pub jitter: Option<Sp<Dur>>,
     pub capacity: Option<Sp<Percent>>,

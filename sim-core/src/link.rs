@@ -60,6 +60,8 @@ pub struct LinkState {
     blackhole: [u32; 2],
     drained: u32,
     loss_ppm: u32,
+    /// Mean loss burst (packets) of the degradations that add loss: the longest of them.
+    loss_burst: u32,
     capacity_ppm: u32,
     extra_delay: SimDuration,
     jitter: SimDuration,
@@ -104,6 +106,9 @@ impl LinkState {
                 }
                 CauseEffect::Degrade(d) => {
                     pass *= 1.0 - f64::from(d.loss_ppm) / 1e6;
+                    if d.loss_ppm > 0 {
+                        s.loss_burst = s.loss_burst.max(d.burst.max(1));
+                    }
                     cap = cap * u64::from(d.capacity_ppm) / 1_000_000;
                     s.extra_delay = s.extra_delay + d.extra_delay;
                     s.jitter = s.jitter + d.jitter;
@@ -137,6 +142,11 @@ impl LinkState {
     /// Combined independent loss of every degradation, parts per million.
     pub fn loss_ppm(&self) -> u32 {
         self.loss_ppm
+    }
+
+    /// Mean length of a loss burst, packets (1: independent loss, or no loss).
+    pub fn loss_burst(&self) -> u32 {
+        self.loss_burst.max(1)
     }
 
     pub fn extra_delay(&self) -> SimDuration {
@@ -195,6 +205,7 @@ impl LinkState {
             carrier: self.carrier(),
             delivers: [self.delivers(0), self.delivers(1)],
             loss_ppm: self.loss_ppm,
+            loss_burst: self.loss_burst(),
             capacity_ppm: self.capacity_ppm,
             extra_delay: self.extra_delay,
             jitter: self.jitter,
@@ -219,6 +230,7 @@ pub struct LinkSummary {
     pub carrier: bool,
     pub delivers: [bool; 2],
     pub loss_ppm: u32,
+    pub loss_burst: u32,
     pub capacity_ppm: u32,
     pub extra_delay: SimDuration,
     pub jitter: SimDuration,
@@ -281,7 +293,13 @@ mod tests {
     #[test]
     fn a_pure_delay_breaks_nothing() {
         let mut s = LinkState::healthy();
-        let d = Degradation { loss_ppm: 0, extra_delay: SimDuration::from_millis(1), jitter: SimDuration::ZERO, capacity_ppm: 1_000_000 };
+        let d = Degradation {
+            loss_ppm: 0,
+            burst: 1,
+            extra_delay: SimDuration::from_millis(1),
+            jitter: SimDuration::ZERO,
+            capacity_ppm: 1_000_000,
+        };
         s.add(cause(0, CauseEffect::Degrade(d)));
         assert_eq!(s.lossy().count(), 0);
         assert_eq!(s.label(), "degraded");
@@ -290,8 +308,13 @@ mod tests {
     #[test]
     fn degradations_combine_independently() {
         let mut s = LinkState::healthy();
-        let d =
-            Degradation { loss_ppm: 20_000, extra_delay: SimDuration::from_millis(5), jitter: SimDuration::ZERO, capacity_ppm: 500_000 };
+        let d = Degradation {
+            loss_ppm: 20_000,
+            burst: 1,
+            extra_delay: SimDuration::from_millis(5),
+            jitter: SimDuration::ZERO,
+            capacity_ppm: 500_000,
+        };
         s.add(cause(0, CauseEffect::Degrade(d)));
         s.add(cause(1, CauseEffect::Degrade(d)));
         // 1 - 0.98^2 = 3.96 %

@@ -59,6 +59,8 @@ pub(crate) struct Wire {
     pub last_arrival: SimTime,
     pub epoch: u32,
     pub rng: Option<Stream>,
+    /// Bursty loss: the Gilbert-Elliott channel is in its bad (dropping) state.
+    pub bad: bool,
 }
 
 pub(crate) struct PFlow {
@@ -406,7 +408,19 @@ impl PacketWorld {
         let seed = self.seed;
         let w = &mut self.wires[r];
         let rng = w.rng.get_or_insert_with(|| Stream::derive(seed, &format!("wire/{}/{}", link.spec.id, dir)));
-        let lost = rng.chance_ppm(loss);
+        let burst = st.loss_burst();
+        let lost = if burst <= 1 {
+            rng.chance_ppm(loss)
+        } else {
+            // Gilbert-Elliott: the bad state drops everything and lasts `burst` packets on
+            // average; the good state is left at the rate that makes the long-run loss `loss`.
+            let l = u64::from(burst);
+            let p = u64::from(loss.min(999_999));
+            let enter = (p * 1_000_000 / ((1_000_000 - p) * l)).min(1_000_000) as u32;
+            let stay = (1_000_000 - 1_000_000 / l) as u32;
+            w.bad = rng.chance_ppm(if w.bad { stay } else { enter });
+            w.bad
+        };
         let jit = if jitter.as_nanos() > 0 { rng.uniform_duration(SimDuration::ZERO, jitter) } else { SimDuration::ZERO };
         let backlog = if w.busy_until > now { ((w.busy_until - now).as_nanos() as f64 * rate / 8e9) as u64 } else { 0 };
         let p = self.packets[idx as usize].pflow as usize;

@@ -319,12 +319,22 @@ pub enum Direction {
 /// Gray-failure parameters.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Degradation {
-    /// Independent per-packet loss, parts per million.
+    /// Per-packet loss, parts per million (the long-run fraction lost).
     pub loss_ppm: u32,
+    /// Mean length of a loss burst, in packets: 1 for independent loss, more for losses that
+    /// come in runs (a Gilbert-Elliott channel whose bad state drops everything).
+    #[serde(default = "Degradation::independent")]
+    pub burst: u32,
     pub extra_delay: SimDuration,
     pub jitter: SimDuration,
     /// Remaining capacity, parts per million of the healthy capacity.
     pub capacity_ppm: u32,
+}
+
+impl Degradation {
+    fn independent() -> u32 {
+        1
+    }
 }
 
 /// What a fault does to its target.

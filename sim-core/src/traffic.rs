@@ -109,6 +109,7 @@ impl Traffic {
                     source_alive: false,
                     acks_deliver: false,
                     loss_ppm: 0,
+                    loss_burst: 1,
                     rtt: SimDuration::ZERO,
                     jitter: SimDuration::ZERO,
                     prev_rtt: (SimDuration::ZERO, SimDuration::ZERO),
@@ -356,6 +357,7 @@ impl Traffic {
             w.model.sites[sites.0.index()].internal_rtt.as_nanos() / 2 + w.model.sites[sites.1.index()].internal_rtt.as_nanos() / 2;
         let mut jitter = SimDuration::ZERO;
         let mut mtu = u32::MAX;
+        let mut burst = 1u32;
         for &(l, d) in &fl.fwd {
             let st = w.net.link(LinkId(l));
             let spec = &w.model.links[l as usize].spec;
@@ -366,6 +368,7 @@ impl Traffic {
                 }
             }
             pass *= 1.0 - f64::from(st.loss_ppm().saturating_add(spec.base_loss_ppm).min(1_000_000)) / 1e6;
+            burst = burst.max(st.loss_burst());
             base_pass *= 1.0 - f64::from(spec.base_loss_ppm) / 1e6;
             rtt += (spec.one_way_delay + st.extra_delay()).as_nanos();
             jitter = jitter + st.jitter();
@@ -392,6 +395,7 @@ impl Traffic {
         fl.acks_deliver = acks_deliver;
         let loss_before = fl.loss_ppm;
         fl.loss_ppm = ((1.0 - pass) * 1e6).round() as u32;
+        fl.loss_burst = burst;
         fl.base_loss_ppm = ((1.0 - base_pass) * 1e6).round() as u32;
         fl.set_rtt(out.now(), SimDuration(rtt.max(1_000)), jitter);
         if mtu != u32::MAX {

@@ -10,7 +10,13 @@ const GBPS: u64 = 1_000_000_000;
 /// One managed quad interconnect, 64 flows, 20 faults of every kind, a simulated day.
 pub fn bench_day() -> ModelSpec {
     let q = Quad::aws_gcp_managed("ash", "us-east-1", "us-east4", 10 * GBPS);
-    let loss = Degradation { loss_ppm: 20_000, extra_delay: SimDuration::from_millis(3), jitter: SimDuration::ZERO, capacity_ppm: 700_000 };
+    let loss = Degradation {
+        loss_ppm: 20_000,
+        burst: 1,
+        extra_delay: SimDuration::from_millis(3),
+        jitter: SimDuration::ZERO,
+        capacity_ppm: 700_000,
+    };
     let actions: [(&str, FaultAction, u64); 10] = [
         ("ash/ch1", FaultAction::Down, 600),
         ("ash/ch2", FaultAction::Blackhole, 900),

@@ -127,7 +127,7 @@ fn packet_runs_are_deterministic_and_seed_dependent() {
 fn a_line_that_loses_all_capacity_for_a_second_recovers() {
     let mut spec = packet_clean_path(Fidelity::Packet, 20);
     spec.traffic[0].demand_bps = Some(50_000_000);
-    let none = Degradation { loss_ppm: 0, extra_delay: SimDuration::ZERO, jitter: SimDuration::ZERO, capacity_ppm: 0 };
+    let none = Degradation { loss_ppm: 0, burst: 1, extra_delay: SimDuration::ZERO, jitter: SimDuration::ZERO, capacity_ppm: 0 };
     spec.faults.push(FaultSpec {
         id: "starve".into(),
         target: "wan".into(),

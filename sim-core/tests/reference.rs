@@ -206,7 +206,8 @@ fn bulk_flows_fill_a_macsec_channel_to_the_framing_line_rate() {
 fn two_percent_loss_stays_undetected_by_bfd_while_its_flows_drop_to_the_mathis_cap() {
     let q = Quad::gcp_interconnect_9999("gcp", "us-east4", "equinix-dc2", 10 * GBPS);
     let mut spec = quad_model(&q, 64, None, 3600);
-    let loss = Degradation { loss_ppm: 20_000, extra_delay: SimDuration::ZERO, jitter: SimDuration::ZERO, capacity_ppm: 1_000_000 };
+    let loss =
+        Degradation { loss_ppm: 20_000, burst: 1, extra_delay: SimDuration::ZERO, jitter: SimDuration::ZERO, capacity_ppm: 1_000_000 };
     spec.faults.push(fault("gray", "gcp/ch1", FaultAction::Degrade(loss), 60.0, None));
     for seed in 0..5 {
         let model = Model::build(&spec).expect("valid");
@@ -236,7 +237,13 @@ fn two_percent_loss_stays_undetected_by_bfd_while_its_flows_drop_to_the_mathis_c
 fn bytes_are_conserved_at_every_fault() {
     let q = Quad::aws_gcp_managed("ash", "us-east-1", "us-east4", 10 * GBPS);
     let mut spec = quad_model(&q, 64, Some(9 * GBPS), 400);
-    let loss = Degradation { loss_ppm: 20_000, extra_delay: SimDuration::from_millis(2), jitter: SimDuration::ZERO, capacity_ppm: 600_000 };
+    let loss = Degradation {
+        loss_ppm: 20_000,
+        burst: 1,
+        extra_delay: SimDuration::from_millis(2),
+        jitter: SimDuration::ZERO,
+        capacity_ppm: 600_000,
+    };
     spec.faults = vec![
         fault("cut", "ash/ch1", FaultAction::Down, 20.0, Some(30.0)),
         fault("bh", "ash/ch2", FaultAction::Blackhole, 60.0, Some(20.0)),

@@ -43,6 +43,7 @@ impl HandKind {
             HandKind::Blackhole => FaultAction::Blackhole,
             HandKind::Degrade => FaultAction::Degrade(Degradation {
                 loss_ppm: DEGRADE_LOSS_PPM,
+                burst: 1,
                 extra_delay: SimDuration::ZERO,
                 jitter: SimDuration::ZERO,
                 capacity_ppm: 1_000_000,

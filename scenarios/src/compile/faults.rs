@@ -167,6 +167,14 @@ fn degrade(cx: &Ctx<'_>, topo: &Model, d: &Sp<format::DegradeTable>) -> R<(Sp<St
     }
     let deg = Degradation {
         loss_ppm: g.loss.as_ref().map_or(0, |x| x.value.0),
+        burst: match &g.burst {
+            Some(b) if b.value == 0 || b.value > 10_000 => {
+                return cx.fail(&b.span, format!("burst is the mean length of a loss burst in packets: 1 to 10000, not {}", b.value));
+            }
+            Some(b) if g.loss.is_none() => return cx.fail(&b.span, "burst shapes the loss: give `loss` too"),
+            Some(b) => b.value,
+            None => 1,
+        },
         extra_delay: g.delay.as_ref().map_or(SimDuration::ZERO, |x| x.value.0),
         jitter: g.jitter.as_ref().map_or(SimDuration::ZERO, |x| x.value.0),
         capacity_ppm: g.capacity.as_ref().map_or(1_000_000, |x| x.value.0),

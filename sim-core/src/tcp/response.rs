@@ -37,15 +37,32 @@ pub fn loss_window_segments(tcp: &TcpSpec, rtt: SimDuration, p: f64) -> f64 {
     }
 }
 
-/// What random loss of `loss_ppm` lets the sender carry at round trip `rtt`, bits per
-/// second: `loss_window_segments` segments per RTT.
-pub fn loss_limited_bps(tcp: &TcpSpec, mss_bytes: u32, rtt: SimDuration, loss_ppm: u32) -> f64 {
+/// What random loss of `loss_ppm`, in bursts of `burst` packets on average, lets the sender
+/// carry at round trip `rtt`, bits per second.
+///
+/// Independent loss (`burst` 1): `loss_window_segments` segments per RTT, no timeouts. Bursty
+/// loss: loss events come at p / burst, each wiping out a run of packets; the window follows
+/// the event rate, and an event that takes out as much as the window leaves SACK nothing to
+/// work with and ends in a retransmission timeout, with probability min(1, burst / W) (the
+/// share of windows a run covers whole). Each cycle of 1/p_e packets then takes
+/// (1/p_e)·RTT/W + Q·RTO, the structure of Padhye et al. (1998) with their Q̂ replaced by the
+/// burst's reach: B = 1 / (RTT/W + p_e·Q·RTO) packets per second.
+pub fn loss_limited_bps(tcp: &TcpSpec, mss_bytes: u32, rtt: SimDuration, loss_ppm: u32, burst: u32) -> f64 {
     if loss_ppm == 0 {
         return f64::INFINITY;
     }
     let p = f64::from(loss_ppm.min(1_000_000)) / 1e6;
     let rtt_s = rtt.as_secs_f64().max(1e-9);
-    loss_window_segments(tcp, rtt, p) * f64::from(mss_bytes) * 8.0 / rtt_s
+    let seg_bits = f64::from(mss_bytes) * 8.0;
+    if burst <= 1 {
+        return loss_window_segments(tcp, rtt, p) * seg_bits / rtt_s;
+    }
+    let b = f64::from(burst);
+    let p_e = (p / b).max(1e-12);
+    let w = loss_window_segments(tcp, rtt, p_e).max(1.0);
+    let q = (b / w).min(1.0);
+    let rto = super::rto::rto(tcp, rtt, SimDuration::ZERO).as_secs_f64();
+    seg_bits / (rtt_s / w + p_e * q * rto)
 }
 
 /// A window of `bytes` per round trip, in bits per second.
@@ -73,7 +90,7 @@ mod tests {
     /// here 1.054 · (0.1 / 1e-4)^0.75 = 187 segments against 122).
     #[test]
     fn cubic_response_is_renos_at_short_rtt_and_larger_at_long() {
-        let short = loss_limited_bps(&TcpSpec::LINUX, 1448, SimDuration::from_micros(1500), 100);
+        let short = loss_limited_bps(&TcpSpec::LINUX, 1448, SimDuration::from_micros(1500), 100, 1);
         let mathis = mathis_bps(1448, SimDuration::from_micros(1500), 100);
         assert!((short / mathis - 1.0).abs() < 1e-9);
         let w = loss_window_segments(&TcpSpec::LINUX, SimDuration::from_millis(100), 1e-4);
@@ -81,5 +98,28 @@ mod tests {
         // A per-ACK Reno sender behind delayed ACKs: √(3/4p).
         let w = loss_window_segments(&TcpSpec::RFC6298, SimDuration::from_millis(100), 1e-4);
         assert!((w - 86.6).abs() < 0.1, "{w}");
+    }
+
+    /// The same long-run loss in runs: fewer loss events, so a larger window, until the runs
+    /// reach the window and end in timeouts. 1 % on a 10 ms path: independent, √(1.5/p) =
+    /// 12.2 segments per RTT; in runs of 2, the window grows to 17.3 and Q = 2/17.3, one RTO
+    /// (204 ms) per 8.6 events; in runs of 50 (p_e = 2e-4, W = 86.6 ≥ 50: Q = 0.58) the
+    /// timeouts cost 0.58 × 210 ms every 5,000 packets.
+    #[test]
+    fn bursty_loss_trades_loss_events_for_timeouts() {
+        let rtt = SimDuration::from_millis(10);
+        let independent = loss_limited_bps(&TcpSpec::LINUX, 1448, rtt, 10_000, 1);
+        assert!((independent / mathis_bps(1448, rtt, 10_000) - 1.0).abs() < 1e-9);
+        let pairs = loss_limited_bps(&TcpSpec::LINUX, 1448, rtt, 10_000, 2);
+        let seg = 1448.0 * 8.0;
+        let w: f64 = (1.5f64 / 0.005).sqrt();
+        let expected = seg / (0.010 / w + 0.005 * (2.0 / w) * 0.212);
+        assert!((pairs / expected - 1.0).abs() < 1e-6, "{pairs} vs {expected}");
+        let runs = loss_limited_bps(&TcpSpec::LINUX, 1448, rtt, 10_000, 50);
+        assert!(runs > independent, "fewer, longer loss events leave a larger window");
+        // Runs that wipe out whole windows cost a timeout each: below what the same number
+        // of loss events would allow if SACK could repair them.
+        let no_timeouts = loss_window_segments(&TcpSpec::LINUX, rtt, 0.01 / 50.0) * seg / 0.010;
+        assert!(runs < no_timeouts * 0.9, "{runs} vs {no_timeouts}");
     }
 }

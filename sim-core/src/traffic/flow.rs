@@ -81,6 +81,8 @@ pub(crate) struct Flow {
     /// ACKs sent now would reach the sender (the data path may be broken).
     pub acks_deliver: bool,
     pub loss_ppm: u32,
+    /// Mean loss burst along the forward path, packets (the longest of its links').
+    pub loss_burst: u32,
     pub rtt: SimDuration,
     pub jitter: SimDuration,
     /// The path's RTT and jitter before the instant `rtt_since`, when they last changed: the

@@ -103,7 +103,7 @@ impl Traffic {
             let window = tcp::window_bps(g.tcp.rwnd_bytes, fl.rtt);
             let base = demand.min(window);
             let ideal = if fl.ok && gr.started && fl.state != TcpState::Done { base } else { 0.0 };
-            let loss_cap = || tcp::loss_limited_bps(&g.tcp, fl.mss, fl.rtt, fl.loss_ppm);
+            let loss_cap = || tcp::loss_limited_bps(&g.tcp, fl.mss, fl.rtt, fl.loss_ppm, fl.loss_burst);
             let now_cap = match fl.state {
                 TcpState::Open => base.min(loss_cap()),
                 TcpState::Ramping { cwnd, .. } | TcpState::Avoiding { cwnd, .. } => base.min(loss_cap()).min(tcp::window_bps(cwnd, fl.rtt)),
