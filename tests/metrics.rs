@@ -21,7 +21,7 @@
 
 mod common;
 
-use common::{faultline, root, run_json};
+use common::{Checks, faultline, root, run_json};
 
 use serde_json::Value;
 
@@ -420,23 +420,8 @@ impl Run {
     }
 }
 
-/// Collects every failed assertion of one test and reports them together.
-struct Checks {
-    case: String,
-    failures: Vec<String>,
-}
-
+/// This file's checks on top of the shared ones (`common::Checks`).
 impl Checks {
-    fn new(case: &str) -> Checks {
-        Checks { case: case.to_string(), failures: Vec::new() }
-    }
-
-    fn that(&mut self, ok: bool, msg: impl Into<String>) {
-        if !ok {
-            self.failures.push(msg.into());
-        }
-    }
-
     /// `got` must be a number in `[lo, hi]`.
     fn within(&mut self, what: &str, got: Option<f64>, (lo, hi): (f64, f64), why: &str) {
         match got {
@@ -488,12 +473,6 @@ impl Checks {
             (groups - faults).abs() <= slack,
             format!("faults lost {faults} B in sum but the groups lost {groups} B with no background loss"),
         );
-    }
-
-    fn finish(self) {
-        if !self.failures.is_empty() {
-            panic!("{}: {} wrong number(s):\n  - {}", self.case, self.failures.len(), self.failures.join("\n  - "));
-        }
     }
 }
 

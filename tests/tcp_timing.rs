@@ -26,7 +26,7 @@
 
 mod common;
 
-use common::{root, run_json};
+use common::{Checks, root, run_json};
 
 use serde_json::Value;
 
@@ -247,23 +247,8 @@ impl Run {
     }
 }
 
-/// Collects every failed assertion of one test and reports them together.
-struct Checks {
-    case: String,
-    failures: Vec<String>,
-}
-
+/// This file's checks on top of the shared ones (`common::Checks`).
 impl Checks {
-    fn new(case: &str) -> Checks {
-        Checks { case: case.to_string(), failures: Vec::new() }
-    }
-
-    fn that(&mut self, ok: bool, msg: impl Into<String>) {
-        if !ok {
-            self.failures.push(msg.into());
-        }
-    }
-
     /// `got` must be a number in `[band.lo, band.hi]`.
     fn within(&mut self, what: &str, got: Option<f64>, band: At, why: &str) {
         let (lo, hi, nominal) = (band.lo, band.hi, band.nominal);
@@ -286,12 +271,6 @@ impl Checks {
             && !v.is_null()
         {
             self.failures.push(format!("{what} = {v}, reference null: {why}"));
-        }
-    }
-
-    fn finish(self) {
-        if !self.failures.is_empty() {
-            panic!("{}: {} wrong number(s):\n  - {}", self.case, self.failures.len(), self.failures.join("\n  - "));
         }
     }
 }

@@ -1,6 +1,8 @@
 //! The `[[traffic]]` TCP keys (`tcp` profiles and the overrides of their constants) and the
 //! links' `queue` key: what each compiles to, and where and how each bad value is reported.
 
+mod common;
+
 use sim_core::SimDuration;
 use sim_core::presets;
 use sim_core::spec::{LinkSpec, SynSchedule, TcpProfile, TcpSpec, TrafficSpec};
@@ -50,10 +52,7 @@ fn links(text: &str) -> Vec<LinkSpec> {
 /// The error for HEAD plus `extra`: its line, column and rendering (message, `file:line:col`,
 /// label and help).
 fn error_at(extra: &str) -> (usize, usize, String) {
-    let text = format!("{HEAD}{extra}");
-    let err = scenarios::load_str("tcp.toml", &text).expect_err("the value is invalid");
-    let d = err.diagnostic().unwrap_or_else(|| panic!("no position: {err}"));
-    (d.line, d.column, err.to_string())
+    common::load_error("tcp.toml", &format!("{HEAD}{extra}"))
 }
 
 #[track_caller]
@@ -222,10 +221,7 @@ bandwidth = "10Gbps"
 "#;
 
 fn queue_error(extra: &str) -> (usize, usize, String) {
-    let text = format!("{QUEUE_HEAD}{extra}");
-    let err = scenarios::load_str("queue.toml", &text).expect_err("the queue is invalid");
-    let d = err.diagnostic().unwrap_or_else(|| panic!("no position: {err}"));
-    (d.line, d.column, err.to_string())
+    common::load_error("queue.toml", &format!("{QUEUE_HEAD}{extra}"))
 }
 
 #[test]

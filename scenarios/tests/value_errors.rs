@@ -1,6 +1,8 @@
 //! Values that only sim-core checks (`Model::build`: link, session and routing limits) are
 //! reported at the key that set them, not at the table or the scenario.
 
+mod common;
+
 const HEAD: &str = r#"[scenario]
 name = "values"
 duration = "60s"
@@ -15,10 +17,7 @@ bandwidth = "10Gbps"
 
 /// Loads HEAD plus `extra` (from line 11 on) and returns the error's line, column and text.
 fn error_at(extra: &str) -> (usize, usize, String) {
-    let text = format!("{HEAD}{extra}");
-    let err = scenarios::load_str("values.toml", &text).expect_err("the value is invalid");
-    let d = err.diagnostic().unwrap_or_else(|| panic!("no position: {err}"));
-    (d.line, d.column, err.to_string())
+    common::load_error("values.toml", &format!("{HEAD}{extra}"))
 }
 
 #[track_caller]

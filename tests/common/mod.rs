@@ -31,3 +31,28 @@ pub fn run_json(path: &str, extra: &[&str]) -> (Option<i32>, Value) {
     });
     (o.status.code(), v)
 }
+
+/// Collects every failed assertion of one test and reports them together. Each test file
+/// adds the checks it needs in its own `impl Checks`.
+pub struct Checks {
+    pub case: String,
+    pub failures: Vec<String>,
+}
+
+impl Checks {
+    pub fn new(case: &str) -> Checks {
+        Checks { case: case.to_string(), failures: Vec::new() }
+    }
+
+    pub fn that(&mut self, ok: bool, msg: impl Into<String>) {
+        if !ok {
+            self.failures.push(msg.into());
+        }
+    }
+
+    pub fn finish(self) {
+        if !self.failures.is_empty() {
+            panic!("{}: {} wrong number(s):\n  - {}", self.case, self.failures.len(), self.failures.join("\n  - "));
+        }
+    }
+}
