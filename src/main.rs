@@ -86,11 +86,19 @@ enum Command {
     Show { scenario: String },
     /// Print the JSON Schema of the scenario format.
     Schema,
-    /// Explore a scenario interactively in the terminal.
+    /// Explore a scenario interactively in the terminal, or follow a `faultline live` run.
     Tui {
+        #[arg(conflicts_with = "attach")]
         scenario: Option<String>,
-        #[arg(long)]
+        #[arg(long, conflicts_with = "attach")]
         seed: Option<u64>,
+        /// Follow the live run whose API listens at ADDR (e.g. 127.0.0.1:8474): the same
+        /// panes, faults injected through the API.
+        #[arg(long, value_name = "ADDR")]
+        attach: Option<String>,
+        /// The API's bearer token, for injecting faults (default: $FAULTLINE_TOKEN).
+        #[arg(long, value_name = "FILE", requires = "attach")]
+        token_file: Option<PathBuf>,
     },
 }
 
@@ -166,7 +174,8 @@ fn dispatch(cmd: Command) -> anyhow::Result<u8> {
             print_stdout(&(serde_json::to_string_pretty(&scenarios::schema())? + "\n"));
             Ok(0)
         }
-        Command::Tui { scenario, seed } => cmd_tui(scenario, seed),
+        Command::Tui { attach: Some(addr), token_file, .. } => cmd_tui_attach(&addr, token_file.as_deref()),
+        Command::Tui { scenario, seed, .. } => cmd_tui(scenario, seed),
     }
 }
 
@@ -309,6 +318,46 @@ fn cmd_tui(scenario: Option<String>, seed: Option<u64>) -> anyhow::Result<u8> {
         judge: Some(judge(s)),
     };
     faultline_tui::run(session)?;
+    Ok(0)
+}
+
+/// `tui --attach ADDR`: follows a `faultline live` run by replaying its scenario locally.
+fn cmd_tui_attach(addr: &str, token_file: Option<&Path>) -> anyhow::Result<u8> {
+    let token = match token_file {
+        Some(path) => match std::fs::read_to_string(path) {
+            Ok(t) => Some(t),
+            Err(e) => {
+                eprintln!("error: cannot read the token file {}: {e}", path.display());
+                return Ok(EXIT_INVALID);
+            }
+        },
+        None => std::env::var("FAULTLINE_TOKEN").ok(),
+    };
+    let (client, info) = match faultline_tui::attach::connect(addr, token) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("error: cannot attach to {addr}: {e}");
+            eprintln!("  is `faultline live SCENARIO --api {addr}` running?");
+            return Ok(EXIT_INVALID);
+        }
+    };
+    let s = match scenarios::load_str(&info.origin, &info.text) {
+        Ok(s) => s,
+        Err(e) => return Ok(invalid(&e)),
+    };
+    let session = faultline_tui::Session {
+        name: s.name.clone(),
+        origin: info.origin.clone(),
+        source: info.text.clone(),
+        seed: info.seed,
+        duration: s.duration,
+        spec: s.spec.clone(),
+        judge: Some(judge(s)),
+    };
+    let origin = info.origin;
+    let compile: faultline_tui::attach::Compile =
+        std::sync::Arc::new(move |text: &str| scenarios::load_str(&origin, text).map(|s| s.spec).map_err(|e| e.to_string()));
+    faultline_tui::attach::run(session, addr, client, compile)?;
     Ok(0)
 }
 

@@ -6,15 +6,16 @@
 //! clock or touches the terminal; the wall clock enters only as the length of a
 //! [`crate::Msg::Tick`].
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use sim_core::model::LinkId;
 use sim_core::report::FaultReport;
-use sim_core::{Model, SimOptions, SimTime, Simulation};
+use sim_core::{Model, ModelSpec, SimOptions, SimTime, Simulation};
 
 use crate::Session;
+use crate::attach::Attached;
 use crate::events::{EventLog, LineKind};
-use crate::export::{file_name, scenario_text};
+use crate::export::{Replay, file_name, replay_spec, scenario_text};
 use crate::history::History;
 use crate::inject::HandFault;
 use crate::judge::{Check, Judgement, PENDING, shown};
@@ -62,6 +63,9 @@ pub struct App {
     pub export_dir: PathBuf,
     pub last_export: Option<PathBuf>,
     pub quit: bool,
+    /// Following a live run through its API (`faultline tui --attach`): the local
+    /// simulation replays the remote one, and fault keys go to the API.
+    pub attached: Option<Attached>,
     /// Simulated time the play budget has reached; the simulation catches up to it under
     /// the per-frame event cap.
     pub(crate) target: SimTime,
@@ -95,6 +99,7 @@ impl App {
             export_dir: PathBuf::from("."),
             last_export: None,
             quit: false,
+            attached: None,
             target: SimTime::ZERO,
             mid_instant: false,
         };
@@ -140,7 +145,25 @@ impl App {
     /// which needs a replay to the end), and what the judge judges.
     pub fn scenario_text(&self) -> String {
         let path = PathBuf::from(file_name(&self.session.name, self.seed));
-        scenario_text(&self.session.source, &self.session.origin, self.seed, &self.hand, None, &path)
+        self.export_text(None, &path)
+    }
+
+    /// The session file `e` writes to `path`: the scenario with the hand faults (or, attached,
+    /// the faults injected through the live API) appended.
+    pub fn export_text(&self, replay: Option<&Replay>, path: &Path) -> String {
+        match &self.attached {
+            Some(a) => a.scenario_text(&self.session, self.seed, replay, path),
+            None => scenario_text(&self.session.source, &self.session.origin, self.seed, &self.hand, replay, path),
+        }
+    }
+
+    /// The model the exported file compiles to: the session's, with the faults of this run
+    /// scripted in.
+    pub fn replay_spec(&self) -> ModelSpec {
+        match &self.attached {
+            Some(a) => a.replay_spec(&self.session.spec),
+            None => replay_spec(&self.session.spec, &self.hand),
+        }
     }
 
     /// The verdict as shown: `pending` until the run ends, then the judge's (`None` without

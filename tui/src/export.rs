@@ -31,7 +31,7 @@ pub(crate) fn export(app: &mut App) {
     let path = app.export_dir.join(file_name(&app.session.name, app.seed));
     let now = app.sim.now();
     let replay = replay(app);
-    let text = scenario_text(&app.session.source, &app.session.origin, app.seed, &app.hand, replay.as_ref(), &path);
+    let text = app.export_text(replay.as_ref(), &path);
     match std::fs::write(&path, text) {
         Ok(()) => {
             let check = match &replay {
@@ -68,7 +68,7 @@ pub fn replay_spec(spec: &ModelSpec, hand: &[HandFault]) -> ModelSpec {
 
 /// Runs the replay to the session's present (same trace length) and then to the end.
 fn replay(app: &App) -> Option<Replay> {
-    let model = Model::build(&replay_spec(&app.session.spec, &app.hand)).ok()?;
+    let model = Model::build(&app.replay_spec()).ok()?;
     let mut sim = Simulation::new(model, app.seed, SimOptions::default());
     let now = app.sim.now();
     sim.run_until(now);
@@ -84,21 +84,29 @@ fn replay(app: &App) -> Option<Replay> {
 /// appended. With hand faults, the header's documented verdict (`# expect: pass`) no longer
 /// applies and is reworded so tools do not read it.
 pub fn scenario_text(source: &str, origin: &str, seed: u64, hand: &[HandFault], replay: Option<&Replay>, path: &Path) -> String {
+    let how = format!("Exported by `faultline tui` from {origin} at seed {seed}, with {} fault(s) injected by hand.", hand.len());
+    let tables: Vec<String> = hand.iter().map(fault_table).collect();
+    compose(source, seed, &how, &tables, replay, path)
+}
+
+/// `source` at `seed`, a comment saying how it was exported (`how`), the `reproduce:` and
+/// fingerprint lines, and the fault tables appended.
+pub(crate) fn compose(source: &str, seed: u64, how: &str, tables: &[String], replay: Option<&Replay>, path: &Path) -> String {
     let mut out = with_seed(source, seed);
-    if !hand.is_empty() {
+    if !tables.is_empty() {
         out = without_documented_verdict(&out);
     }
     if !out.ends_with('\n') {
         out.push('\n');
     }
-    let _ = writeln!(out, "\n# Exported by `faultline tui` from {origin} at seed {seed}, with {} fault(s) injected by hand.", hand.len());
+    let _ = writeln!(out, "\n# {how}");
     let _ = writeln!(out, "# reproduce: faultline run {}", PathBuf::from(path.file_name().unwrap_or_default()).display());
     if let Some(r) = replay {
         let _ = writeln!(out, "# fingerprint at the end of the run: {:016x}", r.final_fingerprint);
     }
-    for h in hand {
+    for t in tables {
         out.push('\n');
-        out.push_str(&fault_table(h));
+        out.push_str(t);
     }
     out
 }
@@ -175,11 +183,11 @@ fn millis(t: SimTime) -> String {
     format!("{}ms", t.as_nanos() / 1_000_000)
 }
 
-fn percent(ppm: u32) -> String {
+pub(crate) fn percent(ppm: u32) -> String {
     if ppm.is_multiple_of(10_000) { format!("{}%", ppm / 10_000) } else { format!("{}%", f64::from(ppm) / 10_000.0) }
 }
 
-fn quote(s: &str) -> String {
+pub(crate) fn quote(s: &str) -> String {
     format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""))
 }
 

@@ -56,9 +56,14 @@ pub const HINTS: &[(&str, &str)] = &[
     ("q", "quit"),
 ];
 
-/// Draws the help box centred over `area`.
-pub fn render(area: Rect, buf: &mut Buffer) {
-    let height = (KEYS.len() as u16 + 4).min(area.height);
+/// The hint bar while attached to a live run: the faults go to its API, space pauses it.
+pub const ATTACHED_HINTS: &[(&str, &str)] =
+    &[("␣", "pause live"), ("↑↓⇥", "pick"), ("cbdfm", "fault via API"), ("u", "repair"), ("e", "save"), ("?", "help"), ("q", "quit")];
+
+/// Draws the help box centred over `area` (`attached`: with a line on what changes when
+/// following a live run).
+pub fn render(attached: bool, area: Rect, buf: &mut Buffer) {
+    let height = (KEYS.len() as u16 + 4 + 2 * u16::from(attached)).min(area.height);
     let width = 58.min(area.width);
     let [row] = Layout::vertical([Constraint::Length(height)]).flex(Flex::Center).areas(area);
     let [rect] = Layout::horizontal([Constraint::Length(width)]).flex(Flex::Center).areas(row);
@@ -67,5 +72,9 @@ pub fn render(area: Rect, buf: &mut Buffer) {
         KEYS.iter().map(|k| Line::from(vec![Span::styled(format!(" {:<7}", k.keys), THEME.title), Span::raw(k.help)])).collect();
     lines.push(Line::default());
     lines.push(Line::styled(" Faults hit the selected channel at the next whole ms.", THEME.dim));
+    if attached {
+        lines.push(Line::styled(" Attached: faults and space go to the live run's API;", THEME.dim));
+        lines.push(Line::styled(" its own clock sets the pace (+- n r s do nothing).", THEME.dim));
+    }
     Paragraph::new(lines).block(block("Keys (any key closes)")).render(rect, buf);
 }

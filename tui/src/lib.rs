@@ -14,9 +14,14 @@
 //! it exactly (`export`). The scenario's expectations are judged on that exported file
 //! (`judge`), so the verdict at the end is `faultline run`'s on it. Panes live in `panes/`,
 //! one file each; colours in `theme`.
+//!
+//! `faultline tui --attach ADDR` follows a `faultline live` run instead ([`attach`]): the
+//! same panes over a local replay of the live run, kept in step with its `GET /state`, and
+//! fault keys that go to its API.
 
 mod advance;
 mod app;
+pub mod attach;
 mod events;
 mod export;
 mod help;

@@ -8,6 +8,7 @@ use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
 use crate::advance::{step_one, tick};
 use crate::app::{App, Overlay, SPEEDS_TENTHS};
+use crate::attach;
 use crate::events::LineKind;
 use crate::export::export;
 use crate::inject::{HandKind, inject, repair};
@@ -16,9 +17,11 @@ use crate::msg::Msg;
 /// Applies one message.
 pub fn update(app: &mut App, msg: Msg) {
     match msg {
+        Msg::Tick(_) if app.attached.is_some() => attach::tick(app),
         Msg::Tick(wall) => tick(app, wall),
         Msg::Resize(..) => {}
         Msg::Key(key) => on_key(app, key),
+        Msg::Remote(reply) => attach::on_reply(app, reply),
     }
 }
 
@@ -36,6 +39,9 @@ fn on_key(app: &mut App, key: KeyEvent) {
         if key.code != KeyCode::Char('q') {
             return;
         }
+    }
+    if app.attached.is_some() && attach::on_key(app, key.code) {
+        return;
     }
     match key.code {
         KeyCode::Char('q') => app.quit = true,

@@ -57,9 +57,9 @@ impl Widget for &App {
         panes::chart::render(self, a.chart, buf);
         panes::log::render(self, a.log, buf);
         panes::metrics::render(self, a.metrics, buf);
-        panes::hints::render(a.hints, buf);
+        panes::hints::render(self.attached.is_some(), a.hints, buf);
         if self.overlay == Overlay::Help {
-            help::render(area, buf);
+            help::render(self.attached.is_some(), area, buf);
         }
     }
 }

@@ -22,7 +22,7 @@ fn export_dir(test: &str) -> PathBuf {
 
 /// Plays at the top speed until the run ends.
 fn play_to_end(app: &mut App) {
-    send(app, &[Msg::char('+'); 20]);
+    send(app, &vec![Msg::char('+'); 20]);
     if !app.playing {
         send(app, &[Msg::char(' ')]);
     }
@@ -156,7 +156,7 @@ fn an_untouched_session_exports_the_scenario_unchanged_but_for_the_seed() {
 fn a_frame_runs_at_most_the_event_cap_and_carries_the_rest() {
     let mut app = App::new(session(1)).expect("valid");
     send(&mut app, &[Msg::char(' ')]);
-    send(&mut app, &[Msg::char('+'); 20]);
+    send(&mut app, &vec![Msg::char('+'); 20]);
     let before = app.sim.events();
     update(&mut app, Msg::Tick(std::time::Duration::from_millis(250)));
     let ran = app.sim.events() - before;

@@ -168,7 +168,7 @@ fn at_time_zero_every_expectation_is_pending_not_failed() {
 fn at_the_end_the_verdict_and_every_check_are_shown() {
     let mut app = App::new(fixture::flagship()).expect("valid");
     send(&mut app, &[Msg::char(' ')]);
-    send(&mut app, &[Msg::char('+'); 20]);
+    send(&mut app, &vec![Msg::char('+'); 20]);
     ticks(&mut app, 50);
     assert!(app.sim.is_finished());
     assert_eq!(app.verdict(), Some("pass"));

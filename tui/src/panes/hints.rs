@@ -5,12 +5,20 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Widget;
 
-use crate::help::{HINTS, KEYS};
+use crate::help::{ATTACHED_HINTS, HINTS, KEYS};
 use crate::theme::THEME;
 
-pub fn render(area: Rect, buf: &mut Buffer) {
+/// `attached`: the keys of a session following a live run (faults through its API).
+pub fn render(attached: bool, area: Rect, buf: &mut Buffer) {
     let width = area.width as usize;
-    let line = [full(), grouped(2), grouped(1)].into_iter().find(|l| l.width() <= width).unwrap_or_else(|| grouped(1));
+    let line = if attached {
+        [spaced(ATTACHED_HINTS.iter().copied(), 2), spaced(ATTACHED_HINTS.iter().copied(), 1)]
+            .into_iter()
+            .find(|l| l.width() <= width)
+            .unwrap_or_else(|| spaced(ATTACHED_HINTS.iter().copied(), 1))
+    } else {
+        [full(), grouped(2), grouped(1)].into_iter().find(|l| l.width() <= width).unwrap_or_else(|| grouped(1))
+    };
     line.render(area, buf);
 }
 
@@ -43,6 +51,7 @@ mod tests {
     #[test]
     fn the_grouped_hint_bar_fits_80_columns() {
         assert!(grouped(1).width() <= 80, "{}", grouped(1).width());
+        assert!(spaced(ATTACHED_HINTS.iter().copied(), 1).width() <= 80);
     }
 
     #[test]

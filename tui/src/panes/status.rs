@@ -1,7 +1,8 @@
 //! The status bar: play state, simulated time, speed, seed, fingerprint, events run.
 //!
 //! Everything shown is simulated or derived from the run; no wall time, so a snapshot of it
-//! is reproducible.
+//! is reproducible. Attached to a live run, it names the API, the run's speed and its
+//! connections, and warns when the API is lost or the local copy diverged.
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
@@ -9,6 +10,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Widget;
 
 use crate::app::App;
+use crate::attach::Attached;
 use crate::theme::THEME;
 
 pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
@@ -18,13 +20,16 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         (true, false) => (" ▶ PLAY ", THEME.playing),
         (false, false) => (" ‖ PAUSE", THEME.paused),
     };
-    let mut parts = vec![
-        format!("{} / {}", sim.now(), sim.end()),
-        speed(app.speed_tenths()),
-        format!("seed {}", app.seed),
-        format!("fp {:016x}", sim.fingerprint()),
-        format!("{} ev", sim.events()),
-    ];
+    let mut parts = match &app.attached {
+        Some(a) => attached(app, a),
+        None => vec![
+            format!("{} / {}", sim.now(), sim.end()),
+            speed(app.speed_tenths()),
+            format!("seed {}", app.seed),
+            format!("fp {:016x}", sim.fingerprint()),
+            format!("{} ev", sim.events()),
+        ],
+    };
     if !app.hand.is_empty() {
         parts.push(format!("{} by hand", app.hand.len()));
     }
@@ -36,6 +41,35 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     }
     buf.set_style(area, THEME.status);
     Line::from(vec![Span::styled(badge, style), Span::styled(text(&parts), THEME.status)]).render(area, buf);
+}
+
+/// Time, the API (and what is wrong with it), fingerprint, connections, speed, seed, events.
+fn attached(app: &App, a: &Attached) -> Vec<String> {
+    let sim = &app.sim;
+    let mut api = format!("attached to {}", a.addr);
+    if !a.reachable {
+        api.push_str(" (API LOST)");
+    }
+    let mut fp = format!("fp {:016x}", sim.fingerprint());
+    if a.mismatch.is_some() {
+        fp.push_str(" ≠ LIVE");
+    } else if a.behind {
+        fp.push_str(" catching up");
+    }
+    let conns = a
+        .remote
+        .as_ref()
+        .map_or_else(|| "no state yet".to_string(), |r| format!("{} conn ({} open)", r.connections.len(), r.open_connections()));
+    let tenths = a.remote.as_ref().map_or(10, |r| (r.speed * 10.0).round().max(1.0) as u64);
+    vec![
+        format!("{} / {}", sim.now(), sim.end()),
+        api,
+        fp,
+        conns,
+        speed(tenths),
+        format!("seed {}", app.seed),
+        format!("{} ev", sim.events()),
+    ]
 }
 
 fn text(parts: &[String]) -> String {

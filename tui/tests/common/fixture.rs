@@ -71,7 +71,7 @@ pub fn judgement(verdict: scenarios::Verdict, checks: &[scenarios::Check]) -> Ju
 /// Sends messages in order.
 pub fn send(app: &mut App, msgs: &[Msg]) {
     for m in msgs {
-        update(app, *m);
+        update(app, m.clone());
     }
 }
 
