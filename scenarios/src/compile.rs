@@ -12,7 +12,7 @@
 //! This file runs the stages in order; each table kind has a module of its own:
 //! `interconnect` (with `session` for its timers), `standalone` (VPN and backbone links),
 //! `sites` (site syntax, endpoints, routes), `traffic`, `faults`, `runbook` (alarms and
-//! steps) and `expectations`. `context` is what they share, `syntax` turns parser errors into
+//! steps), `expectations` and `proxy` (`faultline live`'s listeners). `context` is what they share, `syntax` turns parser errors into
 //! diagnostics and `model_errors` maps sim-core's errors back to the file.
 
 mod context;
@@ -20,6 +20,7 @@ mod expectations;
 mod faults;
 mod interconnect;
 mod model_errors;
+mod proxy;
 mod runbook;
 mod session;
 mod sites;
@@ -44,8 +45,51 @@ type R<T> = Result<T, Box<Diagnostic>>;
 /// Parses and compiles a scenario's text; its display name names it in messages.
 pub(crate) fn compile(source: crate::Source) -> R<crate::Scenario> {
     let origin = &source.display_name();
-    let text = &source.text;
-    let file: format::File = toml::from_str(text).map_err(|e| Box::new(syntax::toml_error(origin, text, &e)))?;
+    let file: format::File = toml::from_str(&source.text).map_err(|e| Box::new(syntax::toml_error(origin, &source.text, &e)))?;
+    compile_file(&source, &source.text, &file)
+}
+
+/// Compiles `source` with one more `[[fault]]` table, `table` (the text of that one table),
+/// through the same checks as the file's own faults. The table is read as if it followed the
+/// file's text (its spans, and so its diagnostics' lines, are past the file's), but parsed on
+/// its own, so a file whose faults are an inline array (`fault = [...]`) takes it too.
+pub(crate) fn compile_with_fault(source: &crate::Source, table: &str) -> R<crate::Scenario> {
+    #[derive(serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Extra {
+        fault: Vec<format::Sp<format::Fault>>,
+    }
+    let origin = &source.display_name();
+    let mut file: format::File = toml::from_str(&source.text).map_err(|e| Box::new(syntax::toml_error(origin, &source.text, &e)))?;
+    let text = format!("{}\n{table}", source.text);
+    // The file's bytes blanked into comments of the same length, so the table's spans are
+    // offsets into `text`.
+    let padded = format!("{}\n{table}", blank(&source.text));
+    let extra: Extra = toml::from_str(&padded).map_err(|e| Box::new(syntax::toml_error(origin, &text, &e)))?;
+    file.fault.extend(extra.fault);
+    compile_file(source, &text, &file)
+}
+
+/// `text` with every line turned into a comment of the same byte length (line ends kept).
+fn blank(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for (i, line) in text.split('\n').enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        let (body, cr) = line.strip_suffix('\r').map_or((line, ""), |b| (b, "\r"));
+        if !body.is_empty() {
+            out.push('#');
+            out.extend(std::iter::repeat_n(' ', body.len() - 1));
+        }
+        out.push_str(cr);
+    }
+    out
+}
+
+/// Compiles a parsed file; `text` is what its spans point into.
+fn compile_file(source: &crate::Source, text: &str, file: &format::File) -> R<crate::Scenario> {
+    let origin = &source.display_name();
     let mut cx = Ctx { origin, text, spans: BTreeMap::new(), fields: FieldSpans::default(), duration: SimDuration::ZERO };
     let sc = &file.scenario.value;
     if sc.name.value.trim().is_empty() {
@@ -88,6 +132,7 @@ pub(crate) fn compile(source: crate::Source) -> R<crate::Scenario> {
         Some(e) => expectations::expectations(&cx, &spec, e)?,
         None => Expectations::default(),
     };
+    let proxies = proxy::proxies(&cx, &spec, &file.proxy)?;
     Model::build(&spec).map_err(|e| model_errors::build_error(&cx, &spec, &e, &file.scenario.span))?;
     Ok(crate::Scenario {
         name: sc.name.value.clone(),
@@ -96,6 +141,7 @@ pub(crate) fn compile(source: crate::Source) -> R<crate::Scenario> {
         duration: cx.duration,
         spec,
         expect,
+        proxies,
         source: source.clone(),
     })
 }

@@ -1,5 +1,5 @@
 //! A human description of a scenario for `faultline show`: topology, negotiated timers,
-//! traffic, faults, alarms, runbook and expectations.
+//! traffic, faults, alarms, runbook, expectations and `faultline live`'s proxies.
 //!
 //! Derived from the compiled spec and sim-core's validated model (for goodput and the
 //! generated routers and facilities); it does not run anything.
@@ -107,7 +107,19 @@ pub fn describe(s: &Scenario) -> String {
     alarms(&mut o, &s.spec);
     runbook(&mut o, &s.spec);
     expectations(&mut o, s);
+    proxies(&mut o, s);
     o
+}
+
+/// `[[proxy]]` tables, for `faultline live`.
+fn proxies(o: &mut String, s: &Scenario) {
+    if s.proxies.is_empty() {
+        return;
+    }
+    let _ = writeln!(o, "\nproxies (faultline live):");
+    for p in &s.proxies {
+        let _ = writeln!(o, "  proxy {}: {} -> {}, traffic {}", p.name, p.listen, p.upstream, p.traffic);
+    }
 }
 
 /// Sites, interconnects (channel by channel, with their negotiated timers and routing

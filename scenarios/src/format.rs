@@ -132,6 +132,9 @@ pub struct File {
     #[serde(default)]
     pub runbook: Vec<Sp<Runbook>>,
     pub expect: Option<Sp<Expect>>,
+    /// `faultline live` only: a TCP proxy per table; every other command ignores them.
+    #[serde(default)]
+    pub proxy: Vec<Sp<Proxy>>,
 }
 
 /// `[scenario]`: name, summary, run length and seed.
@@ -463,6 +466,26 @@ pub struct PreferTable {
     pub local_pref: Option<u32>,
     pub prepend: Option<u32>,
     pub med: Option<u32>,
+}
+
+/// `[[proxy]]`: for `faultline live`, a TCP listener whose accepted connections become flows
+/// of a traffic group and are forwarded to `upstream` as that group's flows fare in the
+/// simulation. Other commands check the table and otherwise ignore it.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Proxy {
+    /// The id of the traffic group (fluid fidelity) whose flows the real connections become.
+    pub traffic: Sp<String>,
+    /// The socket address to listen on, `IP:port` (`"127.0.0.1:15432"`, `"[::1]:15432"`);
+    /// port 0 takes any free port.
+    #[schemars(example = "127.0.0.1:15432")]
+    pub listen: Sp<String>,
+    /// Where accepted connections are forwarded, `host:port` (`"127.0.0.1:5432"`,
+    /// `"localhost:6379"`, `"[::1]:5432"`), resolved at each connection; port 1 to 65535.
+    #[schemars(example = "127.0.0.1:5432")]
+    pub upstream: Sp<String>,
+    /// The proxy's name (API clients address proxies by name); default: the traffic id.
+    pub name: Option<Sp<String>>,
 }
 
 /// `[expect]`: the SLOs the run is judged against.

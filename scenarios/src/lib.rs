@@ -18,6 +18,7 @@ mod error;
 mod expect;
 pub mod format;
 mod library;
+pub mod live;
 mod schema;
 pub mod templates;
 pub mod units;
@@ -75,6 +76,8 @@ pub struct Scenario {
     pub duration: SimDuration,
     pub spec: ModelSpec,
     pub expect: Expectations,
+    /// `[[proxy]]` tables, for `faultline live` (every other command ignores them).
+    pub proxies: Vec<live::Proxy>,
     pub source: Source,
 }
 
