@@ -8,6 +8,7 @@ use sim_core::spec::{FaultAction, FaultSpec, Trigger};
 use sim_core::{Model, SimDuration, SimOptions, SimTime, Simulation};
 
 use super::*;
+use crate::inject::HandKind;
 use crate::msg::Msg;
 use crate::testing::{SOURCE, session};
 use crate::update::update;
@@ -198,4 +199,25 @@ fn a_lost_api_keeps_the_last_state_and_says_so_once() {
     assert!(logged(&app, "the live run refused to inject: missing token (401"));
     update(&mut app, state(3 * S, reference(SimTime::from_secs(3), &[]), ""));
     assert!(logged(&app, "answers again"));
+}
+
+/// The bodies the fault keys send are what the live API accepts (`scenarios::live::fault_request`,
+/// which `faultline live` runs on every `POST /faults`), and the table it records for each
+/// compiles here to the fault it injected there.
+#[test]
+fn every_fault_key_s_request_is_accepted_by_the_live_api_and_replays_as_injected() {
+    let app = attached();
+    let scenario = scenarios::load_str("tui-fixture", SOURCE).expect("the fixture compiles");
+    let link = &app.sim.model().links[app.order[1].index()];
+    let facility = link.facility.map(|f| app.sim.model().facilities[f.index()].id.clone()).expect("ch2 has a facility");
+    for kind in [HandKind::Cut, HandKind::Blackhole, HandKind::Degrade, HandKind::FacilityDown, HandKind::Drain] {
+        let target = if kind == HandKind::FacilityDown { facility.clone() } else { link.id().to_string() };
+        let body = super::keys::request(kind, "manual-1", &target);
+        let live = scenarios::live::fault_request(&scenario, &body).unwrap_or_else(|e| panic!("{kind:?}: {body} refused: {e}"));
+        assert_eq!((live.target.as_str(), &live.action, live.duration), (target.as_str(), &kind.action(), None), "{kind:?}");
+        let injected = InjectedFault { id: live.id, target: live.target, at_ns: 5 * S, repaired_ns: None, table: live.table };
+        let a = app.attached.as_ref().expect("attached");
+        let spec = a.fault_spec(SOURCE, &injected).unwrap_or_else(|e| panic!("{kind:?}: {e}"));
+        assert_eq!((spec.target, spec.action, spec.duration), (target, kind.action(), None), "{kind:?}");
+    }
 }
