@@ -16,8 +16,15 @@
 //! (Linux doubles the timeout per retransmission; the third one lands ~1.7 s after the last
 //! ACK here, the fourth ~3.4 s): 0 < recovery <= 1.6 s. The numbers are printed.
 //!
-//! Needs root (CAP_NET_ADMIN), /dev/net/tun, iproute2 and python3; skipped with a loud note
-//! otherwise, unless FAULTLINE_NO_SKIP=1, which makes a missing requirement a failure.
+//! The same run through the real binary (`faultline live FILE --l3 --json`): the driver's
+//! own snapshots, the session's wiring and the JSON report. The binary is
+//! `$FAULTLINE_BIN`, else the workspace's `target/release/faultline`, else
+//! `target/debug/faultline` (`cargo test --workspace` builds it before any test runs; a lone
+//! `cargo test -p faultline-live` may find a stale one).
+//!
+//! Needs root (CAP_NET_ADMIN), /dev/net/tun, iproute2 and python3 (and, for the second, the
+//! binary); skipped with a loud note otherwise, unless FAULTLINE_NO_SKIP=1, which makes a
+//! missing requirement a failure.
 
 use std::io::{BufRead, BufReader, Read};
 use std::process::{Child, Command, Stdio};
@@ -117,13 +124,15 @@ fn missing_requirement() -> Option<String> {
 }
 
 fn skip_or_fail() -> bool {
-    let Some(why) = missing_requirement() else { return false };
+    missing_requirement().is_some_and(skip)
+}
+
+/// Skips loudly, or fails under FAULTLINE_NO_SKIP=1.
+fn skip(why: String) -> bool {
     if std::env::var("FAULTLINE_NO_SKIP").as_deref() == Ok("1") {
         panic!("l3 test cannot run: {why} (FAULTLINE_NO_SKIP=1)");
     }
-    eprintln!(
-        "\n!!! SKIPPED: the --l3 end-to-end test needs root, /dev/net/tun, iproute2 and python3: {why}. Set FAULTLINE_NO_SKIP=1 to make this a failure. !!!\n"
-    );
+    eprintln!("\n!!! SKIPPED: an --l3 end-to-end test cannot run here: {why}. Set FAULTLINE_NO_SKIP=1 to make this a failure. !!!\n");
     true
 }
 
@@ -328,4 +337,138 @@ async fn real_linux_tcp_recovers_from_a_blackhole_as_predicted() {
     assert!(!String::from_utf8_lossy(&list.stdout).contains(&ends.client_ns), "namespaces deleted");
     let links = Command::new("ip").args(["-o", "link"]).output().expect("ip link");
     assert!(!String::from_utf8_lossy(&links.stdout).contains(&ends.client_ns), "devices deleted");
+}
+
+/// The `faultline` binary to run, if there is one that knows `--l3`.
+fn binary() -> Result<std::path::PathBuf, String> {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let candidates = match std::env::var_os("FAULTLINE_BIN") {
+        Some(p) => vec![std::path::PathBuf::from(p)],
+        None => vec![root.join("target/release/faultline"), root.join("target/debug/faultline")],
+    };
+    let bin = candidates.into_iter().find(|p| p.is_file()).ok_or("no faultline binary (build it, or set FAULTLINE_BIN)")?;
+    let help = Command::new(&bin).args(["live", "--help"]).output().map_err(|e| format!("{}: {e}", bin.display()))?;
+    if !String::from_utf8_lossy(&help.stdout).contains("--l3") {
+        return Err(format!("{} has no `live --l3`", bin.display()));
+    }
+    Ok(bin)
+}
+
+/// Waits up to `secs` for `cond`.
+fn wait_for(secs: f64, mut cond: impl FnMut() -> bool) -> bool {
+    let until = std::time::Instant::now() + Duration::from_secs_f64(secs);
+    while std::time::Instant::now() < until {
+        if cond() {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    false
+}
+
+/// `faultline live FILE --l3 --json`: the scenario's own blackhole (at 4 s, for 1.5 s) on the
+/// path of a real bulk connection, with the driver's snapshots; the JSON report's `live.l3`
+/// holds the connection, its predicted and observed recovery.
+#[test]
+fn the_binary_runs_real_tcp_through_a_scenario_blackhole() {
+    if skip_or_fail() {
+        return;
+    }
+    let bin = match binary() {
+        Ok(b) => b,
+        Err(why) => {
+            skip(why);
+            return;
+        }
+    };
+    let dir = std::env::temp_dir().join(format!("faultline-l3-e2e-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let scenario = SCENARIO.replace("duration = \"20s\"", "duration = \"10s\"").replace("at = \"10s\"", "at = \"4s\"")
+        + "\n[[proxy]]\ntraffic = \"bulk\"\nlisten = \"127.0.0.1:0\"\nupstream = \"127.0.0.1:9\"\n";
+    let file = dir.join("l3-e2e.toml");
+    std::fs::write(&file, &scenario).expect("scenario written");
+    let mut live = Reaped(
+        Command::new(&bin)
+            .arg("live")
+            .arg(&file)
+            .args(["--l3", "--json", "--no-api"])
+            .current_dir(&dir)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("faultline starts"),
+    );
+    // Its namespaces are named after its pid; the first pair is 0.
+    let (ns_a, ns_b) = (format!("fl{}-0a", live.0.id()), format!("fl{}-0b", live.0.id()));
+    let up = wait_for(15.0, || std::path::Path::new("/run/netns").join(&ns_b).exists());
+    if !up {
+        // A binary whose session does not start --l3 yet runs its 10 s and says so with a
+        // null `live.l3`.
+        let (mut stdout, mut stderr) = (String::new(), String::new());
+        let _ = live.0.stdout.take().map(|mut o| o.read_to_string(&mut stdout));
+        let _ = live.0.stderr.take().map(|mut e| e.read_to_string(&mut stderr));
+        let _ = live.0.wait();
+        let _ = std::fs::remove_dir_all(&dir);
+        let json: Option<serde_json::Value> = serde_json::from_str(&stdout).ok();
+        if json.as_ref().is_some_and(|v| v["live"].is_object() && v["live"]["l3"].is_null()) {
+            skip(format!("{} accepts --l3 but its session does not start it yet (live.l3 is null)", bin.display()));
+            return;
+        }
+        panic!("faultline live --l3 made no namespace {ns_b}:\n{stderr}\n{stdout}");
+    }
+    // Addresses come with the devices, a moment after the namespace.
+    wait_for(5.0, || {
+        Command::new("ip")
+            .args(["-n", &ns_b, "-o", "addr"])
+            .output()
+            .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).contains("10.201.0.2"))
+    });
+    let mut receiver = Reaped(
+        Command::new("ip")
+            .args(["netns", "exec", &ns_b, "python3", "-c", RECEIVER, &PORT.to_string()])
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("receiver starts"),
+    );
+    let mut out = BufReader::new(receiver.0.stdout.take().expect("piped"));
+    let mut line = String::new();
+    out.read_line(&mut line).expect("receiver says ready");
+    // Sends until ~8 s of the 10 s run, so that everything is delivered before the end.
+    let sender = Reaped(
+        Command::new("ip")
+            .args(["netns", "exec", &ns_a, "python3", "-c", SENDER, "10.201.0.2", &PORT.to_string(), "7"])
+            .spawn()
+            .expect("sender starts"),
+    );
+    let mut rest = String::new();
+    let _ = out.read_to_string(&mut rest);
+    drop(sender);
+    let _ = receiver.0.wait();
+    let read: u64 = serde_json::from_str::<Vec<(f64, u64)>>(rest.trim()).map(|v| v.iter().map(|e| e.1).sum()).unwrap_or(0);
+
+    let (mut stdout, mut stderr) = (String::new(), String::new());
+    let _ = live.0.stdout.take().map(|mut o| o.read_to_string(&mut stdout));
+    let _ = live.0.stderr.take().map(|mut e| e.read_to_string(&mut stderr));
+    let status = live.0.wait().expect("faultline exits");
+    println!("faultline live stderr:\n{stderr}");
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(status.code().is_some(), "faultline live ended by a signal: {status:?}\n{stderr}");
+    let v: serde_json::Value = serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("JSON on stdout ({e}):\n{stdout}\n{stderr}"));
+    let l3 = &v["live"]["l3"];
+    let conns = l3.get("connections").unwrap_or(l3).as_array().cloned().unwrap_or_default();
+    println!("live.l3: {}", serde_json::to_string_pretty(l3).unwrap_or_default());
+    assert_eq!(conns.len(), 1, "one --l3 connection in the report: {l3}");
+    let c = &conns[0];
+    let stall = v["traffic"][0]["stall_max_s"].as_f64().or_else(|| v["traffic"][0]["stalls"]["max_s"].as_f64());
+    let rec = &c["recoveries"][0];
+    let (predicted, observed) = (rec["predicted_s"].as_f64(), rec["observed_s"].as_f64());
+    println!("\nfaultline live --l3, blackhole of {OUTAGE_S} s on a 20 ms, 100 Mbit/s path, real Linux TCP:");
+    println!("  predicted: flow stall {stall:?} s, recovery after the repair {predicted:?} s");
+    println!("  observed:  connection stall {:?} s, recovery after the repair {observed:?} s", c["observed_stall_max_s"].as_f64());
+    assert!(read > 5_000_000, "bulk data flowed ({read} bytes)");
+    assert_eq!(c["bytes_up"].as_u64(), Some(read), "the report counts what the receiver read");
+    let observed = observed.expect("payload flowed again after the repair");
+    assert!(observed > 0.0 && observed <= 1.6, "recovery after the repair {observed} s outside (0, 1.6]");
+    assert!(predicted.is_some_and(|p| p > 0.0 && p <= 1.6), "predicted recovery {predicted:?}");
+    assert!(!std::path::Path::new("/run/netns").join(&ns_a).exists(), "namespaces deleted at exit");
 }
