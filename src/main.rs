@@ -6,12 +6,14 @@
 mod human;
 mod json;
 mod junit;
+mod live_cmd;
 mod outcome;
 mod runner;
 mod svg;
 mod sweep;
 
 use std::io::{IsTerminal, Write};
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -21,7 +23,7 @@ use scenarios::{Scenario, ScenarioError, Verdict};
 use crate::outcome::Outcome;
 use crate::runner::RunOpts;
 
-const EXIT_INVALID: u8 = 3;
+pub(crate) const EXIT_INVALID: u8 = 3;
 
 #[derive(Parser, Debug)]
 #[command(name = "faultline", version, about = "Deterministic chaos testbed for multicloud private interconnects", long_about = None)]
@@ -86,6 +88,45 @@ enum Command {
     Show { scenario: String },
     /// Print the JSON Schema of the scenario format.
     Schema,
+    /// Run a scenario paced by the wall clock, with real TCP through its `[[proxy]]` tables
+    /// and a control API (native and Toxiproxy-compatible).
+    Live {
+        /// A scenario file or library name.
+        scenario: String,
+        /// Override the scenario's seed.
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Simulated seconds per wall second.
+        #[arg(long, default_value_t = 1.0)]
+        speed: f64,
+        /// Where the control API listens.
+        #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8474")]
+        api: SocketAddr,
+        /// Run without the control API.
+        #[arg(long, conflicts_with_all = ["allow_remote", "toxiproxy_compat"])]
+        no_api: bool,
+        /// Serve the API on a non-loopback address.
+        #[arg(long)]
+        allow_remote: bool,
+        /// Read the API token from FILE (or write a new one there); `FAULTLINE_TOKEN` wins.
+        #[arg(long, value_name = "FILE")]
+        token_file: Option<PathBuf>,
+        /// Accept Toxiproxy requests without a token (loopback binds only).
+        #[arg(long)]
+        toxiproxy_compat: bool,
+        /// Keep the proxies and the API up after the run's end, until Ctrl-C.
+        #[arg(long)]
+        hold: bool,
+        /// Forward real IP packets between network namespaces (Linux, CAP_NET_ADMIN).
+        #[arg(long)]
+        l3: bool,
+        /// Write the scenario with the injected faults scripted in to FILE.
+        #[arg(long, value_name = "FILE")]
+        export: Option<PathBuf>,
+        /// One JSON object on stdout: the `run` object plus `live`.
+        #[arg(long)]
+        json: bool,
+    },
     /// Explore a scenario interactively in the terminal, or follow a `faultline live` run.
     Tui {
         #[arg(conflicts_with = "attach")]
@@ -145,11 +186,11 @@ fn invalid(e: &ScenarioError) -> u8 {
     EXIT_INVALID
 }
 
-fn write_file(path: &Path, text: &str) -> anyhow::Result<()> {
+pub(crate) fn write_file(path: &Path, text: &str) -> anyhow::Result<()> {
     std::fs::write(path, text).map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))
 }
 
-fn print_stdout(text: &str) {
+pub(crate) fn print_stdout(text: &str) {
     let mut out = std::io::stdout().lock();
     // A closed pipe (`| head`) is not an error worth a message.
     let _ = out.write_all(text.as_bytes());
@@ -176,6 +217,17 @@ fn dispatch(cmd: Command) -> anyhow::Result<u8> {
         }
         Command::Tui { attach: Some(addr), token_file, .. } => cmd_tui_attach(&addr, token_file.as_deref()),
         Command::Tui { scenario, seed, .. } => cmd_tui(scenario, seed),
+        Command::Live { scenario, seed, speed, api, no_api, allow_remote, token_file, toxiproxy_compat, hold, l3, export, json } => {
+            let s = match scenarios::resolve(&scenario) {
+                Ok(s) => s,
+                Err(e) => return Ok(invalid(&e)),
+            };
+            let api = (!no_api).then_some(api);
+            live_cmd::cmd_live(
+                &s,
+                live_cmd::LiveArgs { seed, speed, api, allow_remote, token_file, toxiproxy_compat, hold, l3, json, export },
+            )
+        }
     }
 }
 

@@ -5,7 +5,7 @@ use std::time::Instant;
 
 use indicatif::{ProgressBar, ProgressStyle};
 use scenarios::Scenario;
-use sim_core::{SimOptions, SimTime};
+use sim_core::{SimOptions, SimTime, Simulation};
 
 use crate::outcome::{Outcome, Series};
 
@@ -39,6 +39,11 @@ pub fn run(s: &Scenario, seed: u64, opts: RunOpts) -> anyhow::Result<Outcome> {
         }
     }
     bar.finish_and_clear();
+    Ok(outcome(s, seed, &sim, opts.keep_trace, start.elapsed().as_secs_f64()))
+}
+
+/// The outcome of a simulation that has run (to its end, or where a live session stopped).
+pub fn outcome(s: &Scenario, seed: u64, sim: &Simulation, keep_trace: bool, wall_s: f64) -> Outcome {
     let report = sim.report();
     let (verdict, checks) = scenarios::evaluate(s, &report);
     let series = s
@@ -52,7 +57,7 @@ pub fn run(s: &Scenario, seed: u64, opts: RunOpts) -> anyhow::Result<Outcome> {
         })
         .collect();
     let fault_windows = report.faults.iter().map(|f| (f.at_s, f.end_s.unwrap_or(report.duration_s))).collect();
-    let trace = opts.keep_trace.then(|| {
+    let trace = keep_trace.then(|| {
         sim.trace()
             .records()
             .iter()
@@ -70,17 +75,17 @@ pub fn run(s: &Scenario, seed: u64, opts: RunOpts) -> anyhow::Result<Outcome> {
             })
             .collect()
     });
-    Ok(Outcome {
+    Outcome {
         scenario: s.name.clone(),
         origin: origin(s),
         seed,
         report,
         verdict,
         checks,
-        wall_s: start.elapsed().as_secs_f64(),
+        wall_s,
         series,
         fault_windows,
         trace,
         extra_args: String::new(),
-    })
+    }
 }

@@ -41,4 +41,4 @@ pub use routing::{mix64, rebalance_buckets};
 pub use sim::{FlowView, SimOptions, Simulation, TcpState};
 pub use spec::ModelSpec;
 pub use time::{SimDuration, SimTime};
-pub use views::{FaultView, LinkView, SessionView};
+pub use views::{FaultView, FlowPathView, LinkView, SessionView};

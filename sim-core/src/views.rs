@@ -167,3 +167,64 @@ impl Simulation {
         self.packets.hops
     }
 }
+
+/// What the simulation says of one flow's path at this instant: what a live proxy applies
+/// to the real bytes bound to it (`faultline live`).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct FlowPathView {
+    pub group: GroupId,
+    pub state: crate::traffic::TcpState,
+    /// The flow's rate, bits per second (zero while stalled).
+    pub rate_bps: u64,
+    /// Both directions deliver and both ends are alive: a SYN sent now would be answered.
+    pub path_ok: bool,
+    /// An end site or endpoint of the flow is down (a connection to it is reset).
+    pub end_down: bool,
+    /// One-way delay of the data direction (source to destination, the sites' internal
+    /// halves and the standing queue included) and of the ACK direction.
+    pub one_way: [crate::time::SimDuration; 2],
+    /// Whether the data direction and the ACK direction deliver (ends alive included).
+    pub delivers: [bool; 2],
+    /// What the network allows the flow without TCP's caps (its max-min share of the
+    /// bottleneck), bits per second: the rate a real TCP on this path could reach.
+    pub ideal_bps: u64,
+    /// Packet loss along the data direction, parts per million.
+    pub loss_ppm: u32,
+    /// The flow's ECMP hash.
+    pub hash: u64,
+}
+
+impl Simulation {
+    /// The flows of a traffic group, by index (they are numbered contiguously).
+    pub fn group_flows(&self, g: GroupId) -> std::ops::Range<usize> {
+        let r = self.traffic.groups[g.index()].flows();
+        r.start as usize..r.end as usize
+    }
+
+    /// The path view of flow `f`.
+    pub fn flow_path(&self, f: usize) -> FlowPathView {
+        let fl = &self.traffic.flows[f];
+        let g = fl.group as usize;
+        let route = self.traffic.route(g);
+        let sites = (route.sites[0], route.sites[route.sites.len() - 1]);
+        let halves =
+            self.model.sites[sites.0.index()].internal_rtt.as_nanos() / 2 + self.model.sites[sites.1.index()].internal_rtt.as_nanos() / 2;
+        let one_way = |hops: &[(u32, u8)]| {
+            hops.iter().fold(halves, |acc, &(l, _)| {
+                acc + (self.model.links[l as usize].spec.one_way_delay + self.net.link(LinkId(l)).extra_delay()).as_nanos()
+            })
+        };
+        FlowPathView {
+            group: GroupId(fl.group),
+            state: fl.state,
+            rate_bps: fl.rate,
+            path_ok: fl.ok,
+            end_down: matches!(fl.broken, Some(crate::events::Broken::End { .. })),
+            one_way: [crate::time::SimDuration(one_way(&fl.fwd) + fl.standing.as_nanos()), crate::time::SimDuration(one_way(&fl.rev))],
+            delivers: [fl.data_delivers, fl.acks_deliver],
+            ideal_bps: fl.ideal,
+            loss_ppm: fl.loss_ppm,
+            hash: fl.hash,
+        }
+    }
+}

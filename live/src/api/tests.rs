@@ -567,7 +567,6 @@ fn shutdown_stops_the_server() {
 }
 
 #[test]
-#[ignore = "proxy.rs: Proxies::update rebinds before the aborted listener has closed (EADDRINUSE); reported"]
 fn proxy_update_of_upstream_keeps_listening_on_the_same_address() {
     let s = server(false);
     let r = post(&s, "/proxies", r#"{"name": "db", "upstream": "127.0.0.1:5432"}"#);

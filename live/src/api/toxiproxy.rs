@@ -347,7 +347,7 @@ pub async fn populate(State(s): State<Arc<Shared>>, JsonBody(body): JsonBody) ->
     for p in &wanted {
         let result = match s.api.proxies.get(&p.name) {
             Ok((info, toxics)) if info.upstream == p.upstream && info.listen == p.listen => Ok(proxy_json(&info, &toxics)),
-            Ok(_) => match s.api.proxies.delete(&p.name) {
+            Ok(_) => match s.api.proxies.delete(&p.name).await {
                 Ok(()) => recreate(&s, p).await,
                 Err(e) => Err(e.into()),
             },
@@ -387,7 +387,7 @@ pub async fn proxy_update(
 }
 
 pub async fn proxy_delete(State(s): State<Arc<Shared>>, Path(name): Path<String>) -> Result<StatusCode, ApiError> {
-    s.api.proxies.delete(&name)?;
+    s.api.proxies.delete(&name).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
