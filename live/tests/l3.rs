@@ -223,6 +223,30 @@ async fn without_privileges_start_says_what_is_missing() {
     }
 }
 
+/// Dropping the handle without `stop` (a panic unwinding, an early return) still deletes
+/// the namespaces and the devices.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dropping_the_handle_cleans_up() {
+    if skip_or_fail() {
+        return;
+    }
+    let (_tx, rx) = watch::channel(snapshot(0.0, true, false));
+    let (_sd, sd_rx) = watch::channel(false);
+    let handle = l3::start(&[proxy(), proxy()], rx, 1.0, 1, sd_rx).await.unwrap_or_else(|e| panic!("l3::start: {e}"));
+    let names: Vec<String> = handle.ends().iter().flat_map(|e| [e.client_ns.clone(), e.server_ns.clone()]).collect();
+    assert_eq!(handle.ends()[1].server_addr.to_string(), "10.201.1.2");
+    let listed = |args: &[&str]| String::from_utf8_lossy(&Command::new("ip").args(args).output().expect("ip").stdout).to_string();
+    assert!(names.iter().all(|n| listed(&["netns", "list"]).contains(n.as_str())));
+    drop(handle);
+    let gone = |n: &String| !listed(&["netns", "list"]).contains(n.as_str()) && !listed(&["-o", "link"]).contains(n.as_str());
+    // The devices close as the aborted forwarders are dropped, a moment later.
+    let until = std::time::Instant::now() + Duration::from_secs(5);
+    while !names.iter().all(gone) && std::time::Instant::now() < until {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(names.iter().all(gone), "left behind: {names:?}");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn real_linux_tcp_recovers_from_a_blackhole_as_predicted() {
     if skip_or_fail() {
