@@ -4,10 +4,16 @@
 //! exports, and checks that `faultline run` on the export prints the session's fingerprint;
 //! then quits and checks that the process exited and the terminal left the alternate screen.
 //!
-//! Skips (with a note) when tmux is not installed; CI installs it.
+//! A second test attaches the TUI to a `faultline live` run (`tui --attach`), cuts a channel
+//! with a key, and checks both the screen and the live run's `GET /state`.
+//!
+//! Skips (with a loud note) when tmux is not installed, unless `FAULTLINE_NO_SKIP=1`, which
+//! makes a missing tmux a failure; CI installs it.
 
+use std::io::{Read, Write};
+use std::net::TcpStream;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 /// The scenario the TUI's own tests open (tui/tests/fixtures).
@@ -58,6 +64,17 @@ fn tmux_available() -> bool {
     Command::new("tmux").arg("-V").output().is_ok_and(|o| o.status.success())
 }
 
+/// False (after a loud note) when the test must skip for want of tmux; with
+/// `FAULTLINE_NO_SKIP=1` a missing tmux fails the test instead.
+fn have_tmux(test: &str) -> bool {
+    if tmux_available() {
+        return true;
+    }
+    assert!(std::env::var("FAULTLINE_NO_SKIP").as_deref() != Ok("1"), "tmux is not installed and FAULTLINE_NO_SKIP=1: {test} cannot run");
+    eprintln!("\n*** NOTE: tmux is not installed; SKIPPING the end-to-end TUI test `{test}` ***\n");
+    false
+}
+
 fn line_with<'a>(screen: &'a str, needle: &str) -> &'a str {
     screen.lines().find(|l| l.contains(needle)).unwrap_or("")
 }
@@ -68,30 +85,35 @@ fn fingerprint(screen: &str) -> String {
     screen[at..].chars().take(16).collect()
 }
 
-fn work_dir() -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("tui-tmux-{}", std::process::id()));
+fn work_dir(name: &str) -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("{name}-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("temp dir");
     dir
 }
 
-fn start(dir: &Path) -> Tmux {
-    std::fs::write(dir.join("tui-fixture.toml"), SCENARIO).expect("write the scenario");
-    let tmux = Tmux { socket: format!("faultline-tui-test-{}", std::process::id()) };
+/// Runs `args` of the faultline binary in a detached 110×30 tmux session of its own
+/// (`name`), in `dir`; the shell prints `EXITED=<code>` when it ends.
+fn start_in_tmux(dir: &Path, name: &str, args: &str) -> Tmux {
+    let tmux = Tmux { socket: format!("faultline-{name}-{}", std::process::id()) };
     let bin = env!("CARGO_BIN_EXE_faultline");
-    let command = format!("'{bin}' tui tui-fixture.toml --seed 3; echo \"EXITED=$?\"; sleep 120");
+    let command = format!("'{bin}' {args}; echo \"EXITED=$?\"; sleep 120");
     let dir = dir.to_str().expect("UTF-8 temp dir");
     let out = tmux.run(&["new-session", "-d", "-s", "main", "-x", "110", "-y", "30", "-c", dir, &command]);
     assert!(out.status.success(), "tmux new-session: {}", String::from_utf8_lossy(&out.stderr));
     tmux
 }
 
+fn start(dir: &Path) -> Tmux {
+    std::fs::write(dir.join("tui-fixture.toml"), SCENARIO).expect("write the scenario");
+    start_in_tmux(dir, "tui-test", "tui tui-fixture.toml --seed 3")
+}
+
 #[test]
 fn play_select_cut_export_and_quit_in_a_real_terminal() {
-    if !tmux_available() {
-        eprintln!("note: tmux is not installed; skipping the end-to-end TUI test");
+    if !have_tmux("play_select_cut_export_and_quit_in_a_real_terminal") {
         return;
     }
-    let dir = work_dir();
+    let dir = work_dir("tui-tmux");
     let tmux = start(&dir);
 
     let screen = tmux.wait_for("the first frame", |s| s.contains("Topology") && s.contains("PAUSE"));
@@ -124,4 +146,120 @@ fn play_select_cut_export_and_quit_in_a_real_terminal() {
     assert!(!screen.contains("Topology"), "the TUI is still on screen:\n{screen}");
     assert_eq!(tmux.run(&["display-message", "-p", "-t", "main", "#{alternate_on}"]).stdout, b"0\n", "the alternate screen was left");
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A `faultline live` process, killed when the test ends however it ends.
+struct Live {
+    child: Child,
+    port: u16,
+}
+
+impl Drop for Live {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A port nothing listens on at the moment of asking.
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("a free port").port()
+}
+
+/// One plain HTTP/1.1 request to the live API; the whole answer (status line, headers,
+/// body), or `None` if nothing answers.
+fn http(port: u16, method: &str, path: &str) -> Option<String> {
+    let mut s = TcpStream::connect(("127.0.0.1", port)).ok()?;
+    s.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
+    write!(s, "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Length: 0\r\n\r\n").ok()?;
+    let mut answer = String::new();
+    s.read_to_string(&mut answer).ok()?;
+    Some(answer)
+}
+
+/// Polls `GET /state` until `ok` holds (30 s at most).
+fn wait_for_state(live: &Live, what: &str, ok: impl Fn(&str) -> bool) -> String {
+    let start = Instant::now();
+    loop {
+        let state = http(live.port, "GET", "/state").unwrap_or_default();
+        if ok(&state) {
+            return state;
+        }
+        assert!(start.elapsed() < Duration::from_secs(30), "timed out waiting for {what}; GET /state:\n{state}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// The fixture made ten minutes long (two at `--speed 5`), run by `faultline live` with its
+/// API on a free port and `token` in a token file.
+fn start_live(dir: &Path, token: &str) -> Live {
+    let scenario = dir.join("live-fixture.toml");
+    std::fs::write(&scenario, SCENARIO.replace("duration = \"60s\"", "duration = \"600s\"")).expect("write the scenario");
+    std::fs::write(dir.join("token"), format!("{token}\n")).expect("write the token");
+    let port = free_port();
+    let log = std::fs::File::create(dir.join("live.log")).expect("the live log");
+    let child = Command::new(env!("CARGO_BIN_EXE_faultline"))
+        .args(["live", "live-fixture.toml", "--api", &format!("127.0.0.1:{port}"), "--token-file", "token", "--speed", "5"])
+        .current_dir(dir)
+        .env_remove("FAULTLINE_TOKEN")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(log)
+        .spawn()
+        .expect("faultline live starts");
+    let live = Live { child, port };
+    wait_for_state(&live, "the live API", |s| s.starts_with("HTTP/1.1 200") && s.contains("\"now_ns\""));
+    live
+}
+
+#[test]
+fn attach_to_a_live_run_cut_through_the_api_repair_and_quit() {
+    if !have_tmux("attach_to_a_live_run_cut_through_the_api_repair_and_quit") {
+        return;
+    }
+    let dir = work_dir("tui-attach");
+    let live = start_live(&dir, "attach-test-token");
+    let addr = format!("127.0.0.1:{}", live.port);
+    let tmux = start_in_tmux(&dir, "tui-attach", &format!("tui --attach {addr} --token-file token"));
+
+    let screen = tmux.wait_for("the attached screen", |s| s.contains("Topology") && s.contains(&format!("attached to {addr}")));
+    assert!(screen.contains("0 conn (0 open)"), "{screen}");
+    assert!(screen.contains("fault via API"), "the hint bar says where faults go:\n{screen}");
+    tmux.wait_for("the live clock to move the local copy", |s| s.contains("PLAY") && !s.contains(" 0s / 600s"));
+
+    tmux.keys(&["Down"]);
+    tmux.wait_for("ch2 selected", |s| s.contains("▶ch2"));
+    tmux.keys(&["c"]);
+    let screen = tmux.wait_for("the cut, replayed from /state", |s| {
+        line_with(s, "▶ch2").contains("DOWN") && s.contains("the live run injected manual-1")
+    });
+    assert!(!screen.contains("≠ LIVE") && !screen.contains("diverged"), "the local copy diverged:\n{screen}");
+    let state = wait_for_state(&live, "the injected cut in /state", |s| s.contains("\"id\":\"manual-1\""));
+    assert!(state.contains("\"target\":\"ash/ch2\""), "{state}");
+
+    // `u` repairs it through the API; the live run records when.
+    tmux.keys(&["u"]);
+    tmux.wait_for("the repair", |s| s.contains("the live run repaired manual-1") && line_with(s, "▶ch2").contains("UP"));
+    wait_for_state(&live, "the repair in /state", |s| s.contains("\"repaired_ns\":") && !s.contains("\"repaired_ns\":null"));
+    let screen = tmux.wait_for("a few more polls", |s| s.contains("PLAY"));
+    assert!(!screen.contains("≠ LIVE") && !screen.contains("diverged"), "the local copy diverged:\n{screen}");
+
+    tmux.keys(&["q"]);
+    let screen = tmux.wait_for("the process to exit", |s| s.contains("EXITED="));
+    assert!(screen.contains("EXITED=0"), "{screen}");
+    assert_eq!(tmux.run(&["display-message", "-p", "-t", "main", "#{alternate_on}"]).stdout, b"0\n", "the alternate screen was left");
+    drop(live);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn attaching_to_nothing_is_a_clear_error_and_exit_3() {
+    let out = Command::new(env!("CARGO_BIN_EXE_faultline"))
+        .args(["tui", "--attach", &format!("127.0.0.1:{}", free_port())])
+        .stdin(Stdio::null())
+        .output()
+        .expect("faultline runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{stderr}");
+    assert!(stderr.contains("cannot attach to 127.0.0.1:") && !stderr.contains("panicked"), "{stderr}");
 }
