@@ -155,6 +155,7 @@ fn flow(delivers: bool, stalled: bool) -> FlowNow {
             path_ok: delivers,
             end_down: false,
             one_way: [SimDuration::from_millis(10); 2],
+            standing: SimDuration::ZERO,
             delivers: [delivers; 2],
             ideal_bps: 100_000_000,
             loss_ppm: 0,

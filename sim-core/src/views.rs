@@ -183,6 +183,9 @@ pub struct FlowPathView {
     /// One-way delay of the data direction (source to destination, the sites' internal
     /// halves and the standing queue included) and of the ACK direction.
     pub one_way: [crate::time::SimDuration; 2],
+    /// The part of `one_way[0]` that is the standing queue loss-based senders keep at a
+    /// saturated bottleneck (a real TCP on an emulated link builds its own).
+    pub standing: crate::time::SimDuration,
     /// Whether the data direction and the ACK direction deliver (ends alive included).
     pub delivers: [bool; 2],
     /// What the network allows the flow without TCP's caps (its max-min share of the
@@ -223,6 +226,7 @@ impl Simulation {
             one_way: [crate::time::SimDuration(one_way(&fl.fwd) + fl.standing.as_nanos()), crate::time::SimDuration(one_way(&fl.rev))],
             delivers: [fl.data_delivers, fl.acks_deliver],
             ideal_bps: fl.ideal,
+            standing: fl.standing,
             loss_ppm: fl.loss_ppm,
             hash: fl.hash,
         }

@@ -243,11 +243,14 @@ fn group_flows(snap: &Snapshot, group: usize) -> &[FlowNow] {
 pub(crate) fn link_of(f: &FlowNow, dir: usize, speed: f64) -> Link {
     let wall = |d: SimDuration| Duration::from_secs_f64((d.as_secs_f64() / speed).min(1e6));
     let rate = f.path.ideal_bps.max(MIN_RATE_BPS);
+    // The fluid model's standing queue is the queue a loss-based sender keeps; the real
+    // kernel builds its own in the emulated link, so only the propagation delay is applied.
+    let one_way = [f.path.one_way[0].saturating_sub(f.path.standing), f.path.one_way[1]];
     Link {
         delivers: f.path.delivers[dir],
-        delay: wall(f.path.one_way[dir]),
+        delay: wall(one_way[dir]),
         rate_bps: Some(rate),
-        queue_bytes: bdp_bytes(rate, wall(f.path.one_way[0]) + wall(f.path.one_way[1])),
+        queue_bytes: bdp_bytes(rate, wall(one_way[0]) + wall(one_way[1])),
         // The view gives the data direction's loss only.
         loss_ppm: if dir == 0 { f.path.loss_ppm } else { 0 },
     }
@@ -343,6 +346,7 @@ mod tests {
                 path_ok: true,
                 end_down: false,
                 one_way: [SimDuration::from_millis(10), SimDuration::from_millis(30)],
+                standing: SimDuration::ZERO,
                 delivers: [true, false],
                 ideal_bps: 100_000_000,
                 loss_ppm: 2500,

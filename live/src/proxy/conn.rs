@@ -27,19 +27,7 @@ pub struct ProxyCtx {
     pub shared: Shared,
 }
 
-/// The flow (index within its group of `n`) a connection rides: FNV-1a over the 4-tuple's
-/// bytes, as an ECMP hash would pick a member. The same rule binds `--l3` connections.
-pub fn bind_flow(client: SocketAddr, server: SocketAddr, n: usize) -> usize {
-    let mut bytes = Vec::with_capacity(36);
-    for a in [client, server] {
-        match a.ip() {
-            std::net::IpAddr::V4(ip) => bytes.extend_from_slice(&ip.octets()),
-            std::net::IpAddr::V6(ip) => bytes.extend_from_slice(&ip.octets()),
-        }
-        bytes.extend_from_slice(&a.port().to_be_bytes());
-    }
-    (sim_core::rng::fnv1a(&bytes) % n.max(1) as u64) as usize
-}
+pub use crate::l3::bind_flow;
 
 pub(crate) async fn accept_loop(listener: TcpListener, ctx: ProxyCtx) {
     loop {

@@ -155,15 +155,15 @@ pub(crate) async fn pump(mut rd: ReadHalf<'_>, mut wr: WriteHalf<'_>, dir: Direc
                         r = rd.as_ref().readable(), if !noted => {
                             if r.is_ok() { *lock(&unread_since) = Some(Instant::now()); }
                         }
-                        r = snap_rx.changed() => if r.is_err() { return Ok(()) },
-                        r = toxics.changed() => if r.is_err() { return Ok(()) },
+                        r = snap_rx.changed() => if r.is_err() { return Err(Stop::Reset(Ending::Shutdown)) },
+                        r = toxics.changed() => if r.is_err() { return Err(Stop::Reset(Ending::Shutdown)) },
                     }
                     continue;
                 }
                 let got = tokio::select! {
                     r = rd.read(&mut buf) => r,
-                    r = snap_rx.changed() => { if r.is_err() { return Ok(()) } continue }
-                    r = toxics.changed() => { if r.is_err() { return Ok(()) } continue }
+                    r = snap_rx.changed() => { if r.is_err() { return Err(Stop::Reset(Ending::Shutdown)) } continue }
+                    r = toxics.changed() => { if r.is_err() { return Err(Stop::Reset(Ending::Shutdown)) } continue }
                 };
                 match got {
                     Ok(0) => {
@@ -218,8 +218,8 @@ pub(crate) async fn pump(mut rd: ReadHalf<'_>, mut wr: WriteHalf<'_>, dir: Direc
                 }
                 held_from.get_or_insert_with(Instant::now);
                 tokio::select! {
-                    r = snap_rx.changed() => if r.is_err() { return Ok(()) },
-                    r = toxics.changed() => if r.is_err() { return Ok(()) },
+                    r = snap_rx.changed() => if r.is_err() { return Err(Stop::Reset(Ending::Shutdown)) },
+                    r = toxics.changed() => if r.is_err() { return Err(Stop::Reset(Ending::Shutdown)) },
                 }
             }
             let unread = lock(&unread_since).take();
