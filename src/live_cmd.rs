@@ -26,16 +26,17 @@ pub struct LiveArgs {
     pub export: Option<PathBuf>,
 }
 
-/// The API token: `FAULTLINE_TOKEN`, else the token file's content, else a new random token
-/// (written to the token file, or to a file of its own), mode 0600.
+/// The API token: the token file's content (an explicit flag wins, as in `tui --attach`),
+/// else `FAULTLINE_TOKEN`, else a new random token, written to the token file (or to a file
+/// of its own) with mode 0600.
 fn token(file: Option<&Path>) -> anyhow::Result<(String, Option<PathBuf>)> {
-    if let Ok(t) = std::env::var("FAULTLINE_TOKEN")
+    if let Some(f) = file
+        && let Ok(t) = std::fs::read_to_string(f)
         && !t.trim().is_empty()
     {
         return Ok((t.trim().to_string(), None));
     }
-    if let Some(f) = file
-        && let Ok(t) = std::fs::read_to_string(f)
+    if let Ok(t) = std::env::var("FAULTLINE_TOKEN")
         && !t.trim().is_empty()
     {
         return Ok((t.trim().to_string(), None));
@@ -144,27 +145,29 @@ fn safe(name: &str) -> String {
 }
 
 /// Per fault: the connections open during its window, the longest predicted and observed
-/// stall among them, and how many were reset.
+/// stall among them that began during the window (from its start to its repair, or the end
+/// of the run), and how many of them were reset then.
 fn per_fault(o: &Outcome, conns: &[ConnectionReport]) -> Vec<serde_json::Value> {
     o.report
         .faults
         .iter()
         .map(|f| {
             let end = f.end_s.unwrap_or(o.report.duration_s);
-            let during: Vec<&ConnectionReport> = conns
-                .iter()
-                .filter(|c| c.opened_s <= end.max(f.at_s + f.recover_s.unwrap_or(0.0)) && c.closed_s.is_none_or(|x| x >= f.at_s))
-                .collect();
-            let max = |g: fn(&ConnectionReport) -> f64| during.iter().map(|c| g(c)).fold(0.0f64, f64::max);
+            let within = |t: f64| t >= f.at_s && t <= end;
+            let during: Vec<&ConnectionReport> =
+                conns.iter().filter(|c| c.opened_s <= end && c.closed_s.is_none_or(|x| x >= f.at_s)).collect();
+            let longest = |pick: fn(&ConnectionReport) -> &Vec<[f64; 2]>| {
+                during.iter().flat_map(|c| pick(c).iter()).filter(|s| within(s[0])).map(|s| s[1]).fold(0.0f64, f64::max)
+            };
             json!({
                 "id": f.id,
                 "at_s": f.at_s,
                 "end_s": f.end_s,
                 "recover_s": f.recover_s,
                 "connections": during.len(),
-                "predicted_stall_max_s": max(|c| c.predicted_stall_max_s),
-                "observed_stall_max_s": max(|c| c.observed_stall_max_s),
-                "resets": during.iter().filter(|c| c.reset).count(),
+                "predicted_stall_max_s": longest(|c| &c.predicted_stalls),
+                "observed_stall_max_s": longest(|c| &c.observed_stalls),
+                "resets": during.iter().filter(|c| c.reset && c.closed_s.is_some_and(&within)).count(),
             })
         })
         .collect()

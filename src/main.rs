@@ -108,7 +108,7 @@ enum Command {
         /// Serve the API on a non-loopback address.
         #[arg(long)]
         allow_remote: bool,
-        /// Read the API token from FILE (or write a new one there); `FAULTLINE_TOKEN` wins.
+        /// Read the API token from FILE (or write a new one there); else `FAULTLINE_TOKEN`.
         #[arg(long, value_name = "FILE")]
         token_file: Option<PathBuf>,
         /// Accept Toxiproxy requests without a token (loopback binds only).

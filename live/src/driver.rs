@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use scenarios::Scenario;
 use sim_core::model::{FaultId, GroupId, LinkId};
 use sim_core::trace::TraceKind;
-use sim_core::{SimDuration, SimTime, Simulation};
+use sim_core::{SimTime, Simulation};
 use tokio::sync::watch;
 
 use crate::clock::Pace;
@@ -339,8 +339,10 @@ impl Driver {
     }
 }
 
-/// Fills each connection's predicted stall: the longest stall of its flow overlapping the
-/// connection's life, clipped to it (stalls still open end at `now`).
+/// Fills each connection's predicted stalls: its flow's stalls overlapping the connection's
+/// life, clipped to it (stalls still open end at `now`). A connection reset because an end
+/// went down is not clipped at the reset: the simulated flow, whose TCP sees only silence,
+/// waits on, and the prediction says how long.
 pub fn predicted(
     mut conns: Vec<crate::report::ConnectionReport>,
     stalls: &BTreeMap<usize, Vec<(SimTime, Option<SimTime>)>>,
@@ -351,18 +353,20 @@ pub fn predicted(
         let (Some(t), Some(k)) = (&c.traffic, c.flow) else { continue };
         let Some(first) = first_flows.get(t) else { continue };
         let from = SimTime((c.opened_s * 1e9).round() as u64);
-        let to = c.closed_s.map_or(now, |s| SimTime((s * 1e9).round() as u64));
-        let max = stalls
+        let to = match (c.closed_s, c.ending) {
+            (_, crate::report::Ending::ResetEndDown) | (None, _) => now,
+            (Some(s), _) => SimTime((s * 1e9).round() as u64),
+        };
+        c.predicted_stalls = stalls
             .get(&(first + k))
             .into_iter()
             .flatten()
-            .map(|&(s, e)| {
+            .filter_map(|&(s, e)| {
                 let (s, e) = (s.max(from), e.unwrap_or(now).min(to));
-                e.saturating_since(s)
+                (e > s).then(|| [s.as_secs_f64(), e.saturating_since(s).as_secs_f64()])
             })
-            .max()
-            .unwrap_or(SimDuration::ZERO);
-        c.predicted_stall_max_s = max.as_secs_f64();
+            .collect();
+        c.predicted_stall_max_s = c.predicted_stalls.iter().map(|p| p[1]).fold(0.0, f64::max);
     }
     conns
 }

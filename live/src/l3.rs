@@ -141,8 +141,8 @@ impl std::fmt::Debug for State {
 
 /// The flow of a group of `n` flows that the connection from `client` to `server` is bound
 /// to: FNV-1a over a fixed encoding of the 4-tuple (per address, client first: the address's
-/// octets, then the port big-endian), modulo `n` (0 when `n` is 0). The same encoding as
-/// `proxy::conn::bind_flow`, so both kinds of connection ride the same flows.
+/// octets, then the port big-endian), mixed by `sim_core::mix64`, modulo `n` (0 when `n` is
+/// 0). The TCP proxy uses this same function, so both kinds of connection ride the same flows.
 pub fn bind_flow(client: SocketAddr, server: SocketAddr, n: usize) -> usize {
     let mut bytes = Vec::with_capacity(36);
     for a in [client, server] {
@@ -152,7 +152,10 @@ pub fn bind_flow(client: SocketAddr, server: SocketAddr, n: usize) -> usize {
         }
         bytes.extend_from_slice(&a.port().to_be_bytes());
     }
-    (sim_core::rng::fnv1a(&bytes) % n.max(1) as u64) as usize
+    // FNV-1a alone, taken modulo a power of two, keeps only the low bits of each byte, and
+    // Linux picks even ephemeral ports: half the flows would be unreachable from one client.
+    // The finalizer mixes every bit in.
+    (sim_core::mix64(sim_core::rng::fnv1a(&bytes)) % n.max(1) as u64) as usize
 }
 
 /// Namespace pairs made by this process so far (see the module comment).
@@ -304,11 +307,17 @@ mod tests {
         bytes.extend_from_slice(&40000u16.to_be_bytes());
         bytes.extend_from_slice(&[10, 201, 0, 2]);
         bytes.extend_from_slice(&5001u16.to_be_bytes());
-        assert_eq!(bind_flow(c, s, 1000) as u64, sim_core::rng::fnv1a(&bytes) % 1000);
+        assert_eq!(bind_flow(c, s, 1000) as u64, sim_core::mix64(sim_core::rng::fnv1a(&bytes)) % 1000);
         let mut seen = [0u32; 8];
         for port in 30000..31000 {
             seen[bind_flow(SocketAddr::new(c.ip(), port), s, 8)] += 1;
         }
         assert!(seen.iter().all(|&k| (60..190).contains(&k)), "{seen:?}");
+        // Even ports only (what Linux connect() picks) still reach every flow, evenly.
+        let mut even = [0u32; 64];
+        for port in (32768..32768 + 256 * 16).step_by(2) {
+            even[bind_flow(SocketAddr::new(c.ip(), port), s, 64)] += 1;
+        }
+        assert!(even.iter().all(|&k| (10..60).contains(&k)), "{even:?}");
     }
 }

@@ -161,7 +161,7 @@ impl Proxies {
             .listen
             .parse()
             .map_err(|_| ProxyError::Invalid(format!("`listen` = {:?} is not an IP:port socket address", entry.info.listen)))?;
-        let listener = TcpListener::bind(addr).await.map_err(|source| ProxyError::Bind { addr: addr.to_string(), source })?;
+        let listener = listen(addr).map_err(|source| ProxyError::Bind { addr: addr.to_string(), source })?;
         if let Ok(bound) = listener.local_addr() {
             entry.info.listen = bound.to_string();
         }
@@ -296,6 +296,16 @@ impl Proxies {
             let _ = Self::stop(e);
         }
     }
+}
+
+/// A listening socket with a backlog of 1,024 (tokio's `bind` uses 128, which a burst of
+/// clients overflows: their SYNs are dropped and retried a second later).
+fn listen(addr: SocketAddr) -> std::io::Result<TcpListener> {
+    let sock = if addr.is_ipv4() { tokio::net::TcpSocket::new_v4()? } else { tokio::net::TcpSocket::new_v6()? };
+    #[cfg(unix)]
+    sock.set_reuseaddr(true)?;
+    sock.bind(addr)?;
+    sock.listen(1024)
 }
 
 fn check_upstream(upstream: &str) -> Result<(), ProxyError> {

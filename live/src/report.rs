@@ -34,8 +34,12 @@ pub enum Ending {
     ResetEndDown,
     /// Refused: the SYN schedule ran out while the path was broken.
     Refused,
-    /// Reset because the real upstream could not be reached or reset the connection.
+    /// Reset because the real upstream could not be reached, failed or reset the connection.
     UpstreamError,
+    /// Reset because the client's socket failed (the client reset the connection).
+    ClientError,
+    /// Closed (not reset) by a `limit_data` toxic, as Toxiproxy does.
+    ClosedToxic,
     /// Reset by a toxic (`reset_peer`, `timeout`, `limit_data`) or a disabled proxy.
     ResetToxic,
     /// Reset because the session stopped.
@@ -62,6 +66,10 @@ pub struct ConnectionReport {
     pub connect_delay_s: f64,
     pub predicted_stall_max_s: f64,
     pub observed_stall_max_s: f64,
+    /// Each stall of the bound flow while the connection was open: [start_s, length_s].
+    pub predicted_stalls: Vec<[f64; 2]>,
+    /// Each time the proxy held the connection's bytes: [start_s, length_s] (simulated).
+    pub observed_stalls: Vec<[f64; 2]>,
     /// Simulated one-way delays applied (client to upstream, upstream to client), last seen.
     pub delay_up_s: f64,
     pub delay_down_s: f64,
@@ -124,6 +132,8 @@ impl ConnectionLog {
             connect_delay_s: 0.0,
             predicted_stall_max_s: 0.0,
             observed_stall_max_s: 0.0,
+            predicted_stalls: Vec::new(),
+            observed_stalls: Vec::new(),
             delay_up_s: 0.0,
             delay_down_s: 0.0,
             overhead_p50_us: 0.0,
@@ -162,9 +172,18 @@ impl ConnectionLog {
         }
     }
 
-    /// Records an observed stall (simulated seconds) of connection `id`.
-    pub fn stall(&self, id: u64, secs: f64) {
-        self.update(id, |c| c.observed_stall_max_s = c.observed_stall_max_s.max(secs));
+    /// Records an observed stall of connection `id`: from simulated time `start`, `secs`
+    /// simulated seconds long. Holds shorter than a millisecond are pacing, not stalls.
+    pub fn stall(&self, id: u64, start: SimTime, secs: f64) {
+        if secs < 1e-3 {
+            return;
+        }
+        self.update(id, |c| {
+            c.observed_stall_max_s = c.observed_stall_max_s.max(secs);
+            if c.observed_stalls.len() < 1000 {
+                c.observed_stalls.push([start.as_secs_f64(), secs]);
+            }
+        });
     }
 
     /// Closes connection `id` at `now` with `ending` (the first ending wins).

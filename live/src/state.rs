@@ -55,10 +55,15 @@ impl Snapshot {
     /// Simulated time now, extrapolated from the snapshot by the wall clock (capped at the
     /// end of the run).
     pub fn sim_now(&self) -> SimTime {
+        self.sim_at(std::time::Instant::now())
+    }
+
+    /// Simulated time at wall instant `at` (not before this snapshot's own time).
+    pub fn sim_at(&self, at: std::time::Instant) -> SimTime {
         if self.paused || self.finished {
             return self.now;
         }
-        let ahead = self.wall.elapsed().as_secs_f64() * self.speed;
+        let ahead = at.saturating_duration_since(self.wall).as_secs_f64() * self.speed;
         (self.now + SimDuration((ahead * 1e9) as u64)).min(self.end)
     }
 }

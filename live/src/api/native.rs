@@ -51,10 +51,12 @@ pub async fn inject(State(s): State<Arc<Shared>>, JsonBody(body): JsonBody) -> R
             continue;
         }
         attempts += 1;
-        fault.insert("id".into(), Value::String(id));
+        fault.insert("id".into(), Value::String(id.clone()));
         match handle.inject(Value::Object(fault.clone())).await {
-            // Another client took the id meanwhile: try the next one.
+            // Another client took the id meanwhile, or an element of the model has it (the
+            // scenario's ids are one namespace): try the next one.
             Err(ControlError::Conflict(_)) if attempts < ID_ATTEMPTS => continue,
+            Err(ControlError::Invalid(m)) if attempts < ID_ATTEMPTS && m.contains(&format!("`{id}`")) => continue,
             r => return Ok((StatusCode::CREATED, Json(r?))),
         }
     }

@@ -4,6 +4,7 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
 use std::time::{Duration, Instant};
 
 use sim_core::SimTime;
@@ -11,7 +12,7 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
 
 use super::Shared;
-use super::pump::{self, Direction, PumpCtx};
+use super::pump::{self, Direction, Hold, PumpCtx, Stop};
 use crate::report::Ending;
 use crate::state::{FlowNow, Snapshot};
 use crate::toxic::{Toxic, ToxicKind};
@@ -86,8 +87,9 @@ async fn handle(sock: TcpStream, peer: SocketAddr, ctx: ProxyCtx) {
     };
     let _ = up.set_nodelay(true);
     let mut sock = sock;
-    let aborts0 = flow_in(&snap_rx.borrow(), ctx.group, k).map_or(0, |f| f.aborts);
+    let (aborts0, fresh) = flow_in(&snap_rx.borrow(), ctx.group, k).map_or((0, false), |f| (f.aborts, f.stalled));
     let started = Instant::now();
+    let holds: [Hold; 2] = Default::default();
     let ending = {
         let (cr, cw) = sock.split();
         let (ur, uw) = up.split();
@@ -99,13 +101,29 @@ async fn handle(sock: TcpStream, peer: SocketAddr, ctx: ProxyCtx) {
             toxics: ctx.toxics.clone(),
             log: log.clone(),
             seed: ctx.shared.seed,
+            fresh: Arc::new(AtomicBool::new(fresh)),
         };
+        // A direction's clean end of stream leaves the other running (a half-close); the
+        // first failure in either ends the connection at once.
         let both = async {
-            let (a, b) = tokio::join!(pump::pump(cr, uw, Direction::Up, pc.clone()), pump::pump(ur, cw, Direction::Down, pc.clone()));
-            match (a, b) {
-                (Ok(()), Ok(())) => Ending::Closed,
-                (Err(pump::Stop::Reset(e)), _) | (_, Err(pump::Stop::Reset(e))) => e,
-                _ => Ending::UpstreamError,
+            let up_dir = pump::pump(cr, uw, Direction::Up, pc.clone(), holds[0].clone());
+            let down_dir = pump::pump(ur, cw, Direction::Down, pc.clone(), holds[1].clone());
+            tokio::pin!(up_dir);
+            tokio::pin!(down_dir);
+            let first = tokio::select! {
+                r = &mut up_dir => (r, true),
+                r = &mut down_dir => (r, false),
+            };
+            let r = match first {
+                (Ok(()), true) => down_dir.await,
+                (Ok(()), false) => up_dir.await,
+                (e, _) => e,
+            };
+            match r {
+                Ok(()) => Ending::Closed,
+                Err(Stop::Reset(e) | Stop::Close(e)) => e,
+                Err(Stop::Io { client: true }) => Ending::ClientError,
+                Err(Stop::Io { client: false }) => Ending::UpstreamError,
             }
         };
         tokio::select! {
@@ -113,7 +131,15 @@ async fn handle(sock: TcpStream, peer: SocketAddr, ctx: ProxyCtx) {
             e = reset_signal(ctx.clone(), k, aborts0, id, started) => e,
         }
     };
-    if ending != Ending::Closed {
+    // A hold still open when the connection ends is a stall too (the connections a fault
+    // kills are the ones that stalled longest).
+    let snap = snap_rx.borrow().clone();
+    for h in &holds {
+        if let Some(from) = pump::lock(h).take() {
+            log.stall(id, snap.sim_at(from), from.elapsed().as_secs_f64() * snap.speed);
+        }
+    }
+    if !matches!(ending, Ending::Closed | Ending::ClosedToxic) {
         reset(&sock);
         reset(&up);
     }
@@ -126,7 +152,9 @@ fn reset(s: &TcpStream) {
 }
 
 /// Waits for the first SYN of the schedule that finds the path working; returns the
-/// handshake's round trip (wall time), or `Refused` when the schedule runs out.
+/// handshake's round trip (wall time), or `Refused` when the schedule runs out. The first
+/// SYN goes at once and each later one after the previous wait; connect() fails when the
+/// last wait runs out, with no SYN sent then (as `sim_core::tcp::SynSchedule` says).
 async fn syn_schedule(
     snap_rx: &mut watch::Receiver<Arc<Snapshot>>,
     group: Option<usize>,
@@ -134,8 +162,7 @@ async fn syn_schedule(
     waits: &[sim_core::SimDuration],
 ) -> Result<Duration, Ending> {
     let mut due = snap_rx.borrow().sim_now();
-    let mut i = 0usize;
-    loop {
+    for w in waits.iter().copied().chain(waits.is_empty().then_some(sim_core::SimDuration::ZERO)) {
         let snap = snap_rx.borrow_and_update().clone();
         let Some(f) = flow_in(&snap, group, k) else { return Ok(Duration::ZERO) };
         if f.path.end_down {
@@ -145,12 +172,10 @@ async fn syn_schedule(
             let rtt = f.path.one_way[0] + f.path.one_way[1];
             return Ok(Duration::from_secs_f64(rtt.as_nanos() as f64 / 1e9 / snap.speed));
         }
-        // The next SYN, `waits[i]` after this one; none left: connect() fails.
-        let Some(w) = waits.get(i) else { return Err(Ending::Refused) };
-        due += *w;
-        i += 1;
+        due += w;
         wait_sim_until(snap_rx, due).await;
     }
+    Err(Ending::Refused)
 }
 
 /// Sleeps until simulated time `t` (following pauses and speed changes).
@@ -183,6 +208,9 @@ async fn reset_signal(ctx: ProxyCtx, k: Option<usize>, aborts0: u32, id: u64, st
     let mut toxics = ctx.toxics.clone();
     let mut shutdown = ctx.shared.shutdown.clone();
     let seed = ctx.shared.seed;
+    // When this connection first saw each toxic: a `timeout` or `reset_peer` counts from
+    // then (Toxiproxy starts its timer when the toxic reaches the connection).
+    let mut seen: std::collections::BTreeMap<String, Instant> = std::collections::BTreeMap::new();
     loop {
         if *shutdown.borrow_and_update() {
             return Ending::Shutdown;
@@ -199,14 +227,18 @@ async fn reset_signal(ctx: ProxyCtx, k: Option<usize>, aborts0: u32, id: u64, st
             }
         }
         // The earliest toxic deadline that resets this connection.
-        let deadline = toxics
-            .borrow_and_update()
+        let current = toxics.borrow_and_update().clone();
+        seen.retain(|name, _| current.iter().any(|t| &t.name == name));
+        let deadline = current
             .iter()
             .filter(|t| pump::applies(t, seed, id))
-            .filter_map(|t| match t.kind {
-                ToxicKind::ResetPeer { timeout_ms } => Some(started + Duration::from_millis(timeout_ms)),
-                ToxicKind::Timeout { timeout_ms } if timeout_ms > 0 => Some(started + Duration::from_millis(timeout_ms)),
-                _ => None,
+            .filter_map(|t| {
+                let from = *seen.entry(t.name.clone()).or_insert_with(|| Instant::now().max(started));
+                match t.kind {
+                    ToxicKind::ResetPeer { timeout_ms } => Some(from + Duration::from_millis(timeout_ms)),
+                    ToxicKind::Timeout { timeout_ms } if timeout_ms > 0 => Some(from + Duration::from_millis(timeout_ms)),
+                    _ => None,
+                }
             })
             .min();
         let sleep = async {
