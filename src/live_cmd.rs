@@ -101,17 +101,14 @@ pub fn cmd_live(s: &Scenario, a: LiveArgs) -> anyhow::Result<u8> {
             return Ok(crate::EXIT_INVALID);
         }
     };
+    // Without injected faults the live run is `faultline run` of the same file and seed; with
+    // them, of the export, which the reproduce line then names.
     let mut o = runner::outcome(s, seed, &result.sim, false, start.elapsed().as_secs_f64());
-    if a.speed != 1.0 {
-        o.extra_args = String::new();
-    }
-    if let (Some(text), Some(path)) = (&result.export, &a.export) {
-        crate::write_file(path, text)?;
-        eprintln!("live: the injected faults are scripted in {} (replay with `faultline run {}`)", path.display(), path.display());
-    } else if let Some(text) = &result.export {
-        let path = PathBuf::from(format!("faultline-live-{}-{seed}.toml", safe(&s.name)));
+    if let Some(text) = &result.export {
+        let path = a.export.clone().unwrap_or_else(|| PathBuf::from(format!("faultline-live-{}-{seed}.toml", safe(&s.name))));
         crate::write_file(&path, text)?;
         eprintln!("live: the injected faults are scripted in {} (replay with `faultline run {}`)", path.display(), path.display());
+        o.origin = path.display().to_string();
     }
     let live = json!({
         "interrupted": result.interrupted,
