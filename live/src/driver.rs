@@ -34,6 +34,16 @@ pub struct DriverOutput {
     pub stalls: BTreeMap<usize, Vec<(SimTime, Option<SimTime>)>>,
     /// Stopped before the end of the run (Ctrl-C, SIGTERM).
     pub interrupted: bool,
+    /// Each traffic group's first flow, by group id.
+    first_flows: BTreeMap<String, usize>,
+}
+
+impl DriverOutput {
+    /// The connections `log` recorded, with their flows' predicted stalls up to where the
+    /// run stopped.
+    pub fn connections(&self, log: &ConnectionLog) -> Vec<crate::report::ConnectionReport> {
+        predicted(log.connections(), &self.stalls, &self.first_flows, self.sim.now())
+    }
 }
 
 pub(crate) struct Driver {
@@ -49,6 +59,8 @@ pub(crate) struct Driver {
     /// How far into the trace the driver has read.
     cursor: usize,
     hold: bool,
+    /// Each traffic group's first flow, by group id (to find a connection's flow).
+    first_flows: BTreeMap<String, usize>,
 }
 
 impl Driver {
@@ -72,7 +84,10 @@ impl Driver {
             wall: Instant::now(),
             groups: Vec::new(),
         }));
+        let first_flows =
+            sim.model().groups.iter().enumerate().map(|(g, gr)| (gr.spec.id.clone(), sim.group_flows(GroupId(g as u32)).start)).collect();
         let mut d = Driver {
+            first_flows,
             sim,
             scenario,
             pace,
@@ -124,7 +139,13 @@ impl Driver {
             }
         }
         self.publish_final();
-        DriverOutput { injected: self.injected.into_iter().map(|(f, _)| f).collect(), stalls: self.stalls, interrupted, sim: self.sim }
+        DriverOutput {
+            injected: self.injected.into_iter().map(|(f, _)| f).collect(),
+            stalls: self.stalls,
+            interrupted,
+            first_flows: self.first_flows,
+            sim: self.sim,
+        }
     }
 
     fn command(&mut self, cmd: Cmd) {
@@ -330,12 +351,8 @@ impl Driver {
             links,
             faults,
             injected: self.injected.iter().map(|(f, _)| f.clone()).collect(),
-            connections: predicted(self.log.connections(), &self.stalls, &self.first_flows(), now),
+            connections: predicted(self.log.connections(), &self.stalls, &self.first_flows, now),
         }
-    }
-
-    fn first_flows(&self) -> BTreeMap<String, usize> {
-        self.groups.iter().map(|&g| (self.sim.model().groups[g].spec.id.clone(), self.sim.group_flows(GroupId(g as u32)).start)).collect()
     }
 }
 
@@ -343,7 +360,7 @@ impl Driver {
 /// life, clipped to it (stalls still open end at `now`). A connection reset because an end
 /// went down is not clipped at the reset: the simulated flow, whose TCP sees only silence,
 /// waits on, and the prediction says how long.
-pub fn predicted(
+fn predicted(
     mut conns: Vec<crate::report::ConnectionReport>,
     stalls: &BTreeMap<usize, Vec<(SimTime, Option<SimTime>)>>,
     first_flows: &BTreeMap<String, usize>,

@@ -1,17 +1,15 @@
 //! A live session: the driver thread, the proxies, the API and `--l3`, started together and
 //! stopped together (end of the run, Ctrl-C, SIGTERM), with the report written either way.
 
-use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
 use scenarios::Scenario;
-use sim_core::model::GroupId;
 use sim_core::{SimOptions, Simulation};
 use tokio::sync::watch;
 
 use crate::control::{Handle, ScenarioInfo};
-use crate::driver::{Driver, predicted};
+use crate::driver::Driver;
 use crate::proxy::{Proxies, ProxyInfo, Shared};
 use crate::report::{ConnectionLog, ConnectionReport, ToxicEvent};
 use crate::state::InjectedFault;
@@ -102,14 +100,9 @@ async fn session(
     mut notify: impl FnMut(Notice) + Send + 'static,
 ) -> Result<LiveResult, LiveError> {
     let log = ConnectionLog::default();
-    let mut groups: Vec<usize> = scenario.proxies.iter().map(|p| p.group).collect();
-    // Toxiproxy clients may create proxies named after any group: follow them all.
-    groups.extend(0..sim.model().groups.len());
-    groups.sort_unstable();
-    groups.dedup();
+    // Follow every group: a Toxiproxy client may create a proxy named after any of them.
+    let groups: Vec<usize> = (0..sim.model().groups.len()).collect();
     let group_ids: Vec<String> = sim.model().groups.iter().map(|g| g.spec.id.clone()).collect();
-    let first_flows: BTreeMap<String, usize> =
-        group_ids.iter().enumerate().map(|(g, id)| (id.clone(), sim.group_flows(GroupId(g as u32)).start)).collect();
     let (driver, snapshot) = Driver::new(sim, scenario.clone(), opts.speed, groups, log.clone(), opts.hold);
     let (tx, rx) = std::sync::mpsc::channel();
     let handle = Handle {
@@ -219,8 +212,7 @@ async fn session(
         Some(h) => Some(serde_json::json!({ "connections": h.stop().await })),
         None => None,
     };
-    let now = out.sim.now();
-    let connections = predicted(log.connections(), &out.stalls, &first_flows, now);
+    let connections = out.connections(&log);
     let export = (!out.injected.is_empty()).then(|| {
         let faults: Vec<_> =
             out.injected.iter().map(|f| (sim_core::SimTime(f.at_ns), f.repaired_ns.map(sim_core::SimTime), f.table.clone())).collect();
