@@ -3,14 +3,22 @@
 //! Exit codes: 0 pass, 1 an expectation failed, 2 inconclusive, 3 invalid input (a
 //! scenario file or the command line). Nothing a user writes makes it panic.
 
+mod check;
+mod diff;
+mod emit;
 mod human;
 mod json;
 mod junit;
 mod live_cmd;
+mod merge;
 mod outcome;
 mod runner;
+mod shard;
+mod shrink_cmd;
 mod svg;
 mod sweep;
+mod vary;
+mod version;
 
 use std::io::{IsTerminal, Write};
 use std::net::SocketAddr;
@@ -20,13 +28,12 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use scenarios::{Scenario, ScenarioError, Verdict};
 
-use crate::outcome::Outcome;
 use crate::runner::RunOpts;
 
 pub(crate) const EXIT_INVALID: u8 = 3;
 
 #[derive(Parser, Debug)]
-#[command(name = "faultline", version, about = "Deterministic chaos testbed for multicloud private interconnects", long_about = None)]
+#[command(name = "faultline", version = version::LONG, about = "Deterministic chaos testbed for multicloud private interconnects", long_about = None)]
 #[command(after_help = "Exit codes: 0 pass, 1 an expectation failed, 2 inconclusive, 3 invalid input.")]
 struct Cli {
     #[command(subcommand)]
@@ -60,20 +67,14 @@ enum Command {
         #[command(flatten)]
         out: OutputArgs,
     },
-    /// Run one scenario over a range of seeds in parallel.
-    Sweep {
-        scenario: String,
-        /// Seeds to run: A..B (end exclusive) or A..=B.
-        #[arg(long, default_value = "1..101")]
-        seeds: String,
-        /// Worker threads (default: all cores). The result does not depend on it.
-        #[arg(long)]
-        jobs: Option<usize>,
-        #[arg(long)]
-        json: bool,
-        #[arg(long, short)]
-        quiet: bool,
-    },
+    /// Run one scenario over a range of seeds in parallel (or one shard of them).
+    Sweep(sweep::SweepArgs),
+    /// Combine the NDJSON of sharded sweeps into the unsharded sweep's summary.
+    Merge(merge::MergeArgs),
+    /// Shrink a failing scenario to a smaller one that fails the same expectation.
+    Shrink(shrink_cmd::ShrinkArgs),
+    /// Compare two run or sweep JSON outputs: what changed, per fault, group and percentile.
+    Diff(diff::DiffArgs),
     /// Check scenario files without running them.
     Validate {
         #[arg(required = true)]
@@ -200,9 +201,12 @@ fn dispatch(cmd: Command) -> anyhow::Result<u8> {
     let tty = std::io::stderr().is_terminal();
     match cmd {
         Command::Run { scenario, seed, fidelity, out, trace, svg } => cmd_run(scenario, seed, fidelity, &out, trace, svg, tty),
-        Command::Check { paths, out } => cmd_check(&paths, &out),
-        Command::Sweep { scenario, seeds, jobs, json, quiet } => cmd_sweep(&scenario, &seeds, jobs, json, quiet, tty),
-        Command::Validate { paths } => Ok(cmd_validate(&paths)),
+        Command::Check { paths, out } => check::cmd_check(&paths, &out),
+        Command::Sweep(a) => sweep::cmd_sweep(&a, tty),
+        Command::Merge(a) => merge::cmd_merge(&a),
+        Command::Shrink(a) => shrink_cmd::cmd_shrink(&a),
+        Command::Diff(a) => diff::cmd_diff(&a),
+        Command::Validate { paths } => Ok(check::cmd_validate(&paths)),
         Command::List { json } => cmd_list(json),
         Command::Show { scenario } => match scenarios::resolve(&scenario) {
             Ok(s) => {
@@ -265,59 +269,7 @@ fn cmd_run(
     if let Some(path) = &svg {
         write_file(path, &svg::render(&o)?)?;
     }
-    emit(&[o], out)
-}
-
-fn cmd_check(paths: &[String], out: &OutputArgs) -> anyhow::Result<u8> {
-    let (list, mut code) = collect(paths);
-    let mut outcomes = Vec::new();
-    for s in &list {
-        let o = runner::run(s, s.seed, RunOpts { keep_trace: false, progress: false })?;
-        outcomes.push(o);
-    }
-    let verdict_code = emit(&outcomes, out)?;
-    if code == 0 {
-        code = verdict_code;
-    }
-    Ok(code)
-}
-
-fn cmd_sweep(scenario: &str, seeds: &str, jobs: Option<usize>, json: bool, quiet: bool, tty: bool) -> anyhow::Result<u8> {
-    let s = match scenarios::resolve(scenario) {
-        Ok(s) => s,
-        Err(e) => return Ok(invalid(&e)),
-    };
-    let seeds = match sweep::parse_seeds(seeds) {
-        Ok(r) => r,
-        Err(msg) => {
-            eprintln!("error: {msg}");
-            return Ok(EXIT_INVALID);
-        }
-    };
-    let jobs = jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())).max(1);
-    let result = sweep::sweep(&s, seeds, jobs, tty && !quiet && !json)?;
-    if json {
-        print_stdout(&(serde_json::to_string_pretty(&result.json())? + "\n"));
-    } else if quiet {
-        print_stdout(&format!(
-            "{}: {} ({} runs, digest {})\n",
-            result.scenario,
-            result.verdict().name(),
-            result.results.len(),
-            result.digest()
-        ));
-    } else {
-        print_stdout(&result.human());
-    }
-    Ok(result.verdict().exit_code() as u8)
-}
-
-fn cmd_validate(paths: &[String]) -> u8 {
-    let (list, code) = collect(paths);
-    for s in &list {
-        print_stdout(&format!("ok  {}  ({})\n", s.source.display_name(), s.name));
-    }
-    code
+    emit::emit(&[o], out)
 }
 
 fn cmd_list(json: bool) -> anyhow::Result<u8> {
@@ -435,97 +387,4 @@ fn judge(s: Scenario) -> faultline_tui::Judge {
             faultline_tui::Judgement { verdict: Some(verdict.name()), checks }
         },
     )
-}
-
-/// Resolves every argument (files, directories of `*.toml`, library names). Invalid ones
-/// are reported and make the exit code 3; the valid ones are still returned.
-fn collect(args: &[String]) -> (Vec<Scenario>, u8) {
-    let mut out = Vec::new();
-    let mut code = 0;
-    for a in args {
-        let p = Path::new(a);
-        if p.is_dir() {
-            let mut files: Vec<PathBuf> = match std::fs::read_dir(p) {
-                Ok(rd) => rd.filter_map(|e| e.ok().map(|e| e.path())).filter(|f| f.extension().is_some_and(|x| x == "toml")).collect(),
-                Err(e) => {
-                    eprintln!("error: cannot read directory {a}: {e}");
-                    code = EXIT_INVALID;
-                    continue;
-                }
-            };
-            files.sort();
-            if files.is_empty() {
-                eprintln!("error: no *.toml scenario files in {a}");
-                code = EXIT_INVALID;
-            }
-            for f in files {
-                match scenarios::load_path(&f) {
-                    Ok(s) => out.push(s),
-                    Err(e) => code = invalid(&e),
-                }
-            }
-        } else {
-            match scenarios::resolve(a) {
-                Ok(s) => out.push(s),
-                Err(e) => code = invalid(&e),
-            }
-        }
-    }
-    (out, code)
-}
-
-/// Prints outcomes in the chosen format, writes JUnit, and returns the worst exit code.
-fn emit(outcomes: &[Outcome], out: &OutputArgs) -> anyhow::Result<u8> {
-    if let Some(path) = &out.junit {
-        write_file(path, &junit::report(outcomes)?)?;
-    }
-    let worst = outcomes.iter().map(|o| o.verdict).max_by_key(|v| match v {
-        Verdict::Pass => 0,
-        Verdict::Inconclusive => 1,
-        Verdict::Fail => 2,
-    });
-    if out.json {
-        let v = if outcomes.len() == 1 {
-            json::run(&outcomes[0])
-        } else {
-            serde_json::json!({
-                "verdict": worst.map_or("pass", Verdict::name),
-                "scenarios": outcomes.iter().map(json::run).collect::<Vec<_>>(),
-            })
-        };
-        print_stdout(&(serde_json::to_string_pretty(&v)? + "\n"));
-    } else if out.quiet {
-        for o in outcomes {
-            print_stdout(&(human::verdict_line(o) + "\n"));
-        }
-    } else if outcomes.len() == 1 {
-        print_stdout(&human::summary(&outcomes[0]));
-    } else {
-        let rows: Vec<Vec<String>> = outcomes
-            .iter()
-            .map(|o| {
-                let max = |f: fn(&sim_core::report::FaultReport) -> Option<f64>| {
-                    o.report.faults.iter().filter_map(f).fold(None, |a: Option<f64>, x| Some(a.map_or(x, |a| a.max(x))))
-                };
-                vec![
-                    o.scenario.clone(),
-                    o.verdict.name().to_string(),
-                    o.report.faults.len().to_string(),
-                    human::secs(max(|f| f.detect_s)),
-                    human::secs(max(|f| f.recover_s)),
-                    o.report.fingerprint.clone(),
-                ]
-            })
-            .collect();
-        let mut text = human::table(&["scenario", "verdict", "faults", "detect", "recover", "fingerprint"], &rows);
-        for o in outcomes.iter().filter(|o| o.verdict != Verdict::Pass) {
-            text.push_str(&format!("\n{}: {}\n", o.scenario, o.verdict.name()));
-            for c in o.checks.iter().filter(|c| !c.pass) {
-                text.push_str(&format!("  {} {}: {}\n", c.status.name(), c.name, c.detail));
-            }
-            text.push_str(&format!("  reproduce: {}\n", o.reproduce()));
-        }
-        print_stdout(&text);
-    }
-    Ok(worst.map_or(0, |v| v.exit_code() as u8))
 }

@@ -10,6 +10,53 @@ use sim_core::SimOptions;
 
 use crate::outcome::shell_word;
 
+/// `faultline sweep`'s arguments (owned here so the command's options live with it).
+#[derive(clap::Args, Debug)]
+pub struct SweepArgs {
+    /// A scenario file or library name.
+    pub scenario: String,
+    /// Seeds to run: A..B (end exclusive) or A..=B.
+    #[arg(long, default_value = "1..101")]
+    pub seeds: String,
+    /// Worker threads (default: all cores). The result does not depend on it.
+    #[arg(long)]
+    pub jobs: Option<usize>,
+    #[arg(long)]
+    pub json: bool,
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+pub fn cmd_sweep(a: &SweepArgs, tty: bool) -> anyhow::Result<u8> {
+    let s = match scenarios::resolve(&a.scenario) {
+        Ok(s) => s,
+        Err(e) => return Ok(crate::invalid(&e)),
+    };
+    let seeds = match parse_seeds(&a.seeds) {
+        Ok(r) => r,
+        Err(msg) => {
+            eprintln!("error: {msg}");
+            return Ok(crate::EXIT_INVALID);
+        }
+    };
+    let jobs = a.jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())).max(1);
+    let result = sweep(&s, seeds, jobs, tty && !a.quiet && !a.json)?;
+    if a.json {
+        crate::print_stdout(&(serde_json::to_string_pretty(&result.json())? + "\n"));
+    } else if a.quiet {
+        crate::print_stdout(&format!(
+            "{}: {} ({} runs, digest {})\n",
+            result.scenario,
+            result.verdict().name(),
+            result.results.len(),
+            result.digest()
+        ));
+    } else {
+        crate::print_stdout(&result.human());
+    }
+    Ok(result.verdict().exit_code() as u8)
+}
+
 #[derive(Clone, Debug)]
 pub struct SeedResult {
     pub seed: u64,

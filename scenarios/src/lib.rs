@@ -20,6 +20,7 @@ pub mod format;
 mod library;
 pub mod live;
 mod schema;
+pub mod shrink;
 pub mod templates;
 pub mod units;
 
