@@ -133,14 +133,7 @@ pub fn sweep(s: &Scenario, seeds: std::ops::Range<u64>, jobs: usize, progress: b
     Ok(Sweep { scenario: s.name.clone(), origin: s.source.display_name(), results, wall_s: start.elapsed().as_secs_f64(), jobs })
 }
 
-/// Nearest-rank percentile of sorted values.
-pub fn percentile(sorted: &[f64], q: f64) -> Option<f64> {
-    if sorted.is_empty() {
-        return None;
-    }
-    let rank = ((q * sorted.len() as f64).ceil() as usize).clamp(1, sorted.len());
-    Some(sorted[rank - 1])
-}
+pub use scenarios::percentile;
 
 fn dist(mut v: Vec<f64>) -> Value {
     v.sort_by(f64::total_cmp);

@@ -141,6 +141,7 @@ fn compile_file(source: &crate::Source, text: &str, file: &format::File) -> R<cr
         duration: cx.duration,
         spec,
         expect,
+        sweep: crate::SweepExpect::default(),
         proxies,
         source: source.clone(),
     })

@@ -21,6 +21,7 @@ mod library;
 pub mod live;
 mod schema;
 pub mod shrink;
+mod sweep_gates;
 pub mod templates;
 pub mod units;
 
@@ -34,6 +35,7 @@ pub use error::{Diagnostic, ScenarioError};
 pub use expect::{Check, Expectations, Outcome, Verdict, evaluate, prepare, run};
 pub use library::{LibraryEntry, library};
 pub use schema::schema;
+pub use sweep_gates::{SweepExpect, SweepStats, evaluate_sweep, percentile};
 
 /// The library scenario `faultline run` uses when given no argument: a facility power loss
 /// with BFD detection, ECMP convergence and TCP recovery in two minutes.
@@ -77,6 +79,8 @@ pub struct Scenario {
     pub duration: SimDuration,
     pub spec: ModelSpec,
     pub expect: Expectations,
+    /// `[sweep]`: gates over the seeds of `faultline sweep`.
+    pub sweep: SweepExpect,
     /// `[[proxy]]` tables, for `faultline live` (every other command ignores them).
     pub proxies: Vec<live::Proxy>,
     pub source: Source,
