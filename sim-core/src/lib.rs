@@ -45,7 +45,7 @@ pub use views::{FaultView, FlowPathView, LinkView, SessionView};
 
 /// The model's version. Two builds with the same model version give the same fingerprint
 /// for the same scenario and seed; a change that alters any fingerprint bumps it (a test,
-/// `tests/model_version.rs`, pins the library's fingerprints to this number). Outputs carry
+/// `scenarios/tests/library.rs`, pins the library's fingerprints to this number). Outputs carry
 /// it, so `faultline diff` across releases can say the model changed rather than the
 /// scenario.
 pub const MODEL_VERSION: u32 = 1;
