@@ -52,12 +52,9 @@ struct Comparison {
 }
 
 pub fn cmd_diff(a: &DiffArgs) -> anyhow::Result<u8> {
-    let tolerance = match scenarios::units::parse_percent(&a.tolerance) {
-        Ok(ppm) => f64::from(ppm) / 1e6,
-        Err(e) => {
-            eprintln!("error: --tolerance {e}");
-            return Ok(crate::EXIT_INVALID);
-        }
+    let Some(tolerance) = tolerance(&a.tolerance) else {
+        eprintln!("error: --tolerance `{}`: expected a percentage such as `5%` (0% or more)", a.tolerance);
+        return Ok(crate::EXIT_INVALID);
     };
     let (old, new) = match (Input::load(&a.old), Input::load(&a.new)) {
         (Ok(o), Ok(n)) => (o, n),
@@ -105,6 +102,12 @@ pub fn cmd_diff(a: &DiffArgs) -> anyhow::Result<u8> {
         crate::print_stdout(&human(&old, &new, &model.text, &comparisons, (&only_old, &only_new), tolerance, a.all, regressions.len()));
     }
     Ok(code)
+}
+
+/// `5%` as 0.05. Above 100% is allowed (a time may be allowed to triple: `200%`).
+fn tolerance(text: &str) -> Option<f64> {
+    let n: f64 = text.trim().strip_suffix('%')?.trim().parse().ok()?;
+    (n.is_finite() && n >= 0.0).then_some(n / 100.0)
 }
 
 fn side_json(i: &Input) -> Value {
@@ -319,7 +322,7 @@ fn human(
     if !only_new.is_empty() {
         let _ = writeln!(out, "\nonly in new: {}", only_new.join(", "));
     }
-    let tol = format!("{}%", tolerance * 100.0);
+    let tol = format!("{}%", (tolerance * 1e6).round() / 1e4);
     let _ = writeln!(
         out,
         "\n{}",

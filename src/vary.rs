@@ -296,7 +296,7 @@ mod tests {
         let s = load("channel-cut");
         // Out of sim-core's range: the file's error, at the key's line.
         let e = apply(&s, "bgp.hold", "1s").expect_err("hold below 3 s");
-        assert!(e.diagnostic().is_some(), "{e}");
+        assert!(e.diagnostic().is_some() && e.to_string().contains("at least 3 s"), "{e}");
         let e = apply(&s, "interconnect.nope.delay", "5ms").expect_err("no such interconnect");
         assert!(e.to_string().contains("no [[interconnect]] with id `nope`"), "{e}");
         let e = apply(&s, "random_faults.mtbf", "1h").expect_err("no random process");
