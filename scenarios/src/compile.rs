@@ -12,7 +12,7 @@
 //! This file runs the stages in order; each table kind has a module of its own:
 //! `interconnect` (with `session` for its timers), `standalone` (VPN and backbone links),
 //! `sites` (site syntax, endpoints, routes), `traffic`, `faults`, `runbook` (alarms and
-//! steps), `expectations` and `proxy` (`faultline live`'s listeners). `context` is what they share, `syntax` turns parser errors into
+//! steps), `expectations`, `sweep` (gates over seeds) and `proxy` (`faultline live`'s listeners). `context` is what they share, `syntax` turns parser errors into
 //! diagnostics and `model_errors` maps sim-core's errors back to the file.
 
 mod context;
@@ -25,6 +25,7 @@ mod runbook;
 mod session;
 mod sites;
 mod standalone;
+mod sweep;
 mod syntax;
 mod traffic;
 
@@ -132,6 +133,10 @@ fn compile_file(source: &crate::Source, text: &str, file: &format::File) -> R<cr
         Some(e) => expectations::expectations(&cx, &spec, e)?,
         None => Expectations::default(),
     };
+    let sweep = match &file.sweep {
+        Some(t) => sweep::sweep(&cx, t)?,
+        None => crate::SweepExpect::default(),
+    };
     let proxies = proxy::proxies(&cx, &spec, &file.proxy)?;
     Model::build(&spec).map_err(|e| model_errors::build_error(&cx, &spec, &e, &file.scenario.span))?;
     Ok(crate::Scenario {
@@ -141,7 +146,7 @@ fn compile_file(source: &crate::Source, text: &str, file: &format::File) -> R<cr
         duration: cx.duration,
         spec,
         expect,
-        sweep: crate::SweepExpect::default(),
+        sweep,
         proxies,
         source: source.clone(),
     })

@@ -1,5 +1,6 @@
 //! A human description of a scenario for `faultline show`: topology, negotiated timers,
-//! traffic, faults, alarms, runbook, expectations and `faultline live`'s proxies.
+//! traffic, faults, alarms, runbook, expectations, `[sweep]` gates and `faultline live`'s
+//! proxies.
 //!
 //! Derived from the compiled spec and sim-core's validated model (for goodput and the
 //! generated routers and facilities); it does not run anything.
@@ -11,7 +12,7 @@ use sim_core::spec::*;
 use sim_core::{Model, SimDuration};
 
 use crate::units::{Throughput, fmt_bps, fmt_bytes, fmt_ppm};
-use crate::{Expectations, Scenario};
+use crate::{Expectations, Scenario, SweepExpect};
 
 /// Interconnects listed in full before the rest are summarised (bench-scale has 1,000).
 const MAX_LISTED: usize = 8;
@@ -107,6 +108,7 @@ pub fn describe(s: &Scenario) -> String {
     alarms(&mut o, &s.spec);
     runbook(&mut o, &s.spec);
     expectations(&mut o, s);
+    sweep_gates(&mut o, &s.sweep);
     proxies(&mut o, s);
     o
 }
@@ -437,6 +439,35 @@ fn expectations(o: &mut String, s: &Scenario) {
     if let Some(v) = s.documented_verdict() {
         let _ = writeln!(o, "  documented verdict: {}", v.name());
     }
+}
+
+/// The `[sweep]` gates, which only `faultline sweep` judges.
+fn sweep_gates(o: &mut String, e: &SweepExpect) {
+    if e.is_empty() {
+        return;
+    }
+    let rate = |p: Option<u32>| p.map_or_else(|| "0% (default)".to_string(), fmt_ppm);
+    let mut gates = Vec::new();
+    if let Some(m) = e.min_runs {
+        gates.push(format!("at least {m} seeds"));
+    }
+    gates.push(format!("failing seeds at most {}", rate(e.fail_rate_within)));
+    gates.push(format!("inconclusive seeds at most {}", rate(e.inconclusive_rate_within)));
+    let pairs = [
+        ("detect p50", e.detect_p50_within),
+        ("detect p99", e.detect_p99_within),
+        ("detect max", e.detect_max_within),
+        ("recover p50", e.recover_p50_within),
+        ("recover p99", e.recover_p99_within),
+        ("recover max", e.recover_max_within),
+    ];
+    for (k, v) in pairs {
+        if let Some(v) = v {
+            gates.push(format!("{k} within {v}"));
+        }
+    }
+    let _ = writeln!(o, "sweep gates: {}", gates.join("; "));
+    let _ = writeln!(o, "  judged by `faultline sweep` over every seed it runs; `run` and `check` ignore them");
 }
 
 /// Each expectation that is set, in `[expect]` key order.

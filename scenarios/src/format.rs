@@ -132,6 +132,8 @@ pub struct File {
     #[serde(default)]
     pub runbook: Vec<Sp<Runbook>>,
     pub expect: Option<Sp<Expect>>,
+    /// `faultline sweep` only: gates over the seeds of a sweep; `run` and `check` ignore it.
+    pub sweep: Option<Sp<SweepTable>>,
     /// `faultline live` only: a TCP proxy per table; every other command ignores them.
     #[serde(default)]
     pub proxy: Vec<Sp<Proxy>>,
@@ -505,4 +507,35 @@ pub struct Expect {
     pub rpo_within: Option<Sp<Dur>>,
     pub stall_p99_within: Option<Sp<Dur>>,
     pub undetected: Option<Sp<bool>>,
+}
+
+/// `[sweep]`: gates over the seeds of `faultline sweep`, judged on every seed that ran.
+/// `faultline run` and `check` (one seed each) ignore it. With this table the sweep's verdict
+/// is the gates' instead of its worst seed's. Percentiles are nearest-rank over every fault
+/// of every seed; a fault that never recovered counts as +infinity for the recover gates.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SweepTable {
+    /// Fewer seeds than this make the sweep inconclusive (a p99 over three seeds says little).
+    #[schemars(range(min = 1))]
+    pub min_runs: Option<Sp<u64>>,
+    /// The largest share of seeds whose own `[expect]` verdict may be fail (default 0%).
+    pub fail_rate_within: Option<Sp<Percent>>,
+    /// The largest share of seeds whose own verdict may be inconclusive (default 0%); above
+    /// it the sweep is inconclusive.
+    pub inconclusive_rate_within: Option<Sp<Percent>>,
+    /// The median detection time (fault start to the first session down it caused) over
+    /// the faults that were detected.
+    pub detect_p50_within: Option<Sp<Dur>>,
+    /// The 99th-percentile detection time.
+    pub detect_p99_within: Option<Sp<Dur>>,
+    /// The slowest detection.
+    pub detect_max_within: Option<Sp<Dur>>,
+    /// The median recovery time (fault start to every flow it disrupted back at 95% of its
+    /// target for 1 s); a fault that never recovered counts as infinite.
+    pub recover_p50_within: Option<Sp<Dur>>,
+    /// The 99th-percentile recovery time.
+    pub recover_p99_within: Option<Sp<Dur>>,
+    /// The slowest recovery: any fault that never recovered fails it.
+    pub recover_max_within: Option<Sp<Dur>>,
 }
