@@ -154,5 +154,7 @@ fn strict(xml: &str) -> anyhow::Result<String> {
             ev => writer.write_event(ev)?,
         }
     }
-    Ok(String::from_utf8(writer.into_inner())?)
+    let mut text = String::from_utf8(writer.into_inner())?;
+    text.push('\n');
+    Ok(text)
 }
