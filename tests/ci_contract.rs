@@ -498,6 +498,45 @@ fn the_actions_steps_resolve_the_revision_install_it_pinned_and_run_check() {
     want("source", "https://github.com/someone/faultline");
     want("local", "false");
 
+    // Used at a tag or a branch: resolved to the commit (git's `insteadOf` points the
+    // GitHub URL at a local repository).
+    let upstream = dir.join("upstream");
+    let git = |args: &[&str]| {
+        let o = Command::new("git")
+            .args(["-c", "user.name=t", "-c", "user.email=t@example.com", "-c", "init.defaultBranch=main"])
+            .args(args)
+            .current_dir(&upstream)
+            .output()
+            .expect("git runs");
+        assert!(o.status.success(), "git {args:?}: {}", stderr(&o));
+        stdout(&o).trim().to_string()
+    };
+    std::fs::create_dir_all(&upstream).expect("mkdir");
+    git(&["init", "-q"]);
+    git(&["commit", "-q", "--allow-empty", "-m", "tagged"]);
+    let tagged = git(&["rev-parse", "HEAD"]);
+    git(&["tag", "-a", "-m", "v9", "v9"]);
+    git(&["commit", "-q", "--allow-empty", "-m", "later"]);
+    let head = git(&["rev-parse", "HEAD"]);
+    let url = format!("url.file://{}.insteadOf", s(&upstream));
+    for (r, want) in [("v9", &tagged), ("main", &head)] {
+        let out = dir.join(format!("resolve-{r}"));
+        let env = [
+            ("INPUT_REV", ""),
+            ("ACTION_REPOSITORY", "someone/faultline"),
+            ("ACTION_REF", r),
+            ("ACTION_PATH", s(&repo)),
+            ("GITHUB_REPOSITORY", "someone/app"),
+            ("GITHUB_OUTPUT", s(&out)),
+            ("GIT_CONFIG_COUNT", "1"),
+            ("GIT_CONFIG_KEY_0", &url),
+            ("GIT_CONFIG_VALUE_0", "https://github.com/someone/faultline"),
+        ];
+        let o = bash(&action_step("resolve"), &env, None);
+        assert!(o.status.success(), "{}", stderr(&o));
+        assert!(outputs(&out).contains(&("rev".into(), want.to_string())), "@{r}: {:?}", outputs(&out));
+    }
+
     // Used as `uses: ./` in faultline's own repository: the commit checked out, built there.
     let out = dir.join("resolve-local");
     let env = [
