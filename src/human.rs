@@ -144,6 +144,34 @@ pub fn summary(o: &Outcome) -> String {
     out
 }
 
+/// `check`'s last line: `3 scenarios: 1 passed, 1 failed, 1 inconclusive, 0 invalid (2 files
+/// skipped)`, with `, N directories not searched` when the walk passed over some.
+pub fn totals_line(t: &crate::check::Totals) -> String {
+    format!(
+        "{}: {} passed, {} failed, {} inconclusive, {} invalid ({}{})",
+        plural(t.scenarios(), "scenario", "scenarios"),
+        t.passed,
+        t.failed,
+        t.inconclusive,
+        t.invalid,
+        skipped_files(t.skipped_files),
+        if t.skipped_dirs > 0 { format!(", {} not searched", plural(t.skipped_dirs, "directory", "directories")) } else { String::new() },
+    )
+}
+
+/// `validate`'s last line: `4 scenarios: 3 valid, 1 invalid (2 files skipped)`.
+pub fn validate_totals(valid: usize, invalid: usize, skipped: usize) -> String {
+    format!("{}: {valid} valid, {invalid} invalid ({})", plural(valid + invalid, "scenario", "scenarios"), skipped_files(skipped))
+}
+
+fn skipped_files(n: usize) -> String {
+    format!("{} skipped", plural(n, "file", "files"))
+}
+
+fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
 /// The one line `--quiet` prints.
 pub fn verdict_line(o: &Outcome) -> String {
     format!("{}: {} (seed {}, fingerprint {})", o.scenario, o.verdict.name(), o.seed, o.report.fingerprint)
@@ -166,5 +194,16 @@ mod tests {
         assert_eq!(secs(None), "—");
         assert_eq!(bytes(530_247), "530.2kB");
         assert_eq!(bps(6e9), "6.00Gbps");
+    }
+
+    #[test]
+    fn the_totals_line_counts_and_agrees_in_number() {
+        let t = crate::check::Totals { passed: 1, failed: 1, inconclusive: 0, invalid: 0, skipped_files: 1, skipped_dirs: 0 };
+        assert_eq!(totals_line(&t), "2 scenarios: 1 passed, 1 failed, 0 inconclusive, 0 invalid (1 file skipped)");
+        let t = crate::check::Totals { passed: 1, skipped_files: 0, skipped_dirs: 2, ..t };
+        assert_eq!(
+            totals_line(&t),
+            "2 scenarios: 1 passed, 1 failed, 0 inconclusive, 0 invalid (0 files skipped, 2 directories not searched)"
+        );
     }
 }

@@ -5,11 +5,35 @@
 
 use serde_json::{Value, json};
 
+use crate::check::{CheckRun, Totals};
 use crate::outcome::Outcome;
+use crate::version;
 
+/// `check --json`: the totals, every scenario's `run` object, and what was invalid or skipped.
+pub fn check(run: &CheckRun, t: &Totals) -> Value {
+    json!({
+        "faultline": version::json(),
+        "verdict": t.verdict(),
+        "totals": {
+            "scenarios": t.scenarios(),
+            "passed": t.passed,
+            "failed": t.failed,
+            "inconclusive": t.inconclusive,
+            "invalid": t.invalid,
+            "skipped_files": t.skipped_files,
+            "skipped_dirs": t.skipped_dirs,
+        },
+        "scenarios": run.outcomes.iter().map(self::run).collect::<Vec<_>>(),
+        "invalid": run.invalid.iter().map(|i| json!({ "path": i.path, "error": i.message })).collect::<Vec<_>>(),
+        "skipped": run.skipped.iter().map(|s| json!({ "path": s.path, "reason": s.why.text() })).collect::<Vec<_>>(),
+    })
+}
+
+/// `run --json`, and each of `check --json`'s `scenarios`.
 pub fn run(o: &Outcome) -> Value {
     let r = &o.report;
     json!({
+        "faultline": version::json(),
         "scenario": o.scenario,
         "seed": o.seed,
         "fingerprint": r.fingerprint,
@@ -74,8 +98,10 @@ pub fn run(o: &Outcome) -> Value {
         "expectations": o.checks.iter().map(|c| json!({
             "name": c.name,
             "pass": c.pass,
+            "status": c.status.name(),
             "measured": c.measured,
             "limit": c.limit,
+            "unit": c.unit,
             "detail": c.detail,
         })).collect::<Vec<_>>(),
         "stats": {

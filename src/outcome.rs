@@ -32,14 +32,32 @@ pub struct Outcome {
 }
 
 impl Outcome {
-    /// Why the run is inconclusive, when it is: the checks that had nothing to measure.
+    /// Why the run is inconclusive, when it is: the checks that had nothing to measure, or
+    /// (when no check is inconclusive) an empty `[expect]`, which proves nothing.
     pub fn inconclusive(&self) -> Vec<String> {
-        self.checks.iter().filter(|c| c.status == Verdict::Inconclusive).map(|c| format!("{}: {}", c.name, c.detail)).collect()
+        let mut why: Vec<String> =
+            self.checks.iter().filter(|c| c.status == Verdict::Inconclusive).map(|c| format!("{}: {}", c.name, c.detail)).collect();
+        if why.is_empty() && self.verdict == Verdict::Inconclusive {
+            why.push(NO_EXPECTATIONS.to_string());
+        }
+        why
     }
 
     pub fn reproduce(&self) -> String {
-        format!("faultline run {} --seed {}{}", shell_word(&self.origin), self.seed, self.extra_args)
+        reproduce_line(&self.origin, self.seed, &self.extra_args)
     }
+}
+
+/// The reason an inconclusive run with no inconclusive check gives: `[expect]` is empty.
+pub const NO_EXPECTATIONS: &str = "expect: no expectations ([expect] is empty), so the run proves nothing";
+
+/// The one way a `reproduce:` line is written, by every command that prints one:
+/// `faultline run channel-cut --seed 3  # faultline 0.1.0 abcdef123456`. `extra` holds the
+/// options that changed the run (` --fidelity packet`), with a leading space. The version
+/// is a trailing shell comment, so the line still runs as pasted and says which binary
+/// replays the fingerprint.
+pub fn reproduce_line(origin: &str, seed: u64, extra: &str) -> String {
+    format!("faultline run {} --seed {seed}{extra}  # {}", shell_word(origin), crate::version::tag())
 }
 
 /// Quotes a word for a POSIX shell when it needs it.

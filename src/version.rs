@@ -2,9 +2,6 @@
 //! (`build.rs`). Every JSON, NDJSON and JUnit output and every `reproduce:` line carries
 //! it, so a result found in a CI artefact months later says which binary replays it.
 
-// Scaffold: the outputs start using these as issue 11 lands (remove this allow then).
-#![allow(dead_code)]
-
 use serde_json::{Value, json};
 
 /// The crate version, e.g. `0.1.0`.
