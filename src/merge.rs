@@ -24,21 +24,54 @@ use crate::sweep::summary::{Collector, Fnv, Report};
 /// `faultline merge`'s arguments.
 #[derive(clap::Args, Debug)]
 pub struct MergeArgs {
-    /// NDJSON files written by `faultline sweep --shard I/N` (or `-o FILE`).
+    /// NDJSON files written by `faultline sweep --shard I/N` (or `-o FILE`), or
+    /// directories: every `*.ndjson` file in them.
     #[arg(required = true)]
     pub files: Vec<PathBuf>,
     /// The sweep's JSON summary instead of the human one.
     #[arg(long)]
     pub json: bool,
+    /// Also write the JSON summary to FILE (what `sweep --json` prints).
+    #[arg(long, value_name = "FILE")]
+    pub json_out: Option<PathBuf>,
     /// Print only the verdict line.
     #[arg(long, short)]
     pub quiet: bool,
 }
 
+/// The files named, each directory replaced by its `*.ndjson` files in name order.
+fn expand(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
+    let mut out = Vec::new();
+    for p in paths {
+        if !p.is_dir() {
+            out.push(p.clone());
+            continue;
+        }
+        let entries = std::fs::read_dir(p).map_err(|e| format!("cannot read the directory {}: {e}", p.display()))?;
+        let mut found: Vec<PathBuf> = entries
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|f| f.is_file() && f.extension().is_some_and(|x| x == "ndjson"))
+            .collect();
+        if found.is_empty() {
+            return Err(format!("{} holds no *.ndjson file", p.display()));
+        }
+        found.sort();
+        out.extend(found);
+    }
+    Ok(out)
+}
+
 pub fn cmd_merge(a: &MergeArgs) -> anyhow::Result<u8> {
-    let names: Vec<String> = a.files.iter().map(|p| p.display().to_string()).collect();
+    let files = match expand(&a.files) {
+        Ok(f) => f,
+        Err(msg) => {
+            eprintln!("error: {msg}");
+            return Ok(crate::EXIT_INVALID);
+        }
+    };
+    let names: Vec<String> = files.iter().map(|p| p.display().to_string()).collect();
     let open = |i: usize| -> Result<Box<dyn BufRead>, String> {
-        std::fs::File::open(&a.files[i])
+        std::fs::File::open(&files[i])
             .map(|f| Box::new(std::io::BufReader::new(f)) as Box<dyn BufRead>)
             .map_err(|e| format!("cannot read {}: {e}", names[i]))
     };
@@ -49,8 +82,12 @@ pub fn cmd_merge(a: &MergeArgs) -> anyhow::Result<u8> {
             return Ok(crate::EXIT_INVALID);
         }
     };
+    let json = serde_json::to_string_pretty(&report.json())? + "\n";
+    if let Some(path) = &a.json_out {
+        crate::write_file(path, &json)?;
+    }
     if a.json {
-        crate::print_stdout(&(serde_json::to_string_pretty(&report.json())? + "\n"));
+        crate::print_stdout(&json);
     } else if a.quiet {
         crate::print_stdout(&report.quiet());
     } else {

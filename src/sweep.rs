@@ -102,6 +102,14 @@ impl Sink {
     }
 }
 
+/// Creates `path` and any missing parent directory (a shard writing onto a fresh volume).
+fn create(path: &std::path::Path) -> std::io::Result<std::fs::File> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)?;
+    }
+    std::fs::File::create(path)
+}
+
 pub fn cmd_sweep(a: &SweepArgs, tty: bool) -> anyhow::Result<u8> {
     let s = match scenarios::resolve(&a.scenario) {
         Ok(s) => s,
@@ -133,7 +141,7 @@ pub fn cmd_sweep(a: &SweepArgs, tty: bool) -> anyhow::Result<u8> {
         return invalid("--json prints the summary on standard output, where the NDJSON goes: add -o FILE");
     }
     let mut sink = match (&a.output, ndjson) {
-        (Some(path), _) => match std::fs::File::create(path) {
+        (Some(path), _) => match create(path) {
             Ok(f) => Some(Sink::File(std::io::BufWriter::new(f), path.clone())),
             Err(e) => return invalid(&format!("cannot write {}: {e}", path.display())),
         },
