@@ -155,7 +155,11 @@ pub fn merge(names: &[String], open: &dyn Fn(usize) -> Result<Box<dyn BufRead>, 
     for (i, m) in manifests.iter().enumerate().skip(1) {
         let (a, b) = (&names[0], &names[i]);
         if m.faultline != first.faultline {
-            return Err(format!("{b} was made by {}, {a} by {}: merge shards of one build", made_by(&m.faultline), made_by(&first.faultline)));
+            return Err(format!(
+                "{b} was made by {}, {a} by {}: merge shards of one build",
+                made_by(&m.faultline),
+                made_by(&first.faultline)
+            ));
         }
         if m.scenario_digest != first.scenario_digest {
             return Err(format!(
@@ -176,7 +180,8 @@ pub fn merge(names: &[String], open: &dyn Fn(usize) -> Result<Box<dyn BufRead>, 
     if ndjson::scenario_digest(&first.source) != first.scenario_digest {
         return Err(format!("{}:1: the scenario's source does not match its digest (the file was edited?)", names[0]));
     }
-    let base = scenarios::load_str(&first.origin, &first.source).map_err(|e| format!("{}: its scenario does not compile here: {e}", names[0]))?;
+    let base =
+        scenarios::load_str(&first.origin, &first.source).map_err(|e| format!("{}: its scenario does not compile here: {e}", names[0]))?;
     let plan = Plan::new(base, first.vary.clone(), first.seeds.clone()).map_err(|e| format!("{}: {e}", names[0]))?;
     let total = plan.runs();
 
@@ -199,7 +204,10 @@ pub fn merge(names: &[String], open: &dyn Fn(usize) -> Result<Box<dyn BufRead>, 
             ));
         }
         if p.manifest.shard.is_some() && p.manifest.runs != p.runs {
-            return Err(format!("{}:1: the manifest's slice does not match shard {}/{} of {total} runs", names[p.file], p.shard.index, count));
+            return Err(format!(
+                "{}:1: the manifest's slice does not match shard {}/{} of {total} runs",
+                names[p.file], p.shard.index, count
+            ));
         }
     }
     parts.sort_by_key(|p| (p.shard.index, p.file));
@@ -215,11 +223,8 @@ pub fn merge(names: &[String], open: &dyn Fn(usize) -> Result<Box<dyn BufRead>, 
     let present: Vec<u64> = parts.iter().map(|p| p.shard.index).collect();
     let missing: Vec<u64> = (0..count).filter(|i| present.binary_search(i).is_err()).collect();
     if !missing.is_empty() {
-        let listed: Vec<String> = missing
-            .iter()
-            .take(10)
-            .map(|&i| format!("shard {i}/{count} ({})", plan.describe(&shard::slice(i, count, total))))
-            .collect();
+        let listed: Vec<String> =
+            missing.iter().take(10).map(|&i| format!("shard {i}/{count} ({})", plan.describe(&shard::slice(i, count, total)))).collect();
         let more = if missing.len() > 10 { format!(" and {} more", missing.len() - 10) } else { String::new() };
         return Err(format!("missing {}{more}: no file given for it", listed.join(", ")));
     }
@@ -296,7 +301,11 @@ pub fn merge(names: &[String], open: &dyn Fn(usize) -> Result<Box<dyn BufRead>, 
             return Err(format!("{name}:{n}: the end line says {} ran, the file has {} seed lines", end.ran, next - p.runs.start));
         }
         if end.digest != digest.hex() {
-            return Err(format!("{name}:{n}: the end line's digest {} is not its seed lines' {} (the file was edited?)", end.digest, digest.hex()));
+            return Err(format!(
+                "{name}:{n}: the end line's digest {} is not its seed lines' {} (the file was edited?)",
+                end.digest,
+                digest.hex()
+            ));
         }
         if let Some((extra, _)) = lines.next()? {
             return Err(format!("{name}:{extra}: a line after the end line"));
@@ -346,7 +355,14 @@ mod tests {
             text += &(ndjson::seed_line(&r, plan.vary.is_some()).to_string() + "\n");
         }
         let rep = c.finish(plan, covered.clone(), &[], shard, 1, 0.5);
-        let end = End { ran: covered.end - covered.start, unrun: vec![], verdict: rep.verdict(), digest: rep.digest.clone(), jobs: 1, wall_s: 0.5 };
+        let end = End {
+            ran: covered.end - covered.start,
+            unrun: vec![],
+            verdict: rep.verdict(),
+            digest: rep.digest.clone(),
+            jobs: 1,
+            wall_s: 0.5,
+        };
         text + &end.json(plan).to_string() + "\n"
     }
 
@@ -354,7 +370,7 @@ mod tests {
         SeedResult {
             point,
             seed,
-            verdict: if seed % 5 == 0 { Verdict::Fail } else { Verdict::Pass },
+            verdict: if seed.is_multiple_of(5) { Verdict::Fail } else { Verdict::Pass },
             fingerprint: format!("{:016x}", seed * 7919 + point as u64),
             faults: vec![FaultTimes {
                 id: "cut".into(),
@@ -366,7 +382,7 @@ mod tests {
                 blackhole_s: 0.0,
                 lost_bytes: 0,
             }],
-            failed: if seed % 5 == 0 { vec!["recover_within".into()] } else { vec![] },
+            failed: if seed.is_multiple_of(5) { vec!["recover_within".into()] } else { vec![] },
             inconclusive: vec![],
         }
     }
@@ -379,7 +395,8 @@ mod tests {
 
     fn plan(values: usize) -> Plan {
         let base = scenarios::load_library("channel-cut").expect("library scenario");
-        let vary = (values > 0).then(|| crate::vary::Vary { key: "convergence".into(), values: (1..=values).map(|i| format!("{i}s")).collect() });
+        let vary =
+            (values > 0).then(|| crate::vary::Vary { key: "convergence".into(), values: (1..=values).map(|i| format!("{i}s")).collect() });
         Plan::new(base, vary, 3..11).expect("plan")
     }
 

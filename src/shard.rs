@@ -95,11 +95,12 @@ fn slurm(env: Env<'_>) -> Result<Option<Claim>, String> {
     let Some(id) = number(env, "SLURM_ARRAY_TASK_ID")? else { return Ok(None) };
     let min = number(env, "SLURM_ARRAY_TASK_MIN")?.unwrap_or(0);
     let step = number(env, "SLURM_ARRAY_TASK_STEP")?.unwrap_or(1).max(1);
-    let mut said = format!("SLURM_ARRAY_TASK_ID={id}, SLURM_ARRAY_TASK_MIN={}", env("SLURM_ARRAY_TASK_MIN").unwrap_or_else(|| "(unset, so 0)".into()));
+    let mut said =
+        format!("SLURM_ARRAY_TASK_ID={id}, SLURM_ARRAY_TASK_MIN={}", env("SLURM_ARRAY_TASK_MIN").unwrap_or_else(|| "(unset, so 0)".into()));
     if step > 1 {
         said.push_str(&format!(", SLURM_ARRAY_TASK_STEP={step}"));
     }
-    if id < min || (id - min) % step != 0 {
+    if id < min || !(id - min).is_multiple_of(step) {
         return Err(format!("{said}: the task id is not min + a multiple of the step; use --array=0-N (or A-B:S)"));
     }
     let total = number(env, "SLURM_ARRAY_TASK_COUNT")?.map(|n| (n, format!("SLURM_ARRAY_TASK_COUNT={n}")));
@@ -293,7 +294,8 @@ mod tests {
         // MIN unset counts as 0.
         assert_eq!(ok(None, None, &[("SLURM_ARRAY_TASK_ID", "2"), ("SLURM_ARRAY_TASK_COUNT", "3")]), (2, 3, Source::Slurm));
         // --array=1-7:2 gives ids 1, 3, 5, 7.
-        let stepped = [("SLURM_ARRAY_TASK_ID", "5"), ("SLURM_ARRAY_TASK_MIN", "1"), ("SLURM_ARRAY_TASK_STEP", "2"), ("SLURM_ARRAY_TASK_COUNT", "4")];
+        let stepped =
+            [("SLURM_ARRAY_TASK_ID", "5"), ("SLURM_ARRAY_TASK_MIN", "1"), ("SLURM_ARRAY_TASK_STEP", "2"), ("SLURM_ARRAY_TASK_COUNT", "4")];
         assert_eq!(ok(None, None, &stepped), (2, 4, Source::Slurm));
         err(None, None, &[("SLURM_ARRAY_TASK_ID", "2")], &["SLURM_ARRAY_TASK_ID=2", "--shards"]);
         assert_eq!(ok(None, Some(3), &[("SLURM_ARRAY_TASK_ID", "2")]), (2, 3, Source::Slurm));
@@ -308,7 +310,12 @@ mod tests {
         assert_eq!(ok(None, None, &[("AWS_BATCH_JOB_ARRAY_INDEX", "0"), ("AWS_BATCH_JOB_ARRAY_SIZE", "2")]), (0, 2, Source::AwsBatch));
         assert_eq!(ok(None, None, &[("AWS_BATCH_JOB_ARRAY_INDEX", "4"), ("FAULTLINE_SHARDS", "10")]), (4, 10, Source::AwsBatch));
         err(None, None, &[("AWS_BATCH_JOB_ARRAY_INDEX", "4")], &["AWS_BATCH_JOB_ARRAY_INDEX=4", "FAULTLINE_SHARDS"]);
-        err(None, Some(3), &[("AWS_BATCH_JOB_ARRAY_INDEX", "0"), ("AWS_BATCH_JOB_ARRAY_SIZE", "2")], &["AWS_BATCH_JOB_ARRAY_SIZE=2", "--shards 3"]);
+        err(
+            None,
+            Some(3),
+            &[("AWS_BATCH_JOB_ARRAY_INDEX", "0"), ("AWS_BATCH_JOB_ARRAY_SIZE", "2")],
+            &["AWS_BATCH_JOB_ARRAY_SIZE=2", "--shards 3"],
+        );
     }
 
     #[test]
@@ -331,7 +338,12 @@ mod tests {
         err(
             None,
             None,
-            &[("SLURM_ARRAY_TASK_ID", "1"), ("SLURM_ARRAY_TASK_COUNT", "3"), ("AWS_BATCH_JOB_ARRAY_INDEX", "1"), ("AWS_BATCH_JOB_ARRAY_SIZE", "4")],
+            &[
+                ("SLURM_ARRAY_TASK_ID", "1"),
+                ("SLURM_ARRAY_TASK_COUNT", "3"),
+                ("AWS_BATCH_JOB_ARRAY_INDEX", "1"),
+                ("AWS_BATCH_JOB_ARRAY_SIZE", "4"),
+            ],
             &["SLURM_ARRAY_TASK_COUNT=3", "AWS_BATCH_JOB_ARRAY_SIZE=4"],
         );
         // Two that agree are one shard.

@@ -209,8 +209,11 @@ fn sharded_then_merged_equals_unsharded() {
             let o = faultline(&["sweep", &fx, "--seeds", SEEDS, "--shard", &format!("{i}/{n}"), "-o", fs, "-q"]);
             assert!(matches!(o.status.code(), Some(0..=2)), "shard {i}/{n}: {}", show(&o));
             assert!(text(&o.stderr).contains(&format!("shard {i}/{n} (0-based, from --shard) covering seeds ")), "{}", show(&o));
-            let lines: Vec<Value> =
-                std::fs::read_to_string(&f).expect("the shard's file").lines().map(|l| serde_json::from_str(l).expect("an NDJSON line")).collect();
+            let lines: Vec<Value> = std::fs::read_to_string(&f)
+                .expect("the shard's file")
+                .lines()
+                .map(|l| serde_json::from_str(l).expect("an NDJSON line"))
+                .collect();
             assert_eq!(lines[0]["type"], "manifest");
             assert_eq!(lines[0]["faultline"]["version"], env!("CARGO_PKG_VERSION"));
             assert_eq!(lines[0]["shard"]["index"], i);
@@ -240,7 +243,10 @@ fn each_engine_environment_names_its_shard() {
     type Envs = Vec<Vec<(String, String)>>;
     let vars = |pairs: &[(&str, String)]| pairs.iter().map(|(k, v)| (k.to_string(), v.clone())).collect::<Vec<_>>();
     let engines: Vec<(&str, Envs)> = vec![
-        ("JOB_COMPLETION_INDEX", (0..3).map(|i| vars(&[("JOB_COMPLETION_INDEX", i.to_string()), ("FAULTLINE_SHARDS", "3".into())])).collect()),
+        (
+            "JOB_COMPLETION_INDEX",
+            (0..3).map(|i| vars(&[("JOB_COMPLETION_INDEX", i.to_string()), ("FAULTLINE_SHARDS", "3".into())])).collect(),
+        ),
         (
             "SLURM_ARRAY_TASK_ID",
             (4..7)
@@ -272,7 +278,8 @@ fn each_engine_environment_names_its_shard() {
             let line = format!("shard {i}/3 (0-based, from {engine}) covering {}", slices[i]);
             assert!(text(&o.stderr).contains(&line), "{engine}: stderr lacks `{line}`\n{}", show(&o));
             assert!(text(&o.stdout).contains(&line), "{engine}: the summary lacks `{line}`\n{}", show(&o));
-            let manifest: Value = serde_json::from_str(std::fs::read_to_string(&f).expect("file").lines().next().expect("a line")).expect("JSON");
+            let manifest: Value =
+                serde_json::from_str(std::fs::read_to_string(&f).expect("file").lines().next().expect("a line")).expect("JSON");
             assert_eq!(manifest["shard"]["from"], engine);
             assert_eq!(manifest["shard"]["index"], i);
             files.push(f);
@@ -287,7 +294,9 @@ fn shard_variables_that_do_not_add_up_are_refused() {
     let dir = scratch("env-errors");
     let out = dir.join("never.ndjson");
     let o_arg = out.to_str().expect("utf-8");
-    let cases: &[(&[&str], &[(&str, &str)], &[&str])] = &[
+    /// Extra arguments, the environment, what the message must name.
+    type Case<'a> = (&'a [&'a str], &'a [(&'a str, &'a str)], &'a [&'a str]);
+    let cases: &[Case] = &[
         (&[], &[("JOB_COMPLETION_INDEX", "1")], &["JOB_COMPLETION_INDEX=1", "--shards", "FAULTLINE_SHARDS"]),
         (&[], &[("AWS_BATCH_JOB_ARRAY_INDEX", "1")], &["AWS_BATCH_JOB_ARRAY_INDEX=1", "FAULTLINE_SHARDS"]),
         (&[], &[("CI_NODE_INDEX", "2")], &["CI_NODE_INDEX=2"]),
@@ -402,7 +411,8 @@ fn merge_refuses_what_is_not_one_whole_sweep() {
     let other = dir.join("other.toml");
     std::fs::write(&other, MIXED.replace("min_throughput = \"30%\"", "min_throughput = \"20%\"")).expect("write");
     let foreign = dir.join("foreign.ndjson");
-    let o = faultline(&["sweep", other.to_str().expect("utf-8"), "--seeds", SEEDS, "--shard", "1/3", "-o", foreign.to_str().expect("utf-8")]);
+    let o =
+        faultline(&["sweep", other.to_str().expect("utf-8"), "--seeds", SEEDS, "--shard", "1/3", "-o", foreign.to_str().expect("utf-8")]);
     assert!(matches!(o.status.code(), Some(0..=2)), "{}", show(&o));
     merge_err(&[a, &foreign, c], &["foreign.ndjson", "digest", "not shards of one sweep"]);
     // Another seed range or split.
@@ -446,8 +456,18 @@ fn a_spent_budget_lists_the_unrun_seeds_and_is_inconclusive() {
         .map(|i| {
             let f = dir.join(format!("shard-{i}.ndjson"));
             let budget = if i == 1 { "0s" } else { "1h" };
-            let o =
-                faultline(&["sweep", "channel-cut", "--seeds", SEEDS, "--shard", &format!("{i}/3"), "--budget", budget, "-o", f.to_str().expect("utf-8")]);
+            let o = faultline(&[
+                "sweep",
+                "channel-cut",
+                "--seeds",
+                SEEDS,
+                "--shard",
+                &format!("{i}/3"),
+                "--budget",
+                budget,
+                "-o",
+                f.to_str().expect("utf-8"),
+            ]);
             assert_eq!(o.status.code(), Some(if i == 1 { 2 } else { 0 }), "{}", show(&o));
             f
         })
@@ -476,7 +496,9 @@ fn yaml_docs(rel: &str) -> Vec<Yaml> {
 
 fn strs(y: &Yaml) -> Vec<String> {
     y.as_vec()
-        .map(|v| v.iter().map(|s| s.as_str().map(str::to_string).unwrap_or_else(|| format!("{}", s.as_i64().unwrap_or_default()))).collect())
+        .map(|v| {
+            v.iter().map(|s| s.as_str().map(str::to_string).unwrap_or_else(|| format!("{}", s.as_i64().unwrap_or_default()))).collect()
+        })
         .unwrap_or_default()
 }
 
@@ -505,17 +527,18 @@ fn kubernetes_indexed_job_runs_here_and_merges() {
     assert!(spec["backoffLimitPerIndex"].as_i64().is_some(), "backoffLimitPerIndex");
     assert_eq!(spec["template"]["spec"]["restartPolicy"].as_str(), Some("Never"));
     let rules = spec["podFailurePolicy"]["rules"].as_vec().expect("podFailurePolicy rules");
-    let fails_job_on_3 = rules.iter().any(|r| r["action"].as_str() == Some("FailJob") && strs(&r["onExitCodes"]["values"]).contains(&"3".to_string()));
+    let fails_job_on_3 =
+        rules.iter().any(|r| r["action"].as_str() == Some("FailJob") && strs(&r["onExitCodes"]["values"]).contains(&"3".to_string()));
     assert!(fails_job_on_3, "exit 3 (invalid input) must fail the Job");
     let completions = spec["completions"].as_i64().expect("completions");
     let container = &spec["template"]["spec"]["containers"][0];
-    let mut env: BTreeMap<String, String> = container["env"]
-        .as_vec()
-        .expect("env")
-        .iter()
-        .map(|e| (yaml_str(&e["name"]), yaml_str(&e["value"])))
-        .collect();
-    assert_eq!(env.get("FAULTLINE_SHARDS").map(String::as_str), Some(completions.to_string().as_str()), "FAULTLINE_SHARDS must equal completions");
+    let mut env: BTreeMap<String, String> =
+        container["env"].as_vec().expect("env").iter().map(|e| (yaml_str(&e["name"]), yaml_str(&e["value"]))).collect();
+    assert_eq!(
+        env.get("FAULTLINE_SHARDS").map(String::as_str),
+        Some(completions.to_string().as_str()),
+        "FAULTLINE_SHARDS must equal completions"
+    );
     let mount = yaml_str(&container["volumeMounts"][0]["mountPath"]);
 
     let dir = scratch("k8s");
@@ -526,7 +549,8 @@ fn kubernetes_indexed_job_runs_here_and_merges() {
     let run = |c: &Yaml, env: &BTreeMap<String, String>| -> Output {
         let cmd = strs(&c["command"]);
         assert_eq!(cmd, ["faultline"], "the container runs faultline");
-        let args: Vec<String> = strs(&c["args"]).iter().map(|a| k8s_expand(a, env).replace(&mount, results.to_str().expect("utf-8"))).collect();
+        let args: Vec<String> =
+            strs(&c["args"]).iter().map(|a| k8s_expand(a, env).replace(&mount, results.to_str().expect("utf-8"))).collect();
         let mut p = Command::new(bin());
         clean(&mut p).args(&args).envs(env).current_dir(&dir);
         p.output().expect("runs")
@@ -551,7 +575,11 @@ fn kubernetes_manifest_passes_a_real_validator() {
     if !have("kubernetes_manifest_passes_a_real_validator", &["kubernetes-validate"]) {
         return;
     }
-    let o = Command::new("kubernetes-validate").args(["--strict", "deploy/kubernetes/sweep-job.yaml"]).current_dir(root()).output().expect("runs");
+    let o = Command::new("kubernetes-validate")
+        .args(["--strict", "deploy/kubernetes/sweep-job.yaml"])
+        .current_dir(root())
+        .output()
+        .expect("runs");
     assert!(o.status.success(), "{}", show(&o));
 }
 
@@ -571,12 +599,7 @@ fn slurm_array_runs_here_and_submits_its_merge() {
     let log = dir.join("sbatch.log");
     std::fs::write(fake.join("sbatch"), format!("#!/bin/sh\nprintf '%s\\n' \"$@\" >> '{}'\necho 4243\n", log.display())).expect("write");
     Command::new("chmod").args(["+x", fake.join("sbatch").to_str().expect("utf-8")]).status().expect("chmod");
-    let path = format!(
-        "{}:{}:{}",
-        fake.display(),
-        bin().parent().expect("bin dir").display(),
-        std::env::var("PATH").unwrap_or_default()
-    );
+    let path = format!("{}:{}:{}", fake.display(), bin().parent().expect("bin dir").display(), std::env::var("PATH").unwrap_or_default());
     let results = dir.join("results");
     let count = hi - lo + 1;
     let env = |id: u64| -> Vec<(String, String)> {

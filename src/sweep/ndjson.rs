@@ -92,10 +92,7 @@ impl Manifest {
             Value::Null => None,
             s => {
                 let from = s["from"].as_str().and_then(Source::parse).ok_or("`shard.from` is not a known source")?;
-                Some((
-                    Shard { index: u64_of(s, "index")?, count: u64_of(s, "count")?, from },
-                    range(&s["runs"], "shard.runs")?,
-                ))
+                Some((Shard { index: u64_of(s, "index")?, count: u64_of(s, "count")?, from }, range(&s["runs"], "shard.runs")?))
             }
         };
         let vary = match &v["vary"] {

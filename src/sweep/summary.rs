@@ -67,7 +67,17 @@ struct Tally {
 
 impl Tally {
     fn new() -> Tally {
-        Tally { runs: 0, pass: 0, fail: 0, inconclusive: 0, detect: vec![], recover: vec![], unrecovered: 0, digest: Fnv::new(), failing: vec![] }
+        Tally {
+            runs: 0,
+            pass: 0,
+            fail: 0,
+            inconclusive: 0,
+            detect: vec![],
+            recover: vec![],
+            unrecovered: 0,
+            digest: Fnv::new(),
+            failing: vec![],
+        }
     }
 
     fn add(&mut self, r: &SeedResult) {
