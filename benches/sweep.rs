@@ -17,6 +17,18 @@ use std::time::Instant;
 const SHARDS: u64 = 4;
 const ROUNDS: usize = 3;
 
+/// CPU seconds (user + system) of this process's waited-for children, from
+/// /proc/self/stat (Linux; `None` elsewhere). Less sensitive than wall time to a machine
+/// shared with other work.
+fn children_cpu() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    let after = stat.rsplit_once(')')?.1;
+    let f: Vec<&str> = after.split_whitespace().collect();
+    // Fields 16 and 17 of proc(5), cutime and cstime, in clock ticks (USER_HZ, 100 on Linux).
+    let ticks: f64 = f.get(13)?.parse::<f64>().ok()? + f.get(14)?.parse::<f64>().ok()?;
+    Some(ticks / 100.0)
+}
+
 fn faultline(args: &[&str]) -> (f64, String) {
     let start = Instant::now();
     let o = Command::new(env!("CARGO_BIN_EXE_faultline"))
@@ -55,9 +67,12 @@ fn main() {
     let dir: PathBuf = std::env::temp_dir().join(format!("faultline-bench-sweep-{}", std::process::id()));
 
     let (mut whole, mut sharded, mut merges) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut whole_cpu, mut sharded_cpu) = (Vec::new(), Vec::new());
     let mut bytes = 0;
     for round in 0..ROUNDS {
+        let c0 = children_cpu();
         let (t, out) = faultline(&["sweep", &scenario, "--seeds", &seeds, "--jobs", &jobs, "-q"]);
+        let c1 = children_cpu();
         whole.push(t);
         let want = digest(&out);
 
@@ -86,6 +101,10 @@ fn main() {
         bytes = size(&dir);
         sharded.push(shards_t + mt);
         merges.push(mt);
+        if let (Some(c0), Some(c1), Some(c2)) = (c0, c1, children_cpu()) {
+            whole_cpu.push(c1 - c0);
+            sharded_cpu.push(c2 - c1);
+        }
     }
     let _ = std::fs::remove_dir_all(&dir);
 
@@ -95,5 +114,14 @@ fn main() {
     println!("  unsharded sweep          {w:7.2} s  {:9.0} seeds/s", rate(w));
     println!("  {SHARDS} shards + merge         {s:7.2} s  {:9.0} seeds/s  (merge alone {m:.2} s: {:.0} seeds/s)", rate(s), rate(m));
     println!("  ratio, sharded / unsharded seeds per second: {:.2}", rate(s) / rate(w));
+    if !whole_cpu.is_empty() {
+        let (wc, sc) = (median(whole_cpu), median(sharded_cpu));
+        println!(
+            "  CPU time: unsharded {wc:.2} s, sharded + merge {sc:.2} s ({:.0} and {:.0} µs a seed): ratio {:.2}",
+            wc / n as f64 * 1e6,
+            sc / n as f64 * 1e6,
+            wc / sc
+        );
+    }
     println!("  NDJSON written: {:.1} MB, {} bytes a seed; digests equal", bytes as f64 / 1e6, bytes / n.max(1));
 }
