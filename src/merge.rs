@@ -184,6 +184,9 @@ pub fn merge(names: &[String], open: &dyn Fn(usize) -> Result<Box<dyn BufRead>, 
         scenarios::load_str(&first.origin, &first.source).map_err(|e| format!("{}: its scenario does not compile here: {e}", names[0]))?;
     let plan = Plan::new(base, first.vary.clone(), first.seeds.clone()).map_err(|e| format!("{}: {e}", names[0]))?;
     let total = plan.runs();
+    if total == 0 {
+        return Err(format!("{}:1: the manifest's sweep has no runs (`vary` with no value?)", names[0]));
+    }
 
     // Shards: one count, each index once, every index present.
     let mut parts: Vec<Part> = manifests

@@ -120,6 +120,7 @@ pub fn cmd_sweep(a: &SweepArgs, tty: bool) -> anyhow::Result<u8> {
         Err(msg) => return invalid(&msg),
     };
     let vary = match a.vary.as_deref().map(crate::vary::parse).transpose() {
+        Ok(Some(v)) if v.values.is_empty() => return invalid(&format!("--vary `{}` gives no value", v.key)),
         Ok(v) => v,
         Err(msg) => return invalid(&msg),
     };
@@ -250,6 +251,40 @@ mod tests {
         assert_eq!(summary::percentile(&v, 0.5), Some(50.0));
         assert_eq!(summary::percentile(&v, 0.99), Some(99.0));
         assert_eq!(summary::percentile(&[], 0.5), None);
+    }
+
+    /// `--vary` through the engine and the collector, without `vary::parse` (written
+    /// elsewhere): two points of two seeds, run and summarised.
+    #[test]
+    fn vary_points_run_in_point_major_order() {
+        let base = scenarios::load_library("channel-cut").expect("library scenario");
+        let vary = crate::vary::Vary { key: "k".into(), values: vec!["1s".into(), "2s".into()] };
+        let plan = Plan::new(base, Some(vary), 5..7).expect("plan");
+        let mut seen = Vec::new();
+        let unrun = engine::run(&plan, 0..plan.runs(), 2, None, |r| {
+            seen.push((r.point, r.seed));
+            let line = ndjson::seed_line(&r, true);
+            assert_eq!(line["point"], r.point);
+            Ok(())
+        })
+        .expect("runs");
+        assert!(unrun.is_empty());
+        assert_eq!(seen, vec![(0, 5), (0, 6), (1, 5), (1, 6)]);
+        let report = sweep(&plan, 0..4, None, 2, None, None, false).expect("sweep");
+        let j = report.json();
+        assert_eq!(j["runs"], 4);
+        assert_eq!(j["points"][0]["value"], "1s");
+        assert_eq!(j["points"][1]["runs"], 2);
+        // The sensitivity table: a row per value under a header named by the key.
+        let human = report.human();
+        assert!(human.lines().any(|l| l.starts_with("k ") && l.contains("recover p50")), "{human}");
+        assert!(human.lines().any(|l| l.starts_with("2s ")), "{human}");
+        // A budget already spent starts nothing and lists every run, per point.
+        let report = sweep(&plan, 0..4, None, 2, Some(Duration::ZERO), None, false).expect("sweep");
+        assert_eq!(report.runs(), 0);
+        assert_eq!(report.unrun(), 4);
+        assert_eq!(report.verdict(), scenarios::Verdict::Inconclusive);
+        assert_eq!(report.json()["points"][1]["unrun"], serde_json::json!([[5, 7]]));
     }
 
     #[test]
