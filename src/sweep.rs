@@ -1,14 +1,27 @@
-//! `faultline sweep`: one scenario over a range of seeds, in parallel, with percentiles of
-//! detection and recovery and the failing seeds. Results are collected in seed order, so
-//! they are identical for any `--jobs`.
+//! `faultline sweep`: one scenario over a range of seeds (and, with `--vary`, over the
+//! values of one assumption), in parallel, with percentiles of detection and recovery, the
+//! failing seeds and a digest. Results are taken in run order, so they are identical for
+//! any `--jobs` and for any sharding: `--shard I/N` (or a batch engine's index variable)
+//! runs one contiguous slice and streams NDJSON that `faultline merge` turns back into
+//! exactly the unsharded summary.
+
+mod engine;
+pub mod ndjson;
+pub mod plan;
+pub mod result;
+pub mod summary;
+
+use std::io::Write;
+use std::ops::Range;
+use std::path::PathBuf;
+use std::time::Duration;
 
 use indicatif::ProgressBar;
-use rayon::prelude::*;
-use scenarios::{Scenario, Verdict};
-use serde_json::{Value, json};
-use sim_core::SimOptions;
 
-use crate::outcome::shell_word;
+use crate::shard::Shard;
+use ndjson::{End, Manifest};
+use plan::Plan;
+use summary::{Collector, Report};
 
 /// `faultline sweep`'s arguments (owned here so the command's options live with it).
 #[derive(clap::Args, Debug)]
@@ -25,6 +38,76 @@ pub struct SweepArgs {
     pub json: bool,
     #[arg(long, short)]
     pub quiet: bool,
+    /// Run shard I of N (0-based): seeds A + floor(I·len/N) .. A + floor((I+1)·len/N).
+    /// Without it the shard comes from JOB_COMPLETION_INDEX, SLURM_ARRAY_TASK_ID,
+    /// AWS_BATCH_JOB_ARRAY_INDEX or CI_NODE_INDEX when one is set.
+    #[arg(long, value_name = "I/N")]
+    pub shard: Option<String>,
+    /// The number of shards, for engines whose index variable comes without a total
+    /// (Kubernetes Indexed Jobs; also FAULTLINE_SHARDS).
+    #[arg(long, value_name = "N")]
+    pub shards: Option<u64>,
+    /// Write the NDJSON (manifest, one line per seed, trailer) to FILE; the summary still
+    /// goes to standard output.
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Stream NDJSON to standard output even without a shard (a shard always does).
+    #[arg(long)]
+    pub ndjson: bool,
+    /// Stop starting seeds once this much wall time is spent (`90s`, `10m`, `2h`): the
+    /// seeds left are listed as unrun and make the sweep inconclusive.
+    #[arg(long, value_name = "DURATION")]
+    pub budget: Option<String>,
+    /// Sweep an assumption too: KEY=A..B:N runs every seed at N values from A to B.
+    #[arg(long, value_name = "KEY=A..B:N")]
+    pub vary: Option<String>,
+    /// Exit 0 once the slice ran and its NDJSON is written, whatever its verdict (for
+    /// batch-engine workers that would retry a failed task: `merge` gives the verdict).
+    /// Invalid input still exits 3.
+    #[arg(long)]
+    pub exit_zero: bool,
+}
+
+fn invalid(msg: &str) -> anyhow::Result<u8> {
+    eprintln!("error: {msg}");
+    Ok(crate::EXIT_INVALID)
+}
+
+/// Parses `--budget`: a duration in the scenario format's units.
+pub fn parse_budget(text: &str) -> Result<Duration, String> {
+    scenarios::units::parse_duration(text).map(|d| Duration::from_nanos(d.0)).map_err(|e| format!("--budget: {e}"))
+}
+
+/// Where the NDJSON goes.
+enum Sink {
+    Stdout,
+    File(std::io::BufWriter<std::fs::File>, PathBuf),
+}
+
+impl Sink {
+    fn line(&mut self, v: &serde_json::Value) -> anyhow::Result<()> {
+        // One line, flushed: a killed shard leaves every finished seed in its file.
+        let text = v.to_string() + "\n";
+        let r = match self {
+            Sink::Stdout => {
+                let mut out = std::io::stdout().lock();
+                out.write_all(text.as_bytes()).and_then(|_| out.flush())
+            }
+            Sink::File(w, _) => w.write_all(text.as_bytes()).and_then(|_| w.flush()),
+        };
+        r.map_err(|e| match self {
+            Sink::Stdout => anyhow::anyhow!("cannot write the NDJSON to standard output: {e}"),
+            Sink::File(_, p) => anyhow::anyhow!("cannot write {}: {e}", p.display()),
+        })
+    }
+}
+
+/// Creates `path` and any missing parent directory (a shard writing onto a fresh volume).
+fn create(path: &std::path::Path) -> std::io::Result<std::fs::File> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)?;
+    }
+    std::fs::File::create(path)
 }
 
 pub fn cmd_sweep(a: &SweepArgs, tty: bool) -> anyhow::Result<u8> {
@@ -34,47 +117,98 @@ pub fn cmd_sweep(a: &SweepArgs, tty: bool) -> anyhow::Result<u8> {
     };
     let seeds = match parse_seeds(&a.seeds) {
         Ok(r) => r,
-        Err(msg) => {
-            eprintln!("error: {msg}");
-            return Ok(crate::EXIT_INVALID);
-        }
+        Err(msg) => return invalid(&msg),
+    };
+    let vary = match a.vary.as_deref().map(crate::vary::parse).transpose() {
+        Ok(Some(v)) if v.values.is_empty() => return invalid(&format!("--vary `{}` gives no value", v.key)),
+        Ok(v) => v,
+        Err(msg) => return invalid(&msg),
+    };
+    let budget = match a.budget.as_deref().map(parse_budget).transpose() {
+        Ok(b) => b,
+        Err(msg) => return invalid(&msg),
+    };
+    let env = |k: &str| std::env::var_os(k).map(|v| v.to_string_lossy().into_owned());
+    let shard = match crate::shard::detect(a.shard.as_deref(), a.shards, &env) {
+        Ok(s) => s,
+        Err(msg) => return invalid(&msg),
+    };
+    let plan = match Plan::new(s, vary, seeds) {
+        Ok(p) => p,
+        Err(e) => return Ok(crate::invalid(&e)),
+    };
+    let ndjson = shard.is_some() || a.output.is_some() || a.ndjson;
+    if ndjson && a.output.is_none() && a.json {
+        return invalid("--json prints the summary on standard output, where the NDJSON goes: add -o FILE");
+    }
+    let mut sink = match (&a.output, ndjson) {
+        (Some(path), _) => match create(path) {
+            Ok(f) => Some(Sink::File(std::io::BufWriter::new(f), path.clone())),
+            Err(e) => return invalid(&format!("cannot write {}: {e}", path.display())),
+        },
+        (None, true) => Some(Sink::Stdout),
+        (None, false) => None,
     };
     let jobs = a.jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())).max(1);
-    let result = sweep(&s, seeds, jobs, tty && !a.quiet && !a.json)?;
-    if a.json {
-        crate::print_stdout(&(serde_json::to_string_pretty(&result.json())? + "\n"));
-    } else if a.quiet {
-        crate::print_stdout(&format!(
-            "{}: {} ({} runs, digest {})\n",
-            result.scenario,
-            result.verdict().name(),
-            result.results.len(),
-            result.digest()
-        ));
-    } else {
-        crate::print_stdout(&result.human());
+    let covered = shard.map_or(0..plan.runs(), |sh| sh.slice(plan.runs()));
+    if let Some(sh) = shard {
+        eprintln!("{} covering {}", sh.describe(), plan.describe(&covered));
     }
-    Ok(result.verdict().exit_code() as u8)
+    let report = sweep(&plan, covered, shard, jobs, budget, sink.as_mut(), tty && !a.quiet && !a.json)?;
+    let stdout_free = !matches!(sink, Some(Sink::Stdout));
+    if !stdout_free {
+        if !a.quiet {
+            eprint!("{}", report.quiet());
+        }
+    } else if a.json {
+        crate::print_stdout(&(serde_json::to_string_pretty(&report.json())? + "\n"));
+    } else if a.quiet {
+        crate::print_stdout(&report.quiet());
+    } else {
+        crate::print_stdout(&report.human());
+    }
+    if a.exit_zero {
+        return Ok(0);
+    }
+    Ok(report.verdict().exit_code() as u8)
 }
 
-#[derive(Clone, Debug)]
-pub struct SeedResult {
-    pub seed: u64,
-    pub verdict: Verdict,
-    pub fingerprint: String,
-    pub detect_s: Vec<f64>,
-    pub recover_s: Vec<f64>,
-    /// Faults that never recovered in this run.
-    pub unrecovered: usize,
-}
-
-#[derive(Clone, Debug)]
-pub struct Sweep {
-    pub scenario: String,
-    pub origin: String,
-    pub results: Vec<SeedResult>,
-    pub wall_s: f64,
-    pub jobs: usize,
+/// Runs `covered` of `plan` (streaming NDJSON to `sink` if there is one) and summarises it.
+fn sweep(
+    plan: &Plan,
+    covered: Range<u64>,
+    shard: Option<Shard>,
+    jobs: usize,
+    budget: Option<Duration>,
+    mut sink: Option<&mut Sink>,
+    progress: bool,
+) -> anyhow::Result<Report> {
+    let start = std::time::Instant::now();
+    if let Some(sink) = sink.as_deref_mut() {
+        sink.line(&Manifest::new(plan, shard, covered.clone(), budget.map(|b| b.as_secs_f64())).json())?;
+    }
+    let bar = if progress { ProgressBar::new(covered.end - covered.start) } else { ProgressBar::hidden() };
+    let mut collector = Collector::new(plan);
+    let vary = plan.vary.is_some();
+    let mut ran = 0u64;
+    let unrun = engine::run(plan, covered.clone(), jobs, budget, |r| {
+        if let Some(sink) = sink.as_deref_mut() {
+            sink.line(&ndjson::seed_line(&r, vary))?;
+        }
+        collector.add(&r);
+        ran += 1;
+        bar.inc(1);
+        Ok(())
+    })?;
+    bar.finish_and_clear();
+    let unrun: Vec<Range<u64>> = if unrun.is_empty() { Vec::new() } else { vec![unrun] };
+    let wall_s = start.elapsed().as_secs_f64();
+    let report = collector.finish(plan, covered, &unrun, shard, jobs, wall_s);
+    if let Some(sink) = sink {
+        let end = End { ran, unrun, verdict: report.verdict(), digest: report.digest.clone(), jobs, wall_s };
+        sink.line(&end.json(plan))?;
+    }
+    Ok(report)
 }
 
 /// Parses `A..B` (end exclusive) or `A..=B`.
@@ -99,146 +233,6 @@ pub fn parse_seeds(s: &str) -> Result<std::ops::Range<u64>, String> {
     Ok(a..b)
 }
 
-fn one(s: &Scenario, seed: u64) -> anyhow::Result<SeedResult> {
-    let mut sim = scenarios::prepare(s, seed, SimOptions::default())?;
-    sim.run();
-    let report = sim.report();
-    let (verdict, _) = scenarios::evaluate(s, &report);
-    Ok(SeedResult {
-        seed,
-        verdict,
-        fingerprint: report.fingerprint.clone(),
-        detect_s: report.faults.iter().filter_map(|f| f.detect_s).collect(),
-        recover_s: report.faults.iter().filter_map(|f| f.recover_s).collect(),
-        unrecovered: report.faults.iter().filter(|f| f.recover_s.is_none()).count(),
-    })
-}
-
-pub fn sweep(s: &Scenario, seeds: std::ops::Range<u64>, jobs: usize, progress: bool) -> anyhow::Result<Sweep> {
-    let start = std::time::Instant::now();
-    let pool = rayon::ThreadPoolBuilder::new().num_threads(jobs).build()?;
-    let bar = if progress { ProgressBar::new(seeds.end - seeds.start) } else { ProgressBar::hidden() };
-    let results: Vec<anyhow::Result<SeedResult>> = pool.install(|| {
-        seeds
-            .into_par_iter()
-            .map(|seed| {
-                let r = one(s, seed);
-                bar.inc(1);
-                r
-            })
-            .collect()
-    });
-    bar.finish_and_clear();
-    let results = results.into_iter().collect::<anyhow::Result<Vec<_>>>()?;
-    Ok(Sweep { scenario: s.name.clone(), origin: s.source.display_name(), results, wall_s: start.elapsed().as_secs_f64(), jobs })
-}
-
-pub use scenarios::percentile;
-
-fn dist(mut v: Vec<f64>) -> Value {
-    v.sort_by(f64::total_cmp);
-    json!({ "count": v.len(), "p50": percentile(&v, 0.5), "p99": percentile(&v, 0.99), "max": v.last() })
-}
-
-impl Sweep {
-    pub fn count(&self, v: Verdict) -> usize {
-        self.results.iter().filter(|r| r.verdict == v).count()
-    }
-
-    /// The worst verdict over all seeds.
-    pub fn verdict(&self) -> Verdict {
-        if self.count(Verdict::Fail) > 0 {
-            Verdict::Fail
-        } else if self.count(Verdict::Inconclusive) > 0 {
-            Verdict::Inconclusive
-        } else {
-            Verdict::Pass
-        }
-    }
-
-    /// A digest of every seed's fingerprint, in seed order: equal sweeps have equal digests.
-    pub fn digest(&self) -> String {
-        let mut text = String::new();
-        for r in &self.results {
-            text.push_str(&r.fingerprint);
-        }
-        format!("{:016x}", sim_core::rng::fnv1a(text.as_bytes()))
-    }
-
-    fn reproduce(&self, seed: u64) -> String {
-        format!("faultline run {} --seed {seed}", shell_word(&self.origin))
-    }
-
-    pub fn json(&self) -> Value {
-        let failing: Vec<Value> = self
-            .results
-            .iter()
-            .filter(|r| r.verdict != Verdict::Pass)
-            .map(|r| json!({ "seed": r.seed, "verdict": r.verdict.name(), "fingerprint": r.fingerprint, "reproduce": self.reproduce(r.seed) }))
-            .collect();
-        json!({
-            "scenario": self.scenario,
-            "runs": self.results.len(),
-            "pass": self.count(Verdict::Pass),
-            "fail": self.count(Verdict::Fail),
-            "inconclusive": self.count(Verdict::Inconclusive),
-            "verdict": self.verdict().name(),
-            "detect_s": dist(self.results.iter().flat_map(|r| r.detect_s.iter().copied()).collect()),
-            "recover_s": dist(self.results.iter().flat_map(|r| r.recover_s.iter().copied()).collect()),
-            "unrecovered_faults": self.results.iter().map(|r| r.unrecovered).sum::<usize>(),
-            "failing_seeds": failing,
-            "digest": self.digest(),
-            "stats": { "jobs": self.jobs, "wall_s": self.wall_s },
-        })
-    }
-
-    pub fn human(&self) -> String {
-        use std::fmt::Write;
-        let mut out = String::new();
-        let (a, b) = (self.results.first().map_or(0, |r| r.seed), self.results.last().map_or(0, |r| r.seed));
-        let _ = writeln!(
-            out,
-            "sweep {}  seeds {a}..={b}  ({} runs, {} jobs, {:.1}s)",
-            self.scenario,
-            self.results.len(),
-            self.jobs,
-            self.wall_s
-        );
-        let _ = writeln!(
-            out,
-            "pass {}  fail {}  inconclusive {}",
-            self.count(Verdict::Pass),
-            self.count(Verdict::Fail),
-            self.count(Verdict::Inconclusive)
-        );
-        out.push('\n');
-        let row = |name: &str, mut v: Vec<f64>| {
-            v.sort_by(f64::total_cmp);
-            let f = |x: Option<f64>| crate::human::secs(x);
-            vec![name.to_string(), v.len().to_string(), f(percentile(&v, 0.5)), f(percentile(&v, 0.99)), f(v.last().copied())]
-        };
-        let rows = vec![
-            row("detect", self.results.iter().flat_map(|r| r.detect_s.iter().copied()).collect()),
-            row("recover", self.results.iter().flat_map(|r| r.recover_s.iter().copied()).collect()),
-        ];
-        out.push_str(&crate::human::table(&["metric", "faults", "p50", "p99", "max"], &rows));
-        let failing: Vec<&SeedResult> = self.results.iter().filter(|r| r.verdict != Verdict::Pass).collect();
-        if !failing.is_empty() {
-            out.push('\n');
-            for r in failing.iter().take(20) {
-                let _ = writeln!(out, "{} seed {}: reproduce: {}", r.verdict.name(), r.seed, self.reproduce(r.seed));
-            }
-            if failing.len() > 20 {
-                let _ = writeln!(out, "… and {} more (see --json)", failing.len() - 20);
-            }
-        }
-        out.push('\n');
-        let _ = writeln!(out, "verdict  {}", self.verdict().name());
-        let _ = writeln!(out, "digest   {}", self.digest());
-        out
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -254,8 +248,50 @@ mod tests {
     #[test]
     fn nearest_rank_percentiles() {
         let v: Vec<f64> = (1..=100).map(f64::from).collect();
-        assert_eq!(percentile(&v, 0.5), Some(50.0));
-        assert_eq!(percentile(&v, 0.99), Some(99.0));
-        assert_eq!(percentile(&[], 0.5), None);
+        assert_eq!(summary::percentile(&v, 0.5), Some(50.0));
+        assert_eq!(summary::percentile(&v, 0.99), Some(99.0));
+        assert_eq!(summary::percentile(&[], 0.5), None);
+    }
+
+    /// `--vary` through the engine and the collector, without `vary::parse` (written
+    /// elsewhere): two points of two seeds, run and summarised.
+    #[test]
+    fn vary_points_run_in_point_major_order() {
+        let base = scenarios::load_library("channel-cut").expect("library scenario");
+        let vary = crate::vary::Vary { key: "k".into(), values: vec!["1s".into(), "2s".into()] };
+        let plan = Plan::new(base, Some(vary), 5..7).expect("plan");
+        let mut seen = Vec::new();
+        let unrun = engine::run(&plan, 0..plan.runs(), 2, None, |r| {
+            seen.push((r.point, r.seed));
+            let line = ndjson::seed_line(&r, true);
+            assert_eq!(line["point"], r.point);
+            Ok(())
+        })
+        .expect("runs");
+        assert!(unrun.is_empty());
+        assert_eq!(seen, vec![(0, 5), (0, 6), (1, 5), (1, 6)]);
+        let report = sweep(&plan, 0..4, None, 2, None, None, false).expect("sweep");
+        let j = report.json();
+        assert_eq!(j["runs"], 4);
+        assert_eq!(j["points"][0]["value"], "1s");
+        assert_eq!(j["points"][1]["runs"], 2);
+        // The sensitivity table: a row per value under a header named by the key.
+        let human = report.human();
+        assert!(human.lines().any(|l| l.starts_with("k ") && l.contains("recover p50")), "{human}");
+        assert!(human.lines().any(|l| l.starts_with("2s ")), "{human}");
+        // A budget already spent starts nothing and lists every run, per point.
+        let report = sweep(&plan, 0..4, None, 2, Some(Duration::ZERO), None, false).expect("sweep");
+        assert_eq!(report.runs(), 0);
+        assert_eq!(report.unrun(), 4);
+        assert_eq!(report.verdict(), scenarios::Verdict::Inconclusive);
+        assert_eq!(report.json()["points"][1]["unrun"], serde_json::json!([[5, 7]]));
+    }
+
+    #[test]
+    fn budgets_parse() {
+        assert_eq!(parse_budget("90s"), Ok(Duration::from_secs(90)));
+        assert_eq!(parse_budget("10m"), Ok(Duration::from_secs(600)));
+        assert_eq!(parse_budget("0s"), Ok(Duration::ZERO));
+        assert!(parse_budget("soon").is_err());
     }
 }

@@ -1,0 +1,61 @@
+//! One run of a sweep: what its NDJSON line carries and what the summary is built from.
+
+use scenarios::{Scenario, Verdict};
+use sim_core::SimOptions;
+
+/// A fault's figures in one run (seconds; `None` when it never happened).
+#[derive(Clone, Debug, PartialEq)]
+pub struct FaultTimes {
+    pub id: String,
+    pub kind: String,
+    pub target: String,
+    pub detect_s: Option<f64>,
+    pub converge_s: Option<f64>,
+    pub recover_s: Option<f64>,
+    pub blackhole_s: f64,
+    pub lost_bytes: u64,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct SeedResult {
+    /// The `--vary` point (0 without one).
+    pub point: usize,
+    pub seed: u64,
+    pub verdict: Verdict,
+    pub fingerprint: String,
+    pub faults: Vec<FaultTimes>,
+    /// The expectations that failed, and those that had nothing to measure.
+    pub failed: Vec<String>,
+    pub inconclusive: Vec<String>,
+}
+
+/// Runs `s` under `seed` and judges it with the same rules as `faultline run`.
+pub fn run_one(s: &Scenario, point: usize, seed: u64) -> anyhow::Result<SeedResult> {
+    let mut sim = scenarios::prepare(s, seed, SimOptions::default())?;
+    sim.run();
+    let report = sim.report();
+    let (verdict, checks) = scenarios::evaluate(s, &report);
+    let names = |v: Verdict| checks.iter().filter(|c| c.status == v).map(|c| c.name.to_string()).collect();
+    Ok(SeedResult {
+        point,
+        seed,
+        verdict,
+        fingerprint: report.fingerprint.clone(),
+        faults: report
+            .faults
+            .iter()
+            .map(|f| FaultTimes {
+                id: f.id.clone(),
+                kind: f.kind.to_string(),
+                target: f.target.clone(),
+                detect_s: f.detect_s,
+                converge_s: f.converge_s,
+                recover_s: f.recover_s,
+                blackhole_s: f.blackhole_s,
+                lost_bytes: f.lost_bytes,
+            })
+            .collect(),
+        failed: names(Verdict::Fail),
+        inconclusive: names(Verdict::Inconclusive),
+    })
+}
