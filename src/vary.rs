@@ -8,9 +8,6 @@
 //! the line the key is on. The recompiled scenario's origin is its text under the file's
 //! name (`Origin::Text`): replaying a point needs the value too, which the caller names.
 
-// Scaffold until `sweep` uses it (the sweep command wires `--vary`).
-#![allow(dead_code)]
-
 mod keys;
 mod values;
 

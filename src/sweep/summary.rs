@@ -232,9 +232,9 @@ impl Report {
             (Some(v), Some(value)) => format!(
                 "faultline sweep {} --vary {} --seeds {seed}..={seed}  # {tag}",
                 shell_word(&self.origin),
-                shell_word(&format!("{}={value}..{value}:1", v.key))
+                shell_word(&format!("{}={value}", v.key))
             ),
-            _ => format!("faultline run {} --seed {seed}  # {tag}", shell_word(&self.origin)),
+            _ => crate::outcome::reproduce_line(&self.origin, seed, ""),
         }
     }
 
