@@ -258,7 +258,7 @@ mod tests {
     #[test]
     fn vary_points_run_in_point_major_order() {
         let base = scenarios::load_library("channel-cut").expect("library scenario");
-        let vary = crate::vary::Vary { key: "k".into(), values: vec!["1s".into(), "2s".into()] };
+        let vary = crate::vary::Vary { key: "convergence".into(), values: vec!["1s".into(), "2s".into()] };
         let plan = Plan::new(base, Some(vary), 5..7).expect("plan");
         let mut seen = Vec::new();
         let unrun = engine::run(&plan, 0..plan.runs(), 2, None, |r| {
@@ -277,7 +277,7 @@ mod tests {
         assert_eq!(j["points"][1]["runs"], 2);
         // The sensitivity table: a row per value under a header named by the key.
         let human = report.human();
-        assert!(human.lines().any(|l| l.starts_with("k ") && l.contains("recover p50")), "{human}");
+        assert!(human.lines().any(|l| l.starts_with("convergence ") && l.contains("recover p50")), "{human}");
         assert!(human.lines().any(|l| l.starts_with("2s ")), "{human}");
         // A budget already spent starts nothing and lists every run, per point.
         let report = sweep(&plan, 0..4, None, 2, Some(Duration::ZERO), None, false).expect("sweep");

@@ -101,7 +101,7 @@ mod tests {
 
     fn plan(points: usize, seeds: Range<u64>) -> Plan {
         let base = scenarios::load_library("channel-cut").expect("library scenario");
-        let vary = (points > 1).then(|| Vary { key: "k".into(), values: (0..points).map(|i| format!("{i}s")).collect() });
+        let vary = (points > 1).then(|| Vary { key: "convergence".into(), values: (0..points).map(|i| format!("{}s", i + 1)).collect() });
         Plan::new(base, vary, seeds).expect("plan")
     }
 
@@ -118,7 +118,7 @@ mod tests {
         assert_eq!(p.offset(3, 10), None);
         assert_eq!(p.offset(0, 14), None);
         assert_eq!(p.split(2..9), vec![(0, 12..14), (1, 10..14), (2, 10..11)]);
-        assert_eq!(p.describe(&(4..8)), "runs 4..8 of 12 (k=1s seeds 10..14)");
+        assert_eq!(p.describe(&(4..8)), "runs 4..8 of 12 (convergence=2s seeds 10..14)");
         assert_eq!(plan(1, 301..1901).describe(&(0..100)), "seeds 301..401");
     }
 }
