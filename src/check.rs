@@ -221,7 +221,9 @@ fn walk(dir: &Path, found: &mut Found) {
         };
         let path = entry.path();
         let ft = entry.file_type();
-        if ft.is_symlink() && std::fs::metadata(path).is_ok_and(|m| m.is_dir()) {
+        // The directory named on the command line is entered even through a link (walkdir
+        // follows the root); links found inside it are not.
+        if entry.depth() > 0 && ft.is_symlink() && std::fs::metadata(path).is_ok_and(|m| m.is_dir()) {
             found.skipped.push(Skipped { path: format!("{}/", path.display()), why: Why::SymlinkedDirectory });
             continue;
         }

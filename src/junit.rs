@@ -9,7 +9,9 @@
 //! `<properties>` and `system-out` hold the faultline version and commit, the model
 //! version, the seed, the fingerprint and the reproduce line. A run that is inconclusive
 //! only because `[expect]` is empty gets one skipped case, `expect`, saying so. A file that
-//! could not be loaded is a suite with one `<error>` case. Timing attributes hold wall time,
+//! could not be loaded is a suite with one `<error>` case. A case's `classname` is the
+//! scenario's origin (its path, or its library name), so two files that share a scenario
+//! name still give distinct cases. Timing attributes hold wall time,
 //! the only place wall time appears in any output.
 
 use std::time::Duration;
@@ -54,7 +56,7 @@ fn suite(o: &Outcome) -> TestSuite {
         let mut status = TestCaseStatus::skipped();
         status.set_message(NO_EXPECTATIONS);
         let mut case = TestCase::new("expect", status);
-        case.set_classname(o.scenario.clone());
+        case.set_classname(o.origin.clone());
         suite.add_test_case(case);
     }
     suite
@@ -90,7 +92,7 @@ fn case(o: &Outcome, c: &Check) -> TestCase {
         status.set_type(c.name);
     }
     let mut case = TestCase::new(c.name, status);
-    case.set_classname(o.scenario.clone());
+    case.set_classname(o.origin.clone());
     let mut out = String::new();
     match c.measured {
         Some(v) => out.push_str(&format!("measured {}\n", value(v, c.unit))),

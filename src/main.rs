@@ -275,7 +275,7 @@ fn cmd_run(
 fn cmd_list(json: bool) -> anyhow::Result<u8> {
     let lib = scenarios::library();
     if json {
-        let v: Vec<_> = lib
+        let v = lib
             .iter()
             .map(|e| {
                 let s = scenarios::load_library(e.name).ok();
@@ -285,7 +285,8 @@ fn cmd_list(json: bool) -> anyhow::Result<u8> {
                     "expect": scenarios::documented_verdict(e.text).map(Verdict::name),
                 })
             })
-            .collect();
+            .collect::<Vec<_>>();
+        let v = serde_json::json!({ "faultline": version::json(), "scenarios": v });
         print_stdout(&(serde_json::to_string_pretty(&v)? + "\n"));
     } else {
         let rows: Vec<Vec<String>> = lib

@@ -58,10 +58,18 @@ pub fn outcome(s: &Scenario, seed: u64, sim: &Simulation, keep_trace: bool, wall
         .collect();
     let fault_windows = report.faults.iter().map(|f| (f.at_s, f.end_s.unwrap_or(report.duration_s))).collect();
     let trace = keep_trace.then(|| {
-        sim.trace()
-            .records()
-            .iter()
-            .map(|r| {
+        // The first line says which binary, scenario and seed wrote the records after it.
+        let header = serde_json::json!({
+            "type": "header",
+            "faultline": crate::version::json(),
+            "scenario": s.name,
+            "origin": origin(s),
+            "seed": seed,
+            "fingerprint": report.fingerprint,
+        })
+        .to_string();
+        std::iter::once(header)
+            .chain(sim.trace().records().iter().map(|r| {
                 serde_json::json!({
                     "t_s": r.t.as_secs_f64(),
                     "t_ns": r.t.as_nanos(),
@@ -72,7 +80,7 @@ pub fn outcome(s: &Scenario, seed: u64, sim: &Simulation, keep_trace: bool, wall
                     "text": sim.describe(r),
                 })
                 .to_string()
-            })
+            }))
             .collect()
     });
     Outcome {

@@ -62,6 +62,22 @@ fn team_tree(test: &str) -> PathBuf {
     dir
 }
 
+/// A directory named on the command line is entered even when it is a symbolic link; only
+/// links found inside it are passed over.
+#[cfg(unix)]
+#[test]
+fn a_linked_directory_named_on_the_command_line_is_checked_not_skipped() {
+    let dir = team_tree("named-link");
+    let link = dir.with_extension("link");
+    let _ = std::fs::remove_file(&link);
+    std::os::unix::fs::symlink(&dir, &link).expect("symlink");
+    let o = faultline(&["check", s(&link), "-q"]);
+    let (out, err) = (stdout(&o), stderr(&o));
+    assert_eq!(o.status.code(), Some(1), "{out}\n{err}");
+    assert_eq!(out.lines().last(), Some(TEAM_TOTALS), "the same totals as the directory itself\n{err}");
+    assert!(!err.lines().any(|l| l == format!("skipped {}/: symbolic link to a directory, not followed", link.display())), "{err}");
+}
+
 const TEAM_TOTALS: &str = "2 scenarios: 1 passed, 1 failed, 0 inconclusive, 0 invalid (2 files skipped, 3 directories not searched)";
 
 #[test]

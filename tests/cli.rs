@@ -136,7 +136,11 @@ fn trace_and_svg_files_are_written() {
     let v = json(&o);
     let lines: Vec<serde_json::Value> =
         std::fs::read_to_string(&trace).expect("trace").lines().map(|l| serde_json::from_str(l).expect("a JSON line")).collect();
-    assert_eq!(lines.len() as u64, v["stats"]["trace_records"].as_u64().expect("count"));
+    // A header line (binary, scenario, seed, fingerprint), then one line per record.
+    assert_eq!(lines[0]["type"], "header");
+    assert_eq!(lines[0]["fingerprint"], v["fingerprint"]);
+    assert!(lines[0]["faultline"]["commit"].is_string());
+    assert_eq!(lines.len() as u64 - 1, v["stats"]["trace_records"].as_u64().expect("count"));
     assert!(lines.iter().any(|l| l["text"].as_str().is_some_and(|t| t.contains("session ash/ch2 down"))));
     let text = std::fs::read_to_string(&svg).expect("svg");
     assert!(text.starts_with("<svg") && text.contains("app"), "{}", &text[..text.len().min(200)]);
