@@ -343,6 +343,16 @@ pub(crate) fn set_value(t: &mut dyn TableLike, key: &str, v: impl Into<Value>) {
             *old = v;
         }
         _ => {
+            // The space before an inline table's `}` belongs to its last value; it moves to
+            // the new last one (`{ cut = "x", for = "1s" }`, not `{ cut = "x" , for = "1s"}`).
+            if let Some((_, Item::Value(last))) = t.iter_mut().last()
+                && let Some(suffix) = last.decor().suffix().and_then(|s| s.as_str()).map(str::to_string)
+                && !suffix.is_empty()
+                && suffix.trim().is_empty()
+            {
+                last.decor_mut().set_suffix("");
+                v.decor_mut().set_suffix(suffix);
+            }
             t.insert(key, Item::Value(v));
         }
     }
@@ -420,6 +430,13 @@ traffic = ["a", "b"]
         let t = d.table_mut(Kind::Fault, 0).expect("a fault");
         set_dur(t, "at", SimDuration(1_500_000));
         assert!(d.text().contains("at = \"1500000ns\"  # the first"), "{}", d.text());
+    }
+
+    #[test]
+    fn a_key_added_to_an_inline_table_goes_inside_its_braces() {
+        let mut d = Doc::parse("fault = [{ id = \"a\", cut = \"x\" }]\n").expect("parses");
+        set_dur(d.table_mut(Kind::Fault, 0).expect("a fault"), "for", SimDuration(2_000_000));
+        assert_eq!(d.text(), "fault = [{ id = \"a\", cut = \"x\", for = \"2ms\" }]\n");
     }
 
     #[test]
