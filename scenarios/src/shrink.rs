@@ -10,9 +10,12 @@
 //!    file fails the same way;
 //! 3. write each fault the random processes started as a scripted `[[fault]]`
 //!    (`materialise`); keep the processes instead if that does not fail the same way;
-//! 4. repeat rounds of the passes (`passes`: ddmin over faults, the other checks, a common
-//!    shift of every start, `duration`, each start, each span, ddmin over each structural
-//!    kind, `count`s) until a round keeps nothing or the budget of candidates runs out;
+//! 4. note how the network reacted to each fault (detected, forwarding changed: every
+//!    candidate must keep that for the faults it keeps) and when the traffic is warm (no
+//!    fault moves earlier), then repeat rounds of the passes (`passes`: ddmin over faults,
+//!    the other checks, a common shift of every start, `duration`, each start, each span,
+//!    ddmin over each structural kind, `count`s) until a round keeps nothing or the budget
+//!    of candidates runs out;
 //! 5. write the result with a header saying what it was shrunk from (`render`) and check
 //!    that the written file replays the failure.
 //!
@@ -284,6 +287,8 @@ pub fn shrink(s: &Scenario, seed: u64, opts: &Options<'_>) -> Result<Shrunk, Shr
     if let Some(p) = opts.progress {
         p(Progress::Random(&random));
     }
+    // From here on, the faults keep how the network reacted to them (see `judge`).
+    judge.require(judge::reactions(&origin, &doc.text()));
     let earliest = warm_up(&doc, &origin).as_nanos();
     let tail = (!target.measured).then(|| never_window(&target, &faults, s.duration)).flatten();
     let mut sh = passes::Shrinker { doc, judge, accepted: 0, earliest, tail };

@@ -6,7 +6,7 @@
 //! threads; runs past the first failing one are discarded (not counted, not cached), so the
 //! count of candidates, the budget and every decision are the same for any `jobs`.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use sim_core::SimOptions;
 
@@ -24,9 +24,15 @@ enum Judged {
     Invalid,
 }
 
+/// What each fault of the file the shrink starts from did: whether it was detected (a
+/// session went down) and whether it changed forwarding.
+pub(crate) type Reactions = BTreeMap<String, (bool, bool)>;
+
 pub(crate) struct Judge<'a> {
     origin: String,
     target: Target,
+    /// A candidate must keep these reactions of the faults it keeps (see [`judge`]).
+    reactions: Reactions,
     jobs: usize,
     max_runs: u64,
     cache: HashMap<String, bool>,
@@ -47,6 +53,7 @@ impl<'a> Judge<'a> {
         Judge {
             origin: origin.to_string(),
             target,
+            reactions: Reactions::new(),
             jobs: jobs.max(1),
             max_runs,
             cache: HashMap::new(),
@@ -66,6 +73,12 @@ impl<'a> Judge<'a> {
     /// Changes the target (after materialising random faults renames the failing one).
     pub fn retarget(&mut self, t: Target) {
         self.target = t;
+        self.cache.clear();
+    }
+
+    /// Sets the reactions every later candidate must keep.
+    pub fn require(&mut self, reactions: Reactions) {
+        self.reactions = reactions;
         self.cache.clear();
     }
 
@@ -111,11 +124,11 @@ impl<'a> Judge<'a> {
         }
         let texts: Vec<&str> = pending.iter().filter_map(|&i| batch[i].as_deref()).collect();
         let results: Vec<Judged> = if texts.len() == 1 {
-            vec![judge(&self.origin, texts[0], &self.target)]
+            vec![judge(&self.origin, texts[0], &self.target, &self.reactions)]
         } else {
-            let (origin, target) = (&self.origin, &self.target);
+            let (origin, target, reactions) = (&self.origin, &self.target, &self.reactions);
             std::thread::scope(|s| {
-                let handles: Vec<_> = texts.iter().map(|t| s.spawn(move || judge(origin, t, target))).collect();
+                let handles: Vec<_> = texts.iter().map(|t| s.spawn(move || judge(origin, t, target, reactions))).collect();
                 // A panicking run is a bug in the simulator; treat it as "does not fail".
                 handles.into_iter().map(|h| h.join().unwrap_or(Judged::Other)).collect()
             })
@@ -141,12 +154,27 @@ impl<'a> Judge<'a> {
     }
 }
 
-/// Compiles and runs one candidate.
-fn judge(origin: &str, text: &str, target: &Target) -> Judged {
+/// Compiles and runs one candidate. It fails the same way when it fails the target and
+/// every fault it keeps that was detected, or changed forwarding, in the file the shrink
+/// started from still does: so a fault is not shortened below what the network takes to
+/// notice it, nor the run cut before the network reacted.
+fn judge(origin: &str, text: &str, target: &Target, reactions: &Reactions) -> Judged {
     let Ok(s) = crate::load_str(origin, text) else { return Judged::Invalid };
-    match crate::run(&s, s.seed, SimOptions::default()) {
-        Ok(o) if target.find(&o.checks).is_some() => Judged::Fails,
-        Ok(_) => Judged::Other,
-        Err(_) => Judged::Invalid,
+    let Ok(o) = crate::run(&s, s.seed, SimOptions::default()) else { return Judged::Invalid };
+    if target.find(&o.checks).is_none() {
+        return Judged::Other;
     }
+    let kept = o.report.faults.iter().all(|f| {
+        reactions
+            .get(&f.id)
+            .is_none_or(|&(detected, converged)| (!detected || f.detect_s.is_some()) && (!converged || f.converge_s.is_some()))
+    });
+    if kept { Judged::Fails } else { Judged::Other }
+}
+
+/// The reactions of every fault in a run of `text`.
+pub(crate) fn reactions(origin: &str, text: &str) -> Reactions {
+    let Ok(s) = crate::load_str(origin, text) else { return Reactions::new() };
+    let Ok(o) = crate::run(&s, s.seed, SimOptions::default()) else { return Reactions::new() };
+    o.report.faults.iter().map(|f| (f.id.clone(), (f.detect_s.is_some(), f.converge_s.is_some()))).collect()
 }

@@ -224,9 +224,11 @@ impl<'j> Shrinker<'j> {
         })
     }
 
-    /// The run's `duration` as short as still fails. A fault whose span would reach past
-    /// the new end loses its `for` (it lasts to the end, as it did). The last scripted start
-    /// bounds it from below: a fault must start before the end.
+    /// The run's `duration` as short as still fails: just past the last fault's effect, as
+    /// the judge rejects a run that ends before a kept fault is detected or converges (see
+    /// `judge`), and not before the last scripted start (a fault must start before the end).
+    /// A fault whose span would reach past the new end loses its `for` (it lasts to the end,
+    /// as it did).
     fn duration(&mut self) -> bool {
         let Some(cur) = self.doc.top("scenario").and_then(|t| get_dur(t, "duration")) else { return false };
         let spans: Vec<(usize, u64, Option<u64>)> = (0..self.doc.len(Kind::Fault))

@@ -8,6 +8,9 @@
 //! - a failure with a measured value (recovery took 1.4 s > 100 ms) stays one with a
 //!   measured value, and one without (never recovered, never detected) stays without; so
 //!   cutting the run short cannot turn "too slow" into "never happened before the end".
+//!
+//! Two more conditions are the judge's (`judge`: every kept fault reacts as it did) and the
+//! passes' (`passes`: a "never" failure keeps its time, no fault moves into the warm-up).
 
 use serde::Serialize;
 
