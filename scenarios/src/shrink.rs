@@ -262,9 +262,8 @@ pub fn shrink(s: &Scenario, seed: u64, opts: &Options<'_>) -> Result<Shrunk, Shr
     if let Some(p) = opts.progress {
         p(Progress::Target(&before.check));
     }
-    let mut judge = judge::Judge::new(&origin, target.clone(), opts.jobs, opts.max_runs.max(3), opts.progress);
-    judge.stage = "replay";
-    if !judge.fails(Some(doc.text())) {
+    let mut judge = judge::Judge::new(&origin, target.clone(), opts.jobs, opts.max_runs, opts.progress);
+    if !judge.verify(&doc.text()) {
         return Err(lost("with its seed and ids written in, the file no longer fails the same way"));
     }
     let processes = s.spec.random_faults.len();
@@ -275,8 +274,7 @@ pub fn shrink(s: &Scenario, seed: u64, opts: &Options<'_>) -> Result<Shrunk, Shr
         Some(m) => {
             let renamed = Target { fault: target.fault.as_ref().map(|f| m.renamed.get(f).cloned().unwrap_or(f.clone())), ..target.clone() };
             judge.retarget(renamed);
-            judge.stage = "materialise";
-            if judge.fails(Some(m.doc.text())) {
+            if judge.verify(&m.doc.text()) {
                 (m.doc, RandomFaults::Scripted { processes, faults: m.renamed.len() })
             } else {
                 judge.retarget(target.clone());

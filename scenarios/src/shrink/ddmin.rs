@@ -29,7 +29,8 @@ pub fn ddmin<T: Clone>(items: &[T], mut first_failing: impl FnMut(&[Vec<T>]) -> 
         if parts.len() > 2 {
             batch.extend((0..parts.len()).map(|i| complement(&parts, i)));
         }
-        match first_failing(&batch) {
+        // An index past the batch would be the caller's bug; it counts as "nothing failed".
+        match first_failing(&batch).filter(|&i| i < batch.len()) {
             Some(i) if i < parts.len() => {
                 c = parts[i].clone();
                 n = 2;

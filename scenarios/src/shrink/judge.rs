@@ -82,6 +82,14 @@ impl<'a> Judge<'a> {
         self.cache.clear();
     }
 
+    /// Whether `text` fails the target: a check of the shrink's own rewriting (the seed and
+    /// ids spelled out, random faults scripted), not a candidate, so neither counted nor
+    /// limited by the budget.
+    pub fn verify(&mut self, text: &str) -> bool {
+        self.executed += 1;
+        judge(&self.origin, text, &self.target, &self.reactions) == Judged::Fails
+    }
+
     /// Whether one candidate fails the target.
     pub fn fails(&mut self, text: Option<String>) -> bool {
         self.first_failing(&[text]).is_some()

@@ -237,7 +237,7 @@ impl<'j> Shrinker<'j> {
                 Some((i, get_dur(t, "at")?.as_nanos(), get_dur(t, "for").map(|d| d.as_nanos())))
             })
             .collect();
-        let mut floor = spans.iter().map(|s| s.1 + 1).max().unwrap_or(0).max(TIME_STEP);
+        let mut floor = spans.iter().map(|s| s.1.saturating_add(1)).max().unwrap_or(0).max(TIME_STEP);
         if let Some(tail) = self.tail {
             let target = self.judge.target().fault.clone();
             let reference = match &target {
@@ -249,14 +249,14 @@ impl<'j> Shrinker<'j> {
             };
             // Without a start to measure from, the run keeps its length.
             let Some(at) = reference else { return false };
-            floor = floor.max(at + tail);
+            floor = floor.max(at.saturating_add(tail));
         }
         let base = self.doc.clone();
         self.bisect(cur.as_nanos(), floor, TIME_STEP, |v| {
             let mut d = base.clone();
             set_dur(d.top_mut("scenario")?, "duration", SimDuration(v));
             for &(i, at, span) in &spans {
-                if span.is_some_and(|f| at + f >= v) {
+                if span.is_some_and(|f| at.saturating_add(f) >= v) {
                     d.table_mut(Kind::Fault, i)?.remove("for");
                 }
             }
