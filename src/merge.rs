@@ -105,6 +105,11 @@ struct Lines<'a> {
 
 impl Lines<'_> {
     fn next(&mut self) -> Result<Option<(usize, Value)>, String> {
+        Ok(self.next_text()?.map(|(n, _, v)| (n, v)))
+    }
+
+    /// The next line's number, its text (without the newline) and its JSON.
+    fn next_text(&mut self) -> Result<Option<(usize, String, Value)>, String> {
         loop {
             let mut text = String::new();
             let n = self.reader.read_line(&mut text).map_err(|e| format!("{}:{}: cannot read: {e}", self.name, self.number + 1))?;
@@ -117,7 +122,9 @@ impl Lines<'_> {
             }
             let cut = if text.ends_with('\n') { "" } else { " (the line is cut short: was the shard killed while writing?)" };
             let v: Value = serde_json::from_str(&text).map_err(|e| format!("{}:{}: not a JSON line: {e}{cut}", self.name, self.number))?;
-            return Ok(Some((self.number, v)));
+            let bare = text.strip_suffix('\n').unwrap_or(&text);
+            let bare = bare.strip_suffix('\r').unwrap_or(bare);
+            return Ok(Some((self.number, bare.to_string(), v)));
         }
     }
 }
@@ -199,6 +206,7 @@ pub fn merge(names: &[String], open: &dyn Fn(usize) -> Result<Box<dyn BufRead>, 
         })
         .collect();
     let count = parts[0].shard.count;
+    shard::check_fits(&parts[0].shard, total).map_err(|e| format!("{}:1: {e}", names[parts[0].file]))?;
     for p in &parts {
         if p.shard.count != count {
             return Err(format!(
@@ -241,14 +249,21 @@ pub fn merge(names: &[String], open: &dyn Fn(usize) -> Result<Box<dyn BufRead>, 
         lines.next()?; // the manifest, read above
         let mut next = p.runs.start;
         let mut digest = Fnv::new();
+        let mut line_bytes = Fnv::new();
+        // The slice on its own, to check the end line's verdict.
+        let mut own = Collector::new(&plan);
         let mut last_line = 1;
         let end = loop {
-            let Some((n, v)) = lines.next()? else {
-                let what = if next == p.runs.start { "no seed".to_string() } else { format!("seed {}", seed_of(&plan, next - 1)) };
+            let Some((n, raw, v)) = lines.next_text()? else {
+                let what = if next == p.runs.start { "no seed".to_string() } else { seed_of(&plan, next - 1) };
+                let lost = if next == p.runs.end {
+                    "every seed of its slice is there, only the end line is missing".to_string()
+                } else {
+                    format!("{} missing", plan.describe(&(next..p.runs.end)))
+                };
                 return Err(format!(
-                    "{name}: ends after {what} (line {last_line}) without its end line: shard {}/{count} was killed or is still running; {} missing",
-                    p.shard.index,
-                    plan.describe(&(next..p.runs.end))
+                    "{name}: ends after {what} (line {last_line}) without its end line: shard {}/{count} was killed or is still running; {lost}",
+                    p.shard.index
                 ));
             };
             last_line = n;
@@ -280,7 +295,9 @@ pub fn merge(names: &[String], open: &dyn Fn(usize) -> Result<Box<dyn BufRead>, 
                         ));
                     }
                     digest.feed(r.fingerprint.as_bytes());
+                    line_bytes.feed(raw.as_bytes());
                     collector.add(&r);
+                    own.add(&r);
                     next += 1;
                 }
                 Some("end") => break (n, End::parse(&v, &plan).map_err(|e| format!("{name}:{n}: {e}"))?),
@@ -308,6 +325,22 @@ pub fn merge(names: &[String], open: &dyn Fn(usize) -> Result<Box<dyn BufRead>, 
                 "{name}:{n}: the end line's digest {} is not its seed lines' {} (the file was edited?)",
                 end.digest,
                 digest.hex()
+            ));
+        }
+        if end.lines_digest != line_bytes.hex() {
+            return Err(format!(
+                "{name}:{n}: the end line's lines_digest {} is not its seed lines' {}: a seed line was edited or damaged",
+                end.lines_digest,
+                line_bytes.hex()
+            ));
+        }
+        let left_unrun: Vec<Range<u64>> = if left.is_empty() { Vec::new() } else { vec![left.clone()] };
+        let verdict = own.finish(&plan, p.runs.clone(), &left_unrun, Some(p.shard), 0, 0.0).verdict();
+        if end.verdict != verdict {
+            return Err(format!(
+                "{name}:{n}: the end line's verdict is {}, but its seed lines make the slice {}",
+                end.verdict.name(),
+                verdict.name()
             ));
         }
         if let Some((extra, _)) = lines.next()? {
@@ -351,11 +384,14 @@ mod tests {
     fn shard_text(plan: &Plan, shard: Option<Shard>, covered: Range<u64>) -> String {
         let mut text = Manifest::new(plan, shard, covered.clone(), None).json().to_string() + "\n";
         let mut c = Collector::new(plan);
+        let mut lines = Fnv::new();
         for k in covered.clone() {
             let (point, seed) = plan.run(k);
             let r = fake(point, seed);
             c.add(&r);
-            text += &(ndjson::seed_line(&r, plan.vary.is_some()).to_string() + "\n");
+            let line = ndjson::seed_line(&r, plan.vary.is_some()).to_string();
+            lines.feed(line.as_bytes());
+            text += &(line + "\n");
         }
         let rep = c.finish(plan, covered.clone(), &[], shard, 1, 0.5);
         let end = End {
@@ -363,6 +399,7 @@ mod tests {
             unrun: vec![],
             verdict: rep.verdict(),
             digest: rep.digest.clone(),
+            lines_digest: lines.hex(),
             jobs: 1,
             wall_s: 0.5,
         };

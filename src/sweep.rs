@@ -21,7 +21,7 @@ use indicatif::ProgressBar;
 use crate::shard::Shard;
 use ndjson::{End, Manifest};
 use plan::Plan;
-use summary::{Collector, Report};
+use summary::{Collector, Fnv, Report};
 
 /// `faultline sweep`'s arguments (owned here so the command's options live with it).
 #[derive(clap::Args, Debug)]
@@ -85,9 +85,10 @@ enum Sink {
 }
 
 impl Sink {
-    fn line(&mut self, v: &serde_json::Value) -> anyhow::Result<()> {
-        // One line, flushed: a killed shard leaves every finished seed in its file.
-        let text = v.to_string() + "\n";
+    /// Writes `text` and a newline, flushed: a killed shard leaves every finished seed in
+    /// its file.
+    fn line(&mut self, text: &str) -> anyhow::Result<()> {
+        let text = format!("{text}\n");
         let r = match self {
             Sink::Stdout => {
                 let mut out = std::io::stdout().lock();
@@ -137,6 +138,11 @@ pub fn cmd_sweep(a: &SweepArgs, tty: bool) -> anyhow::Result<u8> {
         Ok(p) => p,
         Err(e) => return Ok(crate::invalid(&e)),
     };
+    if let Some(sh) = &shard
+        && let Err(msg) = crate::shard::check_fits(sh, plan.runs())
+    {
+        return invalid(&msg);
+    }
     let ndjson = shard.is_some() || a.output.is_some() || a.ndjson;
     if ndjson && a.output.is_none() && a.json {
         return invalid("--json prints the summary on standard output, where the NDJSON goes: add -o FILE");
@@ -185,15 +191,18 @@ fn sweep(
 ) -> anyhow::Result<Report> {
     let start = std::time::Instant::now();
     if let Some(sink) = sink.as_deref_mut() {
-        sink.line(&Manifest::new(plan, shard, covered.clone(), budget.map(|b| b.as_secs_f64())).json())?;
+        sink.line(&Manifest::new(plan, shard, covered.clone(), budget.map(|b| b.as_secs_f64())).json().to_string())?;
     }
     let bar = if progress { ProgressBar::new(covered.end - covered.start) } else { ProgressBar::hidden() };
     let mut collector = Collector::new(plan);
     let vary = plan.vary.is_some();
     let mut ran = 0u64;
+    let mut lines = Fnv::new();
     let unrun = engine::run(plan, covered.clone(), jobs, budget, |r| {
         if let Some(sink) = sink.as_deref_mut() {
-            sink.line(&ndjson::seed_line(&r, vary))?;
+            let text = ndjson::seed_line(&r, vary).to_string();
+            lines.feed(text.as_bytes());
+            sink.line(&text)?;
         }
         collector.add(&r);
         ran += 1;
@@ -205,8 +214,8 @@ fn sweep(
     let wall_s = start.elapsed().as_secs_f64();
     let report = collector.finish(plan, covered, &unrun, shard, jobs, wall_s);
     if let Some(sink) = sink {
-        let end = End { ran, unrun, verdict: report.verdict(), digest: report.digest.clone(), jobs, wall_s };
-        sink.line(&end.json(plan))?;
+        let end = End { ran, unrun, verdict: report.verdict(), digest: report.digest.clone(), lines_digest: lines.hex(), jobs, wall_s };
+        sink.line(&end.json(plan).to_string())?;
     }
     Ok(report)
 }
@@ -221,9 +230,22 @@ pub fn parse_seeds(s: &str) -> Result<std::ops::Range<u64>, String> {
     } else {
         return Err(bad());
     };
-    let a: u64 = a.trim().parse().map_err(|_| bad())?;
-    let b: u64 = b.trim().parse().map_err(|_| bad())?;
-    let b = if inclusive { b.checked_add(1).ok_or_else(bad)? } else { b };
+    let num = |t: &str| -> Result<u64, String> {
+        t.trim().parse::<u64>().map_err(|e| match e.kind() {
+            std::num::IntErrorKind::PosOverflow => {
+                format!("--seeds `{s}`: {} is past the largest seed, {}", t.trim(), u64::MAX)
+            }
+            _ => bad(),
+        })
+    };
+    let (a, b) = (num(a)?, num(b)?);
+    let b = if inclusive {
+        b.checked_add(1).ok_or_else(|| {
+            format!("--seeds `{s}`: the range overflows: {b} is the largest seed, and an inclusive range needs one past its end")
+        })?
+    } else {
+        b
+    };
     if b <= a {
         return Err(format!("--seeds `{s}` is empty"));
     }
@@ -243,6 +265,10 @@ mod tests {
         assert_eq!(parse_seeds("1..=4"), Ok(1..5));
         assert!(parse_seeds("4..1").is_err());
         assert!(parse_seeds("x..3").is_err());
+        let e = parse_seeds("1..=18446744073709551615").expect_err("overflow");
+        assert!(e.contains("overflows"), "{e}");
+        let e = parse_seeds("1..18446744073709551616").expect_err("overflow");
+        assert!(e.contains("past the largest seed"), "{e}");
     }
 
     #[test]

@@ -63,6 +63,7 @@ const SHARD_VARS: &[&str] = &[
     "AWS_BATCH_JOB_ARRAY_SIZE",
     "CI_NODE_INDEX",
     "CI_NODE_TOTAL",
+    "FAULTLINE_SHARD_BASE",
 ];
 
 fn bin() -> PathBuf {
@@ -107,7 +108,14 @@ fn fixture(dir: &Path) -> String {
     p.to_str().expect("utf-8 path").to_string()
 }
 
+/// An empty environment but for PATH (and the engine variables removed again, should a
+/// caller add the parent's back), so a CI running these tests inside a split job, or any
+/// other variable of the parent's, cannot change what the child does.
 fn clean(cmd: &mut Command) -> &mut Command {
+    cmd.env_clear();
+    if let Some(path) = std::env::var_os("PATH") {
+        cmd.env("PATH", path);
+    }
     for v in SHARD_VARS {
         cmd.env_remove(v);
     }
@@ -290,6 +298,16 @@ fn each_engine_environment_names_its_shard() {
 }
 
 #[test]
+fn shard_totals_that_agree_are_accepted_and_seed_ranges_that_overflow_say_so() {
+    let o = faultline_env(&["sweep", "channel-cut", "--seeds", "1..10", "--shard", "1/3", "-q"], &[("JOB_COMPLETION_INDEX", "1")]);
+    assert_eq!(o.status.code(), Some(0), "{}", show(&o));
+    assert!(text(&o.stderr).contains("shard 1/3 (0-based, from --shard) covering seeds 4..7"), "{}", show(&o));
+    let o = faultline(&["sweep", "channel-cut", "--seeds", "1..=18446744073709551615"]);
+    assert_eq!(o.status.code(), Some(3), "{}", show(&o));
+    assert!(text(&o.stderr).contains("overflows"), "{}", show(&o));
+}
+
+#[test]
 fn shard_variables_that_do_not_add_up_are_refused() {
     let dir = scratch("env-errors");
     let out = dir.join("never.ndjson");
@@ -311,6 +329,49 @@ fn shard_variables_that_do_not_add_up_are_refused() {
         (&["--shard", "2/3"], &[("CI_NODE_INDEX", "1"), ("CI_NODE_TOTAL", "3")], &["--shard 2/3", "CI_NODE_INDEX=1"]),
         (&["--shards", "4"], &[], &["--shards 4", "index"]),
         (&["--shard", "3/3"], &[], &["--shard `3/3`"]),
+        // A total whose index variable is missing.
+        (&[], &[("AWS_BATCH_JOB_ARRAY_SIZE", "4")], &["AWS_BATCH_JOB_ARRAY_SIZE=4", "AWS_BATCH_JOB_ARRAY_INDEX"]),
+        (&[], &[("CI_NODE_TOTAL", "4")], &["CI_NODE_TOTAL=4", "CI_NODE_INDEX"]),
+        (&[], &[("SLURM_ARRAY_TASK_COUNT", "4")], &["SLURM_ARRAY_TASK_COUNT=4", "SLURM_ARRAY_TASK_ID"]),
+        // --shard's total makes JOB_COMPLETION_INDEX usable, and must agree with it.
+        (&["--shard", "2/3"], &[("JOB_COMPLETION_INDEX", "1")], &["--shard 2/3", "JOB_COMPLETION_INDEX=1", "1/3"]),
+        // Slurm variables that do not add up.
+        (
+            &[],
+            &[("SLURM_ARRAY_TASK_ID", "3"), ("SLURM_ARRAY_TASK_MIN", "1"), ("SLURM_ARRAY_TASK_MAX", "7"), ("SLURM_ARRAY_TASK_COUNT", "4")],
+            &["7 tasks, not 4", "SLURM_ARRAY_TASK_STEP is unset"],
+        ),
+        (
+            &[],
+            &[
+                ("SLURM_ARRAY_TASK_ID", "3"),
+                ("SLURM_ARRAY_TASK_MIN", "1"),
+                ("SLURM_ARRAY_TASK_MAX", "7"),
+                ("SLURM_ARRAY_TASK_STEP", "0"),
+                ("SLURM_ARRAY_TASK_COUNT", "4"),
+            ],
+            &["SLURM_ARRAY_TASK_STEP=0"],
+        ),
+        (
+            &[],
+            &[("SLURM_ARRAY_TASK_ID", "2"), ("SLURM_ARRAY_TASK_MIN", "0"), ("SLURM_ARRAY_TASK_MAX", "1"), ("SLURM_ARRAY_TASK_COUNT", "2")],
+            &["SLURM_ARRAY_TASK_ID=2", "outside"],
+        ),
+        // `sbatch --array=5` of a script that does not pass the total.
+        (
+            &[],
+            &[
+                ("SLURM_ARRAY_TASK_ID", "5"),
+                ("SLURM_ARRAY_TASK_MIN", "5"),
+                ("SLURM_ARRAY_TASK_MAX", "5"),
+                ("SLURM_ARRAY_TASK_STEP", "1"),
+                ("SLURM_ARRAY_TASK_COUNT", "1"),
+            ],
+            &["one-task array", "--shards N"],
+        ),
+        // More shards than runs (9 seeds).
+        (&["--shard", "0/16"], &[], &["16 shards for 9 runs: at most 9"]),
+        (&["--shard", "0/18446744073709551615"], &[], &["18446744073709551615 shards for 9 runs"]),
     ];
     for (args, env, needles) in cases {
         let a = [&["sweep", "channel-cut", "--seeds", "1..10", "-o", o_arg][..], args].concat();
@@ -400,6 +461,66 @@ fn merge_refuses_what_is_not_one_whole_sweep() {
         l
     });
     merge_err(&[a, &wrong, c], &["wrong.ndjson:3", "verdict"]);
+    // A seed line edited to pass, consistently: the end line's hash of the lines says so.
+    let seed_line = |l: &[String], verdict: &str| l.iter().position(|x| x.contains(&format!("\"verdict\":\"{verdict}\""))).expect("a seed");
+    let lines: Vec<String> = std::fs::read_to_string(b).expect("read").lines().map(str::to_string).collect();
+    let failing = seed_line(&lines[1..lines.len() - 1], "fail") + 1;
+    let passed = dir.join("passed.ndjson");
+    edit(b, &passed, |mut l| {
+        let v: Value = serde_json::from_str(&l[failing]).expect("JSON");
+        let failed = serde_json::to_string(&v["failed"]).expect("JSON");
+        l[failing] =
+            l[failing].replace("\"verdict\":\"fail\"", "\"verdict\":\"pass\"").replace(&format!("\"failed\":{failed}"), "\"failed\":[]");
+        l
+    });
+    let end_at = format!("passed.ndjson:{}", lines.len());
+    merge_err(&[a, &passed, c], &[&end_at, "lines_digest", "edited"]);
+    // Only the verdict: it contradicts its failed list.
+    let contra = dir.join("contra.ndjson");
+    edit(b, &contra, |mut l| {
+        l[failing] = l[failing].replace("\"verdict\":\"fail\"", "\"verdict\":\"pass\"");
+        l
+    });
+    merge_err(&[a, &contra, c], &[&format!("contra.ndjson:{}", failing + 1), "`verdict` is pass", "failed"]);
+    // The end line's verdict.
+    let endv = dir.join("endv.ndjson");
+    edit(b, &endv, |mut l| {
+        let last = l.len() - 1;
+        l[last] =
+            l[last].replace("\"verdict\":\"fail\"", "\"verdict\":\"pass\"").replace("\"verdict\":\"inconclusive\"", "\"verdict\":\"pass\"");
+        l
+    });
+    merge_err(&[a, &endv, c], &["endv.ndjson", "the end line's verdict is pass"]);
+    // A negative time, and a time removed.
+    let with_fault = (1..lines.len() - 1)
+        .find(|&i| serde_json::from_str::<Value>(&lines[i]).expect("JSON")["faults"][0]["recover_s"].is_f64())
+        .expect("a seed line with a recovered fault");
+    let at = format!(".ndjson:{}", with_fault + 1);
+    let neg = dir.join("neg.ndjson");
+    edit(b, &neg, |mut l| {
+        let mut v: Value = serde_json::from_str(&l[with_fault]).expect("JSON");
+        v["faults"][0]["recover_s"] = Value::from(-0.5);
+        l[with_fault] = v.to_string();
+        l
+    });
+    merge_err(&[a, &neg, c], &[&format!("neg{at}"), "`faults[0].recover_s` is -0.5", "0 or more"]);
+    let gone = dir.join("gone.ndjson");
+    edit(b, &gone, |mut l| {
+        let mut v: Value = serde_json::from_str(&l[with_fault]).expect("JSON");
+        v["faults"][0].as_object_mut().expect("a fault").remove("recover_s");
+        l[with_fault] = v.to_string();
+        l
+    });
+    merge_err(&[a, &gone, c], &[&format!("gone{at}"), "`faults[0].recover_s` is missing"]);
+    // Every seed there but the end line gone: no doubled "seed", no empty range.
+    let noend = dir.join("noend.ndjson");
+    edit(b, &noend, |mut l| {
+        l.pop();
+        l
+    });
+    merge_err(&[a, &noend, c], &["noend.ndjson: ends after seed 26 (line", "only the end line is missing"]);
+    let o = faultline(&["merge", a.to_str().expect("utf-8"), noend.to_str().expect("utf-8"), c.to_str().expect("utf-8")]);
+    assert!(!text(&o.stderr).contains("seed seed") && !text(&o.stderr).contains("27..27"), "{}", show(&o));
     // Another version, edited by hand.
     let old = dir.join("old.ndjson");
     edit(b, &old, |mut l| {
@@ -428,6 +549,29 @@ fn merge_refuses_what_is_not_one_whole_sweep() {
     let toml = Path::new(&fx);
     merge_err(&[toml], &["mixed.toml:1", "not a JSON line"]);
     merge_err(&[&dir.join("absent.ndjson")], &["absent.ndjson"]);
+}
+
+/// Faults that never recover are counted in the human summary, by sweep and merge alike.
+#[test]
+fn unrecovered_faults_show_in_the_human_summary() {
+    let dir = scratch("unrecovered");
+    let (scenario, seeds) = ("database-endpoint-failover", "1..6");
+    let w = whole(scenario, seeds);
+    let n = w.json["unrecovered_faults"].as_u64().expect("unrecovered_faults");
+    assert!(n > 0, "the scenario has no unrecovered fault: {}", w.json);
+    assert!(w.human.contains(&format!("unrecovered  {n} of {n} faults never recovered")), "{}", w.human);
+    let files: Vec<PathBuf> = (0..2)
+        .map(|i| {
+            let f = dir.join(format!("shard-{i}.ndjson"));
+            let o = faultline(&["sweep", scenario, "--seeds", seeds, "--shard", &format!("{i}/2"), "-o", f.to_str().expect("utf-8"), "-q"]);
+            assert_eq!(o.status.code(), Some(0), "{}", show(&o));
+            f
+        })
+        .collect();
+    assert_merge_equals(&files, &w, "unrecovered");
+    let v = faultline(&["sweep", scenario, "--seeds", seeds, "--vary", "convergence=1s,2s"]);
+    let table = text(&v.stdout);
+    assert!(table.lines().any(|l| l.starts_with("convergence ") && l.contains("unrecovered")), "{table}");
 }
 
 #[test]
@@ -568,6 +712,35 @@ fn kubernetes_indexed_job_runs_here_and_merges() {
     assert_eq!(o.status.code(), w.code, "merge: {}", show(&o));
     assert_eq!(untimed_human(&text(&o.stdout)), w.human);
     assert_eq!(file_json(&results.join("sweep.json")), w.json);
+
+    // The manifest's rerun recipe for a failed index, run as written (by hand: no
+    // engine variable), then the merge again.
+    let yaml = std::fs::read_to_string(root().join("deploy/kubernetes/sweep-job.yaml")).expect("read");
+    let recipe = yaml
+        .split("rerun it with")
+        .nth(1)
+        .and_then(|t| t.split('`').nth(1))
+        .map(|t| t.replace("\n#", " ").split_whitespace().collect::<Vec<_>>().join(" "))
+        .expect("a rerun recipe in backticks");
+    let i = 1;
+    std::fs::remove_file(results.join(format!("shard-{i}.ndjson"))).expect("the index's file");
+    let args: Vec<String> = recipe
+        .split(' ')
+        .map(|w| {
+            w.replace("SCENARIO", &fx)
+                .replace("SEEDS", SEEDS)
+                .replace("I/", &format!("{i}/"))
+                .replace("-I.", &format!("-{i}."))
+                .replace(&mount, results.to_str().expect("utf-8"))
+        })
+        .collect();
+    assert_eq!(args[0], "faultline", "{recipe}");
+    let mut p = Command::new(bin());
+    let o = clean(&mut p).args(&args[1..]).current_dir(&dir).output().expect("runs");
+    assert!(matches!(o.status.code(), Some(0..=2)), "{recipe}: {}", show(&o));
+    assert!(text(&o.stderr).contains(&format!("shard {i}/{completions} (0-based, from --shard)")), "{}", show(&o));
+    let o = run(mc, &BTreeMap::new());
+    assert_eq!(untimed_human(&text(&o.stdout)), w.human, "merged after the rerun: {}", show(&o));
 }
 
 #[test]
@@ -640,6 +813,42 @@ fn slurm_array_runs_here_and_submits_its_merge() {
     assert_eq!(o.status.code(), w.code, "merge: {}", show(&o));
     assert_eq!(untimed_human(&text(&o.stdout)), w.human);
     assert_eq!(file_json(&results.join("sweep.json")), w.json);
+
+    // The documented rerun of one task, `sbatch --array=I` with the same FAULTLINE_RESULTS:
+    // Slurm sets the variables of a one-task array, and the task runs slice I of the total.
+    assert!(body.contains("sbatch --array=I deploy/slurm/sweep.sbatch"), "the script documents its rerun");
+    let i = lo + 5;
+    let lost = results.join(format!("shard-{i}.ndjson"));
+    std::fs::remove_file(&lost).expect("the task's file");
+    let mut rerun: Vec<(String, String)> = env(i)
+        .into_iter()
+        .filter(|(k, _)| !k.starts_with("SLURM_ARRAY_"))
+        .chain([
+            ("SLURM_ARRAY_JOB_ID".into(), "5151".into()),
+            ("SLURM_ARRAY_TASK_ID".into(), i.to_string()),
+            ("SLURM_ARRAY_TASK_MIN".into(), i.to_string()),
+            ("SLURM_ARRAY_TASK_MAX".into(), i.to_string()),
+            ("SLURM_ARRAY_TASK_STEP".into(), "1".into()),
+            ("SLURM_ARRAY_TASK_COUNT".into(), "1".into()),
+        ])
+        .collect();
+    let mut cmd = Command::new("bash");
+    clean(&mut cmd).arg(&script).envs(rerun.clone()).current_dir(&dir);
+    let o = cmd.output().expect("bash runs");
+    assert_eq!(o.status.code(), Some(0), "rerun of task {i}: {}", show(&o));
+    assert!(text(&o.stderr).contains(&format!("shard {}/{count} (0-based, from SLURM_ARRAY_TASK_ID)", i - lo)), "{}", show(&o));
+    let o = faultline(&["merge", results.to_str().expect("utf-8")]);
+    assert_eq!(untimed_human(&text(&o.stdout)), w.human, "merged after the rerun: {}", show(&o));
+    // The same rerun, had the script not passed the total: refused, nothing written.
+    std::fs::remove_file(&lost).expect("the task's file");
+    rerun.retain(|(k, _)| k != "PATH");
+    let o = faultline_env(
+        &["sweep", &fx, "--seeds", SEEDS, "-o", lost.to_str().expect("utf-8")],
+        &rerun.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect::<Vec<_>>(),
+    );
+    assert_eq!(o.status.code(), Some(3), "{}", show(&o));
+    assert!(text(&o.stderr).contains("one-task array"), "{}", show(&o));
+    assert!(!lost.exists());
 }
 
 /// GitHub's `${{ matrix.shard }}`; any other expression in a faultline step is unexpected.

@@ -8,7 +8,7 @@
 //!    to rebuild the same summary (verdict, fingerprint, per-fault times, the failed
 //!    expectations).
 //! 3. `{"type":"end", ...}`: how many ran, the unrun seed ranges, the slice's verdict,
-//!    digest and timing. A file without it is a shard that was killed or is still running.
+//!    digest, a hash of the seed lines' bytes (so `merge` notices an edited line) and timing. A file without it is a shard that was killed or is still running.
 
 use std::ops::Range;
 
@@ -131,19 +131,32 @@ fn str_of(v: &Value, key: &str) -> Result<String, String> {
     v[key].as_str().map(str::to_string).ok_or_else(|| format!("`{key}` is missing or not a string"))
 }
 
-fn opt_f64(v: &Value, key: &str) -> Result<Option<f64>, String> {
-    match &v[key] {
-        Value::Null => Ok(None),
-        x => x.as_f64().map(Some).ok_or_else(|| format!("`{key}` is not a number")),
+/// A required key that may be `null`: a time that never happened. Present or not is
+/// checked, so a line with a key removed is refused rather than read as "never".
+fn time(v: &Value, key: &str, at: &str) -> Result<Option<f64>, String> {
+    match v.get(key) {
+        None => Err(format!("`{at}{key}` is missing")),
+        Some(Value::Null) => Ok(None),
+        Some(x) => match x.as_f64() {
+            Some(t) if t.is_finite() && t >= 0.0 => Ok(Some(t)),
+            Some(t) => Err(format!("`{at}{key}` is {t}: a time is a finite number of seconds, 0 or more")),
+            None => Err(format!("`{at}{key}` is not a number")),
+        },
     }
 }
 
 fn names(v: &Value, key: &str) -> Result<Vec<String>, String> {
-    match &v[key] {
-        Value::Null => Ok(Vec::new()),
-        Value::Array(a) => a.iter().map(|s| s.as_str().map(str::to_string).ok_or_else(|| format!("`{key}` holds a non-string"))).collect(),
-        _ => Err(format!("`{key}` is not a list")),
+    match v.get(key) {
+        None => Err(format!("`{key}` is missing")),
+        Some(Value::Array(a)) => {
+            a.iter().map(|s| s.as_str().map(str::to_string).ok_or_else(|| format!("`{key}` holds a non-string"))).collect()
+        }
+        Some(_) => Err(format!("`{key}` is not a list")),
     }
+}
+
+fn field<'a>(v: &'a Value, key: &str, at: &str) -> Result<&'a Value, String> {
+    v.get(key).ok_or_else(|| format!("`{at}{key}` is missing"))
 }
 
 pub fn seed_line(r: &SeedResult, vary: bool) -> Value {
@@ -171,22 +184,28 @@ pub fn seed_line(r: &SeedResult, vary: bool) -> Value {
     v
 }
 
+/// Reads a seed line, refusing a missing key, a negative or non-finite time, and a verdict
+/// its expectation lists contradict (a seed fails exactly when an expectation failed; a
+/// pass has nothing inconclusive).
 pub fn parse_seed(v: &Value) -> Result<SeedResult, String> {
-    let verdict = v["verdict"].as_str().and_then(Verdict::parse).ok_or("`verdict` is not pass, fail or inconclusive")?;
-    let faults = v["faults"]
+    let verdict = field(v, "verdict", "")?.as_str().and_then(Verdict::parse).ok_or("`verdict` is not pass, fail or inconclusive")?;
+    let faults = field(v, "faults", "")?
         .as_array()
         .ok_or("`faults` is not a list")?
         .iter()
-        .map(|f| {
+        .enumerate()
+        .map(|(i, f)| {
+            let at = format!("faults[{i}].");
+            let text = |key: &str| field(f, key, &at)?.as_str().map(str::to_string).ok_or_else(|| format!("`{at}{key}` is not a string"));
             Ok(FaultTimes {
-                id: str_of(f, "id")?,
-                kind: str_of(f, "kind")?,
-                target: str_of(f, "target")?,
-                detect_s: opt_f64(f, "detect_s")?,
-                converge_s: opt_f64(f, "converge_s")?,
-                recover_s: opt_f64(f, "recover_s")?,
-                blackhole_s: opt_f64(f, "blackhole_s")?.unwrap_or(0.0),
-                lost_bytes: f["lost_bytes"].as_u64().unwrap_or(0),
+                id: text("id")?,
+                kind: text("kind")?,
+                target: text("target")?,
+                detect_s: time(f, "detect_s", &at)?,
+                converge_s: time(f, "converge_s", &at)?,
+                recover_s: time(f, "recover_s", &at)?,
+                blackhole_s: time(f, "blackhole_s", &at)?.ok_or_else(|| format!("`{at}blackhole_s` is null"))?,
+                lost_bytes: field(f, "lost_bytes", &at)?.as_u64().ok_or_else(|| format!("`{at}lost_bytes` is not a whole number"))?,
             })
         })
         .collect::<Result<Vec<_>, String>>()?;
@@ -194,15 +213,21 @@ pub fn parse_seed(v: &Value) -> Result<SeedResult, String> {
         Value::Null => 0,
         p => usize::try_from(p.as_u64().ok_or("`point` is not a whole number")?).map_err(|_| "`point` is too large")?,
     };
-    Ok(SeedResult {
-        point,
-        seed: u64_of(v, "seed")?,
-        verdict,
-        fingerprint: str_of(v, "fingerprint")?,
-        faults,
-        failed: names(v, "failed")?,
-        inconclusive: names(v, "inconclusive")?,
-    })
+    let failed = names(v, "failed")?;
+    let inconclusive = names(v, "inconclusive")?;
+    let agrees = match verdict {
+        Verdict::Fail => !failed.is_empty(),
+        Verdict::Inconclusive => failed.is_empty(),
+        Verdict::Pass => failed.is_empty() && inconclusive.is_empty(),
+    };
+    if !agrees {
+        return Err(format!(
+            "`verdict` is {} but `failed` is {failed:?} and `inconclusive` {inconclusive:?}: a seed fails exactly when an \
+             expectation failed (the line was edited?)",
+            verdict.name()
+        ));
+    }
+    Ok(SeedResult { point, seed: u64_of(v, "seed")?, verdict, fingerprint: str_of(v, "fingerprint")?, faults, failed, inconclusive })
 }
 
 /// The trailer: what ran, what did not, and the slice's own verdict and timing.
@@ -213,6 +238,10 @@ pub struct End {
     pub unrun: Vec<Range<u64>>,
     pub verdict: Verdict,
     pub digest: String,
+    /// FNV-1a (hex) over the bytes of every seed line, newlines excluded, in order: any
+    /// edit of a line (a verdict, a time, a failed name) changes it. It detects edits and
+    /// corruption, not forgery: anyone can recompute it.
+    pub lines_digest: String,
     pub jobs: usize,
     pub wall_s: f64,
 }
@@ -231,6 +260,7 @@ impl End {
             "unrun": unrun,
             "verdict": self.verdict.name(),
             "digest": self.digest,
+            "lines_digest": self.lines_digest,
             "jobs": self.jobs,
             "wall_s": self.wall_s,
         })
@@ -258,8 +288,9 @@ impl End {
             unrun,
             verdict: v["verdict"].as_str().and_then(Verdict::parse).ok_or("`verdict` is not pass, fail or inconclusive")?,
             digest: str_of(v, "digest")?,
+            lines_digest: str_of(v, "lines_digest")?,
             jobs: usize::try_from(u64_of(v, "jobs")?).unwrap_or(usize::MAX),
-            wall_s: v["wall_s"].as_f64().ok_or("`wall_s` is not a number")?,
+            wall_s: time(v, "wall_s", "")?.ok_or("`wall_s` is null")?,
         })
     }
 }

@@ -366,6 +366,16 @@ impl Report {
                 };
                 let rows = vec![row("detect", &p.tally.detect), row("recover", &p.tally.recover)];
                 out.push_str(&crate::human::table(&["metric", "faults", "p50", "p99", "max"], &rows));
+                // The recover row counts only faults that recovered: say how many never did,
+                // or a sweep whose faults never recover would show an empty row.
+                if p.tally.unrecovered > 0 {
+                    let _ = writeln!(
+                        out,
+                        "unrecovered  {} of {} faults never recovered (not in the recover row)",
+                        p.tally.unrecovered,
+                        p.tally.unrecovered + p.tally.recover.len()
+                    );
+                }
             }
             _ => {
                 let key = self.vary.as_ref().map_or("value", |v| v.key.as_str());
@@ -384,12 +394,13 @@ impl Report {
                             f(percentile(&t.detect, 0.99)),
                             f(percentile(&t.recover, 0.5)),
                             f(percentile(&t.recover, 0.99)),
+                            t.unrecovered.to_string(),
                             t.digest.hex(),
                         ]
                     })
                     .collect();
                 out.push_str(&crate::human::table(
-                    &[key, "runs", "pass", "fail", "inconcl.", "detect p50", "p99", "recover p50", "p99", "digest"],
+                    &[key, "runs", "pass", "fail", "inconcl.", "detect p50", "p99", "recover p50", "p99", "unrecovered", "digest"],
                     &rows,
                 ));
             }
