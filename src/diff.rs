@@ -3,14 +3,20 @@
 //!
 //! Inputs are `run --json` (or `live --json`), `check --json` or `sweep --json` outputs; a
 //! run compares with a run or a check (runs are matched by scenario name), a sweep with a
-//! sweep. The header says when the scenarios, seeds or model versions differ, and when the
-//! fingerprints (or sweep digests) are equal: then nothing can have changed. Exit codes: 0,
-//! or 1 with `--fail-on-regression` when a metric got worse beyond `--tolerance`; 3 when an
-//! input cannot be read or the two cannot be compared. `input` reads and classifies the
-//! files; `rows` defines the metrics and what "worse" means for each.
+//! sweep (a `--vary` sweep point by point). Two checks also compare as a whole: verdict,
+//! totals, scenarios gone or added, files newly invalid. The header says when the scenarios,
+//! seeds or model versions differ, and when the fingerprints (or sweep digests) are equal:
+//! then nothing can have changed. Exit codes: 0, or 1 with `--fail-on-regression` when a
+//! metric got worse beyond `--tolerance`; 3 when an input cannot be read, is malformed or
+//! the two cannot be compared. `input` reads and classifies the files, `shape` types their
+//! keys; `rows` defines the metrics and what "worse" means for each; `suite` compares two
+//! checks as a whole, `points` pairs the points of two varied sweeps.
 
 mod input;
+mod points;
 mod rows;
+mod shape;
+mod suite;
 
 use std::fmt::Write;
 
@@ -75,8 +81,13 @@ pub fn cmd_diff(a: &DiffArgs) -> anyhow::Result<u8> {
         return Ok(crate::EXIT_INVALID);
     }
     let model = model_note(&old, &new);
-    let (comparisons, only_old, only_new) =
-        if sweep[0] { (vec![sweeps(&old.value, &new.value)], vec![], vec![]) } else { runs(&old, &new) };
+    let (comparisons, only_old, only_new) = match if sweep[0] { sweeps(&old, &new) } else { Ok(runs(&old, &new)) } {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Ok(crate::EXIT_INVALID);
+        }
+    };
     let regressions: Vec<(&Comparison, &Row)> =
         comparisons.iter().flat_map(|c| c.rows.iter().filter(|r| r.regression(tolerance)).map(move |r| (c, r))).collect();
     let code = if a.fail_on_regression && !regressions.is_empty() { 1 } else { 0 };
@@ -151,12 +162,19 @@ fn name(v: &Value) -> String {
     v.get("scenario").and_then(Value::as_str).unwrap_or("?").to_string()
 }
 
+/// What the comparisons found: the comparisons, and what only one side holds (scenario
+/// names, or a varied sweep's `KEY=VALUE` points).
+type Found = (Vec<Comparison>, Vec<String>, Vec<String>);
+
 /// Pairs the runs of two run/check outputs by scenario name (the n-th run of a name with the
-/// n-th); returns the comparisons and the names found only on one side.
-fn runs(old: &Input, new: &Input) -> (Vec<Comparison>, Vec<String>, Vec<String>) {
+/// n-th); returns the comparisons and the names found only on one side. Two checks also get
+/// a first comparison of the checks as a whole ([`suite`]).
+fn runs(old: &Input, new: &Input) -> Found {
     let (a, b) = (old.runs(), new.runs());
-    // Two single runs compare even when their names differ (the header says so).
-    if a.len() == 1 && b.len() == 1 {
+    let checks = old.kind == Kind::Check && new.kind == Kind::Check;
+    // A single run compares with a single run even when their names differ (the header says
+    // so); two checks pair only by name, so a renamed scenario is one gone and one added.
+    if !checks && a.len() == 1 && b.len() == 1 {
         return (vec![run_pair(a[0], b[0])], vec![], vec![]);
     }
     let mut used = vec![false; b.len()];
@@ -171,7 +189,18 @@ fn runs(old: &Input, new: &Input) -> (Vec<Comparison>, Vec<String>, Vec<String>)
             None => only_old.push(name(r)),
         }
     }
-    let only_new = b.iter().enumerate().filter(|(i, _)| !used[*i]).map(|(_, x)| name(x)).collect();
+    let only_new: Vec<String> = b.iter().enumerate().filter(|(i, _)| !used[*i]).map(|(_, x)| name(x)).collect();
+    if checks {
+        let mut notes = Vec::new();
+        if !only_old.is_empty() {
+            notes.push(format!(
+                "{} of old's scenarios did not run in new: each is a regression (a check that stops running a scenario goes green silently)",
+                only_old.len()
+            ));
+        }
+        let rows = suite::rows(&old.value, &new.value, &only_old, &only_new);
+        out.insert(0, Comparison { title: "check (all scenarios)".into(), notes, rows, identical: false });
+    }
     (out, only_old, only_new)
 }
 
@@ -201,20 +230,68 @@ fn run_pair(old: &Value, new: &Value) -> Comparison {
     c
 }
 
-fn sweeps(old: &Value, new: &Value) -> Comparison {
-    let mut c = header(old, new);
-    let (ra, rb) = (old.get("runs"), new.get("runs"));
-    let seeds = |v: &Value| v.get("seeds").map(|s| s.as_str().map_or_else(|| s.to_string(), str::to_string));
-    match (seeds(old), seeds(new)) {
-        (Some(a), Some(b)) if a != b => c.notes.push(format!("different seeds: {a} (old) and {b} (new)")),
-        (Some(a), Some(_)) => c.notes.push(format!("seeds {a}")),
-        _ if ra != rb => c.notes.push(format!(
+/// Compares two sweeps: the whole sweep, and for `--vary` sweeps each value both ran; an
+/// error when they cannot be compared ([`points::pair`]).
+fn sweeps(old: &Input, new: &Input) -> Result<Found, String> {
+    let pairing = points::pair(old, new)?;
+    let (o, n) = (&old.value, &new.value);
+    let mut top = header(o, n);
+    let (ra, rb) = (o.get("runs"), n.get("runs"));
+    match (seeds(o), seeds(n)) {
+        (Some(a), Some(b)) if a != b => top.notes.push(format!("different seeds: {a} (old) and {b} (new)")),
+        (Some(a), Some(_)) => top.notes.push(format!("seeds {a}")),
+        _ if ra != rb => top.notes.push(format!(
             "different numbers of seeds: {} (old) and {} (new)",
             ra.map_or("?".into(), Value::to_string),
             rb.map_or("?".into(), Value::to_string)
         )),
-        _ => c.notes.push(format!("{} seeds each", ra.map_or("?".into(), Value::to_string))),
+        _ => top.notes.push(format!("{} seeds each", ra.map_or("?".into(), Value::to_string))),
     }
+    digest_notes(&mut top, o, n);
+    let presence = pairing.presence_rows();
+    let points::Pairing::Points { key, common, only_old, only_new } = pairing else {
+        top.rows = rows::sweep_rows(o, n);
+        return Ok((vec![top], vec![], vec![]));
+    };
+    let base = top.title.clone();
+    top.title = format!("{base} (all points)");
+    top.notes.push(format!(
+        "--vary {key}: {} compared point by point below",
+        match common.len() {
+            1 => "1 value".to_string(),
+            n => format!("{n} values"),
+        }
+    ));
+    if !only_old.is_empty() {
+        top.notes.push(format!(
+            "only old swept {}: each is a regression (that point is no longer swept)",
+            only_old.iter().map(|v| format!("{key}={v}")).collect::<Vec<_>>().join(", ")
+        ));
+    }
+    top.rows = rows::sweep_totals(o, n);
+    top.rows.extend(presence);
+    let mut out = vec![top];
+    for (value, a, b) in common {
+        let mut c =
+            Comparison { title: format!("{base} {key}={value}"), notes: Vec::new(), rows: rows::sweep_rows(a, b), identical: false };
+        digest_notes(&mut c, a, b);
+        out.push(c);
+    }
+    let label = |vs: Vec<&str>| vs.into_iter().map(|v| format!("{key}={v}")).collect();
+    Ok((out, label(only_old), label(only_new)))
+}
+
+/// `1..21` from a sweep's `"seeds": {"start": 1, "end": 21}` (end exclusive, as `--seeds`
+/// takes it).
+fn seeds(v: &Value) -> Option<String> {
+    let s = v.get("seeds")?;
+    let at = |k: &str| s.get(k).and_then(Value::as_u64);
+    Some(format!("{}..{}", at("start")?, at("end")?))
+}
+
+/// Whether the digests are equal (nothing changed), and which seeds stopped or started
+/// passing.
+fn digest_notes(c: &mut Comparison, old: &Value, new: &Value) {
     let (da, db) = (old.get("digest"), new.get("digest"));
     c.identical = da.is_some() && da == db;
     if c.identical {
@@ -232,8 +309,6 @@ fn sweeps(old: &Value, new: &Value) -> Comparison {
     if !no_longer.is_empty() {
         c.notes.push(format!("passing now: seeds {}", seed_list(&no_longer)));
     }
-    c.rows = rows::sweep_rows(old, new);
-    c
 }
 
 /// The title, and a note when the scenario names differ.

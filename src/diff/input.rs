@@ -56,6 +56,14 @@ impl Input {
                 "{name} is JSON but not a faultline run, check or sweep output (it has no `fingerprint`, `scenarios` or `digest` key): diff takes the output of `faultline run --json`, `check --json` or `sweep --json`"
             )
         })?;
+        // A known key of the wrong type would otherwise read as absent: "no change".
+        super::shape::check(&value, kind).map_err(|e| {
+            format!(
+                "{name} is not a well-formed faultline {} output: {e}: diff takes the unedited output of `faultline {} --json`",
+                kind.name(),
+                kind.name()
+            )
+        })?;
         Ok(Input { path: path.to_path_buf(), kind, value })
     }
 

@@ -33,7 +33,7 @@ pub enum Unit {
 
 /// What a JSON `null` means for a metric.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Null {
+pub(super) enum Null {
     /// It never happened: worse than any number (a fault never detected or recovered).
     Never,
     /// Nothing to count: zero (no stall).
@@ -164,7 +164,7 @@ fn num(o: Option<&Value>, key: &str, null: Null) -> Val {
 }
 
 /// Lays out rows for one scope: `(key, null, unit, better)` of two objects.
-fn rows_of(scope: &str, old: Option<&Value>, new: Option<&Value>, metrics: &[(&str, Null, Unit, Better)]) -> Vec<Row> {
+pub(super) fn rows_of(scope: &str, old: Option<&Value>, new: Option<&Value>, metrics: &[(&str, Null, Unit, Better)]) -> Vec<Row> {
     metrics
         .iter()
         .map(|&(key, null, unit, better)| Row {
@@ -178,13 +178,16 @@ fn rows_of(scope: &str, old: Option<&Value>, new: Option<&Value>, metrics: &[(&s
         .collect()
 }
 
-/// Pass, inconclusive, fail: worse in that order (an inconclusive run lost its evidence).
+/// Pass, inconclusive, fail, invalid (a check with a file that would not load): worse in
+/// that order (an inconclusive run lost its evidence). A verdict this build does not know
+/// ranks worst of all, so a change to it is never passed over.
 pub fn verdict(v: Option<&Value>) -> Val {
     match v.and_then(Value::as_str) {
         Some("pass") => Val::Label(0, "pass".into()),
         Some("inconclusive") => Val::Label(1, "inconclusive".into()),
         Some("fail") => Val::Label(2, "fail".into()),
-        Some(other) => Val::Label(3, other.to_string()),
+        Some("invalid") => Val::Label(3, "invalid".into()),
+        Some(other) => Val::Label(4, other.to_string()),
         None => Val::Absent,
     }
 }
@@ -202,7 +205,7 @@ fn recovered_by(f: Option<&Value>) -> Val {
     }
 }
 
-const FAULT: &[(&str, Null, Unit, Better)] = &[
+pub(super) const FAULT: &[(&str, Null, Unit, Better)] = &[
     ("detect_s", Null::Never, Unit::Secs, Better::Lower),
     ("converge_s", Null::Absent, Unit::Secs, Better::Lower),
     ("recover_s", Null::Never, Unit::Secs, Better::Lower),
@@ -210,7 +213,7 @@ const FAULT: &[(&str, Null, Unit, Better)] = &[
     ("lost_bytes", Null::Zero, Unit::Bytes, Better::Lower),
 ];
 
-const TRAFFIC: &[(&str, Null, Unit, Better)] = &[
+pub(super) const TRAFFIC: &[(&str, Null, Unit, Better)] = &[
     ("delivered_bytes", Null::Zero, Unit::Bytes, Better::Higher),
     ("lost_bytes", Null::Zero, Unit::Bytes, Better::Lower),
     ("mean_throughput_bps", Null::Zero, Unit::Bps, Better::Higher),
@@ -314,9 +317,44 @@ fn check_rows(scope: &str, old: Option<&Value>, new: Option<&Value>) -> Vec<Row>
         .collect()
 }
 
-/// Every row of two sweeps: seed counts and the fail rate, the detection and recovery
-/// percentiles, unrecovered faults, the verdict, and any gate checks the sweeps list.
+/// Every row of two sweeps (or two points of varied sweeps): [`sweep_totals`], the detection
+/// and recovery percentiles, unrecovered faults, and any gate checks the sweeps list.
 pub fn sweep_rows(old: &Value, new: &Value) -> Vec<Row> {
+    let mut rows = sweep_totals(old, new);
+    for metric in ["detect_s", "recover_s"] {
+        rows.extend(rows_of(
+            &format!("sweep {metric}"),
+            old.get(metric),
+            new.get(metric),
+            &[
+                ("count", Null::Absent, Unit::Count, Better::Neither),
+                ("p50", Null::Absent, Unit::Secs, Better::Lower),
+                ("p99", Null::Absent, Unit::Secs, Better::Lower),
+                ("max", Null::Absent, Unit::Secs, Better::Lower),
+            ],
+        ));
+    }
+    rows.extend(rows_of("sweep", Some(old), Some(new), &[("unrecovered_faults", Null::Absent, Unit::Count, Better::Lower)]));
+    // Gate checks, under whatever key the sweep lists them (an array of `{name, pass}`).
+    let mut keys: Vec<&String> = Vec::new();
+    for side in [old, new] {
+        for (k, v) in side.as_object().into_iter().flatten() {
+            let checks =
+                v.as_array().is_some_and(|a| !a.is_empty() && a.iter().all(|c| c.get("name").is_some() && c.get("pass").is_some()));
+            if checks && !keys.contains(&k) {
+                keys.push(k);
+            }
+        }
+    }
+    for k in keys {
+        rows.extend(check_rows(&format!("sweep {k}"), old.get(k.as_str()), new.get(k.as_str())));
+    }
+    rows
+}
+
+/// The verdict, the pass/fail/inconclusive counts and the fail rate: all a varied sweep's
+/// top level has (its percentiles are per point).
+pub fn sweep_totals(old: &Value, new: &Value) -> Vec<Row> {
     let mut rows = vec![Row {
         scope: "sweep".into(),
         metric: "verdict".into(),
@@ -348,34 +386,6 @@ pub fn sweep_rows(old: &Value, new: &Value) -> Vec<Row> {
         unit: Unit::Fraction,
         better: Better::Lower,
     });
-    for metric in ["detect_s", "recover_s"] {
-        rows.extend(rows_of(
-            &format!("sweep {metric}"),
-            old.get(metric),
-            new.get(metric),
-            &[
-                ("count", Null::Absent, Unit::Count, Better::Neither),
-                ("p50", Null::Absent, Unit::Secs, Better::Lower),
-                ("p99", Null::Absent, Unit::Secs, Better::Lower),
-                ("max", Null::Absent, Unit::Secs, Better::Lower),
-            ],
-        ));
-    }
-    rows.extend(rows_of("sweep", Some(old), Some(new), &[("unrecovered_faults", Null::Absent, Unit::Count, Better::Lower)]));
-    // Gate checks, under whatever key the sweep lists them (an array of `{name, pass}`).
-    let mut keys: Vec<&String> = Vec::new();
-    for side in [old, new] {
-        for (k, v) in side.as_object().into_iter().flatten() {
-            let checks =
-                v.as_array().is_some_and(|a| !a.is_empty() && a.iter().all(|c| c.get("name").is_some() && c.get("pass").is_some()));
-            if checks && !keys.contains(&k) {
-                keys.push(k);
-            }
-        }
-    }
-    for k in keys {
-        rows.extend(check_rows(&format!("sweep {k}"), old.get(k.as_str()), new.get(k.as_str())));
-    }
     rows
 }
 
