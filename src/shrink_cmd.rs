@@ -63,6 +63,14 @@ pub fn cmd_shrink(a: &ShrinkArgs) -> anyhow::Result<u8> {
         eprintln!("error: --max-runs must be at least 1");
         return Ok(EXIT_INVALID);
     }
+    // Refuse an output that cannot be written before the search, not after it.
+    if let Some(path) = &a.output {
+        let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
+        if !dir.is_dir() || path.is_dir() {
+            eprintln!("error: cannot write {}: {} is not a directory", path.display(), if path.is_dir() { path } else { dir }.display());
+            return Ok(EXIT_INVALID);
+        }
+    }
     let seed = a.seed.unwrap_or(s.seed);
     let bar = if tty && !a.quiet { ProgressBar::new_spinner() } else { ProgressBar::hidden() };
     bar.set_style(ProgressStyle::with_template("{spinner} {msg}").unwrap_or_else(|_| ProgressStyle::default_spinner()));
@@ -139,8 +147,10 @@ fn summary(sh: &Shrunk, out: Option<&PathBuf>) -> String {
     if sh.budget_exhausted {
         t.push_str(&format!("  --max-runs {} ran out: this is the smallest failing file found so far\n", sh.max_runs));
     }
-    if !sh.smaller {
+    if !sh.smaller && !sh.budget_exhausted {
         t.push_str("  nothing smaller fails the same way; the input is written with its seed and ids made explicit (exit 2)\n");
+    } else if !sh.smaller {
+        t.push_str("  the budget ran out before a smaller candidate was found (exit 2); raise --max-runs\n");
     }
     let file = out.map_or_else(|| "FILE".to_string(), |p| p.display().to_string());
     match out {

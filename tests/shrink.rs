@@ -164,3 +164,36 @@ fn a_random_chaos_shrink_is_byte_for_byte_repeatable() {
     assert_eq!(a.status.code(), Some(0), "{}", text(&a.stderr));
     assert_eq!(a.stdout, b.stdout);
 }
+
+/// From a hostile review: a kept fault recovers as it did in the input (here by failover:
+/// a cut shortened below the 50 ms local repair would recover by repair instead), and faults
+/// keep their spacing (moving one start on its own made independent faults coincide).
+#[test]
+fn kept_faults_recover_the_same_way_and_keep_their_spacing() {
+    let out = tmp("mechanism.toml");
+    let out_s = out.to_str().expect("utf-8 path");
+    assert_eq!(shrink(&[FIXTURE, "-o", out_s]).0, Some(0));
+    let before = run_json(FIXTURE, &[]).1;
+    let by = |run: &Value| run["faults"].as_array().and_then(|f| f.iter().find(|f| f["id"] == "cut")).map(|f| f["recovered_by"].clone());
+    let (_, after) = run_json(out_s, &[]);
+    assert_eq!(by(&after), by(&before), "the cut recovers the same way");
+
+    let out = tmp("spacing.toml");
+    let out_s = out.to_str().expect("utf-8 path");
+    assert_eq!(shrink(&["random-chaos", "--seed", "2", "-o", out_s]).0, Some(0));
+    let (_, run) = run_json(out_s, &[]);
+    let starts: Vec<f64> = run["faults"].as_array().expect("faults").iter().filter_map(|f| f["at_s"].as_f64()).collect();
+    assert!(starts.len() >= 2, "{run}");
+    let mut sorted = starts.clone();
+    sorted.sort_by(f64::total_cmp);
+    sorted.dedup();
+    assert_eq!(sorted.len(), starts.len(), "no two faults start together: {starts:?}");
+}
+
+/// An output that cannot be written is refused before the search, not after it.
+#[test]
+fn an_unwritable_output_is_refused_up_front() {
+    let (code, _, stderr) = shrink(&["random-chaos", "--seed", "2", "-o", "/nonexistent-dir/x.toml"]);
+    assert_eq!(code, Some(3), "{stderr}");
+    assert!(stderr.contains("cannot write /nonexistent-dir/x.toml") && !stderr.contains("candidates judged"), "{stderr}");
+}

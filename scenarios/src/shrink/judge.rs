@@ -26,7 +26,9 @@ enum Judged {
 
 /// What each fault of the file the shrink starts from did: whether it was detected (a
 /// session went down) and whether it changed forwarding.
-pub(crate) type Reactions = BTreeMap<String, (bool, bool)>;
+/// Per fault id: detected, forwarding changed, and how it recovered (`failover`, `repair`,
+/// or `None` when it never did).
+pub(crate) type Reactions = BTreeMap<String, (bool, bool, Option<&'static str>)>;
 
 pub(crate) struct Judge<'a> {
     origin: String,
@@ -164,8 +166,10 @@ impl<'a> Judge<'a> {
 
 /// Compiles and runs one candidate. It fails the same way when it fails the target and
 /// every fault it keeps that was detected, or changed forwarding, in the file the shrink
-/// started from still does: so a fault is not shortened below what the network takes to
-/// notice it, nor the run cut before the network reacted.
+/// started from still does, and recovers the same way (by failover, by repair, or never):
+/// so a fault is not shortened below what the network takes to notice it or to fail over
+/// (a cut shorter than local repair recovers by repair, another mechanism), nor the run cut
+/// before the network reacted.
 fn judge(origin: &str, text: &str, target: &Target, reactions: &Reactions) -> Judged {
     let Ok(s) = crate::load_str(origin, text) else { return Judged::Invalid };
     let Ok(o) = crate::run(&s, s.seed, SimOptions::default()) else { return Judged::Invalid };
@@ -173,9 +177,11 @@ fn judge(origin: &str, text: &str, target: &Target, reactions: &Reactions) -> Ju
         return Judged::Other;
     }
     let kept = o.report.faults.iter().all(|f| {
-        reactions
-            .get(&f.id)
-            .is_none_or(|&(detected, converged)| (!detected || f.detect_s.is_some()) && (!converged || f.converge_s.is_some()))
+        reactions.get(&f.id).is_none_or(|&(detected, converged, recovered_by)| {
+            (!detected || f.detect_s.is_some())
+                && (!converged || f.converge_s.is_some())
+                && f.recovered_by.map(|b| b.label()) == recovered_by
+        })
     });
     if kept { Judged::Fails } else { Judged::Other }
 }
@@ -184,5 +190,9 @@ fn judge(origin: &str, text: &str, target: &Target, reactions: &Reactions) -> Ju
 pub(crate) fn reactions(origin: &str, text: &str) -> Reactions {
     let Ok(s) = crate::load_str(origin, text) else { return Reactions::new() };
     let Ok(o) = crate::run(&s, s.seed, SimOptions::default()) else { return Reactions::new() };
-    o.report.faults.iter().map(|f| (f.id.clone(), (f.detect_s.is_some(), f.converge_s.is_some()))).collect()
+    o.report
+        .faults
+        .iter()
+        .map(|f| (f.id.clone(), (f.detect_s.is_some(), f.converge_s.is_some(), f.recovered_by.map(|b| b.label()))))
+        .collect()
 }

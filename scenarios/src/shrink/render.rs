@@ -27,7 +27,11 @@ pub(super) fn file(sh: &Shrunk, body: &str, opts: &Options<'_>) -> String {
     let mut h = String::new();
     let what = if sh.library { format!("{} (library scenario)", sh.origin) } else { sh.origin.clone() };
     let _ = writeln!(h, "{FIRST_LINE} from {what} at seed {}:", sh.seed);
-    let _ = writeln!(h, "# a smaller scenario that fails the same expectation.");
+    if sh.smaller {
+        let _ = writeln!(h, "# a smaller scenario that fails the same expectation.");
+    } else {
+        let _ = writeln!(h, "# the input with its seed and ids written in (nothing smaller was found).");
+    }
     let _ = writeln!(h, "# shrunk by {}", opts.made_by);
     let _ = writeln!(h, "#");
     let _ = writeln!(h, "# original     {}, seed {}, fingerprint {}", sh.origin, sh.seed, sh.before.fingerprint);
@@ -64,8 +68,10 @@ pub(super) fn file(sh: &Shrunk, body: &str, opts: &Options<'_>) -> String {
     if sh.budget_exhausted {
         let _ = writeln!(h, "# budget       --max-runs {} ran out: the smallest file found so far, not a fixpoint", sh.max_runs);
     }
-    if !sh.smaller {
+    if !sh.smaller && !sh.budget_exhausted {
         let _ = writeln!(h, "# not shrunk   no smaller candidate fails the same way: the input with its seed and ids written in");
+    } else if !sh.smaller {
+        let _ = writeln!(h, "# not shrunk   the budget ran out before a smaller candidate was found");
     }
     let file = opts.output_name.clone().unwrap_or_else(|| "<this file>".to_string());
     let _ = writeln!(h, "# replay       faultline run {file} --seed {}", sh.seed);
