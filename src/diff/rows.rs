@@ -248,17 +248,22 @@ fn by_id<'a>(v: &'a Value, key: &str, id: &str) -> Option<&'a Value> {
     v[key].as_array()?.iter().find(|x| x.get("id").and_then(Value::as_str) == Some(id))
 }
 
-/// Every row of two runs: the verdict, each fault (by id), each traffic group (by id) and
-/// each expectation (by name).
-pub fn run_rows(old: &Value, new: &Value) -> Vec<Row> {
-    let mut rows = vec![Row {
-        scope: "run".into(),
+/// The `verdict` row of a scope: worse towards fail (and invalid).
+pub fn verdict_row(scope: &str, old: &Value, new: &Value) -> Row {
+    Row {
+        scope: scope.into(),
         metric: "verdict".into(),
         old: verdict(old.get("verdict")),
         new: verdict(new.get("verdict")),
         unit: Unit::Label,
         better: Better::Lower,
-    }];
+    }
+}
+
+/// Every row of two runs: the verdict, each fault (by id), each traffic group (by id) and
+/// each expectation (by name).
+pub fn run_rows(old: &Value, new: &Value) -> Vec<Row> {
+    let mut rows = vec![verdict_row("run", old, new)];
     for id in ids(old, new, "faults") {
         let (a, b) = (by_id(old, "faults", &id), by_id(new, "faults", &id));
         let scope = format!("fault {id}");
@@ -355,14 +360,7 @@ pub fn sweep_rows(old: &Value, new: &Value) -> Vec<Row> {
 /// The verdict, the pass/fail/inconclusive counts and the fail rate: all a varied sweep's
 /// top level has (its percentiles are per point).
 pub fn sweep_totals(old: &Value, new: &Value) -> Vec<Row> {
-    let mut rows = vec![Row {
-        scope: "sweep".into(),
-        metric: "verdict".into(),
-        old: verdict(old.get("verdict")),
-        new: verdict(new.get("verdict")),
-        unit: Unit::Label,
-        better: Better::Lower,
-    }];
+    let mut rows = vec![verdict_row("sweep", old, new)];
     rows.extend(rows_of(
         "sweep",
         Some(old),

@@ -7,19 +7,12 @@
 
 use serde_json::Value;
 
-use super::rows::{Better, Null, Row, Unit, Val, rows_of, verdict};
+use super::rows::{Better, Null, Row, Unit, Val, rows_of, verdict_row};
 
 /// The rows of the check level: `old`/`new` are the whole outputs, `only_old`/`only_new`
 /// the scenario names found on one side only.
 pub fn rows(old: &Value, new: &Value, only_old: &[String], only_new: &[String]) -> Vec<Row> {
-    let mut rows = vec![Row {
-        scope: "check".into(),
-        metric: "verdict".into(),
-        old: verdict(old.get("verdict")),
-        new: verdict(new.get("verdict")),
-        unit: Unit::Label,
-        better: Better::Lower,
-    }];
+    let mut rows = vec![verdict_row("check", old, new)];
     // Fewer passing scenarios alone is a scenario gone (its own row below) or one now
     // failing (counted by `failed`): reported, not counted twice.
     rows.extend(rows_of(
