@@ -222,7 +222,11 @@ fn attach_to_a_live_run_cut_through_the_api_repair_and_quit() {
     let addr = format!("127.0.0.1:{}", live.port);
     let tmux = start_in_tmux(&dir, "tui-attach", &format!("tui --attach {addr} --token-file token"));
 
-    let screen = tmux.wait_for("the attached screen", |s| s.contains("Topology") && s.contains(&format!("attached to {addr}")));
+    // The first frame can come before the first `GET /state` answers ("no state yet"): wait
+    // for the live state, not just the frame (a CI run lost that race).
+    let screen = tmux.wait_for("the attached screen with its first live state", |s| {
+        s.contains("Topology") && s.contains(&format!("attached to {addr}")) && !s.contains("no state yet")
+    });
     assert!(screen.contains("0 conn (0 open)"), "{screen}");
     assert!(screen.contains("fault via API"), "the hint bar says where faults go:\n{screen}");
     tmux.wait_for("the live clock to move the local copy", |s| s.contains("PLAY") && !s.contains(" 0s / 600s"));
