@@ -9,6 +9,7 @@ mod emit;
 mod human;
 mod json;
 mod junit;
+mod limits;
 mod live_cmd;
 mod merge;
 mod outcome;
@@ -38,6 +39,8 @@ pub(crate) const EXIT_INVALID: u8 = 3;
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    #[command(flatten)]
+    budget: limits::BudgetArgs,
 }
 
 #[derive(Subcommand, Debug)]
@@ -172,6 +175,7 @@ fn main() -> ExitCode {
             return ExitCode::from(code);
         }
     };
+    limits::install(&cli.budget);
     match dispatch(cli.command) {
         Ok(code) => ExitCode::from(code),
         Err(e) => {

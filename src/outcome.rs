@@ -29,6 +29,8 @@ pub struct Outcome {
     pub trace: Option<Vec<String>>,
     /// Options that changed the run and so belong on the `reproduce:` line.
     pub extra_args: String,
+    /// Where and why the run stopped before its end (a budget, a signal), if it did.
+    pub stop: Option<scenarios::BudgetStop>,
 }
 
 impl Outcome {

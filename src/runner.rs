@@ -30,16 +30,37 @@ pub fn run(s: &Scenario, seed: u64, opts: RunOpts) -> anyhow::Result<Outcome> {
         ProgressStyle::with_template("{msg} [{bar:40}] {percent}% sim {prefix}").unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
     bar.set_message(s.name.clone());
+    let deadline = crate::limits::timeout().map(|d| (start + d, d.as_secs_f64()));
+    let mut poll = |_: &Simulation| match deadline {
+        Some((at, limit_s)) if Instant::now() >= at => Some(scenarios::Exhausted::Wall { limit_s }),
+        _ => None,
+    };
+    let mut stop = None;
     for k in 1..=1000u64 {
         let t = SimTime((u128::from(end.as_nanos()) * u128::from(k) / 1000) as u64);
-        sim.run_until(t);
+        stop = scenarios::run_bounded(s, &mut sim, t, &mut poll);
+        if stop.is_some() {
+            break;
+        }
         if k % 10 == 0 {
             bar.set_position(k);
             bar.set_prefix(format!("{t}"));
         }
     }
     bar.finish_and_clear();
-    Ok(outcome(s, seed, &sim, opts.keep_trace, start.elapsed().as_secs_f64()))
+    let mut o = outcome(s, seed, &sim, opts.keep_trace, start.elapsed().as_secs_f64());
+    if let Some(stop) = stop {
+        let (verdict, checks) = scenarios::evaluate_bounded(s, &o.report, Some(&stop));
+        o.verdict = verdict;
+        o.checks = checks;
+        o.stop = Some(stop);
+    }
+    // An event budget set on the command line changes where a run stops: it belongs on the
+    // reproduce line.
+    if let Some(m) = scenarios::budget::budget().max_events {
+        o.extra_args.push_str(&format!(" --max-events {m}"));
+    }
+    Ok(o)
 }
 
 /// The outcome of a simulation that has run (to its end, or where a live session stopped).
@@ -95,5 +116,6 @@ pub fn outcome(s: &Scenario, seed: u64, sim: &Simulation, keep_trace: bool, wall
         fault_windows,
         trace,
         extra_args: String::new(),
+        stop: None,
     }
 }

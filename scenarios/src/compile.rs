@@ -15,6 +15,7 @@
 //! steps), `expectations`, `sweep` (gates over seeds) and `proxy` (`faultline live`'s listeners). `context` is what they share, `syntax` turns parser errors into
 //! diagnostics and `model_errors` maps sim-core's errors back to the file.
 
+mod budget;
 mod context;
 mod expectations;
 mod faults;
@@ -96,6 +97,7 @@ fn compile_file(source: &crate::Source, text: &str, file: &format::File) -> R<cr
     if sc.name.value.trim().is_empty() {
         return cx.fail(&sc.name.span, "the scenario name is empty");
     }
+    budget::check_expansion(&cx, file)?;
     cx.duration = cx.positive(&sc.duration, "the scenario duration")?;
     if cx.duration > sim_core::model::MAX_DURATION {
         return Err(cx
@@ -117,6 +119,7 @@ fn compile_file(source: &crate::Source, text: &str, file: &format::File) -> R<cr
         sites::endpoint(&mut cx, &mut spec, e)?;
     }
     // Build the topology alone first: its ids are what traffic, faults and alarms may name.
+    budget::check_estimate(&cx, &spec, &file.scenario.span)?;
     let topo = Model::build(&spec).map_err(|e| model_errors::build_error(&cx, &spec, &e, &file.scenario.span))?;
     for t in &file.traffic {
         traffic::traffic(&mut cx, &mut spec, &topo, t)?;
@@ -138,6 +141,7 @@ fn compile_file(source: &crate::Source, text: &str, file: &format::File) -> R<cr
         None => crate::SweepExpect::default(),
     };
     let proxies = proxy::proxies(&cx, &spec, &file.proxy)?;
+    budget::check_estimate(&cx, &spec, &file.scenario.span)?;
     Model::build(&spec).map_err(|e| model_errors::build_error(&cx, &spec, &e, &file.scenario.span))?;
     Ok(crate::Scenario {
         name: sc.name.value.clone(),

@@ -97,7 +97,14 @@ pub struct Check {
 }
 
 impl Check {
-    fn new(name: &'static str, status: Verdict, measured: Option<f64>, limit: Option<f64>, unit: &'static str, detail: String) -> Check {
+    pub(crate) fn new(
+        name: &'static str,
+        status: Verdict,
+        measured: Option<f64>,
+        limit: Option<f64>,
+        unit: &'static str,
+        detail: String,
+    ) -> Check {
         Check { name, pass: status == Verdict::Pass, status, measured, limit, unit, detail }
     }
 }
@@ -119,9 +126,11 @@ pub fn prepare(scenario: &Scenario, seed: u64, opts: SimOptions) -> Result<Simul
 /// Runs `scenario` to its end under `seed` and judges the report.
 pub fn run(scenario: &Scenario, seed: u64, opts: SimOptions) -> Result<Outcome, BuildError> {
     let mut sim = prepare(scenario, seed, opts)?;
-    sim.run();
+    // Held to the process's budget, so a runaway run ends inconclusive instead of never.
+    let end = sim.end();
+    let stop = crate::run_bounded(scenario, &mut sim, end, &mut |_| None);
     let report = sim.report();
-    let (verdict, checks) = evaluate(scenario, &report);
+    let (verdict, checks) = crate::evaluate_bounded(scenario, &report, stop.as_ref());
     Ok(Outcome { report, verdict, checks })
 }
 

@@ -12,6 +12,8 @@
 //! sim-core knows nothing about files; this crate knows nothing about terminals or exit
 //! paths beyond [`Verdict::exit_code`].
 
+mod bounded;
+pub mod budget;
 mod compile;
 mod describe;
 mod error;
@@ -30,6 +32,7 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 use sim_core::{ModelSpec, SimDuration};
 
+pub use bounded::{BUDGET_CHECK, BudgetStop, Exhausted, evaluate_bounded, max_events, run_bounded};
 pub use describe::describe;
 pub use error::{Diagnostic, ScenarioError};
 pub use expect::{Check, Expectations, Outcome, Verdict, evaluate, prepare, run};

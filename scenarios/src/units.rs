@@ -273,6 +273,19 @@ pub fn fmt_bps(bps: u64) -> String {
 
 /// Formats a byte count exactly, the way files write them: a whole SI unit (`2MB`), else a
 /// whole binary unit (`6MiB`, `64KiB`), else SI with the decimals it needs (`781.25kB`).
+/// Bytes as a person reads a size, with binary units and one decimal: `2.0 GiB`, `213 KiB`.
+/// For messages about budgets, where an exact figure would only be noise.
+pub fn approx_bytes(bytes: u64) -> String {
+    const UNITS: [(u64, &str); 4] = [(1 << 40, "TiB"), (1 << 30, "GiB"), (1 << 20, "MiB"), (1 << 10, "KiB")];
+    for (size, unit) in UNITS {
+        if bytes >= size {
+            let v = bytes as f64 / size as f64;
+            return if v >= 100.0 { format!("{v:.0} {unit}") } else { format!("{v:.1} {unit}") };
+        }
+    }
+    format!("{bytes} B")
+}
+
 pub fn fmt_bytes(bytes: u64) -> String {
     const SI: [(u64, &str); 4] = [(1_000_000_000_000, "TB"), (1_000_000_000, "GB"), (1_000_000, "MB"), (1_000, "kB")];
     const BINARY: [(u64, &str); 4] = [(1 << 40, "TiB"), (1 << 30, "GiB"), (1 << 20, "MiB"), (1 << 10, "KiB")];

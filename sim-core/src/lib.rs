@@ -9,6 +9,7 @@
 //! on every machine.
 
 mod attribution;
+pub mod budget;
 mod control;
 mod digest;
 mod endpoint;

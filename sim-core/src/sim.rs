@@ -181,6 +181,33 @@ impl Simulation {
         self.traffic.settle_all(now);
     }
 
+    /// Runs every event strictly before `t` (capped at the end of the run), but starts no
+    /// instant once `max_events` events have run. Returns whether it reached `t`; when it
+    /// did not, the simulation stands at the instant it stopped after, and [`Self::report`]
+    /// reports what happened up to then. The stop depends on the event count only, so it
+    /// is the same on every machine.
+    pub fn run_until_bounded(&mut self, t: SimTime, max_events: u64) -> bool {
+        let t = t.min(self.end);
+        loop {
+            if self.events >= max_events {
+                return self.sched.peek_time().is_none_or(|next| next >= t);
+            }
+            if !self.step_before(t) {
+                break;
+            }
+        }
+        self.sched.advance_to(t);
+        let now = self.now();
+        self.traffic.settle_all(now);
+        true
+    }
+
+    /// Heap bytes the run has added since it was built: the kept trace (records, and the
+    /// JSON line a caller renders from each). Checked against a memory budget as a run goes.
+    pub fn grown_bytes(&self) -> u64 {
+        crate::budget::Estimate::trace_bytes(self.trace.records().len() as u64)
+    }
+
     /// Runs to the end of the run.
     pub fn run(&mut self) {
         let end = self.end;

@@ -1,0 +1,122 @@
+//! Runs held to a budget: events (deterministic), memory (the estimate plus what the run
+//! grew), and whatever else the caller polls for (a wall-clock timeout, a signal), with the
+//! verdict a run that stopped early gets: inconclusive, saying where and why it stopped.
+
+use std::fmt;
+
+use sim_core::budget::Estimate;
+use sim_core::{Report, SimTime, Simulation};
+
+use crate::Scenario;
+use crate::budget::budget;
+use crate::expect::{Check, Verdict, evaluate};
+use crate::units::approx_bytes;
+
+/// Why a run stopped before its end.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Exhausted {
+    /// The event budget (`--max-events`, or the estimate's default).
+    Events { max: u64, flag: bool },
+    /// The memory budget: the estimate plus the trace kept so far.
+    Memory { max: u64, reached: u64 },
+    /// The wall-clock budget (`--timeout`); the only machine-dependent stop.
+    Wall { limit_s: f64 },
+    /// A signal asked the process to stop (SIGINT, SIGTERM).
+    Signal { name: &'static str },
+}
+
+/// Where a run stopped, and why.
+#[derive(Clone, Debug, PartialEq)]
+pub struct BudgetStop {
+    pub at: SimTime,
+    pub events: u64,
+    pub why: Exhausted,
+}
+
+impl fmt::Display for BudgetStop {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let at = self.at;
+        match &self.why {
+            Exhausted::Signal { name } => write!(f, "interrupted by {name} at t = {at} after {} events", self.events),
+            Exhausted::Events { max, flag } => write!(
+                f,
+                "budget exhausted at t = {at}: the event budget of {max} ran out in the instant at t = {at} ({} events run, the instant finished; {})",
+                self.events,
+                if *flag {
+                    "set by --max-events"
+                } else {
+                    "the default: the larger of 10^9 and 4x the scenario's estimate; raise it with --max-events"
+                }
+            ),
+            Exhausted::Memory { max, reached } => write!(
+                f,
+                "budget exhausted at t = {at}: the run's memory reached about {} (estimate plus kept trace), the memory budget is {} (raise it with --max-memory)",
+                approx_bytes(*reached),
+                approx_bytes(*max)
+            ),
+            Exhausted::Wall { limit_s } => write!(
+                f,
+                "budget exhausted at t = {at}: the wall-clock timeout of {limit_s} s passed after {} events (--timeout; this stop depends on the machine's speed)",
+                self.events
+            ),
+        }
+    }
+}
+
+/// The event budget a run of `s` gets: the process's `--max-events`, else the default of its
+/// estimate. The second value says whether a flag set it.
+pub fn max_events(s: &Scenario) -> (u64, bool) {
+    match budget().max_events {
+        Some(m) => (m, true),
+        None => (Estimate::of(&s.spec).default_max_events(), false),
+    }
+}
+
+/// Events a bounded run runs between two polls of the caller's check.
+pub const POLL_EVERY: u64 = 1 << 16;
+
+/// Runs `sim` to `until` within the process's budget for `s`, polling `poll` every
+/// [`POLL_EVERY`] events. Returns where it stopped when it did not reach `until`.
+pub fn run_bounded(
+    s: &Scenario,
+    sim: &mut Simulation,
+    until: SimTime,
+    poll: &mut dyn FnMut(&Simulation) -> Option<Exhausted>,
+) -> Option<BudgetStop> {
+    let (max, flag) = max_events(s);
+    let max_memory = budget().max_memory;
+    let base = Estimate::of(&s.spec).bytes();
+    loop {
+        let cap = sim.events().saturating_add(POLL_EVERY).min(max);
+        if sim.run_until_bounded(until, cap) {
+            return None;
+        }
+        let stop = |why| Some(BudgetStop { at: sim.now(), events: sim.events(), why });
+        if sim.events() >= max {
+            return stop(Exhausted::Events { max, flag });
+        }
+        let reached = base.saturating_add(sim.grown_bytes());
+        if reached > max_memory {
+            return stop(Exhausted::Memory { max: max_memory, reached });
+        }
+        if let Some(why) = poll(sim) {
+            return stop(why);
+        }
+    }
+}
+
+/// The name of the check a stopped run adds.
+pub const BUDGET_CHECK: &str = "budget";
+
+/// Judges a run that may have stopped early: the expectations as [`evaluate`] judges them
+/// at the time it stopped, plus a `budget` check that makes the verdict inconclusive.
+pub fn evaluate_bounded(s: &Scenario, report: &Report, stop: Option<&BudgetStop>) -> (Verdict, Vec<Check>) {
+    let (verdict, mut checks) = evaluate(s, report);
+    match stop {
+        None => (verdict, checks),
+        Some(stop) => {
+            checks.push(Check::new(BUDGET_CHECK, Verdict::Inconclusive, None, None, "s", stop.to_string()));
+            (Verdict::Inconclusive, checks)
+        }
+    }
+}

@@ -1,0 +1,122 @@
+//! The memory budget checked while compiling, before anything large is allocated.
+//!
+//! Two checks, each pointing at the table that is too big:
+//! - before `count` is expanded: every copy of a table costs about [`EXPANSION_BYTES_PER_BYTE`]
+//!   bytes per byte of the table's text to compile and build (ids copied into indexes, spans
+//!   and field maps), so a 1,000-character id replicated 20,000 times is refused at its
+//!   `count` key instead of taking gigabytes to validate;
+//! - before the model is built and run: sim-core's [`Estimate`] of the run (links, flows,
+//!   histograms, packet buffers), summed per table, names the table and the product that
+//!   dominates.
+
+use std::collections::BTreeMap;
+use std::ops::Range;
+
+use sim_core::budget::{CostKind, Estimate};
+use sim_core::spec::ModelSpec;
+
+use super::R;
+use super::context::{Ctx, Decorate};
+use crate::budget::budget;
+use crate::format;
+use crate::units::approx_bytes;
+
+/// Compiling and building a copy of a table costs about this many bytes per byte of its text
+/// (measured: 115 B per byte for an interconnect with a 1,000-character id, 110 for a
+/// plain one; peak RSS of `validate`).
+pub(crate) const EXPANSION_BYTES_PER_BYTE: u64 = 128;
+
+/// Refuses a file whose `count` expansion alone would exceed the memory budget.
+pub(super) fn check_expansion(cx: &Ctx<'_>, file: &format::File) -> R<()> {
+    let b = budget();
+    let mut tables: Vec<(&str, usize, &format::Sp<u32>)> = Vec::new();
+    let len = |span: &Range<usize>| table_len(cx.text, span);
+    tables.extend(file.interconnect.iter().filter_map(|t| t.value.count.as_ref().map(|c| ("interconnect", len(&t.span), c))));
+    tables.extend(file.traffic.iter().filter_map(|t| t.value.count.as_ref().map(|c| ("traffic", len(&t.span), c))));
+    let mut total = cx.text.len() as u64 * EXPANSION_BYTES_PER_BYTE;
+    let mut worst: Option<(u64, &str, usize, &format::Sp<u32>)> = None;
+    for (kind, len, c) in tables {
+        let bytes = u64::from(c.value).saturating_mul(len as u64).saturating_mul(EXPANSION_BYTES_PER_BYTE);
+        total = total.saturating_add(bytes);
+        if worst.is_none_or(|w| bytes > w.0) {
+            worst = Some((bytes, kind, len, c));
+        }
+    }
+    match worst {
+        Some((bytes, kind, len, c)) if total > b.max_memory => Err(cx
+            .err(
+                &c.span,
+                format!(
+                    "count = {} copies of this {len}-byte [[{kind}]] table need about {} to compile ({} x {len} B x {EXPANSION_BYTES_PER_BYTE}), \
+                     above the memory budget of {}",
+                    c.value,
+                    approx_bytes(bytes),
+                    c.value,
+                    approx_bytes(b.max_memory),
+                ),
+            )
+            .label("too many copies for the memory budget")
+            .help(format!("{}; lower `count` or shorten the table's ids, or raise the budget with --max-memory", b.source))),
+        _ => Ok(()),
+    }
+}
+
+/// Refuses a spec whose run sim-core estimates above the memory budget, pointing at the
+/// table whose share is the largest (the first copy's id names it).
+pub(super) fn check_estimate(cx: &Ctx<'_>, spec: &ModelSpec, fallback: &Range<usize>) -> R<()> {
+    let b = budget();
+    let est = Estimate::of(spec);
+    let total = est.bytes();
+    if total <= b.max_memory {
+        return Ok(());
+    }
+    // Sum each kind of cost per table: every copy of a `count`ed table shares its id's span.
+    let mut per: BTreeMap<((usize, usize), CostKind), (u64, u64, u64, String)> = BTreeMap::new();
+    for c in &est.costs {
+        let Some(span) = cx.spans.get(&c.owner) else { continue };
+        let e = per.entry(((span.start, span.end), c.kind)).or_insert((0, 0, 0, c.owner.clone()));
+        e.0 = e.0.saturating_add(c.bytes());
+        e.1 = e.1.saturating_add(c.count);
+        e.2 = e.2.max(c.each);
+    }
+    let worst = per.iter().max_by_key(|(_, v)| v.0);
+    let (span, msg) = match worst {
+        Some((((start, end), kind), (bytes, count, each, _))) => (
+            *start..*end,
+            format!(
+                "{} of {} ({} {}{} x {}) make the run's estimate {}, above the memory budget of {}",
+                approx_bytes(*bytes),
+                kind.noun(),
+                count,
+                kind.unit(),
+                if *count == 1 { "" } else { "s" },
+                approx_bytes(*each),
+                approx_bytes(total),
+                approx_bytes(b.max_memory),
+            ),
+        ),
+        None => (
+            fallback.clone(),
+            format!("the run's estimate {} is above the memory budget of {}", approx_bytes(total), approx_bytes(b.max_memory)),
+        ),
+    };
+    let named = short(cx.text.get(span.clone()).unwrap_or("").trim_matches('"'));
+    let msg = if named.is_empty() { msg } else { format!("`{named}`: {msg}") };
+    Err(cx.err(&span, msg).label("this table's share is the largest").help(format!(
+        "{}; make the table smaller (fewer flows, groups or copies, smaller buffers), or raise the budget with --max-memory",
+        b.source
+    )))
+}
+
+/// An id as a message quotes it: at most 40 characters.
+fn short(id: &str) -> String {
+    if id.chars().count() <= 40 { id.to_string() } else { format!("{}...", id.chars().take(37).collect::<String>()) }
+}
+
+/// The bytes of a table's text: from its header (the span toml gives a table in an array of
+/// tables) to the next line that opens a table, or the end of the file.
+fn table_len(text: &str, header: &Range<usize>) -> usize {
+    let rest = text.get(header.end..).unwrap_or("");
+    let body = rest.find("\n[").map_or(rest.len(), |i| i + 1);
+    header.len() + body
+}
