@@ -111,5 +111,12 @@ pub fn run(o: &Outcome) -> Value {
             "simulated_s": r.duration_s,
             "wall_s": o.wall_s,
         },
+        "budget": {
+            "estimate_bytes": o.budget.estimate_bytes,
+            "estimate_events": o.budget.estimate_events,
+            "max_memory": o.budget.max_memory,
+            "max_events": o.budget.max_events,
+            "stopped": o.stop.as_ref().map(|s| s.to_string()),
+        },
     })
 }

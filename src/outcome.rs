@@ -31,6 +31,29 @@ pub struct Outcome {
     pub extra_args: String,
     /// Where and why the run stopped before its end (a budget, a signal), if it did.
     pub stop: Option<scenarios::BudgetStop>,
+    /// What the run was estimated to cost and the budgets it was held to.
+    pub budget: BudgetUse,
+}
+
+/// A run's estimate and budgets, as `--json` reports them under `budget`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct BudgetUse {
+    pub estimate_bytes: u64,
+    pub estimate_events: u64,
+    pub max_memory: u64,
+    pub max_events: u64,
+}
+
+impl BudgetUse {
+    pub fn of(s: &scenarios::Scenario) -> BudgetUse {
+        let est = sim_core::budget::Estimate::of(&s.spec);
+        BudgetUse {
+            estimate_bytes: est.bytes(),
+            estimate_events: est.events,
+            max_memory: scenarios::budget::budget().max_memory,
+            max_events: scenarios::max_events(s).0,
+        }
+    }
 }
 
 impl Outcome {

@@ -117,5 +117,6 @@ pub fn outcome(s: &Scenario, seed: u64, sim: &Simulation, keep_trace: bool, wall
         trace,
         extra_args: String::new(),
         stop: None,
+        budget: crate::outcome::BudgetUse::of(s),
     }
 }

@@ -76,7 +76,8 @@ pub fn max_events(s: &Scenario) -> (u64, bool) {
 pub const POLL_EVERY: u64 = 1 << 16;
 
 /// Runs `sim` to `until` within the process's budget for `s`, polling `poll` every
-/// [`POLL_EVERY`] events. Returns where it stopped when it did not reach `until`.
+/// [`POLL_EVERY`] events and once `until` is reached. Returns where it stopped when a budget
+/// or the poll stopped it.
 pub fn run_bounded(
     s: &Scenario,
     sim: &mut Simulation,
@@ -88,10 +89,13 @@ pub fn run_bounded(
     let base = Estimate::of(&s.spec).bytes();
     loop {
         let cap = sim.events().saturating_add(POLL_EVERY).min(max);
-        if sim.run_until_bounded(until, cap) {
-            return None;
-        }
+        let reached = sim.run_until_bounded(until, cap);
         let stop = |why| Some(BudgetStop { at: sim.now(), events: sim.events(), why });
+        if reached {
+            // The caller's check runs at every target time too, so a wall-clock timeout or
+            // a signal is seen even in a run with fewer events than a poll interval.
+            return poll(sim).and_then(stop);
+        }
         if sim.events() >= max {
             return stop(Exhausted::Events { max, flag });
         }

@@ -40,6 +40,9 @@ pub const BASE_BYTES: u64 = 8 << 20;
 /// Bytes one kept trace record costs until it is written: the record, and the JSON line the
 /// CLI renders from it.
 pub const TRACE_RECORD_BYTES: u64 = 320;
+/// Bytes a point of a group's throughput timeline costs, with the vector's doubling slack
+/// and the series the CLI renders from it.
+pub const TIMELINE_POINT_BYTES: u64 = 64;
 /// Events a fault costs at most in the estimate: its start and end, the sessions it takes
 /// down, the FIB changes and the flows' stalls and resumes it causes.
 pub const EVENTS_PER_FAULT: u64 = 64;

@@ -203,9 +203,15 @@ impl Simulation {
     }
 
     /// Heap bytes the run has added since it was built: the kept trace (records, and the
-    /// JSON line a caller renders from each). Checked against a memory budget as a run goes.
+    /// JSON line a caller renders from each), the groups' throughput timelines (a point per
+    /// group whose rate changed, per instant) and the faults drawn at run time. Checked
+    /// against a memory budget as a run goes; O(groups) to compute.
     pub fn grown_bytes(&self) -> u64 {
-        crate::budget::Estimate::trace_bytes(self.trace.records().len() as u64)
+        use crate::budget::{Estimate, FAULT_BYTES, TIMELINE_POINT_BYTES};
+        let points: u64 = self.traffic.groups.iter().map(|g| g.timeline.len() as u64).sum();
+        Estimate::trace_bytes(self.trace.records().len() as u64)
+            .saturating_add(points.saturating_mul(TIMELINE_POINT_BYTES))
+            .saturating_add((self.faults.all().len() as u64).saturating_mul(FAULT_BYTES))
     }
 
     /// Runs to the end of the run.
