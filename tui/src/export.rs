@@ -39,10 +39,13 @@ pub struct Compiled {
     pub ids: BTreeSet<String>,
 }
 
+/// The function behind a [`Compiler`].
+pub type CompileFn = dyn Fn(&str) -> Result<Compiled, String> + Send + Sync;
+
 /// Compiles scenario text as `faultline run` would. The embedding program supplies it (the
 /// CLI passes the scenarios crate's compiler).
 #[derive(Clone)]
-pub struct Compiler(pub Arc<dyn Fn(&str) -> Result<Compiled, String> + Send + Sync>);
+pub struct Compiler(pub Arc<CompileFn>);
 
 impl Compiler {
     pub fn new(f: impl Fn(&str) -> Result<Compiled, String> + Send + Sync + 'static) -> Compiler {
