@@ -92,7 +92,7 @@ pub(crate) fn export(app: &mut App) {
         Ok(Exported::Checked { final_fingerprint }) => (
             LineKind::Note,
             format!(
-                "exported {} (replay checked: read back from disk it compiles, reproduces this session's fingerprint {:016x} at {now} and ends at {final_fingerprint:016x})",
+                "exported {} (replay checked from disk: {:016x} at {now} as here, {final_fingerprint:016x} at the end)",
                 path.display(),
                 app.sim.fingerprint()
             ),
