@@ -257,10 +257,11 @@ fn not_searched(name: &OsStr) -> Option<Why> {
 /// A `.toml` file found by the walk: a scenario, a broken scenario, or something else.
 fn classify(path: &Path, found: &mut Found) {
     let shown = path.display().to_string();
-    let text = match std::fs::read_to_string(path) {
+    // Bytes that are not UTF-8 are an error at their line and column, not "cannot read".
+    let text = match scenarios::read_file(path) {
         Ok(t) => t,
         Err(e) => {
-            found.invalid.push(Invalid { message: format!("error: cannot read {shown}: {e}"), path: shown });
+            found.invalid.push(Invalid { message: e.to_string(), path: shown });
             return;
         }
     };

@@ -249,19 +249,18 @@ fn cmd_run(
     tty: bool,
 ) -> anyhow::Result<u8> {
     let name = scenario.unwrap_or_else(|| scenarios::FLAGSHIP.to_string());
-    let mut s = match scenarios::resolve(&name) {
+    // `--fidelity` is compiled in, so it meets the limits the file's own key would (an error
+    // names the flag and the key it hit).
+    let overrides = scenarios::Overrides {
+        fidelity: fidelity.map(|f| match f {
+            FidelityArg::Fluid => sim_core::spec::Fidelity::Fluid,
+            FidelityArg::Packet => sim_core::spec::Fidelity::Packet,
+        }),
+    };
+    let s = match scenarios::resolve_with(&name, &overrides) {
         Ok(s) => s,
         Err(e) => return Ok(invalid(&e)),
     };
-    if let Some(f) = fidelity {
-        let f = match f {
-            FidelityArg::Fluid => sim_core::spec::Fidelity::Fluid,
-            FidelityArg::Packet => sim_core::spec::Fidelity::Packet,
-        };
-        for t in &mut s.spec.traffic {
-            t.fidelity = f;
-        }
-    }
     let seed = seed.unwrap_or(s.seed);
     let mut o = runner::run(&s, seed, RunOpts { keep_trace: trace.is_some(), progress: tty && !out.quiet && !out.json })?;
     if let Some(f) = fidelity {
@@ -324,6 +323,7 @@ fn cmd_tui(scenario: Option<String>, seed: Option<u64>) -> anyhow::Result<u8> {
         seed: seed.unwrap_or(s.seed),
         duration: s.duration,
         spec: s.spec.clone(),
+        compile: Some(tui_compiler(s.source.display_name())),
         judge: Some(judge(s)),
     };
     faultline_tui::run(session)?;
@@ -361,6 +361,7 @@ fn cmd_tui_attach(addr: &str, token_file: Option<&Path>) -> anyhow::Result<u8> {
         seed: info.seed,
         duration: s.duration,
         spec: s.spec.clone(),
+        compile: Some(tui_compiler(info.origin.clone())),
         judge: Some(judge(s)),
     };
     let origin = info.origin;
@@ -368,6 +369,15 @@ fn cmd_tui_attach(addr: &str, token_file: Option<&Path>) -> anyhow::Result<u8> {
         std::sync::Arc::new(move |text: &str| scenarios::load_str(&origin, text).map(|s| s.spec).map_err(|e| e.to_string()));
     faultline_tui::attach::run(session, addr, client, compile)?;
     Ok(0)
+}
+
+/// The TUI's scenario compiler (for its exports and fresh fault ids): `faultline run`'s, with
+/// every id of the file.
+fn tui_compiler(origin: String) -> faultline_tui::Compiler {
+    faultline_tui::Compiler::new(move |text| {
+        let s = scenarios::load_str(&origin, text).map_err(|e| e.to_string())?;
+        Ok(faultline_tui::Compiled { ids: s.ids(), seed: s.seed, spec: s.spec })
+    })
 }
 
 /// The TUI's view of the scenario's expectations: the same rules as `run`.

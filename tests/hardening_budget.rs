@@ -51,8 +51,8 @@ fn files_that_would_exhaust_memory_are_refused_at_their_key() {
     let cases: [(&str, &str, &str, &[&str]); 5] = [
         ("run-2GiB-groups-10000", "run", "14:6", &["stall histogram", "10000 groups", "above the memory budget", "RLIMIT_AS"]),
         ("run-oom-groups-30000", "run", "14:6", &["stall histogram", "30000 groups"]),
-        ("run-16GiB-virtual-packet-buffers", "run", "15:6", &["packet-fidelity TCP buffers", "16 buffers x 1.0 GiB"]),
-        ("run-abort-packet-1024x4MiB", "run", "14:6", &["packet-fidelity TCP buffers", "4096 buffers x 4.0 MiB"]),
+        ("run-16GiB-virtual-packet-buffers", "run", "20:10", &["packet-fidelity TCP buffers", "16 buffers x 1.0 GiB"]),
+        ("run-abort-packet-1024x4MiB", "run", "20:10", &["packet-fidelity TCP buffers", "4096 buffers x 4.0 MiB"]),
         ("validate-oom-longid-count", "validate", "9:9", &["count = 20000 copies", "to compile", "above the memory budget"]),
     ];
     for (case, cmd, line, words) in cases {

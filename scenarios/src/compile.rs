@@ -44,11 +44,12 @@ use context::{Ctx, Decorate, FieldSpans};
 
 type R<T> = Result<T, Box<Diagnostic>>;
 
-/// Parses and compiles a scenario's text; its display name names it in messages.
-pub(crate) fn compile(source: crate::Source) -> R<crate::Scenario> {
+/// Parses and compiles a scenario's text with the command line's overrides; its display name
+/// names it in messages.
+pub(crate) fn compile(source: &crate::Source, overrides: &crate::Overrides) -> R<crate::Scenario> {
     let origin = &source.display_name();
     let file: format::File = toml::from_str(&source.text).map_err(|e| Box::new(syntax::toml_error(origin, &source.text, &e)))?;
-    compile_file(&source, &source.text, &file)
+    compile_file(source, &source.text, &file, overrides)
 }
 
 /// Compiles `source` with one more `[[fault]]` table, `table` (the text of that one table),
@@ -69,7 +70,7 @@ pub(crate) fn compile_with_fault(source: &crate::Source, table: &str) -> R<crate
     let padded = format!("{}\n{table}", blank(&source.text));
     let extra: Extra = toml::from_str(&padded).map_err(|e| Box::new(syntax::toml_error(origin, &text, &e)))?;
     file.fault.extend(extra.fault);
-    compile_file(source, &text, &file)
+    compile_file(source, &text, &file, &crate::Overrides::default())
 }
 
 /// `text` with every line turned into a comment of the same byte length (line ends kept).
@@ -90,9 +91,16 @@ fn blank(text: &str) -> String {
 }
 
 /// Compiles a parsed file; `text` is what its spans point into.
-fn compile_file(source: &crate::Source, text: &str, file: &format::File) -> R<crate::Scenario> {
+fn compile_file(source: &crate::Source, text: &str, file: &format::File, overrides: &crate::Overrides) -> R<crate::Scenario> {
     let origin = &source.display_name();
-    let mut cx = Ctx { origin, text, spans: BTreeMap::new(), fields: FieldSpans::default(), duration: SimDuration::ZERO };
+    let mut cx = Ctx {
+        origin,
+        text,
+        spans: BTreeMap::new(),
+        fields: FieldSpans::default(),
+        duration: SimDuration::ZERO,
+        fidelity: overrides.fidelity,
+    };
     let sc = &file.scenario.value;
     if sc.name.value.trim().is_empty() {
         return cx.fail(&sc.name.span, "the scenario name is empty");
@@ -153,5 +161,6 @@ fn compile_file(source: &crate::Source, text: &str, file: &format::File) -> R<cr
         sweep,
         proxies,
         source: source.clone(),
+        claimed: cx.spans.into_keys().collect(),
     })
 }

@@ -9,6 +9,7 @@ use std::ops::Range;
 use std::path::PathBuf;
 
 use thiserror::Error;
+use unicode_width::UnicodeWidthChar;
 
 /// A problem at a place in a scenario file.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -36,7 +37,7 @@ impl Diagnostic {
         let end = floor_char(text, span.end.clamp(start, text.len()));
         let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
         let line_end = text[start..].find('\n').map_or(text.len(), |i| start + i);
-        let source_line = text[line_start..line_end].trim_end_matches('\r').to_string();
+        let source_line = visible(text[line_start..line_end].trim_end_matches('\r'));
         let line = text[..start].matches('\n').count() + 1;
         let column = text[line_start..start].chars().count() + 1;
         let underline = text[start..end.min(line_end)].chars().count().max(1);
@@ -54,6 +55,21 @@ impl Diagnostic {
     }
 }
 
+/// `line` with its control characters (a bare CR, an escape, a NUL) replaced by the Unicode
+/// pictures of them (`␍`, `␛`, `␀`), one character for one, so the snippet shows them, a
+/// terminal does not act on them, and the column still counts the same characters. Tabs are
+/// kept: the caret line copies them to stay aligned.
+fn visible(line: &str) -> String {
+    line.chars()
+        .map(|c| match c {
+            '\t' => c,
+            '\u{0}'..='\u{1f}' => char::from_u32(0x2400 + c as u32).unwrap_or('\u{fffd}'),
+            '\u{7f}' => '\u{2421}',
+            _ => c,
+        })
+        .collect()
+}
+
 fn floor_char(text: &str, mut i: usize) -> usize {
     while i > 0 && !text.is_char_boundary(i) {
         i -= 1;
@@ -69,8 +85,19 @@ impl fmt::Display for Diagnostic {
         writeln!(f, "{pad}--> {}:{}:{}", self.origin, self.line, self.column)?;
         writeln!(f, "{pad} |")?;
         writeln!(f, "{num} | {}", self.source_line)?;
-        let indent: String = self.source_line.chars().take(self.column - 1).map(|c| if c == '\t' { '\t' } else { ' ' }).collect();
-        write!(f, "{pad} | {indent}{}", "^".repeat(self.underline))?;
+        // The caret goes under the column as a terminal draws the line: a tab stays a tab, a
+        // wide character (CJK, most emoji) takes two cells, a combining mark none.
+        let cells = |c: char| if c == '\t' { 1 } else { UnicodeWidthChar::width(c).unwrap_or(0) };
+        let mut indent = String::new();
+        for c in self.source_line.chars().take(self.column.saturating_sub(1)) {
+            if c == '\t' {
+                indent.push('\t');
+            } else {
+                indent.extend(std::iter::repeat_n(' ', cells(c)));
+            }
+        }
+        let under: usize = self.source_line.chars().skip(self.column.saturating_sub(1)).take(self.underline).map(cells).sum();
+        write!(f, "{pad} | {indent}{}", "^".repeat(under.max(1)))?;
         if let Some(l) = &self.label {
             write!(f, " {l}")?;
         }

@@ -21,22 +21,26 @@ mod expect;
 pub mod format;
 mod library;
 pub mod live;
+mod read;
 mod schema;
 pub mod shrink;
 mod sweep_gates;
 pub mod templates;
 pub mod units;
 
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
-use sim_core::{ModelSpec, SimDuration};
+use sim_core::spec::Fidelity;
+use sim_core::{Model, ModelSpec, SimDuration};
 
 pub use bounded::{BUDGET_CHECK, BudgetStop, Exhausted, evaluate_bounded, max_events, run_bounded};
 pub use describe::describe;
 pub use error::{Diagnostic, ScenarioError};
 pub use expect::{Check, Expectations, Outcome, Verdict, evaluate, prepare, run};
 pub use library::{LibraryEntry, library};
+pub use read::{decode, read_file};
 pub use schema::schema;
 pub use sweep_gates::{SweepExpect, SweepStats, evaluate_sweep, percentile};
 
@@ -87,12 +91,53 @@ pub struct Scenario {
     /// `[[proxy]]` tables, for `faultline live` (every other command ignores them).
     pub proxies: Vec<live::Proxy>,
     pub source: Source,
+    /// Every id the file claimed (interconnects, VPNs, backbones, endpoints, traffic groups,
+    /// faults, random fault processes, alarms, runbook steps, `count` copies expanded).
+    #[serde(skip)]
+    pub(crate) claimed: BTreeSet<String>,
 }
 
 impl Scenario {
     /// The verdict the file's header documents in a `# expect: pass` line, if any.
     pub fn documented_verdict(&self) -> Option<Verdict> {
         documented_verdict(&self.source.text)
+    }
+
+    /// Every id in the scenario: what the file claimed and every element of its model
+    /// (sites, routers, facilities, channels and links the templates made). A table added to
+    /// the file (an exported fault) needs an id outside this set, as the compiler rejects an id
+    /// it claimed and a fault named like an element would read as one.
+    pub fn ids(&self) -> BTreeSet<String> {
+        let mut ids = self.claimed.clone();
+        if let Ok(model) = Model::build(&self.spec) {
+            ids.extend(model.ids().map(|(id, _)| id.to_string()));
+        }
+        ids
+    }
+}
+
+/// What the command line changes in a scenario (`faultline run --fidelity packet`). The
+/// compiler applies it as if the file said so, so the value from a flag passes every check
+/// the same key in the file would, and an error it causes names the flag.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Overrides {
+    /// Every traffic group at this fidelity (`--fidelity`).
+    pub fidelity: Option<Fidelity>,
+}
+
+impl Overrides {
+    /// Whether nothing is overridden.
+    pub fn is_empty(&self) -> bool {
+        *self == Overrides::default()
+    }
+
+    /// The flags as written on the command line (`--fidelity packet`); empty for none.
+    pub fn flags(&self) -> String {
+        let mut out = Vec::new();
+        if let Some(f) = self.fidelity {
+            out.push(format!("--fidelity {}", if f == Fidelity::Packet { "packet" } else { "fluid" }));
+        }
+        out.join(" ")
     }
 }
 
@@ -103,25 +148,54 @@ pub fn documented_verdict(text: &str) -> Option<Verdict> {
         .find_map(|l| l.trim_start().trim_start_matches('#').trim().strip_prefix("expect:").and_then(Verdict::parse))
 }
 
-fn load(origin: Origin, text: String) -> Result<Scenario, ScenarioError> {
-    compile::compile(Source { origin, text }).map_err(ScenarioError::Invalid)
+/// Compiles `text` with `overrides`. When only the overrides make it fail (the file alone
+/// compiles), the error's message starts with the flags, so it names both the flag and the
+/// key it hit; when the file fails on its own, its own error is the one reported.
+fn load(origin: Origin, text: String, overrides: &Overrides) -> Result<Scenario, ScenarioError> {
+    let source = Source { origin, text };
+    let with = match compile::compile(&source, overrides) {
+        Ok(s) => return Ok(s),
+        Err(d) => d,
+    };
+    if overrides.is_empty() {
+        return Err(ScenarioError::Invalid(with));
+    }
+    match compile::compile(&source, &Overrides::default()) {
+        Ok(_) => Err(ScenarioError::Invalid(Box::new(Diagnostic { message: format!("{}: {}", overrides.flags(), with.message), ..*with }))),
+        Err(own) => Err(ScenarioError::Invalid(own)),
+    }
 }
 
 /// Loads and validates a scenario file.
 pub fn load_path(path: &Path) -> Result<Scenario, ScenarioError> {
-    let text = std::fs::read_to_string(path).map_err(|source| ScenarioError::Io { path: path.to_path_buf(), source })?;
-    load(Origin::Path(path.to_path_buf()), text)
+    load_path_with(path, &Overrides::default())
+}
+
+/// [`load_path`] with command-line overrides.
+pub fn load_path_with(path: &Path, overrides: &Overrides) -> Result<Scenario, ScenarioError> {
+    let text = read_file(path)?;
+    load(Origin::Path(path.to_path_buf()), text, overrides)
 }
 
 /// Loads and validates scenario text; `origin_name` names it in error messages.
 pub fn load_str(origin_name: &str, text: &str) -> Result<Scenario, ScenarioError> {
-    load(Origin::Text(origin_name.to_string()), text.to_string())
+    load_str_with(origin_name, text, &Overrides::default())
+}
+
+/// [`load_str`] with command-line overrides.
+pub fn load_str_with(origin_name: &str, text: &str, overrides: &Overrides) -> Result<Scenario, ScenarioError> {
+    load(Origin::Text(origin_name.to_string()), text.to_string(), overrides)
 }
 
 /// Loads a library scenario by name.
 pub fn load_library(name: &str) -> Result<Scenario, ScenarioError> {
+    load_library_with(name, &Overrides::default())
+}
+
+/// [`load_library`] with command-line overrides.
+pub fn load_library_with(name: &str, overrides: &Overrides) -> Result<Scenario, ScenarioError> {
     match library::find(name) {
-        Some(e) => load(Origin::Library(e.name), e.text.to_string()),
+        Some(e) => load(Origin::Library(e.name), e.text.to_string(), overrides),
         None => {
             Err(ScenarioError::UnknownName { name: name.to_string(), nearest: error::did_you_mean(name, library().iter().map(|e| e.name)) })
         }
@@ -131,9 +205,14 @@ pub fn load_library(name: &str) -> Result<Scenario, ScenarioError> {
 /// A path if `arg` names an existing file or looks like one (has a `/` or ends in `.toml`),
 /// otherwise a library name.
 pub fn resolve(arg: &str) -> Result<Scenario, ScenarioError> {
+    resolve_with(arg, &Overrides::default())
+}
+
+/// [`resolve`] with command-line overrides (`faultline run NAME --fidelity packet`).
+pub fn resolve_with(arg: &str, overrides: &Overrides) -> Result<Scenario, ScenarioError> {
     let path = Path::new(arg);
     if path.is_file() || ((arg.contains('/') || arg.contains('\\') || arg.ends_with(".toml")) && library::find(arg).is_none()) {
-        return load_path(path);
+        return load_path_with(path, overrides);
     }
-    load_library(arg)
+    load_library_with(arg, overrides)
 }

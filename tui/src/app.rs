@@ -6,6 +6,7 @@
 //! clock or touches the terminal; the wall clock enters only as the length of a
 //! [`crate::Msg::Tick`].
 
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use sim_core::model::LinkId;
@@ -62,6 +63,9 @@ pub struct App {
     /// Where `e` writes the session file.
     pub export_dir: PathBuf,
     pub last_export: Option<PathBuf>,
+    /// Every id of the scenario file, asked of the session's compiler when a hand fault first
+    /// needs a fresh id (see `export::id_taken`).
+    pub(crate) file_ids: Option<BTreeSet<String>>,
     pub quit: bool,
     /// Following a live run through its API (`faultline tui --attach`): the local
     /// simulation replays the remote one, and fault keys go to the API.
@@ -98,6 +102,7 @@ impl App {
             judgement: None,
             export_dir: PathBuf::from("."),
             last_export: None,
+            file_ids: None,
             quit: false,
             attached: None,
             target: SimTime::ZERO,
@@ -142,15 +147,16 @@ impl App {
     }
 
     /// The session as a scenario file: what `e` would write now (less the fingerprint line,
-    /// which needs a replay to the end), and what the judge judges.
-    pub fn scenario_text(&self) -> String {
+    /// which needs a replay to the end), and what the judge judges; `Err` when the file
+    /// cannot be written (a seed TOML cannot hold, a `fault` key of another shape).
+    pub fn scenario_text(&self) -> Result<String, String> {
         let path = PathBuf::from(file_name(&self.session.name, self.seed));
         self.export_text(None, &path)
     }
 
     /// The session file `e` writes to `path`: the scenario with the hand faults (or, attached,
     /// the faults injected through the live API) appended.
-    pub fn export_text(&self, replay: Option<&Replay>, path: &Path) -> String {
+    pub fn export_text(&self, replay: Option<&Replay>, path: &Path) -> Result<String, String> {
         match &self.attached {
             Some(a) => a.scenario_text(&self.session, self.seed, replay, path),
             None => scenario_text(&self.session.source, &self.session.origin, self.seed, &self.hand, replay, path),
@@ -186,7 +192,7 @@ impl App {
         self.log.collect(&self.sim);
         let report = self.sim.report();
         if let Some(judge) = &self.session.judge {
-            self.judgement = Some(judge.0.judge(&self.scenario_text(), &report));
+            self.judgement = Some(self.scenario_text().and_then(|text| judge.0.judge(&text, &report)));
         }
         self.latest = report.faults.into_iter().max_by(|a, b| a.at_s.total_cmp(&b.at_s));
     }

@@ -157,7 +157,7 @@ impl Attached {
     }
 
     /// The session file: the scenario with every replayed fault appended with its times.
-    pub fn scenario_text(&self, session: &Session, seed: u64, replay: Option<&Replay>, path: &Path) -> String {
+    pub fn scenario_text(&self, session: &Session, seed: u64, replay: Option<&Replay>, path: &Path) -> Result<String, String> {
         let tables: Vec<String> = self.applied.iter().filter(|a| a.fault.is_some()).map(|a| table_at(&a.table, a.at, a.repaired)).collect();
         let how = format!(
             "Exported by `faultline tui --attach {}` from {} at seed {seed}, with {} fault(s) injected through the live API.",

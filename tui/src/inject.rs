@@ -133,8 +133,15 @@ pub(crate) fn repair(app: &mut App) {
     app.after_change();
 }
 
-/// `manual-N`, the first N not already a fault id in this run.
-fn fresh_id(app: &App) -> String {
-    let taken: Vec<String> = app.sim.fault_list().into_iter().map(|f| f.id).collect();
-    (app.hand.len() + 1..).map(|n| format!("manual-{n}")).find(|id| !taken.contains(id)).unwrap_or_else(|| "manual".to_string())
+/// `manual-N`, the first N not already an id in the scenario or this run (a traffic group
+/// may be called `manual-1` too), so the exported file defines every id once.
+fn fresh_id(app: &mut App) -> String {
+    let mut n = app.hand.len() + 1;
+    loop {
+        let id = format!("manual-{n}");
+        if !crate::export::id_taken(app, &id) {
+            return id;
+        }
+        n += 1;
+    }
 }

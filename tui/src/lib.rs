@@ -42,7 +42,7 @@ use sim_core::{ModelSpec, SimDuration};
 
 pub use app::{App, DEFAULT_SPEED, MAX_EVENTS_PER_FRAME, Overlay, SPEEDS_TENTHS};
 pub use events::{EventLog, LineKind, LogLine};
-pub use export::{Replay, fault_table, file_name, replay_spec, scenario_text, with_seed};
+pub use export::{Compiled, Compiler, Exported, Replay, export_to, fault_table, file_name, replay_spec, scenario_text, with_seed};
 pub use help::{KEYS, Key};
 pub use history::History;
 pub use inject::{DEGRADE_LOSS_PPM, DRAIN_WAIT, HandFault, HandKind};
@@ -67,6 +67,10 @@ pub struct Session {
     /// Judges the scenario's expectations (the CLI passes the scenarios crate's rules, see
     /// [`Judge::of_file`]); `None` shows no expectations.
     pub judge: Option<Judge>,
+    /// Compiles scenario text (the CLI passes the scenarios crate's compiler): an export is
+    /// checked by compiling the file read back from disk, and hand fault ids are chosen
+    /// outside the file's ids. `None`: exports say they were not checked.
+    pub compile: Option<Compiler>,
 }
 
 /// Runs the explorer until the user quits.

@@ -32,5 +32,22 @@ rate = "6Gbps"
 /// The fixture opened at seed 7, as `faultline tui fixture --seed 7` would.
 pub fn session() -> Session {
     let s = scenarios::load_str("tui-fixture", SOURCE).expect("the fixture compiles");
-    Session { name: s.name, origin: "tui-fixture".into(), source: SOURCE.into(), spec: s.spec, seed: 7, duration: s.duration, judge: None }
+    Session {
+        name: s.name,
+        origin: "tui-fixture".into(),
+        source: SOURCE.into(),
+        spec: s.spec,
+        seed: 7,
+        duration: s.duration,
+        judge: None,
+        compile: Some(compiler()),
+    }
+}
+
+/// The compiler `faultline tui` passes: the scenarios crate's.
+pub fn compiler() -> crate::Compiler {
+    crate::Compiler::new(|text| {
+        let s = scenarios::load_str("session", text).map_err(|e| e.to_string())?;
+        Ok(crate::Compiled { ids: s.ids(), seed: s.seed, spec: s.spec })
+    })
 }

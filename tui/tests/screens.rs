@@ -110,6 +110,7 @@ fn three_quads() -> App {
         seed: 1,
         duration: SimDuration::from_secs(30),
         judge: None,
+        compile: None,
     };
     App::new(session).expect("valid")
 }

@@ -101,6 +101,12 @@ pub(super) fn check_estimate(cx: &Ctx<'_>, spec: &ModelSpec, fallback: &Range<us
         ),
     };
     let named = short(cx.text.get(span.clone()).unwrap_or("").trim_matches('"'));
+    // Point at the key that sets the product when the file wrote one: a packet group's
+    // `buffer` (or its `flows`, when the buffer is the default one).
+    let span = match worst {
+        Some(((_, CostKind::PacketBuffers), (_, _, _, owner))) => cx.fields.get(owner, "buffer").cloned().unwrap_or(span),
+        _ => span,
+    };
     let msg = if named.is_empty() { msg } else { format!("`{named}`: {msg}") };
     Err(cx.err(&span, msg).label("this table's share is the largest").help(format!(
         "{}; make the table smaller (fewer flows, groups or copies, smaller buffers), or raise the budget with --max-memory",

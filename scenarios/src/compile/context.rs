@@ -10,7 +10,7 @@ use std::ops::Range;
 
 use sim_core::SimDuration;
 use sim_core::model::{Element, Model};
-use sim_core::spec::LinkSpec;
+use sim_core::spec::{Fidelity, LinkSpec};
 
 use super::R;
 use crate::error::{Diagnostic, did_you_mean};
@@ -41,6 +41,8 @@ pub(super) struct Ctx<'a> {
     pub(super) spans: BTreeMap<String, Range<usize>>,
     pub(super) fields: FieldSpans,
     pub(super) duration: SimDuration,
+    /// `--fidelity`: every traffic group at this fidelity, whatever its table says.
+    pub(super) fidelity: Option<Fidelity>,
 }
 
 /// Where the file wrote the values that sim-core's `Model::build` checks, by element id and

@@ -17,6 +17,13 @@ use crate::templates::DEFAULT_DRAIN_WAIT;
 
 const ACTION_KEYS: &str = "cut, blackhole, degrade, partition, flap, router_down, facility_down, site_down, region_down, endpoint_down, bgp_reset, bfd_disable, drain";
 
+/// The limits sim-core's `Model::build` puts on flaps and random faults, checked here first
+/// so the error points at the key (sim-core checks them again).
+const MIN_FLAP_PERIOD: SimDuration = SimDuration::from_millis(1);
+const MAX_FLAP_COUNT: u32 = 1_000_000;
+const MIN_MTBF: SimDuration = SimDuration::from_secs(1);
+const MIN_MTTR: SimDuration = SimDuration::from_millis(1);
+
 /// The element classes that link-level fault actions apply to.
 const LINK_LIKE: [&str; 2] = ["link", "interconnect"];
 
@@ -35,6 +42,13 @@ pub(super) fn faults(cx: &mut Ctx<'_>, spec: &mut ModelSpec, topo: &Model, list:
         check_one_action(cx, f, id)?;
         let (target, action) = fault_action(cx, topo, f)?;
         cx.spans.insert(target.value.clone(), target.span.clone());
+        // Where sim-core's fault checks (its backstop for the limits below) point.
+        if let Some(fl) = &f.value.flap {
+            cx.fields.set(id, "flap", &fl.span);
+        }
+        if let Some(d) = &f.value.degrade {
+            cx.fields.set(id, "degrade", &d.span);
+        }
         let duration = match &f.value.for_ {
             Some(d) => Some(cx.positive(d, "a fault's `for`")?),
             None => None,
@@ -204,8 +218,18 @@ fn flap(cx: &Ctx<'_>, topo: &Model, g: &format::FlapTable) -> R<(Sp<String>, Fau
     let e = element(cx, topo, &g.target, "fault target")?;
     expect_class(cx, &g.target, e, &LINK_LIKE, "flap")?;
     let period = cx.positive(&g.period, "the flap period")?;
+    if period < MIN_FLAP_PERIOD {
+        return Err(cx
+            .err(&g.period.span, format!("a flap period of {period} is below the 1 ms faultline simulates"))
+            .label("each period is an up and a down transition of the link"));
+    }
     if g.count.value == 0 {
         return cx.fail(&g.count.span, "count must be at least 1");
+    }
+    if g.count.value > MAX_FLAP_COUNT {
+        return Err(cx
+            .err(&g.count.span, format!("a flap count of {} is above the 1,000,000 cycles faultline simulates", g.count.value))
+            .help("a link flapping for longer is better modelled as down, or as random faults"));
     }
     if g.duty.value.0 == 0 || g.duty.value.0 >= 1_000_000 {
         return cx.fail(&g.duty.span, "duty (the share of each period the link is up) must be strictly between 0% and 100%");
@@ -302,6 +326,17 @@ pub(super) fn random_faults(cx: &mut Ctx<'_>, spec: &mut ModelSpec, i: usize, r:
     };
     let mtbf = cx.positive(&t.mtbf, "mtbf")?;
     let mttr = cx.positive(&t.mttr, "mttr")?;
+    if mtbf < MIN_MTBF {
+        return Err(cx
+            .err(&t.mtbf.span, format!("an MTBF of {mtbf} is below the 1 s faultline simulates"))
+            .label("the mean time between failures of each element"));
+    }
+    if mttr < MIN_MTTR {
+        return Err(cx
+            .err(&t.mttr.span, format!("an MTTR of {mttr} is below the 1 ms faultline simulates"))
+            .label("the mean time to repair each failure"));
+    }
+    cx.fields.set(&id, "mtbf", &t.mtbf.span);
     spec.random_faults.push(RandomFaultSpec { id, class, action, mtbf, mttr, max_faults: t.max.unwrap_or(0) });
     Ok(())
 }

@@ -25,7 +25,9 @@ pub(super) fn proxies(cx: &Ctx<'_>, spec: &ModelSpec, list: &[Sp<format::Proxy>]
         let t = &p.value;
         let traffic = group(cx, spec, &t.traffic)?;
         let index = spec.traffic.iter().position(|g| g.id == traffic).unwrap_or_default();
-        if spec.traffic[index].fidelity == Fidelity::Packet {
+        // Under `--fidelity` the command is `run`, which ignores proxies: the group's
+        // fidelity is the flag's, not the one `live` would simulate.
+        if cx.fidelity.is_none() && spec.traffic[index].fidelity == Fidelity::Packet {
             return Err(cx
                 .err(
                     &t.traffic.span,

@@ -8,6 +8,9 @@ use crate::error::{Diagnostic, did_you_mean};
 /// Turns a toml/serde error into a diagnostic, adding the section and a "did you mean".
 pub(super) fn toml_error(origin: &str, text: &str, e: &toml::de::Error) -> Diagnostic {
     let span = e.span().unwrap_or(0..0);
+    if let Some(cr) = bare_cr(text, span.start, e.message()) {
+        return bare_cr_error(origin, text, cr);
+    }
     let msg = e.message().trim();
     let (first, rest) = msg.split_once('\n').unwrap_or((msg, ""));
     let section = section_at(text, span.start);
@@ -40,6 +43,36 @@ pub(super) fn toml_error(origin: &str, text: &str, e: &toml::de::Error) -> Diagn
     d
 }
 
+/// Where the parser's error is a carriage return not followed by a line feed: the CR at or
+/// just before the error's position (the parser points past it, where it wanted the LF), or
+/// for a message about one, the nearest bare CR before the position, else the first in the
+/// file. TOML allows a CR only in a CRLF line end, so any bare CR is an error.
+fn bare_cr(text: &str, at: usize, message: &str) -> Option<usize> {
+    let b = text.as_bytes();
+    let is_bare = |i: usize| b.get(i) == Some(&b'\r') && b.get(i + 1) != Some(&b'\n');
+    let at = at.min(b.len());
+    if is_bare(at) {
+        return Some(at);
+    }
+    if at > 0 && is_bare(at - 1) {
+        return Some(at - 1);
+    }
+    if !message.contains("carriage return") {
+        return None;
+    }
+    (0..at).rev().find(|&i| is_bare(i)).or_else(|| (at..b.len()).find(|&i| is_bare(i)))
+}
+
+/// The error for a bare CR at byte `cr`: its line and column as an editor counts them (lines
+/// end at LF only, so the CR is a character of its line), the CR drawn as `␍`.
+fn bare_cr_error(origin: &str, text: &str, cr: usize) -> Diagnostic {
+    let d = Diagnostic::new(origin, text, cr..cr + 1, "");
+    let message = format!("a carriage return not followed by a line feed (bare CR) at line {}, column {}", d.line, d.column);
+    Diagnostic { message, ..d }
+        .label("bare CR (shown as ␍)")
+        .help("TOML allows a carriage return only in a CRLF line end; end lines with LF or CRLF (e.g. `dos2unix FILE`)")
+}
+
 fn line_at(text: &str, at: usize) -> &str {
     let at = at.min(text.len());
     let start = text[..at].rfind('\n').map_or(0, |i| i + 1);
@@ -61,4 +94,55 @@ fn section_at(text: &str, at: usize) -> String {
         }
     }
     "the top level".to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The diagnostic for `text`, which must fail to parse.
+    fn parse_error(text: &str) -> Diagnostic {
+        match toml::from_str::<toml::Table>(text) {
+            Ok(_) => panic!("parsed: {text:?}"),
+            Err(e) => toml_error("x.toml", text, &e),
+        }
+    }
+
+    #[test]
+    fn a_bare_cr_is_reported_at_its_own_column_and_drawn() {
+        let d = parse_error("[scenario]\nname = \"cr\"\rduration = \"10s\"\n");
+        assert_eq!((d.line, d.column), (2, 12), "{d}");
+        assert_eq!(d.message, "a carriage return not followed by a line feed (bare CR) at line 2, column 12");
+        assert_eq!(d.source_line, "name = \"cr\"␍duration = \"10s\"");
+        assert!(d.to_string().contains("2 | name = \"cr\"␍duration = \"10s\"\n  |            ^ bare CR"), "{d}");
+    }
+
+    #[test]
+    fn a_bare_cr_anywhere_is_located_in_characters_not_bytes() {
+        for (text, at) in [
+            ("a = \"ü€\"\rb = 1\n", (1, 9)),
+            ("# a comment ü\r\na = 1 # then \r b\n", (2, 14)),
+            ("a = \"x\ry\"\n", (1, 7)),
+            ("a = '''\nx\ry'''\n", (2, 2)),
+            ("a = 1\r", (1, 6)),
+            ("a = 1\r\nb = 2\r\n\r", (3, 1)),
+        ] {
+            let d = parse_error(text);
+            assert_eq!((d.line, d.column), at, "{text:?}: {d}");
+            assert!(d.message.contains("bare CR"), "{text:?}: {d}");
+        }
+    }
+
+    #[test]
+    fn crlf_files_are_not_bare_crs() {
+        let d = parse_error("a = 1\r\nb = \r\n");
+        assert!(!d.message.contains("bare CR"), "{d}");
+        assert_eq!(d.line, 2, "{d}");
+    }
+
+    #[test]
+    fn an_error_after_multibyte_characters_counts_characters() {
+        let d = parse_error("name = \"üüü\" x\n");
+        assert_eq!((d.line, d.column), (1, 14), "{d}");
+    }
 }

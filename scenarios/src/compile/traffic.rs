@@ -18,7 +18,10 @@ pub(super) fn traffic(cx: &mut Ctx<'_>, spec: &mut ModelSpec, topo: &Model, t: &
     let g = &t.value;
     check_volume(cx, g)?;
     let tcp = tcp_model(cx, t)?;
-    let fidelity = choice(cx, &g.fidelity, &t.span, "fidelity", FIDELITIES, Fidelity::Fluid, FIDELITY_HELP)?;
+    let own = choice(cx, &g.fidelity, &t.span, "fidelity", FIDELITIES, Fidelity::Fluid, FIDELITY_HELP)?;
+    // `--fidelity` replaces the table's choice before any check, so the flag's value meets
+    // the same limits as the key's (the caller adds the flag to the message).
+    let fidelity = cx.fidelity.unwrap_or(own);
     let packet = packet_options(cx, t, fidelity)?;
     let start = match &g.start {
         Some(s) if s.value.0 >= cx.duration => {
@@ -33,6 +36,12 @@ pub(super) fn traffic(cx: &mut Ctx<'_>, spec: &mut ModelSpec, topo: &Model, t: &
             return cx.fail(&g.id.span, format!("duplicate id `{id}`: it already names a {}", topo.element(&id).map_or("", |e| e.class())));
         }
         claim(cx, &id, &g.id.span, "traffic")?;
+        if fidelity == Fidelity::Packet {
+            // Where sim-core's packet limits (`flows`, the buffer memory) point: the buffer
+            // key, or the flows when the buffer is the default one sized from the path.
+            cx.fields.set(&id, "flows", &g.flows.span);
+            cx.fields.set(&id, "buffer", g.buffer.as_ref().map_or(&g.flows.span, |b| &b.span));
+        }
         let mut sites = vec![(subst(&g.from.value, copy, false), g.from.span.clone())];
         sites.extend(g.via.iter().map(|v| (subst(&v.value, copy, false), v.span.clone())));
         sites.push((subst(&g.to.value, copy, false), g.to.span.clone()));
@@ -59,6 +68,11 @@ fn check_volume(cx: &Ctx<'_>, g: &format::Traffic) -> R<()> {
     if g.flows.value == 0 {
         return Err(cx.err(&g.flows.span, "flows must be at least 1").label("a traffic group with no flows carries nothing"));
     }
+    if g.flows.value > MAX_FLOWS_PER_GROUP {
+        return Err(cx
+            .err(&g.flows.span, format!("traffic `{}`: {} flows in one group; at most 1,000,000 are supported", g.id.value, g.flows.value))
+            .help("split the traffic into several groups, or use `count` for copies of a smaller one"));
+    }
     if let Some(r) = &g.rate
         && r.value.0 == 0
     {
@@ -71,6 +85,12 @@ fn check_volume(cx: &Ctx<'_>, g: &format::Traffic) -> R<()> {
     }
     Ok(())
 }
+
+/// sim-core's limit on one group's flows (`Model::build` checks it again).
+const MAX_FLOWS_PER_GROUP: u32 = 1_000_000;
+
+/// Packet fidelity's limit on one group's flows: a smoltcp socket pair per flow.
+const MAX_PACKET_FLOWS: u32 = 1024;
 
 const FIDELITIES: &[(&str, Fidelity)] = &[("fluid", Fidelity::Fluid), ("packet", Fidelity::Packet)];
 
@@ -175,15 +195,24 @@ fn packet_options(cx: &Ctx<'_>, t: &Sp<format::Traffic>, fidelity: Fidelity) -> 
     if fidelity == Fidelity::Fluid
         && let Some(s) = g.cc.as_ref().map(|c| &c.span).or(g.buffer.as_ref().map(|b| &b.span))
     {
-        return cx.fail(s, "`cc` and `buffer` apply to packet fidelity only; add fidelity = \"packet\"");
+        let fix = if cx.fidelity.is_some() { "run without --fidelity fluid, or remove them" } else { "add fidelity = \"packet\"" };
+        return cx.fail(s, format!("traffic `{}`: `cc` and `buffer` apply to packet fidelity only; {fix}", g.id.value));
     }
     if let Some(b) = &g.buffer
         && !(4096..=(1u64 << 30)).contains(&b.value.0)
     {
         return cx.fail(&b.span, "buffer must be between 4 KiB and 1 GiB (smoltcp's window-scaling limit)");
     }
-    if fidelity == Fidelity::Packet && g.flows.value > 1024 {
-        return cx.fail(&g.flows.span, "packet fidelity runs a TCP stack per flow: at most 1024 flows per group (use fluid for more)");
+    if fidelity == Fidelity::Packet && g.flows.value > MAX_PACKET_FLOWS {
+        return Err(cx
+            .err(
+                &g.flows.span,
+                format!(
+                    "traffic `{}`: packet fidelity runs a TCP stack per flow: at most {MAX_PACKET_FLOWS} flows per group (this group has {})",
+                    g.id.value, g.flows.value
+                ),
+            )
+            .help("use fluid fidelity for more flows, or split the group"));
     }
     Ok(PacketOptions { cc, buffer_bytes: g.buffer.as_ref().map(|b| b.value.0) })
 }

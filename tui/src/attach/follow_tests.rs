@@ -99,7 +99,7 @@ fn the_local_copy_follows_the_live_run_and_replays_its_faults_at_their_times() {
     assert!(logged(&app, "the live run injected api-1: cut ash/ch2") && logged(&app, "the live run repaired api-1"));
 
     // The export scripts the fault at its times and replays to the same fingerprint.
-    let text = app.scenario_text();
+    let text = app.scenario_text().expect("the session file");
     assert!(text.contains("[[fault]]\nat = \"10000ms\"\nfor = \"5000ms\"\nid = \"api-1\"\ncut = \"ash/ch2\"\n"), "{text}");
     assert!(text.starts_with(&SOURCE[..40]) && text.contains("--attach 127.0.0.1:8474"), "{text}");
     let compiled = scenarios::load_str("x", &text).expect("the export compiles");

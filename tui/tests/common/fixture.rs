@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use faultline_tui::{App, Check, Judge, Judgement, Msg, Session, update, view};
+use faultline_tui::{App, Check, Compiled, Compiler, Judge, Judgement, Msg, Session, update, view};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
@@ -23,7 +23,16 @@ pub fn session(seed: u64) -> Session {
         seed,
         duration: s.duration,
         judge: None,
+        compile: Some(compiler()),
     }
+}
+
+/// The compiler `faultline tui` passes: the scenarios crate's, with the ids of the file.
+pub fn compiler() -> Compiler {
+    Compiler::new(|text| {
+        let s = scenarios::load_str("session", text).map_err(|e| e.to_string())?;
+        Ok(Compiled { ids: s.ids(), seed: s.seed, spec: s.spec })
+    })
 }
 
 /// The flagship library scenario (`facility-power-loss`) at its own seed, with the judge.
@@ -37,6 +46,7 @@ pub fn flagship() -> Session {
         seed: s.seed,
         duration: s.duration,
         judge: Some(judge()),
+        compile: Some(compiler()),
     }
 }
 

@@ -1,0 +1,61 @@
+//! Reading a scenario file from disk: its bytes as UTF-8 text, or a diagnostic at the first
+//! byte that is not UTF-8 (line, column, the byte and its offset).
+//!
+//! It reads and decodes only; parsing is `compile`'s job.
+
+use std::path::Path;
+
+use crate::error::{Diagnostic, ScenarioError};
+
+/// The text of the scenario file at `path`. An unreadable file is `ScenarioError::Io`; a
+/// file that is not UTF-8 is `ScenarioError::Invalid`, pointing at the first bad byte.
+pub fn read_file(path: &Path) -> Result<String, ScenarioError> {
+    let bytes = std::fs::read(path).map_err(|source| ScenarioError::Io { path: path.to_path_buf(), source })?;
+    decode(&path.display().to_string(), bytes).map_err(ScenarioError::Invalid)
+}
+
+/// `bytes` as UTF-8 text, or a diagnostic naming `origin` at the first invalid byte.
+///
+/// The snippet is the line decoded lossily: the invalid sequence shows as one `�`, and
+/// since everything before it is valid, the byte offset, line and column are the same in
+/// the file and in the lossy text.
+pub fn decode(origin: &str, bytes: Vec<u8>) -> Result<String, Box<Diagnostic>> {
+    let e = match String::from_utf8(bytes) {
+        Ok(text) => return Ok(text),
+        Err(e) => e,
+    };
+    let at = e.utf8_error().valid_up_to();
+    let bytes = e.into_bytes();
+    let byte = bytes.get(at).copied().unwrap_or_default();
+    let shown = String::from_utf8_lossy(&bytes);
+    // U+FFFD, the replacement, is three bytes long in the lossy text.
+    let d = Diagnostic::new(origin, &shown, at..at + 3, format!("invalid UTF-8 (byte 0x{byte:02X} at byte offset {at})"))
+        .label("not UTF-8")
+        .help("scenario files are UTF-8 text; convert this one, e.g. `iconv -f latin1 -t utf-8 FILE`");
+    Err(Box::new(d))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_first_invalid_byte_is_located_by_line_column_and_offset() {
+        let d = decode("x.toml", b"[scenario]\nname = \"\xc3\xbcx\xff\"\n".to_vec()).expect_err("not UTF-8");
+        assert_eq!((d.line, d.column), (2, 11));
+        assert_eq!(d.message, "invalid UTF-8 (byte 0xFF at byte offset 22)");
+        assert_eq!(d.source_line, "name = \"üx\u{fffd}\"");
+        assert!(d.to_string().contains("2 | name = \"üx\u{fffd}\"\n  |           ^ not UTF-8"), "{d}");
+    }
+
+    #[test]
+    fn a_truncated_sequence_at_the_end_is_located_too() {
+        let d = decode("x.toml", b"a = 1\n\xe2\x82".to_vec()).expect_err("truncated");
+        assert_eq!((d.line, d.column, d.message.as_str()), (2, 1, "invalid UTF-8 (byte 0xE2 at byte offset 6)"));
+    }
+
+    #[test]
+    fn utf8_passes() {
+        assert_eq!(decode("x", "ü".as_bytes().to_vec()).ok().as_deref(), Some("ü"));
+    }
+}
