@@ -33,6 +33,10 @@ pub fn run(s: &Scenario, seed: u64, opts: RunOpts) -> anyhow::Result<Outcome> {
     for k in 1..=1000u64 {
         let t = SimTime((u128::from(end.as_nanos()) * u128::from(k) / 1000) as u64);
         sim.run_until(t);
+        if let Some(sig) = crate::interrupt::received() {
+            bar.finish_and_clear();
+            return Err(crate::interrupt::Interrupted(sig).into());
+        }
         if k % 10 == 0 {
             bar.set_position(k);
             bar.set_prefix(format!("{t}"));

@@ -29,14 +29,27 @@ pub struct SeedResult {
     pub inconclusive: Vec<String>,
 }
 
-/// Runs `s` under `seed` and judges it with the same rules as `faultline run`.
-pub fn run_one(s: &Scenario, point: usize, seed: u64) -> anyhow::Result<SeedResult> {
+/// Runs `s` under `seed` and judges it with the same rules as `faultline run`; abandoned
+/// (`None`) as soon as `stop` says so, checked before the run starts and every few thousand
+/// instants. Stepping and then running to the end is exactly `Simulation::run`, so the
+/// result is the same.
+pub fn run_one(s: &Scenario, point: usize, seed: u64, stop: &dyn Fn() -> bool) -> anyhow::Result<Option<SeedResult>> {
+    if stop() {
+        return Ok(None);
+    }
     let mut sim = scenarios::prepare(s, seed, SimOptions::default())?;
+    let mut instants = 0u32;
+    while sim.step() {
+        instants = instants.wrapping_add(1);
+        if instants.is_multiple_of(4096) && stop() {
+            return Ok(None);
+        }
+    }
     sim.run();
     let report = sim.report();
     let (verdict, checks) = scenarios::evaluate(s, &report);
     let names = |v: Verdict| checks.iter().filter(|c| c.status == v).map(|c| c.name.to_string()).collect();
-    Ok(SeedResult {
+    Ok(Some(SeedResult {
         point,
         seed,
         verdict,
@@ -57,5 +70,5 @@ pub fn run_one(s: &Scenario, point: usize, seed: u64) -> anyhow::Result<SeedResu
             .collect(),
         failed: names(Verdict::Fail),
         inconclusive: names(Verdict::Inconclusive),
-    })
+    }))
 }

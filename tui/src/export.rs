@@ -32,7 +32,7 @@ pub(crate) fn export(app: &mut App) {
     let now = app.sim.now();
     let replay = replay(app);
     let text = app.export_text(replay.as_ref(), &path);
-    match std::fs::write(&path, text) {
+    match crate::atomic::write(&path, text) {
         Ok(()) => {
             let check = match &replay {
                 Some(r) if r.matches_now => format!("replay checked, final fingerprint {:016x}", r.final_fingerprint),
