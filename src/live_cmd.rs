@@ -54,7 +54,10 @@ pub fn cmd_live(s: &Scenario, a: LiveArgs) -> anyhow::Result<u8> {
     let seed = a.seed.unwrap_or(s.seed);
     let (token, written) = token(a.token_file.as_deref())?;
     if s.proxies.is_empty() && a.api.is_none() {
-        crate::output::err(&format!("note: {} has no [[proxy]] table and the API is off: nothing real will pass through this run", s.source.display_name()));
+        crate::output::err(&format!(
+            "note: {} has no [[proxy]] table and the API is off: nothing real will pass through this run",
+            s.source.display_name()
+        ));
     }
     let opts = LiveOptions {
         seed,
@@ -97,7 +100,11 @@ pub fn cmd_live(s: &Scenario, a: LiveArgs) -> anyhow::Result<u8> {
     if let Some(text) = &result.export {
         let path = a.export.clone().unwrap_or_else(|| PathBuf::from(format!("faultline-live-{}-{seed}.toml", safe(&s.name))));
         crate::output::write_atomic(&path, text.as_bytes())?;
-        crate::output::err(&format!("live: the injected faults are scripted in {} (replay with `faultline run {}`)", path.display(), path.display()));
+        crate::output::err(&format!(
+            "live: the injected faults are scripted in {} (replay with `faultline run {}`)",
+            path.display(),
+            path.display()
+        ));
         o.origin = path.display().to_string();
     }
     let live = json!({

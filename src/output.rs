@@ -19,7 +19,7 @@ use std::io::{self, BufWriter, ErrorKind, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
-use tempfile::NamedTempFile;
+use tempfile::TempPath;
 
 /// Exit code: the command's own output (stdout, or a file it was asked to write) could not
 /// be written. An input error (3) and a signal (130, 143) keep their own codes.
@@ -66,7 +66,7 @@ enum Mode {
 
 enum Target {
     /// A temporary file beside `dest`, renamed over it by `commit`.
-    Temp { file: BufWriter<NamedTempFile>, dest: PathBuf, keep: Option<Permissions> },
+    Temp { file: BufWriter<File>, temp: TempPath, dest: PathBuf, keep: Option<Permissions> },
     /// A device, FIFO or `/dev/stdout`: written in place.
     Direct(BufWriter<File>),
 }
@@ -116,9 +116,10 @@ impl AtomicWriter {
             // Applied at open(2), so the umask narrows it exactly as for `File::create`.
             b.permissions(Permissions::from_mode(if mode == Mode::Private { 0o600 } else { 0o666 }));
         }
-        let file = b.tempfile_in(&dir).map_err(fail)?;
+        // The file and its path apart: the path removes the file when dropped uncommitted.
+        let (file, temp) = b.tempfile_in(&dir).map_err(fail)?.into_parts();
         let keep = if mode == Mode::Private { None } else { keep };
-        Ok(AtomicWriter { path: path.to_path_buf(), target: Some(Target::Temp { file: BufWriter::new(file), dest, keep }) })
+        Ok(AtomicWriter { path: path.to_path_buf(), target: Some(Target::Temp { file: BufWriter::new(file), temp, dest, keep }) })
     }
 
     /// `e` as an error naming this file.
@@ -138,13 +139,14 @@ impl AtomicWriter {
         match self.target.take() {
             None => Ok(()),
             Some(Target::Direct(mut w)) => w.flush().map_err(fail),
-            Some(Target::Temp { file, dest, keep }) => {
+            Some(Target::Temp { file, temp, dest, keep }) => {
                 let file = file.into_inner().map_err(|e| fail(e.into_error()))?;
-                file.as_file().sync_all().map_err(fail)?;
+                file.sync_all().map_err(fail)?;
                 if let Some(p) = keep {
-                    file.as_file().set_permissions(p).map_err(fail)?;
+                    file.set_permissions(p).map_err(fail)?;
                 }
-                file.persist(&dest).map(drop).map_err(|e| fail(e.error))
+                drop(file);
+                temp.persist(&dest).map_err(|e| fail(e.error))
             }
         }
     }

@@ -67,7 +67,11 @@ pub fn cmd_shrink(a: &ShrinkArgs) -> anyhow::Result<u8> {
     if let Some(path) = &a.output {
         let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
         if !dir.is_dir() || path.is_dir() {
-            crate::output::err(&format!("error: cannot write {}: {} is not a directory", path.display(), if path.is_dir() { path } else { dir }.display()));
+            crate::output::err(&format!(
+                "error: cannot write {}: {} is not a directory",
+                path.display(),
+                if path.is_dir() { path } else { dir }.display()
+            ));
             return Ok(EXIT_INVALID);
         }
     }
@@ -78,14 +82,19 @@ pub fn cmd_shrink(a: &ShrinkArgs) -> anyhow::Result<u8> {
     let progress = |p: Progress<'_>| match p {
         Progress::Target(c) if !quiet => {
             bar.suspend(|| {
-                crate::output::err(&format!("shrinking {} at seed {seed}: preserving `{}`, which fails: {}", s.source.display_name(), c.name, c.detail))
+                crate::output::err(&format!(
+                    "shrinking {} at seed {seed}: preserving `{}`, which fails: {}",
+                    s.source.display_name(),
+                    c.name,
+                    c.detail
+                ))
             });
         }
         Progress::Random(r) if !quiet => bar.suspend(|| match r {
             RandomFaults::None => {}
-            RandomFaults::Scripted { processes, faults } => {
-                crate::output::err(&format!("{processes} random process(es) started {faults} fault(s); written as scripted faults, they fail the same way"))
-            }
+            RandomFaults::Scripted { processes, faults } => crate::output::err(&format!(
+                "{processes} random process(es) started {faults} fault(s); written as scripted faults, they fail the same way"
+            )),
             RandomFaults::Kept { processes, faults, asked: true } => {
                 crate::output::err(&format!("{processes} random process(es) started {faults} fault(s); kept as processes (--keep-random)"))
             }

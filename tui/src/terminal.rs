@@ -52,11 +52,7 @@ pub struct NoTerminal(&'static str);
 
 impl std::fmt::Display for NoTerminal {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "faultline tui needs a terminal: {} is not one (run it in a terminal, or use `faultline run` for a report)",
-            self.0
-        )
+        write!(f, "faultline tui needs a terminal: {} is not one (run it in a terminal, or use `faultline run` for a report)", self.0)
     }
 }
 
