@@ -17,7 +17,7 @@ use walkdir::WalkDir;
 
 use crate::outcome::{Outcome, Verdict};
 use crate::runner::{self, RunOpts};
-use crate::{EXIT_INVALID, OutputArgs, human, print_stdout};
+use crate::{EXIT_INVALID, OutputArgs, human};
 
 /// An argument, file or directory that makes the exit code 3: a file that does not load, an
 /// unreadable entry, an unknown library name, or a directory with no scenario in it.
@@ -146,10 +146,11 @@ pub fn cmd_check(paths: &[String], out: &OutputArgs) -> anyhow::Result<u8> {
     for s in &found.scenarios {
         match runner::run(s, s.seed, RunOpts { keep_trace: false, progress: false }) {
             Ok(o) => outcomes.push(o),
+            Err(e) if e.downcast_ref::<crate::interrupt::Interrupted>().is_some() => return Err(e),
             // A file that loads but cannot be simulated is invalid; the others still run.
             Err(e) => {
                 let bad = Invalid { path: runner::origin(s), message: format!("error: {}: {e:#}", runner::origin(s)) };
-                eprintln!("{}", bad.message);
+                crate::output::err(&bad.message);
                 invalid.push(bad);
             }
         }
@@ -161,20 +162,20 @@ pub fn cmd_validate(paths: &[String]) -> u8 {
     let found = collect(paths);
     print_notes(&found);
     for s in &found.scenarios {
-        print_stdout(&format!("ok  {}  ({})\n", s.source.display_name(), s.name));
+        crate::output::out(&format!("ok  {}  ({})\n", s.source.display_name(), s.name));
     }
     let skipped_files = found.skipped.iter().filter(|s| s.why.is_file()).count();
-    print_stdout(&(human::validate_totals(found.scenarios.len(), found.invalid.len(), skipped_files) + "\n"));
+    crate::output::out(&(human::validate_totals(found.scenarios.len(), found.invalid.len(), skipped_files) + "\n"));
     if found.invalid.is_empty() { 0 } else { EXIT_INVALID }
 }
 
 /// The skipped paths and the errors, on standard error (standard output keeps the results).
 fn print_notes(found: &Found) {
     for s in &found.skipped {
-        eprintln!("skipped {}: {}", s.path, s.why.text());
+        crate::output::err(&format!("skipped {}: {}", s.path, s.why.text()));
     }
     for i in &found.invalid {
-        eprintln!("{}", i.message);
+        crate::output::err(&i.message);
     }
 }
 

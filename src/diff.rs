@@ -59,32 +59,32 @@ struct Comparison {
 
 pub fn cmd_diff(a: &DiffArgs) -> anyhow::Result<u8> {
     let Some(tolerance) = tolerance(&a.tolerance) else {
-        eprintln!("error: --tolerance `{}`: expected a percentage such as `5%` (0% or more)", a.tolerance);
+        crate::output::err(&format!("error: --tolerance `{}`: expected a percentage such as `5%` (0% or more)", a.tolerance));
         return Ok(crate::EXIT_INVALID);
     };
     let (old, new) = match (Input::load(&a.old), Input::load(&a.new)) {
         (Ok(o), Ok(n)) => (o, n),
         (Err(e), _) | (_, Err(e)) => {
-            eprintln!("error: {e}");
+            crate::output::err(&format!("error: {e}"));
             return Ok(crate::EXIT_INVALID);
         }
     };
     let sweep = [old.kind, new.kind].map(|k| k == Kind::Sweep);
     if sweep[0] != sweep[1] {
-        eprintln!(
+        crate::output::err(&format!(
             "error: cannot compare a {} output ({}) with a {} output ({}): diff a run or check with a run or check, and a sweep with a sweep",
             old.kind.name(),
             old.path.display(),
             new.kind.name(),
             new.path.display()
-        );
+        ));
         return Ok(crate::EXIT_INVALID);
     }
     let model = model_note(&old, &new);
     let (comparisons, only_old, only_new) = match if sweep[0] { sweeps(&old, &new) } else { Ok(runs(&old, &new)) } {
         Ok(c) => c,
         Err(e) => {
-            eprintln!("error: {e}");
+            crate::output::err(&format!("error: {e}"));
             return Ok(crate::EXIT_INVALID);
         }
     };
@@ -108,9 +108,9 @@ pub fn cmd_diff(a: &DiffArgs) -> anyhow::Result<u8> {
             "only_new": only_new,
             "regressions": regressions.len(),
         });
-        crate::print_stdout(&(serde_json::to_string_pretty(&v)? + "\n"));
+        crate::output::out(&(serde_json::to_string_pretty(&v)? + "\n"));
     } else {
-        crate::print_stdout(&human(&old, &new, &model.text, &comparisons, (&only_old, &only_new), tolerance, a.all, regressions.len()));
+        crate::output::out(&human(&old, &new, &model.text, &comparisons, (&only_old, &only_new), tolerance, a.all, regressions.len()));
     }
     Ok(code)
 }

@@ -4,13 +4,14 @@
 
 use crate::check::{CheckRun, Totals};
 use crate::outcome::{Outcome, Verdict};
-use crate::{OutputArgs, human, json, junit, print_stdout, write_file};
+use crate::output::write_atomic;
+use crate::{OutputArgs, human, json, junit};
 
 /// `run`'s output: each outcome (one, in practice) in the chosen format, JUnit if asked;
 /// returns the worst verdict's exit code.
 pub fn emit(outcomes: &[Outcome], out: &OutputArgs) -> anyhow::Result<u8> {
     if let Some(path) = &out.junit {
-        write_file(path, &junit::report(outcomes, &[])?)?;
+        write_atomic(path, junit::report(outcomes, &[])?.as_bytes())?;
     }
     for o in outcomes {
         let text = if out.json {
@@ -20,7 +21,7 @@ pub fn emit(outcomes: &[Outcome], out: &OutputArgs) -> anyhow::Result<u8> {
         } else {
             human::summary(o)
         };
-        print_stdout(&text);
+        crate::output::out(&text);
     }
     // Fail (exit 1) is worse than inconclusive (exit 2).
     let worst = outcomes.iter().map(|o| o.verdict).max_by_key(|v| match v {
@@ -35,10 +36,10 @@ pub fn emit(outcomes: &[Outcome], out: &OutputArgs) -> anyhow::Result<u8> {
 pub fn check(run: &CheckRun, out: &OutputArgs) -> anyhow::Result<u8> {
     let totals = Totals::of(run);
     if let Some(path) = &out.junit {
-        write_file(path, &junit::report(&run.outcomes, &run.invalid)?)?;
+        write_atomic(path, junit::report(&run.outcomes, &run.invalid)?.as_bytes())?;
     }
     if out.json {
-        print_stdout(&(serde_json::to_string_pretty(&json::check(run, &totals))? + "\n"));
+        crate::output::out(&(serde_json::to_string_pretty(&json::check(run, &totals))? + "\n"));
         return Ok(totals.exit_code());
     }
     let mut text = String::new();
@@ -54,7 +55,7 @@ pub fn check(run: &CheckRun, out: &OutputArgs) -> anyhow::Result<u8> {
         text.push('\n');
     }
     text.push_str(&(human::totals_line(&totals) + "\n"));
-    print_stdout(&text);
+    crate::output::out(&text);
     Ok(totals.exit_code())
 }
 

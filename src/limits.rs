@@ -68,6 +68,11 @@ pub fn install(args: &BudgetArgs) {
     let _ = TIMEOUT.set(args.timeout);
 }
 
+/// The memory budget in force (what `--max-memory` or the process's limits set).
+pub fn memory_budget() -> u64 {
+    scenarios::budget::budget().max_memory
+}
+
 /// The wall-clock budget of one run, if `--timeout` set one.
 pub fn timeout() -> Option<Duration> {
     TIMEOUT.get().copied().flatten()

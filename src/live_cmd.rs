@@ -1,7 +1,6 @@
 //! `faultline live`: the scenario paced by the wall clock, real TCP through its proxies, a
 //! control API; at the end (or on Ctrl-C) the run's report plus predicted against observed.
 
-use std::io::Write;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
@@ -11,7 +10,7 @@ use scenarios::Scenario;
 use serde_json::json;
 
 use crate::outcome::Outcome;
-use crate::{human, json, print_stdout, runner};
+use crate::{human, json, runner};
 
 pub struct LiveArgs {
     pub seed: Option<u64>,
@@ -47,24 +46,18 @@ fn token(file: Option<&Path>) -> anyhow::Result<(String, Option<PathBuf>)> {
         .map_err(|e| anyhow::anyhow!("cannot draw a random API token from /dev/urandom: {e}"))?;
     let t: String = raw.iter().map(|b| format!("{b:02x}")).collect();
     let path = file.map_or_else(|| std::env::temp_dir().join(format!("faultline-live-{}.token", std::process::id())), Path::to_path_buf);
-    write_private(&path, &t)?;
+    crate::output::write_atomic_private(&path, t.as_bytes())?;
     Ok((t, Some(path)))
-}
-
-fn write_private(path: &Path, text: &str) -> anyhow::Result<()> {
-    let mut o = std::fs::OpenOptions::new();
-    o.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut o, 0o600);
-    let mut f = o.open(path).map_err(|e| anyhow::anyhow!("cannot write the API token to {}: {e}", path.display()))?;
-    f.write_all(text.as_bytes()).map_err(|e| anyhow::anyhow!("cannot write the API token to {}: {e}", path.display()))
 }
 
 pub fn cmd_live(s: &Scenario, a: LiveArgs) -> anyhow::Result<u8> {
     let seed = a.seed.unwrap_or(s.seed);
     let (token, written) = token(a.token_file.as_deref())?;
     if s.proxies.is_empty() && a.api.is_none() {
-        eprintln!("note: {} has no [[proxy]] table and the API is off: nothing real will pass through this run", s.source.display_name());
+        crate::output::err(&format!(
+            "note: {} has no [[proxy]] table and the API is off: nothing real will pass through this run",
+            s.source.display_name()
+        ));
     }
     let opts = LiveOptions {
         seed,
@@ -77,27 +70,27 @@ pub fn cmd_live(s: &Scenario, a: LiveArgs) -> anyhow::Result<u8> {
         l3: a.l3,
     };
     let secs = s.duration.as_secs_f64() / a.speed;
-    eprintln!("live: {} (seed {seed}) at speed {}: {:.1} s of wall time", s.name, a.speed, secs);
+    crate::output::err(&format!("live: {} (seed {seed}) at speed {}: {:.1} s of wall time", s.name, a.speed, secs));
     if let Some(p) = &written {
-        eprintln!("live: API token written to {} (mode 0600); send it as `Authorization: Bearer <token>`", p.display());
+        crate::output::err(&format!("live: API token written to {} (mode 0600); send it as `Authorization: Bearer <token>`", p.display()));
     }
     let start = std::time::Instant::now();
     let result = match faultline_live::run(s, &opts, |n| match n {
-        Notice::Proxy(p) => eprintln!(
+        Notice::Proxy(p) => crate::output::err(&format!(
             "live: proxy {} listening on {} -> {}{}",
             p.name,
             p.listen,
             p.upstream,
             p.traffic.map(|t| format!(" (traffic {t})")).unwrap_or_default()
-        ),
-        Notice::Api(addr) => eprintln!("live: API on http://{addr} (GET /state, POST /faults, Toxiproxy /proxies)"),
-        Notice::Holding => eprintln!("live: the run has ended; --hold keeps the proxies and the API up until Ctrl-C"),
-        Notice::Signal(sig) => eprintln!("live: {sig} received; stopping and writing the report"),
-        Notice::L3(msg) => eprintln!("live: {msg}"),
+        )),
+        Notice::Api(addr) => crate::output::err(&format!("live: API on http://{addr} (GET /state, POST /faults, Toxiproxy /proxies)")),
+        Notice::Holding => crate::output::err("live: the run has ended; --hold keeps the proxies and the API up until Ctrl-C"),
+        Notice::Signal(sig) => crate::output::err(&format!("live: {sig} received; stopping and writing the report")),
+        Notice::L3(msg) => crate::output::err(&format!("live: {msg}")),
     }) {
         Ok(r) => r,
         Err(e) => {
-            eprintln!("error: {e}");
+            crate::output::err(&format!("error: {e}"));
             return Ok(crate::EXIT_INVALID);
         }
     };
@@ -106,8 +99,12 @@ pub fn cmd_live(s: &Scenario, a: LiveArgs) -> anyhow::Result<u8> {
     let mut o = runner::outcome(s, seed, &result.sim, false, start.elapsed().as_secs_f64());
     if let Some(text) = &result.export {
         let path = a.export.clone().unwrap_or_else(|| PathBuf::from(format!("faultline-live-{}-{seed}.toml", safe(&s.name))));
-        crate::write_file(&path, text)?;
-        eprintln!("live: the injected faults are scripted in {} (replay with `faultline run {}`)", path.display(), path.display());
+        crate::output::write_atomic(&path, text.as_bytes())?;
+        crate::output::err(&format!(
+            "live: the injected faults are scripted in {} (replay with `faultline run {}`)",
+            path.display(),
+            path.display()
+        ));
         o.origin = path.display().to_string();
     }
     let live = json!({
@@ -125,11 +122,11 @@ pub fn cmd_live(s: &Scenario, a: LiveArgs) -> anyhow::Result<u8> {
         if let Some(m) = v.as_object_mut() {
             m.insert("live".into(), live);
         }
-        print_stdout(&(serde_json::to_string_pretty(&v)? + "\n"));
+        crate::output::out(&(serde_json::to_string_pretty(&v)? + "\n"));
     } else {
         let mut text = human::summary(&o);
         text.push_str(&render(&o, &result.connections, result.interrupted));
-        print_stdout(&text);
+        crate::output::out(&text);
     }
     if result.interrupted {
         return Ok(2);

@@ -1,18 +1,21 @@
 //! `faultline`: run, check and sweep scenarios of multicloud interconnect failures.
 //!
 //! Exit codes: 0 pass, 1 an expectation failed, 2 inconclusive, 3 invalid input (a
-//! scenario file or the command line). Nothing a user writes makes it panic.
+//! scenario file or the command line), 4 its own output could not be written, 130/143
+//! stopped by SIGINT/SIGTERM. Nothing a user writes makes it panic.
 
 mod check;
 mod diff;
 mod emit;
 mod human;
+mod interrupt;
 mod json;
 mod junit;
 mod limits;
 mod live_cmd;
 mod merge;
 mod outcome;
+mod output;
 mod runner;
 mod shard;
 mod shrink_cmd;
@@ -35,7 +38,9 @@ pub(crate) const EXIT_INVALID: u8 = 3;
 
 #[derive(Parser, Debug)]
 #[command(name = "faultline", version = version::LONG, about = "Deterministic chaos testbed for multicloud private interconnects", long_about = None)]
-#[command(after_help = "Exit codes: 0 pass, 1 an expectation failed, 2 inconclusive, 3 invalid input.")]
+#[command(
+    after_help = "Exit codes: 0 pass, 1 an expectation failed, 2 inconclusive, 3 invalid input, 4 output could not be written, 130/143 stopped by SIGINT/SIGTERM."
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -171,38 +176,53 @@ fn main() -> ExitCode {
         Ok(c) => c,
         Err(e) => {
             let code = if e.use_stderr() { EXIT_INVALID } else { 0 };
-            let _ = e.print();
-            return ExitCode::from(code);
+            if let Err(err) = e.print()
+                && !e.use_stderr()
+            {
+                output::stdout_error(&err);
+            }
+            return ExitCode::from(output::exit_code(code));
         }
     };
     limits::install(&cli.budget);
-    match dispatch(cli.command) {
-        Ok(code) => ExitCode::from(code),
-        Err(e) => {
-            eprintln!("error: {e:#}");
-            ExitCode::from(EXIT_INVALID)
-        }
+    let code = match dispatch(cli.command) {
+        Ok(code) => code,
+        Err(e) => error_code(&e),
+    };
+    // A signal that came after the work's last check (while writing) still ends it 130/143.
+    let code = interrupt::received().map_or(code, interrupt::Signal::exit_code);
+    ExitCode::from(output::exit_code(code))
+}
+
+/// Prints an error that ended a command and returns its exit code: 130/143 for a signal,
+/// 4 for an output that could not be written, else 3.
+fn error_code(e: &anyhow::Error) -> u8 {
+    if let Some(i) = e.downcast_ref::<interrupt::Interrupted>() {
+        output::err(&format!("faultline: {i}; nothing was written"));
+        return i.0.exit_code();
     }
+    if e.downcast_ref::<output::StdoutFailed>().is_some() {
+        return output::EXIT_OUTPUT;
+    }
+    if let Some(i) = e.downcast_ref::<faultline_tui::Interrupted>() {
+        return i.exit_code();
+    }
+    output::err(&format!("error: {e:#}"));
+    if e.downcast_ref::<output::OutputError>().is_some() { output::EXIT_OUTPUT } else { EXIT_INVALID }
 }
 
 /// Prints a scenario error (it names file:line:column) and returns exit code 3.
 fn invalid(e: &ScenarioError) -> u8 {
-    eprintln!("{e}");
+    output::err(&e.to_string());
     EXIT_INVALID
-}
-
-pub(crate) fn write_file(path: &Path, text: &str) -> anyhow::Result<()> {
-    std::fs::write(path, text).map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))
-}
-
-pub(crate) fn print_stdout(text: &str) {
-    let mut out = std::io::stdout().lock();
-    // A closed pipe (`| head`) is not an error worth a message.
-    let _ = out.write_all(text.as_bytes());
 }
 
 fn dispatch(cmd: Command) -> anyhow::Result<u8> {
     let tty = std::io::stderr().is_terminal();
+    // The commands whose loops check for SIGINT/SIGTERM (see interrupt.rs).
+    if matches!(cmd, Command::Run { .. } | Command::Check { .. } | Command::Sweep(_)) {
+        interrupt::install();
+    }
     match cmd {
         Command::Run { scenario, seed, fidelity, out, trace, svg } => cmd_run(scenario, seed, fidelity, &out, trace, svg, tty),
         Command::Check { paths, out } => check::cmd_check(&paths, &out),
@@ -214,13 +234,13 @@ fn dispatch(cmd: Command) -> anyhow::Result<u8> {
         Command::List { json } => cmd_list(json),
         Command::Show { scenario } => match scenarios::resolve(&scenario) {
             Ok(s) => {
-                print_stdout(&scenarios::describe(&s));
+                output::out(&scenarios::describe(&s));
                 Ok(0)
             }
             Err(e) => Ok(invalid(&e)),
         },
         Command::Schema => {
-            print_stdout(&(serde_json::to_string_pretty(&scenarios::schema())? + "\n"));
+            output::out(&(serde_json::to_string_pretty(&scenarios::schema())? + "\n"));
             Ok(0)
         }
         Command::Tui { attach: Some(addr), token_file, .. } => cmd_tui_attach(&addr, token_file.as_deref()),
@@ -267,10 +287,14 @@ fn cmd_run(
         o.extra_args = format!(" --fidelity {}", if f == FidelityArg::Packet { "packet" } else { "fluid" });
     }
     if let (Some(path), Some(lines)) = (&trace, &o.trace) {
-        write_file(path, &(lines.join("\n") + "\n"))?;
+        let mut w = output::AtomicWriter::create(path)?;
+        for line in lines {
+            w.write_all(line.as_bytes()).and_then(|()| w.write_all(b"\n")).map_err(|e| w.error(e))?;
+        }
+        w.commit()?;
     }
     if let Some(path) = &svg {
-        write_file(path, &svg::render(&o)?)?;
+        output::write_atomic(path, svg::render(&o)?.as_bytes())?;
     }
     emit::emit(&[o], out)
 }
@@ -290,7 +314,7 @@ fn cmd_list(json: bool) -> anyhow::Result<u8> {
             })
             .collect::<Vec<_>>();
         let v = serde_json::json!({ "faultline": version::json(), "scenarios": v });
-        print_stdout(&(serde_json::to_string_pretty(&v)? + "\n"));
+        output::out(&(serde_json::to_string_pretty(&v)? + "\n"));
     } else {
         let rows: Vec<Vec<String>> = lib
             .iter()
@@ -305,7 +329,7 @@ fn cmd_list(json: bool) -> anyhow::Result<u8> {
             text.push_str(&format!("{:<40} {}\n", r[0], r[1]));
         }
         text.push_str(&format!("\n* the flagship scenario, run by `faultline run` with no argument ({} scenarios)\n", lib.len()));
-        print_stdout(&text);
+        output::out(&text);
     }
     Ok(0)
 }
@@ -336,7 +360,7 @@ fn cmd_tui_attach(addr: &str, token_file: Option<&Path>) -> anyhow::Result<u8> {
         Some(path) => match std::fs::read_to_string(path) {
             Ok(t) => Some(t),
             Err(e) => {
-                eprintln!("error: cannot read the token file {}: {e}", path.display());
+                output::err(&format!("error: cannot read the token file {}: {e}", path.display()));
                 return Ok(EXIT_INVALID);
             }
         },
@@ -345,8 +369,8 @@ fn cmd_tui_attach(addr: &str, token_file: Option<&Path>) -> anyhow::Result<u8> {
     let (client, info) = match faultline_tui::attach::connect(addr, token) {
         Ok(c) => c,
         Err(e) => {
-            eprintln!("error: cannot attach to {addr}: {e}");
-            eprintln!("  is `faultline live SCENARIO --api {addr}` running?");
+            output::err(&format!("error: cannot attach to {addr}: {e}"));
+            output::err(&format!("  is `faultline live SCENARIO --api {addr}` running?"));
             return Ok(EXIT_INVALID);
         }
     };

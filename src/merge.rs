@@ -3,7 +3,7 @@
 //! timing fields `jobs` and `wall_s`), or fails (exit 3) naming the file, line and seed:
 //! a missing shard or seed, a duplicated seed (even an identical one), a different
 //! scenario, faultline version, seed range, `--vary` or shard count, a malformed line, a
-//! shard that was killed before its end line. Seeds a shard's budget left unrun are listed
+//! shard that was killed before its end line or interrupted (SIGINT, SIGTERM). Seeds a shard's budget left unrun are listed
 //! and make the merged sweep inconclusive.
 //!
 //! Files are read twice: once for their manifests (checked against each other), then one
@@ -65,7 +65,7 @@ pub fn cmd_merge(a: &MergeArgs) -> anyhow::Result<u8> {
     let files = match expand(&a.files) {
         Ok(f) => f,
         Err(msg) => {
-            eprintln!("error: {msg}");
+            crate::output::err(&format!("error: {msg}"));
             return Ok(crate::EXIT_INVALID);
         }
     };
@@ -78,20 +78,20 @@ pub fn cmd_merge(a: &MergeArgs) -> anyhow::Result<u8> {
     let report = match merge(&names, &open) {
         Ok(r) => r,
         Err(msg) => {
-            eprintln!("error: {msg}");
+            crate::output::err(&format!("error: {msg}"));
             return Ok(crate::EXIT_INVALID);
         }
     };
     let json = serde_json::to_string_pretty(&report.json())? + "\n";
     if let Some(path) = &a.json_out {
-        crate::write_file(path, &json)?;
+        crate::output::write_atomic(path, json.as_bytes())?;
     }
     if a.json {
-        crate::print_stdout(&json);
+        crate::output::out(&json);
     } else if a.quiet {
-        crate::print_stdout(&report.quiet());
+        crate::output::out(&report.quiet());
     } else {
-        crate::print_stdout(&report.human());
+        crate::output::out(&report.human());
     }
     Ok(report.verdict().exit_code() as u8)
 }
@@ -194,6 +194,8 @@ pub fn merge(names: &[String], open: &dyn Fn(usize) -> Result<Box<dyn BufRead>, 
     if total == 0 {
         return Err(format!("{}:1: the manifest's sweep has no runs (`vary` with no value?)", names[0]));
     }
+    let what = format!("{}:1: merging seeds {}..{}", names[0], plan.seeds.start, plan.seeds.end);
+    crate::sweep::memory::check(&plan, &(0..total), &what, crate::limits::memory_budget())?;
 
     // Shards: one count, each index once, every index present.
     let mut parts: Vec<Part> = manifests
@@ -306,6 +308,16 @@ pub fn merge(names: &[String], open: &dyn Fn(usize) -> Result<Box<dyn BufRead>, 
             }
         };
         let (n, end) = end;
+        if let Some(sig) = end.interrupted {
+            let which = if p.manifest.shard.is_some() { format!("shard {}/{count}", p.shard.index) } else { "the sweep".to_string() };
+            return Err(format!(
+                "{name}:{n}: {which} was interrupted by {} after {} of {} runs ({} never ran): run it again",
+                sig.name(),
+                end.ran,
+                p.runs.end - p.runs.start,
+                plan.describe(&(next..p.runs.end))
+            ));
+        }
         let claimed: u64 = end.unrun.iter().map(|r| r.end - r.start).sum();
         let contiguous = end.unrun.windows(2).all(|w| w[0].end == w[1].start);
         let left = next..p.runs.end;
@@ -402,6 +414,7 @@ mod tests {
             lines_digest: lines.hex(),
             jobs: 1,
             wall_s: 0.5,
+            interrupted: None,
         };
         text + &end.json(plan).to_string() + "\n"
     }

@@ -31,14 +31,25 @@ pub fn run(s: &Scenario, seed: u64, opts: RunOpts) -> anyhow::Result<Outcome> {
     );
     bar.set_message(s.name.clone());
     let deadline = crate::limits::timeout().map(|d| (start + d, d.as_secs_f64()));
-    let mut poll = |_: &Simulation| match deadline {
-        Some((at, limit_s)) if Instant::now() >= at => Some(scenarios::Exhausted::Wall { limit_s }),
-        _ => None,
+    // A signal stops the run between polls (the caller writes nothing and exits 130/143);
+    // a wall-clock timeout stops it inconclusive.
+    let mut poll = |_: &Simulation| {
+        if let Some(sig) = crate::interrupt::received() {
+            return Some(scenarios::Exhausted::Signal { name: sig.name() });
+        }
+        match deadline {
+            Some((at, limit_s)) if Instant::now() >= at => Some(scenarios::Exhausted::Wall { limit_s }),
+            _ => None,
+        }
     };
     let mut stop = None;
     for k in 1..=1000u64 {
         let t = SimTime((u128::from(end.as_nanos()) * u128::from(k) / 1000) as u64);
         stop = scenarios::run_bounded(s, &mut sim, t, &mut poll);
+        if let Some(sig) = crate::interrupt::received() {
+            bar.finish_and_clear();
+            return Err(crate::interrupt::Interrupted(sig).into());
+        }
         if stop.is_some() {
             break;
         }

@@ -60,14 +60,18 @@ pub fn cmd_shrink(a: &ShrinkArgs) -> anyhow::Result<u8> {
         Err(e) => return Ok(crate::invalid(&e)),
     };
     if a.max_runs == 0 {
-        eprintln!("error: --max-runs must be at least 1");
+        crate::output::err("error: --max-runs must be at least 1");
         return Ok(EXIT_INVALID);
     }
     // Refuse an output that cannot be written before the search, not after it.
     if let Some(path) = &a.output {
         let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
         if !dir.is_dir() || path.is_dir() {
-            eprintln!("error: cannot write {}: {} is not a directory", path.display(), if path.is_dir() { path } else { dir }.display());
+            crate::output::err(&format!(
+                "error: cannot write {}: {} is not a directory",
+                path.display(),
+                if path.is_dir() { path } else { dir }.display()
+            ));
             return Ok(EXIT_INVALID);
         }
     }
@@ -78,21 +82,26 @@ pub fn cmd_shrink(a: &ShrinkArgs) -> anyhow::Result<u8> {
     let progress = |p: Progress<'_>| match p {
         Progress::Target(c) if !quiet => {
             bar.suspend(|| {
-                eprintln!("shrinking {} at seed {seed}: preserving `{}`, which fails: {}", s.source.display_name(), c.name, c.detail)
+                crate::output::err(&format!(
+                    "shrinking {} at seed {seed}: preserving `{}`, which fails: {}",
+                    s.source.display_name(),
+                    c.name,
+                    c.detail
+                ))
             });
         }
         Progress::Random(r) if !quiet => bar.suspend(|| match r {
             RandomFaults::None => {}
-            RandomFaults::Scripted { processes, faults } => {
-                eprintln!("{processes} random process(es) started {faults} fault(s); written as scripted faults, they fail the same way")
-            }
+            RandomFaults::Scripted { processes, faults } => crate::output::err(&format!(
+                "{processes} random process(es) started {faults} fault(s); written as scripted faults, they fail the same way"
+            )),
             RandomFaults::Kept { processes, faults, asked: true } => {
-                eprintln!("{processes} random process(es) started {faults} fault(s); kept as processes (--keep-random)")
+                crate::output::err(&format!("{processes} random process(es) started {faults} fault(s); kept as processes (--keep-random)"))
             }
-            RandomFaults::Kept { processes, faults, asked: false } => eprintln!(
+            RandomFaults::Kept { processes, faults, asked: false } => crate::output::err(&format!(
                 "{processes} random process(es) started {faults} fault(s); written as scripted faults they do NOT fail the same way, \
                  so the processes are kept and shrunk as a whole"
-            ),
+            )),
         }),
         Progress::Candidates { stage, candidates } => bar.set_message(format!("{stage}: {candidates} candidates")),
         _ => {}
@@ -112,21 +121,21 @@ pub fn cmd_shrink(a: &ShrinkArgs) -> anyhow::Result<u8> {
     let sh = match result {
         Ok(sh) => sh,
         Err(e) => {
-            eprintln!("error: {}: {e}", s.source.display_name());
+            crate::output::err(&format!("error: {}: {e}", s.source.display_name()));
             return Ok(EXIT_INVALID);
         }
     };
     if let Some(path) = &a.output {
-        crate::write_file(path, &sh.text)?;
+        crate::output::write_atomic(path, sh.text.as_bytes())?;
     }
     let code = if sh.smaller { 0 } else { EXIT_NOT_SHRUNK };
     if a.json {
-        crate::print_stdout(&(serde_json::to_string_pretty(&to_json(&sh, a.output.as_ref(), code))? + "\n"));
+        crate::output::out(&(serde_json::to_string_pretty(&to_json(&sh, a.output.as_ref(), code))? + "\n"));
     } else if a.output.is_none() {
-        crate::print_stdout(&sh.text);
+        crate::output::out(&sh.text);
     }
     if !a.quiet {
-        eprint!("{}", summary(&sh, a.output.as_ref()));
+        crate::output::err_raw(&summary(&sh, a.output.as_ref()));
     }
     Ok(code)
 }

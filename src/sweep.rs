@@ -6,18 +6,19 @@
 //! exactly the unsharded summary.
 
 mod engine;
+pub mod memory;
 pub mod ndjson;
 pub mod plan;
 pub mod result;
 pub mod summary;
 
-use std::io::Write;
 use std::ops::Range;
 use std::path::PathBuf;
 use std::time::Duration;
 
 use indicatif::ProgressBar;
 
+use crate::output::AtomicWriter;
 use crate::shard::Shard;
 use ndjson::{End, Manifest};
 use plan::Plan;
@@ -69,7 +70,7 @@ pub struct SweepArgs {
 }
 
 fn invalid(msg: &str) -> anyhow::Result<u8> {
-    eprintln!("error: {msg}");
+    crate::output::err(&format!("error: {msg}"));
     Ok(crate::EXIT_INVALID)
 }
 
@@ -81,34 +82,31 @@ pub fn parse_budget(text: &str) -> Result<Duration, String> {
 /// Where the NDJSON goes.
 enum Sink {
     Stdout,
-    File(std::io::BufWriter<std::fs::File>, PathBuf),
+    /// `-o FILE`: a temporary file beside it, renamed into place once the end line is
+    /// written (also when a signal stopped the sweep), so `FILE` is the old file or a whole
+    /// new one. A shard killed outright leaves the temporary file, `.FILE.XXXXXX.tmp`.
+    File(AtomicWriter),
 }
 
 impl Sink {
-    /// Writes `text` and a newline, flushed: a killed shard leaves every finished seed in
-    /// its file.
+    /// Writes `text` and a newline, flushed (to the file, not to the disk).
     fn line(&mut self, text: &str) -> anyhow::Result<()> {
-        let text = format!("{text}\n");
-        let r = match self {
-            Sink::Stdout => {
-                let mut out = std::io::stdout().lock();
-                out.write_all(text.as_bytes()).and_then(|_| out.flush())
-            }
-            Sink::File(w, _) => w.write_all(text.as_bytes()).and_then(|_| w.flush()),
-        };
-        r.map_err(|e| match self {
-            Sink::Stdout => anyhow::anyhow!("cannot write the NDJSON to standard output: {e}"),
-            Sink::File(_, p) => anyhow::anyhow!("cannot write {}: {e}", p.display()),
-        })
+        match self {
+            Sink::Stdout if crate::output::out(&format!("{text}\n")) => Ok(()),
+            // The reader went away or the device is full: stop (main says why, exit 4).
+            Sink::Stdout => Err(crate::output::StdoutFailed.into()),
+            Sink::File(w) => Ok(w.line(text)?),
+        }
     }
 }
 
-/// Creates `path` and any missing parent directory (a shard writing onto a fresh volume).
-fn create(path: &std::path::Path) -> std::io::Result<std::fs::File> {
+/// Creates the temporary file for `path`, and any missing parent directory (a shard
+/// writing onto a fresh volume).
+fn create(path: &std::path::Path) -> anyhow::Result<AtomicWriter> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir)?;
+        std::fs::create_dir_all(dir).map_err(|e| anyhow::anyhow!("cannot create the directory {}: {e}", dir.display()))?;
     }
-    std::fs::File::create(path)
+    Ok(AtomicWriter::create(path)?)
 }
 
 pub fn cmd_sweep(a: &SweepArgs, tty: bool) -> anyhow::Result<u8> {
@@ -147,31 +145,54 @@ pub fn cmd_sweep(a: &SweepArgs, tty: bool) -> anyhow::Result<u8> {
     if ndjson && a.output.is_none() && a.json {
         return invalid("--json prints the summary on standard output, where the NDJSON goes: add -o FILE");
     }
+    let covered = shard.map_or(0..plan.runs(), |sh| sh.slice(plan.runs()));
+    let jobs = a.jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())).max(1);
+    // Before anything grows with the seeds: `jobs` runs held at once, each as large as its
+    // estimate, and the per-seed results the summary keeps.
+    let budget_mem = crate::limits::memory_budget();
+    let per_sim = plan.points.iter().map(|p| sim_core::budget::Estimate::of(&p.scenario.spec).bytes()).max().unwrap_or(0);
+    let sims = per_sim.saturating_mul(jobs as u64);
+    if sims > budget_mem {
+        let f = scenarios::units::approx_bytes;
+        return invalid(&format!(
+            "--jobs {jobs}: {jobs} runs at once x {} each (the scenario's estimate) = {}, above the memory budget of {}: use fewer --jobs, or raise the budget with --max-memory",
+            f(per_sim),
+            f(sims),
+            f(budget_mem)
+        ));
+    }
+    if let Err(msg) = memory::check(&plan, &covered, &format!("--seeds {}", a.seeds), budget_mem - sims) {
+        return invalid(&format!("{msg}, or raise the budget with --max-memory"));
+    }
     let mut sink = match (&a.output, ndjson) {
         (Some(path), _) => match create(path) {
-            Ok(f) => Some(Sink::File(std::io::BufWriter::new(f), path.clone())),
-            Err(e) => return invalid(&format!("cannot write {}: {e}", path.display())),
+            Ok(w) => Some(Sink::File(w)),
+            Err(e) => return invalid(&format!("{e:#}")),
         },
         (None, true) => Some(Sink::Stdout),
         (None, false) => None,
     };
-    let jobs = a.jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())).max(1);
-    let covered = shard.map_or(0..plan.runs(), |sh| sh.slice(plan.runs()));
     if let Some(sh) = shard {
-        eprintln!("{} covering {}", sh.describe(), plan.describe(&covered));
+        crate::output::err(&format!("{} covering {}", sh.describe(), plan.describe(&covered)));
     }
     let report = sweep(&plan, covered, shard, jobs, budget, sink.as_mut(), tty && !a.quiet && !a.json)?;
     let stdout_free = !matches!(sink, Some(Sink::Stdout));
+    if let Some(Sink::File(w)) = sink {
+        w.commit()?;
+    }
     if !stdout_free {
         if !a.quiet {
-            eprint!("{}", report.quiet());
+            crate::output::err_raw(&report.quiet());
         }
     } else if a.json {
-        crate::print_stdout(&(serde_json::to_string_pretty(&report.json())? + "\n"));
+        crate::output::out(&(serde_json::to_string_pretty(&report.json())? + "\n"));
     } else if a.quiet {
-        crate::print_stdout(&report.quiet());
+        crate::output::out(&report.quiet());
     } else {
-        crate::print_stdout(&report.human());
+        crate::output::out(&report.human());
+    }
+    if let Some(sig) = report.interrupted {
+        return Ok(sig.exit_code());
     }
     if a.exit_zero {
         return Ok(0);
@@ -196,25 +217,39 @@ fn sweep(
     let bar = if progress { ProgressBar::new(covered.end - covered.start) } else { ProgressBar::hidden() };
     let mut collector = Collector::new(plan);
     let vary = plan.vary.is_some();
-    let mut ran = 0u64;
+    let mut ran_count = 0u64;
     let mut lines = Fnv::new();
-    let unrun = engine::run(plan, covered.clone(), jobs, budget, |r| {
+    let ran = engine::run(plan, covered.clone(), jobs, budget, |r| {
         if let Some(sink) = sink.as_deref_mut() {
             let text = ndjson::seed_line(&r, vary).to_string();
             lines.feed(text.as_bytes());
             sink.line(&text)?;
         }
         collector.add(&r);
-        ran += 1;
+        ran_count += 1;
         bar.inc(1);
         Ok(())
     })?;
     bar.finish_and_clear();
-    let unrun: Vec<Range<u64>> = if unrun.is_empty() { Vec::new() } else { vec![unrun] };
+    let interrupted = match ran.stop {
+        Some(engine::Stop::Signal(sig)) => Some(sig),
+        Some(engine::Stop::Budget) | None => None,
+    };
+    let unrun: Vec<Range<u64>> = if ran.unrun.is_empty() { Vec::new() } else { vec![ran.unrun] };
     let wall_s = start.elapsed().as_secs_f64();
-    let report = collector.finish(plan, covered, &unrun, shard, jobs, wall_s);
+    let mut report = collector.finish(plan, covered, &unrun, shard, jobs, wall_s);
+    report.interrupted = interrupted;
     if let Some(sink) = sink {
-        let end = End { ran, unrun, verdict: report.verdict(), digest: report.digest.clone(), lines_digest: lines.hex(), jobs, wall_s };
+        let end = End {
+            ran: ran_count,
+            unrun,
+            verdict: report.verdict(),
+            digest: report.digest.clone(),
+            lines_digest: lines.hex(),
+            jobs,
+            wall_s,
+            interrupted,
+        };
         sink.line(&end.json(plan).to_string())?;
     }
     Ok(report)
@@ -287,14 +322,14 @@ mod tests {
         let vary = crate::vary::Vary { key: "convergence".into(), values: vec!["1s".into(), "2s".into()] };
         let plan = Plan::new(base, Some(vary), 5..7).expect("plan");
         let mut seen = Vec::new();
-        let unrun = engine::run(&plan, 0..plan.runs(), 2, None, |r| {
+        let ran = engine::run(&plan, 0..plan.runs(), 2, None, |r| {
             seen.push((r.point, r.seed));
             let line = ndjson::seed_line(&r, true);
             assert_eq!(line["point"], r.point);
             Ok(())
         })
         .expect("runs");
-        assert!(unrun.is_empty());
+        assert!(ran.unrun.is_empty() && ran.stop.is_none());
         assert_eq!(seen, vec![(0, 5), (0, 6), (1, 5), (1, 6)]);
         let report = sweep(&plan, 0..4, None, 2, None, None, false).expect("sweep");
         let j = report.json();

@@ -267,3 +267,30 @@ fn attaching_to_nothing_is_a_clear_error_and_exit_3() {
     assert_eq!(out.status.code(), Some(3), "{stderr}");
     assert!(stderr.contains("cannot attach to 127.0.0.1:") && !stderr.contains("panicked"), "{stderr}");
 }
+
+/// SIGTERM to the TUI (a `kill`, a closed session manager): it leaves the alternate screen,
+/// disables raw mode, shows the cursor and exits 143.
+#[test]
+fn sigterm_restores_the_terminal() {
+    if !have_tmux("sigterm_restores_the_terminal") {
+        return;
+    }
+    let dir = work_dir("tui-sigterm");
+    std::fs::write(dir.join("tui-fixture.toml"), SCENARIO).expect("write the scenario");
+    let tmux = start_in_tmux(&dir, "tui-sigterm", "tui tui-fixture.toml --seed 3");
+    tmux.wait_for("the first frame", |s| s.contains("Topology") && s.contains("PAUSE"));
+    assert_eq!(tmux.run(&["display-message", "-p", "-t", "main", "#{alternate_on}"]).stdout, b"1\n", "the TUI uses the alternate screen");
+    // The pane runs a shell whose one child is the TUI.
+    let shell = String::from_utf8_lossy(&tmux.run(&["display-message", "-p", "-t", "main", "#{pane_pid}"]).stdout).trim().to_string();
+    let children = Command::new("pgrep").args(["-P", &shell]).output().expect("pgrep runs");
+    let pid = String::from_utf8_lossy(&children.stdout).lines().next().unwrap_or("").trim().to_string();
+    assert!(!pid.is_empty(), "no child of the pane's shell {shell}");
+    let kill = Command::new("kill").args(["-TERM", &pid]).output().expect("kill runs");
+    assert!(kill.status.success(), "kill -TERM {pid}: {}", String::from_utf8_lossy(&kill.stderr));
+    let screen = tmux.wait_for("the process to exit", |s| s.contains("EXITED="));
+    assert!(screen.contains("EXITED=143"), "{screen}");
+    assert!(!screen.contains("Topology"), "the TUI is still on screen:\n{screen}");
+    assert_eq!(tmux.run(&["display-message", "-p", "-t", "main", "#{alternate_on}"]).stdout, b"0\n", "the alternate screen was left");
+    assert_eq!(tmux.run(&["display-message", "-p", "-t", "main", "#{cursor_flag}"]).stdout, b"1\n", "the cursor is shown");
+    let _ = std::fs::remove_dir_all(&dir);
+}

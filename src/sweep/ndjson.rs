@@ -8,7 +8,9 @@
 //!    to rebuild the same summary (verdict, fingerprint, per-fault times, the failed
 //!    expectations).
 //! 3. `{"type":"end", ...}`: how many ran, the unrun seed ranges, the slice's verdict,
-//!    digest, a hash of the seed lines' bytes (so `merge` notices an edited line) and timing. A file without it is a shard that was killed or is still running.
+//!    digest, a hash of the seed lines' bytes (so `merge` notices an edited line), timing,
+//!    and the signal that interrupted the sweep (`null` if none). A file without it is a
+//!    shard that was killed or is still running.
 
 use std::ops::Range;
 
@@ -17,6 +19,7 @@ use serde_json::{Value, json};
 
 use super::plan::Plan;
 use super::result::{FaultTimes, SeedResult};
+use crate::interrupt::Signal;
 use crate::shard::{Shard, Source};
 use crate::vary::Vary;
 
@@ -244,6 +247,8 @@ pub struct End {
     pub lines_digest: String,
     pub jobs: usize,
     pub wall_s: f64,
+    /// SIGINT or SIGTERM stopped the slice: its unrun runs were never meant to be skipped.
+    pub interrupted: Option<Signal>,
 }
 
 impl End {
@@ -263,6 +268,7 @@ impl End {
             "lines_digest": self.lines_digest,
             "jobs": self.jobs,
             "wall_s": self.wall_s,
+            "interrupted": self.interrupted.map(Signal::name),
         })
     }
 
@@ -291,6 +297,10 @@ impl End {
             lines_digest: str_of(v, "lines_digest")?,
             jobs: usize::try_from(u64_of(v, "jobs")?).unwrap_or(usize::MAX),
             wall_s: time(v, "wall_s", "")?.ok_or("`wall_s` is null")?,
+            interrupted: match &v["interrupted"] {
+                Value::Null => None,
+                x => Some(x.as_str().and_then(Signal::parse).ok_or("`interrupted` is not null, \"SIGINT\" or \"SIGTERM\"")?),
+            },
         })
     }
 }

@@ -29,14 +29,28 @@ pub struct SeedResult {
     pub inconclusive: Vec<String>,
 }
 
-/// Runs `s` under `seed` and judges it with the same rules as `faultline run`.
-pub fn run_one(s: &Scenario, point: usize, seed: u64) -> anyhow::Result<SeedResult> {
+/// Runs `s` under `seed` and judges it with the same rules as `faultline run`; abandoned
+/// (`None`) as soon as `stop` says so, checked before the run starts and between chunks of
+/// events (`scenarios::run_bounded`, which runs exactly what `Simulation::run` runs).
+pub fn run_one(s: &Scenario, point: usize, seed: u64, stop: &dyn Fn() -> bool) -> anyhow::Result<Option<SeedResult>> {
+    if stop() {
+        return Ok(None);
+    }
     let mut sim = scenarios::prepare(s, seed, SimOptions::default())?;
-    sim.run();
+    let end = sim.end();
+    let mut abandoned = false;
+    // Held to the same budgets as `faultline run`; `stop` is polled between chunks of events.
+    let budget_stop = scenarios::run_bounded(s, &mut sim, end, &mut |_| {
+        abandoned = stop();
+        abandoned.then_some(scenarios::Exhausted::Signal { name: "a stop request" })
+    });
+    if abandoned {
+        return Ok(None);
+    }
     let report = sim.report();
-    let (verdict, checks) = scenarios::evaluate(s, &report);
+    let (verdict, checks) = scenarios::evaluate_bounded(s, &report, budget_stop.as_ref());
     let names = |v: Verdict| checks.iter().filter(|c| c.status == v).map(|c| c.name.to_string()).collect();
-    Ok(SeedResult {
+    Ok(Some(SeedResult {
         point,
         seed,
         verdict,
@@ -57,5 +71,5 @@ pub fn run_one(s: &Scenario, point: usize, seed: u64) -> anyhow::Result<SeedResu
             .collect(),
         failed: names(Verdict::Fail),
         inconclusive: names(Verdict::Inconclusive),
-    })
+    }))
 }

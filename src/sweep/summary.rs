@@ -16,6 +16,7 @@ use serde_json::{Value, json};
 
 use super::plan::Plan;
 use super::result::SeedResult;
+use crate::interrupt::Signal;
 use crate::outcome::shell_word;
 use crate::shard::Shard;
 use crate::vary::Vary;
@@ -42,6 +43,9 @@ impl Fnv {
         format!("{:016x}", self.0)
     }
 }
+
+/// The size of a failing run's entry (its heap parts aside), for the memory estimate.
+pub const FAILING_BYTES: u64 = std::mem::size_of::<Failing>() as u64;
 
 #[derive(Clone, Debug)]
 struct Failing {
@@ -154,6 +158,7 @@ impl Collector {
             digest: self.digest.hex(),
             jobs,
             wall_s,
+            interrupted: None,
         }
     }
 }
@@ -204,6 +209,8 @@ pub struct Report {
     pub digest: String,
     pub jobs: usize,
     pub wall_s: f64,
+    /// The signal that stopped the sweep before every run finished: the summary is partial.
+    pub interrupted: Option<Signal>,
 }
 
 impl Report {
@@ -313,14 +320,19 @@ impl Report {
         v["seeds"] = json!({ "start": self.seeds.start, "end": self.seeds.end });
         v["shard"] = self.shard_json();
         v["stats"] = json!({ "jobs": self.jobs, "wall_s": self.wall_s });
+        // Partial: some runs of the slice never ran (a budget, a signal); `interrupted`
+        // names the signal.
+        v["partial"] = json!(self.unrun() > 0);
+        v["interrupted"] = json!(self.interrupted.map(Signal::name));
         v
     }
 
     /// `-q`: one line.
     pub fn quiet(&self) -> String {
-        let unrun = match self.unrun() {
-            0 => String::new(),
-            n => format!(", {n} unrun"),
+        let unrun = match (self.unrun(), self.interrupted) {
+            (0, _) => String::new(),
+            (n, None) => format!(", {n} unrun"),
+            (n, Some(sig)) => format!(", {n} unrun, interrupted by {}", sig.name()),
         };
         format!("{}: {} ({} runs{unrun}, digest {})\n", self.scenario, self.verdict().name(), self.runs(), self.digest)
     }
@@ -431,16 +443,22 @@ impl Report {
             }
         }
         out.push('\n');
+        if let Some(sig) = self.interrupted {
+            let _ = writeln!(
+                out,
+                "interrupted by {}: {} of {} runs ran; this summary is partial",
+                sig.name(),
+                self.runs(),
+                self.covered.end - self.covered.start
+            );
+        }
+        let why = match self.interrupted {
+            Some(sig) => format!("interrupted by {} before they ran", sig.name()),
+            None => "the --budget ran out before they started".to_string(),
+        };
         for p in &self.points {
             for r in &p.unrun {
-                let _ = writeln!(
-                    out,
-                    "unrun    {}seeds {}..{} ({} runs): the --budget ran out before they started",
-                    label(p),
-                    r.start,
-                    r.end,
-                    r.end - r.start
-                );
+                let _ = writeln!(out, "unrun    {}seeds {}..{} ({} runs): {why}", label(p), r.start, r.end, r.end - r.start);
             }
         }
         let _ = writeln!(out, "verdict  {}", self.verdict().name());

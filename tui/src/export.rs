@@ -154,7 +154,7 @@ pub fn export_to(app: &mut App, path: &Path) -> Result<Exported, String> {
 
 /// The one write of the session file.
 fn write(path: &Path, text: &str) -> Result<(), String> {
-    std::fs::write(path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))
+    crate::atomic::write(path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))
 }
 
 /// `faultline-session-<name>-<seed>.toml`, with the name reduced to safe characters.

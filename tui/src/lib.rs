@@ -21,6 +21,7 @@
 
 mod advance;
 mod app;
+mod atomic;
 pub mod attach;
 mod events;
 mod export;
@@ -48,6 +49,7 @@ pub use history::History;
 pub use inject::{DEGRADE_LOSS_PPM, DRAIN_WAIT, HandFault, HandKind};
 pub use judge::{Check, ExpectationStatus, Judge, Judgement, Judging, PENDING, shown};
 pub use msg::Msg;
+pub use terminal::{Interrupted, NoTerminal};
 pub use update::update;
 pub use view::{Areas, view};
 
@@ -75,8 +77,11 @@ pub struct Session {
 
 /// Runs the explorer until the user quits.
 ///
-/// The terminal is restored on return and, through ratatui's panic hook, on a panic.
+/// Refuses to start without a terminal ([`NoTerminal`]). The terminal is restored on
+/// return, on a panic (a panic hook) and on SIGTERM, SIGINT or SIGHUP (then the error is
+/// [`Interrupted`]).
 pub fn run(session: Session) -> anyhow::Result<()> {
+    terminal::check_terminal()?;
     let app = App::new(session)?;
     terminal::run_app(app)
 }
