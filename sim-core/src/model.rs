@@ -60,4 +60,8 @@ pub struct Model {
     pub duration: SimDuration,
     #[serde(skip)]
     names: BTreeMap<String, Element>,
+    /// The adjacency of each pair of sites (the lower `SiteId` first), so that asking
+    /// whether two sites are joined is a lookup and not a scan of every adjacency.
+    #[serde(skip)]
+    adjacency_of: BTreeMap<(SiteId, SiteId), AdjId>,
 }

@@ -15,6 +15,7 @@
 
 mod flow;
 mod group;
+mod members;
 mod retransmit;
 mod solve;
 
@@ -55,7 +56,7 @@ pub(crate) struct Traffic {
     /// Each group's current route: the model's, until a runbook shifts it.
     routes: Vec<Route>,
     /// Flows whose forward path crosses each link direction (index link * 2 + dir).
-    res_flows: Vec<Vec<u32>>,
+    res_flows: members::Members,
     /// Flows whose route crosses each adjacency.
     adj_flows: Vec<Vec<u32>>,
     /// Fluid load per link direction, bits per second (what packets must leave to fluid).
@@ -82,7 +83,6 @@ impl Traffic {
     pub fn new(model: &Model, seed: u64, sched: &mut Scheduler<Ev>) -> Traffic {
         let nres = model.links.len() * 2;
         let mut t = Traffic {
-            res_flows: vec![Vec::new(); nres],
             res_load: vec![0; nres],
             adj_flows: vec![Vec::new(); model.adjacencies.len()],
             routes: model.groups.iter().map(|g| g.route.clone()).collect(),
@@ -107,7 +107,6 @@ impl Traffic {
                     hash: mix64(id_hash ^ mix64(u64::from(i))),
                     state: TcpState::Waiting,
                     fwd: Vec::new(),
-                    fwd_at: Vec::new(),
                     rev: Vec::new(),
                     ok: false,
                     broken: None,
@@ -142,6 +141,7 @@ impl Traffic {
                 sched.schedule(spec.start, Ev::GroupStart { group: g as u32 });
             }
         }
+        t.res_flows = members::Members::new(nres, t.flows.len());
         t
     }
 
@@ -166,7 +166,7 @@ impl Traffic {
 
     /// Fluid flows whose data crosses a link direction.
     pub fn flows_on(&self, r: usize) -> &[u32] {
-        &self.res_flows[r]
+        self.res_flows.on(r)
     }
 
     fn tcp(w: World<'_>, g: usize) -> TcpSpec {
@@ -239,62 +239,20 @@ impl Traffic {
     }
 
     /// Removes flow `f` (at `rate`) from the link directions of `path`, the path it was
-    /// registered with (its positions are in `fwd_at`, which this empties).
-    ///
-    /// Each list loses the first occurrence of `f` by a swap with its last entry, exactly
-    /// as a scan with `position` and `swap_remove` did (list order decides the order of the
-    /// solver's component, and so of rates and timers); the position of the entry moved into
-    /// the hole is updated. Constant time per hop, where the scan made a cut under a million
-    /// flows quadratic.
+    /// registered with.
     fn unregister_path(&mut self, f: u32, path: &[(u32, u8)], rate: u64) {
-        let mut at = std::mem::take(&mut self.flows[f as usize].fwd_at);
-        debug_assert_eq!(at.len(), path.len(), "fwd_at parallels the registered path");
-        for k in 0..path.len() {
-            let (l, d) = path[k];
-            let r = l as usize * 2 + d as usize;
-            // The first occurrence: a path that crosses one link direction twice is in its
-            // list twice.
-            let hop = (0..path.len())
-                .filter(|&j| at[j] != u32::MAX && res_index(path[j]) == r)
-                .min_by_key(|&j| at[j])
-                .expect("a registered hop is in its list");
-            let p = at[hop] as usize;
-            at[hop] = u32::MAX;
-            let list = &mut self.res_flows[r];
-            list.swap_remove(p);
-            if p < list.len() {
-                let (moved, from) = (list[p], list.len() as u32);
-                if moved == f {
-                    Self::relocate(path, &mut at, r, from, p as u32);
-                } else {
-                    let mf = &mut self.flows[moved as usize];
-                    Self::relocate(&mf.fwd, &mut mf.fwd_at, r, from, p as u32);
-                }
-            }
-            self.res_load[r] -= rate;
+        self.res_flows.leave(f);
+        for &hop in path {
+            self.res_load[res_index(hop)] -= rate;
         }
-        at.clear();
-        self.flows[f as usize].fwd_at = at;
     }
 
-    /// Records that the entry for link direction `r` at position `from` of a flow's path
-    /// moved to `to`.
-    fn relocate(path: &[(u32, u8)], at: &mut [u32], r: usize, from: u32, to: u32) {
-        let j = (0..path.len()).find(|&j| at[j] == from && res_index(path[j]) == r).expect("the moved entry is registered");
-        at[j] = to;
-    }
-
-    /// Adds flow `f` (at `rate`) to the link directions of `path`, recording its positions.
+    /// Adds flow `f` (at `rate`) to the link directions of `path`.
     fn register_path(&mut self, f: u32, path: &[(u32, u8)], rate: u64) {
-        let mut at = std::mem::take(&mut self.flows[f as usize].fwd_at);
-        at.clear();
-        for &(l, d) in path {
-            let r = l as usize * 2 + d as usize;
-            at.push(self.res_flows[r].len() as u32);
-            self.res_flows[r].push(f);
-            self.res_load[r] += rate;
+        self.res_flows.join(f, path.iter().map(|&hop| res_index(hop)));
+        for &hop in path {
+            self.res_load[res_index(hop)] += rate;
         }
-        self.flows[f as usize].fwd_at = at;
     }
 
     pub fn on_group_start(&mut self, g: usize, w: World<'_>, out: &mut Outbox<'_>) {

@@ -68,9 +68,6 @@ pub(crate) struct Flow {
     pub state: TcpState,
     /// Data path: (link, direction) per hop; empty when a hop has no route.
     pub fwd: Vec<(u32, u8)>,
-    /// Where this flow sits in `Traffic::res_flows` for each hop of `fwd` (parallel to it),
-    /// so that leaving a link direction takes a step, not a scan of the flows on it.
-    pub fwd_at: Vec<u32>,
     /// ACK path.
     pub rev: Vec<(u32, u8)>,
     /// Both directions deliver and both ends are alive.
