@@ -12,6 +12,7 @@
 //! - `types` — the resolved elements a [`Model`] holds (sites, links, adjacencies, routes,
 //!   groups, faults, alarms, runbook steps);
 //! - `error` — [`BuildError`] and the typo suggestions of [`nearest`];
+//! - `chains` — `after` chains as a graph: the first loop, in linear time;
 //! - `checks` — value checks that need nothing but their input (link, TCP, fault action,
 //!   trigger loops);
 //! - `build` — the builder behind [`Model::build`], with one submodule per part of the spec;
@@ -24,6 +25,7 @@ use serde::Serialize;
 use crate::time::SimDuration;
 
 mod build;
+mod chains;
 mod checks;
 mod error;
 mod ids;
@@ -31,6 +33,7 @@ mod query;
 mod types;
 
 pub use build::MAX_DURATION;
+pub use chains::first_loop;
 pub(crate) use checks::check_action;
 pub use error::{BuildError, nearest};
 pub use ids::{AdjId, AlarmId, Element, EndpointId, FacilityId, FaultId, GroupId, InterconnectId, LinkId, RouterId, SiteId, StepId};
@@ -57,4 +60,8 @@ pub struct Model {
     pub duration: SimDuration,
     #[serde(skip)]
     names: BTreeMap<String, Element>,
+    /// The adjacency of each pair of sites (the lower `SiteId` first), so that asking
+    /// whether two sites are joined is a lookup and not a scan of every adjacency.
+    #[serde(skip)]
+    adjacency_of: BTreeMap<(SiteId, SiteId), AdjId>,
 }

@@ -15,6 +15,7 @@
 
 mod flow;
 mod group;
+mod members;
 mod retransmit;
 mod solve;
 
@@ -35,6 +36,11 @@ use crate::time::{SimDuration, SimTime};
 
 pub(crate) const NS: u128 = 1_000_000_000;
 
+/// The index of a link direction in the per-direction vectors (`res_flows`, `res_load`).
+fn res_index((l, d): (u32, u8)) -> usize {
+    l as usize * 2 + d as usize
+}
+
 /// What traffic reads of the rest of the simulation.
 #[derive(Clone, Copy)]
 pub(crate) struct World<'a> {
@@ -50,7 +56,7 @@ pub(crate) struct Traffic {
     /// Each group's current route: the model's, until a runbook shifts it.
     routes: Vec<Route>,
     /// Flows whose forward path crosses each link direction (index link * 2 + dir).
-    res_flows: Vec<Vec<u32>>,
+    res_flows: members::Members,
     /// Flows whose route crosses each adjacency.
     adj_flows: Vec<Vec<u32>>,
     /// Fluid load per link direction, bits per second (what packets must leave to fluid).
@@ -77,7 +83,6 @@ impl Traffic {
     pub fn new(model: &Model, seed: u64, sched: &mut Scheduler<Ev>) -> Traffic {
         let nres = model.links.len() * 2;
         let mut t = Traffic {
-            res_flows: vec![Vec::new(); nres],
             res_load: vec![0; nres],
             adj_flows: vec![Vec::new(); model.adjacencies.len()],
             routes: model.groups.iter().map(|g| g.route.clone()).collect(),
@@ -136,6 +141,7 @@ impl Traffic {
                 sched.schedule(spec.start, Ev::GroupStart { group: g as u32 });
             }
         }
+        t.res_flows = members::Members::new(nres, t.flows.len());
         t
     }
 
@@ -160,7 +166,7 @@ impl Traffic {
 
     /// Fluid flows whose data crosses a link direction.
     pub fn flows_on(&self, r: usize) -> &[u32] {
-        &self.res_flows[r]
+        self.res_flows.on(r)
     }
 
     fn tcp(w: World<'_>, g: usize) -> TcpSpec {
@@ -232,24 +238,20 @@ impl Traffic {
         }
     }
 
-    /// Removes flow `f` (at `rate`) from the link directions of `path`.
+    /// Removes flow `f` (at `rate`) from the link directions of `path`, the path it was
+    /// registered with.
     fn unregister_path(&mut self, f: u32, path: &[(u32, u8)], rate: u64) {
-        for &(l, d) in path {
-            let r = l as usize * 2 + d as usize;
-            let list = &mut self.res_flows[r];
-            if let Some(p) = list.iter().position(|x| *x == f) {
-                list.swap_remove(p);
-            }
-            self.res_load[r] -= rate;
+        self.res_flows.leave(f);
+        for &hop in path {
+            self.res_load[res_index(hop)] -= rate;
         }
     }
 
     /// Adds flow `f` (at `rate`) to the link directions of `path`.
     fn register_path(&mut self, f: u32, path: &[(u32, u8)], rate: u64) {
-        for &(l, d) in path {
-            let r = l as usize * 2 + d as usize;
-            self.res_flows[r].push(f);
-            self.res_load[r] += rate;
+        self.res_flows.join(f, path.iter().map(|&hop| res_index(hop)));
+        for &hop in path {
+            self.res_load[res_index(hop)] += rate;
         }
     }
 

@@ -3,6 +3,7 @@
 //!
 //! It reads the topology and adds faults and random fault processes to the spec.
 
+use std::collections::HashMap;
 use std::ops::Range;
 
 use sim_core::model::Model;
@@ -37,8 +38,9 @@ pub(super) fn faults(cx: &mut Ctx<'_>, spec: &mut ModelSpec, topo: &Model, list:
     for (id, span) in &ids {
         claim(cx, id, span, "fault")?;
     }
+    let index: HashMap<&str, usize> = ids.iter().enumerate().map(|(i, (id, _))| (id.as_str(), i)).collect();
     for (f, (id, _)) in list.iter().zip(&ids) {
-        let trigger = fault_trigger(cx, f, id, &ids)?;
+        let trigger = fault_trigger(cx, f, id, &ids, &index)?;
         check_one_action(cx, f, id)?;
         let (target, action) = fault_action(cx, topo, f)?;
         cx.spans.insert(target.value.clone(), target.span.clone());
@@ -59,7 +61,13 @@ pub(super) fn faults(cx: &mut Ctx<'_>, spec: &mut ModelSpec, topo: &Model, list:
 }
 
 /// `at` a time before the end of the run, or `after` another fault (plus an optional `delay`).
-fn fault_trigger(cx: &Ctx<'_>, f: &Sp<format::Fault>, id: &str, ids: &[(String, Range<usize>)]) -> R<Trigger> {
+fn fault_trigger(
+    cx: &Ctx<'_>,
+    f: &Sp<format::Fault>,
+    id: &str,
+    ids: &[(String, Range<usize>)],
+    index: &HashMap<&str, usize>,
+) -> R<Trigger> {
     let t = &f.value;
     match (&t.at, &t.after) {
         (Some(at), None) => {
@@ -74,7 +82,7 @@ fn fault_trigger(cx: &Ctx<'_>, f: &Sp<format::Fault>, id: &str, ids: &[(String, 
             Ok(Trigger::At(SimTime::ZERO + at.value.0))
         }
         (None, Some(after)) => {
-            if !ids.iter().any(|(k, _)| *k == after.value) {
+            if !index.contains_key(after.value.as_str()) {
                 let mut d = cx.err(&after.span, format!("`after` names an unknown fault `{}`", after.value));
                 if let Some(n) = did_you_mean(&after.value, ids.iter().map(|(k, _)| k.as_str())) {
                     d = d.label(format!("did you mean `{n}`?"));
@@ -250,33 +258,28 @@ fn drain(cx: &Ctx<'_>, topo: &Model, dr: &Sp<Either<format::DrainTable>>) -> R<(
 }
 
 /// Resolves `after` chains: each fault's start, summed along its chain, must come before
-/// the end of the run, and no chain may loop back on itself.
+/// the end of the run, and no chain may loop back on itself. The first fault (in file order)
+/// that fails either check is reported, as a walk of every chain in turn would; the chains
+/// are resolved through an index of ids and each start is computed once.
 fn check_fault_chains(cx: &Ctx<'_>, faults: &[FaultSpec], list: &[Sp<format::Fault>]) -> R<()> {
+    let mut index: HashMap<&str, usize> = HashMap::with_capacity(faults.len());
     for (i, f) in faults.iter().enumerate() {
-        let mut t = SimDuration::ZERO;
-        let mut cur = f;
-        let mut seen = vec![f.id.clone()];
-        loop {
-            match &cur.trigger {
-                Trigger::At(at) => {
-                    t = t + SimDuration(at.as_nanos());
-                    break;
-                }
-                Trigger::After { fault, delay } => {
-                    t = t + *delay;
-                    if seen.contains(fault) {
-                        seen.push(fault.clone());
-                        let span = list[i].value.after.as_ref().map_or(&list[i].span, |a| &a.span);
-                        return cx.fail(span, format!("faults form a loop of `after` triggers: {}", seen.join(" -> ")));
-                    }
-                    seen.push(fault.clone());
-                    match faults.iter().find(|g| &g.id == fault) {
-                        Some(next) => cur = next,
-                        None => break,
-                    }
-                }
-            }
-        }
+        index.entry(f.id.as_str()).or_insert(i);
+    }
+    let next: Vec<Option<usize>> = faults
+        .iter()
+        .map(|f| match &f.trigger {
+            Trigger::After { fault, .. } => index.get(fault.as_str()).copied(),
+            Trigger::At(_) => None,
+        })
+        .collect();
+    let walk = sim_core::model::first_loop(&next);
+    // Every fault before the first one whose chain loops has a chain that ends.
+    let ends = walk.as_ref().map_or(faults.len(), |w| w[0]);
+    let mut start: Vec<Option<SimDuration>> = vec![None; faults.len()];
+    let mut pending = Vec::new();
+    for (i, f) in faults.iter().enumerate().take(ends) {
+        let t = chain_start(faults, &next, &mut start, &mut pending, i);
         if t >= cx.duration {
             let span =
                 list[i].value.delay.as_ref().map_or_else(|| list[i].value.after.as_ref().map_or(&list[i].span, |a| &a.span), |d| &d.span);
@@ -285,7 +288,45 @@ fn check_fault_chains(cx: &Ctx<'_>, faults: &[FaultSpec], list: &[Sp<format::Fau
                 .help(format!("the scenario lasts {}", cx.duration)));
         }
     }
+    if let Some(walk) = walk {
+        let i = walk[0];
+        let ids: Vec<&str> = walk.iter().map(|&k| faults[k].id.as_str()).collect();
+        let span = list[i].value.after.as_ref().map_or(&list[i].span, |a| &a.span);
+        return cx.fail(span, format!("faults form a loop of `after` triggers: {}", ids.join(" -> ")));
+    }
     Ok(())
+}
+
+/// When fault `i` starts: its `at`, or its delay plus the start of the fault it waits for
+/// (just the delay when that fault is unknown). Memoized in `start`; `i`'s chain must end.
+/// Iterative, so a chain of any length needs no stack.
+fn chain_start(
+    faults: &[FaultSpec],
+    next: &[Option<usize>],
+    start: &mut [Option<SimDuration>],
+    pending: &mut Vec<usize>,
+    i: usize,
+) -> SimDuration {
+    pending.clear();
+    let mut cur = Some(i);
+    let mut t = SimDuration::ZERO;
+    while let Some(k) = cur {
+        if let Some(known) = start[k] {
+            t = known;
+            break;
+        }
+        pending.push(k);
+        cur = next[k];
+    }
+    // Saturating sums of non-negative durations do not depend on the order they are added in.
+    for &k in pending.iter().rev() {
+        t = match &faults[k].trigger {
+            Trigger::At(at) => SimDuration(at.as_nanos()),
+            Trigger::After { delay, .. } => *delay + t,
+        };
+        start[k] = Some(t);
+    }
+    t
 }
 
 pub(super) fn random_faults(cx: &mut Ctx<'_>, spec: &mut ModelSpec, i: usize, r: &Sp<format::RandomFaults>) -> R<()> {

@@ -3,6 +3,7 @@
 //!
 //! It reads the topology and the traffic groups, and adds alarms and steps to the spec.
 
+use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 
 use sim_core::model::Model;
@@ -60,10 +61,15 @@ pub(super) fn runbook(cx: &mut Ctx<'_>, spec: &mut ModelSpec, topo: &Model, list
     for r in list {
         claim(cx, &r.value.id.value, &r.value.id.span, "runbook step")?;
     }
-    let step_ids: Vec<&str> = list.iter().map(|r| r.value.id.value.as_str()).collect();
+    // Indexes of ids, so that resolving a trigger is a lookup and not a scan.
+    let ids = TriggerIds {
+        steps: list.iter().map(|r| r.value.id.value.as_str()).collect(),
+        step_set: list.iter().map(|r| r.value.id.value.as_str()).collect(),
+        alarms: spec.alarms.iter().map(|a| a.id.clone()).collect(),
+    };
     for r in list {
         let t = &r.value;
-        let trigger = step_trigger(cx, spec, t, &step_ids)?;
+        let trigger = step_trigger(cx, spec, t, &ids)?;
         let delay = step_delay(cx, t)?;
         let action = step_action(cx, spec, topo, r)?;
         spec.steps.push(StepSpec { id: t.id.value.clone(), trigger, delay, action });
@@ -72,11 +78,19 @@ pub(super) fn runbook(cx: &mut Ctx<'_>, spec: &mut ModelSpec, topo: &Model, list
 }
 
 /// Exactly one of `on` (an alarm), `at` (a time in the run) or `after` (another step).
-fn step_trigger(cx: &Ctx<'_>, spec: &ModelSpec, t: &format::Runbook, step_ids: &[&str]) -> R<StepTrigger> {
+/// What a trigger may name: the steps (in file order, for suggestions, and as a set) and
+/// the alarms.
+struct TriggerIds<'a> {
+    steps: Vec<&'a str>,
+    step_set: HashSet<&'a str>,
+    alarms: HashSet<String>,
+}
+
+fn step_trigger(cx: &Ctx<'_>, spec: &ModelSpec, t: &format::Runbook, ids: &TriggerIds<'_>) -> R<StepTrigger> {
     let id = &t.id.value;
     match (&t.on, &t.at, &t.after) {
         (Some(on), None, None) => {
-            if !spec.alarms.iter().any(|a| a.id == on.value) {
+            if !ids.alarms.contains(&on.value) {
                 let mut d = cx.err(&on.span, format!("runbook step `{id}` waits on an unknown alarm `{}`", on.value));
                 if let Some(n) = did_you_mean(&on.value, spec.alarms.iter().map(|a| a.id.as_str())) {
                     d = d.label(format!("did you mean `{n}`?"));
@@ -94,9 +108,9 @@ fn step_trigger(cx: &Ctx<'_>, spec: &ModelSpec, t: &format::Runbook, step_ids: &
             Ok(StepTrigger::At(SimTime::ZERO + at.value.0))
         }
         (None, None, Some(after)) => {
-            if !step_ids.contains(&after.value.as_str()) {
+            if !ids.step_set.contains(after.value.as_str()) {
                 let mut d = cx.err(&after.span, format!("`after` names an unknown runbook step `{}`", after.value));
-                if let Some(n) = did_you_mean(&after.value, step_ids.iter().copied()) {
+                if let Some(n) = did_you_mean(&after.value, ids.steps.iter().copied()) {
                     d = d.label(format!("did you mean `{n}`?"));
                 }
                 return Err(d);
@@ -167,25 +181,23 @@ fn prefer(cx: &Ctx<'_>, topo: &Model, p: &format::PreferTable) -> R<StepAction> 
     Ok(StepAction::Prefer { link: p.link.value.clone(), attrs })
 }
 
-/// Loops of `after` triggers, reported at the step that closes the loop.
+/// Loops of `after` triggers, reported at the first step (in file order) whose chain loops,
+/// with the walk from it; the chains are resolved through an index of ids, in linear time.
 fn check_step_loops(cx: &Ctx<'_>, steps: &[StepSpec], list: &[Sp<format::Runbook>]) -> R<()> {
-    for (i, r) in list.iter().enumerate() {
-        let mut seen = vec![r.value.id.value.clone()];
-        let mut cur = &steps[i];
-        while let StepTrigger::AfterStep(prev) = &cur.trigger {
-            if seen.contains(prev) {
-                seen.push(prev.clone());
-                let span = r.value.after.as_ref().map_or(&r.span, |a| &a.span);
-                return Err(cx
-                    .err(span, format!("runbook steps form a loop: {}", seen.join(" -> ")))
-                    .help("a step cannot (indirectly) wait for itself"));
-            }
-            seen.push(prev.clone());
-            match steps.iter().find(|s| &s.id == prev) {
-                Some(next) => cur = next,
-                None => break,
-            }
-        }
+    let mut index: HashMap<&str, usize> = HashMap::with_capacity(steps.len());
+    for (i, s) in steps.iter().enumerate() {
+        index.entry(s.id.as_str()).or_insert(i);
     }
-    Ok(())
+    let next: Vec<Option<usize>> = steps
+        .iter()
+        .map(|s| match &s.trigger {
+            StepTrigger::AfterStep(prev) => index.get(prev.as_str()).copied(),
+            _ => None,
+        })
+        .collect();
+    let Some(walk) = sim_core::model::first_loop(&next) else { return Ok(()) };
+    let r = &list[walk[0]];
+    let ids: Vec<&str> = walk.iter().map(|&k| steps[k].id.as_str()).collect();
+    let span = r.value.after.as_ref().map_or(&r.span, |a| &a.span);
+    Err(cx.err(span, format!("runbook steps form a loop: {}", ids.join(" -> "))).help("a step cannot (indirectly) wait for itself"))
 }

@@ -103,6 +103,7 @@ impl Model {
                 steps: vec![],
                 duration: spec.duration,
                 names: BTreeMap::new(),
+                adjacency_of: BTreeMap::new(),
             },
             adj_index: BTreeMap::new(),
         };
@@ -144,6 +145,7 @@ impl Model {
         let alarm_ids = b.alarms(spec)?;
         b.steps(spec, &alarm_ids)?;
         check_step_cycles(&b.m.steps)?;
+        b.m.adjacency_of = b.adj_index;
         Ok(b.m)
     }
 }

@@ -5,6 +5,9 @@
 //! Pure functions over spec values and resolved [`Step`]s; they never touch the builder's
 //! state. `check_action` is also used at run time when a fault is injected by hand.
 
+use std::collections::BTreeMap;
+
+use super::chains::{first_loop, first_loop_by_id};
 use super::error::{BuildError, invalid};
 use super::ids::Element;
 use super::types::{Step, StepTrig};
@@ -118,37 +121,38 @@ pub(crate) fn check_action(owner: &str, a: &FaultAction, target: Element, name: 
     Ok(())
 }
 
+/// Loops of fault `after` triggers, reported as the walk from the first fault (in spec
+/// order) whose chain loops. Runs before the duplicate-id check, so ids may repeat: a
+/// trigger names the first fault with its id, and a walk stops at an id it met before.
 pub(super) fn check_fault_cycles(spec: &ModelSpec) -> Result<(), BuildError> {
-    for f in &spec.faults {
-        let mut seen = vec![f.id.clone()];
-        let mut cur = f;
-        while let Trigger::After { fault, .. } = &cur.trigger {
-            if seen.contains(fault) {
-                seen.push(fault.clone());
-                return Err(BuildError::FaultLoop { cycle: seen });
-            }
-            seen.push(fault.clone());
-            match spec.faults.iter().find(|g| &g.id == fault) {
-                Some(next) => cur = next,
-                None => break,
-            }
-        }
+    let mut first: BTreeMap<&str, usize> = BTreeMap::new();
+    let first_of: Vec<usize> = spec.faults.iter().enumerate().map(|(i, f)| *first.entry(f.id.as_str()).or_insert(i)).collect();
+    let next: Vec<Option<usize>> = spec
+        .faults
+        .iter()
+        .map(|f| match &f.trigger {
+            Trigger::After { fault, .. } => first.get(fault.as_str()).copied(),
+            Trigger::At(_) => None,
+        })
+        .collect();
+    match first_loop_by_id(&next, &first_of) {
+        Some(walk) => Err(BuildError::FaultLoop { cycle: walk.into_iter().map(|k| spec.faults[k].id.clone()).collect() }),
+        None => Ok(()),
     }
-    Ok(())
 }
 
+/// Loops of runbook `after` steps (ids are unique by now), reported as the walk from the
+/// first step whose chain loops.
 pub(super) fn check_step_cycles(steps: &[Step]) -> Result<(), BuildError> {
-    for (i, s) in steps.iter().enumerate() {
-        let mut seen = vec![i];
-        let mut cur = s;
-        while let StepTrig::AfterStep(prev) = cur.trigger {
-            if seen.contains(&prev.index()) {
-                seen.push(prev.index());
-                return Err(BuildError::RunbookLoop { cycle: seen.iter().map(|&k| steps[k].id.clone()).collect() });
-            }
-            seen.push(prev.index());
-            cur = &steps[prev.index()];
-        }
+    let next: Vec<Option<usize>> = steps
+        .iter()
+        .map(|s| match s.trigger {
+            StepTrig::AfterStep(prev) => Some(prev.index()),
+            _ => None,
+        })
+        .collect();
+    match first_loop(&next) {
+        Some(walk) => Err(BuildError::RunbookLoop { cycle: walk.into_iter().map(|k| steps[k].id.clone()).collect() }),
+        None => Ok(()),
     }
-    Ok(())
 }

@@ -1,10 +1,10 @@
 //! Read-only queries on a built [`Model`]: look an element up by id, list ids, name an
-//! element, and the links a fault on an element acts on.
+//! element, the adjacency between two sites, and the links a fault on an element acts on.
 //!
 //! Reads the model (including its private name index) and never changes it.
 
 use super::Model;
-use super::ids::{Element, LinkId, idx};
+use super::ids::{AdjId, Element, LinkId, SiteId, idx};
 
 impl Model {
     /// Looks an element up by its stable id.
@@ -15,6 +15,11 @@ impl Model {
     /// All ids, in sorted order (for suggestions and listings).
     pub fn ids(&self) -> impl Iterator<Item = (&str, Element)> {
         self.names.iter().map(|(k, v)| (k.as_str(), *v))
+    }
+
+    /// The adjacency joining two sites, in either order, if any link joins them.
+    pub fn adjacency_between(&self, a: SiteId, b: SiteId) -> Option<AdjId> {
+        self.adjacency_of.get(&if a <= b { (a, b) } else { (b, a) }).copied()
     }
 
     /// Human id of any element.

@@ -66,7 +66,7 @@ impl Traffic {
                     self.solver.res_seen[r] = epoch;
                     self.solver.res_local[r] = comp_res.len() as u32;
                     comp_res.push(r as u32);
-                    queue.extend_from_slice(&self.res_flows[r]);
+                    queue.extend_from_slice(self.res_flows.on(r));
                 }
             }
         }
