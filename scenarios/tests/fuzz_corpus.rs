@@ -26,11 +26,13 @@ fn files(dir: &Path) -> Vec<PathBuf> {
     v
 }
 
-/// Runs every file of `dir` and tallies how far each got; a panic fails with the file's name.
-fn replay(dir: &Path) -> BTreeMap<Reached, usize> {
+/// Runs every file of `fuzz/<rel>` and tallies how far each got; a panic fails with the
+/// file's name.
+fn replay(rel: &str) -> BTreeMap<Reached, usize> {
+    let dir = fuzz_dir().join(rel);
     let mut tally = BTreeMap::new();
     let mut panicked = Vec::new();
-    for path in files(dir) {
+    for path in files(&dir) {
         let data = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         match catch_unwind(AssertUnwindSafe(|| exercise(&data))) {
             Ok(r) => *tally.entry(r).or_insert(0) += 1,
@@ -38,13 +40,13 @@ fn replay(dir: &Path) -> BTreeMap<Reached, usize> {
         }
     }
     assert!(panicked.is_empty(), "these inputs panicked (see the messages above):\n{}", panicked.join("\n"));
-    eprintln!("{}: {tally:?}", dir.display());
+    eprintln!("fuzz/{rel}: {tally:?}");
     tally
 }
 
 #[test]
 fn the_corpus_replays_without_a_panic() {
-    let tally = replay(&fuzz_dir().join("corpus/scenario"));
+    let tally = replay("corpus/scenario");
     // The corpus is seeded from the library: some inputs must get as far as a run, or the
     // replay (and the fuzzer) would only exercise the parser.
     let ran = tally.get(&Reached::Ran).copied().unwrap_or(0) + tally.get(&Reached::Stopped).copied().unwrap_or(0);
@@ -54,7 +56,7 @@ fn the_corpus_replays_without_a_panic() {
 
 #[test]
 fn every_regression_replays_without_a_panic() {
-    replay(&fuzz_dir().join("regressions"));
+    replay("regressions");
 }
 
 #[test]
