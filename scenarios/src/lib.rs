@@ -19,6 +19,8 @@ mod describe;
 mod error;
 mod expect;
 pub mod format;
+#[doc(hidden)]
+pub mod fuzzing;
 mod library;
 pub mod live;
 mod read;
