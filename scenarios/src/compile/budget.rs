@@ -61,6 +61,11 @@ pub(super) fn check_expansion(cx: &Ctx<'_>, file: &format::File) -> R<()> {
     }
 }
 
+/// A table (its id's span) and a kind of cost.
+type TableKind = ((usize, usize), CostKind);
+/// A table's share of one kind: bytes, units, the largest unit, the first copy's id.
+type Share = (u64, u64, u64, String);
+
 /// Refuses a spec whose run sim-core estimates above the memory budget, pointing at the
 /// table whose share is the largest (the first copy's id names it).
 pub(super) fn check_estimate(cx: &Ctx<'_>, spec: &ModelSpec, fallback: &Range<usize>) -> R<()> {
@@ -71,7 +76,7 @@ pub(super) fn check_estimate(cx: &Ctx<'_>, spec: &ModelSpec, fallback: &Range<us
         return Ok(());
     }
     // Sum each kind of cost per table: every copy of a `count`ed table shares its id's span.
-    let mut per: BTreeMap<((usize, usize), CostKind), (u64, u64, u64, String)> = BTreeMap::new();
+    let mut per: BTreeMap<TableKind, Share> = BTreeMap::new();
     for c in &est.costs {
         let Some(span) = cx.spans.get(&c.owner) else { continue };
         let e = per.entry(((span.start, span.end), c.kind)).or_insert((0, 0, 0, c.owner.clone()));

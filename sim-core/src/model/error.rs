@@ -123,6 +123,10 @@ impl Rows {
     }
 }
 
+pub(super) fn invalid(owner: &str, field: &'static str, reason: impl Into<String>) -> BuildError {
+    BuildError::Invalid { owner: owner.to_string(), field, reason: reason.into() }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -197,8 +201,4 @@ mod tests {
     fn no_candidates_no_suggestion() {
         assert_eq!(nearest("x", std::iter::empty()), None);
     }
-}
-
-pub(super) fn invalid(owner: &str, field: &'static str, reason: impl Into<String>) -> BuildError {
-    BuildError::Invalid { owner: owner.to_string(), field, reason: reason.into() }
 }

@@ -61,8 +61,10 @@ impl Builder {
             if t.flows > 1024 {
                 return Err(invalid(&owner, "flows", "packet fidelity runs a TCP stack per flow: at most 1024 flows per group"));
             }
-            // Two socket buffers per flow, each holding its full size in memory.
-            let per_flow = 2 * t.packet.buffer_bytes.unwrap_or(crate::packet::MAX_DEFAULT_BUFFER);
+            // Four socket buffers per flow (send and receive at both ends), each holding its
+            // full size in memory. The scenario compiler's estimate refuses these first, with
+            // the process's budget; this is the backstop for a spec built by hand.
+            let per_flow = crate::budget::PACKET_BUFFERS_PER_FLOW * t.packet.buffer_bytes.unwrap_or(crate::packet::MAX_DEFAULT_BUFFER);
             if let Some(b) = t.packet.buffer_bytes
                 && !(4096..=(1 << 30)).contains(&b)
             {
@@ -72,7 +74,7 @@ impl Builder {
                 return Err(invalid(
                     &owner,
                     "buffer",
-                    "flows x 2 x buffer exceeds the 8 GiB packet fidelity allows; use fewer flows or smaller buffers",
+                    "flows x 4 x buffer exceeds the 8 GiB packet fidelity allows; use fewer flows or smaller buffers",
                 ));
             }
         }
