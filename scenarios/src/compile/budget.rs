@@ -47,11 +47,12 @@ pub(super) fn check_expansion(cx: &Ctx<'_>, file: &format::File) -> R<()> {
             .err(
                 &c.span,
                 format!(
-                    "count = {} copies of this {len}-byte [[{kind}]] table need about {} to compile ({} x {len} B x {EXPANSION_BYTES_PER_BYTE}), \
-                     above the memory budget of {}",
+                    "count = {} copies of this {len}-byte [[{kind}]] table need about {} to compile ({} x {len} B x {EXPANSION_BYTES_PER_BYTE}); \
+                     with the rest of the file, about {}, above the memory budget of {}",
                     c.value,
                     approx_bytes(bytes),
                     c.value,
+                    approx_bytes(total),
                     approx_bytes(b.max_memory),
                 ),
             )
