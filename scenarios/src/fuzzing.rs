@@ -57,7 +57,7 @@ pub fn exercise(data: &[u8]) -> Reached {
     });
     // The loader the CLI reads files with: a located error for bytes that are not UTF-8.
     let Ok(text) = crate::decode("fuzz-input.toml", data.to_vec()) else { return Reached::NotUtf8 };
-    let Ok(mut scenario) = crate::load_str("fuzz-input.toml", text) else { return Reached::Rejected };
+    let Ok(mut scenario) = crate::load_str("fuzz-input.toml", &text) else { return Reached::Rejected };
     let _ = scenario.documented_verdict();
     let _ = crate::describe(&scenario);
     // Packet fidelity runs real TCP stacks, a thousand times slower per simulated second;
