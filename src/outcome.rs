@@ -82,7 +82,10 @@ pub const NO_EXPECTATIONS: &str = "expect: no expectations ([expect] is empty), 
 /// is a trailing shell comment, so the line still runs as pasted and says which binary
 /// replays the fingerprint.
 pub fn reproduce_line(origin: &str, seed: u64, extra: &str) -> String {
-    format!("faultline run {} --seed {seed}{extra}  # {}", shell_word(origin), crate::version::tag())
+    // An event budget set on the command line changes where a run stops, so every
+    // reproduce line (run, check, sweep, shrink) carries it.
+    let budget = scenarios::budget::budget().max_events.map(|m| format!(" --max-events {m}")).unwrap_or_default();
+    format!("faultline run {} --seed {seed}{extra}{budget}  # {}", shell_word(origin), crate::version::tag())
 }
 
 /// Quotes a word for a POSIX shell when it needs it.

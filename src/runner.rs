@@ -66,11 +66,6 @@ pub fn run(s: &Scenario, seed: u64, opts: RunOpts) -> anyhow::Result<Outcome> {
         o.checks = checks;
         o.stop = Some(stop);
     }
-    // An event budget set on the command line changes where a run stops: it belongs on the
-    // reproduce line.
-    if let Some(m) = scenarios::budget::budget().max_events {
-        o.extra_args.push_str(&format!(" --max-events {m}"));
-    }
     Ok(o)
 }
 

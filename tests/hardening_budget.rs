@@ -162,3 +162,18 @@ fn what_the_estimate_accepts_runs_under_a_cap_it_derives() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Random faults with a 1 s MTBF on 120 channels for an hour: about 4.5 M events, within the
+/// default budget (it runs to its end in seconds now); under a smaller `--max-events` it stops
+/// inconclusive and never aborts.
+#[test]
+fn a_runaway_random_fault_process_stops_at_the_event_budget() {
+    if !have("a_runaway_random_fault_process_stops_at_the_event_budget", &["prlimit"]) {
+        return;
+    }
+    let path = "tests/fixtures/hardening/run-120s-random-faults-120ch.toml";
+    let o = capped(2 * GIB, &["run", path, "-q", "--max-events", "1000000"]);
+    let t = text(&o);
+    assert_eq!(o.status.code(), Some(2), "{t}");
+    assert!(t.contains("inconclusive"), "{t}");
+}

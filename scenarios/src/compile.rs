@@ -127,7 +127,7 @@ fn compile_file(source: &crate::Source, text: &str, file: &format::File, overrid
         sites::endpoint(&mut cx, &mut spec, e)?;
     }
     // Build the topology alone first: its ids are what traffic, faults and alarms may name.
-    budget::check_estimate(&cx, &spec, &file.scenario.span)?;
+    budget::check_estimate(&cx, &spec, &file.scenario.span, budget::Stage::Topology)?;
     let topo = Model::build(&spec).map_err(|e| model_errors::build_error(&cx, &spec, &e, &file.scenario.span))?;
     for t in &file.traffic {
         traffic::traffic(&mut cx, &mut spec, &topo, t)?;
@@ -149,7 +149,7 @@ fn compile_file(source: &crate::Source, text: &str, file: &format::File, overrid
         None => crate::SweepExpect::default(),
     };
     let proxies = proxy::proxies(&cx, &spec, &file.proxy)?;
-    budget::check_estimate(&cx, &spec, &file.scenario.span)?;
+    budget::check_estimate(&cx, &spec, &file.scenario.span, budget::Stage::Run)?;
     Model::build(&spec).map_err(|e| model_errors::build_error(&cx, &spec, &e, &file.scenario.span))?;
     Ok(crate::Scenario {
         name: sc.name.value.clone(),

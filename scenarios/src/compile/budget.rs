@@ -62,6 +62,15 @@ pub(super) fn check_expansion(cx: &Ctx<'_>, file: &format::File) -> R<()> {
     }
 }
 
+/// Which part of the file the estimate covers.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(super) enum Stage {
+    /// Interconnects, VPNs, backbones and endpoints, before `Model::build` of the topology.
+    Topology,
+    /// The whole file, before the final `Model::build` and the run.
+    Run,
+}
+
 /// A table (its id's span) and a kind of cost.
 type TableKind = ((usize, usize), CostKind);
 /// A table's share of one kind: bytes, units, the largest unit, the first copy's id.
@@ -69,11 +78,15 @@ type Share = (u64, u64, u64, String);
 
 /// Refuses a spec whose run sim-core estimates above the memory budget, pointing at the
 /// table whose share is the largest (the first copy's id names it).
-pub(super) fn check_estimate(cx: &Ctx<'_>, spec: &ModelSpec, fallback: &Range<usize>) -> R<()> {
+pub(super) fn check_estimate(cx: &Ctx<'_>, spec: &ModelSpec, fallback: &Range<usize>, stage: Stage) -> R<()> {
     let b = budget();
     let est = Estimate::of(spec);
     let total = est.bytes();
-    if total <= b.max_memory {
+    let base: u64 = est.costs.iter().filter(|c| c.kind == CostKind::Base).map(|c| c.bytes()).sum();
+    // Before traffic is compiled only the topology can be too big to build; the whole
+    // estimate (and its message) waits for the rest of the file.
+    let counted = if stage == Stage::Topology { total - base } else { total };
+    if counted <= b.max_memory {
         return Ok(());
     }
     // Sum each kind of cost per table: every copy of a `count`ed table shares its id's span.
@@ -85,7 +98,8 @@ pub(super) fn check_estimate(cx: &Ctx<'_>, spec: &ModelSpec, fallback: &Range<us
         e.1 = e.1.saturating_add(c.count);
         e.2 = e.2.max(c.each);
     }
-    let worst = per.iter().max_by_key(|(_, v)| v.0);
+    // When the run's fixed state outweighs every table, no table is to blame.
+    let worst = per.iter().max_by_key(|(_, v)| v.0).filter(|(_, v)| v.0 >= base);
     let (span, msg) = match worst {
         Some((((start, end), kind), (bytes, count, each, _))) => (
             *start..*end,
@@ -103,7 +117,12 @@ pub(super) fn check_estimate(cx: &Ctx<'_>, spec: &ModelSpec, fallback: &Range<us
         ),
         None => (
             fallback.clone(),
-            format!("the run's estimate {} is above the memory budget of {}", approx_bytes(total), approx_bytes(b.max_memory)),
+            format!(
+                "the run's estimate {} (of which {} is the fixed state every run holds) is above the memory budget of {}",
+                approx_bytes(total),
+                approx_bytes(base),
+                approx_bytes(b.max_memory)
+            ),
         ),
     };
     let named = short(cx.text.get(span.clone()).unwrap_or("").trim_matches('"'));

@@ -63,8 +63,9 @@ impl Builder {
             }
             // Four socket buffers per flow (send and receive at both ends), each holding its
             // full size in memory. The scenario compiler's estimate refuses these first, with
-            // the process's budget; this is the backstop for a spec built by hand.
-            let per_flow = crate::budget::PACKET_BUFFERS_PER_FLOW * t.packet.buffer_bytes.unwrap_or(crate::packet::MAX_DEFAULT_BUFFER);
+            // the process's budget and a bound of the default buffer; this is the backstop for
+            // a spec built by hand, for buffers it sets (a default buffer is at most 64 MiB).
+            let per_flow = crate::budget::PACKET_BUFFERS_PER_FLOW * t.packet.buffer_bytes.unwrap_or(0);
             if let Some(b) = t.packet.buffer_bytes
                 && !(4096..=(1 << 30)).contains(&b)
             {
