@@ -48,6 +48,8 @@ fn parse_count(s: &str) -> Result<u64, String> {
     // 1e9, 2.5e8: a float that is a whole number.
     match t.parse::<f64>() {
         Ok(f) if f >= 1.0 && f.fract() == 0.0 && f < u64::MAX as f64 => Ok(f as u64),
+        // Digits only, or a whole float, but more than a u64 holds.
+        Ok(f) if f >= u64::MAX as f64 => Err(format!("`{s}` is above the largest event budget, {} (about 1.8e19)", u64::MAX)),
         _ => Err(format!("`{s}` is not a positive whole number of events (e.g. 1000000 or 1e9)")),
     }
 }

@@ -153,12 +153,10 @@ pub fn cmd_sweep(a: &SweepArgs, tty: bool) -> anyhow::Result<u8> {
     let per_sim = plan.points.iter().map(|p| sim_core::budget::Estimate::of(&p.scenario.spec).bytes()).max().unwrap_or(0);
     let sims = per_sim.saturating_mul(jobs as u64);
     if sims > budget_mem {
-        let f = scenarios::units::approx_bytes;
+        let (sims_s, budget_s) = scenarios::units::approx_above(sims, budget_mem);
         return invalid(&format!(
-            "--jobs {jobs}: {jobs} runs at once x {} each (the scenario's estimate) = {}, above the memory budget of {}: use fewer --jobs, or raise the budget with --max-memory",
-            f(per_sim),
-            f(sims),
-            f(budget_mem)
+            "--jobs {jobs}: {jobs} runs at once x {} each (the scenario's estimate) = {sims_s}, above the memory budget of {budget_s}: use fewer --jobs, or raise the budget with --max-memory",
+            scenarios::units::approx_bytes(per_sim),
         ));
     }
     if let Err(msg) = memory::check(&plan, &covered, &format!("--seeds {}", a.seeds), budget_mem - sims) {

@@ -100,10 +100,38 @@ fn a_run_that_reaches_its_event_budget_is_inconclusive_with_a_report() {
     let again = json(&common::faultline(&["run", "channel-cut", "--json", "--max-events", "500"]));
     assert_eq!(again["fingerprint"], v["fingerprint"]);
     assert_eq!(again["stats"]["events"], v["stats"]["events"]);
+    // The fingerprint folds the stop: a cut-short run never passes for the complete one.
+    let full = json(&common::faultline(&["run", "channel-cut", "--json"]));
+    assert_ne!(full["fingerprint"], v["fingerprint"]);
     // The human summary says it too.
     let o = common::faultline(&["run", "channel-cut", "--max-events", "500"]);
     assert_eq!(o.status.code(), Some(2));
     assert!(text(&o).contains("verdict      inconclusive") && text(&o).contains("budget exhausted at t = "), "{}", text(&o));
+}
+
+#[test]
+fn a_fault_still_open_when_the_run_stops_fails_only_past_its_limit() {
+    // circuit-a is cut at 30 s; 1,000 events stop the run 0.217 s later, within the 3 s
+    // recovery limit: whether it would have recovered in time is not known.
+    let o = common::faultline(&["run", "azure-expressroute-circuit-loss", "--json", "--max-events", "1000"]);
+    let v = json(&o);
+    let recover = v["expectations"].as_array().and_then(|c| c.iter().find(|c| c["name"] == "recover_within")).cloned().unwrap_or_default();
+    assert_eq!(recover["status"], "inconclusive", "{recover}");
+    assert!(recover["detail"].as_str().is_some_and(|d| d.contains("not known") && d.contains("had not recovered")), "{recover}");
+    // Run to its end the fault recovers in 0.249 s and the file passes.
+    let plain = json(&common::faultline(&["run", "azure-expressroute-circuit-loss", "--json"]));
+    assert_eq!(plain["verdict"], "pass", "the library file passes when run to its end");
+    // A stop past the limit with the fault still open is a failure already (the blackhole
+    // begins at 30 s and 300 events stop the run at 136 s; the limit is 5 s), though the
+    // verdict of a stopped run stays inconclusive.
+    let v = json(&common::faultline(&["run", "silent-blackhole-no-bfd", "--json", "--max-events", "300"]));
+    let recover = v["expectations"].as_array().and_then(|c| c.iter().find(|c| c["name"] == "recover_within")).cloned().unwrap_or_default();
+    assert_eq!(recover["status"], "fail", "{recover}");
+    assert!(
+        recover["detail"].as_str().is_some_and(|d| d.contains("had not recovered when the run stopped") && d.contains("above 5.000 s")),
+        "{recover}"
+    );
+    assert_eq!(v["verdict"], "inconclusive");
 }
 
 #[test]

@@ -9,8 +9,8 @@ use sim_core::{Report, SimTime, Simulation};
 
 use crate::Scenario;
 use crate::budget::budget;
-use crate::expect::{Check, Verdict, evaluate};
-use crate::units::approx_bytes;
+use crate::expect::{Check, Verdict, evaluate_until};
+use crate::units::approx_above;
 
 /// Why a run stopped before its end.
 #[derive(Clone, Debug, PartialEq)]
@@ -48,15 +48,17 @@ impl fmt::Display for BudgetStop {
                     "the default: the larger of 10^9 and 4x the scenario's estimate; raise it with --max-events"
                 }
             ),
-            Exhausted::Memory { max, reached } => write!(
-                f,
-                "budget exhausted at t = {at}: the run's memory reached about {} (estimate plus kept trace), the memory budget is {} (raise it with --max-memory)",
-                approx_bytes(*reached),
-                approx_bytes(*max)
-            ),
+            Exhausted::Memory { max, reached } => {
+                let (reached, max) = approx_above(*reached, *max);
+                write!(
+                    f,
+                    "budget exhausted at t = {at}: the run's memory reached about {reached} (estimate plus kept trace), the memory budget is {max} (raise it with --max-memory)",
+                )
+            }
             Exhausted::Wall { limit_s } => write!(
                 f,
-                "budget exhausted at t = {at}: the wall-clock timeout of {limit_s} s passed after {} events (--timeout; this stop depends on the machine's speed)",
+                "budget exhausted at t = {at}: the wall-clock timeout (--timeout {}) passed; the run had reached t = {at} with {} events run (this stop depends on the machine's speed)",
+                sim_core::SimDuration::from_secs_f64(*limit_s),
                 self.events
             ),
         }
@@ -90,22 +92,21 @@ pub fn run_bounded(
     loop {
         let cap = sim.events().saturating_add(POLL_EVERY).min(max);
         let reached = sim.run_until_bounded(until, cap);
-        let stop = |why| Some(BudgetStop { at: sim.now(), events: sim.events(), why });
-        if reached {
+        let why = if reached {
             // The caller's check runs at every target time too, so a wall-clock timeout or
             // a signal is seen even in a run with fewer events than a poll interval.
-            return poll(sim).and_then(stop);
-        }
-        if sim.events() >= max {
-            return stop(Exhausted::Events { max, flag });
-        }
-        let reached = base.saturating_add(sim.grown_bytes());
-        if reached > max_memory {
-            return stop(Exhausted::Memory { max: max_memory, reached });
-        }
-        if let Some(why) = poll(sim) {
-            return stop(why);
-        }
+            poll(sim)?
+        } else if sim.events() >= max {
+            Exhausted::Events { max, flag }
+        } else if base.saturating_add(sim.grown_bytes()) > max_memory {
+            Exhausted::Memory { max: max_memory, reached: base.saturating_add(sim.grown_bytes()) }
+        } else if let Some(why) = poll(sim) {
+            why
+        } else {
+            continue;
+        };
+        sim.mark_stopped();
+        return Some(BudgetStop { at: sim.now(), events: sim.events(), why });
     }
 }
 
@@ -115,7 +116,7 @@ pub const BUDGET_CHECK: &str = "budget";
 /// Judges a run that may have stopped early: the expectations as [`evaluate`] judges them
 /// at the time it stopped, plus a `budget` check that makes the verdict inconclusive.
 pub fn evaluate_bounded(s: &Scenario, report: &Report, stop: Option<&BudgetStop>) -> (Verdict, Vec<Check>) {
-    let (verdict, mut checks) = evaluate(s, report);
+    let (verdict, mut checks) = evaluate_until(s, report, stop.map(|s| s.at.as_secs_f64()));
     match stop {
         None => (verdict, checks),
         Some(stop) => {

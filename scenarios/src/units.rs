@@ -286,6 +286,26 @@ pub fn approx_bytes(bytes: u64) -> String {
     format!("{bytes} B")
 }
 
+/// Two sizes for a message that says the first is above the second: each as
+/// [`approx_bytes`] writes it, with more digits where rounding would print the same figure
+/// twice ("8.3 MiB above 8.3 MiB"), and exact bytes when no rounding tells them apart.
+pub fn approx_above(above: u64, limit: u64) -> (String, String) {
+    let (a, b) = (approx_bytes(above), approx_bytes(limit));
+    if a != b || above == limit {
+        return (a, b);
+    }
+    const UNITS: [(u64, &str); 4] = [(1 << 40, "TiB"), (1 << 30, "GiB"), (1 << 20, "MiB"), (1 << 10, "KiB")];
+    let Some(&(size, unit)) = UNITS.iter().find(|(size, _)| limit >= *size) else { return (a, b) };
+    for digits in 2..=6 {
+        let (x, y) = (above as f64 / size as f64, limit as f64 / size as f64);
+        let (a, b) = (format!("{x:.digits$} {unit}"), format!("{y:.digits$} {unit}"));
+        if a != b {
+            return (a, b);
+        }
+    }
+    (format!("{above} B"), format!("{limit} B"))
+}
+
 pub fn fmt_bytes(bytes: u64) -> String {
     const SI: [(u64, &str); 4] = [(1_000_000_000_000, "TB"), (1_000_000_000, "GB"), (1_000_000, "MB"), (1_000, "kB")];
     const BINARY: [(u64, &str); 4] = [(1 << 40, "TiB"), (1 << 30, "GiB"), (1 << 20, "MiB"), (1 << 10, "KiB")];
@@ -310,6 +330,22 @@ pub fn fmt_ppm(ppm: u32) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_size_above_a_limit_never_prints_as_the_same_figure() {
+        let mib = 1u64 << 20;
+        // 8.30 and 8.34 MiB both round to 8.3 MiB.
+        let (a, b) = approx_above(8 * mib + 320 * 1024, 8 * mib + 310 * 1024);
+        assert_ne!(a, b);
+        assert_eq!((a.as_str(), b.as_str()), ("8.31 MiB", "8.30 MiB"));
+        // Far apart: the usual one decimal.
+        assert_eq!(approx_above(9 * mib, 8 * mib), ("9.0 MiB".to_string(), "8.0 MiB".to_string()));
+        // One byte apart: six decimals still tell them apart; past that, exact bytes.
+        let (a, b) = approx_above(8 * mib + 1, 8 * mib);
+        assert_eq!((a.as_str(), b.as_str()), ("8.000001 MiB", "8.000000 MiB"));
+        let (a, b) = approx_above(1024 * mib + 1, 1024 * mib);
+        assert_eq!((a.as_str(), b.as_str()), ("1073741825 B", "1073741824 B"));
+    }
 
     #[test]
     fn byte_counts_print_exactly() {

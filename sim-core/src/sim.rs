@@ -214,6 +214,13 @@ impl Simulation {
             .saturating_add((self.faults.all().len() as u64).saturating_mul(FAULT_BYTES))
     }
 
+    /// Records that the run stops here, before its end: the fingerprint folds the time and
+    /// the events run, so the report of a cut-short run cannot pass for a complete one.
+    pub fn mark_stopped(&mut self) {
+        let (now, events) = (self.now(), self.events);
+        self.trace.mix_stop(now, events);
+    }
+
     /// Runs to the end of the run.
     pub fn run(&mut self) {
         let end = self.end;

@@ -139,6 +139,18 @@ impl Trace {
         self.hash = h;
     }
 
+    /// Folds a stop before the end (a budget ran out at `t` after `events` events) into the
+    /// fingerprint, so a run cut short never shares its fingerprint with the complete run
+    /// even when the events it skipped kept no record.
+    pub fn mix_stop(&mut self, t: SimTime, events: u64) {
+        let mut h = self.hash;
+        for x in b"stop".iter().copied().chain(t.as_nanos().to_le_bytes()).chain(events.to_le_bytes()) {
+            h ^= u64::from(x);
+            h = h.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+        self.hash = h;
+    }
+
     pub fn fingerprint(&self) -> u64 {
         self.hash
     }

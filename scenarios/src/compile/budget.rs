@@ -19,7 +19,7 @@ use super::R;
 use super::context::{Ctx, Decorate};
 use crate::budget::budget;
 use crate::format;
-use crate::units::approx_bytes;
+use crate::units::{approx_above, approx_bytes};
 
 /// Compiling and building a copy of a table costs about this many bytes per byte of its text
 /// (measured: 115 B per byte for an interconnect with a 1,000-character id, 110 for a
@@ -43,7 +43,9 @@ pub(super) fn check_expansion(cx: &Ctx<'_>, file: &format::File) -> R<()> {
         }
     }
     match worst {
-        Some((bytes, kind, len, c)) if total > b.max_memory => Err(cx
+        Some((bytes, kind, len, c)) if total > b.max_memory => {
+            let (total_s, max_s) = approx_above(total, b.max_memory);
+            Err(cx
             .err(
                 &c.span,
                 format!(
@@ -52,12 +54,13 @@ pub(super) fn check_expansion(cx: &Ctx<'_>, file: &format::File) -> R<()> {
                     c.value,
                     approx_bytes(bytes),
                     c.value,
-                    approx_bytes(total),
-                    approx_bytes(b.max_memory),
+                    total_s,
+                    max_s,
                 ),
             )
             .label("too many copies for the memory budget")
-            .help(format!("{}; lower `count` or shorten the table's ids, or raise the budget with --max-memory", b.source))),
+            .help(format!("{}; lower `count` or shorten the table's ids, or raise the budget with --max-memory", b.source)))
+        }
         _ => Ok(()),
     }
 }
@@ -100,6 +103,7 @@ pub(super) fn check_estimate(cx: &Ctx<'_>, spec: &ModelSpec, fallback: &Range<us
     }
     // When the run's fixed state outweighs every table, no table is to blame.
     let worst = per.iter().max_by_key(|(_, v)| v.0).filter(|(_, v)| v.0 >= base);
+    let (total_s, max_s) = approx_above(total, b.max_memory);
     let (span, msg) = match worst {
         Some((((start, end), kind), (bytes, count, each, _))) => (
             *start..*end,
@@ -111,17 +115,17 @@ pub(super) fn check_estimate(cx: &Ctx<'_>, spec: &ModelSpec, fallback: &Range<us
                 kind.unit(),
                 if *count == 1 { "" } else { "s" },
                 approx_bytes(*each),
-                approx_bytes(total),
-                approx_bytes(b.max_memory),
+                total_s,
+                max_s,
             ),
         ),
         None => (
             fallback.clone(),
             format!(
                 "the run's estimate {} (of which {} is the fixed state every run holds) is above the memory budget of {}",
-                approx_bytes(total),
+                total_s,
                 approx_bytes(base),
-                approx_bytes(b.max_memory)
+                max_s
             ),
         ),
     };
