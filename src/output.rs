@@ -146,7 +146,9 @@ impl AtomicWriter {
                     file.set_permissions(p).map_err(fail)?;
                 }
                 drop(file);
-                temp.persist(&dest).map_err(|e| fail(e.error))
+                temp.persist(&dest).map_err(|e| fail(e.error))?;
+                sync_dir(&dest);
+                Ok(())
             }
         }
     }
@@ -167,6 +169,19 @@ impl Write for AtomicWriter {
             Some(Target::Direct(w)) => w.flush(),
             None => Ok(()),
         }
+    }
+}
+
+/// Syncs the directory that holds `dest`, so the rename itself survives a crash (on Linux a
+/// rename is durable only once its directory is synced). Best effort: the rename has already
+/// made the new file whole and visible, and some filesystems refuse to sync a directory.
+pub fn sync_dir(dest: &Path) {
+    let dir = match dest.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    if let Ok(d) = std::fs::File::open(dir) {
+        let _ = d.sync_all();
     }
 }
 

@@ -26,5 +26,10 @@ pub fn write(path: &Path, bytes: impl AsRef<[u8]>) -> std::io::Result<()> {
     let mut file = b.tempfile_in(dir)?;
     file.write_all(bytes.as_ref())?;
     file.as_file().sync_all()?;
-    file.persist(path).map(drop).map_err(|e| e.error)
+    file.persist(path).map_err(|e| e.error)?;
+    // The rename is durable once its directory is synced; best effort, as in the CLI.
+    if let Ok(d) = std::fs::File::open(dir) {
+        let _ = d.sync_all();
+    }
+    Ok(())
 }
