@@ -37,7 +37,7 @@ pub struct BudgetArgs {
 }
 
 fn parse_size(s: &str) -> Result<u64, String> {
-    scenarios::units::parse_bytes(s).and_then(|b| if b == 0 { Err("must be positive".to_string()) } else { Ok(b) })
+    scenarios::units::parse_bytes_floor(s).and_then(|b| if b == 0 { Err("must be positive".to_string()) } else { Ok(b) })
 }
 
 fn parse_count(s: &str) -> Result<u64, String> {
@@ -62,6 +62,13 @@ fn parse_timeout(s: &str) -> Result<Duration, String> {
     Ok(Duration::from_nanos(d.as_nanos()))
 }
 
+/// `m` as a size `--max-memory` reads back as `m`: `512.0 MiB` is written `512MiB`,
+/// `8670271` bytes as `8670271B`.
+fn exact_size(m: u64) -> String {
+    let rounded = scenarios::units::approx_bytes(m).replace(".0 ", "").replace(' ', "");
+    if scenarios::units::parse_bytes(&rounded) == Ok(m) { rounded } else { format!("{m}B") }
+}
+
 static TIMEOUT: OnceLock<Option<Duration>> = OnceLock::new();
 
 /// Sets the process's budgets from the flags (once, at start).
@@ -84,7 +91,8 @@ impl BudgetArgs {
     /// The budget these flags and this process's limits give.
     pub fn budget(&self) -> Budget {
         let (max_memory, source) = match self.max_memory {
-            Some(m) => (m, format!("--max-memory {}", scenarios::units::approx_bytes(m))),
+            // As the user can type it again: the rounded size when it is exact, else bytes.
+            Some(m) => (m, format!("--max-memory {}", exact_size(m))),
             None => default_memory(),
         };
         Budget { max_memory, source, max_events: self.max_events }

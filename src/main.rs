@@ -202,6 +202,11 @@ fn error_code(e: &anyhow::Error) -> u8 {
         return i.0.exit_code();
     }
     if e.downcast_ref::<output::StdoutFailed>().is_some() {
+        // A closed pipe (`| head -1`) stopped a streaming command before its end: say so,
+        // since `exit_code` prints nothing for a reader that merely went away.
+        if output::stdout_closed() {
+            output::err("faultline: standard output was closed by its reader; stopped before the end (exit 4)");
+        }
         return output::EXIT_OUTPUT;
     }
     if let Some(i) = e.downcast_ref::<faultline_tui::Interrupted>() {

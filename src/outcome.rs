@@ -68,8 +68,10 @@ impl Outcome {
         why
     }
 
+    /// The line that replays this run; a stopped run's carries the event budget that stops
+    /// it at the same place (`BudgetStop::replay_events`).
     pub fn reproduce(&self) -> String {
-        reproduce_line(&self.origin, self.seed, &self.extra_args)
+        reproduce_line_with(&self.origin, self.seed, &self.extra_args, self.stop.as_ref().map(|s| s.replay_events()))
     }
 }
 
@@ -82,9 +84,15 @@ pub const NO_EXPECTATIONS: &str = "expect: no expectations ([expect] is empty), 
 /// is a trailing shell comment, so the line still runs as pasted and says which binary
 /// replays the fingerprint.
 pub fn reproduce_line(origin: &str, seed: u64, extra: &str) -> String {
+    reproduce_line_with(origin, seed, extra, None)
+}
+
+/// [`reproduce_line`] with the event budget that replays a stopped run (`None`: the
+/// process's `--max-events`, if one was given).
+pub fn reproduce_line_with(origin: &str, seed: u64, extra: &str, max_events: Option<u64>) -> String {
     // An event budget set on the command line changes where a run stops, so every
     // reproduce line (run, check, sweep, shrink) carries it.
-    let budget = scenarios::budget::budget().max_events.map(|m| format!(" --max-events {m}")).unwrap_or_default();
+    let budget = max_events.or(scenarios::budget::budget().max_events).map(|m| format!(" --max-events {m}")).unwrap_or_default();
     format!("faultline run {} --seed {seed}{extra}{budget}  # {}", shell_word(origin), crate::version::tag())
 }
 

@@ -260,6 +260,11 @@ pub fn stdout_error(e: &io::Error) {
     }
 }
 
+/// Whether standard output's reader closed the pipe (EPIPE).
+pub fn stdout_closed() -> bool {
+    matches!(*STDOUT.lock().unwrap_or_else(|p| p.into_inner()), StdoutState::Closed)
+}
+
 /// The process's exit code: `code`, or [`EXIT_OUTPUT`] if standard output could not be
 /// written (saying so on stderr), unless `code` already reports an input error (3) or a
 /// signal (128 and up), which stay.

@@ -5,7 +5,7 @@ use std::time::Instant;
 
 use indicatif::{ProgressBar, ProgressStyle};
 use scenarios::Scenario;
-use sim_core::{SimOptions, SimTime, Simulation};
+use sim_core::{SimOptions, Simulation};
 
 use crate::outcome::{Outcome, Series};
 
@@ -31,9 +31,14 @@ pub fn run(s: &Scenario, seed: u64, opts: RunOpts) -> anyhow::Result<Outcome> {
     );
     bar.set_message(s.name.clone());
     let deadline = crate::limits::timeout().map(|d| (start + d, d.as_secs_f64()));
-    // A signal stops the run between polls (the caller writes nothing and exits 130/143);
-    // a wall-clock timeout stops it inconclusive.
-    let mut poll = |_: &Simulation| {
+    // One bounded run to the end, polled between chunks of events: a signal stops it (the
+    // caller writes nothing and exits 130/143), a wall-clock timeout stops it inconclusive.
+    // A stop between chunks lands on an instant boundary, the same one `--max-events` with
+    // the events run stops at, so every stopped run can be replayed exactly.
+    let mut poll = |sim: &Simulation| {
+        let done = u128::from(sim.now().as_nanos()) * 1000 / u128::from(end.as_nanos().max(1));
+        bar.set_position(done as u64);
+        bar.set_prefix(format!("{}", sim.now()));
         if let Some(sig) = crate::interrupt::received() {
             return Some(scenarios::Exhausted::Signal { name: sig.name() });
         }
@@ -42,21 +47,10 @@ pub fn run(s: &Scenario, seed: u64, opts: RunOpts) -> anyhow::Result<Outcome> {
             _ => None,
         }
     };
-    let mut stop = None;
-    for k in 1..=1000u64 {
-        let t = SimTime((u128::from(end.as_nanos()) * u128::from(k) / 1000) as u64);
-        stop = scenarios::run_bounded(s, &mut sim, t, &mut poll);
-        if let Some(sig) = crate::interrupt::received() {
-            bar.finish_and_clear();
-            return Err(crate::interrupt::Interrupted(sig).into());
-        }
-        if stop.is_some() {
-            break;
-        }
-        if k % 10 == 0 {
-            bar.set_position(k);
-            bar.set_prefix(format!("{t}"));
-        }
+    let stop = scenarios::run_bounded(s, &mut sim, end, &mut poll);
+    if let Some(sig) = crate::interrupt::received() {
+        bar.finish_and_clear();
+        return Err(crate::interrupt::Interrupted(sig).into());
     }
     bar.finish_and_clear();
     let mut o = outcome(s, seed, &sim, opts.keep_trace, start.elapsed().as_secs_f64());

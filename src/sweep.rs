@@ -102,9 +102,11 @@ impl Sink {
 
 /// Creates the temporary file for `path`, and any missing parent directory (a shard
 /// writing onto a fresh volume).
+/// The `-o` file, refused (exit 3, before any run) when its directory does not exist: a
+/// sweep creates no directories, like every other output of faultline.
 fn create(path: &std::path::Path) -> anyhow::Result<AtomicWriter> {
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).map_err(|e| anyhow::anyhow!("cannot create the directory {}: {e}", dir.display()))?;
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty() && !d.is_dir()) {
+        anyhow::bail!("cannot write {}: the directory {} does not exist (create it first)", path.display(), dir.display());
     }
     Ok(AtomicWriter::create(path)?)
 }

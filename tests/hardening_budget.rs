@@ -70,9 +70,9 @@ fn files_that_would_exhaust_memory_are_refused_at_their_key() {
 fn max_memory_sets_the_budget_and_says_so() {
     let o = common::faultline(&["run", "tests/fixtures/hardening/run-2GiB-groups-10000.toml", "--max-memory", "64MiB"]);
     // At 64 MiB even compiling 10,000 copies is too much: the `count` key is named.
-    refused("run-2GiB-groups-10000", &o, "18:9", &["count = 10000 copies", "above the memory budget of 64.0 MiB", "--max-memory 64.0 MiB"]);
+    refused("run-2GiB-groups-10000", &o, "18:9", &["count = 10000 copies", "above the memory budget of 64.0 MiB", "--max-memory 64MiB"]);
     let o = common::faultline(&["run", "tests/fixtures/hardening/run-2GiB-groups-10000.toml", "--max-memory", "1GiB"]);
-    refused("run-2GiB-groups-10000", &o, "14:6", &["stall histogram", "above the memory budget of 1.0 GiB", "--max-memory 1.0 GiB"]);
+    refused("run-2GiB-groups-10000", &o, "14:6", &["stall histogram", "above the memory budget of 1.0 GiB", "--max-memory 1GiB"]);
     let o = common::faultline(&["run", "channel-cut", "--max-memory", "lots"]);
     assert_eq!(o.status.code(), Some(3), "{}", text(&o));
 }
@@ -107,6 +107,67 @@ fn a_run_that_reaches_its_event_budget_is_inconclusive_with_a_report() {
     let o = common::faultline(&["run", "channel-cut", "--max-events", "500"]);
     assert_eq!(o.status.code(), Some(2));
     assert!(text(&o).contains("verdict      inconclusive") && text(&o).contains("budget exhausted at t = "), "{}", text(&o));
+}
+
+/// The reproduce line of a stopped run, and the fingerprint it replays.
+fn replay(v: &Value) -> (Vec<String>, Value) {
+    let line = v["reproduce"].as_str().unwrap_or_default();
+    let cmd = line.split("  #").next().unwrap_or_default();
+    let words: Vec<String> = cmd.split_whitespace().skip(1).map(str::to_string).collect();
+    let mut args = words.clone();
+    args.push("--json".into());
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    (words, json(&common::faultline(&args))["fingerprint"].clone())
+}
+
+#[test]
+fn the_memory_budget_is_held_while_a_run_grows() {
+    // The 120-channel random-fault file grows by every fault it draws and every record it
+    // keeps: far past 200 MiB over its hour.
+    let path = "tests/fixtures/hardening/run-120s-random-faults-120ch.toml";
+    let o = common::faultline(&["run", path, "--json", "--max-memory", "200MiB"]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    let v = json(&o);
+    let stopped = v["budget"]["stopped"].as_str().unwrap_or_default();
+    assert!(stopped.contains("the run's memory reached about") && stopped.contains("the memory budget is 200 MiB"), "{stopped}");
+    // Its reproduce line replays the same stop by events, on any machine.
+    let (words, again) = replay(&v);
+    assert!(words.iter().any(|w| w == "--max-events"), "{words:?}");
+    assert_eq!(again, v["fingerprint"], "{words:?}");
+}
+
+#[test]
+fn a_run_stopped_by_the_clock_replays_from_its_reproduce_line() {
+    let o = common::faultline(&["run", "bench-day", "--json", "--timeout", "1ns"]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    let v = json(&o);
+    let (words, again) = replay(&v);
+    let events = v["stats"]["events"].as_u64().unwrap_or(0).to_string();
+    assert!(words.windows(2).any(|w| w[0] == "--max-events" && w[1] == events), "{words:?}");
+    assert_eq!(again, v["fingerprint"], "{words:?}");
+    // A sweep holds every seed to the same clock.
+    let o = common::faultline(&["sweep", "bench-day", "--seeds", "1..3", "--timeout", "1ns", "-q"]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(text(&o).contains("inconclusive"), "{}", text(&o));
+}
+
+#[test]
+fn a_file_too_large_to_parse_is_refused_before_it_is_read() {
+    if !have("a_file_too_large_to_parse_is_refused_before_it_is_read", &["prlimit"]) {
+        return;
+    }
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("hardening_budget");
+    std::fs::create_dir_all(&dir).expect("a scratch directory");
+    let path = dir.join("big.toml");
+    let mut text_ = std::fs::read_to_string(root().join("scenarios-data/channel-cut.toml")).expect("the library file");
+    text_.push('#');
+    text_.push_str(&"x".repeat(30_000_000));
+    std::fs::write(&path, text_).expect("the scratch file");
+    let o = capped(200 << 20, &["validate", path.to_str().expect("a UTF-8 path")]);
+    let t = text(&o);
+    assert_eq!(o.status.code(), Some(3), "{t}");
+    assert!(t.contains("big.toml") && t.contains("the most the memory budget of") && t.contains("--max-memory"), "{t}");
+    assert!(!t.contains("memory allocation") && !t.contains("panicked"), "{t}");
 }
 
 #[test]

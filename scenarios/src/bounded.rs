@@ -74,12 +74,18 @@ pub fn max_events(s: &Scenario) -> (u64, bool) {
     }
 }
 
-/// Events a bounded run runs between two polls of the caller's check.
-pub const POLL_EVERY: u64 = 1 << 16;
+/// Events a bounded run runs between two polls of the budgets and the caller's check: often
+/// enough that a slow run (a re-solve per event over thousands of flows) still sees a
+/// timeout or a signal within seconds, rarely enough that the poll (O(groups)) costs nothing.
+pub const POLL_EVERY: u64 = 1 << 12;
 
-/// Runs `sim` to `until` within the process's budget for `s`, polling `poll` every
-/// [`POLL_EVERY`] events and once `until` is reached. Returns where it stopped when a budget
-/// or the poll stopped it.
+/// Runs `sim` to `until` within the process's budget for `s`, checking the memory budget
+/// and polling `poll` every [`POLL_EVERY`] events. Returns where it stopped when a budget or
+/// the poll stopped it; a run that reached `until` is complete and returns `None`.
+///
+/// Every stop lands on an instant boundary (never after the clock was advanced to `until`
+/// without events), so `--max-events` with the events a stopped run ran stops it at the
+/// same place with the same fingerprint, whatever stopped it the first time.
 pub fn run_bounded(
     s: &Scenario,
     sim: &mut Simulation,
@@ -91,15 +97,14 @@ pub fn run_bounded(
     let base = Estimate::of(&s.spec).bytes();
     loop {
         let cap = sim.events().saturating_add(POLL_EVERY).min(max);
-        let reached = sim.run_until_bounded(until, cap);
-        let why = if reached {
-            // The caller's check runs at every target time too, so a wall-clock timeout or
-            // a signal is seen even in a run with fewer events than a poll interval.
-            poll(sim)?
-        } else if sim.events() >= max {
+        if sim.run_until_bounded(until, cap) {
+            return None;
+        }
+        let grown = base.saturating_add(sim.grown_bytes());
+        let why = if sim.events() >= max {
             Exhausted::Events { max, flag }
-        } else if base.saturating_add(sim.grown_bytes()) > max_memory {
-            Exhausted::Memory { max: max_memory, reached: base.saturating_add(sim.grown_bytes()) }
+        } else if grown > max_memory {
+            Exhausted::Memory { max: max_memory, reached: grown }
         } else if let Some(why) = poll(sim) {
             why
         } else {
@@ -110,13 +115,25 @@ pub fn run_bounded(
     }
 }
 
+impl BudgetStop {
+    /// What replays this stop exactly: the events it ran, as an event budget. A stop by
+    /// `--max-events` replays with its own flag; one by memory, a timeout or a signal with
+    /// the events it had run when it stopped.
+    pub fn replay_events(&self) -> u64 {
+        match self.why {
+            Exhausted::Events { max, .. } => max,
+            _ => self.events,
+        }
+    }
+}
+
 /// The name of the check a stopped run adds.
 pub const BUDGET_CHECK: &str = "budget";
 
 /// Judges a run that may have stopped early: the expectations as [`evaluate`] judges them
 /// at the time it stopped, plus a `budget` check that makes the verdict inconclusive.
 pub fn evaluate_bounded(s: &Scenario, report: &Report, stop: Option<&BudgetStop>) -> (Verdict, Vec<Check>) {
-    let (verdict, mut checks) = evaluate_until(s, report, stop.map(|s| s.at.as_secs_f64()));
+    let (verdict, mut checks) = evaluate_until(s, report, stop.map(|s| s.at));
     match stop {
         None => (verdict, checks),
         Some(stop) => {

@@ -70,6 +70,10 @@ fn visible(line: &str) -> String {
         .collect()
 }
 
+/// Characters of a snippet shown on each side of the column (and at most twice this many
+/// underlined).
+const SNIPPET_CONTEXT: usize = 100;
+
 fn floor_char(text: &str, mut i: usize) -> usize {
     while i > 0 && !text.is_char_boundary(i) {
         i -= 1;
@@ -84,19 +88,28 @@ impl fmt::Display for Diagnostic {
         writeln!(f, "error: {}", self.message)?;
         writeln!(f, "{pad}--> {}:{}:{}", self.origin, self.line, self.column)?;
         writeln!(f, "{pad} |")?;
-        writeln!(f, "{num} | {}", self.source_line)?;
+        // A long line (a 3-million-character one) is shown as a window around the column,
+        // with `…` where it was cut, so an error never prints megabytes.
+        let col = self.column.saturating_sub(1);
+        let underline = self.underline.min(SNIPPET_CONTEXT * 2);
+        let total = self.source_line.chars().count();
+        let start = col.saturating_sub(SNIPPET_CONTEXT);
+        let end = (col + underline + SNIPPET_CONTEXT).min(total);
+        let (head, tail) = (if start > 0 { "…" } else { "" }, if end < total { "…" } else { "" });
+        let window: String = self.source_line.chars().skip(start).take(end - start).collect();
+        writeln!(f, "{num} | {head}{window}{tail}")?;
         // The caret goes under the column as a terminal draws the line: a tab stays a tab, a
         // wide character (CJK, most emoji) takes two cells, a combining mark none.
         let cells = |c: char| if c == '\t' { 1 } else { UnicodeWidthChar::width(c).unwrap_or(0) };
-        let mut indent = String::new();
-        for c in self.source_line.chars().take(self.column.saturating_sub(1)) {
+        let mut indent = String::from(if start > 0 { " " } else { "" });
+        for c in window.chars().take(col - start) {
             if c == '\t' {
                 indent.push('\t');
             } else {
                 indent.extend(std::iter::repeat_n(' ', cells(c)));
             }
         }
-        let under: usize = self.source_line.chars().skip(self.column.saturating_sub(1)).take(self.underline).map(cells).sum();
+        let under: usize = window.chars().skip(col - start).take(underline).map(cells).sum();
         write!(f, "{pad} | {indent}{}", "^".repeat(under.max(1)))?;
         if let Some(l) = &self.label {
             write!(f, " {l}")?;
@@ -151,6 +164,22 @@ pub fn did_you_mean<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_very_long_line_is_shown_as_a_window_around_the_column() {
+        let text = format!("a = \"{}\" bad{}\n", "x".repeat(3_000_000), "y".repeat(3_000_000));
+        let at = text.find("bad").unwrap_or(0);
+        let d = Diagnostic::new("big.toml", &text, at..at + 3, "not a key");
+        assert_eq!((d.line, d.column), (1, at + 1));
+        let s = d.to_string();
+        assert!(s.len() < 1000, "{} bytes", s.len());
+        let lines: Vec<&str> = s.lines().collect();
+        // The caret is under `bad` in the window, past the `…` that marks the cut.
+        let (shown, caret) = (lines[3], lines[4]);
+        let col = |l: &str, pat: &str| l.find(pat).map(|i| l[..i].chars().count());
+        assert!(shown.contains("…") && shown.ends_with("…"), "{shown}");
+        assert_eq!(col(shown, "bad"), col(caret, "^^^"), "{shown}\n{caret}");
+    }
 
     #[test]
     fn renders_like_rustc() {

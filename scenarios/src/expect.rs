@@ -16,7 +16,7 @@
 
 use serde::Serialize;
 use sim_core::report::{FaultReport, GroupReport};
-use sim_core::{BuildError, Model, Report, SimDuration, SimOptions, Simulation};
+use sim_core::{BuildError, Model, Report, SimDuration, SimOptions, SimTime, Simulation};
 
 use crate::Scenario;
 use crate::units::{Throughput, fmt_bps, fmt_ppm};
@@ -149,7 +149,7 @@ fn per_fault(
     limit: SimDuration,
     get: fn(&FaultReport) -> Option<f64>,
     never: &str,
-    stopped: Option<f64>,
+    stopped: Option<SimTime>,
 ) -> Check {
     let lim = secs(limit);
     if faults.is_empty() {
@@ -165,7 +165,7 @@ fn per_fault(
     // In a run that stopped early, an open fault whose time so far is above the limit has
     // failed already; one still within it might have made it.
     let open = |f: &&&FaultReport| get(f).is_none();
-    let late = |f: &&&FaultReport| stopped.is_none_or(|at| at - f.at_s > lim + 1e-9);
+    let late = |f: &&&FaultReport| stopped.is_none_or(|at| at.as_secs_f64() - f.at_s > lim + 1e-9);
     let pending = match name {
         "detect_within" => "been detected",
         "converge_within" => "changed forwarding",
@@ -175,22 +175,22 @@ fn per_fault(
         let detail = match stopped {
             None => format!("fault `{}` ({} {}) {never}", f.id, f.kind, f.target),
             Some(at) => format!(
-                "fault `{}` ({} {}) had not {pending} when the run stopped at {at:.3} s, {:.3} s after it began, above {lim:.3} s",
+                "fault `{}` ({} {}) had not {pending} when the run stopped at t = {at}, {:.3} s after it began, above {lim:.3} s",
                 f.id,
                 f.kind,
                 f.target,
-                at - f.at_s
+                at.as_secs_f64() - f.at_s
             ),
         };
         return Check::new(name, Verdict::Fail, None, Some(lim), "s", detail);
     }
     if let (Some(f), Some(at)) = (faults.iter().find(open), stopped) {
         let detail = format!(
-            "not known: fault `{}` ({} {}) had not {pending} when the run stopped at {at:.3} s, {:.3} s after it began, within {lim:.3} s",
+            "not known: fault `{}` ({} {}) had not {pending} when the run stopped at t = {at}, {:.3} s after it began, within {lim:.3} s",
             f.id,
             f.kind,
             f.target,
-            at - f.at_s
+            at.as_secs_f64() - f.at_s
         );
         return Check::new(name, Verdict::Inconclusive, None, Some(lim), "s", detail);
     }
@@ -239,7 +239,7 @@ pub fn evaluate(scenario: &Scenario, report: &Report) -> (Verdict, Vec<Check>) {
 /// detected, converged or recovered when the run stopped fails its check only when the time
 /// it had already taken is above the limit; within the limit the check is inconclusive (the
 /// run did not get far enough to know).
-pub(crate) fn evaluate_until(scenario: &Scenario, report: &Report, stopped: Option<f64>) -> (Verdict, Vec<Check>) {
+pub(crate) fn evaluate_until(scenario: &Scenario, report: &Report, stopped: Option<SimTime>) -> (Verdict, Vec<Check>) {
     let e = &scenario.expect;
     let per_fault = |name, faults: &[&FaultReport], limit, get, never| per_fault(name, faults, limit, get, never, stopped);
     let ev = Evidence::gather(scenario, report);

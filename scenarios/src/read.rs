@@ -3,6 +3,7 @@
 //!
 //! It reads and decodes only; parsing is `compile`'s job.
 
+use crate::units::approx_bytes;
 use std::path::Path;
 
 use crate::error::{Diagnostic, ScenarioError};
@@ -10,9 +11,29 @@ use crate::error::{Diagnostic, ScenarioError};
 /// The text of the scenario file at `path`. An unreadable file is `ScenarioError::Io`; a
 /// file that is not UTF-8 is `ScenarioError::Invalid`, pointing at the first bad byte.
 pub fn read_file(path: &Path) -> Result<String, ScenarioError> {
-    let bytes = std::fs::read(path).map_err(|source| ScenarioError::Io { path: path.to_path_buf(), source })?;
+    let io = |source| ScenarioError::Io { path: path.to_path_buf(), source };
+    // Parsing holds about seven bytes per byte of text (measured 6.9 on a 300 MB comment),
+    // so a file is refused before it is read past what the memory budget can parse; a
+    // device such as /dev/zero is read only that far too.
+    let budget = crate::budget::budget();
+    let max = budget.max_memory / PARSE_BYTES_PER_BYTE;
+    let file = std::fs::File::open(path).map_err(io)?;
+    let mut bytes = Vec::new();
+    std::io::Read::read_to_end(&mut std::io::Read::take(file, max.saturating_add(1)), &mut bytes).map_err(io)?;
+    if bytes.len() as u64 > max {
+        return Err(io(std::io::Error::other(format!(
+            "the file is larger than {}, the most the memory budget of {} can parse (about {PARSE_BYTES_PER_BYTE} bytes of memory per byte of text; {}; raise it with --max-memory)",
+            approx_bytes(max),
+            approx_bytes(budget.max_memory),
+            budget.source
+        ))));
+    }
     decode(&path.display().to_string(), bytes).map_err(ScenarioError::Invalid)
 }
+
+/// Bytes of memory parsing and compiling take per byte of scenario text, at most (measured
+/// 6.9 for a file that is one long comment; under 1 for a typical file).
+pub const PARSE_BYTES_PER_BYTE: u64 = 8;
 
 /// `bytes` as UTF-8 text, or a diagnostic naming `origin` at the first invalid byte.
 ///

@@ -95,6 +95,19 @@ pub fn parse_bandwidth(text: &str) -> Result<u64, String> {
 /// Parses a byte count: a decimal and `B`, `kB`/`KB`, `MB`, `GB`, `TB` (powers of 1000) or
 /// `KiB`, `MiB`, `GiB`, `TiB` (powers of 1024).
 pub fn parse_bytes(text: &str) -> Result<u64, String> {
+    let (m, f, factor) = bytes_parts(text)?;
+    scale(text, m, f, factor, "a byte")
+}
+
+/// [`parse_bytes`] for a budget, where a fraction of a byte does not matter: `1.3GiB` is
+/// rounded down to a whole byte instead of refused.
+pub fn parse_bytes_floor(text: &str) -> Result<u64, String> {
+    let (m, f, factor) = bytes_parts(text)?;
+    let v = m.checked_mul(factor).ok_or_else(|| format!("`{text}` is too large"))?;
+    u64::try_from(v / 10u128.pow(f)).map_err(|_| format!("`{text}` is too large"))
+}
+
+fn bytes_parts(text: &str) -> Result<(u128, u32, u128), String> {
     let (m, f, unit) = split(text, "byte count", "10MB")?;
     let factor: u128 = match unit.as_str() {
         "B" => 1,
@@ -108,7 +121,7 @@ pub fn parse_bytes(text: &str) -> Result<u64, String> {
         "TiB" => 1 << 40,
         other => return Err(format!("unknown byte unit `{other}` in `{text}`: use B, kB, MB, GB, TB, KiB, MiB, GiB or TiB")),
     };
-    scale(text, m, f, factor, "a byte")
+    Ok((m, f, factor))
 }
 
 /// Parses a percentage between 0% and 100% into parts per million (`"2%"` is 20000).

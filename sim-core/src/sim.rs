@@ -190,7 +190,12 @@ impl Simulation {
         let t = t.min(self.end);
         loop {
             if self.events >= max_events {
-                return self.sched.peek_time().is_none_or(|next| next >= t);
+                // Out of budget: stopped here unless nothing is left to run before `t`, in
+                // which case the run reached `t` and is advanced to it like any other.
+                if self.sched.peek_time().is_some_and(|next| next < t) {
+                    return false;
+                }
+                break;
             }
             if !self.step_before(t) {
                 break;

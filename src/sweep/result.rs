@@ -39,10 +39,18 @@ pub fn run_one(s: &Scenario, point: usize, seed: u64, stop: &dyn Fn() -> bool) -
     let mut sim = scenarios::prepare(s, seed, SimOptions::default())?;
     let end = sim.end();
     let mut abandoned = false;
-    // Held to the same budgets as `faultline run`; `stop` is polled between chunks of events.
+    // Held to the same budgets as `faultline run`, `--timeout` per seed included; `stop` is
+    // polled between chunks of events.
+    let deadline = crate::limits::timeout().map(|d| (std::time::Instant::now() + d, d.as_secs_f64()));
     let budget_stop = scenarios::run_bounded(s, &mut sim, end, &mut |_| {
         abandoned = stop();
-        abandoned.then_some(scenarios::Exhausted::Signal { name: "a stop request" })
+        if abandoned {
+            return Some(scenarios::Exhausted::Signal { name: "a stop request" });
+        }
+        match deadline {
+            Some((at, limit_s)) if std::time::Instant::now() >= at => Some(scenarios::Exhausted::Wall { limit_s }),
+            _ => None,
+        }
     });
     if abandoned {
         return Ok(None);

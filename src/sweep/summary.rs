@@ -65,6 +65,9 @@ struct Tally {
     detect: Vec<f64>,
     recover: Vec<f64>,
     unrecovered: usize,
+    /// Runs a budget stopped before their end: their open faults are not known to be
+    /// unrecovered, so they count here and not in `unrecovered`.
+    stopped: usize,
     digest: Fnv,
     failing: Vec<Failing>,
 }
@@ -79,6 +82,7 @@ impl Tally {
             detect: vec![],
             recover: vec![],
             unrecovered: 0,
+            stopped: 0,
             digest: Fnv::new(),
             failing: vec![],
         }
@@ -93,7 +97,11 @@ impl Tally {
         }
         self.detect.extend(r.faults.iter().filter_map(|f| f.detect_s));
         self.recover.extend(r.faults.iter().filter_map(|f| f.recover_s));
-        self.unrecovered += r.faults.iter().filter(|f| f.recover_s.is_none()).count();
+        if r.inconclusive.iter().any(|c| c == scenarios::BUDGET_CHECK) {
+            self.stopped += 1;
+        } else {
+            self.unrecovered += r.faults.iter().filter(|f| f.recover_s.is_none()).count();
+        }
         self.digest.feed(r.fingerprint.as_bytes());
         if r.verdict != Verdict::Pass {
             self.failing.push(Failing { seed: r.seed, verdict: r.verdict, fingerprint: r.fingerprint.clone(), failed: r.failed.clone() });
@@ -283,6 +291,7 @@ impl Report {
             "detect_s": dist(&t.detect),
             "recover_s": dist(&t.recover),
             "unrecovered_faults": t.unrecovered,
+            "stopped_by_budget": t.stopped,
             "failing_seeds": failing,
             "unrun": ranges(&p.unrun),
             "gates": p.gates.iter().map(|c| json!({
@@ -388,6 +397,13 @@ impl Report {
                         p.tally.unrecovered + p.tally.recover.len()
                     );
                 }
+                if p.tally.stopped > 0 {
+                    let _ = writeln!(
+                        out,
+                        "stopped      {} of {} runs stopped by a budget (inconclusive; faults still open when they stopped are not counted as unrecovered)",
+                        p.tally.stopped, p.tally.runs
+                    );
+                }
             }
             _ => {
                 let key = self.vary.as_ref().map_or("value", |v| v.key.as_str());
@@ -458,7 +474,9 @@ impl Report {
         };
         for p in &self.points {
             for r in &p.unrun {
-                let _ = writeln!(out, "unrun    {}seeds {}..{} ({} runs): {why}", label(p), r.start, r.end, r.end - r.start);
+                // Inclusive, as the header writes its seeds.
+                let _ =
+                    writeln!(out, "unrun    {}seeds {}..={} ({} runs): {why}", label(p), r.start, r.end.saturating_sub(1), r.end - r.start);
             }
         }
         let _ = writeln!(out, "verdict  {}", self.verdict().name());

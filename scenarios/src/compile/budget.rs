@@ -103,12 +103,15 @@ pub(super) fn check_estimate(cx: &Ctx<'_>, spec: &ModelSpec, fallback: &Range<us
     }
     // When the run's fixed state outweighs every table, no table is to blame.
     let worst = per.iter().max_by_key(|(_, v)| v.0).filter(|(_, v)| v.0 >= base);
-    let (total_s, max_s) = approx_above(total, b.max_memory);
+    // At the topology stage the figure is the topology's alone (the run's fixed state and
+    // traffic are not counted yet); say so rather than call a partial sum the run's.
+    let (whose, figure) = if stage == Stage::Topology { ("the topology's estimate", counted) } else { ("the run's estimate", total) };
+    let (total_s, max_s) = approx_above(figure, b.max_memory);
     let (span, msg) = match worst {
         Some((((start, end), kind), (bytes, count, each, _))) => (
             *start..*end,
             format!(
-                "{} of {} ({} {}{} x {}) make the run's estimate {}, above the memory budget of {}",
+                "{} of {} ({} {}{} x {}) make {whose} {}, above the memory budget of {}",
                 approx_bytes(*bytes),
                 kind.noun(),
                 count,
