@@ -127,6 +127,26 @@ pub fn summary(o: &Outcome) -> String {
         let rows: Vec<Vec<String>> = r.runbook.iter().map(|s| vec![s.id.clone(), secs(s.triggered_s), secs(s.acted_s)]).collect();
         out.push_str(&table(&["runbook step", "triggered", "acted"], &rows));
     }
+    // Only when there is something to say: downtime, or an SLA the file checks.
+    if o.sla.iter().any(|a| a.downtime_s > 0.0) || o.checks.iter().any(|c| c.name == "sla_within") {
+        out.push('\n');
+        let rows: Vec<Vec<String>> = o
+            .sla
+            .iter()
+            .map(|a| {
+                vec![
+                    a.interconnect.clone(),
+                    a.terms.to_string(),
+                    secs(Some(a.downtime_s)),
+                    secs(Some(a.counted_downtime_s)),
+                    format!("{:.4}%", a.monthly_uptime_pct),
+                    format!("{}%", a.sla_target_pct),
+                    format!("{}%", a.credit_pct),
+                ]
+            })
+            .collect();
+        out.push_str(&table(&["sla", "terms", "down", "counted", "month uptime", "target", "credit"], &rows));
+    }
     if !o.checks.is_empty() {
         out.push('\n');
         let rows: Vec<Vec<String>> =
