@@ -122,6 +122,18 @@ pub fn summary(o: &Outcome) -> String {
             .collect();
         out.push_str(&table(&["traffic", "offered", "delivered", "lost", "min tput", "stall p99", "rto", "rto from"], &rows));
     }
+    if r.alarms.iter().any(|a| !a.fired_s.is_empty()) {
+        out.push('\n');
+        let rows: Vec<Vec<String>> = r
+            .alarms
+            .iter()
+            .map(|a| {
+                let fired: Vec<String> = a.fired_s.iter().map(|t| secs(Some(*t))).collect();
+                vec![a.id.clone(), if fired.is_empty() { "never".into() } else { fired.join(", ") }]
+            })
+            .collect();
+        out.push_str(&table(&["alarm", "fired"], &rows));
+    }
     if !r.runbook.is_empty() {
         out.push('\n');
         let rows: Vec<Vec<String>> = r.runbook.iter().map(|s| vec![s.id.clone(), secs(s.triggered_s), secs(s.acted_s)]).collect();

@@ -11,7 +11,12 @@ use serde_json::Value;
 use sim_core::{SimDuration, SimOptions, SimTime, Simulation};
 
 fn row<'a>(v: &'a Value, ic: &str, terms: &str) -> &'a Value {
-    v["sla"].as_array().unwrap().iter().find(|a| a["interconnect"] == ic && a["terms"] == terms).unwrap_or_else(|| panic!("no {ic}/{terms} row in {v}"))
+    v["sla"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["interconnect"] == ic && a["terms"] == terms)
+        .unwrap_or_else(|| panic!("no {ic}/{terms} row in {v}"))
 }
 
 fn f(v: &Value) -> f64 {
@@ -73,7 +78,10 @@ fn month_and_terms_are_settings() {
     };
     let p = write(
         "noncrit.toml",
-        base.replace("sla_within = true", "sla_within = true\n\n[sla]\nmonth = \"31d\"\nterms = { ash = [\"gcp-interconnect-non-critical\"] }"),
+        base.replace(
+            "sla_within = true",
+            "sla_within = true\n\n[sla]\nmonth = \"31d\"\nterms = { ash = [\"gcp-interconnect-non-critical\"] }",
+        ),
     );
     let (code, v) = common::run_json(&p, &[]);
     assert_eq!(code, Some(0), "{v}");
@@ -100,7 +108,8 @@ fn another_interconnects_fault_and_slicing_change_nothing() {
     let path = common::root().join("tests/fixtures/sla/down-271s.toml");
     let base = std::fs::read_to_string(&path).unwrap();
     let a = scenarios::load_str("a.toml", &base).unwrap();
-    let b = scenarios::load_str("b.toml", &format!("{base}\n[[fault]]\nid = \"lose-pdx\"\nat = \"100s\"\ncut = \"pdx\"\nfor = \"30s\"\n")).unwrap();
+    let b = scenarios::load_str("b.toml", &format!("{base}\n[[fault]]\nid = \"lose-pdx\"\nat = \"100s\"\ncut = \"pdx\"\nfor = \"30s\"\n"))
+        .unwrap();
     let ra = scenarios::run(&a, 1, SimOptions::default()).unwrap().report;
     let rb = scenarios::run(&b, 1, SimOptions::default()).unwrap().report;
     let ash = |r: &sim_core::Report| r.interconnects.iter().find(|i| i.id == "ash").unwrap().clone();

@@ -485,9 +485,9 @@ fn sla_within(w: SlaWithin, scenario: &Scenario, report: &Report, stopped: Optio
             Some((a, bound(t), ok))
         })
         .collect();
-    let Some(&(a, b, _)) = judged.iter().find(|j| !j.2).or_else(|| {
-        judged.iter().min_by(|x, y| x.0.monthly_uptime_pct.total_cmp(&y.0.monthly_uptime_pct))
-    }) else {
+    let Some(&(a, b, _)) =
+        judged.iter().find(|j| !j.2).or_else(|| judged.iter().min_by(|x, y| x.0.monthly_uptime_pct.total_cmp(&y.0.monthly_uptime_pct)))
+    else {
         return Check::new("sla_within", Verdict::Inconclusive, None, None, "fraction", "no interconnect has SLA terms".into());
     };
     let ok = judged.iter().all(|j| j.2);

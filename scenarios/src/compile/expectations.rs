@@ -8,8 +8,8 @@ use super::R;
 use super::context::{Ctx, Decorate};
 use super::traffic::group;
 use crate::expect::{Expectations, SlaWithin};
-use crate::sla::Plan;
 use crate::format::{self, Either, Sp};
+use crate::sla::Plan;
 use crate::units::{Dur, Percent, Throughput, fmt_bps};
 
 pub(super) fn expectations(cx: &Ctx<'_>, spec: &ModelSpec, e: &Sp<format::Expect>, sla: &Plan) -> R<Expectations> {

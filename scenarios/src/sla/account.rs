@@ -140,7 +140,13 @@ mod tests {
             id: "ic".into(),
             down: periods
                 .iter()
-                .map(|&(a, b)| DownPeriod { from_s: a, to_s: b, from_ns: (a * 1e9).round() as u64, duration_ns: ((b - a) * 1e9).round() as u64, open: false })
+                .map(|&(a, b)| DownPeriod {
+                    from_s: a,
+                    to_s: b,
+                    from_ns: (a * 1e9).round() as u64,
+                    duration_ns: ((b - a) * 1e9).round() as u64,
+                    open: false,
+                })
                 .collect(),
         }
     }
