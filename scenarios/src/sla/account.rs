@@ -195,13 +195,17 @@ mod tests {
     }
 
     /// Over two months, the worst month is reported; a period across the boundary counts in
-    /// each month for its part, and for Google is judged on its whole length.
+    /// each month for its part, and for Google is judged on its whole length: 200 s across
+    /// the boundary counts (100 s in each month), the later 100 s period does not.
     #[test]
     fn a_run_longer_than_the_month_reports_its_worst_month() {
         let gcp = find("gcp-interconnect").unwrap();
         let m = 2_592_000.0;
         let a = one(DEFAULT_MONTH, &ic(&[(m - 100.0, m + 100.0), (m + 1000.0, m + 1100.0)]), gcp);
-        assert_eq!(a.counted_downtime_s, 300.0);
+        assert_eq!((a.downtime_s, a.counted_downtime_s, a.counted_periods), (300.0, 200.0, 1));
+        assert!((a.monthly_uptime_pct - (1.0 - 100.0 / m) * 100.0).abs() < 1e-12);
+        // AWS counts both: month 0 has 100 s, month 1 has 200 s.
+        let a = one(DEFAULT_MONTH, &ic(&[(m - 100.0, m + 100.0), (m + 1000.0, m + 1100.0)]), find("aws-interconnect").unwrap());
         assert!((a.monthly_uptime_pct - (1.0 - 200.0 / m) * 100.0).abs() < 1e-12);
     }
 }
