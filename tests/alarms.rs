@@ -6,17 +6,22 @@ mod common;
 use serde_json::Value;
 
 fn fired(v: &Value, id: &str) -> Vec<f64> {
-    let a = v["alarms"].as_array().unwrap().iter().find(|a| a["id"] == id).unwrap_or_else(|| panic!("no alarm {id}: {v}"));
-    a["fired_s"].as_array().unwrap().iter().map(|t| t.as_f64().unwrap()).collect()
+    let a = v["alarms"]
+        .as_array()
+        .expect("as the test set it up")
+        .iter()
+        .find(|a| a["id"] == id)
+        .unwrap_or_else(|| panic!("no alarm {id}: {v}"));
+    a["fired_s"].as_array().expect("as the test set it up").iter().map(|t| t.as_f64().expect("as the test set it up")).collect()
 }
 
 fn edited(name: &str, from: &str, to: &str) -> String {
-    let text = std::fs::read_to_string(common::root().join("tests/fixtures/alarms").join(name)).unwrap();
+    let text = std::fs::read_to_string(common::root().join("tests/fixtures/alarms").join(name)).expect("as the test set it up");
     assert!(text.contains(from), "{from}");
     let dir = std::env::temp_dir().join(format!("faultline-alarms-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::create_dir_all(&dir).expect("as the test set it up");
     let p = dir.join(format!("{}-{name}", from.len()));
-    std::fs::write(&p, text.replace(from, to)).unwrap();
+    std::fs::write(&p, text.replace(from, to)).expect("as the test set it up");
     p.to_string_lossy().into_owned()
 }
 

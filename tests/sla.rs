@@ -13,14 +13,14 @@ use sim_core::{SimDuration, SimOptions, SimTime, Simulation};
 fn row<'a>(v: &'a Value, ic: &str, terms: &str) -> &'a Value {
     v["sla"]
         .as_array()
-        .unwrap()
+        .expect("as the test set it up")
         .iter()
         .find(|a| a["interconnect"] == ic && a["terms"] == terms)
         .unwrap_or_else(|| panic!("no {ic}/{terms} row in {v}"))
 }
 
 fn f(v: &Value) -> f64 {
-    v.as_f64().unwrap()
+    v.as_f64().expect("as the test set it up")
 }
 
 /// 119 s down (a 118 s cut plus the 1 s the sessions take to re-establish): AWS counts 119 s,
@@ -53,9 +53,14 @@ fn above_the_allowance_owes_ten_percent_and_fails_sla_within() {
         let a = row(&v, "ash", t);
         assert_eq!((f(&a["counted_downtime_s"]), a["credit_pct"].as_u64(), a["met"].as_bool()), (271.0, Some(10), Some(false)), "{t}");
     }
-    let c = v["expectations"].as_array().unwrap().iter().find(|c| c["name"] == "sla_within").unwrap();
+    let c = v["expectations"]
+        .as_array()
+        .expect("as the test set it up")
+        .iter()
+        .find(|c| c["name"] == "sla_within")
+        .expect("as the test set it up");
     assert_eq!(c["status"], "fail");
-    assert!(c["detail"].as_str().unwrap().contains("`ash`"), "{c}");
+    assert!(c["detail"].as_str().expect("as the test set it up").contains("`ash`"), "{c}");
     // The untouched interconnect is at 100 %.
     assert_eq!(f(&row(&v, "pdx", "aws-interconnect")["monthly_uptime_pct"]), 100.0);
     // The human table says the same.
@@ -68,12 +73,12 @@ fn above_the_allowance_owes_ten_percent_and_fails_sla_within() {
 /// 271 s still fails; at 99.9 % (non-critical) it passes. Bad names are errors with a line.
 #[test]
 fn month_and_terms_are_settings() {
-    let base = std::fs::read_to_string(common::root().join("tests/fixtures/sla/down-271s.toml")).unwrap();
+    let base = std::fs::read_to_string(common::root().join("tests/fixtures/sla/down-271s.toml")).expect("as the test set it up");
     let dir = std::env::temp_dir().join(format!("faultline-sla-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::create_dir_all(&dir).expect("as the test set it up");
     let write = |name: &str, text: String| {
         let p = dir.join(name);
-        std::fs::write(&p, text).unwrap();
+        std::fs::write(&p, text).expect("as the test set it up");
         p.to_string_lossy().into_owned()
     };
     let p = write(
@@ -87,7 +92,7 @@ fn month_and_terms_are_settings() {
     assert_eq!(code, Some(0), "{v}");
     let a = row(&v, "ash", "gcp-interconnect-non-critical");
     assert_eq!((f(&a["month_s"]), a["met"].as_bool(), f(&a["sla_target_pct"])), (31.0 * 86_400.0, Some(true), 99.9));
-    assert_eq!(v["sla"].as_array().unwrap().iter().filter(|a| a["interconnect"] == "ash").count(), 1);
+    assert_eq!(v["sla"].as_array().expect("as the test set it up").iter().filter(|a| a["interconnect"] == "ash").count(), 1);
 
     let p = write("floor.toml", base.replace("sla_within = true", "sla_within = \"99.98%\""));
     let (code, v) = common::run_json(&p, &[]);
@@ -106,22 +111,22 @@ fn month_and_terms_are_settings() {
 #[test]
 fn another_interconnects_fault_and_slicing_change_nothing() {
     let path = common::root().join("tests/fixtures/sla/down-271s.toml");
-    let base = std::fs::read_to_string(&path).unwrap();
-    let a = scenarios::load_str("a.toml", &base).unwrap();
+    let base = std::fs::read_to_string(&path).expect("as the test set it up");
+    let a = scenarios::load_str("a.toml", &base).expect("as the test set it up");
     let b = scenarios::load_str("b.toml", &format!("{base}\n[[fault]]\nid = \"lose-pdx\"\nat = \"100s\"\ncut = \"pdx\"\nfor = \"30s\"\n"))
-        .unwrap();
-    let ra = scenarios::run(&a, 1, SimOptions::default()).unwrap().report;
-    let rb = scenarios::run(&b, 1, SimOptions::default()).unwrap().report;
-    let ash = |r: &sim_core::Report| r.interconnects.iter().find(|i| i.id == "ash").unwrap().clone();
+        .expect("as the test set it up");
+    let ra = scenarios::run(&a, 1, SimOptions::default()).expect("as the test set it up").report;
+    let rb = scenarios::run(&b, 1, SimOptions::default()).expect("as the test set it up").report;
+    let ash = |r: &sim_core::Report| r.interconnects.iter().find(|i| i.id == "ash").expect("as the test set it up").clone();
     assert_eq!(ash(&ra), ash(&rb));
-    let pdx = rb.interconnects.iter().find(|i| i.id == "pdx").unwrap();
+    let pdx = rb.interconnects.iter().find(|i| i.id == "pdx").expect("as the test set it up");
     assert_eq!(pdx.down.iter().map(|p| p.duration_ns).sum::<u64>(), 31_000_000_000, "30 s cut + 1 s to re-establish");
     assert_eq!(scenarios::sla::account(&a.sla, &ra)[..2], scenarios::sla::account(&b.sla, &rb)[..2]);
 
-    let mut sim = scenarios::prepare(&a, 1, SimOptions::default()).unwrap();
+    let mut sim = scenarios::prepare(&a, 1, SimOptions::default()).expect("as the test set it up");
     let mut t = SimTime::ZERO;
     while !sim.is_finished() {
-        t = t + SimDuration::from_millis(7_919);
+        t += SimDuration::from_millis(7_919);
         sim.run_until(t.min(sim.end()));
     }
     let sliced: Simulation = sim;

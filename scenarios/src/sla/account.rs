@@ -155,8 +155,8 @@ mod tests {
     /// not be counted". 119 s counts zero; 121 s counts 121 s; AWS counts both in full.
     #[test]
     fn google_ignores_periods_under_120_seconds_aws_does_not() {
-        let gcp = find("gcp-interconnect").unwrap();
-        let aws = find("aws-interconnect").unwrap();
+        let gcp = find("gcp-interconnect").expect("as the test set it up");
+        let aws = find("aws-interconnect").expect("as the test set it up");
         let a = one(DEFAULT_MONTH, &ic(&[(10.0, 129.0)]), gcp);
         assert_eq!((a.downtime_s, a.counted_downtime_s, a.counted_periods, a.credit_pct, a.met), (119.0, 0.0, 0, 0, true));
         assert_eq!(a.monthly_uptime_pct, 100.0);
@@ -179,7 +179,7 @@ mod tests {
     #[test]
     fn five_minutes_down_owes_ten_percent() {
         for t in ["aws-interconnect", "gcp-interconnect"] {
-            let a = one(DEFAULT_MONTH, &ic(&[(60.0, 360.0)]), find(t).unwrap());
+            let a = one(DEFAULT_MONTH, &ic(&[(60.0, 360.0)]), find(t).expect("as the test set it up"));
             assert_eq!((a.met, a.credit_pct), (false, 10), "{t}");
         }
     }
@@ -188,7 +188,7 @@ mod tests {
     /// meets it over 31 days; 268 s misses it over 31 days (allowance 267.84 s).
     #[test]
     fn the_month_length_is_a_setting() {
-        let aws = find("aws-interconnect").unwrap();
+        let aws = find("aws-interconnect").expect("as the test set it up");
         let d31 = SimDuration::from_secs(31 * 86_400);
         assert!(one(d31, &ic(&[(0.0, 267.0)]), aws).met);
         assert!(!one(d31, &ic(&[(0.0, 268.0)]), aws).met);
@@ -199,13 +199,17 @@ mod tests {
     /// the boundary counts (100 s in each month), the later 100 s period does not.
     #[test]
     fn a_run_longer_than_the_month_reports_its_worst_month() {
-        let gcp = find("gcp-interconnect").unwrap();
+        let gcp = find("gcp-interconnect").expect("as the test set it up");
         let m = 2_592_000.0;
         let a = one(DEFAULT_MONTH, &ic(&[(m - 100.0, m + 100.0), (m + 1000.0, m + 1100.0)]), gcp);
         assert_eq!((a.downtime_s, a.counted_downtime_s, a.counted_periods), (300.0, 200.0, 1));
         assert!((a.monthly_uptime_pct - (1.0 - 100.0 / m) * 100.0).abs() < 1e-12);
         // AWS counts both: month 0 has 100 s, month 1 has 200 s.
-        let a = one(DEFAULT_MONTH, &ic(&[(m - 100.0, m + 100.0), (m + 1000.0, m + 1100.0)]), find("aws-interconnect").unwrap());
+        let a = one(
+            DEFAULT_MONTH,
+            &ic(&[(m - 100.0, m + 100.0), (m + 1000.0, m + 1100.0)]),
+            find("aws-interconnect").expect("as the test set it up"),
+        );
         assert!((a.monthly_uptime_pct - (1.0 - 200.0 / m) * 100.0).abs() < 1e-12);
     }
 }

@@ -194,7 +194,7 @@ mod tests {
     /// 129 600 s: at it 25 %, a second more 100 %.
     #[test]
     fn aws_credit_steps_at_their_boundaries() {
-        let aws = find("aws-interconnect").unwrap();
+        let aws = find("aws-interconnect").expect("as the test set it up");
         let month = SimDuration::from_secs(30 * DAY);
         let ms = SimDuration::from_millis;
         assert_eq!(aws.credit_pct(month, ms(259_200)), 0);
@@ -211,7 +211,7 @@ mod tests {
     /// Azure: 99.95 % of a 30-day month allows 1 296 s.
     #[test]
     fn azure_credit_steps_at_their_boundaries() {
-        let az = find("azure-expressroute").unwrap();
+        let az = find("azure-expressroute").expect("as the test set it up");
         let month = SimDuration::from_secs(30 * DAY);
         assert_eq!(az.credit_pct(month, SimDuration::from_secs(1_296)), 0);
         assert_eq!(az.credit_pct(month, SimDuration::from_secs(1_297)), 10);
