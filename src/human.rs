@@ -122,10 +122,42 @@ pub fn summary(o: &Outcome) -> String {
             .collect();
         out.push_str(&table(&["traffic", "offered", "delivered", "lost", "min tput", "stall p99", "rto", "rto from"], &rows));
     }
+    if r.alarms.iter().any(|a| !a.fired_s.is_empty()) {
+        out.push('\n');
+        let rows: Vec<Vec<String>> = r
+            .alarms
+            .iter()
+            .map(|a| {
+                let fired: Vec<String> = a.fired_s.iter().map(|t| secs(Some(*t))).collect();
+                vec![a.id.clone(), if fired.is_empty() { "never".into() } else { fired.join(", ") }]
+            })
+            .collect();
+        out.push_str(&table(&["alarm", "fired"], &rows));
+    }
     if !r.runbook.is_empty() {
         out.push('\n');
         let rows: Vec<Vec<String>> = r.runbook.iter().map(|s| vec![s.id.clone(), secs(s.triggered_s), secs(s.acted_s)]).collect();
         out.push_str(&table(&["runbook step", "triggered", "acted"], &rows));
+    }
+    // Only when there is something to say: downtime, or an SLA the file checks.
+    if o.sla.iter().any(|a| a.downtime_s > 0.0) || o.checks.iter().any(|c| c.name == "sla_within") {
+        out.push('\n');
+        let rows: Vec<Vec<String>> = o
+            .sla
+            .iter()
+            .map(|a| {
+                vec![
+                    a.interconnect.clone(),
+                    a.terms.to_string(),
+                    secs(Some(a.downtime_s)),
+                    secs(Some(a.counted_downtime_s)),
+                    format!("{:.4}%", a.monthly_uptime_pct),
+                    format!("{}%", a.sla_target_pct),
+                    format!("{}%", a.credit_pct),
+                ]
+            })
+            .collect();
+        out.push_str(&table(&["sla", "terms", "down", "counted", "month uptime", "target", "credit"], &rows));
     }
     if !o.checks.is_empty() {
         out.push('\n');

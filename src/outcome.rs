@@ -19,6 +19,9 @@ pub struct Outcome {
     pub origin: String,
     pub seed: u64,
     pub report: Report,
+    /// Per interconnect and provider terms: the run's downtime and what it means for the
+    /// month (`scenarios::sla`).
+    pub sla: Vec<scenarios::sla::Account>,
     pub verdict: Verdict,
     pub checks: Vec<Check>,
     pub wall_s: f64,

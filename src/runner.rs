@@ -104,10 +104,12 @@ pub fn outcome(s: &Scenario, seed: u64, sim: &Simulation, keep_trace: bool, wall
             }))
             .collect()
     });
+    let sla = scenarios::sla::account(&s.sla, &report);
     Outcome {
         scenario: s.name.clone(),
         origin: origin(s),
         seed,
+        sla,
         report,
         verdict,
         checks,

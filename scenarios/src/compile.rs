@@ -25,6 +25,7 @@ mod proxy;
 mod runbook;
 mod session;
 mod sites;
+mod sla;
 mod standalone;
 mod sweep;
 mod syntax;
@@ -140,8 +141,9 @@ fn compile_file(source: &crate::Source, text: &str, file: &format::File, overrid
         runbook::alarm(&mut cx, &mut spec, &topo, a)?;
     }
     runbook::runbook(&mut cx, &mut spec, &topo, &file.runbook)?;
+    let sla = sla::plan(&cx, &spec, file)?;
     let expect = match &file.expect {
-        Some(e) => expectations::expectations(&cx, &spec, e)?,
+        Some(e) => expectations::expectations(&cx, &spec, e, &sla)?,
         None => Expectations::default(),
     };
     let sweep = match &file.sweep {
@@ -159,6 +161,7 @@ fn compile_file(source: &crate::Source, text: &str, file: &format::File, overrid
         spec,
         expect,
         sweep,
+        sla,
         proxies,
         source: source.clone(),
         claimed: cx.spans.into_keys().collect(),

@@ -395,6 +395,8 @@ fn alarms(o: &mut String, spec: &ModelSpec) {
             AlarmCondition::GroupBelow { group, fraction_ppm, for_ } => format!("`{group}` below {} for {for_}", fmt_ppm(*fraction_ppm)),
             AlarmCondition::SessionDown { target, for_ } => format!("a session on {target} down for {for_}"),
             AlarmCondition::Unreachable { group, for_ } => format!("`{group}` delivers nothing for {for_}"),
+            AlarmCondition::LossAbove { group, loss_ppm, for_ } => format!("`{group}` loses above {} for {for_}", fmt_ppm(*loss_ppm)),
+            AlarmCondition::LatencyAbove { group, rtt, for_ } => format!("`{group}` round trip above {rtt} for {for_}"),
         };
         let _ = writeln!(o, "  {}: {c}", a.id);
     }

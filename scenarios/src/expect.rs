@@ -37,6 +37,18 @@ pub struct Expectations {
     pub stall_p99_within: Option<SimDuration>,
     /// Expect a gray failure: faults take effect but no session ever goes down.
     pub undetected: bool,
+    /// Every interconnect's month, counted by its provider's rules, meets this.
+    pub sla_within: Option<SlaWithin>,
+}
+
+/// What `sla_within` asks of each interconnect's month (see `crate::sla`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SlaWithin {
+    /// `true`: the provider's own target (no credit owed).
+    Own,
+    /// A percentage: the monthly uptime is at least this many parts per million.
+    AtLeast(u32),
 }
 
 impl Expectations {
@@ -257,6 +269,7 @@ pub(crate) fn evaluate_until(scenario: &Scenario, report: &Report, stopped: Opti
         e.rto_within.map(|l| rto_within(l, report, &ev)),
         e.rpo_within.map(|l| rpo_within(l, report)),
         e.stall_p99_within.map(|l| stall_p99_within(l, &ev.groups)),
+        e.sla_within.map(|w| sla_within(w, scenario, report, stopped)),
     ]
     .into_iter()
     .flatten()
@@ -447,4 +460,47 @@ fn stall_p99_within(l: SimDuration, groups: &[&GroupReport]) -> Check {
         "s",
         format!("stall p99 {m:.3} s {} {lim:.3} s", if ok { "<=" } else { ">" }),
     )
+}
+
+/// The worst interconnect month against its provider's target, or against a floor. A run that
+/// stopped early has seen only part of its downtime: a month already failing fails, one
+/// still passing is not known.
+fn sla_within(w: SlaWithin, scenario: &Scenario, report: &Report, stopped: Option<f64>) -> Check {
+    let accounts = crate::sla::account(&scenario.sla, report);
+    let month = scenario.sla.month;
+    // Each account against its bound, with the bound in ppm.
+    let bound = |t: &crate::sla::Terms| match w {
+        SlaWithin::Own => t.target_ppm,
+        SlaWithin::AtLeast(p) => p,
+    };
+    let judged: Vec<(&crate::sla::Account, u32, bool)> = accounts
+        .iter()
+        .filter_map(|a| {
+            let t = crate::sla::terms::find(a.terms)?;
+            let down = SimDuration::from_nanos(a.worst_month_ns);
+            let ok = match w {
+                SlaWithin::Own => a.met,
+                SlaWithin::AtLeast(p) => !crate::sla::terms::below(month, down, p),
+            };
+            Some((a, bound(t), ok))
+        })
+        .collect();
+    let Some(&(a, b, _)) =
+        judged.iter().find(|j| !j.2).or_else(|| judged.iter().min_by(|x, y| x.0.monthly_uptime_pct.total_cmp(&y.0.monthly_uptime_pct)))
+    else {
+        return Check::new("sla_within", Verdict::Inconclusive, None, None, "fraction", "no interconnect has SLA terms".into());
+    };
+    let ok = judged.iter().all(|j| j.2);
+    let lim = f64::from(b) / 1e6;
+    let what = format!(
+        "`{}` under {} ({}): {:.4}% monthly uptime, {:.1} s counted of {:.1} s down",
+        a.interconnect, a.terms, a.provider, a.monthly_uptime_pct, a.counted_downtime_s, a.downtime_s
+    );
+    let cmp = if ok { ">=" } else { "<" };
+    let (status, detail) = match (ok, stopped) {
+        (false, _) => (Verdict::Fail, format!("{what} {cmp} {:.4}%, credit {}%", lim * 100.0, a.credit_pct)),
+        (true, Some(at)) => (Verdict::Inconclusive, format!("not known: the run stopped at {at:.3} s; so far {what}")),
+        (true, None) => (Verdict::Pass, format!("worst {what} {cmp} {:.4}%", lim * 100.0)),
+    };
+    Check::new("sla_within", status, Some(a.monthly_uptime_pct / 100.0), Some(lim), "fraction", detail)
 }

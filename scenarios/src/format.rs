@@ -137,6 +137,8 @@ pub struct File {
     /// `faultline live` only: a TCP proxy per table; every other command ignores them.
     #[serde(default)]
     pub proxy: Vec<Sp<Proxy>>,
+    /// SLA accounting: the month's length and which provider terms apply to an interconnect.
+    pub sla: Option<Sp<SlaTable>>,
 }
 
 /// `[scenario]`: name, summary, run length and seed.
@@ -397,7 +399,8 @@ pub struct RandomFaults {
     pub max: Option<u32>,
 }
 
-/// `[[alarm]]`: exactly one of `below`, `session_down`, `unreachable`.
+/// `[[alarm]]`: exactly one of `below`, `session_down`, `unreachable`, `loss_above`,
+/// `latency_above`.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Alarm {
@@ -405,6 +408,30 @@ pub struct Alarm {
     pub below: Option<Sp<BelowTable>>,
     pub session_down: Option<Sp<SessionDownTable>>,
     pub unreachable: Option<Sp<UnreachableTable>>,
+    /// `{ traffic, threshold = "1%", for }`: the share of the group's packets lost (lost ÷
+    /// (delivered + lost), at its current rates) stays above the threshold.
+    pub loss_above: Option<Sp<LossAboveTable>>,
+    /// `{ traffic, threshold = "50ms", for }`: the round trip of the group's slowest flow
+    /// with a working path (propagation and added delay, no queueing) stays above it.
+    pub latency_above: Option<Sp<LatencyAboveTable>>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LossAboveTable {
+    pub traffic: Sp<String>,
+    pub threshold: Sp<Percent>,
+    #[serde(rename = "for")]
+    pub for_: Sp<Dur>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LatencyAboveTable {
+    pub traffic: Sp<String>,
+    pub threshold: Sp<Dur>,
+    #[serde(rename = "for")]
+    pub for_: Sp<Dur>,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -507,6 +534,22 @@ pub struct Expect {
     pub rpo_within: Option<Sp<Dur>>,
     pub stall_p99_within: Option<Sp<Dur>>,
     pub undetected: Option<Sp<bool>>,
+    /// `true`: every interconnect met its provider's monthly SLA (no credit owed); a
+    /// percentage (`"99.95%"`): every interconnect's monthly uptime, counted by its
+    /// provider's rules, is at least that.
+    pub sla_within: Option<Sp<Either<NoTable>>>,
+}
+
+/// `[sla]`: how the SLA accounting counts. It changes no fingerprint.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SlaTable {
+    /// The month the downtime is counted against (default `"30d"`).
+    pub month: Option<Sp<Dur>>,
+    /// Per interconnect id, the terms to account it under instead of its template's
+    /// (`{ ash = ["gcp-interconnect-non-critical"] }`; `[]`: no SLA).
+    #[serde(default)]
+    pub terms: BTreeMap<String, Sp<Vec<Sp<String>>>>,
 }
 
 /// `[sweep]`: gates over the seeds of `faultline sweep`, judged on every seed that ran.

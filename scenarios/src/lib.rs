@@ -26,6 +26,7 @@ pub mod live;
 mod read;
 mod schema;
 pub mod shrink;
+pub mod sla;
 mod sweep_gates;
 pub mod templates;
 pub mod units;
@@ -90,6 +91,8 @@ pub struct Scenario {
     pub expect: Expectations,
     /// `[sweep]`: gates over the seeds of `faultline sweep`.
     pub sweep: SweepExpect,
+    /// Which providers' SLA terms each interconnect is accounted under, and the month.
+    pub sla: sla::Plan,
     /// `[[proxy]]` tables, for `faultline live` (every other command ignores them).
     pub proxies: Vec<live::Proxy>,
     pub source: Source,

@@ -9,6 +9,7 @@
 //! on every machine.
 
 mod attribution;
+mod availability;
 pub mod budget;
 mod control;
 mod digest;

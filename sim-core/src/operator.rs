@@ -80,6 +80,17 @@ impl Operator {
                 gr.started && gr.rate == 0
             }
             Condition::SessionDown { links, .. } => links.iter().any(|&l| !(control.side_up(net, l, 0) && control.side_up(net, l, 1))),
+            // Exact in integers: lost / (delivered + lost) > loss_ppm / 10^6.
+            Condition::LossAbove { group, loss_ppm, .. } => {
+                let gr = &traffic.groups[group.index()];
+                let sent = u128::from(gr.rate) + u128::from(gr.loss_rate);
+                gr.started && sent > 0 && u128::from(gr.loss_rate) * 1_000_000 > sent * u128::from(*loss_ppm)
+            }
+            Condition::LatencyAbove { group, rtt, .. } => {
+                let gr = &traffic.groups[group.index()];
+                let flows = &traffic.flows[gr.first_flow as usize..(gr.first_flow + gr.n_flows) as usize];
+                gr.started && flows.iter().any(|f| f.ok && f.rtt > *rtt)
+            }
         }
     }
 
@@ -92,8 +103,11 @@ impl Operator {
             match (holds, rt.since) {
                 (true, None) => {
                     rt.since = Some(now);
-                    let (Condition::GroupBelow { for_, .. } | Condition::Unreachable { for_, .. } | Condition::SessionDown { for_, .. }) =
-                        *cond;
+                    let (Condition::GroupBelow { for_, .. }
+                    | Condition::Unreachable { for_, .. }
+                    | Condition::SessionDown { for_, .. }
+                    | Condition::LossAbove { for_, .. }
+                    | Condition::LatencyAbove { for_, .. }) = *cond;
                     sched.arm(rt.timer, now + for_);
                 }
                 (false, Some(_)) => {

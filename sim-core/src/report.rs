@@ -160,6 +160,26 @@ pub struct StepReport {
     pub acted_s: Option<f64>,
 }
 
+/// One period during which an interconnect could carry no traffic: none of its channels
+/// delivered in both directions with its BGP session established (see `availability`).
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct DownPeriod {
+    pub from_s: f64,
+    pub to_s: f64,
+    /// Exact start and length, nanoseconds (the seconds above are rounded for long runs).
+    pub from_ns: u64,
+    pub duration_ns: u64,
+    /// Still down when the run ended (the period is cut at the end).
+    pub open: bool,
+}
+
+/// An interconnect's availability over the run.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct InterconnectReport {
+    pub id: String,
+    pub down: Vec<DownPeriod>,
+}
+
 /// Everything a run measured.
 #[derive(Clone, Debug, Serialize, PartialEq)]
 pub struct Report {
@@ -174,6 +194,8 @@ pub struct Report {
     pub traffic: Vec<GroupReport>,
     pub alarms: Vec<AlarmReport>,
     pub runbook: Vec<StepReport>,
+    /// Per interconnect, in model order: when it was down.
+    pub interconnects: Vec<InterconnectReport>,
 }
 
 /// A piecewise-constant timeline of (time, rate, ideal).
@@ -231,6 +253,23 @@ impl Simulation {
                         triggered_s: triggered.map(SimTime::as_secs_f64),
                         acted_s: acted.map(SimTime::as_secs_f64),
                     }
+                })
+                .collect(),
+            interconnects: (0..self.model.interconnects.len())
+                .map(|i| InterconnectReport {
+                    id: self.model.interconnects[i].id.clone(),
+                    down: self
+                        .availability
+                        .periods(i, end)
+                        .into_iter()
+                        .map(|(a, b, open)| DownPeriod {
+                            from_s: a.as_secs_f64(),
+                            to_s: b.as_secs_f64(),
+                            from_ns: a.as_nanos(),
+                            duration_ns: b.saturating_since(a).as_nanos(),
+                            open,
+                        })
+                        .collect(),
                 })
                 .collect(),
         }

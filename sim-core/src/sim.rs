@@ -18,6 +18,7 @@
 //! operator checks alarms. Several changes at one instant cost one recomputation.
 
 use crate::attribution::{Attribution, Views};
+use crate::availability::Availability;
 use crate::control::ControlPlane;
 use crate::events::{Effect, Ev, Outbox};
 use crate::faults::{Faults, Op};
@@ -57,6 +58,8 @@ pub struct Simulation {
     pub(crate) faults: Faults,
     pub(crate) operator: Operator,
     pub(crate) attribution: Attribution,
+    /// Per-interconnect down periods, for SLA accounting; watches only.
+    pub(crate) availability: Availability,
     /// Effects waiting to be dispatched, and the generation being dispatched (both reused).
     effects: Vec<Effect>,
     batch: Vec<Effect>,
@@ -83,6 +86,7 @@ impl Simulation {
         let faults = Faults::new(&model, seed, &mut sched);
         let operator = Operator::new(&model, seed, &mut sched);
         let attribution = Attribution::new(&model, traffic.flows.len());
+        let availability = Availability::new(&model);
         let mut sim = Simulation {
             trace: Trace::new(opts.keep_trace, crate::digest::model_digest(&model, seed)),
             seed,
@@ -97,6 +101,7 @@ impl Simulation {
             faults,
             operator,
             attribution,
+            availability,
             effects: Vec::new(),
             batch: Vec::new(),
             busy: true,
@@ -396,6 +401,7 @@ impl Simulation {
             let m = &self.model;
             match e {
                 Effect::LinkChanged { link, delta, .. } => {
+                    self.availability.touch(m, *link);
                     let (before, after) = (delta.before, delta.after);
                     for dir in 0..2 {
                         // A direction that stops delivering loses what is on it; so does one
@@ -427,10 +433,17 @@ impl Simulation {
                 // Carrier loss: that side's routers saw the interface go down and repair at
                 // once; anything else was learned through BGP or BFD and waits convergence.
                 Effect::SessionDown { link, side, reason: DownReason::CarrierLoss } => {
+                    self.availability.touch(m, *link);
                     self.routing.mark_carrier_loss(m, *link, Some(usize::from(*side)))
                 }
-                Effect::SessionDown { link, .. } => self.routing.mark(m, *link, true),
-                Effect::SessionUp { link } => self.routing.mark(m, *link, false),
+                Effect::SessionDown { link, .. } => {
+                    self.availability.touch(m, *link);
+                    self.routing.mark(m, *link, true)
+                }
+                Effect::SessionUp { link } => {
+                    self.availability.touch(m, *link);
+                    self.routing.mark(m, *link, false)
+                }
                 Effect::PreferenceChanged { link, .. } => self.routing.mark(m, *link, true),
                 Effect::WorkloadChanged { groups, down, .. } => {
                     let w = World { model: m, net: &self.net, routing: &self.routing };
@@ -525,6 +538,7 @@ impl Simulation {
         self.effects = effects;
         self.dispatch_effects();
         self.operator.check_alarms(&self.model, &self.traffic, &self.control, &self.net, &mut self.sched);
+        self.availability.settle(now, &self.model, &self.net, &self.control);
     }
 
     /// Injects a fault now, by hand (the TUI) or from an embedding program. It behaves exactly

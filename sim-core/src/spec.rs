@@ -419,6 +419,12 @@ pub enum AlarmCondition {
     SessionDown { target: String, for_: SimDuration },
     /// The group delivers nothing for `for_`.
     Unreachable { group: String, for_: SimDuration },
+    /// The share of the group's packets lost, lost ÷ (delivered + lost) at its current rates,
+    /// stays above `loss_ppm` for `for_` (a gray failure BFD never sees).
+    LossAbove { group: String, loss_ppm: u32, for_: SimDuration },
+    /// The round-trip time of the group's slowest flow with a working path (propagation and
+    /// any added delay, both directions; no queueing) stays above `rtt` for `for_`.
+    LatencyAbove { group: String, rtt: SimDuration, for_: SimDuration },
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -7,11 +7,12 @@ use sim_core::spec::{ModelSpec, TrafficSpec};
 use super::R;
 use super::context::{Ctx, Decorate};
 use super::traffic::group;
-use crate::expect::Expectations;
-use crate::format::{self, Sp};
-use crate::units::{Dur, Throughput, fmt_bps};
+use crate::expect::{Expectations, SlaWithin};
+use crate::format::{self, Either, Sp};
+use crate::sla::Plan;
+use crate::units::{Dur, Percent, Throughput, fmt_bps};
 
-pub(super) fn expectations(cx: &Ctx<'_>, spec: &ModelSpec, e: &Sp<format::Expect>) -> R<Expectations> {
+pub(super) fn expectations(cx: &Ctx<'_>, spec: &ModelSpec, e: &Sp<format::Expect>, sla: &Plan) -> R<Expectations> {
     let t = &e.value;
     let mut scope = Vec::new();
     for g in &t.traffic {
@@ -40,6 +41,10 @@ pub(super) fn expectations(cx: &Ctx<'_>, spec: &ModelSpec, e: &Sp<format::Expect
     if undetected && let Some(dw) = &t.detect_within {
         return cx.fail(&dw.span, "detect_within contradicts undetected = true");
     }
+    let sla_within = match &t.sla_within {
+        None => None,
+        Some(w) => Some(sla_within(cx, w, sla)?),
+    };
     Ok(Expectations {
         traffic: scope,
         detect_within: d(&t.detect_within),
@@ -52,5 +57,31 @@ pub(super) fn expectations(cx: &Ctx<'_>, spec: &ModelSpec, e: &Sp<format::Expect
         rpo_within: d(&t.rpo_within),
         stall_p99_within: d(&t.stall_p99_within),
         undetected,
+        sla_within,
     })
+}
+
+/// `sla_within = true` (each provider's own target) or a percentage floor.
+fn sla_within(cx: &Ctx<'_>, w: &Sp<Either<format::NoTable>>, sla: &Plan) -> R<SlaWithin> {
+    let v = match &w.value {
+        Either::Bool(true) => SlaWithin::Own,
+        Either::Str(s) => {
+            let p = format::parse_str::<Percent>(s).map_err(|e| cx.err(&w.span, e))?;
+            if p.0 == 0 || p.0 > 1_000_000 {
+                return cx.fail(&w.span, "sla_within is a monthly uptime above 0% and at most 100%, e.g. \"99.99%\"");
+            }
+            SlaWithin::AtLeast(p.0)
+        }
+        _ => {
+            return Err(cx
+                .err(&w.span, "sla_within is `true` (every interconnect met its provider's SLA) or a monthly uptime such as \"99.99%\"")
+                .help("remove the key to check nothing"));
+        }
+    };
+    if sla.rows.is_empty() {
+        return Err(cx
+            .err(&w.span, "sla_within needs an [[interconnect]] with SLA terms")
+            .help("every template has terms unless [sla] terms sets them to []"));
+    }
+    Ok(v)
 }

@@ -21,11 +21,14 @@ use crate::units::Dur;
 pub(super) fn alarm(cx: &mut Ctx<'_>, spec: &mut ModelSpec, topo: &Model, a: &Sp<format::Alarm>) -> R<()> {
     let t = &a.value;
     claim(cx, &t.id.value, &t.id.span, "alarm")?;
-    let n = usize::from(t.below.is_some()) + usize::from(t.session_down.is_some()) + usize::from(t.unreachable.is_some());
+    let n = [t.below.is_some(), t.session_down.is_some(), t.unreachable.is_some(), t.loss_above.is_some(), t.latency_above.is_some()]
+        .iter()
+        .filter(|b| **b)
+        .count();
     if n != 1 {
         return Err(cx
             .err(&t.id.span, format!("alarm `{}` needs exactly one condition", t.id.value))
-            .help("one of below = {...}, session_down = {...}, unreachable = {...}"));
+            .help("one of below = {...}, session_down = {...}, unreachable = {...}, loss_above = {...}, latency_above = {...}"));
     }
     let condition = if let Some(b) = &t.below {
         let g = &b.value;
@@ -39,6 +42,15 @@ pub(super) fn alarm(cx: &mut Ctx<'_>, spec: &mut ModelSpec, topo: &Model, a: &Sp
         AlarmCondition::SessionDown { target: s.value.target.value.clone(), for_: s.value.for_.value.0 }
     } else if let Some(u) = &t.unreachable {
         AlarmCondition::Unreachable { group: group(cx, spec, &u.value.traffic)?, for_: u.value.for_.value.0 }
+    } else if let Some(l) = &t.loss_above {
+        let g = &l.value;
+        if g.threshold.value.0 >= 1_000_000 {
+            return cx.fail(&g.threshold.span, "a loss threshold must be below 100%");
+        }
+        AlarmCondition::LossAbove { group: group(cx, spec, &g.traffic)?, loss_ppm: g.threshold.value.0, for_: g.for_.value.0 }
+    } else if let Some(l) = &t.latency_above {
+        let g = &l.value;
+        AlarmCondition::LatencyAbove { group: group(cx, spec, &g.traffic)?, rtt: g.threshold.value.0, for_: g.for_.value.0 }
     } else {
         return cx.fail(&a.span, "alarm without a condition");
     };

@@ -162,6 +162,8 @@ pub enum Condition {
     GroupBelow { group: GroupId, fraction_ppm: u32, for_: SimDuration },
     SessionDown { links: Vec<LinkId>, for_: SimDuration },
     Unreachable { group: GroupId, for_: SimDuration },
+    LossAbove { group: GroupId, loss_ppm: u32, for_: SimDuration },
+    LatencyAbove { group: GroupId, rtt: SimDuration, for_: SimDuration },
 }
 
 #[derive(Clone, Debug, Serialize)]

@@ -27,6 +27,15 @@ impl Builder {
                 AlarmCondition::Unreachable { group, for_ } => {
                     Condition::Unreachable { group: self.lookup_group(&owner, group)?, for_: *for_ }
                 }
+                AlarmCondition::LossAbove { group, loss_ppm, for_ } => {
+                    if *loss_ppm >= 1_000_000 {
+                        return Err(invalid(&owner, "loss_above", "must be below 100%"));
+                    }
+                    Condition::LossAbove { group: self.lookup_group(&owner, group)?, loss_ppm: *loss_ppm, for_: *for_ }
+                }
+                AlarmCondition::LatencyAbove { group, rtt, for_ } => {
+                    Condition::LatencyAbove { group: self.lookup_group(&owner, group)?, rtt: *rtt, for_: *for_ }
+                }
                 AlarmCondition::SessionDown { target, for_ } => {
                     let links = match self.lookup(&owner, "link or interconnect", target)? {
                         Element::Link(l) => vec![l],
