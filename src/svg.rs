@@ -35,7 +35,7 @@ const RIGHT: f64 = 56.0;
 const PLOT_H: f64 = 280.0;
 const LABEL_LANES: usize = 4;
 const LABEL_LANE_H: f64 = 15.0;
-const MARK_LANES: usize = 3;
+const MARK_LANES: usize = 5;
 const MARK_LANE_H: f64 = 18.0;
 
 /// `run --svg FILE`: the chart as a file of its own.
@@ -121,7 +121,9 @@ pub fn throughput(o: &Outcome, expect: Option<&Expectations>, embed: Embed) -> S
     let ax = TimeAxis::new(end);
     let xs = XScale { left: LEFT, width: WIDTH - LEFT - RIGHT, end_s: ax.end_s };
     let windows = marks::windows(o);
-    let marks = marks::marks(o, expect);
+    // A target past the run's end (an RTO longer than the run) has no place on the plot;
+    // the report's chronology still lists it.
+    let marks: Vec<Mark> = marks::marks(o, expect).into_iter().filter(|m| m.t_s <= end).collect();
 
     // Fault labels: each takes its window or its label's width, whichever is wider.
     let label = |w: &Window| if w.repaired { w.id.clone() } else { format!("{} (not repaired)", w.id) };
@@ -275,7 +277,8 @@ pub fn throughput(o: &Outcome, expect: Option<&Expectations>, embed: Embed) -> S
 
     // Marks: a line down the plot, and the glyph in its lane above it.
     let _ = writeln!(out, "<g class=\"marks\">");
-    for (i, m) in marks.iter().enumerate() {
+    // Lines first, glyphs over them, so no line crosses a letter.
+    for m in &marks {
         let x = xs.x(m.t_s);
         let dash = if m.kind.is_target() { " stroke-dasharray=\"5 3\"" } else { " stroke-dasharray=\"1 2\"" };
         let _ = writeln!(
@@ -284,6 +287,9 @@ pub fn throughput(o: &Outcome, expect: Option<&Expectations>, embed: Embed) -> S
             marks_top,
             m.kind.colour()
         );
+    }
+    for (i, m) in marks.iter().enumerate() {
+        let x = xs.x(m.t_s);
         if let Some(l) = mark_lane[i] {
             glyph(&mut out, x, marks_top + l as f64 * MARK_LANE_H + 8.0, m);
         }

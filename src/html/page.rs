@@ -240,10 +240,17 @@ fn topology(s: &Scenario) -> String {
     let ics: std::collections::BTreeSet<&str> = spec.links.iter().filter_map(|l| l.interconnect.as_deref()).collect();
     let facs: std::collections::BTreeSet<&str> = spec.links.iter().filter_map(|l| l.facility.as_deref()).collect();
     let vpns = spec.links.iter().filter(|l| l.kind == LinkKind::Vpn).count();
+    // Sites a link or route names are made implicitly: count every one the model has.
+    let sites: std::collections::BTreeSet<&str> = spec
+        .sites
+        .iter()
+        .map(|s| s.id.as_str())
+        .chain(spec.links.iter().flat_map(|l| [l.a_site.as_str(), l.b_site.as_str()]))
+        .collect();
     let _ = writeln!(
         b,
         "<p>{} site(s), {} interconnect(s) in {} facilit{}, {} link(s) of which {} VPN(s).</p>",
-        spec.sites.len(),
+        sites.len(),
         ics.len(),
         facs.len(),
         if facs.len() == 1 { "y" } else { "ies" },

@@ -62,7 +62,7 @@ fn gantt(o: &Outcome, s: &Scenario) -> String {
     let height = bottom + 44.0 + if hidden > 0 { 16.0 } else { 0.0 };
     let mut out = svg::open(Embed::Inline, svg::WIDTH, height, &format!("{} — timeline", o.scenario));
     svg::time_axis(&mut out, &xs, &ax, top, bottom, svg::WIDTH);
-    let all_marks = marks::marks(o, Some(&s.expect));
+    let all_marks: Vec<Mark> = marks::marks(o, Some(&s.expect)).into_iter().filter(|m| m.t_s <= r.duration_s).collect();
     let rpo = s.expect.rpo_within.map(|d| d.as_secs_f64());
     for (i, row) in rows.iter().enumerate() {
         let y = top + i as f64 * ROW_H;
@@ -134,8 +134,12 @@ fn gantt(o: &Outcome, s: &Scenario) -> String {
                 all_marks.iter().filter(|m| m.kind == MarkKind::Runbook && m.text == text).collect()
             }
         };
+        // Marks at (nearly) the same instant are nudged apart along the row, so each letter
+        // stays readable; the tooltip keeps the exact time.
+        let mut prev = f64::NEG_INFINITY;
         for m in row_marks {
-            let x = xs.x(m.t_s);
+            let x = xs.x(m.t_s).max(prev + 15.0);
+            prev = x;
             if m.kind.is_target() {
                 let _ = writeln!(
                     out,
@@ -154,6 +158,12 @@ fn gantt(o: &Outcome, s: &Scenario) -> String {
     }
     out.push_str("</svg>");
     out
+}
+
+/// `T+0:30:00.213`: simulated time as a postmortem's timeline writes it.
+pub fn clock(t: f64) -> String {
+    let ms = (t * 1e3).round().max(0.0) as u64;
+    format!("T+{}:{:02}:{:02}.{:03}", ms / 3_600_000, ms / 60_000 % 60, ms / 1000 % 60, ms % 1000)
 }
 
 fn ellipsis(s: &str, n: usize) -> String {
@@ -181,7 +191,7 @@ fn chronology(o: &Outcome, s: &Scenario) -> String {
         let _ = writeln!(
             b,
             "<tr><td class=\"num\">{}</td><td>{}</td><td>{}</td></tr>",
-            esc(&crate::human::secs(Some(*t))),
+            esc(&clock(*t)),
             esc(what),
             esc(detail)
         );
