@@ -40,7 +40,13 @@ impl AnnotationArgs {
     /// Writes the file, if one was asked for.
     pub fn write(&self, o: &Outcome, expect: &Expectations) -> anyhow::Result<()> {
         if let Some(path) = &self.annotations {
-            let v = annotations(o, expect, self.annotations_epoch.unwrap_or(DEFAULT_EPOCH_MS), self.annotations_dashboard.as_deref(), self.annotations_panel);
+            let v = annotations(
+                o,
+                expect,
+                self.annotations_epoch.unwrap_or(DEFAULT_EPOCH_MS),
+                self.annotations_dashboard.as_deref(),
+                self.annotations_panel,
+            );
             crate::output::write_atomic(path, (serde_json::to_string_pretty(&v)? + "\n").as_bytes())?;
         }
         Ok(())

@@ -22,8 +22,8 @@ mod runner;
 mod shard;
 mod shrink_cmd;
 mod svg;
-mod trace;
 mod sweep;
+mod trace;
 mod vary;
 mod version;
 

@@ -94,9 +94,7 @@ pub fn outcome(s: &Scenario, seed: u64, sim: &Simulation, keep_trace: bool, wall
             "fingerprint": report.fingerprint,
         })
         .to_string();
-        std::iter::once(header)
-            .chain(sim.trace().records().iter().map(|r| crate::trace::record(sim, r).to_string()))
-            .collect()
+        std::iter::once(header).chain(sim.trace().records().iter().map(|r| crate::trace::record(sim, r).to_string())).collect()
     });
     Outcome {
         scenario: s.name.clone(),

@@ -158,7 +158,10 @@ pub fn throughput(o: &Outcome, expect: Option<&Expectations>, embed: Embed) -> S
         ));
     }
     if !windows.is_empty() {
-        legend.push((format!("<rect x=\"0\" y=\"-10\" width=\"16\" height=\"10\" fill=\"{FAULT_FILL}\" fill-opacity=\"0.45\"/>"), "fault window".into()));
+        legend.push((
+            format!("<rect x=\"0\" y=\"-10\" width=\"16\" height=\"10\" fill=\"{FAULT_FILL}\" fill-opacity=\"0.45\"/>"),
+            "fault window".into(),
+        ));
     }
     for k in MarkKind::ALL {
         if marks.iter().any(|m| m.kind == k) {
@@ -180,7 +183,9 @@ pub fn throughput(o: &Outcome, expect: Option<&Expectations>, embed: Embed) -> S
             rows.push(Vec::new());
             x = LEFT;
         }
-        rows.last_mut().map(|r| r.push((x, i)));
+        if let Some(r) = rows.last_mut() {
+            r.push((x, i));
+        }
         x += w;
     }
     let legend_top = plot_bottom + 56.0;

@@ -91,14 +91,18 @@ fn report_writes_what_run_html_writes() {
     let dir = tmp();
     let a = dir.path().join("run.html");
     let b = dir.path().join("report.html");
-    let o = common::faultline(&["run", "ashburn-facility-power-2018", "-q", "--html", a.to_str().unwrap()]);
+    let o = common::faultline(&["run", "ashburn-facility-power-2018", "-q", "--html", a.to_str().expect("well-formed output of the test")]);
     assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
-    let o = common::faultline(&["report", "ashburn-facility-power-2018", "--html", b.to_str().unwrap()]);
+    let o = common::faultline(&["report", "ashburn-facility-power-2018", "--html", b.to_str().expect("well-formed output of the test")]);
     assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
-    assert_eq!(std::fs::read(&a).unwrap(), std::fs::read(&b).unwrap(), "the same run gives the same bytes");
+    assert_eq!(
+        std::fs::read(&a).expect("well-formed output of the test"),
+        std::fs::read(&b).expect("well-formed output of the test"),
+        "the same run gives the same bytes"
+    );
     // A bad scenario is the usual invalid input: exit 3, no file.
     let c = dir.path().join("none.html");
-    let o = common::faultline(&["report", "no-such-scenario", "--html", c.to_str().unwrap()]);
+    let o = common::faultline(&["report", "no-such-scenario", "--html", c.to_str().expect("well-formed output of the test")]);
     assert_eq!(o.status.code(), Some(3));
     assert!(!c.exists());
 }
@@ -106,7 +110,12 @@ fn report_writes_what_run_html_writes() {
 /// Nothing on the page can fetch: no script, no external URL in any src/href/url(), and a
 /// CSP that would make the browser refuse one anyway.
 fn assert_self_contained(case: &str, html: &str) {
-    assert!(html.contains("<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; img-src data:\">"), "{case}: CSP");
+    assert!(
+        html.contains(
+            "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; img-src data:\">"
+        ),
+        "{case}: CSP"
+    );
     assert!(!html.contains("<script"), "{case}: a script");
     assert!(!html.contains("<link"), "{case}: a link element");
     for needle in ["src=", "url(", "@import", "http://", "https://", "//cdn", "xlink:href"] {
@@ -122,7 +131,7 @@ fn assert_self_contained(case: &str, html: &str) {
 fn the_report_is_self_contained_and_escapes_user_text() {
     let dir = tmp();
     let scenario = dir.path().join("evil.toml");
-    let text = std::fs::read_to_string(common::root().join("tests/fixtures/small-cut.toml")).unwrap();
+    let text = std::fs::read_to_string(common::root().join("tests/fixtures/small-cut.toml")).expect("well-formed output of the test");
     let evil = r#"<script>alert("x")</script> & 'quotes' <img src=http://example.com/x>"#;
     let mut edited = String::new();
     edited.push_str(&format!("# Rehearses: {evil}\n"));
@@ -134,9 +143,9 @@ fn the_report_is_self_contained_and_escapes_user_text() {
             edited.push('\n');
         }
     }
-    std::fs::write(&scenario, &edited).unwrap();
+    std::fs::write(&scenario, &edited).expect("well-formed output of the test");
     let path = dir.path().join("evil.html");
-    let (_, html) = run_with_html(&[scenario.to_str().unwrap()], &path);
+    let (_, html) = run_with_html(&[scenario.to_str().expect("well-formed output of the test")], &path);
     let escaped = "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &#39;quotes&#39; &lt;img src=http://example.com/x&gt;";
     assert!(!html.contains("<script>alert") && !html.contains("<img"), "raw user text on the page");
     assert!(html.matches(escaped).count() >= 3, "the summary and the comment, escaped, in the header and the body");
@@ -156,19 +165,19 @@ fn structure(html: &str) -> String {
         rest = &rest[i..];
         match tag {
             "<section id=\"" => {
-                let end = rest[13..].find('"').unwrap() + 13;
+                let end = rest[13..].find('"').expect("well-formed output of the test") + 13;
                 out.push_str(&format!("section #{}\n", &rest[13..end]));
             }
             "<thead>" => {
-                let end = rest.find("</thead>").unwrap();
+                let end = rest.find("</thead>").expect("well-formed output of the test");
                 let head = &rest[..end];
                 let cols: Vec<&str> = head.split("<th>").skip(1).map(|c| c.split("</th>").next().unwrap_or("")).collect();
                 out.push_str(&format!("    table: {}\n", cols.join(" | ")));
             }
             h => {
-                let start = rest.find('>').unwrap() + 1;
+                let start = rest.find('>').expect("well-formed output of the test") + 1;
                 let close = format!("</{}>", &h[1..]);
-                let end = rest.find(&close).unwrap();
+                let end = rest.find(&close).expect("well-formed output of the test");
                 let text = &rest[start..end];
                 let text = if h == "<h1" { "(scenario name)" } else { text };
                 out.push_str(&format!("  {}: {}\n", &h[1..], text));
@@ -184,9 +193,17 @@ fn report_structure() {
     let dir = tmp();
     let (_, html) = run_with_html(&["ashburn-facility-power-2018"], &dir.path().join("a.html"));
     insta::assert_snapshot!("report_structure_ashburn", structure(&html));
-    let o = common::faultline(&["sweep", "tests/fixtures/small-cut.toml", "--seeds", "1..21", "-q", "--html", dir.path().join("s.html").to_str().unwrap()]);
+    let o = common::faultline(&[
+        "sweep",
+        "tests/fixtures/small-cut.toml",
+        "--seeds",
+        "1..21",
+        "-q",
+        "--html",
+        dir.path().join("s.html").to_str().expect("well-formed output of the test"),
+    ]);
     assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
-    let html = std::fs::read_to_string(dir.path().join("s.html")).unwrap();
+    let html = std::fs::read_to_string(dir.path().join("s.html")).expect("well-formed output of the test");
     assert_self_contained("sweep", &html);
     insta::assert_snapshot!("report_structure_sweep", structure(&html));
 }
@@ -197,9 +214,17 @@ fn the_sweep_report_numbers_equal_the_json_ones() {
     let path = dir.path().join("s.html");
     // fails.toml fails on some seeds: the failing table and its reproduce lines are checked too.
     for (case, scenario) in [("small-cut", "tests/fixtures/small-cut.toml"), ("fails", "tests/fixtures/fails.toml")] {
-        let o = common::faultline(&["sweep", scenario, "--seeds", "1..31", "--json", "--html", path.to_str().unwrap()]);
+        let o = common::faultline(&[
+            "sweep",
+            scenario,
+            "--seeds",
+            "1..31",
+            "--json",
+            "--html",
+            path.to_str().expect("well-formed output of the test"),
+        ]);
         let json: Value = serde_json::from_slice(&o.stdout).expect("sweep JSON");
-        let html = std::fs::read_to_string(&path).unwrap();
+        let html = std::fs::read_to_string(&path).expect("well-formed output of the test");
         let n = check_cells_equal_json(case, &html, &json);
         assert!(n >= 13, "{case}: {n} cells");
         let failing = json["failing_seeds"].as_array().map_or(0, Vec::len);
@@ -208,9 +233,9 @@ fn the_sweep_report_numbers_equal_the_json_ones() {
 }
 
 fn chromium() -> Option<&'static str> {
-    ["chromium", "chromium-browser", "google-chrome"].into_iter().find(|p| {
-        std::env::var_os("PATH").is_some_and(|path| std::env::split_paths(&path).any(|d| d.join(p).is_file()))
-    })
+    ["chromium", "chromium-browser", "google-chrome"]
+        .into_iter()
+        .find(|p| std::env::var_os("PATH").is_some_and(|path| std::env::split_paths(&path).any(|d| d.join(p).is_file())))
 }
 
 /// Renders `page` headless; returns Chromium's stderr (with the console lines).
@@ -265,7 +290,7 @@ fn chromium_renders_the_report_without_console_errors() {
         &control,
         "<!DOCTYPE html><html><head><meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; script-src 'unsafe-inline'\"></head><body><img src=\"http://192.0.2.1/x.png\"><script>console.error('faultline-control-error')</script></body></html>",
     )
-    .unwrap();
+    .expect("well-formed output of the test");
     let stderr = render(browser, &control, &dir.path().join("control.png"), "png");
     let lines = console_lines(&stderr);
     assert!(lines.iter().any(|l| l.contains("faultline-control-error")), "the console capture missed console.error:\n{stderr}");
@@ -294,14 +319,22 @@ fn chromium_renders_the_report_without_console_errors() {
         });
         assert!(a4, "{case}: the PDF's pages are not A4");
         if let Some(d) = &shots {
-            std::fs::create_dir_all(d).unwrap();
-            std::fs::copy(&png, d.join(format!("{case}.png"))).unwrap();
-            std::fs::copy(&pdf, d.join(format!("{case}.pdf"))).unwrap();
+            std::fs::create_dir_all(d).expect("well-formed output of the test");
+            std::fs::copy(&png, d.join(format!("{case}.png"))).expect("well-formed output of the test");
+            std::fs::copy(&pdf, d.join(format!("{case}.pdf"))).expect("well-formed output of the test");
         }
     }
     // And a sweep report.
     let page = dir.path().join("sweep.html");
-    let o = common::faultline(&["sweep", "tests/fixtures/fails.toml", "--seeds", "1..41", "-q", "--html", page.to_str().unwrap()]);
+    let o = common::faultline(&[
+        "sweep",
+        "tests/fixtures/fails.toml",
+        "--seeds",
+        "1..41",
+        "-q",
+        "--html",
+        page.to_str().expect("well-formed output of the test"),
+    ]);
     assert!(page.exists(), "{}", String::from_utf8_lossy(&o.stderr));
     let png = dir.path().join("sweep.png");
     let stderr = render(browser, &page, &png, "png");
@@ -309,6 +342,6 @@ fn chromium_renders_the_report_without_console_errors() {
     let (_, _, bytes) = png_size(&png);
     assert!(bytes > 30_000, "sweep: the screenshot is {bytes} bytes");
     if let Some(d) = &shots {
-        std::fs::copy(&png, d.join("sweep.png")).unwrap();
+        std::fs::copy(&png, d.join("sweep.png")).expect("well-formed output of the test");
     }
 }

@@ -9,10 +9,14 @@ use std::collections::BTreeSet;
 use serde_json::Value;
 
 fn trace(scenario: &str) -> (Value, Vec<Value>) {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = tempfile::tempdir().expect("well-formed output of the test");
     let path = dir.path().join("t.jsonl");
-    let (_, run) = common::run_json(scenario, &["--trace", path.to_str().unwrap()]);
-    let lines = std::fs::read_to_string(&path).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let (_, run) = common::run_json(scenario, &["--trace", path.to_str().expect("well-formed output of the test")]);
+    let lines = std::fs::read_to_string(&path)
+        .expect("well-formed output of the test")
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("well-formed output of the test"))
+        .collect();
     (run, lines)
 }
 
@@ -25,19 +29,27 @@ fn every_record_names_its_target_and_group() {
         let (_, plain) = common::run_json(scenario, &[]);
         assert_eq!(run["fingerprint"], plain["fingerprint"], "{scenario}: a trace changes the fingerprint");
         assert_eq!(lines[0]["type"], "header");
-        let groups: BTreeSet<&str> = run["traffic"].as_array().unwrap().iter().map(|g| g["id"].as_str().unwrap()).collect();
+        let groups: BTreeSet<&str> = run["traffic"]
+            .as_array()
+            .expect("well-formed output of the test")
+            .iter()
+            .map(|g| g["id"].as_str().expect("well-formed output of the test"))
+            .collect();
         for r in &lines[1..] {
-            fields.extend(r.as_object().unwrap().keys().cloned());
-            let kind = r["kind"].as_str().unwrap();
+            fields.extend(r.as_object().expect("well-formed output of the test").keys().cloned());
+            let kind = r["kind"].as_str().expect("well-formed output of the test");
             kinds.insert(kind.to_string());
             let target = r["target"].as_str().unwrap_or_else(|| panic!("{scenario}: no target in {r}"));
             assert!(!target.is_empty() && target != "?", "{scenario}: {r}");
-            assert!(!r["detail"].as_str().unwrap().is_empty(), "{scenario}: {r}");
-            let tk = r["target_kind"].as_str().unwrap();
+            assert!(!r["detail"].as_str().expect("well-formed output of the test").is_empty(), "{scenario}: {r}");
+            let tk = r["target_kind"].as_str().expect("well-formed output of the test");
             if matches!(tk, "flow" | "group") {
                 let g = r["group"].as_str().unwrap_or_else(|| panic!("{scenario}: a {kind} record names no group: {r}"));
                 assert!(groups.contains(g), "{scenario}: group {g} is not one of {groups:?}");
-                assert!(r["text"].as_str().unwrap().contains(g), "{scenario}: the text names the group: {r}");
+                assert!(
+                    r["text"].as_str().expect("well-formed output of the test").contains(g),
+                    "{scenario}: the text names the group: {r}"
+                );
             } else {
                 assert!(r["group"].is_null(), "{scenario}: {r}");
             }
@@ -47,15 +59,11 @@ fn every_record_names_its_target_and_group() {
         assert!(kinds.contains(k), "no {k} record in the sample (have {kinds:?})");
     }
     // The README's table lists every field, and only those.
-    let readme = std::fs::read_to_string(common::root().join("README.md")).unwrap();
+    let readme = std::fs::read_to_string(common::root().join("README.md")).expect("well-formed output of the test");
     let section = readme.split("### Trace records").nth(1).expect("README has a Trace records section");
-    let section = section.split("\n## ").next().unwrap();
-    let documented: BTreeSet<String> = section
-        .lines()
-        .filter_map(|l| l.strip_prefix("| `"))
-        .filter_map(|l| l.split('`').next())
-        .map(str::to_string)
-        .collect();
+    let section = section.split("\n## ").next().expect("well-formed output of the test");
+    let documented: BTreeSet<String> =
+        section.lines().filter_map(|l| l.strip_prefix("| `")).filter_map(|l| l.split('`').next()).map(str::to_string).collect();
     let header = ["type", "faultline", "scenario", "origin", "seed", "fingerprint"];
     let undocumented: Vec<&String> = fields.iter().filter(|f| !documented.contains(*f)).collect();
     assert!(undocumented.is_empty(), "fields missing from README's table: {undocumented:?}");

@@ -126,13 +126,20 @@ impl Simulation {
         use crate::trace::{DownReason, TraceKind};
         let m = &self.model;
         let link = |i: u32| m.links.get(i as usize).map(|l| l.spec.id.clone());
-        let link_site =
-            |l: u32, side: u32| m.links.get(l as usize).map(|l| m.sites[l.sites[side.min(1) as usize].index()].id.clone());
-        let adj = |a: u32| m.adjacencies.get(a as usize).map(|a| format!("{} ~ {}", m.sites[a.sites[0].index()].id, m.sites[a.sites[1].index()].id));
+        let link_site = |l: u32, side: u32| m.links.get(l as usize).map(|l| m.sites[l.sites[side.min(1) as usize].index()].id.clone());
+        let adj = |a: u32| {
+            m.adjacencies.get(a as usize).map(|a| format!("{} ~ {}", m.sites[a.sites[0].index()].id, m.sites[a.sites[1].index()].id))
+        };
         let adj_site = |a: u32, side: u32| m.adjacencies.get(a as usize).map(|a| m.sites[a.sites[side.min(1) as usize].index()].id.clone());
         let flow_group =
             |f: u32| self.traffic.flows.get(f as usize).and_then(|fl| m.groups.get(fl.group as usize)).map(|g| g.spec.id.clone());
-        let named = |target_kind: &'static str, target: Option<String>| TraceNames { target_kind, target, group: None, site: None, detail: String::new() };
+        let named = |target_kind: &'static str, target: Option<String>| TraceNames {
+            target_kind,
+            target,
+            group: None,
+            site: None,
+            detail: String::new(),
+        };
         match r.kind {
             TraceKind::Fault => TraceNames {
                 detail: if r.b == 1 { "starts" } else { "repaired" }.into(),

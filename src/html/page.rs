@@ -145,16 +145,28 @@ fn summary(o: &Outcome) -> String {
     } else if let Some((v, id)) = worst(|f| f.recover_s) {
         let _ = write!(p, " No session went down; the slowest recovery took {} (fault <code>{}</code>).", esc(&axis::duration(v)), esc(id));
     }
-    let never: Vec<&str> = r.faults.iter().filter(|f| f.recover_s.is_none() && f.effect.flows_disrupted > 0).map(|f| f.id.as_str()).collect();
+    let never: Vec<&str> =
+        r.faults.iter().filter(|f| f.recover_s.is_none() && f.effect.flows_disrupted > 0).map(|f| f.id.as_str()).collect();
     if !never.is_empty() {
-        let _ = write!(p, " Traffic disrupted by {} never recovered.", never.iter().map(|i| format!("<code>{}</code>", esc(i))).collect::<Vec<_>>().join(", "));
+        let _ = write!(
+            p,
+            " Traffic disrupted by {} never recovered.",
+            never.iter().map(|i| format!("<code>{}</code>", esc(i))).collect::<Vec<_>>().join(", ")
+        );
     }
     p.push_str("</p>\n");
     let failed: Vec<_> = o.checks.iter().filter(|c| !c.pass).collect();
     if !failed.is_empty() {
         p.push_str("<ul class=\"findings\">");
         for c in failed {
-            let _ = write!(p, "<li><span class=\"status {}\">{}</span> <code>{}</code>: {}</li>", c.status.name(), c.status.name().to_uppercase(), esc(c.name), esc(&c.detail));
+            let _ = write!(
+                p,
+                "<li><span class=\"status {}\">{}</span> <code>{}</code>: {}</li>",
+                c.status.name(),
+                c.status.name().to_uppercase(),
+                esc(c.name),
+                esc(&c.detail)
+            );
         }
         p.push_str("</ul>\n");
     }
@@ -206,7 +218,15 @@ fn rehearsed(o: &Outcome, s: &Scenario) -> String {
                 Some(e) => format!("repaired at {}", axis::duration(e)),
                 None => "never repaired".into(),
             };
-            let _ = write!(b, "<li><code>{}</code>: {} on <code>{}</code> at {}, {}</li>", esc(&f.id), esc(f.kind), esc(&f.target), esc(&axis::duration(f.at_s)), esc(&until));
+            let _ = write!(
+                b,
+                "<li><code>{}</code>: {} on <code>{}</code> at {}, {}</li>",
+                esc(&f.id),
+                esc(f.kind),
+                esc(&f.target),
+                esc(&axis::duration(f.at_s)),
+                esc(&until)
+            );
         }
         b.push_str("</ul>\n");
     }
@@ -241,12 +261,8 @@ fn topology(s: &Scenario) -> String {
     let facs: std::collections::BTreeSet<&str> = spec.links.iter().filter_map(|l| l.facility.as_deref()).collect();
     let vpns = spec.links.iter().filter(|l| l.kind == LinkKind::Vpn).count();
     // Sites a link or route names are made implicitly: count every one the model has.
-    let sites: std::collections::BTreeSet<&str> = spec
-        .sites
-        .iter()
-        .map(|s| s.id.as_str())
-        .chain(spec.links.iter().flat_map(|l| [l.a_site.as_str(), l.b_site.as_str()]))
-        .collect();
+    let sites: std::collections::BTreeSet<&str> =
+        spec.sites.iter().map(|s| s.id.as_str()).chain(spec.links.iter().flat_map(|l| [l.a_site.as_str(), l.b_site.as_str()])).collect();
     let _ = writeln!(
         b,
         "<p>{} site(s), {} interconnect(s) in {} facilit{}, {} link(s) of which {} VPN(s).</p>",
@@ -307,7 +323,11 @@ fn faults(o: &Outcome) -> String {
     let mut b = String::from(
         "<p>Times from each fault's start: detection to the first session down, convergence to the last forwarding change, recovery to every disrupted flow back at 95 % for 1 s.</p>\n",
     );
-    b.push_str(&table("faults", &["fault", "kind", "target", "at", "repaired", "detect", "converge", "recover", "by", "blackhole", "lost"], &rows));
+    b.push_str(&table(
+        "faults",
+        &["fault", "kind", "target", "at", "repaired", "detect", "converge", "recover", "by", "blackhole", "lost"],
+        &rows,
+    ));
     b
 }
 
@@ -346,8 +366,14 @@ fn traffic(o: &Outcome) -> String {
             )
         })
         .collect();
-    let mut b = String::from("<p>RTO: the longest disruption episode, from falling below 95 % of the reference rate to back at 95 % for 1 s. RPO (replication groups): writes not yet delivered when the source was lost.</p>\n");
-    b.push_str(&table("traffic", &["traffic", "offered", "delivered", "lost", "mean tput", "min tput", "stalls", "stall p99", "RTO", "RTO from", "RPO"], &rows));
+    let mut b = String::from(
+        "<p>RTO: the longest disruption episode, from falling below 95 % of the reference rate to back at 95 % for 1 s. RPO (replication groups): writes not yet delivered when the source was lost.</p>\n",
+    );
+    b.push_str(&table(
+        "traffic",
+        &["traffic", "offered", "delivered", "lost", "mean tput", "min tput", "stalls", "stall p99", "RTO", "RTO from", "RPO"],
+        &rows,
+    ));
     b
 }
 
@@ -379,7 +405,14 @@ fn operations(o: &Outcome) -> String {
             .runbook
             .iter()
             .enumerate()
-            .map(|(i, s)| format!("<tr>{}{}{}</tr>", td(&s.id), secs_cell(&format!("/runbook/{i}/triggered_s"), s.triggered_s), secs_cell(&format!("/runbook/{i}/acted_s"), s.acted_s)))
+            .map(|(i, s)| {
+                format!(
+                    "<tr>{}{}{}</tr>",
+                    td(&s.id),
+                    secs_cell(&format!("/runbook/{i}/triggered_s"), s.triggered_s),
+                    secs_cell(&format!("/runbook/{i}/acted_s"), s.acted_s)
+                )
+            })
             .collect();
         b.push_str(&table("runbook", &["runbook step", "triggered at", "acted at"], &rows));
     }

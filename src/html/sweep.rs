@@ -109,9 +109,18 @@ pub fn sweep(v: &SweepView) -> String {
             }
         }
         if !p.gates.is_empty() {
-            b.push_str("<h3>Gates</h3>\n<table class=\"gates\"><thead><tr><th>gate</th><th>result</th><th>measured</th></tr></thead><tbody>\n");
+            b.push_str(
+                "<h3>Gates</h3>\n<table class=\"gates\"><thead><tr><th>gate</th><th>result</th><th>measured</th></tr></thead><tbody>\n",
+            );
             for c in p.gates {
-                let _ = writeln!(b, "<tr><td>{}</td><td><span class=\"status {}\">{}</span></td><td>{}</td></tr>", esc(c.name), c.status.name(), c.status.name().to_uppercase(), esc(&c.detail));
+                let _ = writeln!(
+                    b,
+                    "<tr><td>{}</td><td><span class=\"status {}\">{}</span></td><td>{}</td></tr>",
+                    esc(c.name),
+                    c.status.name(),
+                    c.status.name().to_uppercase(),
+                    esc(&c.detail)
+                );
             }
             b.push_str("</tbody></table>\n");
         }

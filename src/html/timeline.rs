@@ -154,7 +154,11 @@ fn gantt(o: &Outcome, s: &Scenario) -> String {
         out.push_str("</g>\n");
     }
     if hidden > 0 {
-        let _ = writeln!(out, "<text x=\"{LABEL_W}\" y=\"{:.1}\">… and {hidden} more row(s): see the chronology and the tables</text>", height - 6.0);
+        let _ = writeln!(
+            out,
+            "<text x=\"{LABEL_W}\" y=\"{:.1}\">… and {hidden} more row(s): see the chronology and the tables</text>",
+            height - 6.0
+        );
     }
     out.push_str("</svg>");
     out
@@ -186,19 +190,19 @@ fn chronology(o: &Outcome, s: &Scenario) -> String {
         ev.push((m.t_s, 1 + m.kind as u8, m.kind.name().into(), m.text));
     }
     ev.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)).then_with(|| a.3.cmp(&b.3)));
-    let mut b = format!("<h3>Chronology</h3>\n<table class=\"chronology\"><thead><tr><th>time</th><th>event</th><th>what</th></tr></thead><tbody>\n");
+    let mut b = String::from(
+        "<h3>Chronology</h3>\n<table class=\"chronology\"><thead><tr><th>time</th><th>event</th><th>what</th></tr></thead><tbody>\n",
+    );
     for (t, _, what, detail) in ev.iter().take(MAX_EVENTS) {
-        let _ = writeln!(
-            b,
-            "<tr><td class=\"num\">{}</td><td>{}</td><td>{}</td></tr>",
-            esc(&clock(*t)),
-            esc(what),
-            esc(detail)
-        );
+        let _ = writeln!(b, "<tr><td class=\"num\">{}</td><td>{}</td><td>{}</td></tr>", esc(&clock(*t)), esc(what), esc(detail));
     }
     b.push_str("</tbody></table>\n");
     if ev.len() > MAX_EVENTS {
-        let _ = writeln!(b, "<p class=\"note\">… and {} more events (run with <code>--annotations</code> or <code>--trace</code> for all).</p>", ev.len() - MAX_EVENTS);
+        let _ = writeln!(
+            b,
+            "<p class=\"note\">… and {} more events (run with <code>--annotations</code> or <code>--trace</code> for all).</p>",
+            ev.len() - MAX_EVENTS
+        );
     }
     b
 }
