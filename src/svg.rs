@@ -193,9 +193,6 @@ pub fn throughput(o: &Outcome, expect: Option<&Expectations>, embed: Embed) -> S
 
     let title = format!("{} — throughput per traffic group (seed {})", o.scenario, o.seed);
     let mut out = String::new();
-    if embed == Embed::File {
-        out.push_str("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-    }
     out.push_str(&open(embed, WIDTH, height, &title));
     let _ = writeln!(out, "<text x=\"{LEFT}\" y=\"20\" font-size=\"15\" font-weight=\"bold\">{}</text>", esc(&title));
 

@@ -1,6 +1,6 @@
 //! `--annotations FILE`: the JSON array of bodies Grafana's `POST /api/annotations` takes,
 //! checked against a JSON Schema of that body written from Grafana's HTTP API documentation
-//! (tests/fixtures/grafana-annotation.schema.json) with a real validator (python3-jsonschema),
+//! (tests/schemas/grafana-annotation.schema.json) with a real validator (python3-jsonschema),
 //! and against the run's own JSON: one region per fault window, one point per detection,
 //! convergence, recovery, alarm and runbook action, at the epoch plus the simulated time.
 
@@ -138,7 +138,7 @@ fn annotations_validate_against_grafanas_body_schema() {
         common::skip("annotations_validate_against_grafanas_body_schema", "python3-jsonschema not installed");
         return;
     }
-    let schema = common::root().join("tests/fixtures/grafana-annotation.schema.json");
+    let schema = common::root().join("tests/schemas/grafana-annotation.schema.json");
     for scenario in ["region-outage-dr", "us-east-1-oct-2025"] {
         let (_, _, path, _dir) = annotations(&[scenario]);
         let o = std::process::Command::new("python3")
