@@ -4,9 +4,11 @@
 //! scenario file or the command line), 4 its own output could not be written, 130/143
 //! stopped by SIGINT/SIGTERM. Nothing a user writes makes it panic.
 
+mod annotations;
 mod check;
 mod diff;
 mod emit;
+mod html;
 mod human;
 mod interrupt;
 mod json;
@@ -21,6 +23,7 @@ mod shard;
 mod shrink_cmd;
 mod svg;
 mod sweep;
+mod trace;
 mod vary;
 mod version;
 
@@ -67,6 +70,30 @@ enum Command {
         /// Write the throughput timeline as SVG, fault windows shaded.
         #[arg(long, value_name = "FILE")]
         svg: Option<PathBuf>,
+        /// Write the run's HTML report (the same as `faultline report --html`).
+        #[arg(long, value_name = "FILE")]
+        html: Option<PathBuf>,
+        #[command(flatten)]
+        ann: annotations::AnnotationArgs,
+    },
+    /// Run one scenario and write its report for a postmortem: one self-contained HTML file.
+    Report {
+        /// A scenario file or library name.
+        scenario: String,
+        /// Override the scenario's seed.
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Simulate every traffic group at this fidelity: `fluid` or `packet` (smoltcp TCP).
+        #[arg(long, value_enum)]
+        fidelity: Option<FidelityArg>,
+        /// Where to write the HTML report.
+        #[arg(long, value_name = "FILE")]
+        html: PathBuf,
+        /// Also write the throughput timeline as SVG.
+        #[arg(long, value_name = "FILE")]
+        svg: Option<PathBuf>,
+        #[command(flatten)]
+        ann: annotations::AnnotationArgs,
     },
     /// Run many scenarios (files, directories of *.toml, or library names) for CI.
     Check {
@@ -225,11 +252,17 @@ fn invalid(e: &ScenarioError) -> u8 {
 fn dispatch(cmd: Command) -> anyhow::Result<u8> {
     let tty = std::io::stderr().is_terminal();
     // The commands whose loops check for SIGINT/SIGTERM (see interrupt.rs).
-    if matches!(cmd, Command::Run { .. } | Command::Check { .. } | Command::Sweep(_)) {
+    if matches!(cmd, Command::Run { .. } | Command::Report { .. } | Command::Check { .. } | Command::Sweep(_)) {
         interrupt::install();
     }
     match cmd {
-        Command::Run { scenario, seed, fidelity, out, trace, svg } => cmd_run(scenario, seed, fidelity, &out, trace, svg, tty),
+        Command::Run { scenario, seed, fidelity, out, trace, svg, html, ann } => {
+            cmd_run(scenario, seed, fidelity, &out, Files { trace, svg, html, ann }, tty)
+        }
+        Command::Report { scenario, seed, fidelity, html, svg, ann } => {
+            let out = OutputArgs { json: false, quiet: true, junit: None };
+            cmd_run(Some(scenario), seed, fidelity, &out, Files { trace: None, svg, html: Some(html), ann }, tty)
+        }
         Command::Check { paths, out } => check::cmd_check(&paths, &out),
         Command::Sweep(a) => sweep::cmd_sweep(&a, tty),
         Command::Merge(a) => merge::cmd_merge(&a),
@@ -264,15 +297,23 @@ fn dispatch(cmd: Command) -> anyhow::Result<u8> {
     }
 }
 
+/// The files `run` and `report` write besides their output.
+struct Files {
+    trace: Option<PathBuf>,
+    svg: Option<PathBuf>,
+    html: Option<PathBuf>,
+    ann: annotations::AnnotationArgs,
+}
+
 fn cmd_run(
     scenario: Option<String>,
     seed: Option<u64>,
     fidelity: Option<FidelityArg>,
     out: &OutputArgs,
-    trace: Option<PathBuf>,
-    svg: Option<PathBuf>,
+    files: Files,
     tty: bool,
 ) -> anyhow::Result<u8> {
+    let Files { trace, svg, html, ann } = files;
     let name = scenario.unwrap_or_else(|| scenarios::FLAGSHIP.to_string());
     // `--fidelity` is compiled in, so it meets the limits the file's own key would (an error
     // names the flag and the key it hit).
@@ -299,8 +340,12 @@ fn cmd_run(
         w.commit()?;
     }
     if let Some(path) = &svg {
-        output::write_atomic(path, svg::render(&o)?.as_bytes())?;
+        output::write_atomic(path, svg::render(&o, Some(&s.expect)).as_bytes())?;
     }
+    if let Some(path) = &html {
+        output::write_atomic(path, html::run(&o, &s).as_bytes())?;
+    }
+    ann.write(&o, &s.expect)?;
     emit::emit(&[o], out)
 }
 

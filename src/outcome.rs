@@ -26,8 +26,6 @@ pub struct Outcome {
     pub checks: Vec<Check>,
     pub wall_s: f64,
     pub series: Vec<Series>,
-    /// (start, end) of every fault, seconds.
-    pub fault_windows: Vec<(f64, f64)>,
     /// JSON lines, when a trace was asked for.
     pub trace: Option<Vec<String>>,
     /// Options that changed the run and so belong on the `reproduce:` line.

@@ -77,7 +77,6 @@ pub fn outcome(s: &Scenario, seed: u64, sim: &Simulation, keep_trace: bool, wall
             points: sim.group_timeline(sim_core::model::GroupId(g as u32)).iter().map(|p| (p.0.as_secs_f64(), p.1 as f64)).collect(),
         })
         .collect();
-    let fault_windows = report.faults.iter().map(|f| (f.at_s, f.end_s.unwrap_or(report.duration_s))).collect();
     let trace = keep_trace.then(|| {
         // The first line says which binary, scenario and seed wrote the records after it.
         let header = serde_json::json!({
@@ -89,20 +88,7 @@ pub fn outcome(s: &Scenario, seed: u64, sim: &Simulation, keep_trace: bool, wall
             "fingerprint": report.fingerprint,
         })
         .to_string();
-        std::iter::once(header)
-            .chain(sim.trace().records().iter().map(|r| {
-                serde_json::json!({
-                    "t_s": r.t.as_secs_f64(),
-                    "t_ns": r.t.as_nanos(),
-                    "kind": r.kind,
-                    "a": r.a,
-                    "b": r.b,
-                    "v": r.v,
-                    "text": sim.describe(r),
-                })
-                .to_string()
-            }))
-            .collect()
+        std::iter::once(header).chain(sim.trace().records().iter().map(|r| crate::trace::record(sim, r).to_string())).collect()
     });
     let sla = scenarios::sla::account(&s.sla, &report);
     Outcome {
@@ -115,7 +101,6 @@ pub fn outcome(s: &Scenario, seed: u64, sim: &Simulation, keep_trace: bool, wall
         checks,
         wall_s,
         series,
-        fault_windows,
         trace,
         extra_args: String::new(),
         stop: None,

@@ -1,48 +1,311 @@
-//! The throughput timeline as SVG: one line per traffic group, fault windows shaded.
-//! plotters with only its SVG backend, so no system fonts are needed.
+//! The throughput chart (`run --svg`, and the HTML report's chart): one line per traffic
+//! group; every fault window shaded and labelled in a lane above the plot, labels staggered so
+//! none overlaps another; a mark for each detection, convergence, recovery, alarm and runbook
+//! action; the `[expect]` RTO and recovery targets dashed; the time axis in the unit the run's
+//! length calls for. Hand-written SVG (no fonts, no dependencies): every coordinate is
+//! computed here, so nothing is clipped (the last tick label is kept inside the canvas).
 
-use plotters::prelude::*;
+pub mod axis;
+pub mod marks;
 
+use std::fmt::Write;
+
+use scenarios::Expectations;
+
+use crate::html::escape::esc;
 use crate::outcome::Outcome;
+use axis::{RateAxis, TimeAxis};
+use marks::{Mark, MarkKind, Window};
 
-pub fn render(o: &Outcome) -> anyhow::Result<String> {
-    let mut buf = String::new();
-    {
-        let root = SVGBackend::with_string(&mut buf, (960, 480)).into_drawing_area();
-        root.fill(&WHITE)?;
-        let end = o.report.duration_s.max(1e-9);
-        let peak = o.series.iter().flat_map(|s| s.points.iter().map(|p| p.1)).fold(0.0f64, f64::max).max(1.0) / 1e9 * 1.1;
-        let mut chart = ChartBuilder::on(&root)
-            .caption(format!("{} — throughput (seed {})", o.scenario, o.seed), ("sans-serif", 18))
-            .margin(12)
-            .x_label_area_size(36)
-            .y_label_area_size(56)
-            .build_cartesian_2d(0.0..end, 0.0..peak)?;
-        chart.configure_mesh().x_desc("simulated time (s)").y_desc("Gbps").draw()?;
-        for &(a, b) in &o.fault_windows {
-            chart
-                .draw_series(std::iter::once(Rectangle::new([(a, 0.0), (b.min(end), peak)], RGBColor(255, 200, 200).mix(0.4).filled())))?;
-        }
-        for (i, s) in o.series.iter().enumerate() {
-            let color = Palette99::pick(i).to_rgba();
-            // Piecewise constant: hold each value until the next point.
-            let mut pts = Vec::with_capacity(s.points.len() * 2 + 1);
-            for (k, &(t, v)) in s.points.iter().enumerate() {
-                if k > 0 {
-                    pts.push((t, s.points[k - 1].1 / 1e9));
-                }
-                pts.push((t, v / 1e9));
-            }
-            if let Some(&(_, v)) = s.points.last() {
-                pts.push((end, v / 1e9));
-            }
-            chart
-                .draw_series(LineSeries::new(pts, color.stroke_width(2)))?
-                .label(s.id.clone())
-                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], color.stroke_width(2)));
-        }
-        chart.configure_series_labels().background_style(WHITE.mix(0.8)).border_style(BLACK).draw()?;
-        root.present()?;
+/// How the SVG is used: a file of its own (with the XML declaration and namespace) or inline
+/// in the HTML report (where it scales to the page).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Embed {
+    File,
+    Inline,
+}
+
+/// Line colours (Okabe-Ito, told apart by most colour-blind readers), then repeated.
+pub const PALETTE: [&str; 7] = ["#0072b2", "#e69f00", "#009e73", "#cc79a7", "#56b4e9", "#d55e00", "#000000"];
+const FAULT_FILL: &str = "#e8a0a0";
+
+pub const WIDTH: f64 = 960.0;
+const LEFT: f64 = 64.0;
+const RIGHT: f64 = 56.0;
+const PLOT_H: f64 = 280.0;
+const LABEL_LANES: usize = 4;
+const LABEL_LANE_H: f64 = 15.0;
+const MARK_LANES: usize = 5;
+const MARK_LANE_H: f64 = 18.0;
+
+/// `run --svg FILE`: the chart as a file of its own.
+pub fn render(o: &Outcome, expect: Option<&Expectations>) -> String {
+    throughput(o, expect, Embed::File)
+}
+
+/// Width of `text` at 11 px sans-serif, roughly (no font metrics without a font: this
+/// errs wide, so labels given separate lanes never touch).
+pub fn text_width(text: &str, px: f64) -> f64 {
+    text.chars().count() as f64 * px * 0.62
+}
+
+/// Maps simulated seconds onto the plot's x range.
+#[derive(Clone, Copy, Debug)]
+pub struct XScale {
+    pub left: f64,
+    pub width: f64,
+    pub end_s: f64,
+}
+
+impl XScale {
+    pub fn x(&self, t: f64) -> f64 {
+        self.left + self.width * (t / self.end_s).clamp(0.0, 1.0)
     }
-    Ok(buf)
+}
+
+/// `<svg …>`: the opening tag for either use.
+pub fn open(embed: Embed, w: f64, h: f64, title: &str) -> String {
+    let ns = match embed {
+        Embed::File => " xmlns=\"http://www.w3.org/2000/svg\"",
+        Embed::Inline => "",
+    };
+    let size = match embed {
+        Embed::File => format!(" width=\"{w:.0}\" height=\"{h:.0}\""),
+        Embed::Inline => String::new(),
+    };
+    format!(
+        "<svg{ns}{size} viewBox=\"0 0 {w:.0} {h:.0}\" font-family=\"sans-serif\" font-size=\"11\" role=\"img\"><title>{}</title>\n<rect width=\"{w:.0}\" height=\"{h:.0}\" fill=\"#fff\"/>\n",
+        esc(title)
+    )
+}
+
+/// A mark's glyph: a circle with its letter, and a tooltip saying what and when.
+pub fn glyph(out: &mut String, x: f64, y: f64, m: &Mark) {
+    let k = m.kind;
+    let _ = writeln!(
+        out,
+        "<g class=\"mark\"><title>{} at {}</title><circle cx=\"{x:.1}\" cy=\"{y:.1}\" r=\"7\" fill=\"{}\"{}/><text x=\"{x:.1}\" y=\"{:.1}\" text-anchor=\"middle\" font-size=\"9\" font-weight=\"bold\" fill=\"#fff\">{}</text></g>",
+        esc(&m.text),
+        esc(&axis::duration(m.t_s)),
+        k.colour(),
+        if k.is_target() { " stroke=\"#fff\" stroke-dasharray=\"2 1\"" } else { "" },
+        y + 3.2,
+        k.glyph()
+    );
+}
+
+/// The time axis under a plot whose bottom is at `y`: ticks, labels (the last one kept
+/// inside the canvas), the axis title, and light vertical grid lines up to `top`.
+pub fn time_axis(out: &mut String, xs: &XScale, ax: &TimeAxis, top: f64, y: f64, canvas_w: f64) {
+    let _ = writeln!(out, "<g class=\"x-axis\" fill=\"#333\">");
+    for (t, label) in ax.ticks() {
+        let x = xs.x(t);
+        let _ = writeln!(out, "<line x1=\"{x:.1}\" y1=\"{top:.1}\" x2=\"{x:.1}\" y2=\"{y:.1}\" stroke=\"#eee\"/>");
+        let _ = writeln!(out, "<line x1=\"{x:.1}\" y1=\"{y:.1}\" x2=\"{x:.1}\" y2=\"{:.1}\" stroke=\"#333\"/>", y + 4.0);
+        let w = text_width(&label, 11.0);
+        let anchor = if x + w / 2.0 > canvas_w - 2.0 { "end" } else { "middle" };
+        let _ = writeln!(out, "<text x=\"{x:.1}\" y=\"{:.1}\" text-anchor=\"{anchor}\">{}</text>", y + 16.0, esc(&label));
+    }
+    let _ = writeln!(
+        out,
+        "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\">{}</text>\n</g>",
+        xs.left + xs.width / 2.0,
+        y + 32.0,
+        esc(&ax.title())
+    );
+}
+
+/// The throughput chart.
+pub fn throughput(o: &Outcome, expect: Option<&Expectations>, embed: Embed) -> String {
+    let end = o.report.duration_s.max(1e-9);
+    let ax = TimeAxis::new(end);
+    let xs = XScale { left: LEFT, width: WIDTH - LEFT - RIGHT, end_s: ax.end_s };
+    let windows = marks::windows(o);
+    // A target past the run's end (an RTO longer than the run) has no place on the plot;
+    // the report's chronology still lists it.
+    let marks: Vec<Mark> = marks::marks(o, expect).into_iter().filter(|m| m.t_s <= end).collect();
+
+    // Fault labels: each takes its window or its label's width, whichever is wider.
+    let label = |w: &Window| if w.repaired { w.id.clone() } else { format!("{} (not repaired)", w.id) };
+    let extents: Vec<(f64, f64)> = windows
+        .iter()
+        .map(|w| {
+            let x0 = xs.x(w.start_s);
+            (x0, xs.x(w.end_s).max(x0 + text_width(&label(w), 11.0) + 4.0))
+        })
+        .collect();
+    let label_lane = marks::lanes(&extents, LABEL_LANES);
+    let label_lanes = label_lane.iter().flatten().max().map_or(0, |l| l + 1);
+    let mark_extents: Vec<(f64, f64)> = marks.iter().map(|m| (xs.x(m.t_s) - 8.0, xs.x(m.t_s) + 8.0)).collect();
+    let mark_lane = marks::lanes(&mark_extents, MARK_LANES);
+    let mark_lanes = mark_lane.iter().flatten().max().map_or(0, |l| l + 1);
+
+    let lanes_top = 34.0;
+    let marks_top = lanes_top + label_lanes as f64 * LABEL_LANE_H + 4.0;
+    let plot_top = marks_top + mark_lanes as f64 * MARK_LANE_H + 6.0;
+    let plot_bottom = plot_top + PLOT_H;
+
+    let peak = o.series.iter().flat_map(|s| s.points.iter().map(|p| p.1)).fold(0.0f64, f64::max);
+    let ra = RateAxis::new(peak);
+    let y = |bps: f64| plot_bottom - PLOT_H * (bps / ra.top_bps).clamp(0.0, 1.0);
+
+    // The legend: groups, the fault window, then the kinds of mark present, wrapped.
+    let mut legend: Vec<(String, String)> = Vec::new();
+    for (i, s) in o.series.iter().enumerate() {
+        legend.push((
+            format!("<line x1=\"0\" y1=\"-4\" x2=\"16\" y2=\"-4\" stroke=\"{}\" stroke-width=\"2\"/>", PALETTE[i % PALETTE.len()]),
+            format!("traffic {}", s.id),
+        ));
+    }
+    if !windows.is_empty() {
+        legend.push((
+            format!("<rect x=\"0\" y=\"-10\" width=\"16\" height=\"10\" fill=\"{FAULT_FILL}\" fill-opacity=\"0.45\"/>"),
+            "fault window".into(),
+        ));
+    }
+    for k in MarkKind::ALL {
+        if marks.iter().any(|m| m.kind == k) {
+            legend.push((
+                format!(
+                    "<circle cx=\"8\" cy=\"-4\" r=\"7\" fill=\"{}\"/><text x=\"8\" y=\"-0.8\" text-anchor=\"middle\" font-size=\"9\" font-weight=\"bold\" fill=\"#fff\">{}</text>",
+                    k.colour(),
+                    k.glyph()
+                ),
+                k.name().to_string(),
+            ));
+        }
+    }
+    let mut rows: Vec<Vec<(f64, usize)>> = vec![Vec::new()];
+    let mut x = LEFT;
+    for (i, (_, text)) in legend.iter().enumerate() {
+        let w = 22.0 + text_width(text, 11.0) + 14.0;
+        if x + w > WIDTH - 8.0 && x > LEFT {
+            rows.push(Vec::new());
+            x = LEFT;
+        }
+        if let Some(r) = rows.last_mut() {
+            r.push((x, i));
+        }
+        x += w;
+    }
+    let legend_top = plot_bottom + 56.0;
+    let height = legend_top + rows.len() as f64 * 18.0 + 6.0;
+
+    let title = format!("{} — throughput per traffic group (seed {})", o.scenario, o.seed);
+    let mut out = String::new();
+    out.push_str(&open(embed, WIDTH, height, &title));
+    let _ = writeln!(out, "<text x=\"{LEFT}\" y=\"20\" font-size=\"15\" font-weight=\"bold\">{}</text>", esc(&title));
+
+    // Fault windows: shaded over the plot, and a bar with the fault's id in its lane.
+    let _ = writeln!(out, "<g class=\"faults\">");
+    for (i, w) in windows.iter().enumerate() {
+        let (x0, x1) = (xs.x(w.start_s), xs.x(w.end_s));
+        let _ = writeln!(
+            out,
+            "<rect x=\"{x0:.1}\" y=\"{plot_top:.1}\" width=\"{:.1}\" height=\"{PLOT_H:.1}\" fill=\"{FAULT_FILL}\" fill-opacity=\"0.35\"><title>fault {} {} to {}</title></rect>",
+            (x1 - x0).max(1.0),
+            esc(&w.id),
+            esc(&axis::duration(w.start_s)),
+            if w.repaired { esc(&axis::duration(w.end_s)) } else { "the end (not repaired)".into() }
+        );
+        if let Some(l) = label_lane[i] {
+            let ly = lanes_top + l as f64 * LABEL_LANE_H;
+            let _ = writeln!(
+                out,
+                "<rect x=\"{x0:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"3\" fill=\"#b04040\"/><text x=\"{:.1}\" y=\"{:.1}\" fill=\"#802020\">{}</text>",
+                ly + 10.0,
+                (x1 - x0).max(2.0),
+                x0 + 1.0,
+                ly + 8.5,
+                esc(&label(w))
+            );
+        }
+    }
+    let hidden = label_lane.iter().filter(|l| l.is_none()).count();
+    if hidden > 0 {
+        let _ = writeln!(
+            out,
+            "<text x=\"{:.1}\" y=\"20\" text-anchor=\"end\" fill=\"#802020\">{hidden} more fault label(s) not shown (see the fault table)</text>",
+            WIDTH - 8.0
+        );
+    }
+    let _ = writeln!(out, "</g>");
+
+    // Y axis and grid.
+    let _ = writeln!(out, "<g class=\"y-axis\" fill=\"#333\">");
+    for (bps, text) in ra.ticks() {
+        let yy = y(bps);
+        let _ = writeln!(out, "<line x1=\"{LEFT}\" y1=\"{yy:.1}\" x2=\"{:.1}\" y2=\"{yy:.1}\" stroke=\"#eee\"/>", xs.left + xs.width);
+        let _ = writeln!(out, "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\">{}</text>", LEFT - 6.0, yy + 4.0, esc(&text));
+    }
+    let _ = writeln!(
+        out,
+        "<text transform=\"translate(14 {:.1}) rotate(-90)\" text-anchor=\"middle\">throughput ({})</text>\n</g>",
+        plot_top + PLOT_H / 2.0,
+        ra.unit
+    );
+    time_axis(&mut out, &xs, &ax, plot_top, plot_bottom, WIDTH);
+
+    // The lines: piecewise constant, each value held until the next point.
+    let _ = writeln!(out, "<g class=\"series\" fill=\"none\" stroke-width=\"2\">");
+    for (i, s) in o.series.iter().enumerate() {
+        let mut d = String::new();
+        let mut last: Option<(String, String)> = None;
+        for &(t, v) in &s.points {
+            let (px, py) = (format!("{:.1}", xs.x(t)), format!("{:.1}", y(v)));
+            match &last {
+                None => {
+                    let _ = write!(d, "M{px} {py}");
+                }
+                Some((lx, ly)) if *lx == px && *ly == py => continue,
+                Some((_, ly)) if *ly == py => continue,
+                Some(_) => {
+                    let _ = write!(d, "H{px}V{py}");
+                }
+            }
+            last = Some((px, py));
+        }
+        if last.is_some() {
+            let _ = write!(d, "H{:.1}", xs.x(end));
+        }
+        let _ = writeln!(out, "<path d=\"{d}\" stroke=\"{}\"><title>traffic {}</title></path>", PALETTE[i % PALETTE.len()], esc(&s.id));
+    }
+    let _ = writeln!(out, "</g>");
+    let _ = writeln!(
+        out,
+        "<rect x=\"{LEFT}\" y=\"{plot_top:.1}\" width=\"{:.1}\" height=\"{PLOT_H:.1}\" fill=\"none\" stroke=\"#333\"/>",
+        xs.width
+    );
+
+    // Marks: a line down the plot, and the glyph in its lane above it.
+    let _ = writeln!(out, "<g class=\"marks\">");
+    // Lines first, glyphs over them, so no line crosses a letter.
+    for m in &marks {
+        let x = xs.x(m.t_s);
+        let dash = if m.kind.is_target() { " stroke-dasharray=\"5 3\"" } else { " stroke-dasharray=\"1 2\"" };
+        let _ = writeln!(
+            out,
+            "<line x1=\"{x:.1}\" y1=\"{:.1}\" x2=\"{x:.1}\" y2=\"{plot_bottom:.1}\" stroke=\"{}\" stroke-width=\"1.2\"{dash}/>",
+            marks_top,
+            m.kind.colour()
+        );
+    }
+    for (i, m) in marks.iter().enumerate() {
+        let x = xs.x(m.t_s);
+        if let Some(l) = mark_lane[i] {
+            glyph(&mut out, x, marks_top + l as f64 * MARK_LANE_H + 8.0, m);
+        }
+    }
+    let _ = writeln!(out, "</g>");
+
+    let _ = writeln!(out, "<g class=\"legend\">");
+    for (r, row) in rows.iter().enumerate() {
+        let ly = legend_top + r as f64 * 18.0;
+        for &(lx, i) in row {
+            let (sym, text) = &legend[i];
+            let _ = writeln!(out, "<g transform=\"translate({lx:.1} {ly:.1})\">{sym}<text x=\"22\" y=\"0\">{}</text></g>", esc(text));
+        }
+    }
+    let _ = writeln!(out, "</g>\n</svg>");
+    out
 }

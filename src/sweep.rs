@@ -67,6 +67,10 @@ pub struct SweepArgs {
     /// Invalid input still exits 3.
     #[arg(long)]
     pub exit_zero: bool,
+    /// Write the sweep's HTML report: the detect and recover distributions and the failing
+    /// seeds with their reproduce lines.
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
 }
 
 fn invalid(msg: &str) -> anyhow::Result<u8> {
@@ -176,6 +180,9 @@ pub fn cmd_sweep(a: &SweepArgs, tty: bool) -> anyhow::Result<u8> {
         crate::output::err(&format!("{} covering {}", sh.describe(), plan.describe(&covered)));
     }
     let report = sweep(&plan, covered, shard, jobs, budget, sink.as_mut(), tty && !a.quiet && !a.json)?;
+    if let Some(path) = &a.html {
+        crate::output::write_atomic(path, report.html().as_bytes())?;
+    }
     let stdout_free = !matches!(sink, Some(Sink::Stdout));
     if let Some(Sink::File(w)) = sink {
         w.commit()?;

@@ -43,7 +43,7 @@ pub use routing::{mix64, rebalance_buckets};
 pub use sim::{FlowView, SimOptions, Simulation, TcpState};
 pub use spec::ModelSpec;
 pub use time::{SimDuration, SimTime};
-pub use views::{FaultView, FlowPathView, LinkView, SessionView};
+pub use views::{FaultView, FlowPathView, LinkView, SessionView, TraceNames};
 
 /// The model's version. Two builds with the same model version give the same fingerprint
 /// for the same scenario and seed; a change that alters any fingerprint bumps it (a test,

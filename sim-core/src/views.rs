@@ -31,6 +31,21 @@ pub struct LinkView {
     pub load_bps: [u64; 2],
 }
 
+/// The names a trace record's numeric fields stand for ([`Simulation::trace_names`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TraceNames {
+    /// `fault`, `link`, `session`, `adjacency`, `flow`, `group`, `alarm` or `step`.
+    pub target_kind: &'static str,
+    /// The target's id (a flow's index; an adjacency as `site ~ site`); `None` if unknown.
+    pub target: Option<String>,
+    /// The traffic group of a flow or group record.
+    pub group: Option<String>,
+    /// The side a session or forwarding record is about.
+    pub site: Option<String>,
+    /// What happened to the target, in words (`down`, `BFD detection timeout`, `3 path(s)`).
+    pub detail: String,
+}
+
 impl Simulation {
     pub fn link(&self, l: LinkId) -> LinkView {
         let li = l.index();
@@ -102,6 +117,71 @@ impl Simulation {
                 active: f.active,
             })
             .collect()
+    }
+
+    /// What a trace record is about, by name: the `--trace` file's `target_kind`, `target`,
+    /// `group`, `site` and `detail` fields. Rendering only: nothing here is hashed, so the
+    /// fingerprint does not depend on it.
+    pub fn trace_names(&self, r: &crate::trace::TraceRecord) -> TraceNames {
+        use crate::trace::{DownReason, TraceKind};
+        let m = &self.model;
+        let link = |i: u32| m.links.get(i as usize).map(|l| l.spec.id.clone());
+        let link_site = |l: u32, side: u32| m.links.get(l as usize).map(|l| m.sites[l.sites[side.min(1) as usize].index()].id.clone());
+        let adj = |a: u32| {
+            m.adjacencies.get(a as usize).map(|a| format!("{} ~ {}", m.sites[a.sites[0].index()].id, m.sites[a.sites[1].index()].id))
+        };
+        let adj_site = |a: u32, side: u32| m.adjacencies.get(a as usize).map(|a| m.sites[a.sites[side.min(1) as usize].index()].id.clone());
+        let flow_group =
+            |f: u32| self.traffic.flows.get(f as usize).and_then(|fl| m.groups.get(fl.group as usize)).map(|g| g.spec.id.clone());
+        let named = |target_kind: &'static str, target: Option<String>| TraceNames {
+            target_kind,
+            target,
+            group: None,
+            site: None,
+            detail: String::new(),
+        };
+        match r.kind {
+            TraceKind::Fault => TraceNames {
+                detail: if r.b == 1 { "starts" } else { "repaired" }.into(),
+                ..named("fault", self.faults.all().get(r.a as usize).map(|f| f.def.id.clone()))
+            },
+            TraceKind::LinkState => TraceNames {
+                detail: ["up", "down", "blackhole", "partition", "degraded", "drained"].get(r.b as usize).unwrap_or(&"?").to_string(),
+                ..named("link", link(r.a))
+            },
+            TraceKind::SessionDown => TraceNames {
+                site: link_site(r.a, r.b),
+                detail: DownReason::from_code(r.v).map_or("?", DownReason::label).into(),
+                ..named("session", link(r.a))
+            },
+            TraceKind::SessionUp => TraceNames { detail: "established".into(), ..named("session", link(r.a)) },
+            TraceKind::Fib => TraceNames { site: adj_site(r.a, r.b), detail: format!("{} path(s)", r.v), ..named("adjacency", adj(r.a)) },
+            TraceKind::FlowsMoved => {
+                TraceNames { site: adj_site(r.a, r.b), detail: format!("{} flow(s) moved", r.v), ..named("adjacency", adj(r.a)) }
+            }
+            TraceKind::Stall => TraceNames { group: flow_group(r.a), detail: "stalled".into(), ..named("flow", Some(r.a.to_string())) },
+            TraceKind::Resume => TraceNames {
+                group: flow_group(r.a),
+                detail: format!("resumed after {}", crate::time::SimDuration(r.v)),
+                ..named("flow", Some(r.a.to_string()))
+            },
+            TraceKind::GroupRate => {
+                let g = m.groups.get(r.a as usize).map(|g| g.spec.id.clone());
+                TraceNames { group: g.clone(), detail: format!("{} bps", r.v), ..named("group", g) }
+            }
+            TraceKind::Alarm => TraceNames { detail: "fired".into(), ..named("alarm", m.alarms.get(r.a as usize).map(|a| a.id.clone())) },
+            TraceKind::Step => TraceNames { detail: "acted".into(), ..named("step", m.steps.get(r.a as usize).map(|s| s.id.clone())) },
+            TraceKind::ConnectionAborted => TraceNames {
+                group: flow_group(r.a),
+                detail: if r.v == 2 { "user timeout" } else { "retransmission limit" }.into(),
+                ..named("flow", Some(r.a.to_string()))
+            },
+            TraceKind::ConnectFailed => TraceNames {
+                group: flow_group(r.a),
+                detail: format!("connect() failed after {} SYN(s)", r.v),
+                ..named("flow", Some(r.a.to_string()))
+            },
+        }
     }
 
     /// A trace record in words, naming elements by their ids.

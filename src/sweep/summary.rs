@@ -336,6 +336,53 @@ impl Report {
         v
     }
 
+    /// `sweep --html`: the summary as the HTML report reads it (src/html/sweep.rs).
+    pub fn html(&self) -> String {
+        let single = self.vary.is_none() && self.points.len() == 1;
+        let label = |p: &Summary| match (&self.vary, &p.value) {
+            (Some(v), Some(value)) => Some(format!("{}={value}", v.key)),
+            _ => None,
+        };
+        let points = self
+            .points
+            .iter()
+            .enumerate()
+            .map(|(i, p)| crate::html::SweepPoint {
+                label: label(p),
+                pointer: if single { String::new() } else { format!("/points/{i}") },
+                runs: p.tally.runs,
+                pass: p.tally.pass,
+                fail: p.tally.fail,
+                inconclusive: p.tally.inconclusive,
+                verdict: p.verdict,
+                detect: &p.tally.detect,
+                recover: &p.tally.recover,
+                unrecovered: p.tally.unrecovered,
+                gates: &p.gates,
+                failing: p
+                    .tally
+                    .failing
+                    .iter()
+                    .map(|f| crate::html::FailingSeed {
+                        seed: f.seed,
+                        verdict: f.verdict,
+                        fingerprint: f.fingerprint.clone(),
+                        failed: f.failed.clone(),
+                        reproduce: self.reproduce(p, f.seed),
+                    })
+                    .collect(),
+            })
+            .collect();
+        crate::html::sweep(&crate::html::SweepView {
+            scenario: &self.scenario,
+            origin: &self.origin,
+            seeds: self.seeds.clone(),
+            verdict: self.verdict(),
+            digest: &self.digest,
+            points,
+        })
+    }
+
     /// `-q`: one line.
     pub fn quiet(&self) -> String {
         let unrun = match (self.unrun(), self.interrupted) {

@@ -1,0 +1,208 @@
+//! The report's timeline: one row per fault (its window, its detection, convergence and
+//! recovery, the RTO / recovery targets and the RPO target before it), per alarm and per
+//! runbook step, on the same time axis and with the same marks as the throughput chart; then
+//! the chronology, every event in time order.
+
+use std::fmt::Write;
+
+use scenarios::Scenario;
+
+use super::escape::esc;
+use crate::outcome::Outcome;
+use crate::svg::marks::{self, Mark, MarkKind};
+use crate::svg::{self, Embed, XScale, axis};
+
+/// Rows drawn at most; the chronology below lists everything.
+const MAX_ROWS: usize = 40;
+const LABEL_W: f64 = 180.0;
+const ROW_H: f64 = 22.0;
+
+enum Row<'a> {
+    Fault(usize),
+    Alarm(&'a sim_core::report::AlarmReport),
+    Step(&'a sim_core::report::StepReport),
+}
+
+pub fn section(o: &Outcome, s: &Scenario) -> String {
+    let mut b = String::new();
+    let e = &s.expect;
+    let targets: Vec<String> = [
+        ("detect_within", e.detect_within),
+        ("converge_within", e.converge_within),
+        ("recover_within", e.recover_within),
+        ("rto_within", e.rto_within),
+        ("rpo_within", e.rpo_within),
+    ]
+    .iter()
+    .filter_map(|(k, d)| d.map(|d| format!("<code>{k}</code> {}", esc(&axis::duration(d.as_secs_f64())))))
+    .collect();
+    let _ = writeln!(
+        b,
+        "<p>Each fault's window with its detection (D), convergence (C) and recovery (R); alarms (A) and runbook actions (S). Targets from <code>[expect]</code> are dashed (T){}: the RPO target is the span before a fault whose writes may be lost.</p>",
+        if targets.is_empty() { " — this scenario sets none".to_string() } else { format!(": {}", targets.join(", ")) }
+    );
+    b.push_str("<figure>");
+    b.push_str(&gantt(o, s));
+    b.push_str("</figure>\n");
+    b.push_str(&chronology(o, s));
+    b
+}
+
+fn gantt(o: &Outcome, s: &Scenario) -> String {
+    let r = &o.report;
+    let mut rows: Vec<Row> = (0..r.faults.len()).map(Row::Fault).collect();
+    rows.extend(r.alarms.iter().map(Row::Alarm));
+    rows.extend(r.runbook.iter().map(Row::Step));
+    let hidden = rows.len().saturating_sub(MAX_ROWS);
+    rows.truncate(MAX_ROWS);
+    let ax = axis::TimeAxis::new(r.duration_s.max(1e-9));
+    let xs = XScale { left: LABEL_W, width: svg::WIDTH - LABEL_W - 40.0, end_s: ax.end_s };
+    let top = 12.0;
+    let bottom = top + rows.len().max(1) as f64 * ROW_H;
+    let height = bottom + 44.0 + if hidden > 0 { 16.0 } else { 0.0 };
+    let mut out = svg::open(Embed::Inline, svg::WIDTH, height, &format!("{} — timeline", o.scenario));
+    svg::time_axis(&mut out, &xs, &ax, top, bottom, svg::WIDTH);
+    let all_marks: Vec<Mark> = marks::marks(o, Some(&s.expect)).into_iter().filter(|m| m.t_s <= r.duration_s).collect();
+    let rpo = s.expect.rpo_within.map(|d| d.as_secs_f64());
+    for (i, row) in rows.iter().enumerate() {
+        let y = top + i as f64 * ROW_H;
+        let mid = y + ROW_H / 2.0;
+        let (name, class) = match row {
+            Row::Fault(k) => (format!("fault {}", r.faults[*k].id), "fault"),
+            Row::Alarm(a) => (format!("alarm {}", a.id), "alarm"),
+            Row::Step(st) => (format!("step {}", st.id), "step"),
+        };
+        let shown = ellipsis(&name, 28);
+        let _ = writeln!(
+            out,
+            "<g class=\"row {class}\"><text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\"><title>{}</title>{}</text>",
+            LABEL_W - 8.0,
+            mid + 4.0,
+            esc(&name),
+            esc(&shown)
+        );
+        if i % 2 == 0 {
+            let _ = writeln!(out, "<rect x=\"{LABEL_W}\" y=\"{y:.1}\" width=\"{:.1}\" height=\"{ROW_H}\" fill=\"#f6f6f6\"/>", xs.width);
+        }
+        let row_marks: Vec<&Mark> = match row {
+            Row::Fault(k) => {
+                let f = &r.faults[*k];
+                if let Some(rpo) = rpo {
+                    let (x0, x1) = (xs.x(f.at_s - rpo), xs.x(f.at_s));
+                    let _ = writeln!(
+                        out,
+                        "<rect x=\"{x0:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"6\" fill=\"none\" stroke=\"#b00020\" stroke-dasharray=\"3 2\"><title>RPO target: writes up to {} before {} may be lost</title></rect>",
+                        mid - 3.0,
+                        (x1 - x0).max(1.0),
+                        esc(&axis::duration(rpo)),
+                        esc(&f.id)
+                    );
+                }
+                let end = f.end_s.unwrap_or(r.duration_s);
+                let (x0, x1) = (xs.x(f.at_s), xs.x(end));
+                let _ = writeln!(
+                    out,
+                    "<rect x=\"{x0:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"12\" rx=\"2\" fill=\"#e8a0a0\"><title>{} {} on {}: {} to {}</title></rect>",
+                    mid - 6.0,
+                    (x1 - x0).max(2.0),
+                    esc(&f.id),
+                    esc(f.kind),
+                    esc(&f.target),
+                    esc(&axis::duration(f.at_s)),
+                    if f.end_s.is_some() { esc(&axis::duration(end)) } else { "the end (not repaired)".into() }
+                );
+                all_marks.iter().filter(|m| m.fault == Some(*k)).collect()
+            }
+            Row::Alarm(a) => {
+                let text = format!("alarm {} fired", a.id);
+                all_marks.iter().filter(|m| m.kind == MarkKind::Alarm && m.text == text).collect()
+            }
+            Row::Step(st) => {
+                if let (Some(t0), Some(t1)) = (st.triggered_s, st.acted_s) {
+                    let (x0, x1) = (xs.x(t0), xs.x(t1));
+                    let _ = writeln!(
+                        out,
+                        "<rect x=\"{x0:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"6\" fill=\"#e7c6dc\"><title>step {}: triggered at {}, acted at {}</title></rect>",
+                        mid - 3.0,
+                        (x1 - x0).max(1.0),
+                        esc(&st.id),
+                        esc(&axis::duration(t0)),
+                        esc(&axis::duration(t1))
+                    );
+                }
+                let text = format!("runbook step {} acted", st.id);
+                all_marks.iter().filter(|m| m.kind == MarkKind::Runbook && m.text == text).collect()
+            }
+        };
+        // Marks at (nearly) the same instant are nudged apart along the row, so each letter
+        // stays readable; the tooltip keeps the exact time.
+        let mut prev = f64::NEG_INFINITY;
+        for m in row_marks {
+            let x = xs.x(m.t_s).max(prev + 15.0);
+            prev = x;
+            if m.kind.is_target() {
+                let _ = writeln!(
+                    out,
+                    "<line x1=\"{x:.1}\" y1=\"{:.1}\" x2=\"{x:.1}\" y2=\"{:.1}\" stroke=\"{}\" stroke-width=\"1.5\" stroke-dasharray=\"3 2\"/>",
+                    y + 1.0,
+                    y + ROW_H - 1.0,
+                    m.kind.colour()
+                );
+            }
+            svg::glyph(&mut out, x, mid, m);
+        }
+        out.push_str("</g>\n");
+    }
+    if hidden > 0 {
+        let _ = writeln!(
+            out,
+            "<text x=\"{LABEL_W}\" y=\"{:.1}\">… and {hidden} more row(s): see the chronology and the tables</text>",
+            height - 6.0
+        );
+    }
+    out.push_str("</svg>");
+    out
+}
+
+/// `T+0:30:00.213`: simulated time as a postmortem's timeline writes it.
+pub fn clock(t: f64) -> String {
+    let ms = (t * 1e3).round().max(0.0) as u64;
+    format!("T+{}:{:02}:{:02}.{:03}", ms / 3_600_000, ms / 60_000 % 60, ms / 1000 % 60, ms % 1000)
+}
+
+fn ellipsis(s: &str, n: usize) -> String {
+    if s.chars().count() <= n { s.to_string() } else { s.chars().take(n - 1).chain(std::iter::once('…')).collect() }
+}
+
+/// Rows of the chronology at most (a random-fault scenario can have thousands of events).
+const MAX_EVENTS: usize = 400;
+
+fn chronology(o: &Outcome, s: &Scenario) -> String {
+    let r = &o.report;
+    let mut ev: Vec<(f64, u8, String, String)> = Vec::new();
+    for f in &r.faults {
+        ev.push((f.at_s, 0, "fault starts".into(), format!("{} ({} on {})", f.id, f.kind, f.target)));
+        if let Some(e) = f.end_s {
+            ev.push((e, 9, "fault repaired".into(), f.id.clone()));
+        }
+    }
+    for m in marks::marks(o, Some(&s.expect)) {
+        ev.push((m.t_s, 1 + m.kind as u8, m.kind.name().into(), m.text));
+    }
+    ev.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)).then_with(|| a.3.cmp(&b.3)));
+    let mut b = String::from(
+        "<h3>Chronology</h3>\n<table class=\"chronology\"><thead><tr><th>time</th><th>event</th><th>what</th></tr></thead><tbody>\n",
+    );
+    for (t, _, what, detail) in ev.iter().take(MAX_EVENTS) {
+        let _ = writeln!(b, "<tr><td class=\"num\">{}</td><td>{}</td><td>{}</td></tr>", esc(&clock(*t)), esc(what), esc(detail));
+    }
+    b.push_str("</tbody></table>\n");
+    if ev.len() > MAX_EVENTS {
+        let _ = writeln!(
+            b,
+            "<p class=\"note\">… and {} more events (run with <code>--annotations</code> or <code>--trace</code> for all).</p>",
+            ev.len() - MAX_EVENTS
+        );
+    }
+    b
+}

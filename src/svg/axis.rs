@@ -1,0 +1,209 @@
+//! Time and rate axes in units a reader expects: a 30-minute run is labelled in minutes, a
+//! 3-hour one in hours, a sub-second one in milliseconds; ticks fall on 1-2-5 steps (and on
+//! 15/30 for minutes and hours).
+
+/// The unit a time axis is labelled in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TimeUnit {
+    Ms,
+    S,
+    Min,
+    H,
+}
+
+impl TimeUnit {
+    /// The unit for a run of `span_s` seconds: the largest in which it spans at least 3.
+    pub fn for_span(span_s: f64) -> TimeUnit {
+        if span_s < 3.0 {
+            TimeUnit::Ms
+        } else if span_s < 180.0 {
+            TimeUnit::S
+        } else if span_s < 3.0 * 3600.0 {
+            TimeUnit::Min
+        } else {
+            TimeUnit::H
+        }
+    }
+
+    pub fn seconds(self) -> f64 {
+        match self {
+            TimeUnit::Ms => 1e-3,
+            TimeUnit::S => 1.0,
+            TimeUnit::Min => 60.0,
+            TimeUnit::H => 3600.0,
+        }
+    }
+
+    pub fn symbol(self) -> &'static str {
+        match self {
+            TimeUnit::Ms => "ms",
+            TimeUnit::S => "s",
+            TimeUnit::Min => "min",
+            TimeUnit::H => "h",
+        }
+    }
+}
+
+/// A time axis from 0 to `end_s`.
+#[derive(Clone, Copy, Debug)]
+pub struct TimeAxis {
+    pub end_s: f64,
+    pub unit: TimeUnit,
+    /// Tick spacing, in `unit`.
+    pub step: f64,
+}
+
+impl TimeAxis {
+    pub fn new(end_s: f64) -> TimeAxis {
+        let end_s = if end_s.is_finite() && end_s > 0.0 { end_s } else { 1.0 };
+        let unit = TimeUnit::for_span(end_s);
+        let span = end_s / unit.seconds();
+        let steps: &[f64] = match unit {
+            TimeUnit::Min | TimeUnit::H => &[1.0, 2.0, 5.0, 10.0, 15.0, 30.0],
+            TimeUnit::Ms | TimeUnit::S => &[1.0, 2.0, 5.0],
+        };
+        TimeAxis { end_s, unit, step: nice_step(span / 8.0, steps) }
+    }
+
+    /// Ticks at multiples of the step up to the end: (seconds, label without unit).
+    pub fn ticks(&self) -> Vec<(f64, String)> {
+        let span = self.end_s / self.unit.seconds();
+        let n = (span / self.step + 1e-9).floor() as u64;
+        (0..=n)
+            .map(|k| {
+                let v = k as f64 * self.step;
+                (v * self.unit.seconds(), number(v))
+            })
+            .collect()
+    }
+
+    pub fn title(&self) -> String {
+        format!("simulated time ({})", self.unit.symbol())
+    }
+}
+
+/// The smallest of `steps` × 10^k that is at least `raw`.
+fn nice_step(raw: f64, steps: &[f64]) -> f64 {
+    if !(raw.is_finite() && raw > 0.0) {
+        return 1.0;
+    }
+    let mut mag = 10f64.powf(raw.log10().floor());
+    loop {
+        for &s in steps {
+            if s * mag >= raw * (1.0 - 1e-9) {
+                return s * mag;
+            }
+        }
+        mag *= 10.0;
+    }
+}
+
+/// A number without trailing zeros: `5`, `2.5`, `0.05`.
+pub fn number(v: f64) -> String {
+    let s = format!("{v:.3}");
+    let s = s.trim_end_matches('0').trim_end_matches('.');
+    if s == "-0" { "0".to_string() } else { s.to_string() }
+}
+
+/// A duration in the largest unit it spans at least one of, to three significant figures:
+/// `213 ms`, `1.42 s`, `30 min`, `2 h`. Used for labels (the tables keep the summary's units).
+pub fn duration(s: f64) -> String {
+    let a = s.abs();
+    let (v, u) = if a == 0.0 {
+        (0.0, "s")
+    } else if a < 1.0 {
+        (s * 1e3, "ms")
+    } else if a < 120.0 {
+        (s, "s")
+    } else if a < 7200.0 {
+        (s / 60.0, "min")
+    } else {
+        (s / 3600.0, "h")
+    };
+    let digits = if v.abs() >= 100.0 {
+        0
+    } else if v.abs() >= 10.0 {
+        1
+    } else {
+        2
+    };
+    format!("{} {u}", number(format!("{v:.digits$}").parse().unwrap_or(v)))
+}
+
+/// A rate axis from 0 to a little above `peak_bps`: its unit (bps, kbps, Mbps, Gbps), the
+/// divisor, the top and the ticks (bits per second, label).
+#[derive(Clone, Debug)]
+pub struct RateAxis {
+    pub unit: &'static str,
+    pub div: f64,
+    pub top_bps: f64,
+    pub step_bps: f64,
+}
+
+impl RateAxis {
+    pub fn new(peak_bps: f64) -> RateAxis {
+        let peak = if peak_bps.is_finite() && peak_bps > 0.0 { peak_bps } else { 1e9 };
+        let (unit, div) = if peak >= 1e9 {
+            ("Gbps", 1e9)
+        } else if peak >= 1e6 {
+            ("Mbps", 1e6)
+        } else if peak >= 1e3 {
+            ("kbps", 1e3)
+        } else {
+            ("bps", 1.0)
+        };
+        let step = nice_step(peak * 1.1 / div / 5.0, &[1.0, 2.0, 5.0]);
+        let top = ((peak * 1.1 / div) / step).ceil() * step;
+        RateAxis { unit, div, top_bps: top * div, step_bps: step * div }
+    }
+
+    pub fn ticks(&self) -> Vec<(f64, String)> {
+        let n = (self.top_bps / self.step_bps + 1e-9).floor() as u64;
+        (0..=n).map(|k| (k as f64 * self.step_bps, number(k as f64 * self.step_bps / self.div))).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_30_minute_run_is_labelled_in_minutes() {
+        let a = TimeAxis::new(1800.0);
+        assert_eq!(a.unit, TimeUnit::Min);
+        let ticks = a.ticks();
+        assert_eq!(ticks.first().map(|t| t.1.as_str()), Some("0"));
+        assert_eq!(ticks.last().map(|t| t.1.as_str()), Some("30"));
+        assert!(ticks.iter().all(|t| t.1.parse::<f64>().is_ok_and(|v| v <= 30.0)));
+    }
+
+    #[test]
+    fn units_follow_the_span() {
+        assert_eq!(TimeAxis::new(0.5).unit, TimeUnit::Ms);
+        assert_eq!(TimeAxis::new(60.0).unit, TimeUnit::S);
+        assert_eq!(TimeAxis::new(3.0 * 3600.0).unit, TimeUnit::H);
+        // Ticks never pass the end and never number more than about a dozen.
+        for end in [0.01, 0.7, 5.0, 59.0, 600.0, 1800.0, 10800.0, 86400.0] {
+            let t = TimeAxis::new(end).ticks();
+            assert!(t.len() >= 3 && t.len() <= 13, "{end}: {} ticks", t.len());
+            assert!(t.last().is_some_and(|l| l.0 <= end * (1.0 + 1e-9)), "{end}");
+        }
+    }
+
+    #[test]
+    fn durations_read_as_a_person_would_say_them() {
+        assert_eq!(duration(0.2134), "213 ms");
+        assert_eq!(duration(1.4165), "1.42 s");
+        assert_eq!(duration(1800.0), "30 min");
+        assert_eq!(duration(7200.0), "2 h");
+        assert_eq!(duration(0.0), "0 s");
+    }
+
+    #[test]
+    fn rate_ticks_cover_the_peak() {
+        let r = RateAxis::new(12e9);
+        assert_eq!(r.unit, "Gbps");
+        assert!(r.top_bps >= 12e9);
+        assert_eq!(r.ticks().first().map(|t| t.1.as_str()), Some("0"));
+    }
+}
