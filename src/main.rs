@@ -40,9 +40,12 @@ pub(crate) const EXIT_INVALID: u8 = 3;
 
 #[derive(Parser, Debug)]
 #[command(name = "faultline", version = version::LONG, about = "Deterministic chaos testbed for multicloud private interconnects", long_about = None)]
-#[command(
-    after_help = "Exit codes: 0 pass, 1 an expectation failed, 2 inconclusive, 3 invalid input, 4 output could not be written, 130/143 stopped by SIGINT/SIGTERM."
-)]
+#[command(after_help = "Examples:
+  faultline run channel-cut --seed 7            one library scenario, one seed
+  faultline check scenarios-data/ -q            every scenario in a directory, for CI
+  faultline sweep channel-cut --seeds 1..=100   percentiles over 100 seeds
+
+Exit codes: 0 pass, 1 an expectation failed, 2 inconclusive, 3 invalid input, 4 output could not be written, 130/143 stopped by SIGINT/SIGTERM.")]
 struct Cli {
     #[command(subcommand)]
     command: Command,
