@@ -162,7 +162,7 @@ pub fn cmd_validate(paths: &[String]) -> u8 {
     let found = collect(paths);
     print_notes(&found);
     for s in &found.scenarios {
-        crate::output::out(&format!("ok  {}  ({})\n", s.source.display_name(), s.name));
+        crate::output::out(&format!("{}  {}  ({})\n", crate::color::word("ok"), s.source.display_name(), s.name));
     }
     let skipped_files = found.skipped.iter().filter(|s| s.why.is_file()).count();
     crate::output::out(&(human::validate_totals(found.scenarios.len(), found.invalid.len(), skipped_files) + "\n"));

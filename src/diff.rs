@@ -372,7 +372,7 @@ fn human(
                     rows::show(&r.new, r.unit),
                     r.delta().map_or(String::new(), |d| rows::show_delta(d, r.unit)),
                     r.relative().map_or(String::new(), |x| format!("{:+.1}%", x * 100.0)),
-                    verdict.to_string(),
+                    crate::color::word(verdict),
                 ]
             })
             .collect();
@@ -402,9 +402,9 @@ fn human(
         out,
         "\n{}",
         match regressions {
-            0 => format!("no regression (tolerance {tol})"),
-            1 => format!("1 regression (tolerance {tol})"),
-            n => format!("{n} regressions (tolerance {tol})"),
+            0 => format!("{} (tolerance {tol})", crate::color::paint(crate::color::Tone::Good, "no regression")),
+            1 => format!("{} (tolerance {tol})", crate::color::paint(crate::color::Tone::Bad, "1 regression")),
+            n => format!("{} (tolerance {tol})", crate::color::paint(crate::color::Tone::Bad, &format!("{n} regressions"))),
         }
     );
     out

@@ -69,7 +69,7 @@ fn table(outcomes: &[Outcome]) -> String {
             };
             vec![
                 o.scenario.clone(),
-                o.verdict.name().to_string(),
+                crate::color::word(o.verdict.name()),
                 o.report.faults.len().to_string(),
                 human::secs(max(|f| f.detect_s)),
                 human::secs(max(|f| f.recover_s)),
@@ -79,9 +79,9 @@ fn table(outcomes: &[Outcome]) -> String {
         .collect();
     let mut text = human::table(&["scenario", "verdict", "faults", "detect", "recover", "fingerprint"], &rows);
     for o in outcomes.iter().filter(|o| o.verdict != Verdict::Pass) {
-        text.push_str(&format!("\n{}: {}\n", o.scenario, o.verdict.name()));
+        text.push_str(&format!("\n{}: {}\n", o.scenario, crate::color::word(o.verdict.name())));
         for c in o.checks.iter().filter(|c| !c.pass) {
-            text.push_str(&format!("  {} {}: {}\n", c.status.name(), c.name, c.detail));
+            text.push_str(&format!("  {} {}: {}\n", crate::color::word(c.status.name()), c.name, c.detail));
         }
         if o.checks.iter().all(|c| c.pass) {
             for why in o.inconclusive() {

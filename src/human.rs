@@ -3,25 +3,28 @@
 
 use std::fmt::Write;
 
+use crate::color::{self, Tone};
 use crate::outcome::Outcome;
 
-/// Left-aligns the first column and right-aligns the rest.
+/// Left-aligns the first column and right-aligns the rest. Widths are those of the plain
+/// text, so a cell coloured by [`crate::color`] lines up as it would uncoloured.
 pub fn table(header: &[&str], rows: &[Vec<String>]) -> String {
     let n = header.len();
     let mut w: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
     for r in rows {
         for (i, c) in r.iter().enumerate().take(n) {
-            w[i] = w[i].max(c.chars().count());
+            w[i] = w[i].max(color::width(c));
         }
     }
     let mut out = String::new();
     let line = |cells: &[String], out: &mut String| {
         let mut s = String::new();
         for (i, c) in cells.iter().enumerate().take(n) {
+            let pad = " ".repeat(w[i].saturating_sub(color::width(c)));
             if i == 0 {
-                let _ = write!(s, "{c:<width$}", width = w[0]);
+                let _ = write!(s, "{c}{pad}");
             } else {
-                let _ = write!(s, "  {c:>width$}", width = w[i]);
+                let _ = write!(s, "  {pad}{c}");
             }
         }
         out.push_str(s.trim_end());
@@ -162,14 +165,14 @@ pub fn summary(o: &Outcome) -> String {
     if !o.checks.is_empty() {
         out.push('\n');
         let rows: Vec<Vec<String>> =
-            o.checks.iter().map(|c| vec![c.name.to_string(), c.status.name().to_uppercase(), c.detail.clone()]).collect();
+            o.checks.iter().map(|c| vec![c.name.to_string(), color::word(&c.status.name().to_uppercase()), c.detail.clone()]).collect();
         out.push_str(&table(&["expectation", "result", "measured"], &rows));
     }
     for why in &o.inconclusive() {
         let _ = writeln!(out, "inconclusive: {why}");
     }
     out.push('\n');
-    let _ = writeln!(out, "verdict      {}", o.verdict.name());
+    let _ = writeln!(out, "verdict      {}", color::word(o.verdict.name()));
     let _ = writeln!(out, "seed         {}", o.seed);
     let _ = writeln!(out, "fingerprint  {}", r.fingerprint);
     let _ = writeln!(out, "reproduce:   {}", o.reproduce());
@@ -180,12 +183,12 @@ pub fn summary(o: &Outcome) -> String {
 /// skipped)`, with `, N directories not searched` when the walk passed over some.
 pub fn totals_line(t: &crate::check::Totals) -> String {
     format!(
-        "{}: {} passed, {} failed, {} inconclusive, {} invalid ({}{})",
+        "{}: {}, {}, {}, {} ({}{})",
         plural(t.scenarios(), "scenario", "scenarios"),
-        t.passed,
-        t.failed,
-        t.inconclusive,
-        t.invalid,
+        color::count(Tone::Good, t.passed, &format!("{} passed", t.passed)),
+        color::count(Tone::Bad, t.failed, &format!("{} failed", t.failed)),
+        color::count(Tone::Unsure, t.inconclusive, &format!("{} inconclusive", t.inconclusive)),
+        color::count(Tone::Invalid, t.invalid, &format!("{} invalid", t.invalid)),
         skipped_files(t.skipped_files),
         if t.skipped_dirs > 0 { format!(", {} not searched", plural(t.skipped_dirs, "directory", "directories")) } else { String::new() },
     )
@@ -193,7 +196,13 @@ pub fn totals_line(t: &crate::check::Totals) -> String {
 
 /// `validate`'s last line: `4 scenarios: 3 valid, 1 invalid (2 files skipped)`.
 pub fn validate_totals(valid: usize, invalid: usize, skipped: usize) -> String {
-    format!("{}: {valid} valid, {invalid} invalid ({})", plural(valid + invalid, "scenario", "scenarios"), skipped_files(skipped))
+    format!(
+        "{}: {}, {} ({})",
+        plural(valid + invalid, "scenario", "scenarios"),
+        color::count(Tone::Good, valid, &format!("{valid} valid")),
+        color::count(Tone::Invalid, invalid, &format!("{invalid} invalid")),
+        skipped_files(skipped)
+    )
 }
 
 fn skipped_files(n: usize) -> String {
@@ -206,7 +215,7 @@ fn plural(n: usize, one: &str, many: &str) -> String {
 
 /// The one line `--quiet` prints.
 pub fn verdict_line(o: &Outcome) -> String {
-    format!("{}: {} (seed {}, fingerprint {})", o.scenario, o.verdict.name(), o.seed, o.report.fingerprint)
+    format!("{}: {} (seed {}, fingerprint {})", o.scenario, color::word(o.verdict.name()), o.seed, o.report.fingerprint)
 }
 
 #[cfg(test)]

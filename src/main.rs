@@ -6,6 +6,8 @@
 
 mod annotations;
 mod check;
+mod color;
+mod completions;
 mod diff;
 mod emit;
 mod html;
@@ -41,20 +43,32 @@ pub(crate) const EXIT_INVALID: u8 = 3;
 
 #[derive(Parser, Debug)]
 #[command(name = "faultline", version = version::LONG, about = "Deterministic chaos testbed for multicloud private interconnects", long_about = None)]
-#[command(
-    after_help = "Exit codes: 0 pass, 1 an expectation failed, 2 inconclusive, 3 invalid input, 4 output could not be written, 130/143 stopped by SIGINT/SIGTERM."
-)]
+#[command(after_help = "Examples:
+  faultline run channel-cut --seed 7            one library scenario, one seed
+  faultline check scenarios-data/ -q            every scenario in a directory, for CI
+  faultline sweep channel-cut --seeds 1..=100   percentiles over 100 seeds
+
+Exit codes: 0 pass, 1 an expectation failed, 2 inconclusive, 3 invalid input, 4 output could not be written, 130/143 stopped by SIGINT/SIGTERM.")]
 struct Cli {
     #[command(subcommand)]
     command: Command,
     #[command(flatten)]
     budget: limits::BudgetArgs,
+    #[command(flatten)]
+    color: color::ColorArgs,
 }
 
 #[derive(Subcommand, Debug)]
 enum Command {
     /// Run one scenario (a path or a library name; the flagship scenario by default).
+    #[command(after_help = "Examples:
+  faultline run                                 the flagship scenario (facility-power-loss)
+  faultline run channel-cut --seed 7            a library scenario with another seed
+  faultline run my.toml --json --trace t.jsonl  a file; JSON on stdout, the trace to t.jsonl")]
     Run {
+        /// A scenario file (`my.toml`) or a library name (`faultline list`); default: the
+        /// flagship scenario.
+        #[arg(value_name = "SCENARIO")]
         scenario: Option<String>,
         /// Override the scenario's seed.
         #[arg(long)]
@@ -96,36 +110,74 @@ enum Command {
         ann: annotations::AnnotationArgs,
     },
     /// Run many scenarios (files, directories of *.toml, or library names) for CI.
+    #[command(after_help = "Examples:
+  faultline check scenarios-data/               every scenario under a directory
+  faultline check a.toml channel-cut -q         a file and a library scenario, verdict lines only
+  faultline check ci/ --junit report.xml        a JUnit report for the CI server too")]
     Check {
-        #[arg(required = true)]
+        /// Scenario files, directories (searched for *.toml with a [scenario] table) or
+        /// library names.
+        #[arg(required = true, value_name = "PATH")]
         paths: Vec<String>,
         #[command(flatten)]
         out: OutputArgs,
     },
     /// Run one scenario over a range of seeds in parallel (or one shard of them).
+    #[command(after_help = "Examples:
+  faultline sweep channel-cut --seeds 1..=100           100 seeds on every core
+  faultline sweep my.toml --shard 0/4 -o shard0.ndjson  one of 4 shards, for `merge`
+  faultline sweep channel-cut --vary bfd.interval=100ms..1s:4 --budget 10m")]
     Sweep(sweep::SweepArgs),
     /// Combine the NDJSON of sharded sweeps into the unsharded sweep's summary.
+    #[command(after_help = "Examples:
+  faultline merge shard*.ndjson                 the summary of the whole sweep
+  faultline merge shards/ --json                the same as JSON")]
     Merge(merge::MergeArgs),
     /// Shrink a failing scenario to a smaller one that fails the same expectation.
+    #[command(after_help = "Examples:
+  faultline shrink my.toml --seed 7 -o small.toml")]
     Shrink(shrink_cmd::ShrinkArgs),
     /// Compare two run or sweep JSON outputs: what changed, per fault, group and percentile.
+    #[command(after_help = "Examples:
+  faultline diff old.json new.json              what changed between two `run --json` outputs
+  faultline diff base.json pr.json --fail-on-regression --tolerance 5%")]
     Diff(diff::DiffArgs),
     /// Check scenario files without running them.
+    #[command(after_help = "Examples:
+  faultline validate my.toml                    errors name file:line:column, exit 3
+  faultline validate scenarios-data/            every scenario under a directory")]
     Validate {
-        #[arg(required = true)]
+        /// Scenario files, directories (searched for *.toml with a [scenario] table) or
+        /// library names.
+        #[arg(required = true, value_name = "PATH")]
         paths: Vec<String>,
     },
     /// List the embedded scenario library.
+    #[command(after_help = "Examples:
+  faultline list                                names and summaries
+  faultline list --json                         the same, with each one's documented verdict")]
     List {
+        /// One JSON object on stdout: every scenario's name, summary and documented verdict.
         #[arg(long)]
         json: bool,
     },
     /// Show a scenario's topology, timers, faults and expectations.
-    Show { scenario: String },
+    #[command(after_help = "Examples:
+  faultline show channel-cut                    a library scenario
+  faultline show my.toml                        a file, as the simulator compiled it")]
+    Show {
+        /// A scenario file or a library name (`faultline list`).
+        scenario: String,
+    },
     /// Print the JSON Schema of the scenario format.
+    #[command(after_help = "Examples:
+  faultline schema > faultline.schema.json      for an editor's TOML language server")]
     Schema,
     /// Run a scenario paced by the wall clock, with real TCP through its `[[proxy]]` tables
     /// and a control API (native and Toxiproxy-compatible).
+    #[command(after_help = "Examples:
+  faultline live my.toml --speed 10             ten simulated seconds per wall second
+  faultline live my.toml --hold --token-file t  keep the proxies up; the API token in t")]
     Live {
         /// A scenario file or library name.
         scenario: String,
@@ -164,9 +216,16 @@ enum Command {
         json: bool,
     },
     /// Explore a scenario interactively in the terminal, or follow a `faultline live` run.
+    #[command(after_help = "Examples:
+  faultline tui                                 the flagship scenario
+  faultline tui channel-cut --seed 7            a library scenario with another seed
+  faultline tui --attach 127.0.0.1:8474         follow a `faultline live` run")]
     Tui {
+        /// A scenario file or a library name (`faultline list`); default: the flagship
+        /// scenario.
         #[arg(conflicts_with = "attach")]
         scenario: Option<String>,
+        /// Override the scenario's seed.
         #[arg(long, conflicts_with = "attach")]
         seed: Option<u64>,
         /// Follow the live run whose API listens at ADDR (e.g. 127.0.0.1:8474): the same
@@ -176,6 +235,25 @@ enum Command {
         /// The API's bearer token, for injecting faults (default: $FAULTLINE_TOKEN).
         #[arg(long, value_name = "FILE", requires = "attach")]
         token_file: Option<PathBuf>,
+    },
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
+    #[command(after_help = "Examples:
+  source <(faultline completions bash)          this bash session
+  faultline completions zsh > ~/.zfunc/_faultline
+  faultline completions fish > ~/.config/fish/completions/faultline.fish")]
+    Completions {
+        /// The shell to complete for.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff), or write one page per command into a directory.
+    #[command(after_help = "Examples:
+  faultline man | man -l -                      read it now
+  faultline man --dir /usr/local/share/man/man1 faultline.1 and faultline-run.1, ...")]
+    Man {
+        /// Write faultline.1 and one faultline-COMMAND.1 per command into DIR instead.
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
     },
 }
 
@@ -212,6 +290,7 @@ fn main() -> ExitCode {
         }
     };
     limits::install(&cli.budget);
+    color::init(cli.color.color);
     let code = match dispatch(cli.command) {
         Ok(code) => code,
         Err(e) => error_code(&e),
@@ -281,6 +360,8 @@ fn dispatch(cmd: Command) -> anyhow::Result<u8> {
             output::out(&(serde_json::to_string_pretty(&scenarios::schema())? + "\n"));
             Ok(0)
         }
+        Command::Completions { shell } => completions::completions::<Cli>(shell),
+        Command::Man { dir } => completions::man::<Cli>(dir.as_deref()),
         Command::Tui { attach: Some(addr), token_file, .. } => cmd_tui_attach(&addr, token_file.as_deref()),
         Command::Tui { scenario, seed, .. } => cmd_tui(scenario, seed),
         Command::Live { scenario, seed, speed, api, no_api, allow_remote, token_file, toxiproxy_compat, hold, l3, export, json } => {
@@ -476,4 +557,37 @@ fn judge(s: Scenario) -> faultline_tui::Judge {
             faultline_tui::Judgement { verdict: Some(verdict.name()), checks }
         },
     )
+}
+
+#[cfg(test)]
+mod cli_tests {
+    use clap::CommandFactory;
+
+    use super::Cli;
+
+    /// Every command has a one-line summary and examples, every argument a help line (the
+    /// generated completions and man pages show the same text).
+    #[test]
+    fn every_command_and_argument_has_help() {
+        let cmd = Cli::command();
+        cmd.clone().debug_assert();
+        let mut missing = vec![];
+        let mut visit = vec![cmd];
+        while let Some(c) = visit.pop() {
+            let name = c.get_bin_name().unwrap_or(c.get_name()).to_string();
+            if c.get_about().is_none() && c.get_name() != "faultline" {
+                missing.push(format!("{name}: no about"));
+            }
+            if c.get_name() != "faultline" && c.get_after_help().is_none_or(|h| !h.to_string().contains("faultline ")) {
+                missing.push(format!("{name}: no example"));
+            }
+            for a in c.get_arguments() {
+                if a.get_help().is_none_or(|h| h.to_string().trim().is_empty()) {
+                    missing.push(format!("{name} {}: no help", a.get_id()));
+                }
+            }
+            visit.extend(c.get_subcommands().cloned());
+        }
+        assert!(missing.is_empty(), "{missing:#?}");
+    }
 }

@@ -35,8 +35,10 @@ pub struct SweepArgs {
     /// Worker threads (default: all cores). The result does not depend on it.
     #[arg(long)]
     pub jobs: Option<usize>,
+    /// One JSON object on stdout instead of the human summary.
     #[arg(long)]
     pub json: bool,
+    /// Print only the verdict line (scenario, verdict, runs and digest).
     #[arg(long, short)]
     pub quiet: bool,
     /// Run shard I of N (0-based): seeds A + floor(I·len/N) .. A + floor((I+1)·len/N).

@@ -94,11 +94,17 @@ fn work_dir(name: &str) -> PathBuf {
 /// Runs `args` of the faultline binary in a detached 110×30 tmux session of its own
 /// (`name`), in `dir`; the shell prints `EXITED=<code>` when it ends.
 fn start_in_tmux(dir: &Path, name: &str, args: &str) -> Tmux {
+    start_sized(dir, name, args, (110, 30))
+}
+
+/// [`start_in_tmux`] on a terminal of `size` (columns, rows).
+fn start_sized(dir: &Path, name: &str, args: &str, size: (u16, u16)) -> Tmux {
     let tmux = Tmux { socket: format!("faultline-{name}-{}", std::process::id()) };
+    let (w, h) = (size.0.to_string(), size.1.to_string());
     let bin = env!("CARGO_BIN_EXE_faultline");
     let command = format!("'{bin}' {args}; echo \"EXITED=$?\"; sleep 120");
     let dir = dir.to_str().expect("UTF-8 temp dir");
-    let out = tmux.run(&["new-session", "-d", "-s", "main", "-x", "110", "-y", "30", "-c", dir, &command]);
+    let out = tmux.run(&["new-session", "-d", "-s", "main", "-x", &w, "-y", &h, "-c", dir, &command]);
     assert!(out.status.success(), "tmux new-session: {}", String::from_utf8_lossy(&out.stderr));
     tmux
 }
@@ -146,6 +152,54 @@ fn play_select_cut_export_and_quit_in_a_real_terminal() {
     assert!(!screen.contains("Topology"), "the TUI is still on screen:\n{screen}");
     assert_eq!(tmux.run(&["display-message", "-p", "-t", "main", "#{alternate_on}"]).stdout, b"0\n", "the alternate screen was left");
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The flagship (judged by the same rules as `faultline run`) at 80×24 and 120×40: at time
+/// zero every expectation is `pending` and none says `fail`; played to the end, each of
+/// `faultline run`'s expectations is on screen with its status, and the export's note is on
+/// screen to its last word.
+#[test]
+fn the_flagship_at_80x24_and_120x40_keeps_expectations_and_the_export_note() {
+    if !have_tmux("the_flagship_at_80x24_and_120x40_keeps_expectations_and_the_export_note") {
+        return;
+    }
+    let run = Command::new(env!("CARGO_BIN_EXE_faultline")).args(["run", "--json"]).output().expect("faultline run");
+    let v: serde_json::Value = serde_json::from_slice(&run.stdout).expect("run --json");
+    let checks: Vec<(String, String)> = v["expectations"]
+        .as_array()
+        .expect("expectations")
+        .iter()
+        .map(|c| (c["status"].as_str().expect("status").to_string(), c["name"].as_str().expect("name").to_string()))
+        .collect();
+    assert!(checks.len() >= 4, "{checks:?}");
+    for (w, h) in [(80u16, 24u16), (120, 40)] {
+        let dir = work_dir(&format!("tui-flagship-{w}x{h}"));
+        let tmux = start_sized(&dir, &format!("flagship-{w}x{h}"), "tui", (w, h));
+        let screen = tmux.wait_for("the first frame", |s| s.contains("Topology") && s.contains("PAUSE"));
+        assert!(screen.contains("verdict   pending"), "{w}×{h} at t = 0:\n{screen}");
+        for (_, name) in &checks {
+            assert!(screen.contains(&format!("pending {name}")), "{w}×{h} at t = 0: `pending {name}`:\n{screen}");
+        }
+        assert!(!screen.contains("fail"), "{w}×{h}: nothing is judged failed at t = 0:\n{screen}");
+        tmux.keys(&["Space", "+", "+", "+", "+", "+", "+", "+", "+", "+", "+"]);
+        let screen = tmux.wait_for("the end of the run", |s| s.contains("END"));
+        for (status, name) in &checks {
+            assert!(screen.contains(&format!("{status} {name}")), "{w}×{h} at the end: `{status} {name}`:\n{screen}");
+        }
+        tmux.keys(&["e"]);
+        let screen = tmux.wait_for("the export", |s| s.contains("exported"));
+        let note: String = screen
+            .lines()
+            .skip_while(|l| !l.contains("exported"))
+            .map(|l| l.split('│').nth(1).unwrap_or_default().trim().to_string())
+            .filter(|l| !l.is_empty())
+            .collect::<Vec<_>>()
+            .join(" ");
+        assert!(note.contains("replay checked") && note.ends_with("at the end)"), "{w}×{h}: the export note is whole: {note:?}\n{screen}");
+        tmux.keys(&["q"]);
+        tmux.wait_for("the process to exit", |s| s.contains("EXITED=0"));
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }
 
 /// A `faultline live` process, killed when the test ends however it ends.

@@ -294,7 +294,7 @@ fn traffic(o: &mut String, spec: &ModelSpec) {
             t.route.join(" -> "),
             t.flows,
             t.demand_bps.map_or("bulk".to_string(), fmt_bps),
-            t.bytes_per_flow.map(|b| format!(", {b} bytes per flow")).unwrap_or_default(),
+            t.bytes_per_flow.map(|b| format!(", {} per flow", fmt_bytes(b))).unwrap_or_default(),
             t.tcp.profile.name(),
             if t.start.as_nanos() > 0 { format!(", starts at {}", t.start) } else { String::new() },
             if t.replication { ", replication" } else { "" },
@@ -494,7 +494,7 @@ fn expectation_list(e: &Expectations) -> Vec<String> {
         None => {}
     }
     if let Some(b) = e.max_lost_bytes {
-        ex.push(format!("at most {b} bytes lost"));
+        ex.push(format!("at most {} lost", fmt_bytes(b)));
     }
     if e.no_loss {
         ex.push("no loss".into());

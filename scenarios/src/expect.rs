@@ -384,12 +384,13 @@ fn max_lost_bytes(lost: u64, l: u64) -> Check {
         Some(lost as f64),
         Some(l as f64),
         "bytes",
-        format!("{lost} bytes lost {} {l}", if ok { "<=" } else { ">" }),
+        // In the units the tables use (`2.5MB`), exact, so a near miss is still visible.
+        format!("{} lost {} {}", crate::units::fmt_bytes(lost), if ok { "<=" } else { ">" }, crate::units::fmt_bytes(l)),
     )
 }
 
 fn no_loss(lost: u64) -> Check {
-    Check::new("no_loss", pass_if(lost == 0), Some(lost as f64), Some(0.0), "bytes", format!("{lost} bytes lost"))
+    Check::new("no_loss", pass_if(lost == 0), Some(lost as f64), Some(0.0), "bytes", format!("{} lost", crate::units::fmt_bytes(lost)))
 }
 
 /// The worst time any group in scope took to get back to its reference throughput.

@@ -390,7 +390,7 @@ impl Report {
             (n, None) => format!(", {n} unrun"),
             (n, Some(sig)) => format!(", {n} unrun, interrupted by {}", sig.name()),
         };
-        format!("{}: {} ({} runs{unrun}, digest {})\n", self.scenario, self.verdict().name(), self.runs(), self.digest)
+        format!("{}: {} ({} runs{unrun}, digest {})\n", self.scenario, crate::color::word(self.verdict().name()), self.runs(), self.digest)
     }
 
     /// `shard 3/16 (0-based, from JOB_COMPLETION_INDEX) covering seeds 301..401`, or `None`.
@@ -418,12 +418,13 @@ impl Report {
         if let Some(line) = self.slice_line() {
             let _ = writeln!(out, "{line}");
         }
+        let tally = |tone, word: &str, n: usize| crate::color::count(tone, n, &format!("{word} {n}"));
         let _ = writeln!(
             out,
-            "pass {}  fail {}  inconclusive {}",
-            self.count(|t| t.pass),
-            self.count(|t| t.fail),
-            self.count(|t| t.inconclusive)
+            "{}  {}  {}",
+            tally(crate::color::Tone::Good, "pass", self.count(|t| t.pass)),
+            tally(crate::color::Tone::Bad, "fail", self.count(|t| t.fail)),
+            tally(crate::color::Tone::Unsure, "inconclusive", self.count(|t| t.inconclusive))
         );
         out.push('\n');
         let f = |x: Option<f64>| crate::human::secs(x);
@@ -488,7 +489,9 @@ impl Report {
             .points
             .iter()
             .flat_map(|p| {
-                p.gates.iter().map(move |c| vec![format!("{}{}", label(p), c.name), c.status.name().to_uppercase(), c.detail.clone()])
+                p.gates.iter().map(move |c| {
+                    vec![format!("{}{}", label(p), c.name), crate::color::word(&c.status.name().to_uppercase()), c.detail.clone()]
+                })
             })
             .collect();
         if !gates.is_empty() {
@@ -499,7 +502,14 @@ impl Report {
         if !failing.is_empty() {
             out.push('\n');
             for (p, r) in failing.iter().take(20) {
-                let _ = writeln!(out, "{} {}seed {}: reproduce: {}", r.verdict.name(), label(p), r.seed, self.reproduce(p, r.seed));
+                let _ = writeln!(
+                    out,
+                    "{} {}seed {}: reproduce: {}",
+                    crate::color::word(r.verdict.name()),
+                    label(p),
+                    r.seed,
+                    self.reproduce(p, r.seed)
+                );
             }
             if failing.len() > 20 {
                 let _ = writeln!(out, "… and {} more (see --json)", failing.len() - 20);
@@ -526,7 +536,7 @@ impl Report {
                     writeln!(out, "unrun    {}seeds {}..={} ({} runs): {why}", label(p), r.start, r.end.saturating_sub(1), r.end - r.start);
             }
         }
-        let _ = writeln!(out, "verdict  {}", self.verdict().name());
+        let _ = writeln!(out, "verdict  {}", crate::color::word(self.verdict().name()));
         let _ = writeln!(out, "digest   {}", self.digest);
         out
     }

@@ -35,7 +35,9 @@ impl Areas {
     /// the metrics. Wide screens give the topology more room, tall ones the log.
     pub fn new(area: Rect) -> Areas {
         let [status, body, hints] = Layout::vertical([Constraint::Length(1), Constraint::Min(0), Constraint::Length(1)]).areas(area);
-        let top_rows = (body.height * 11 / 20).clamp(9.min(body.height), 20);
+        // Below 24 body rows (an 80×24 terminal has 22) the top gets the 10 rows one quad's
+        // topology needs, so the failover pane below keeps room for the expectations.
+        let top_rows = if body.height < 24 { 10.min(body.height) } else { (body.height * 11 / 20).clamp(9, 20) };
         let [top, bottom] = Layout::vertical([Constraint::Length(top_rows), Constraint::Min(0)]).areas(body);
         let topo_cols = match area.width {
             w if w >= 120 => w / 2,

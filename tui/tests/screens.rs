@@ -177,3 +177,48 @@ fn at_the_end_the_verdict_and_every_check_are_shown() {
     let screen = screen(&app, 120, 40);
     assert!(screen.contains("verdict   pass") && screen.contains("pass min_throughput"), "{screen}");
 }
+
+/// The flagship, judged, played past its facility power loss, then exported (to a fixed
+/// directory, so the message is the same on every machine).
+fn flagship_after_export(test: &str) -> App {
+    let mut app = App::new(fixture::flagship()).expect("valid");
+    let dir = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("screens").join(test);
+    std::fs::create_dir_all(&dir).expect("mkdir");
+    app.export_dir = dir;
+    send(&mut app, &[Msg::char(' ')]);
+    send(&mut app, &vec![Msg::char('+'); 3]);
+    ticks(&mut app, 40);
+    send(&mut app, &[Msg::char(' '), Msg::char('e')]);
+    // The directory differs between machines: the note names it `/tmp/x` (before drawing, so
+    // the note wraps the same everywhere).
+    let dir = app.export_dir.display().to_string();
+    let note = app.log.lines.last_mut().expect("the export's note");
+    note.text = note.text.replace(&dir, "/tmp/x");
+    app
+}
+
+/// At 80×24 every expectation stays on screen beside the fault's numbers, and the export's
+/// note is whole (wrapped), not cut at the pane's edge.
+#[test]
+fn at_80x24_the_expectations_and_the_export_note_are_whole() {
+    let app = flagship_after_export("80x24");
+    let text = screen(&app, 80, 24);
+    for c in app.checks() {
+        assert!(text.contains(&format!("{} {}", c.1, c.0.name)), "`{}` is on the 80×24 screen:\n{text}", c.0.name);
+    }
+    let note = app.log.lines.last().expect("a note").text.clone();
+    assert!(note.starts_with("exported ") && note.contains("replay checked"), "{note}");
+    assert!(text.contains("at the end)"), "the end of the export note is on screen:\n{text}");
+    insta::assert_snapshot!(text);
+}
+
+#[test]
+fn at_120x40_the_same_session_shows_every_number_in_full() {
+    let app = flagship_after_export("120x40");
+    let text = screen(&app, 120, 40);
+    assert!(text.contains("converge") && text.contains("blackhole"), "{text}");
+    for c in app.checks() {
+        assert!(text.contains(&format!("{} {}", c.1, c.0.name)), "{text}");
+    }
+    insta::assert_snapshot!(text);
+}

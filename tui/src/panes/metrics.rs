@@ -5,6 +5,10 @@
 //!
 //! The numbers are the simulation's report (`Simulation::report`), cached by the update
 //! after each change; this pane only formats them.
+//!
+//! The expectations are what a user watches for, so on a short pane (80×24) they keep their
+//! lines: the fault's six numbers fold into three rows of two, then the rows that still do
+//! not fit are left out, last first; checks that cannot fit end in a `+N more` line.
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
@@ -18,25 +22,58 @@ use crate::panes::{block, secs};
 use crate::theme::THEME;
 
 pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
+    let room = area.height.saturating_sub(2) as usize;
     let Some(f) = &app.latest else {
-        let mut lines = vec![Line::styled("no fault yet", THEME.dim), Line::styled("select a channel, press c", THEME.dim)];
-        lines.extend(expectations(app));
-        return Paragraph::new(lines).block(block("Failover")).render(area, buf);
+        let hint = vec![Line::styled("no fault yet", THEME.dim), Line::styled("select a channel, press c", THEME.dim)];
+        let exp = fit_expectations(expectations(app), room.saturating_sub(1));
+        let hint: Vec<Line> = hint.into_iter().take(room.saturating_sub(exp.len()).max(1)).collect();
+        return Paragraph::new([hint, exp].concat()).block(block("Failover")).render(area, buf);
     };
     let pending = if app.sim.is_finished() { "never" } else { "…" };
     let show = |v: Option<f64>| v.map_or_else(|| pending.to_string(), secs);
     let row = |k: &str, v: String| Line::from(vec![Span::styled(format!("{k:<10}"), THEME.dim), Span::raw(v)]);
-    let mut lines = vec![
-        Line::from(vec![Span::styled(format!("{} ", f.kind), THEME.title), Span::raw(f.target.clone())]),
-        row("at", secs(f.at_s)),
-        row("detect", show(f.detect_s)),
-        row("converge", show(f.converge_s)),
-        row("recover", show(f.recover_s)),
-        row("blackhole", secs(f.blackhole_s)),
-        row("lost", bytes(f.lost_bytes)),
+    let title = Line::from(vec![Span::styled(format!("{} ", f.kind), THEME.title), Span::raw(f.target.clone())]);
+    let numbers = [
+        ("at", "at", secs(f.at_s)),
+        ("detect", "det", show(f.detect_s)),
+        ("converge", "conv", show(f.converge_s)),
+        ("recover", "rec", show(f.recover_s)),
+        ("blackhole", "hole", secs(f.blackhole_s)),
+        ("lost", "lost", bytes(f.lost_bytes)),
     ];
-    lines.extend(expectations(app));
+    let exp = fit_expectations(expectations(app), room.saturating_sub(1));
+    let left = room.saturating_sub(1 + exp.len());
+    let details: Vec<Line> = if left >= numbers.len() {
+        numbers.iter().map(|(k, _, v)| row(k, v.clone())).collect()
+    } else {
+        // Two numbers a row, short labels: `at   20.000s  det  0s`.
+        let pair = |a: &(&str, &str, String), b: &(&str, &str, String)| {
+            Line::from(vec![
+                Span::styled(format!("{:<5}", a.1), THEME.dim),
+                Span::raw(format!("{:<9}", a.2)),
+                Span::styled(format!("{:<5}", b.1), THEME.dim),
+                Span::raw(b.2.clone()),
+            ])
+        };
+        numbers.chunks(2).map(|c| pair(&c[0], &c[1])).take(left).collect()
+    };
+    let lines = [vec![title], details, exp].concat();
     Paragraph::new(lines).block(block(format!("Failover: {}", f.id))).render(area, buf);
+}
+
+/// The verdict line and as many checks as `room` holds; when some do not fit, the last line
+/// says how many are not shown (`+2 more`), failed ones counted apart so a failure is never
+/// hidden silently.
+fn fit_expectations(mut lines: Vec<Line<'static>>, room: usize) -> Vec<Line<'static>> {
+    if lines.len() <= room.max(1) {
+        return lines;
+    }
+    let keep = room.max(2) - 1;
+    let hidden = lines.split_off(keep);
+    let failed = hidden.iter().filter(|l| l.spans.first().is_some_and(|s| s.content.trim() == "fail")).count();
+    let more = if failed > 0 { format!("+{} more ({failed} fail)", hidden.len()) } else { format!("+{} more", hidden.len()) };
+    lines.push(Line::styled(more, if failed > 0 { status_style("fail") } else { THEME.dim }));
+    lines
 }
 
 /// The verdict, then one line per expectation with its status word coloured (`—` when the
