@@ -269,7 +269,7 @@ pub(crate) fn evaluate_until(scenario: &Scenario, report: &Report, stopped: Opti
         e.rto_within.map(|l| rto_within(l, report, &ev)),
         e.rpo_within.map(|l| rpo_within(l, report)),
         e.stall_p99_within.map(|l| stall_p99_within(l, &ev.groups)),
-        e.sla_within.map(|w| sla_within(w, scenario, report, stopped)),
+        e.sla_within.map(|w| sla_within(w, scenario, report, stopped.map(SimTime::as_secs_f64))),
     ]
     .into_iter()
     .flatten()
