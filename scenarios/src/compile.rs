@@ -42,6 +42,11 @@ use crate::format;
 
 use context::{Ctx, Decorate, FieldSpans};
 
+// The closed sets and bounds the JSON Schema (`crate::schema`) lists, from where compile
+// checks them.
+pub(crate) use faults::{DIRECTIONS, MAX_FLAP_COUNT, RANDOM_ACTIONS, RANDOM_CLASSES};
+pub(crate) use traffic::{CONGESTION_CONTROLS, FIDELITIES, MAX_FLOWS_PER_GROUP};
+
 type R<T> = Result<T, Box<Diagnostic>>;
 
 /// Parses and compiles a scenario's text with the command line's overrides; its display name

@@ -24,6 +24,7 @@ pub mod fuzzing;
 mod library;
 pub mod live;
 mod read;
+pub mod regions;
 mod schema;
 pub mod shrink;
 mod sweep_gates;
