@@ -105,6 +105,7 @@ fn compile_file(source: &crate::Source, text: &str, file: &format::File, overrid
         fields: FieldSpans::default(),
         duration: SimDuration::ZERO,
         fidelity: overrides.fidelity,
+        warnings: Default::default(),
     };
     let sc = &file.scenario.value;
     if sc.name.value.trim().is_empty() {
@@ -166,6 +167,7 @@ fn compile_file(source: &crate::Source, text: &str, file: &format::File, overrid
         sweep,
         proxies,
         source: source.clone(),
+        warnings: cx.take_warnings(),
         claimed: cx.spans.into_keys().collect(),
     })
 }
