@@ -177,6 +177,17 @@ fn print_notes(found: &Found) {
     for i in &found.invalid {
         crate::output::err(&i.message);
     }
+    for s in &found.scenarios {
+        print_warnings(s);
+    }
+}
+
+/// A scenario's warnings (a region no cloud lists), one line each on standard error as
+/// `warning: FILE:LINE:COL: ...`; they change no exit code.
+pub fn print_warnings(s: &scenarios::Scenario) {
+    for w in &s.warnings {
+        crate::output::err(&format!("warning: {}:{}:{}: {}", w.origin, w.line, w.column, w.message));
+    }
 }
 
 /// Resolves every argument: a directory is walked (module doc), anything else is a file or

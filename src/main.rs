@@ -351,6 +351,7 @@ fn dispatch(cmd: Command) -> anyhow::Result<u8> {
         Command::List { json } => cmd_list(json),
         Command::Show { scenario } => match scenarios::resolve(&scenario) {
             Ok(s) => {
+                check::print_warnings(&s);
                 output::out(&scenarios::describe(&s));
                 Ok(0)
             }
@@ -369,6 +370,7 @@ fn dispatch(cmd: Command) -> anyhow::Result<u8> {
                 Ok(s) => s,
                 Err(e) => return Ok(invalid(&e)),
             };
+            check::print_warnings(&s);
             let api = (!no_api).then_some(api);
             live_cmd::cmd_live(
                 &s,
@@ -408,6 +410,7 @@ fn cmd_run(
         Ok(s) => s,
         Err(e) => return Ok(invalid(&e)),
     };
+    check::print_warnings(&s);
     let seed = seed.unwrap_or(s.seed);
     let mut o = runner::run(&s, seed, RunOpts { keep_trace: trace.is_some(), progress: tty && !out.quiet && !out.json })?;
     if let Some(f) = fidelity {

@@ -59,6 +59,7 @@ pub fn cmd_shrink(a: &ShrinkArgs) -> anyhow::Result<u8> {
         Ok(s) => s,
         Err(e) => return Ok(crate::invalid(&e)),
     };
+    crate::check::print_warnings(&s);
     if a.max_runs == 0 {
         crate::output::err("error: --max-runs must be at least 1");
         return Ok(EXIT_INVALID);

@@ -122,6 +122,7 @@ pub fn cmd_sweep(a: &SweepArgs, tty: bool) -> anyhow::Result<u8> {
         Ok(s) => s,
         Err(e) => return Ok(crate::invalid(&e)),
     };
+    crate::check::print_warnings(&s);
     let seeds = match parse_seeds(&a.seeds) {
         Ok(r) => r,
         Err(msg) => return invalid(&msg),

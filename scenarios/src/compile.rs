@@ -43,6 +43,11 @@ use crate::format;
 
 use context::{Ctx, Decorate, FieldSpans};
 
+// The closed sets and bounds the JSON Schema (`crate::schema`) lists, from where compile
+// checks them.
+pub(crate) use faults::{DIRECTIONS, MAX_FLAP_COUNT, RANDOM_ACTIONS, RANDOM_CLASSES};
+pub(crate) use traffic::{CONGESTION_CONTROLS, FIDELITIES, MAX_FLOWS_PER_GROUP};
+
 type R<T> = Result<T, Box<Diagnostic>>;
 
 /// Parses and compiles a scenario's text with the command line's overrides; its display name
@@ -101,6 +106,7 @@ fn compile_file(source: &crate::Source, text: &str, file: &format::File, overrid
         fields: FieldSpans::default(),
         duration: SimDuration::ZERO,
         fidelity: overrides.fidelity,
+        warnings: Default::default(),
     };
     let sc = &file.scenario.value;
     if sc.name.value.trim().is_empty() {
@@ -164,6 +170,7 @@ fn compile_file(source: &crate::Source, text: &str, file: &format::File, overrid
         sla,
         proxies,
         source: source.clone(),
+        warnings: cx.take_warnings(),
         claimed: cx.spans.into_keys().collect(),
     })
 }

@@ -24,6 +24,7 @@ pub mod fuzzing;
 mod library;
 pub mod live;
 mod read;
+pub mod regions;
 mod schema;
 pub mod shrink;
 pub mod sla;
@@ -100,6 +101,11 @@ pub struct Scenario {
     /// faults, random fault processes, alarms, runbook steps, `count` copies expanded).
     #[serde(skip)]
     pub(crate) claimed: BTreeSet<String>,
+    /// What the file may have meant otherwise but is not an error (a region no cloud lists):
+    /// the CLI prints them on standard error as `warning: FILE:LINE:COL: ...`; they change no
+    /// exit code and nothing the run hashes.
+    #[serde(skip)]
+    pub warnings: Vec<Diagnostic>,
 }
 
 impl Scenario {

@@ -197,7 +197,8 @@ unit_type!(
 unit_type!(
     /// A percentage such as `"2%"`, in parts per million.
     Percent(u32), parse_percent, "percentage", "2%",
-    r"^\+?[0-9][0-9_]*(\.[0-9]+)?\s*%$"
+    // 0 % to 100 %, as `parse_percent` accepts (leading zeros allowed, no `_` separators).
+    r"^\+?0*(100(\.0+)?|[0-9]?[0-9](\.[0-9]+)?)\s*%$"
 );
 
 /// A whole number written without quotes (`retries = 15`); `compile` checks its range.

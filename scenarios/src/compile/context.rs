@@ -43,6 +43,9 @@ pub(super) struct Ctx<'a> {
     pub(super) duration: SimDuration,
     /// `--fidelity`: every traffic group at this fidelity, whatever its table says.
     pub(super) fidelity: Option<Fidelity>,
+    /// Warnings so far, by the byte offset of the value they point at, so a value `count`
+    /// expands many times warns once (with the number of copies it stands for).
+    pub(super) warnings: std::cell::RefCell<BTreeMap<usize, (Diagnostic, usize)>>,
 }
 
 /// Where the file wrote the values that sim-core's `Model::build` checks, by element id and
@@ -87,6 +90,26 @@ impl Ctx<'_> {
     pub(super) fn fail<T>(&self, span: &Range<usize>, msg: impl Into<String>) -> R<T> {
         Err(self.err(span, msg))
     }
+    /// Records a warning at `span`: printed by the CLI, never an error.
+    pub(super) fn warn(&self, span: &Range<usize>, msg: impl Into<String>, help: &str) {
+        let mut w = self.warnings.borrow_mut();
+        let e = w.entry(span.start).or_insert_with(|| (Diagnostic::new(self.origin, self.text, span.clone(), msg).help(help), 0));
+        e.1 += 1;
+    }
+
+    /// The warnings, in file order; a value expanded by `count` says how many copies it covers.
+    pub(super) fn take_warnings(&self) -> Vec<Diagnostic> {
+        let w = std::mem::take(&mut *self.warnings.borrow_mut());
+        w.into_values()
+            .map(|(mut d, n)| {
+                if n > 1 {
+                    d.message = format!("{} (and {} more copies from `count`)", d.message, n - 1);
+                }
+                d
+            })
+            .collect()
+    }
+
     pub(super) fn positive(&self, d: &Sp<Dur>, what: &str) -> R<SimDuration> {
         if d.value.0 == SimDuration::ZERO {
             return Err(self.err(&d.span, format!("{what} must be positive")).label("a zero duration is not allowed here"));

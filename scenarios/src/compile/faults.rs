@@ -21,7 +21,7 @@ const ACTION_KEYS: &str = "cut, blackhole, degrade, partition, flap, router_down
 /// The limits sim-core's `Model::build` puts on flaps and random faults, checked here first
 /// so the error points at the key (sim-core checks them again).
 const MIN_FLAP_PERIOD: SimDuration = SimDuration::from_millis(1);
-const MAX_FLAP_COUNT: u32 = 1_000_000;
+pub(crate) const MAX_FLAP_COUNT: u32 = 1_000_000;
 const MIN_MTBF: SimDuration = SimDuration::from_secs(1);
 const MIN_MTTR: SimDuration = SimDuration::from_millis(1);
 
@@ -204,7 +204,12 @@ fn degrade(cx: &Ctx<'_>, topo: &Model, d: &Sp<format::DegradeTable>) -> R<(Sp<St
     Ok((g.target.clone(), FaultAction::Degrade(deg)))
 }
 
-const DIRECTIONS: &[(&str, Direction)] = &[("a-to-b", Direction::AToB), ("b-to-a", Direction::BToA), ("both", Direction::Both)];
+/// `[[random_faults]]` classes and actions, as `random_faults` matches them (the schema's
+/// enums list these).
+pub(crate) const RANDOM_CLASSES: &[&str] = &["channel", "router", "facility"];
+pub(crate) const RANDOM_ACTIONS: &[&str] = &["cut", "down", "blackhole", "bgp_reset", "bfd_disable"];
+
+pub(crate) const DIRECTIONS: &[(&str, Direction)] = &[("a-to-b", Direction::AToB), ("b-to-a", Direction::BToA), ("both", Direction::Both)];
 
 /// `partition = "target"` (both directions) or `{ target, direction }`.
 fn partition(cx: &Ctx<'_>, topo: &Model, p: &Sp<Either<format::PartitionTable>>) -> R<(Sp<String>, FaultAction)> {
@@ -339,7 +344,7 @@ pub(super) fn random_faults(cx: &mut Ctx<'_>, spec: &mut ModelSpec, i: usize, r:
         "facility" => ElementClass::Facility,
         other => {
             let mut d = cx.err(&t.class.span, format!("unknown element class `{other}`"));
-            if let Some(n) = did_you_mean(other, ["channel", "router", "facility"]) {
+            if let Some(n) = did_you_mean(other, RANDOM_CLASSES.iter().copied()) {
                 d = d.label(format!("did you mean `{n}`?"));
             }
             return Err(d.help("class is \"channel\", \"router\" or \"facility\""));
@@ -354,7 +359,7 @@ pub(super) fn random_faults(cx: &mut Ctx<'_>, spec: &mut ModelSpec, i: usize, r:
             other => {
                 let span = t.action.as_ref().map_or(&r.span, |a| &a.span);
                 let mut d = cx.err(span, format!("unknown random fault action `{other}`"));
-                if let Some(n) = did_you_mean(other, ["cut", "blackhole", "bgp_reset", "bfd_disable"]) {
+                if let Some(n) = did_you_mean(other, RANDOM_ACTIONS.iter().copied()) {
                     d = d.label(format!("did you mean `{n}`?"));
                 }
                 return Err(d.help("for channels: cut, blackhole, bgp_reset or bfd_disable"));

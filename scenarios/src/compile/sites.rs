@@ -12,6 +12,7 @@ use super::R;
 use super::context::{Ctx, Decorate, claim};
 use crate::error::did_you_mean;
 use crate::format::{self, Sp};
+use crate::regions::{self, RegionCheck};
 
 /// Checks `cloud:region` syntax.
 pub(super) fn site(cx: &Ctx<'_>, s: &Sp<String>, text: &str) -> R<String> {
@@ -20,7 +21,7 @@ pub(super) fn site(cx: &Ctx<'_>, s: &Sp<String>, text: &str) -> R<String> {
     };
     if Cloud::parse(cloud).is_none() {
         let mut d = cx.err(&s.span, format!("unknown cloud `{cloud}` in site `{text}`"));
-        d = match did_you_mean(cloud, ["aws", "gcp", "azure", "onprem"]) {
+        d = match did_you_mean(cloud, regions::CLOUDS.iter().copied()) {
             Some(n) => d.label(format!("did you mean `{n}`?")),
             None => d.label("clouds are aws, gcp, azure and onprem"),
         };
@@ -29,7 +30,30 @@ pub(super) fn site(cx: &Ctx<'_>, s: &Sp<String>, text: &str) -> R<String> {
     if region.is_empty() || region.contains(char::is_whitespace) {
         return cx.fail(&s.span, format!("`{text}` has an empty or spaced region"));
     }
+    check_region(cx, s, cloud, region)?;
     Ok(text.to_string())
+}
+
+/// Checks a cloud region against that cloud's list (`regions`): a near miss of a listed
+/// region is an error that suggests it; a name far from every listed one (a synthetic
+/// benchmark site, a region newer than the table) is a warning.
+fn check_region(cx: &Ctx<'_>, s: &Sp<String>, cloud: &str, region: &str) -> R<()> {
+    let Some((name, _)) = regions::list(cloud) else { return Ok(()) };
+    match regions::check(cloud, region) {
+        RegionCheck::Known => Ok(()),
+        RegionCheck::Typo(known) => Err(cx
+            .err(&s.span, format!("unknown {name} region `{region}`; did you mean `{known}`?"))
+            .label(format!("not in {name}'s region list"))
+            .help(format!("{name} regions are listed, with their source, in scenarios/src/regions.rs (README \"Regions\")"))),
+        RegionCheck::Unknown => {
+            cx.warn(
+                &s.span,
+                format!("`{region}` is not a known {name} region"),
+                "accepted as a synthetic site; for a real region, check its spelling (README \"Regions\")",
+            );
+            Ok(())
+        }
+    }
 }
 
 pub(super) fn endpoint(cx: &mut Ctx<'_>, spec: &mut ModelSpec, e: &Sp<format::Endpoint>) -> R<()> {
@@ -41,6 +65,11 @@ pub(super) fn endpoint(cx: &mut Ctx<'_>, spec: &mut ModelSpec, e: &Sp<format::En
     claim(cx, &t.id.value, &t.id.span, "endpoint")?;
     spec.endpoints.push(EndpointSpec { id: t.id.value.clone(), site });
     Ok(())
+}
+
+/// Whether a site's region is in its cloud's list (`onprem` sites never are).
+fn listed(site: &str) -> bool {
+    site.split_once(':').is_some_and(|(c, r)| regions::list(c).is_some() && regions::check(c, r) == RegionCheck::Known)
 }
 
 fn site_ids(topo: &Model) -> impl Iterator<Item = &str> {
@@ -67,7 +96,13 @@ pub(super) fn route(cx: &Ctx<'_>, topo: &Model, entries: &[(String, Range<usize>
         if !matches!(topo.element(s), Some(Element::Site(_))) {
             let mut d = cx.err(span, format!("unknown site `{s}`: no interconnect, vpn or backbone reaches it"));
             if let Some(n) = did_you_mean(s, site_ids(topo)) {
-                d = d.label(format!("did you mean `{n}`?"));
+                // A listed region is what was meant; the near site the file built is then the
+                // misspelling (`aws:us-east-l` for `aws:us-east-1`), not a suggestion.
+                if listed(s) && !listed(&n) {
+                    d = d.label(format!("`{n}` is close, but its region is not a known one: is that site misspelt?"));
+                } else {
+                    d = d.label(format!("did you mean `{n}`?"));
+                }
             }
             return Err(d);
         }

@@ -87,16 +87,17 @@ fn check_volume(cx: &Ctx<'_>, g: &format::Traffic) -> R<()> {
 }
 
 /// sim-core's limit on one group's flows (`Model::build` checks it again).
-const MAX_FLOWS_PER_GROUP: u32 = 1_000_000;
+pub(crate) const MAX_FLOWS_PER_GROUP: u32 = 1_000_000;
 
 /// Packet fidelity's limit on one group's flows: a smoltcp socket pair per flow.
 const MAX_PACKET_FLOWS: u32 = 1024;
 
-const FIDELITIES: &[(&str, Fidelity)] = &[("fluid", Fidelity::Fluid), ("packet", Fidelity::Packet)];
+pub(crate) const FIDELITIES: &[(&str, Fidelity)] = &[("fluid", Fidelity::Fluid), ("packet", Fidelity::Packet)];
 
 const FIDELITY_HELP: &str = "fidelity is \"fluid\" (rates and a TCP model) or \"packet\" (smoltcp TCP, packets hop by hop)";
 
-const CONGESTION_CONTROLS: &[(&str, CongestionControl)] = &[("cubic", CongestionControl::Cubic), ("reno", CongestionControl::Reno)];
+pub(crate) const CONGESTION_CONTROLS: &[(&str, CongestionControl)] =
+    &[("cubic", CongestionControl::Cubic), ("reno", CongestionControl::Reno)];
 
 const CC_HELP: &str = "cc is \"cubic\" (default) or \"reno\"";
 
