@@ -634,8 +634,11 @@ pub struct Alarm {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LossAboveTable {
+    /// The traffic group watched.
     pub traffic: Sp<String>,
+    /// The loss share (lost ÷ (delivered + lost)) above which the condition holds (`"1%"`).
     pub threshold: Sp<Percent>,
+    /// How long the loss must stay above the threshold before the alarm fires (`"60s"`).
     #[serde(rename = "for")]
     pub for_: Sp<Dur>,
 }
@@ -643,8 +646,12 @@ pub struct LossAboveTable {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LatencyAboveTable {
+    /// The traffic group watched.
     pub traffic: Sp<String>,
+    /// The round-trip time of the group's slowest working flow above which the condition
+    /// holds (`"50ms"`).
     pub threshold: Sp<Dur>,
+    /// How long the latency must stay above the threshold before the alarm fires (`"60s"`).
     #[serde(rename = "for")]
     pub for_: Sp<Dur>,
 }

@@ -83,8 +83,36 @@ pub fn run(o: &Outcome, s: &Scenario) -> String {
 /// interconnect, the downtime and what it means for the monthly figure and credit) and it
 /// is placed between the expectations and the reproduce line, with its entry in the table of
 /// contents. `None` leaves it out.
-fn sla_section(_o: &Outcome) -> Option<String> {
-    None
+fn sla_section(o: &Outcome) -> Option<String> {
+    if o.sla.is_empty() {
+        return None;
+    }
+    let rows: Vec<String> = o
+        .sla
+        .iter()
+        .enumerate()
+        .map(|(i, a)| {
+            let p = |k: &str| format!("/sla/{i}/{k}");
+            format!(
+                "<tr>{}{}{}{}{}{}{}{}{}</tr>",
+                td(&a.interconnect),
+                td(&a.terms.to_string()),
+                secs_cell(&p("downtime_s"), Some(a.downtime_s)),
+                secs_cell(&p("counted_downtime_s"), Some(a.counted_downtime_s)),
+                cell(&p("monthly_uptime_pct"), &json!(a.monthly_uptime_pct), &format!("{:.4}%", a.monthly_uptime_pct)),
+                cell(&p("sla_target_pct"), &json!(a.sla_target_pct), &format!("{}%", a.sla_target_pct)),
+                cell(&p("credit_pct"), &json!(a.credit_pct), &format!("{}%", a.credit_pct)),
+                td(if a.met { "met" } else { "missed" }),
+                td(&a.source),
+            )
+        })
+        .collect();
+    let mut body = String::from(
+        "<p>Per interconnect, the downtime this rehearsal produced, counted by each provider's own rules \
+         (Google counts only periods of 120 s or more), set against a month, and the service credit it would owe.</p>\n",
+    );
+    body.push_str(&table("sla", &["interconnect", "terms", "down", "counted", "month uptime", "target", "credit", "SLA", "source"], &rows));
+    Some(body)
 }
 
 fn section(b: &mut String, id: &str, body: &str) {
