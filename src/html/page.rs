@@ -96,14 +96,14 @@ fn sla_section(o: &Outcome) -> Option<String> {
             format!(
                 "<tr>{}{}{}{}{}{}{}{}{}</tr>",
                 td(&a.interconnect),
-                td(&a.terms.to_string()),
+                td(a.terms),
                 secs_cell(&p("downtime_s"), Some(a.downtime_s)),
                 secs_cell(&p("counted_downtime_s"), Some(a.counted_downtime_s)),
                 cell(&p("monthly_uptime_pct"), &json!(a.monthly_uptime_pct), &format!("{:.4}%", a.monthly_uptime_pct)),
                 cell(&p("sla_target_pct"), &json!(a.sla_target_pct), &format!("{}%", a.sla_target_pct)),
                 cell(&p("credit_pct"), &json!(a.credit_pct), &format!("{}%", a.credit_pct)),
                 td(if a.met { "met" } else { "missed" }),
-                td(&a.source),
+                td(a.source),
             )
         })
         .collect();
