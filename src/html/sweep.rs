@@ -28,16 +28,9 @@ pub struct SweepPoint<'a> {
     pub label: Option<String>,
     /// The JSON pointer of this point's object in `sweep --json` (`` or `/points/3`).
     pub pointer: String,
-    pub runs: usize,
-    pub pass: usize,
-    pub fail: usize,
-    pub inconclusive: usize,
+    /// The counts and sorted times the gates read, as the summary holds them.
+    pub stats: scenarios::SweepStats<'a>,
     pub verdict: Verdict,
-    /// Sorted.
-    pub detect: &'a [f64],
-    /// Sorted.
-    pub recover: &'a [f64],
-    pub unrecovered: usize,
     pub gates: &'a [Check],
     pub failing: Vec<FailingSeed>,
 }
@@ -58,7 +51,7 @@ const BINS: usize = 20;
 pub fn sweep(v: &SweepView) -> String {
     let mut b = String::new();
     let verdict = v.verdict.name();
-    let runs: usize = v.points.iter().map(|p| p.runs).sum();
+    let runs: usize = v.points.iter().map(|p| p.stats.runs).sum();
     let _ = writeln!(
         b,
         "<header><p class=\"kicker\">faultline sweep report</p><h1>{}</h1>\
@@ -78,17 +71,17 @@ pub fn sweep(v: &SweepView) -> String {
         let _ = writeln!(
             b,
             "<table class=\"counts\"><thead><tr><th>runs</th><th>pass</th><th>fail</th><th>inconclusive</th><th>unrecovered faults</th><th>verdict</th></tr></thead><tbody><tr>{}{}{}{}{}<td><span class=\"status {}\">{}</span></td></tr></tbody></table>",
-            cell(&ptr("runs"), &json!(p.runs), &p.runs.to_string()),
-            cell(&ptr("pass"), &json!(p.pass), &p.pass.to_string()),
-            cell(&ptr("fail"), &json!(p.fail), &p.fail.to_string()),
-            cell(&ptr("inconclusive"), &json!(p.inconclusive), &p.inconclusive.to_string()),
-            cell(&ptr("unrecovered_faults"), &json!(p.unrecovered), &p.unrecovered.to_string()),
+            cell(&ptr("runs"), &json!(p.stats.runs), &p.stats.runs.to_string()),
+            cell(&ptr("pass"), &json!(p.stats.pass), &p.stats.pass.to_string()),
+            cell(&ptr("fail"), &json!(p.stats.fail), &p.stats.fail.to_string()),
+            cell(&ptr("inconclusive"), &json!(p.stats.inconclusive), &p.stats.inconclusive.to_string()),
+            cell(&ptr("unrecovered_faults"), &json!(p.stats.unrecovered), &p.stats.unrecovered.to_string()),
             p.verdict.name(),
             p.verdict.name().to_uppercase()
         );
         b.push_str("<p>Nearest-rank percentiles over every fault of every seed (a fault that never recovered is not in the recover row; it is counted as unrecovered).</p>\n");
         b.push_str("<table class=\"percentiles\"><thead><tr><th>metric</th><th>faults</th><th>p50</th><th>p90</th><th>p99</th><th>max</th></tr></thead><tbody>\n");
-        for (name, vals) in [("detect_s", p.detect), ("recover_s", p.recover)] {
+        for (name, vals) in [("detect_s", p.stats.detect_s), ("recover_s", p.stats.recover_s)] {
             let q = |x: f64| scenarios::percentile(vals, x);
             let _ = writeln!(
                 b,
@@ -103,7 +96,7 @@ pub fn sweep(v: &SweepView) -> String {
             );
         }
         b.push_str("</tbody></table>\n");
-        for (name, vals) in [("detection", p.detect), ("recovery", p.recover)] {
+        for (name, vals) in [("detection", p.stats.detect_s), ("recovery", p.stats.recover_s)] {
             if !vals.is_empty() {
                 let _ = writeln!(b, "<figure>{}</figure>", histogram(name, vals));
             }

@@ -88,6 +88,19 @@ impl Tally {
         }
     }
 
+    /// What the gates (and the sweep's HTML) read; `detect` and `recover` are sorted by then.
+    fn stats(&self) -> SweepStats<'_> {
+        SweepStats {
+            runs: self.runs,
+            pass: self.pass,
+            fail: self.fail,
+            inconclusive: self.inconclusive,
+            detect_s: &self.detect,
+            recover_s: &self.recover,
+            unrecovered: self.unrecovered,
+        }
+    }
+
     fn add(&mut self, r: &SeedResult) {
         self.runs += 1;
         match r.verdict {
@@ -134,15 +147,7 @@ impl Collector {
         for (i, mut t) in self.tallies.into_iter().enumerate() {
             t.detect.sort_by(f64::total_cmp);
             t.recover.sort_by(f64::total_cmp);
-            let stats = SweepStats {
-                runs: t.runs,
-                pass: t.pass,
-                fail: t.fail,
-                inconclusive: t.inconclusive,
-                detect_s: &t.detect,
-                recover_s: &t.recover,
-                unrecovered: t.unrecovered,
-            };
+            let stats = t.stats();
             let point = &plan.points[i];
             let (mut verdict, gates) = scenarios::evaluate_sweep(&point.scenario.sweep, &stats);
             let unrun: Vec<Range<u64>> =
@@ -350,14 +355,8 @@ impl Report {
             .map(|(i, p)| crate::html::SweepPoint {
                 label: label(p),
                 pointer: if single { String::new() } else { format!("/points/{i}") },
-                runs: p.tally.runs,
-                pass: p.tally.pass,
-                fail: p.tally.fail,
-                inconclusive: p.tally.inconclusive,
+                stats: p.tally.stats(),
                 verdict: p.verdict,
-                detect: &p.tally.detect,
-                recover: &p.tally.recover,
-                unrecovered: p.tally.unrecovered,
                 gates: &p.gates,
                 failing: p
                     .tally
