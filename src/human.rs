@@ -139,8 +139,21 @@ pub fn summary(o: &Outcome) -> String {
     }
     if !r.runbook.is_empty() {
         out.push('\n');
-        let rows: Vec<Vec<String>> = r.runbook.iter().map(|s| vec![s.id.clone(), secs(s.triggered_s), secs(s.acted_s)]).collect();
-        out.push_str(&table(&["runbook step", "triggered", "acted"], &rows));
+        // What a step found is shown only when one found its work already done.
+        let found = r.runbook.iter().any(|s| s.found.is_some());
+        let rows: Vec<Vec<String>> = r
+            .runbook
+            .iter()
+            .map(|s| {
+                let mut row = vec![s.id.clone(), secs(s.triggered_s), secs(s.acted_s)];
+                if found {
+                    row.push(s.found.map_or("", |f| f.sentence()).to_string());
+                }
+                row
+            })
+            .collect();
+        let head: &[&str] = if found { &["runbook step", "triggered", "acted", "found"] } else { &["runbook step", "triggered", "acted"] };
+        out.push_str(&table(head, &rows));
     }
     // Only when there is something to say: downtime, or an SLA the file checks.
     if o.sla.iter().any(|a| a.downtime_s > 0.0) || o.checks.iter().any(|c| c.name == "sla_within") {

@@ -112,7 +112,7 @@ pub fn run(o: &Outcome) -> Value {
             "source": a.source,
             "basis": a.basis,
         })).collect::<Vec<_>>(),
-        "runbook": r.runbook.iter().map(|s| json!({"id": s.id, "triggered_s": s.triggered_s, "acted_s": s.acted_s})).collect::<Vec<_>>(),
+        "runbook": r.runbook.iter().map(|s| json!({"id": s.id, "triggered_s": s.triggered_s, "acted_s": s.acted_s, "found": s.found, "found_text": s.found.map(|f| f.sentence())})).collect::<Vec<_>>(),
         "expectations": o.checks.iter().map(|c| json!({
             "name": c.name,
             "pass": c.pass,

@@ -16,6 +16,7 @@
 //! diagnostics and `model_errors` maps sim-core's errors back to the file.
 
 mod budget;
+mod connection;
 mod context;
 mod expectations;
 mod faults;

@@ -243,7 +243,8 @@ fn standalone_link(o: &mut String, l: &Link) {
 /// Site pairs with their ECMP policy and convergence times.
 fn routing(o: &mut String, model: &Model) {
     let _ = writeln!(o, "\nrouting:");
-    for a in model.adjacencies.iter().take(MAX_LISTED) {
+    // Pinned adjacencies (a shift onto one connection) are shown with their step.
+    for a in model.adjacencies.iter().filter(|a| a.pin.is_none()).take(MAX_LISTED) {
         // The policies the adjacency's links actually use, in order of first use.
         let mut used: Vec<usize> = Vec::new();
         for l in &a.links {
@@ -418,15 +419,28 @@ fn runbook(o: &mut String, spec: &ModelSpec) {
 
 fn step_action(a: &StepAction) -> String {
     match a {
-        StepAction::Shift { group, route } => format!("shift `{group}` to {}", route.join(" -> ")),
+        StepAction::Shift(sh) => format!("shift {}", shift(sh)),
         StepAction::Drain { link } => format!("drain {link}"),
-        StepAction::Prefer { link, attrs } => {
-            format!("prefer {link}: local-pref {}, prepend {}, MED {}", attrs.local_pref, attrs.prepend, attrs.med)
+        StepAction::Prefer { name, attrs, .. } => {
+            format!("prefer {name}: local-pref {}, prepend {}, MED {}", attrs.local_pref, attrs.prepend, attrs.med)
         }
-        StepAction::Failover { shifts } => {
-            format!("fail over {}", shifts.iter().map(|(g, r)| format!("`{g}` to {}", r.join(" -> "))).collect::<Vec<_>>().join(", "))
+        StepAction::Failover { shifts } => format!("fail over {}", shifts.iter().map(shift).collect::<Vec<_>>().join(", ")),
+    }
+}
+
+/// "`group` to a -> b", with "(over vpn)" after a hop pinned to one connection.
+fn shift(sh: &ShiftSpec) -> String {
+    let mut route = String::new();
+    for (k, site) in sh.route.iter().enumerate() {
+        if k > 0 {
+            route.push_str(" -> ");
+        }
+        route.push_str(site);
+        if let Some(Some(pin)) = k.checked_sub(1).and_then(|h| sh.over.get(h)) {
+            route.push_str(&format!(" (over {})", pin.name));
         }
     }
+    format!("`{}` to {route}", sh.group)
 }
 
 /// The `[expect]` SLOs on one line, the traffic they are scoped to, and the verdict the

@@ -737,7 +737,10 @@ pub struct DelayRange {
 pub struct ShiftTable {
     /// The traffic group to move.
     pub traffic: Sp<String>,
-    /// The new route, source first: sites (or endpoints at the ends), at least two.
+    /// Where the group goes: a VPN or an interconnect id alone (`["vpn"]`: the group's route
+    /// with the hop it joins carried by that connection only), or a new route, source
+    /// first: sites (endpoints at the ends), at least two, in which a VPN or an interconnect
+    /// may stand between the two sites it joins to pin that hop to it.
     pub to: Sp<Vec<Sp<String>>>,
 }
 
@@ -745,7 +748,8 @@ pub struct ShiftTable {
 #[derive(Debug, Deserialize, JsonSchema, Clone)]
 #[serde(deny_unknown_fields)]
 pub struct PreferTable {
-    /// The link whose routes change (`ash/ch1`).
+    /// The link whose routes change (`ash/ch1`), or a VPN or an interconnect id: every one
+    /// of its links.
     pub link: Sp<String>,
     /// LOCAL_PREF (default 100; higher wins).
     pub local_pref: Option<u32>,

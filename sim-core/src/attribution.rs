@@ -247,11 +247,10 @@ impl Attribution {
             if after.same_effect(before) || (!before.carrier && !after.carrier) {
                 continue;
             }
-            let adj = v.model.links[link.index()].adjacency;
             for &f in applied {
                 if st.causes().iter().any(|c| c.fault == Some(f)) {
                     self.fault(f).links_changed += 1;
-                    self.instant.push((f, adj));
+                    self.instant.extend(v.model.adjacencies_of(*link).map(|a| (f, a)));
                 }
             }
             // A link without a session (a backbone span) is noticed by its carrier: routing
@@ -334,7 +333,6 @@ impl Attribution {
             }
             Effect::SessionUp { link } => self.down_causes[link.index()] = Default::default(),
             Effect::LinkChanged { link, fault, applied, delta } => {
-                let adj = v.model.links[link.index()].adjacency;
                 let i = match self.link_changes.iter().position(|c| c.0 == *link) {
                     Some(i) => i,
                     None => {
@@ -348,7 +346,9 @@ impl Attribution {
                 {
                     self.link_changes[i].2.push(*f);
                 }
-                self.touch(adj);
+                for a in v.model.adjacencies_of(*link) {
+                    self.touch(a);
+                }
             }
             Effect::WorkloadChanged { groups, fault: Some(f), down: true } => {
                 self.fault(*f).workloads_down += 1;
@@ -361,12 +361,12 @@ impl Attribution {
             Effect::WorkloadChanged { .. } => {}
             Effect::SessionReset { link, fault } => {
                 self.resets.push((*link, *fault));
-                self.instant.push((*fault, v.model.links[link.index()].adjacency));
+                self.instant.extend(v.model.adjacencies_of(*link).map(|a| (*fault, a)));
             }
             Effect::PreferenceChanged { link, fault } => {
                 if let Some(f) = fault {
                     self.prefs.push((*link, *f));
-                    self.instant.push((*f, v.model.links[link.index()].adjacency));
+                    self.instant.extend(v.model.adjacencies_of(*link).map(|a| (*f, a)));
                 }
             }
             Effect::SessionDown { link, side, reason } => self.downs.push((*link, *side, *reason)),

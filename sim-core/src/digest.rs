@@ -77,6 +77,11 @@ pub(crate) fn model_digest(m: &Model, seed: u64) -> u64 {
             p.local_repair.iter().for_each(|c| d.u64(c.as_nanos()));
         }
         a.links.iter().for_each(|l| d.u64(u64::from(m.links[l.index()].policy)));
+        // Only models with a shift onto one connection have pinned adjacencies.
+        if let Some(p) = &a.pin {
+            d.u64(u64::from(p.base.0));
+            a.links.iter().for_each(|l| d.u64(u64::from(l.0)));
+        }
     }
     for g in &m.groups {
         let t = &g.spec;

@@ -11,6 +11,7 @@ use crate::control::ControlPlane;
 use crate::events::{Effect, Ev, Outbox};
 use crate::model::{Action, AlarmId, Condition, Model, StepId, StepTrig};
 use crate::network::Network;
+use crate::report::StepFinding;
 use crate::rng::Stream;
 use crate::scheduler::{Scheduler, TimerId};
 use crate::spec::Delay;
@@ -29,6 +30,7 @@ struct AlarmRt {
 struct StepRt {
     triggered: Option<SimTime>,
     acted: Option<SimTime>,
+    found: Option<StepFinding>,
     rng: Stream,
 }
 
@@ -52,7 +54,7 @@ impl Operator {
         op.on_alarm = vec![Vec::new(); model.alarms.len()];
         op.after_step = vec![Vec::new(); model.steps.len()];
         for (i, s) in model.steps.iter().enumerate() {
-            op.steps.push(StepRt { triggered: None, acted: None, rng: Stream::derive(seed, &format!("step/{}", s.id)) });
+            op.steps.push(StepRt { triggered: None, acted: None, found: None, rng: Stream::derive(seed, &format!("step/{}", s.id)) });
             match s.trigger {
                 StepTrig::Alarm(a) => op.on_alarm[a.index()].push(i),
                 StepTrig::AfterStep(p) => op.after_step[p.index()].push(i),
@@ -167,5 +169,14 @@ impl Operator {
     /// (triggered, acted) of a step.
     pub fn step_times(&self, s: usize) -> (Option<SimTime>, Option<SimTime>) {
         (self.steps[s].triggered, self.steps[s].acted)
+    }
+
+    /// The step's action found its work already done (see [`StepFinding`]).
+    pub fn note_finding(&mut self, s: StepId, found: StepFinding) {
+        self.steps[s.index()].found = Some(found);
+    }
+
+    pub fn step_finding(&self, s: usize) -> Option<StepFinding> {
+        self.steps[s].found
     }
 }

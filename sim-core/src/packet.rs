@@ -193,7 +193,8 @@ impl PacketWorld {
     fn route_mtu(model: &Model, g: usize) -> usize {
         let mut mtu = 9216u32;
         for hop in &model.groups[g].route.hops {
-            for &l in &model.adjacencies[hop.adj.index()].links {
+            // The base adjacency's links: a pinned hop may fall back onto any of them.
+            for &l in &model.adjacencies[model.base_adjacency(hop.adj).index()].links {
                 mtu = mtu.min(model.links[l.index()].spec.mtu);
             }
         }
@@ -211,7 +212,7 @@ impl PacketWorld {
             rtt_ns += model.sites[s.index()].internal_rtt.as_nanos() / 2;
         }
         for hop in &route.hops {
-            let links = &model.adjacencies[hop.adj.index()].links;
+            let links = &model.adjacencies[model.base_adjacency(hop.adj).index()].links;
             let owd = links.iter().map(|l| model.links[l.index()].spec.one_way_delay.as_nanos()).max().unwrap_or(0);
             rtt_ns += 2 * owd;
             let hop_cap = links.iter().map(|l| model.links[l.index()].goodput_bps).max().unwrap_or(0);

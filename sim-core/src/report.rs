@@ -158,6 +158,37 @@ pub struct StepReport {
     pub id: String,
     pub triggered_s: Option<f64>,
     pub acted_s: Option<f64>,
+    /// When it acted, its work was already done (by routing, or by an earlier step).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub found: Option<StepFinding>,
+}
+
+/// What a runbook step found when it acted, if its action was not needed: the runbook was
+/// slower than the network (BGP failed over first) or repeated another step.
+#[derive(Clone, Copy, Debug, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum StepFinding {
+    /// The shift changed no flow's path: its traffic already used those links.
+    AlreadyThere,
+    /// The shift moved traffic that was already flowing both ways (routing had failed it
+    /// over, or it never broke): the step was not needed to restore it.
+    AlreadyFlowing,
+    /// The link it drains was already drained or delivered nothing either way.
+    AlreadyOut,
+    /// The route attributes it sets were already in force on every link it names.
+    AlreadySet,
+}
+
+impl StepFinding {
+    /// The finding in words, for reports.
+    pub fn sentence(self) -> &'static str {
+        match self {
+            StepFinding::AlreadyThere => "found the work already done: the traffic already used that path",
+            StepFinding::AlreadyFlowing => "found the traffic already flowing (routing had failed over first); moved it anyway",
+            StepFinding::AlreadyOut => "found the link already carrying no traffic",
+            StepFinding::AlreadySet => "found those route attributes already in force",
+        }
+    }
 }
 
 /// One period during which an interconnect could carry no traffic: none of its channels
@@ -252,6 +283,7 @@ impl Simulation {
                         id: self.model.steps[s].id.clone(),
                         triggered_s: triggered.map(SimTime::as_secs_f64),
                         acted_s: acted.map(SimTime::as_secs_f64),
+                        found: self.operator.step_finding(s),
                     }
                 })
                 .collect(),

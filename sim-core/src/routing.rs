@@ -261,8 +261,14 @@ impl Routing {
     /// Something about `link` changed (session, carrier, preference): both sides of its
     /// adjacency reconsider. `credit`: the change is a failure or a policy change whose causes
     /// the decision carries; a recovery (session up) carries none.
+    /// A link's pinned adjacencies reconsider too.
     pub fn mark(&mut self, model: &Model, link: LinkId, credit: bool) {
-        let a = model.links[link.index()].adjacency.index();
+        for a in model.adjacencies_of(link) {
+            self.mark_in(a.index(), link, credit);
+        }
+    }
+
+    fn mark_in(&mut self, a: usize, link: LinkId, credit: bool) {
         for side in 0..2 {
             let s = &mut self.sides[a][side];
             match s.marked.iter_mut().find(|m| m.link == link) {
@@ -282,11 +288,13 @@ impl Routing {
     pub fn mark_carrier_loss(&mut self, model: &Model, link: LinkId, link_side: Option<usize>) {
         self.mark(model, link, true);
         let l = &model.links[link.index()];
-        for side in 0..2 {
-            if link_side.is_none_or(|s| l.side_at(side) == s)
-                && let Some(m) = self.sides[l.adjacency.index()][side].marked.iter_mut().find(|m| m.link == link)
-            {
-                m.carrier = true;
+        for a in model.adjacencies_of(link) {
+            for side in 0..2 {
+                if link_side.is_none_or(|s| l.side_at(side) == s)
+                    && let Some(m) = self.sides[a.index()][side].marked.iter_mut().find(|m| m.link == link)
+                {
+                    m.carrier = true;
+                }
             }
         }
     }
@@ -294,6 +302,12 @@ impl Routing {
     /// Whether a side waits for a decision.
     pub fn has_pending(&self) -> bool {
         !self.dirty.is_empty()
+    }
+
+    /// Whether both sides already give routes over `link` the attributes `attrs`.
+    pub fn preference_is(&self, model: &Model, link: LinkId, attrs: RouteAttrs) -> bool {
+        let spec = &model.links[link.index()].spec;
+        (0..2).all(|side| self.preference[link.index()].unwrap_or(spec.route[side]) == attrs)
     }
 
     /// A runbook step sets the route attributes of `link`.
@@ -431,11 +445,16 @@ impl Routing {
         Some(FibApplied { adj: a, side: side as u8, members, causes })
     }
 
-    /// The link side `side` of adjacency `a` forwards a flow with hash `h` onto.
-    pub fn member(&self, a: usize, side: usize, h: u64) -> Option<u32> {
+    /// The link side `side` of adjacency `a` forwards a flow with hash `h` onto. A pinned
+    /// adjacency with nothing in forwarding falls back to its base: the more-specific route
+    /// is withdrawn and the covering one applies.
+    pub fn member(&self, model: &Model, a: usize, side: usize, h: u64) -> Option<u32> {
         let rt = &self.sides[a][side];
         if rt.fib.is_empty() {
-            return None;
+            return match &model.adjacencies[a].pin {
+                Some(p) => self.member(model, p.base.index(), side, h),
+                None => None,
+            };
         }
         if !rt.buckets.is_empty() {
             return Some(rt.buckets[(h % rt.buckets.len() as u64) as usize]);
@@ -450,8 +469,8 @@ impl Routing {
         let hop = route.hops[k];
         let hk = hop_hash(h, k);
         let (a, from) = (hop.adj.index(), hop.from_side as usize);
-        let lf = self.member(a, from, hk).ok_or((hop.adj, from as u8))?;
-        let lr = self.member(a, 1 - from, rev_hash(hk)).ok_or((hop.adj, 1 - from as u8))?;
+        let lf = self.member(model, a, from, hk).ok_or((hop.adj, from as u8))?;
+        let lr = self.member(model, a, 1 - from, rev_hash(hk)).ok_or((hop.adj, 1 - from as u8))?;
         Ok([(lf, model.links[lf as usize].side_at(from) as u8), (lr, model.links[lr as usize].side_at(1 - from) as u8)])
     }
 

@@ -27,6 +27,7 @@ use crate::model::{Action, AdjId, AlarmId, FaultId, GroupId, LinkId, Model, Step
 use crate::network::Network;
 use crate::operator::Operator;
 use crate::packet::{Io, PacketView, PacketWorld};
+use crate::report::StepFinding;
 use crate::routing::Routing;
 use crate::scheduler::Scheduler;
 use crate::time::SimTime;
@@ -242,7 +243,9 @@ impl Simulation {
         if let Ev::StepRun { step } = ev {
             let mut out = Outbox { sched: &mut self.sched, effects: &mut self.effects };
             let action = self.operator.on_step_run(&self.model, StepId(step), &mut out).clone();
-            self.run_action(action);
+            if let Some(found) = self.run_action(action) {
+                self.operator.note_finding(StepId(step), found);
+            }
             return;
         }
         let mut effects = std::mem::take(&mut self.effects);
@@ -351,27 +354,38 @@ impl Simulation {
         self.effects.push(Effect::LinkChanged { link, fault: cause.fault, applied: on, delta });
     }
 
-    /// A runbook step's action.
-    fn run_action(&mut self, action: Action) {
-        match action {
+    /// A runbook step's action, and what it found if the work was already done.
+    fn run_action(&mut self, action: Action) -> Option<StepFinding> {
+        let found = match action {
             Action::Shift(shifts) => {
+                let (mut moved, mut delivering) = (false, true);
                 for (g, route) in shifts {
                     let w = World { model: &self.model, net: &self.net, routing: &self.routing };
                     let mut out = Outbox { sched: &mut self.sched, effects: &mut self.effects };
-                    self.traffic.shift_group(g.index(), route, w, &mut out);
+                    let o = self.traffic.shift_group(g.index(), route, w, &mut out);
+                    (moved, delivering) = (moved || o.moved, delivering && o.delivering);
                     self.dispatch_effects();
                 }
+                if !moved { Some(StepFinding::AlreadyThere) } else { delivering.then_some(StepFinding::AlreadyFlowing) }
             }
             Action::Drain(l) => {
+                let st = self.net.link(l);
+                let idle = st.drained() || !(st.delivers(0) || st.delivers(1));
                 self.change_link(l, LinkCause { fault: None, effect: CauseEffect::Drain }, true);
                 self.effects.push(Effect::PreferenceChanged { link: l, fault: None });
+                idle.then_some(StepFinding::AlreadyOut)
             }
-            Action::Prefer(l, attrs) => {
-                self.routing.set_preference(l, attrs);
-                self.effects.push(Effect::PreferenceChanged { link: l, fault: None });
+            Action::Prefer(links, attrs) => {
+                let set = links.iter().all(|&l| self.routing.preference_is(&self.model, l, attrs));
+                for l in links {
+                    self.routing.set_preference(l, attrs);
+                    self.effects.push(Effect::PreferenceChanged { link: l, fault: None });
+                }
+                set.then_some(StepFinding::AlreadySet)
             }
-        }
+        };
         self.dispatch_effects();
+        found
     }
 
     /// Dispatches queued effects, and those they cause, in the order they happened.

@@ -453,14 +453,44 @@ pub enum Delay {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum StepAction {
-    /// Move a traffic group onto another route of sites (a backup path or another region pair).
-    Shift { group: String, route: Vec<String> },
+    /// Move a traffic group onto another route of sites (a backup path or another region
+    /// pair), or onto one connection (a VPN, an interconnect) of a hop.
+    Shift(ShiftSpec),
     /// Drain a link gracefully.
     Drain { link: String },
-    /// Change the attributes both sides give routes over a link.
-    Prefer { link: String, attrs: RouteAttrs },
+    /// Change the attributes both sides give routes over a set of links: one link, or every
+    /// link of a VPN or an interconnect (`name` says which, for reports).
+    Prefer { name: String, links: Vec<String>, attrs: RouteAttrs },
     /// Fail a service over: shift several groups at once.
-    Failover { shifts: Vec<(String, Vec<String>)> },
+    Failover { shifts: Vec<ShiftSpec> },
+}
+
+/// Where a runbook step moves one traffic group.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ShiftSpec {
+    pub group: String,
+    /// The new route, source first: site names (endpoints at the ends).
+    pub route: Vec<String>,
+    /// Per hop of `route` (empty, or one entry per hop): the connection whose links alone
+    /// carry the group over that hop, as a more-specific route advertised over them only
+    /// would (`None`: the hop's usual best routes).
+    #[serde(default)]
+    pub over: Vec<Option<PinSpec>>,
+}
+
+/// A connection a shifted group is pinned to on one hop: its name (a VPN's or an
+/// interconnect's id) and its links.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PinSpec {
+    pub name: String,
+    pub links: Vec<String>,
+}
+
+impl ShiftSpec {
+    /// A shift onto a route of sites, over each hop's usual routes.
+    pub fn sites(group: impl Into<String>, route: Vec<String>) -> ShiftSpec {
+        ShiftSpec { group: group.into(), route, over: Vec::new() }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -41,8 +41,18 @@ fn res_index((l, d): (u32, u8)) -> usize {
     l as usize * 2 + d as usize
 }
 
+/// What a runbook shift found and did to one group.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct ShiftOutcome {
+    /// Some flow's path changed (always, for a move to other sites).
+    pub moved: bool,
+    /// Before the shift, the group's traffic was flowing unharmed (see `Traffic::delivers`).
+    pub delivering: bool,
+}
+
 /// What traffic reads of the rest of the simulation.
 #[derive(Clone, Copy)]
+
 pub(crate) struct World<'a> {
     pub model: &'a Model,
     pub net: &'a Network,
@@ -215,20 +225,28 @@ impl Traffic {
         }
         let flows = self.groups[g].flows();
         for hop in &self.routes[g].hops {
+            // A pinned hop falls back to its base adjacency's forwarding: changes there
+            // repath these flows too.
             self.adj_flows[hop.adj.index()].extend(flows.clone());
+            let base = w.model.base_adjacency(hop.adj);
+            if base != hop.adj {
+                self.adj_flows[base.index()].extend(flows.clone());
+            }
         }
         for f in flows {
             self.refresh_flow(f, w, out);
         }
     }
 
-    fn detach_group(&mut self, g: usize) {
+    fn detach_group(&mut self, g: usize, model: &Model) {
         if self.groups[g].packet {
             return;
         }
         let flows = self.groups[g].flows();
         for hop in &self.routes[g].hops {
-            self.adj_flows[hop.adj.index()].retain(|f| !flows.contains(f));
+            for a in [hop.adj, model.base_adjacency(hop.adj)] {
+                self.adj_flows[a.index()].retain(|f| !flows.contains(f));
+            }
         }
         for f in flows {
             let fwd = std::mem::take(&mut self.flows[f as usize].fwd);
@@ -712,18 +730,32 @@ impl Traffic {
         }
     }
 
-    /// Moves a group onto a new route: its flows open new connections there. A flow whose
-    /// old path still works finishes what it had in flight there (make before break: nothing
-    /// is lost); a stalled one ends its stall, its in-flight data already lost.
-    pub fn shift_group(&mut self, g: usize, route: Route, w: World<'_>, out: &mut Outbox<'_>) {
+    /// Moves a group onto a new route. Between other sites (another region pair) its flows
+    /// open new connections there: a flow whose old path still works finishes what it had
+    /// in flight there (make before break: nothing is lost); a stalled one ends its stall,
+    /// its in-flight data already lost. Between the same ends (onto one connection of a hop)
+    /// only the paths change, as when forwarding changes: connections carry on. Says what
+    /// the group's traffic was doing before and whether any flow's path changed.
+    pub fn shift_group(&mut self, g: usize, route: Route, w: World<'_>, out: &mut Outbox<'_>) -> ShiftOutcome {
+        let old = &self.routes[g];
+        let same_ends = old.ends == route.ends && old.sites.first() == route.sites.first() && old.sites.last() == route.sites.last();
+        let before = same_ends.then(|| self.path_digest(g, old, w));
+        let delivering = self.delivers(g, w);
+        let outcome =
+            |t: &Self, w: World<'_>| ShiftOutcome { moved: before.is_none_or(|b| t.path_digest(g, &t.routes[g], w) != b), delivering };
         let now = out.now();
         self.groups[g].settle(now);
-        self.detach_group(g);
+        self.detach_group(g, w.model);
         self.routes[g] = route;
+        if same_ends {
+            self.attach_group(g, w, out);
+            self.update_offered(g, w, now);
+            return outcome(self, w);
+        }
         if self.groups[g].packet {
             // Packet flows keep their connections; their packets take the new route.
             self.update_offered(g, w, now);
-            return;
+            return outcome(self, w);
         }
         for f in self.groups[g].flows() {
             let fi = f as usize;
@@ -754,6 +786,42 @@ impl Traffic {
             }
         }
         self.update_offered(g, w, now);
+        outcome(self, w)
+    }
+
+    /// A digest of the links every flow of group `g` would use on `route` now (forwarding
+    /// as it stands; a hop without forwarding counts as such).
+    fn path_digest(&self, g: usize, route: &Route, w: World<'_>) -> u64 {
+        let mut d = 0u64;
+        for f in self.groups[g].flows() {
+            for k in 0..route.hops.len() {
+                let v = match w.routing.hop_links(w.model, route, self.flows[f as usize].hash, k) {
+                    Ok([(lf, _), (lr, _)]) => (u64::from(lf) << 32) | u64::from(lr),
+                    Err(_) => u64::MAX,
+                };
+                d = mix64(d ^ v ^ (u64::from(f) << 8) ^ k as u64);
+            }
+        }
+        d
+    }
+
+    /// Whether group `g` has started and every one of its flows has a path that delivers
+    /// both ways between live ends, with no loss a fault added: its traffic is flowing
+    /// unharmed (a gray failure still harms it, so a step that moves it off is needed).
+    fn delivers(&self, g: usize, w: World<'_>) -> bool {
+        let route = &self.routes[g];
+        if !self.groups[g].started || !w.net.end_alive(route, 0) || !w.net.end_alive(route, 1) {
+            return false;
+        }
+        self.groups[g].flows().all(|f| {
+            (0..route.hops.len()).all(|k| match w.routing.hop_links(w.model, route, self.flows[f as usize].hash, k) {
+                Ok([(lf, df), (lr, dr)]) => [(lf, df), (lr, dr)].iter().all(|&(l, d)| {
+                    let st = w.net.link(LinkId(l));
+                    st.delivers(usize::from(d)) && st.loss_ppm() == 0
+                }),
+                Err(_) => false,
+            })
+        })
     }
 
     /// Stalls still open at `end`, with their length so far.

@@ -128,7 +128,10 @@ impl Simulation {
         let link = |i: u32| m.links.get(i as usize).map(|l| l.spec.id.clone());
         let link_site = |l: u32, side: u32| m.links.get(l as usize).map(|l| m.sites[l.sites[side.min(1) as usize].index()].id.clone());
         let adj = |a: u32| {
-            m.adjacencies.get(a as usize).map(|a| format!("{} ~ {}", m.sites[a.sites[0].index()].id, m.sites[a.sites[1].index()].id))
+            m.adjacencies.get(a as usize).map(|a| {
+                let over = a.pin.as_ref().map_or(String::new(), |p| format!(" over {}", p.name));
+                format!("{} ~ {}{over}", m.sites[a.sites[0].index()].id, m.sites[a.sites[1].index()].id)
+            })
         };
         let adj_site = |a: u32, side: u32| m.adjacencies.get(a as usize).map(|a| m.sites[a.sites[side.min(1) as usize].index()].id.clone());
         let flow_group =

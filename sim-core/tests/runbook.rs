@@ -32,7 +32,9 @@ fn dr_model(delay: Delay) -> ModelSpec {
                 id: "page-oncall".into(),
                 trigger: StepTrigger::Alarm("repl-down".into()),
                 delay,
-                action: StepAction::Failover { shifts: vec![("db-repl".into(), vec!["aws:us-west-2".into(), "gcp:us-west1".into()])] },
+                action: StepAction::Failover {
+                    shifts: vec![ShiftSpec::sites("db-repl", vec!["aws:us-west-2".into(), "gcp:us-west1".into()])],
+                },
             },
             StepSpec {
                 id: "drain-east".into(),
@@ -134,7 +136,8 @@ fn an_endpoint_down_stops_only_its_traffic_and_a_runbook_moves_it_to_the_standby
     spec.faults[0].target = "db-primary".into();
     // The standby is reached over the western interconnect from the western region.
     spec.steps.truncate(1);
-    spec.steps[0].action = StepAction::Failover { shifts: vec![("db-repl".into(), vec!["aws:us-west-2".into(), "db-standby".into()])] };
+    spec.steps[0].action =
+        StepAction::Failover { shifts: vec![ShiftSpec::sites("db-repl", vec!["aws:us-west-2".into(), "db-standby".into()])] };
     let model = Model::build(&spec).expect("valid");
     let mut sim = Simulation::new(model, 1, SimOptions::default());
     sim.run();

@@ -429,20 +429,28 @@ fn operations(o: &Outcome) -> String {
         b.push_str(&table("alarms", &["alarm", "times fired", "first fired at"], &rows));
     }
     if !r.runbook.is_empty() {
+        // A column for what steps found, only when one found its work already done.
+        let any_found = r.runbook.iter().any(|s| s.found.is_some());
         let rows: Vec<String> = r
             .runbook
             .iter()
             .enumerate()
             .map(|(i, s)| {
+                let found = if any_found { td(s.found.map_or("", |f| f.sentence())) } else { String::new() };
                 format!(
-                    "<tr>{}{}{}</tr>",
+                    "<tr>{}{}{}{found}</tr>",
                     td(&s.id),
                     secs_cell(&format!("/runbook/{i}/triggered_s"), s.triggered_s),
                     secs_cell(&format!("/runbook/{i}/acted_s"), s.acted_s)
                 )
             })
             .collect();
-        b.push_str(&table("runbook", &["runbook step", "triggered at", "acted at"], &rows));
+        let head: &[&str] = if any_found {
+            &["runbook step", "triggered at", "acted at", "what it found"]
+        } else {
+            &["runbook step", "triggered at", "acted at"]
+        };
+        b.push_str(&table("runbook", head, &rows));
     }
     b
 }

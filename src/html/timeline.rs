@@ -130,7 +130,7 @@ fn gantt(o: &Outcome, s: &Scenario) -> String {
                         esc(&axis::duration(t1))
                     );
                 }
-                let text = format!("runbook step {} acted", st.id);
+                let text = crate::svg::marks::step_text(st);
                 all_marks.iter().filter(|m| m.kind == MarkKind::Runbook && m.text == text).collect()
             }
         };

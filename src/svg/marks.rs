@@ -124,7 +124,7 @@ pub fn marks(o: &Outcome, expect: Option<&Expectations>) -> Vec<Mark> {
         out.extend(a.fired_s.iter().map(|&t| Mark { t_s: t, kind: MarkKind::Alarm, text: format!("alarm {} fired", a.id), fault: None }));
     }
     for s in &r.runbook {
-        out.extend(s.acted_s.map(|t| Mark { t_s: t, kind: MarkKind::Runbook, text: format!("runbook step {} acted", s.id), fault: None }));
+        out.extend(s.acted_s.map(|t| Mark { t_s: t, kind: MarkKind::Runbook, text: step_text(s), fault: None }));
     }
     out.sort_by(|a, b| a.t_s.total_cmp(&b.t_s).then(a.kind.cmp(&b.kind)).then_with(|| a.text.cmp(&b.text)));
     out
@@ -161,5 +161,13 @@ mod tests {
         // A third overlapping item has no lane left.
         let l = lanes(&[(0.0, 100.0), (10.0, 100.0), (20.0, 100.0)], 2);
         assert_eq!(l, vec![Some(0), Some(1), None]);
+    }
+}
+
+/// "runbook step ID acted", and what it found if its work was already done.
+pub(crate) fn step_text(s: &sim_core::report::StepReport) -> String {
+    match s.found {
+        Some(f) => format!("runbook step {} acted: {}", s.id, f.sentence()),
+        None => format!("runbook step {} acted", s.id),
     }
 }

@@ -6,11 +6,12 @@
 use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 
-use sim_core::model::Model;
+use sim_core::model::{Element, Model};
 use sim_core::spec::*;
 use sim_core::{SimDuration, SimTime};
 
 use super::R;
+use super::connection::{Connection, Connections};
 use super::context::{Ctx, Decorate, claim, element, expect_class};
 use super::sites::route;
 use super::traffic::group;
@@ -58,21 +59,98 @@ pub(super) fn alarm(cx: &mut Ctx<'_>, spec: &mut ModelSpec, topo: &Model, a: &Sp
     Ok(())
 }
 
-fn shift(cx: &Ctx<'_>, spec: &ModelSpec, topo: &Model, s: &format::ShiftTable) -> R<(String, Vec<String>)> {
+/// `shift = { traffic, to }`. `to` is a route of sites (endpoints at the ends), in which a
+/// VPN or an interconnect may stand between the two sites it joins to pin that hop to it
+/// (`["aws:us-east-1", "vpn", "gcp:us-east4"]`); or just a connection (`["vpn"]`): the group's
+/// route as its table writes it, with the hop that connection joins pinned to it.
+fn shift(cx: &Ctx<'_>, spec: &ModelSpec, topo: &Model, conns: &Connections<'_>, s: &format::ShiftTable) -> R<ShiftSpec> {
     let g = group(cx, spec, &s.traffic)?;
-    if s.to.value.len() < 2 {
-        return Err(cx
-            .err(&s.to.span, "`to` is the new route: at least a source and a destination site")
-            .help("e.g. to = [\"aws:us-west-2\", \"gcp:us-west1\"]"));
+    let to = &s.to.value;
+    if let [only] = to.as_slice()
+        && let Some(c) = conns.get(&only.value)
+    {
+        return pin_written_route(cx, spec, topo, g, c, &only.span);
     }
-    let sites: Vec<(String, Range<usize>)> = s.to.value.iter().map(|x| (x.value.clone(), x.span.clone())).collect();
-    Ok((g, route(cx, topo, &sites)?))
+    if let [only] = to.as_slice() {
+        let mut d = cx.err(&only.span, format!("`{}` is not a VPN or an interconnect", only.value));
+        if let Some(n) = did_you_mean(&only.value, conns.names()) {
+            d = d.label(format!("did you mean `{n}`?"));
+        }
+        return Err(d.help("`to` is a VPN or an interconnect alone, or a route of at least a source and a destination site"));
+    }
+    if to.len() < 2 {
+        return Err(cx
+            .err(&s.to.span, "`to` is the new route: at least a source and a destination site, or one VPN or interconnect")
+            .help("e.g. to = [\"aws:us-west-2\", \"gcp:us-west1\"], or to = [\"vpn-id\"] to move the group onto that VPN"));
+    }
+    let mut sites: Vec<(String, Range<usize>)> = Vec::with_capacity(to.len());
+    let mut pins: Vec<(usize, PinSpec)> = Vec::new();
+    for (i, e) in to.iter().enumerate() {
+        let Some(c) = conns.get(&e.value) else {
+            sites.push((e.value.clone(), e.span.clone()));
+            continue;
+        };
+        let between = i > 0 && i + 1 < to.len() && conns.get(&to[i - 1].value).is_none() && conns.get(&to[i + 1].value).is_none();
+        if !between {
+            return Err(cx
+                .err(&e.span, format!("`{}` is a {}: in a route it stands between the two sites it joins", c.name, c.class))
+                .help(format!("e.g. to = [\"{}\", \"{}\", \"{}\"], or to = [\"{}\"] alone", c.sites[0], c.name, c.sites[1], c.name)));
+        }
+        let (a, b) = (site_of(topo, &to[i - 1].value), site_of(topo, &to[i + 1].value));
+        if !c.joins(&a, &b) {
+            return cx.fail(&e.span, format!("`{}` joins `{}` and `{}`, not `{a}` and `{b}`", c.name, c.sites[0], c.sites[1]));
+        }
+        pins.push((sites.len() - 1, PinSpec { name: c.name, links: c.links }));
+    }
+    let route = route(cx, topo, &sites)?;
+    let mut over = Vec::new();
+    if !pins.is_empty() {
+        over = vec![None; route.len() - 1];
+        for (k, p) in pins {
+            over[k] = Some(p);
+        }
+    }
+    Ok(ShiftSpec { group: g, route, over })
+}
+
+/// The site a route entry stands for: an endpoint's site, or the entry itself.
+fn site_of(topo: &Model, name: &str) -> String {
+    match topo.element(name) {
+        Some(Element::Endpoint(e)) => topo.sites[topo.endpoints[e.index()].site.index()].id.clone(),
+        _ => name.to_string(),
+    }
+}
+
+/// `to = ["vpn"]`: the group's route as its table writes it, with the hop `c` joins pinned.
+fn pin_written_route(cx: &Ctx<'_>, spec: &ModelSpec, topo: &Model, g: String, c: Connection, span: &Range<usize>) -> R<ShiftSpec> {
+    let Some(t) = spec.traffic.iter().find(|t| t.id == g) else {
+        return cx.fail(span, format!("unknown traffic group `{g}`"));
+    };
+    let sites: Vec<String> = t.route.iter().map(|s| site_of(topo, s)).collect();
+    let Some(k) = sites.windows(2).position(|w| c.joins(&w[0], &w[1])) else {
+        return Err(cx
+            .err(
+                span,
+                format!(
+                    "`{}` joins `{}` and `{}`, which the route of `{g}` ({}) does not cross",
+                    c.name,
+                    c.sites[0],
+                    c.sites[1],
+                    sites.join(" -> ")
+                ),
+            )
+            .help(format!("write the whole route: to = [\"{}\", \"{}\", \"{}\"]", c.sites[0], c.name, c.sites[1])));
+    };
+    let mut over = vec![None; t.route.len() - 1];
+    over[k] = Some(PinSpec { name: c.name, links: c.links });
+    Ok(ShiftSpec { group: g, route: t.route.clone(), over })
 }
 
 pub(super) fn runbook(cx: &mut Ctx<'_>, spec: &mut ModelSpec, topo: &Model, list: &[Sp<format::Runbook>]) -> R<()> {
     for r in list {
         claim(cx, &r.value.id.value, &r.value.id.span, "runbook step")?;
     }
+    let conns = Connections::new(topo);
     // Indexes of ids, so that resolving a trigger is a lookup and not a scan.
     let ids = TriggerIds {
         steps: list.iter().map(|r| r.value.id.value.as_str()).collect(),
@@ -83,7 +161,7 @@ pub(super) fn runbook(cx: &mut Ctx<'_>, spec: &mut ModelSpec, topo: &Model, list
         let t = &r.value;
         let trigger = step_trigger(cx, spec, t, &ids)?;
         let delay = step_delay(cx, t)?;
-        let action = step_action(cx, spec, topo, r)?;
+        let action = step_action(cx, spec, topo, &conns, r)?;
         spec.steps.push(StepSpec { id: t.id.value.clone(), trigger, delay, action });
     }
     check_step_loops(cx, &spec.steps, list)
@@ -152,7 +230,7 @@ fn step_delay(cx: &Ctx<'_>, t: &format::Runbook) -> R<Delay> {
 }
 
 /// Exactly one of shift, drain, prefer or failover, with its references checked.
-fn step_action(cx: &Ctx<'_>, spec: &ModelSpec, topo: &Model, r: &Sp<format::Runbook>) -> R<StepAction> {
+fn step_action(cx: &Ctx<'_>, spec: &ModelSpec, topo: &Model, conns: &Connections<'_>, r: &Sp<format::Runbook>) -> R<StepAction> {
     let t = &r.value;
     let n = [t.shift.is_some(), t.drain.is_some(), t.prefer.is_some(), t.failover.is_some()].iter().filter(|b| **b).count();
     if n != 1 {
@@ -161,36 +239,49 @@ fn step_action(cx: &Ctx<'_>, spec: &ModelSpec, topo: &Model, r: &Sp<format::Runb
             .help("one of shift, drain, prefer, failover"));
     }
     if let Some(s) = &t.shift {
-        let (group, route) = shift(cx, spec, topo, &s.value)?;
-        Ok(StepAction::Shift { group, route })
+        Ok(StepAction::Shift(shift(cx, spec, topo, conns, &s.value)?))
     } else if let Some(l) = &t.drain {
         let e = element(cx, topo, l, "link")?;
         expect_class(cx, l, e, &["link"], "drain")?;
         Ok(StepAction::Drain { link: l.value.clone() })
     } else if let Some(p) = &t.prefer {
-        prefer(cx, topo, &p.value)
+        prefer(cx, topo, conns, &p.value)
     } else if let Some(f) = &t.failover {
         if f.value.is_empty() {
             return cx.fail(&f.span, "failover lists at least one { traffic, to } shift");
         }
-        let shifts = f.value.iter().map(|s| shift(cx, spec, topo, &s.value)).collect::<R<Vec<_>>>()?;
+        let shifts = f.value.iter().map(|s| shift(cx, spec, topo, conns, &s.value)).collect::<R<Vec<_>>>()?;
         Ok(StepAction::Failover { shifts })
     } else {
         cx.fail(&r.span, "runbook step without an action")
     }
 }
 
-/// `prefer = { link, local_pref, prepend, med }`: unset attributes take the defaults.
-fn prefer(cx: &Ctx<'_>, topo: &Model, p: &format::PreferTable) -> R<StepAction> {
-    let e = element(cx, topo, &p.link, "link")?;
-    expect_class(cx, &p.link, e, &["link"], "prefer")?;
+/// `prefer = { link, local_pref, prepend, med }`: `link` names a link, or a VPN or an
+/// interconnect as a whole (every one of its links); unset attributes take the defaults.
+fn prefer(cx: &Ctx<'_>, topo: &Model, conns: &Connections<'_>, p: &format::PreferTable) -> R<StepAction> {
+    let links = match conns.get(&p.link.value) {
+        Some(c) => c.links,
+        None => {
+            let Some(e) = topo.element(&p.link.value) else {
+                let mut d = cx.err(&p.link.span, format!("unknown link, VPN or interconnect `{}`", p.link.value));
+                let links = topo.links.iter().map(|l| l.spec.id.as_str());
+                if let Some(n) = did_you_mean(&p.link.value, conns.names().chain(links)) {
+                    d = d.label(format!("did you mean `{n}`?"));
+                }
+                return Err(d);
+            };
+            expect_class(cx, &p.link, e, &["link", "vpn", "interconnect"], "prefer")?;
+            vec![p.link.value.clone()]
+        }
+    };
     let d = RouteAttrs::DEFAULT;
     let attrs = RouteAttrs {
         local_pref: p.local_pref.unwrap_or(d.local_pref),
         prepend: p.prepend.unwrap_or(d.prepend),
         med: p.med.unwrap_or(d.med),
     };
-    Ok(StepAction::Prefer { link: p.link.value.clone(), attrs })
+    Ok(StepAction::Prefer { name: p.link.value.clone(), links, attrs })
 }
 
 /// Loops of `after` triggers, reported at the first step (in file order) whose chain loops,

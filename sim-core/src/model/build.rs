@@ -26,6 +26,9 @@ mod traffic;
 struct Builder {
     m: Model,
     adj_index: BTreeMap<(SiteId, SiteId), AdjId>,
+    /// Pinned adjacencies by base adjacency and links, so that shifts onto one connection
+    /// share one.
+    pin_index: BTreeMap<(AdjId, Vec<LinkId>), AdjId>,
 }
 
 impl Builder {
@@ -106,6 +109,7 @@ impl Model {
                 adjacency_of: BTreeMap::new(),
             },
             adj_index: BTreeMap::new(),
+            pin_index: BTreeMap::new(),
         };
         for s in &spec.sites {
             b.add_site(&format!("site `{}`", s.id), s)?;

@@ -22,6 +22,17 @@ impl Model {
         self.adjacency_of.get(&if a <= b { (a, b) } else { (b, a) }).copied()
     }
 
+    /// Every adjacency `link` belongs to: its own, then the pinned ones over it.
+    pub fn adjacencies_of(&self, link: LinkId) -> impl Iterator<Item = AdjId> + '_ {
+        let l = &self.links[link.index()];
+        std::iter::once(l.adjacency).chain(l.pins.iter().copied())
+    }
+
+    /// The adjacency a pinned one refines, or `a` itself.
+    pub fn base_adjacency(&self, a: AdjId) -> AdjId {
+        self.adjacencies[a.index()].pin.as_ref().map_or(a, |p| p.base)
+    }
+
     /// Human id of any element.
     pub fn element_name(&self, e: Element) -> &str {
         match e {

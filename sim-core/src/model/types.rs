@@ -54,6 +54,8 @@ pub struct Link {
     pub facility: Option<FacilityId>,
     pub interconnect: Option<InterconnectId>,
     pub adjacency: AdjId,
+    /// The pinned adjacencies (see [`Adjacency::pin`]) this link also belongs to.
+    pub pins: Vec<AdjId>,
     /// True when the link's A side is the adjacency's B side.
     pub flipped: bool,
     /// Capacity available to TCP payload per direction, bits per second.
@@ -81,6 +83,20 @@ pub struct Adjacency {
     /// Policy 0 governs every link no interconnect-scoped policy claims; the others, the
     /// links of one interconnect each. ECMP width counts per policy.
     pub policies: Vec<AdjPolicy>,
+    /// `Some` for a pinned adjacency: a subset of another adjacency's links (one connection's)
+    /// that a runbook shift moved a group onto. It is routed like the adjacency it refines,
+    /// a more-specific route advertised over those links only: its own selection,
+    /// convergence and ECMP set, and, while none of its links can carry traffic, forwarding
+    /// falls back to the base adjacency's (the more-specific withdrawn).
+    pub pin: Option<AdjPin>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct AdjPin {
+    /// The adjacency of every link between the two sites.
+    pub base: AdjId,
+    /// The connection (a VPN's or an interconnect's id), for names in reports.
+    pub name: String,
 }
 
 /// Convergence delays and ECMP width for a set of links of an adjacency.
@@ -183,7 +199,7 @@ pub enum StepTrig {
 pub enum Action {
     Shift(Vec<(GroupId, Route)>),
     Drain(LinkId),
-    Prefer(LinkId, RouteAttrs),
+    Prefer(Vec<LinkId>, RouteAttrs),
 }
 
 #[derive(Clone, Debug, Serialize)]

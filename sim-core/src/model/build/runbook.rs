@@ -8,9 +8,9 @@ use std::collections::BTreeMap;
 
 use super::Builder;
 use crate::model::error::{BuildError, invalid, nearest};
-use crate::model::ids::{AlarmId, Element, StepId};
-use crate::model::types::{Action, Alarm, Condition, Step, StepTrig};
-use crate::spec::{AlarmCondition, Delay, ModelSpec, StepAction, StepTrigger};
+use crate::model::ids::{AdjId, AlarmId, Element, GroupId, LinkId, StepId, idx};
+use crate::model::types::{Action, AdjPin, Adjacency, Alarm, Condition, Route, Step, StepTrig};
+use crate::spec::{AlarmCondition, Delay, ModelSpec, PinSpec, ShiftSpec, StepAction, StepTrigger};
 
 impl Builder {
     pub(super) fn alarms(&mut self, spec: &ModelSpec) -> Result<BTreeMap<String, AlarmId>, BuildError> {
@@ -99,23 +99,69 @@ impl Builder {
                 return Err(invalid(&owner, "delay", "min is above max"));
             }
             let action = match &s.action {
-                StepAction::Shift { group, route } => {
-                    let g = self.lookup_group(&owner, group)?;
-                    Action::Shift(vec![(g, self.route(&owner, group, route)?)])
-                }
-                StepAction::Failover { shifts } => {
-                    let mut v = Vec::new();
-                    for (group, route) in shifts {
-                        let g = self.lookup_group(&owner, group)?;
-                        v.push((g, self.route(&owner, group, route)?));
-                    }
-                    Action::Shift(v)
-                }
+                StepAction::Shift(sh) => Action::Shift(vec![self.shift(&owner, sh)?]),
+                StepAction::Failover { shifts } => Action::Shift(shifts.iter().map(|sh| self.shift(&owner, sh)).collect::<Result<_, _>>()?),
                 StepAction::Drain { link } => Action::Drain(self.lookup_link(&owner, link)?),
-                StepAction::Prefer { link, attrs } => Action::Prefer(self.lookup_link(&owner, link)?, *attrs),
+                StepAction::Prefer { links, attrs, .. } => {
+                    if links.is_empty() {
+                        return Err(invalid(&owner, "prefer", "names no link"));
+                    }
+                    Action::Prefer(links.iter().map(|l| self.lookup_link(&owner, l)).collect::<Result<_, _>>()?, *attrs)
+                }
             };
             self.m.steps.push(Step { id: s.id.clone(), trigger, delay: s.delay, action });
         }
         Ok(())
+    }
+
+    /// A shift's group and its new route, each pinned hop onto its connection's adjacency.
+    fn shift(&mut self, owner: &str, sh: &ShiftSpec) -> Result<(GroupId, Route), BuildError> {
+        let g = self.lookup_group(owner, &sh.group)?;
+        let mut route = self.route(owner, &sh.group, &sh.route)?;
+        if !sh.over.is_empty() && sh.over.len() != route.hops.len() {
+            return Err(invalid(owner, "over", "needs one entry per hop of the route"));
+        }
+        for (k, pin) in sh.over.iter().enumerate() {
+            if let Some(pin) = pin {
+                route.hops[k].adj = self.pinned(owner, route.hops[k].adj, pin)?;
+            }
+        }
+        Ok((g, route))
+    }
+
+    /// The pinned adjacency over `pin`'s links of `base` (one per connection, shared by every
+    /// shift onto it): same sites, policies and hashing as `base`, only those links.
+    fn pinned(&mut self, owner: &str, base: AdjId, pin: &PinSpec) -> Result<AdjId, BuildError> {
+        let mut links = Vec::with_capacity(pin.links.len());
+        for l in &pin.links {
+            let id = self.lookup_link(owner, l)?;
+            if self.m.links[id.index()].adjacency != base {
+                return Err(invalid(owner, "to", format!("link `{l}` of `{}` does not join the hop's sites", pin.name)));
+            }
+            links.push(id);
+        }
+        if links.is_empty() {
+            return Err(invalid(owner, "to", format!("`{}` has no links", pin.name)));
+        }
+        // In the base adjacency's order, so that hashing picks members as it would there.
+        let b = &self.m.adjacencies[base.index()];
+        let links: Vec<LinkId> = b.links.iter().copied().filter(|l| links.contains(l)).collect();
+        if let Some(&a) = self.pin_index.get(&(base, links.clone())) {
+            return Ok(a);
+        }
+        let id: AdjId = idx(self.m.adjacencies.len());
+        let adj = Adjacency {
+            sites: b.sites,
+            links: links.clone(),
+            resilient_buckets: b.resilient_buckets,
+            policies: b.policies.clone(),
+            pin: Some(AdjPin { base, name: pin.name.clone() }),
+        };
+        self.m.adjacencies.push(adj);
+        self.pin_index.insert((base, links.clone()), id);
+        for l in links {
+            self.m.links[l.index()].pins.push(id);
+        }
+        Ok(id)
     }
 }

@@ -93,6 +93,7 @@ impl Builder {
                 sites: [key.0, key.1],
                 links: Vec::new(),
                 resilient_buckets: None,
+                pin: None,
                 policies: vec![AdjPolicy {
                     interconnect: None,
                     max_paths: 8,
@@ -154,6 +155,7 @@ impl Builder {
             facility,
             interconnect,
             adjacency: adj,
+            pins: Vec::new(),
             flipped,
             goodput_bps: goodput,
             policy: 0,
