@@ -3,6 +3,8 @@
 
 use std::fmt::Write;
 
+use scenarios::units;
+
 use crate::color::{self, Tone};
 use crate::outcome::Outcome;
 
@@ -37,41 +39,17 @@ pub fn table(header: &[&str], rows: &[Vec<String>]) -> String {
     out
 }
 
+/// Seconds as tables write them (`scenarios::units::show_secs`); `—` when absent.
 pub fn secs(v: Option<f64>) -> String {
-    match v {
-        None => "—".to_string(),
-        Some(0.0) => "0s".to_string(),
-        Some(s) if s < 1.0 => format!("{:.0}ms", s * 1e3),
-        Some(s) if s < 100.0 => format!("{s:.2}s"),
-        Some(s) => format!("{s:.0}s"),
-    }
+    v.map_or_else(|| "—".to_string(), units::show_secs)
 }
 
 pub fn bytes(b: u64) -> String {
-    let b = b as f64;
-    if b >= 1e12 {
-        format!("{:.2}TB", b / 1e12)
-    } else if b >= 1e9 {
-        format!("{:.2}GB", b / 1e9)
-    } else if b >= 1e6 {
-        format!("{:.1}MB", b / 1e6)
-    } else if b >= 1e3 {
-        format!("{:.1}kB", b / 1e3)
-    } else {
-        format!("{b:.0}B")
-    }
+    units::show_bytes(b)
 }
 
 pub fn bps(b: f64) -> String {
-    if b >= 1e9 {
-        format!("{:.2}Gbps", b / 1e9)
-    } else if b >= 1e6 {
-        format!("{:.1}Mbps", b / 1e6)
-    } else if b >= 1e3 {
-        format!("{:.1}kbps", b / 1e3)
-    } else {
-        format!("{b:.0}bps")
-    }
+    units::show_bps(b)
 }
 
 /// The full summary of one run.

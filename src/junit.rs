@@ -107,10 +107,11 @@ fn case(o: &Outcome, c: &Check) -> TestCase {
     case
 }
 
-/// `0.279 s`, `2000000000 bps`, `96566 bytes`, `0.5 fraction`.
+/// `279ms`, `2000000000 bps`, `96566 bytes`, `0.5 fraction`: times as every message writes
+/// them (`scenarios::units::show_secs_exact`), other values exact.
 fn value(v: f64, unit: &str) -> String {
     if unit == "s" {
-        format!("{v:.3} s")
+        scenarios::units::show_secs_exact(v)
     } else if v.fract() == 0.0 && v.abs() < 1e15 {
         format!("{v:.0} {unit}")
     } else {

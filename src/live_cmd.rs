@@ -70,7 +70,7 @@ pub fn cmd_live(s: &Scenario, a: LiveArgs) -> anyhow::Result<u8> {
         l3: a.l3,
     };
     let secs = s.duration.as_secs_f64() / a.speed;
-    crate::output::err(&format!("live: {} (seed {seed}) at speed {}: {:.1} s of wall time", s.name, a.speed, secs));
+    crate::output::err(&format!("live: {} (seed {seed}) at speed {}: {} of wall time", s.name, a.speed, scenarios::units::show_secs(secs)));
     if let Some(p) = &written {
         crate::output::err(&format!("live: API token written to {} (mode 0600); send it as `Authorization: Bearer <token>`", p.display()));
     }

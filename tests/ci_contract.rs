@@ -229,7 +229,7 @@ fn junit_of_a_passing_a_failing_and_an_inconclusive_run_is_strict_and_counts_onc
     assert_eq!((r.tests, r.failures), (2, 1));
     let case = r.test_suites[0].test_cases.iter().find(|c| c.name.as_str() == "recover_within").expect("case");
     let out = case.system_out.as_ref().expect("system-out").as_str();
-    assert!(out.contains("measured 0.255 s\nlimit 0.100 s\n") && out.contains("fault `f1`"), "{out}");
+    assert!(out.contains("measured 255.017ms\nlimit 100ms\n") && out.contains("fault `f1`"), "{out}");
     let Some(r) = junit_agrees_with_json("junit_inconclusive", &["tests/fixtures/no-effect.toml"]) else { return };
     assert_eq!((r.failures, r.test_suites[0].skipped), (0, 1));
 

@@ -19,7 +19,7 @@ use sim_core::report::{FaultReport, GroupReport};
 use sim_core::{BuildError, Model, Report, SimDuration, SimOptions, SimTime, Simulation};
 
 use crate::Scenario;
-use crate::units::{Throughput, fmt_bps, fmt_ppm};
+use crate::units::{Throughput, fmt_bps, fmt_ppm, show_secs_exact};
 
 /// The SLOs of `[expect]`, in sim-core units. `None`/`false` means "not checked".
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
@@ -187,28 +187,30 @@ fn per_fault(
         let detail = match stopped {
             None => format!("fault `{}` ({} {}) {never}", f.id, f.kind, f.target),
             Some(at) => format!(
-                "fault `{}` ({} {}) had not {pending} when the run stopped at t = {at}, {:.3} s after it began, above {lim:.3} s",
+                "fault `{}` ({} {}) had not {pending} when the run stopped at t = {at}, {} after it began, above {}",
                 f.id,
                 f.kind,
                 f.target,
-                at.as_secs_f64() - f.at_s
+                show_secs_exact(at.as_secs_f64() - f.at_s),
+                show_secs_exact(lim)
             ),
         };
         return Check::new(name, Verdict::Fail, None, Some(lim), "s", detail);
     }
     if let (Some(f), Some(at)) = (faults.iter().find(open), stopped) {
         let detail = format!(
-            "not known: fault `{}` ({} {}) had not {pending} when the run stopped at t = {at}, {:.3} s after it began, within {lim:.3} s",
+            "not known: fault `{}` ({} {}) had not {pending} when the run stopped at t = {at}, {} after it began, within {}",
             f.id,
             f.kind,
             f.target,
-            at.as_secs_f64() - f.at_s
+            show_secs_exact(at.as_secs_f64() - f.at_s),
+            show_secs_exact(lim)
         );
         return Check::new(name, Verdict::Inconclusive, None, Some(lim), "s", detail);
     }
     let (id, m) = faults.iter().map(|f| (f.id.as_str(), get(f).unwrap_or(0.0))).fold(("", f64::MIN), |a, b| if b.1 > a.1 { b } else { a });
     let ok = m <= lim + 1e-9;
-    let detail = format!("worst {m:.3} s (fault `{id}`) {} {lim:.3} s", if ok { "<=" } else { ">" });
+    let detail = format!("worst {} (fault `{id}`) {} {}", show_secs_exact(m), if ok { "<=" } else { ">" }, show_secs_exact(lim));
     Check::new(name, if ok { Verdict::Pass } else { Verdict::Fail }, Some(m), Some(lim), "s", detail)
 }
 
@@ -418,7 +420,14 @@ fn rto_within(l: SimDuration, report: &Report, ev: &Evidence<'_>) -> Check {
     }
     let m = worst(ev.groups.iter().filter_map(|g| g.rto_s)).unwrap_or(0.0);
     let ok = m <= lim + 1e-9;
-    Check::new("rto_within", pass_if(ok), Some(m), Some(lim), "s", format!("RTO {m:.3} s {} {lim:.3} s", if ok { "<=" } else { ">" }))
+    Check::new(
+        "rto_within",
+        pass_if(ok),
+        Some(m),
+        Some(lim),
+        "s",
+        format!("RTO {} {} {}", show_secs_exact(m), if ok { "<=" } else { ">" }, show_secs_exact(lim)),
+    )
 }
 
 /// The worst replication lag lost with a site.
@@ -442,7 +451,7 @@ fn rpo_within(l: SimDuration, report: &Report) -> Check {
                 Some(m),
                 Some(lim),
                 "s",
-                format!("RPO {m:.3} s {} {lim:.3} s", if ok { "<=" } else { ">" }),
+                format!("RPO {} {} {}", show_secs_exact(m), if ok { "<=" } else { ">" }, show_secs_exact(lim)),
             )
         }
     }
@@ -459,7 +468,7 @@ fn stall_p99_within(l: SimDuration, groups: &[&GroupReport]) -> Check {
         Some(m),
         Some(lim),
         "s",
-        format!("stall p99 {m:.3} s {} {lim:.3} s", if ok { "<=" } else { ">" }),
+        format!("stall p99 {} {} {}", show_secs_exact(m), if ok { "<=" } else { ">" }, show_secs_exact(lim)),
     )
 }
 
@@ -494,13 +503,18 @@ fn sla_within(w: SlaWithin, scenario: &Scenario, report: &Report, stopped: Optio
     let ok = judged.iter().all(|j| j.2);
     let lim = f64::from(b) / 1e6;
     let what = format!(
-        "`{}` under {} ({}): {:.4}% monthly uptime, {:.1} s counted of {:.1} s down",
-        a.interconnect, a.terms, a.provider, a.monthly_uptime_pct, a.counted_downtime_s, a.downtime_s
+        "`{}` under {} ({}): {:.4}% monthly uptime, {} counted of {} down",
+        a.interconnect,
+        a.terms,
+        a.provider,
+        a.monthly_uptime_pct,
+        show_secs_exact(a.counted_downtime_s),
+        show_secs_exact(a.downtime_s)
     );
     let cmp = if ok { ">=" } else { "<" };
     let (status, detail) = match (ok, stopped) {
         (false, _) => (Verdict::Fail, format!("{what} {cmp} {:.4}%, credit {}%", lim * 100.0, a.credit_pct)),
-        (true, Some(at)) => (Verdict::Inconclusive, format!("not known: the run stopped at {at:.3} s; so far {what}")),
+        (true, Some(at)) => (Verdict::Inconclusive, format!("not known: the run stopped at {}; so far {what}", show_secs_exact(at))),
         (true, None) => (Verdict::Pass, format!("worst {what} {cmp} {:.4}%", lim * 100.0)),
     };
     Check::new("sla_within", status, Some(a.monthly_uptime_pct / 100.0), Some(lim), "fraction", detail)

@@ -21,7 +21,7 @@
 use serde::Serialize;
 use sim_core::SimDuration;
 
-use crate::units::fmt_ppm;
+use crate::units::{fmt_ppm, show_secs_exact};
 use crate::{Check, Verdict};
 
 /// The gates of `[sweep]`, in sim-core units. `None` means "not checked", except the two
@@ -205,11 +205,22 @@ fn time_gate(name: &'static str, metric: &str, v: &Sorted<'_>, q: f64, lim: f64)
             None,
             Some(lim),
             "s",
-            format!("{metric} {p} over {} faults is a fault that never recovered ({} of them) > {lim:.3} s", v.len(), v.infinite),
+            format!(
+                "{metric} {p} over {} faults is a fault that never recovered ({} of them) > {}",
+                v.len(),
+                v.infinite,
+                show_secs_exact(lim)
+            ),
         ),
         Some(m) => {
             let ok = m <= lim + 1e-9;
-            let detail = format!("{metric} {p} {m:.3} s over {} faults{never} {} {lim:.3} s", v.len(), if ok { "<=" } else { ">" });
+            let detail = format!(
+                "{metric} {p} {} over {} faults{never} {} {}",
+                show_secs_exact(m),
+                v.len(),
+                if ok { "<=" } else { ">" },
+                show_secs_exact(lim)
+            );
             check(name, if ok { Verdict::Pass } else { Verdict::Fail }, Some(m), Some(lim), "s", detail)
         }
     }

@@ -335,6 +335,10 @@ pub fn fmt_bytes(bytes: u64) -> String {
     format!("{}.{}{unit}", bytes / div, frac.trim_end_matches('0'))
 }
 
+// How every report, table and message writes a quantity lives in sim-core (the TUI, which
+// does not depend on this crate, writes them too).
+pub use sim_core::show::{show_bps, show_bytes, show_secs, show_secs_exact};
+
 /// Formats parts per million as a percentage (`20000` is `2%`).
 pub fn fmt_ppm(ppm: u32) -> String {
     let s = format!("{:.4}", f64::from(ppm) / 10_000.0);
@@ -343,6 +347,16 @@ pub fn fmt_ppm(ppm: u32) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn quantities_are_shown_one_way() {
+        use super::{show_bps, show_bytes, show_secs, show_secs_exact};
+        assert_eq!([show_secs(0.0), show_secs(0.2497), show_secs(1.894), show_secs(437.2)], ["0s", "250ms", "1.89s", "437s"]);
+        let exact = [0.0, 0.249_748, 0.1, 1.894_4, 5.0, 900.0].map(show_secs_exact);
+        assert_eq!(exact, ["0s", "249.748ms", "100ms", "1.894s", "5s", "900s"]);
+        assert_eq!([show_bytes(0), show_bytes(105_100), show_bytes(1_617_047_280)], ["0B", "105.1kB", "1.62GB"]);
+        assert_eq!([show_bps(0.0), show_bps(4e8), show_bps(2.837e9)], ["0bps", "400.0Mbps", "2.84Gbps"]);
+    }
+
     use super::*;
 
     #[test]

@@ -27,6 +27,7 @@ pub mod report;
 pub mod rng;
 mod routing;
 pub mod scheduler;
+pub mod show;
 mod sim;
 pub mod spec;
 pub mod tcp;

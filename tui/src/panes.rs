@@ -35,7 +35,7 @@ pub(crate) fn rate(bps: u64) -> String {
     }
 }
 
-/// A span of seconds the way the panes write it: `1.250s`, `0s`.
+/// A span of seconds as the CLI's tables write it (`sim_core::show::show_secs`): `1.25s`, `0s`.
 pub(crate) fn secs(s: f64) -> String {
-    if s == 0.0 { "0s".to_string() } else { format!("{s:.3}s") }
+    sim_core::show::show_secs(s)
 }

@@ -106,12 +106,7 @@ fn status_style(status: &str) -> Style {
     }
 }
 
-/// `0 B`, `12.3 MB` (SI).
+/// `0B`, `12.3MB`: as the CLI writes bytes (`sim_core::show::show_bytes`).
 fn bytes(b: u64) -> String {
-    match b {
-        b if b >= 1_000_000_000 => format!("{:.1} GB", b as f64 / 1e9),
-        b if b >= 1_000_000 => format!("{:.1} MB", b as f64 / 1e6),
-        b if b >= 1_000 => format!("{:.1} kB", b as f64 / 1e3),
-        b => format!("{b} B"),
-    }
+    sim_core::show::show_bytes(b)
 }
