@@ -102,7 +102,7 @@ fn check_jsonschema_accepts_the_library_and_rejects_the_broken_files() {
             .unwrap_or_else(|e| panic!("check-jsonschema printed no JSON ({e}): {}", String::from_utf8_lossy(&o.stderr)))
     };
     let lib = toml_files("scenarios-data");
-    assert_eq!(lib.len(), 27);
+    assert_eq!(lib.len(), 35);
     let v = run(&lib);
     assert_eq!(v["status"], "ok", "the schema rejects library files: {v:#}");
 

@@ -32,6 +32,13 @@ pub const TEMPLATES: &[Template] = &[
         build: Quad::aws_gcp_managed,
     },
     Template {
+        name: "aws-azure-managed",
+        clouds: ["aws", "azure"],
+        bandwidth_means: "the sold bandwidth (the preview sells 1 Gbps only); each channel carries half of it (§7.2 [ASSUMPTION])",
+        source: "Azure Multicloud Interconnect (public preview, AWS only): 4 channels (4 BGP sessions measured), 2 facilities [ASSUMPTION], MACsec, MTU 1500 [ASSUMPTION], BGP AWS 30/90 s + ExpressRoute 60/180 s, BFD 300 ms x 3 both sides, RTT 3.5 ms us-east-1 <-> eastus (updates-2026-12.md §1.2; [dx-bgp])",
+        build: Quad::aws_azure_managed,
+    },
+    Template {
         name: "aws-dx-max-resiliency",
         clouds: ["aws", "onprem"],
         bandwidth_means: "the bandwidth of each of the 4 connections",

@@ -60,6 +60,33 @@ pub const MANAGED_PAIRS: [(&str, &str, SimDuration); 6] = [
     ("ap-southeast-1", "asia-southeast1", SAME_METRO_ONE_WAY),
 ];
 
+/// One-way delay of the interconnect hop of Azure Multicloud Interconnect between us-east-1
+/// and East US: the implementer's measured ICMP RTT of 3-4 ms VM to VM (updates-2026-12.md
+/// §1.2, jalcalaroot/aws-azure-interconnect, secondary), taken as 3.5 ms, less the 0.25 ms
+/// inside the two sites (§7.5), leaves 3.25 ms of round trip on the link: 1.625 ms each way.
+pub const AWS_AZURE_ONE_WAY: SimDuration = SimDuration::from_micros(1_625);
+
+/// The four AWS-Azure pairs of the Azure Multicloud Interconnect preview (updates-2026-12.md
+/// §1.2: Azure's preview regions East US, West US, Australia East and Germany West Central,
+/// learn.microsoft.com availability-limits, primary; the AWS side of each from the
+/// implementer's notes, secondary), Azure regions by their ARM names. Only us-east-1 / East US
+/// has a measured RTT; the others take it too [ASSUMPTION: no published RTT].
+pub const AZURE_MANAGED_PAIRS: [(&str, &str, SimDuration); 4] = [
+    ("us-east-1", "eastus", AWS_AZURE_ONE_WAY),
+    ("us-west-1", "westus", AWS_AZURE_ONE_WAY),
+    ("ap-southeast-2", "australiaeast", AWS_AZURE_ONE_WAY),
+    ("eu-central-1", "germanywestcentral", AWS_AZURE_ONE_WAY),
+];
+
+/// The sold bandwidth of the Azure Multicloud Interconnect preview: 1 Gbps only
+/// (updates-2026-12.md §1.2, availability-limits page).
+pub const AZURE_MANAGED_PREVIEW_BPS: u64 = 1_000_000_000;
+
+/// Effective AWS-Azure path MTU: 1500. [ASSUMPTION] Neither the Azure availability page nor
+/// the implementer's notes give one; 1500 is the Azure VM and ExpressRoute default, the
+/// lower of the two sides (AWS's side is 8500, §1.7).
+pub const AWS_AZURE_MTU: u32 = 1500;
+
 /// Session defaults for a managed AWS-GCP channel: AWS DX timers on side A (BGP 30/90 s, BFD
 /// 300 ms x 3, [dx-bgp]) and Cloud Router's on side B (BGP 20/60 s, BFD 1000 ms x 5,
 /// [cr-timers], [cr-bfd-api]). Negotiated: hold 60 s (lower wins), BFD 1000 ms (slower wins).
@@ -105,6 +132,36 @@ impl Quad {
             framing: MACSEC_ETHERNET,
             one_way_delay: delay,
             session: Some(aws_gcp_session()),
+            channels: 4,
+            facilities: 2,
+            kind: LinkKind::Channel,
+        }
+    }
+
+    /// Azure Multicloud Interconnect (public preview, AWS only): an ExpressRoute circuit of
+    /// tier `MultiCloud` on the Azure side (updates-2026-12.md §1.2). 4 channels, one BGP
+    /// session each (the implementer measured 4 sessions "Connected"), in 2 facilities
+    /// [ASSUMPTION: the spec's quad, as for Google; Azure publishes no facility layout], MACsec
+    /// on the AWS Interconnect links (§1.6, [aws-ic-sec]), path MTU [`AWS_AZURE_MTU`]. Sides: AWS
+    /// DX timers (BGP 30/90 s, BFD 300 ms x 3, [dx-bgp]) and ExpressRoute's (BGP 60/180 s,
+    /// BFD 300 ms x 3, as the `azure_expressroute` preset [ASSUMPTION]); hold negotiates to
+    /// 90 s. Each channel carries half the sold bandwidth, as for Google (§7.2 [ASSUMPTION]).
+    pub fn aws_azure_managed(id: &str, aws: &str, azure: &str, sold_bps: u64) -> Quad {
+        let delay = AZURE_MANAGED_PAIRS.iter().find(|p| p.0 == aws && p.1 == azure).map_or(AWS_AZURE_ONE_WAY, |p| p.2);
+        Quad {
+            id: id.to_string(),
+            a_site: format!("aws:{aws}"),
+            b_site: format!("azure:{azure}"),
+            channel_bps: sold_bps / 2,
+            mtu: AWS_AZURE_MTU,
+            framing: MACSEC_ETHERNET,
+            one_way_delay: delay,
+            session: Some(SessionSpec {
+                bgp: [BgpTimers::AWS, BgpTimers::AZURE],
+                bfd: Some([BfdTimers::AWS, BfdTimers::AWS]),
+                establish: SessionSpec::DEFAULT_ESTABLISH,
+                connect_retry: SessionSpec::DEFAULT_CONNECT_RETRY,
+            }),
             channels: 4,
             facilities: 2,
             kind: LinkKind::Channel,
@@ -318,5 +375,20 @@ mod tests {
         let tunnel = &vpn_backup("v", "aws:us-east-1", "gcp:us-east4")[0];
         assert_eq!(tunnel.queue_bytes, 1_562_500, "1.25 Gbps x 10 ms");
         assert_eq!(backbone("aws:us-east-1", "aws:us-west-2", SimDuration::from_millis(60)).queue_bytes, 750_000_000);
+    }
+
+    /// The measured pair's VM-to-VM RTT is 3.5 ms (updates-2026-12.md §1.2: 3-4 ms): two
+    /// link crossings plus the two sites' internal round trips; 4 channels of half the sold
+    /// 1 Gbps, hold negotiated to AWS's 90 s (the lower of 90 and 180).
+    #[test]
+    fn aws_azure_managed_matches_the_measured_pair() {
+        let q = Quad::aws_azure_managed("az", "us-east-1", "eastus", AZURE_MANAGED_PREVIEW_BPS);
+        let links = q.links();
+        assert_eq!(links.len(), 4);
+        let rtt = 2 * links[0].one_way_delay.as_nanos() + SiteSpec::DEFAULT_INTERNAL_RTT.as_nanos();
+        assert_eq!(rtt, 3_500_000);
+        assert!(links.iter().all(|l| l.member_bps == 500_000_000 && l.b_site == "azure:eastus"));
+        let s = links[0].session.expect("BGP on every channel");
+        assert_eq!(s.bgp[0].hold.min(s.bgp[1].hold), SimDuration::from_secs(90));
     }
 }

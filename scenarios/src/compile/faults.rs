@@ -57,7 +57,76 @@ pub(super) fn faults(cx: &mut Ctx<'_>, spec: &mut ModelSpec, topo: &Model, list:
         };
         spec.faults.push(FaultSpec { id: id.clone(), target: target.value, action, trigger, duration });
     }
-    check_fault_chains(cx, &spec.faults, list)
+    check_fault_chains(cx, &spec.faults, list)?;
+    warn_overlapping_maintenance(cx, spec, list);
+    Ok(())
+}
+
+/// The interconnect spec's maintenance rule: "Devices that comprise the same interconnect
+/// should never be under scheduled maintenance at the same time" (aws/Interconnect at 8c3beb1,
+/// connection-coordinator/docs/Protocols.md; updates-2026-12.md §1.3). A `drain` is scheduled
+/// maintenance, so two drains whose windows overlap on different channels of one
+/// interconnect break it. A warning, not an error: the rule is a "should" between the
+/// providers' coordinators, emergency maintenance is exempt from it (and is written as a
+/// drain too), and a file that breaks it on purpose rehearses a coordination failure, which
+/// is worth simulating. A drain of a whole interconnect alone is taking it out of service
+/// (a migration's last step), not two devices' maintenance, and is not warned about. Runbook
+/// drains start when an alarm fires, which only a run knows, so they are not checked.
+fn warn_overlapping_maintenance(cx: &Ctx<'_>, spec: &ModelSpec, list: &[Sp<format::Fault>]) {
+    if spec.faults.iter().filter(|f| matches!(f.action, FaultAction::Drain { .. })).nth(1).is_none() {
+        return;
+    }
+    let index: HashMap<&str, usize> = spec.faults.iter().enumerate().map(|(i, f)| (f.id.as_str(), i)).collect();
+    let next: Vec<Option<usize>> = spec
+        .faults
+        .iter()
+        .map(|f| match &f.trigger {
+            Trigger::After { fault, .. } => index.get(fault.as_str()).copied(),
+            Trigger::At(_) => None,
+        })
+        .collect();
+    let (mut start, mut pending) = (vec![None; spec.faults.len()], Vec::new());
+    // Each drain: its index, interconnect, channels and window [from, to).
+    let mut drains: Vec<(usize, &str, Vec<&str>, SimDuration, SimDuration)> = Vec::new();
+    for (i, f) in spec.faults.iter().enumerate() {
+        if !matches!(f.action, FaultAction::Drain { .. }) {
+            continue;
+        }
+        let (ic, channels): (&str, Vec<&str>) = match spec.links.iter().find(|l| l.id == f.target) {
+            Some(l) => match &l.interconnect {
+                Some(ic) => (ic.as_str(), vec![l.id.as_str()]),
+                None => continue,
+            },
+            None => (
+                f.target.as_str(),
+                spec.links.iter().filter(|l| l.interconnect.as_deref() == Some(f.target.as_str())).map(|l| l.id.as_str()).collect(),
+            ),
+        };
+        let from = chain_start(&spec.faults, &next, &mut start, &mut pending, i);
+        let to = f.duration.map_or(cx.duration, |d| (from + d).min(cx.duration));
+        drains.push((i, ic, channels, from, to));
+    }
+    for (k, (j, ic, chans, from, to)) in drains.iter().enumerate() {
+        let clash = drains[..k].iter().find(|(_, other_ic, other, f0, t0)| {
+            other_ic == ic && f0 < to && from < t0 && other.iter().chain(chans).collect::<std::collections::BTreeSet<_>>().len() > 1
+        });
+        let Some((i, _, other, f0, t0)) = clash else { continue };
+        let names = |c: &[&str]| if c.len() == 1 { format!("`{}`", c[0]) } else { format!("all {} channels", c.len()) };
+        let span = list[*j].value.drain.as_ref().map_or(&list[*j].span, |d| &d.span);
+        cx.warn(
+            span,
+            format!(
+                "faults `{}` and `{}` drain {} and {} of interconnect `{ic}` at the same time ({} to {}): the interconnect spec says devices of one interconnect are never under scheduled maintenance at once (aws/Interconnect Protocols.md, maintenance coordination); ignore this for emergency maintenance or a rehearsed coordination failure",
+                spec.faults[*i].id,
+                spec.faults[*j].id,
+                names(other),
+                names(chans),
+                (*f0).max(*from),
+                (*t0).min(*to),
+            ),
+            "stagger the drains so that one channel of the interconnect is in maintenance at a time",
+        );
+    }
 }
 
 /// `at` a time before the end of the run, or `after` another fault (plus an optional `delay`).

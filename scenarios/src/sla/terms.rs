@@ -140,6 +140,9 @@ pub fn names() -> impl Iterator<Item = &'static str> {
 pub fn for_template(template: &str) -> &'static [&'static str] {
     match template {
         "aws-gcp-managed" => &["aws-interconnect", "gcp-interconnect"],
+        // Azure's preview has no SLA (updates-2026-12.md §1.2); AWS's side is AWS
+        // Interconnect - multicloud. [ASSUMPTION] its SLA covers a partner in preview.
+        "aws-azure-managed" => &["aws-interconnect"],
         "aws-dx-max-resiliency" => &["aws-direct-connect-max"],
         "gcp-interconnect-9999" => &["gcp-interconnect"],
         "azure-expressroute" => &["azure-expressroute"],
