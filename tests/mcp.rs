@@ -1,0 +1,202 @@
+//! `faultline mcp` driven by a real MCP client no one here wrote: the official Python SDK
+//! (`mcp` from PyPI, pinned in .ci/run) launches the server over stdio, lists its tools and
+//! resources, calls them, and prints what it saw (tests/mcp/client.py); this file checks it.
+//! A run through MCP must give the fingerprint `faultline run --json` gives.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use common::Checks;
+use serde_json::Value;
+
+/// The secret a file outside the root holds: no answer may contain it.
+const SECRET: &str = "TOP-SECRET-do-not-leak-4711";
+
+/// The Python with the `mcp` package: .ci/run's virtual environment, else a `python3` that
+/// imports it; `None` after a loud skip.
+fn python(test: &str) -> Option<PathBuf> {
+    let tools = std::env::var_os("FAULTLINE_CI_TOOLS").map(PathBuf::from).unwrap_or_else(|| common::root().join("target/ci-tools"));
+    let venv = tools.join("mcp-venv/bin/python");
+    if venv.is_file() {
+        return Some(venv);
+    }
+    if !common::have(test, &["python3"]) {
+        return None;
+    }
+    let ok = Command::new("python3").args(["-c", "import mcp.client.stdio"]).output().is_ok_and(|o| o.status.success());
+    if ok {
+        Some(PathBuf::from("python3"))
+    } else {
+        common::skip(test, "the Python `mcp` package (PyPI) is not installed");
+        None
+    }
+}
+
+/// A root with a copy of a library scenario, a broken file and a symbolic link out of it;
+/// beside it (outside the root) a file holding [`SECRET`].
+fn fixture(dir: &Path) -> PathBuf {
+    let root = dir.join("root");
+    let mine = root.join("mine");
+    std::fs::create_dir_all(&mine).expect("root");
+    std::fs::write(dir.join("secret.toml"), format!("[scenario]\nname = \"{SECRET}\"\n{SECRET} = 1\n")).expect("secret");
+    let text = std::fs::read_to_string(common::root().join("scenarios-data/channel-cut.toml")).expect("library file");
+    std::fs::write(mine.join("channel-cut.toml"), text).expect("copy");
+    std::fs::write(mine.join("broken.toml"), "[scenario]\nname = \"broken\"\nduration = \"2 fortnights\"\n").expect("broken");
+    std::os::unix::fs::symlink(dir.join("secret.toml"), mine.join("link.toml")).expect("symlink");
+    root
+}
+
+fn texts(call: &Value) -> String {
+    call["texts"].as_array().map(|t| t.iter().filter_map(Value::as_str).collect::<Vec<_>>().join("\n")).unwrap_or_default()
+}
+
+#[test]
+fn the_python_sdk_lists_calls_and_reads() {
+    let test = "the_python_sdk_lists_calls_and_reads";
+    let Some(py) = python(test) else { return };
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = fixture(dir.path());
+    let out = Command::new(&py)
+        .arg(common::root().join("tests/mcp/client.py"))
+        .arg(env!("CARGO_BIN_EXE_faultline"))
+        .arg(&root)
+        .output()
+        .expect("python runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "the client failed: {stderr}");
+    let seen: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("client output is not JSON ({e}): {stderr}"));
+    let m = &seen["main"];
+    let calls = &m["calls"];
+    let mut c = Checks::new(test);
+
+    // Tools: the eight, each annotated as what it is (it only simulates).
+    let names: Vec<&str> = m["tools"].as_array().expect("tools").iter().filter_map(|t| t["name"].as_str()).collect();
+    c.that(
+        names.len() == 8 && ["list", "show", "validate", "run", "sweep", "shrink", "explain", "import"].iter().all(|n| names.contains(n)),
+        format!("tools: {names:?}"),
+    );
+    for t in m["tools"].as_array().expect("tools") {
+        let a = &t["annotations"];
+        let want =
+            serde_json::json!({"read_only_hint": true, "destructive_hint": false, "idempotent_hint": true, "open_world_hint": false});
+        c.that(*a == want, format!("{}: annotations {a}", t["name"]));
+        c.that(t["description"].as_str().is_some_and(|d| d.len() > 20), format!("{}: no description", t["name"]));
+    }
+    let run_tool = m["tools"].as_array().expect("tools").iter().find(|t| t["name"] == "run").expect("run");
+    for key in ["name", "scenario_toml", "path", "set", "seed"] {
+        c.that(
+            run_tool["input_schema"]["properties"].get(key).is_some(),
+            format!("run's schema lacks `{key}`: {}", run_tool["input_schema"]),
+        );
+    }
+
+    // Resources: every library scenario and the schema, read back as written.
+    let uris: Vec<&str> = m["resources"].as_array().expect("resources").iter().filter_map(|r| r["uri"].as_str()).collect();
+    let lib = common::faultline(&["list", "--json"]);
+    let lib: Value = serde_json::from_slice(&lib.stdout).expect("list --json");
+    let lib_names: Vec<&str> = lib["scenarios"].as_array().expect("scenarios").iter().filter_map(|s| s["name"].as_str()).collect();
+    for n in &lib_names {
+        c.that(uris.contains(&format!("faultline://scenarios/{n}").as_str()), format!("no resource for {n}"));
+    }
+    c.that(uris.contains(&"faultline://schema"), "no schema resource");
+    let file = std::fs::read_to_string(common::root().join("scenarios-data/channel-cut.toml")).expect("library file");
+    c.that(m["resource_channel_cut"]["text"] == file.as_str(), "the channel-cut resource is not the library file");
+    let schema = common::faultline(&["schema"]);
+    let schema: Value = serde_json::from_slice(&schema.stdout).expect("schema");
+    c.that(m["resource_schema"] == schema, "the schema resource is not `faultline schema`");
+
+    // run: the fingerprint `faultline run --json` gives, by name, by text and by path.
+    let (code, cli) = common::run_json("channel-cut", &[]);
+    c.that(code.is_some(), "faultline run ended by a signal");
+    let fp = cli["fingerprint"].as_str().expect("fingerprint");
+    for key in ["run_name", "run_name_again", "run_text", "run_path"] {
+        let r = &calls[key];
+        c.that(r["is_error"] == false, format!("{key}: error {}", texts(r)));
+        c.that(r["structured"]["fingerprint"] == fp, format!("{key}: fingerprint {} != {fp}", r["structured"]["fingerprint"]));
+        c.that(r["structured"]["verdict"] == cli["verdict"], format!("{key}: verdict {}", r["structured"]["verdict"]));
+    }
+    let r = &calls["run_name"]["structured"];
+    // The same JSON as the CLI's, wall time aside.
+    let strip = |v: &Value| {
+        let mut v = v.clone();
+        v["stats"]["wall_s"] = Value::Null;
+        v
+    };
+    c.that(strip(r) == strip(&cli), "run's structured content differs from `faultline run --json`");
+    let human = texts(&calls["run_name"]);
+    c.that(human.contains(fp) && human.contains("reproduce: faultline run channel-cut --seed"), format!("run's text: {human}"));
+
+    // A what-if: BFD 1 s x 5 changes the run, and says what ran.
+    let bfd = &calls["run_bfd"];
+    c.that(bfd["is_error"] == false, format!("run_bfd: {}", texts(bfd)));
+    c.that(bfd["structured"]["fingerprint"] != fp, "BFD 1 s x 5 gave the same fingerprint");
+    c.that(texts(bfd).contains("interval = \"1s\""), "run_bfd does not show the edited scenario");
+    let d_default = cli["faults"][0]["detect_s"].as_f64().unwrap_or(0.0);
+    let d_bfd = bfd["structured"]["faults"][0]["detect_s"].as_f64().unwrap_or(0.0);
+    // Detection takes about interval x multiplier: 5 s against the default's under a second.
+    c.that(d_bfd > 4.0 && d_bfd > d_default, format!("detect with BFD 1 s x 5: {d_bfd} s (default {d_default} s)"));
+    let bad = &calls["run_bad_set"];
+    c.that(bad["is_error"] == true && texts(bad).contains("did you mean `bfd.interval`"), format!("run_bad_set: {}", texts(bad)));
+
+    // Paths: refused outside the root, by `..`, a symbolic link or an absolute path, and
+    // never with the file's text.
+    for key in ["escape_dotdot", "escape_symlink", "escape_absolute"] {
+        let r = &calls[key];
+        let t = texts(r);
+        c.that(r["is_error"] == true && t.contains("refused"), format!("{key}: {t}"));
+        c.that(!t.contains(SECRET) && !t.contains("root:x:"), format!("{key} leaked file content: {t}"));
+    }
+    c.that(
+        seen["no_root"]["path"]["is_error"] == true && texts(&seen["no_root"]["path"]).contains("without --root"),
+        "a path was read without --root",
+    );
+
+    // Invalid input: a tool error naming file:line:column, and the server keeps serving.
+    let t = texts(&calls["invalid_text"]);
+    c.that(calls["invalid_text"]["is_error"] == true && t.contains("<scenario_toml>:3:"), format!("invalid_text: {t}"));
+    let t = texts(&calls["invalid_path"]);
+    c.that(calls["invalid_path"]["is_error"] == true && t.contains("mine/broken.toml:3:"), format!("invalid_path: {t}"));
+    c.that(calls["two_inputs"]["is_error"] == true, "two scenario inputs were accepted");
+    c.that(calls["list_after_errors"]["is_error"] == false, "the server stopped serving after errors");
+    c.that(calls["list_after_errors"]["structured"]["scenarios"].as_array().map(Vec::len) == Some(lib_names.len()), "list after errors");
+
+    // The other tools answer.
+    c.that(calls["validate_name"]["structured"]["valid"] == true, format!("validate: {}", texts(&calls["validate_name"])));
+    let show = common::faultline(&["show", "channel-cut"]);
+    c.that(
+        texts(&calls["show_name"]).starts_with(String::from_utf8_lossy(&show.stdout).trim_end()),
+        "show's text is not `faultline show`'s",
+    );
+    let ex = texts(&calls["explain_name"]);
+    c.that(ex.contains("It starts at T+") && ex.contains("detected"), format!("explain: {ex}"));
+    let sw = &calls["sweep_name"];
+    c.that(sw["is_error"] == false && sw["structured"]["runs"] == 4, format!("sweep: {}", texts(sw)));
+    let sweep_cli = common::faultline(&["sweep", "channel-cut", "--seeds", "1..=4", "--json"]);
+    let sweep_cli: Value = serde_json::from_slice(&sweep_cli.stdout).expect("sweep --json");
+    c.that(
+        sw["structured"]["digest"] == sweep_cli["digest"],
+        format!("sweep digest {} != {}", sw["structured"]["digest"], sweep_cli["digest"]),
+    );
+    c.that(
+        seen["main"]["sweep_progress"].as_array().is_some_and(|p| p.len() == 4),
+        format!("sweep progress: {}", seen["main"]["sweep_progress"]),
+    );
+    // channel-cut passes, so there is nothing to shrink: a tool error that says so.
+    c.that(calls["shrink_name"]["is_error"] == true, format!("shrink: {}", texts(&calls["shrink_name"])));
+    c.that(calls["import_text"]["is_error"] == true, "import of an empty plan succeeded");
+
+    // Budgets: text above what the memory budget parses is refused; an event budget stops a
+    // run (inconclusive, named); the server keeps serving.
+    let b = &seen["budget"];
+    c.that(
+        b["too_big"]["is_error"] == true && texts(&b["too_big"]).contains("memory budget"),
+        format!("too_big: {}", texts(&b["too_big"])),
+    );
+    let few = &b["few_events"];
+    c.that(few["structured"]["verdict"] == "inconclusive", format!("few_events verdict: {}", few["structured"]["verdict"]));
+    c.that(few["structured"]["budget"]["stopped"].is_string(), format!("few_events: {}", few["structured"]["budget"]));
+    c.that(b["still_serving"]["is_error"] == false, "the server stopped serving after a budget");
+    c.finish();
+}
