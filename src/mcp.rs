@@ -131,9 +131,10 @@ impl Faultline {
     async fn sweep(&self, Parameters(p): Parameters<SweepParams>, ctx: RequestContext<RoleServer>) -> Result<CallToolResult, McpError> {
         // Progress as notifications, when the call asked for them with a token.
         let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<(u64, u64)>();
+        let mut forward = None;
         if let Some(token) = ctx.meta.get_progress_token() {
             let peer = ctx.peer.clone();
-            tokio::spawn(async move {
+            forward = Some(tokio::spawn(async move {
                 while let Some((done, total)) = rx.recv().await {
                     let n = ProgressNotificationParam::new(token.clone(), done as f64)
                         .with_total(total as f64)
@@ -142,14 +143,20 @@ impl Faultline {
                         break;
                     }
                 }
-            });
+            }));
         }
-        self.blocking("sweep", move |root| {
-            tools::sweep(&p, root, &|done, total| {
-                let _ = tx.send((done, total));
+        let result = self
+            .blocking("sweep", move |root| {
+                tools::sweep(&p, root, &|done, total| {
+                    let _ = tx.send((done, total));
+                })
             })
-        })
-        .await
+            .await;
+        // Every notification goes out before the result (the sender is gone with the work).
+        if let Some(f) = forward {
+            let _ = f.await;
+        }
+        result
     }
 
     /// Shrinks a failing scenario to a smaller one that fails the same expectation; returns
@@ -200,7 +207,7 @@ impl Faultline {
     }
 }
 
-const INSTRUCTIONS: &str = "faultline simulates failures of multicloud private interconnects (AWS, Google Cloud, Azure; BFD, BGP, ECMP, TCP) deterministically: the same scenario and seed always give the same fingerprint and numbers. Every tool only simulates, nothing touches real infrastructure. Name a scenario with `name` (see `list` or the faultline://scenarios/ resources), `scenario_toml` (its text; the format's JSON Schema is faultline://schema) or `path` (under the server's root). Ask what-if questions with `set`, e.g. run {\"name\": \"channel-cut\", \"set\": [\"bfd.interval=1s\", \"bfd.multiplier=5\"]} and compare the traffic's rto_s with the run without it.";
+const INSTRUCTIONS: &str = "faultline simulates failures of multicloud private interconnects (AWS, Google Cloud, Azure; BFD, BGP, ECMP, TCP) deterministically: the same scenario and seed always give the same fingerprint and numbers. Every tool only simulates, nothing touches real infrastructure. Name a scenario with `name` (see `list` or the faultline://scenarios/ resources), `scenario_toml` (its text; the format's JSON Schema is faultline://schema) or `path` (under the server's root). Ask what-if questions with `set`, e.g. run {\"name\": \"silent-blackhole-bfd\", \"set\": [\"bfd.interval=1s\", \"bfd.multiplier=5\"]} and compare faults[].detect_s and traffic[].rto_s with the run without it.";
 
 impl ServerHandler for Faultline {
     async fn call_tool(&self, request: CallToolRequestParams, context: RequestContext<RoleServer>) -> Result<CallToolResponse, McpError> {

@@ -64,7 +64,8 @@ async def main_session(session, init):
         "run_name_again": ("run", {"name": "channel-cut"}),
         "run_text": ("run", {"scenario_toml": channel_cut}),
         "run_path": ("run", {"path": "mine/channel-cut.toml"}),
-        "run_bfd": ("run", {"name": "channel-cut", "set": ["bfd.interval=1s", "bfd.multiplier=5"]}),
+        "run_bfd_base": ("run", {"name": "silent-blackhole-bfd"}),
+        "run_bfd": ("run", {"name": "silent-blackhole-bfd", "set": ["bfd.interval=1s", "bfd.multiplier=5"]}),
         "run_bad_set": ("run", {"name": "channel-cut", "set": ["bfd.intervall=1s"]}),
         "escape_dotdot": ("run", {"path": "../secret.toml"}),
         "escape_symlink": ("run", {"path": "mine/link.toml"}),
@@ -110,7 +111,7 @@ async def main():
     binary, root = sys.argv[1], sys.argv[2]
     out = {
         "main": await session_for(binary, ["mcp", "--root", root], main_session),
-        "budget": await session_for(binary, ["--max-memory", "64MiB", "--max-events", "2000", "mcp"], budget_session),
+        "budget": await session_for(binary, ["--max-memory", "64MiB", "--max-events", "500", "mcp"], budget_session),
         "no_root": await session_for(binary, ["mcp"], no_root_session),
     }
     print(json.dumps(out))
