@@ -251,6 +251,7 @@ enum Command {
   faultline mcp --root ~/net                    also scenario files under ~/net
   faultline mcp --root . --timeout 30s          each run stopped after 30 s of wall time
 
+Each run gets a 120 s --timeout unless one is given, so no request runs forever.
 An agent's configuration (Claude Desktop, VS Code): {\"command\": \"faultline\", \"args\": [\"mcp\", \"--root\", \"/path/to/scenarios\"]}")]
     Mcp {
         /// Let tools read files under DIR (paths relative to it; `..` and symbolic links out

@@ -40,6 +40,11 @@ use tools::{Answer, ExplainParams, ImportParams, RunParams, ShrinkParams, SweepP
 /// that hits it is inconclusive, with the budget named, like `faultline run --timeout`.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(120);
 
+/// How long a sweep task lives (and is kept for polling after it ends, as long again): an
+/// hour, well past a sweep's default 5-minute budget (the SDK's default TTL is 5 minutes,
+/// after which a task still running is marked failed).
+const TASK_TTL_MS: u64 = 3_600_000;
+
 /// The server: the root requests may read under, the tools, and the sweeps running as tasks.
 #[derive(Clone)]
 pub struct Faultline {
@@ -145,10 +150,12 @@ impl Faultline {
                 }
             }));
         }
+        let cancelled = ctx.ct.clone();
         let result = self
             .blocking("sweep", move |root| {
                 tools::sweep(&p, root, &|done, total| {
                     let _ = tx.send((done, total));
+                    !cancelled.is_cancelled()
                 })
             })
             .await;
@@ -189,20 +196,26 @@ impl Faultline {
         let p: SweepParams = serde_json::from_value(serde_json::Value::Object(request.arguments.clone().unwrap_or_default()))
             .map_err(|e| McpError::invalid_params(format!("sweep: {e}"), None))?;
         let root = self.root.clone();
-        let task = self.tasks.spawn(TaskOptions::new().with_poll_interval_ms(500).with_status_message("starting"), move |ctx| {
-            Box::pin(async move {
-                let status = ctx.clone();
-                let work = tokio::task::spawn_blocking(move || {
-                    tools::sweep(&p, &root, &|done, total| status.set_status_message(format!("{done} of {total} runs")))
-                });
-                // Cancelling stops waiting at once; the runs already started finish on their
-                // thread and their result is dropped.
-                tokio::select! {
-                    _ = ctx.cancelled() => Err(TaskExit::Cancelled),
-                    r = work => Ok(match r { Ok(a) => reply(a), Err(_) => panicked("sweep") }),
-                }
-            })
-        });
+        let task = self.tasks.spawn(
+            TaskOptions::new().with_ttl_ms(TASK_TTL_MS).with_poll_interval_ms(500).with_status_message("starting"),
+            move |ctx| {
+                Box::pin(async move {
+                    let status = ctx.clone();
+                    let work = tokio::task::spawn_blocking(move || {
+                        tools::sweep(&p, &root, &|done, total| {
+                            status.set_status_message(format!("{done} of {total} runs"));
+                            !status.is_cancel_requested()
+                        })
+                    });
+                    // Cancelling answers at once; no further seed starts, the ones running finish
+                    // on their thread and their result is dropped.
+                    tokio::select! {
+                        _ = ctx.cancelled() => Err(TaskExit::Cancelled),
+                        r = work => Ok(match r { Ok(a) => reply(a), Err(_) => panicked("sweep") }),
+                    }
+                })
+            },
+        );
         Ok(CallToolResponse::Task(CreateTaskResult::new(task)))
     }
 }

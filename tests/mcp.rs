@@ -211,3 +211,95 @@ fn the_python_sdk_lists_calls_and_reads() {
     c.that(b["still_serving"]["is_error"] == false, "the server stopped serving after a budget");
     c.finish();
 }
+
+/// One JSON-RPC exchange on the server's stdio (the wire as the MCP spec writes it).
+struct Wire {
+    child: std::process::Child,
+    out: std::io::BufReader<std::process::ChildStdout>,
+}
+
+impl Wire {
+    fn start(args: &[&str]) -> Wire {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_faultline"))
+            .args(args)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("faultline mcp starts");
+        let out = std::io::BufReader::new(child.stdout.take().expect("stdout"));
+        Wire { child, out }
+    }
+
+    fn send(&mut self, v: Value) {
+        use std::io::Write;
+        let stdin = self.child.stdin.as_mut().expect("stdin");
+        writeln!(stdin, "{v}").and_then(|()| stdin.flush()).expect("write");
+    }
+
+    /// The next message that answers request `id` (notifications are skipped).
+    fn answer(&mut self, id: u64) -> Value {
+        use std::io::BufRead;
+        loop {
+            let mut line = String::new();
+            assert!(self.out.read_line(&mut line).expect("read") > 0, "the server closed its output");
+            let v: Value = serde_json::from_str(&line).expect("JSON-RPC");
+            if v["id"] == id {
+                return v;
+            }
+        }
+    }
+}
+
+impl Drop for Wire {
+    fn drop(&mut self) {
+        drop(self.child.stdin.take());
+        let _ = self.child.wait();
+    }
+}
+
+/// A client that declares the tasks extension gets `sweep` as a task (SEP-2663: the call
+/// returns the task, `tasks/get` is polled until it completes), with the result the CLI's
+/// sweep gives. No SDK client here speaks this extension yet (the Python SDK 2.3.0 has none),
+/// so this test writes the JSON-RPC itself.
+#[test]
+fn a_sweep_runs_as_a_task_for_a_client_that_declares_tasks() {
+    let mut w = Wire::start(&["mcp"]);
+    w.send(serde_json::json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+        "protocolVersion": "2025-11-25",
+        "capabilities": {"extensions": {"io.modelcontextprotocol/tasks": {}}},
+        "clientInfo": {"name": "tests/mcp.rs", "version": "0"}}}));
+    let init = w.answer(1);
+    assert!(init["result"]["capabilities"]["extensions"].get("io.modelcontextprotocol/tasks").is_some(), "{init}");
+    w.send(serde_json::json!({"jsonrpc": "2.0", "method": "notifications/initialized"}));
+    w.send(serde_json::json!({"jsonrpc": "2.0", "id": 2, "method": "tools/call",
+        "params": {"name": "sweep", "arguments": {"name": "channel-cut", "seeds": "1..=4"}}}));
+    let created = w.answer(2);
+    assert_eq!(created["result"]["resultType"], "task", "{created}");
+    let id = created["result"]["taskId"].as_str().expect("taskId").to_string();
+    let mut done = None;
+    for n in 0..600u64 {
+        w.send(serde_json::json!({"jsonrpc": "2.0", "id": 10 + n, "method": "tasks/get", "params": {"taskId": id}}));
+        let got = w.answer(10 + n);
+        if got["result"]["status"] != "working" {
+            done = Some(got);
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let done = done.expect("the task never ended");
+    assert_eq!(done["result"]["status"], "completed", "{done}");
+    assert_eq!(done["result"]["statusMessage"], "4 of 4 runs", "{done}");
+    let cli = common::faultline(&["sweep", "channel-cut", "--seeds", "1..=4", "--json"]);
+    let cli: Value = serde_json::from_slice(&cli.stdout).expect("sweep --json");
+    assert_eq!(done["result"]["result"]["structuredContent"]["digest"], cli["digest"], "{done}");
+    // A client without the extension gets the answer in the call.
+    let mut plain = Wire::start(&["mcp"]);
+    plain.send(serde_json::json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+        "protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "tests/mcp.rs", "version": "0"}}}));
+    plain.answer(1);
+    plain.send(serde_json::json!({"jsonrpc": "2.0", "method": "notifications/initialized"}));
+    plain.send(serde_json::json!({"jsonrpc": "2.0", "id": 2, "method": "tools/call",
+        "params": {"name": "sweep", "arguments": {"name": "channel-cut", "seeds": "1..=4"}}}));
+    let r = plain.answer(2);
+    assert_eq!(r["result"]["structuredContent"]["digest"], cli["digest"], "{r}");
+}

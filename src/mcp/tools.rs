@@ -165,8 +165,9 @@ pub struct SweepParams {
     pub budget: Option<String>,
 }
 
-/// Runs the sweep, telling `progress` (runs done, runs in all) after each run.
-pub fn sweep(p: &SweepParams, root: &Root, progress: &(dyn Fn(u64, u64) + Sync)) -> Answer {
+/// Runs the sweep, telling `progress` (runs done, runs in all) after each run; when it
+/// answers false (the call or task was cancelled) no further run starts.
+pub fn sweep(p: &SweepParams, root: &Root, progress: &(dyn Fn(u64, u64) -> bool + Sync)) -> Answer {
     let base = p.scenario.load(root)?;
     let seeds = crate::sweep::parse_seeds(p.seeds.as_deref().unwrap_or("1..=20")).map(|r| r).map_err(|e| e.replace("--seeds", "seeds"))?;
     let vary = p.vary.as_deref().map(crate::vary::parse).transpose().map_err(|e| e.replace("--vary", "vary"))?;
@@ -200,8 +201,7 @@ pub fn sweep(p: &SweepParams, root: &Root, progress: &(dyn Fn(u64, u64) + Sync))
     let ran = crate::sweep::engine::run(&plan, 0..runs, jobs, Some(budget), |r| {
         collector.add(&r);
         done += 1;
-        progress(done, runs);
-        Ok(())
+        if progress(done, runs) { Ok(()) } else { Err(anyhow::anyhow!("the sweep was cancelled after {done} of {runs} runs")) }
     })
     .map_err(|e| format!("{e:#}"))?;
     let unrun = if ran.unrun.is_empty() { Vec::new() } else { vec![ran.unrun] };
