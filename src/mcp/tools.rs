@@ -169,7 +169,7 @@ pub struct SweepParams {
 /// answers false (the call or task was cancelled) no further run starts.
 pub fn sweep(p: &SweepParams, root: &Root, progress: &(dyn Fn(u64, u64) -> bool + Sync)) -> Answer {
     let base = p.scenario.load(root)?;
-    let seeds = crate::sweep::parse_seeds(p.seeds.as_deref().unwrap_or("1..=20")).map(|r| r).map_err(|e| e.replace("--seeds", "seeds"))?;
+    let seeds = crate::sweep::parse_seeds(p.seeds.as_deref().unwrap_or("1..=20")).map_err(|e| e.replace("--seeds", "seeds"))?;
     let vary = p.vary.as_deref().map(crate::vary::parse).transpose().map_err(|e| e.replace("--vary", "vary"))?;
     if vary.as_ref().is_some_and(|v| v.values.is_empty()) {
         return Err("vary gives no value".into());
