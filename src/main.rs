@@ -12,11 +12,14 @@ mod diff;
 mod emit;
 mod html;
 mod human;
+#[allow(dead_code)]
+mod import;
 mod interrupt;
 mod json;
 mod junit;
 mod limits;
 mod live_cmd;
+mod mcp;
 mod merge;
 mod outcome;
 mod output;
@@ -241,6 +244,21 @@ enum Command {
         #[arg(long, value_name = "FILE", requires = "attach")]
         token_file: Option<PathBuf>,
     },
+    /// Serve the Model Context Protocol on standard input and output, for agents: list,
+    /// show, validate, run, sweep, shrink, explain and import as read-only tools.
+    #[command(after_help = "Examples:
+  faultline mcp                                 scenario text and library names only
+  faultline mcp --root ~/net                    also scenario files under ~/net
+  faultline mcp --root . --timeout 30s          each run stopped after 30 s of wall time
+
+Each run gets a 120 s --timeout unless one is given, so no request runs forever.
+An agent's configuration (Claude Desktop, VS Code): {\"command\": \"faultline\", \"args\": [\"mcp\", \"--root\", \"/path/to/scenarios\"]}")]
+    Mcp {
+        /// Let tools read files under DIR (paths relative to it; `..` and symbolic links out
+        /// of it refused). Without it, tools read no files at all.
+        #[arg(long, value_name = "DIR")]
+        root: Option<PathBuf>,
+    },
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
     #[command(after_help = "Examples:
   source <(faultline completions bash)          this bash session
@@ -294,7 +312,13 @@ fn main() -> ExitCode {
             return ExitCode::from(output::exit_code(code));
         }
     };
-    limits::install(&cli.budget);
+    // An agent's request must not run forever: `mcp` gives each run a wall budget unless
+    // `--timeout` sets one.
+    let mut budget = cli.budget.clone();
+    if matches!(cli.command, Command::Mcp { .. }) && budget.timeout.is_none() {
+        budget.timeout = Some(mcp::DEFAULT_TIMEOUT);
+    }
+    limits::install(&budget);
     color::init(cli.color.color);
     let code = match dispatch(cli.command) {
         Ok(code) => code,
@@ -366,6 +390,7 @@ fn dispatch(cmd: Command) -> anyhow::Result<u8> {
             output::out(&(serde_json::to_string_pretty(&scenarios::schema())? + "\n"));
             Ok(0)
         }
+        Command::Mcp { root } => mcp::cmd_mcp(root.as_deref()),
         Command::Completions { shell } => completions::completions::<Cli>(shell),
         Command::Man { dir } => completions::man::<Cli>(dir.as_deref()),
         Command::Tui { attach: Some(addr), token_file, .. } => cmd_tui_attach(&addr, token_file.as_deref()),

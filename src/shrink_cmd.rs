@@ -142,7 +142,7 @@ pub fn cmd_shrink(a: &ShrinkArgs) -> anyhow::Result<u8> {
 }
 
 /// The sizes before and after, and what was done, for stderr.
-fn summary(sh: &Shrunk, out: Option<&PathBuf>) -> String {
+pub fn summary(sh: &Shrunk, out: Option<&PathBuf>) -> String {
     let mut t = String::new();
     let verb = if sh.smaller { "shrunk" } else { "could not shrink" };
     t.push_str(&format!("{verb} {} (seed {}): `{}` still fails: {}\n", sh.origin, sh.seed, sh.target.describe(), sh.after.check.detail));
@@ -218,7 +218,7 @@ fn side_json(s: &shrink::Side) -> Value {
 }
 
 /// The JSON object of `--json` (keys written out here so they stay stable).
-fn to_json(sh: &Shrunk, out: Option<&PathBuf>, code: u8) -> Value {
+pub fn to_json(sh: &Shrunk, out: Option<&PathBuf>, code: u8) -> Value {
     let random = match &sh.random {
         RandomFaults::None => json!(null),
         RandomFaults::Scripted { processes, faults } => {

@@ -5,7 +5,7 @@
 //! runs one contiguous slice and streams NDJSON that `faultline merge` turns back into
 //! exactly the unsharded summary.
 
-mod engine;
+pub mod engine;
 pub mod memory;
 pub mod ndjson;
 pub mod plan;

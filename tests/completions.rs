@@ -42,7 +42,7 @@ fn bash_completes_commands_and_flags() {
     }
     assert_eq!(bash_complete(&["faultline", "ru"]), vec!["run"]);
     let man = bash_complete(&["faultline", "m"]);
-    assert_eq!(man, vec!["merge", "man"], "`m` completes to every command starting with it");
+    assert_eq!(man, vec!["merge", "mcp", "man"], "`m` completes to every command starting with it");
     let seed = bash_complete(&["faultline", "run", "--se"]);
     assert_eq!(seed, vec!["--seed"]);
     let shells = bash_complete(&["faultline", "completions", "z"]);
