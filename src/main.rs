@@ -12,6 +12,7 @@ mod diff;
 mod emit;
 mod html;
 mod human;
+mod import;
 mod interrupt;
 mod json;
 mod junit;
@@ -157,6 +158,14 @@ enum Command {
         #[arg(required = true, value_name = "PATH")]
         paths: Vec<String>,
     },
+    /// Write a scenario of what an infrastructure definition describes (Terraform).
+    #[command(after_help = "Examples:
+  faultline import terraform plan.json -o ic.toml   a commented scenario of a plan
+  terraform show -json tfplan | faultline import terraform - | faultline run -")]
+    Import {
+        #[command(subcommand)]
+        from: ImportFrom,
+    },
     /// List the embedded scenario library.
     #[command(after_help = "Examples:
   faultline list                                names and summaries
@@ -262,6 +271,25 @@ enum Command {
     },
 }
 
+/// What `faultline import` reads.
+#[derive(Subcommand, Debug)]
+enum ImportFrom {
+    /// Read `terraform show -json` output (a plan or a state) and write a scenario of its
+    /// interconnects, VPNs and a default set of faults (README "Importing from Terraform").
+    #[command(after_help = "Examples:
+  terraform show -json tfplan > plan.json && faultline import terraform plan.json
+  faultline import terraform plan.json | faultline run -   a first answer in one line
+  faultline import terraform - -o ic.toml < state.json       from standard input, to a file")]
+    Terraform {
+        /// The JSON file (`terraform show -json` output), or `-` for standard input.
+        #[arg(value_name = "FILE")]
+        file: String,
+        /// Write the scenario to FILE (atomically) instead of standard output.
+        #[arg(long, short, value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
+}
+
 #[derive(clap::ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
 enum FidelityArg {
     Fluid,
@@ -354,6 +382,7 @@ fn dispatch(cmd: Command) -> anyhow::Result<u8> {
         Command::Diff(a) => diff::cmd_diff(&a),
         Command::Validate { paths } => Ok(check::cmd_validate(&paths)),
         Command::List { json } => cmd_list(json),
+        Command::Import { from: ImportFrom::Terraform { file, output } } => import::cmd_terraform(&file, output.as_deref()),
         Command::Show { scenario } => match scenarios::resolve(&scenario) {
             Ok(s) => {
                 check::print_warnings(&s);
