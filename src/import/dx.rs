@@ -167,9 +167,8 @@ pub fn read(input: &Input<'_>, plan: &Plan, found: &mut Found) -> Result<(), Imp
         for (_, from) in &mtu {
             found.used.insert(from.clone());
         }
-        if chans.iter().any(|c| c.macsec) {
-            lines.push(Line::new("macsec", "true".into(), "request_macsec / encryption_mode of the connections".to_string()));
-        }
+        let macsec = chans.iter().any(|c| c.macsec);
+        lines.push(Line::new("macsec", macsec.to_string(), "request_macsec / encryption_mode of the connections and LAGs".to_string()));
         let region_peers: Vec<&&Resource> =
             peers.iter().filter(|p| aws_region(&Attrs::of(input, p), plan).is_ok_and(|r| r.0 == region)).collect();
         for p in &region_peers {

@@ -108,8 +108,8 @@ pub fn read(input: &Input<'_>, plan: &Plan, found: &mut Found) -> Result<(), Imp
         } else {
             notes.push("MTU: the template's 1440, Google's default for a VLAN attachment (interconnect-facts §1.7)".into());
         }
-        if macsec {
-            lines.push(Line::new("macsec", "true".into(), "macsec_enabled of the interconnect".to_string()));
+        if !interconnects.is_empty() {
+            lines.push(Line::new("macsec", macsec.to_string(), "macsec_enabled of the interconnects".to_string()));
         }
         // Session timers from Cloud Router, else its documented defaults.
         let mut keepalive = None;
