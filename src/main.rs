@@ -65,10 +65,11 @@ enum Command {
     #[command(after_help = "Examples:
   faultline run                                 the flagship scenario (facility-power-loss)
   faultline run channel-cut --seed 7            a library scenario with another seed
-  faultline run my.toml --json --trace t.jsonl  a file; JSON on stdout, the trace to t.jsonl")]
+  faultline run my.toml --json --trace t.jsonl  a file; JSON on stdout, the trace to t.jsonl
+  faultline import terraform plan.json | faultline run -   a scenario from standard input")]
     Run {
-        /// A scenario file (`my.toml`) or a library name (`faultline list`); default: the
-        /// flagship scenario.
+        /// A scenario file (`my.toml`), `-` for standard input, or a library name (`faultline
+        /// list`); default: the flagship scenario.
         #[arg(value_name = "SCENARIO")]
         scenario: Option<String>,
         /// Override the scenario's seed.
@@ -97,7 +98,7 @@ enum Command {
   faultline report my.toml --seed 7 --html r.html --svg r.svg   a file with another seed, and its chart
   faultline report dr.toml --html dr.html --annotations a.json  with Grafana annotations of the same run")]
     Report {
-        /// A scenario file (`my.toml`) or a library name (`faultline list`).
+        /// A scenario file (`my.toml`), `-` for standard input, or a library name (`faultline list`).
         #[arg(value_name = "SCENARIO")]
         scenario: String,
         /// Override the scenario's seed.
@@ -119,10 +120,11 @@ enum Command {
     #[command(after_help = "Examples:
   faultline check scenarios-data/               every scenario under a directory
   faultline check a.toml channel-cut -q         a file and a library scenario, verdict lines only
-  faultline check ci/ --junit report.xml        a JUnit report for the CI server too")]
+  faultline check ci/ --junit report.xml        a JUnit report for the CI server too
+  faultline import terraform plan.json | faultline check -   a scenario from standard input")]
     Check {
-        /// Scenario files, directories (searched for *.toml with a [scenario] table) or
-        /// library names.
+        /// Scenario files, directories (searched for *.toml with a [scenario] table), `-` for
+        /// standard input, or library names.
         #[arg(required = true, value_name = "PATH")]
         paths: Vec<String>,
         #[command(flatten)]
@@ -153,8 +155,8 @@ enum Command {
   faultline validate my.toml                    errors name file:line:column, exit 3
   faultline validate scenarios-data/            every scenario under a directory")]
     Validate {
-        /// Scenario files, directories (searched for *.toml with a [scenario] table) or
-        /// library names.
+        /// Scenario files, directories (searched for *.toml with a [scenario] table), `-` for
+        /// standard input, or library names.
         #[arg(required = true, value_name = "PATH")]
         paths: Vec<String>,
     },
@@ -180,7 +182,7 @@ enum Command {
   faultline show channel-cut                    a library scenario
   faultline show my.toml                        a file, as the simulator compiled it")]
     Show {
-        /// A scenario file or a library name (`faultline list`).
+        /// A scenario file, `-` for standard input, or a library name (`faultline list`).
         scenario: String,
     },
     /// Print the JSON Schema of the scenario format.
