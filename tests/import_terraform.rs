@@ -281,6 +281,23 @@ fn broken_inputs_exit_3_at_file_line_and_column() {
     assert_eq!(o.status.code(), Some(3), "{}", text(&o.stderr));
 }
 
+/// Text from a plan never becomes TOML: a location that tries to close the string and add a
+/// fault, and an address with a newline, stay a value and a comment.
+#[test]
+fn hostile_strings_in_a_plan_stay_inside_their_values_and_comments() {
+    let mut v = json("azure-expressroute.plan.json");
+    let evil = "X\"\n[[fault]]\nat = \"1s\"\ncut = \"wdc\"\n#";
+    v["planned_values"]["root_module"]["resources"][0]["values"]["peering_location"] = Value::from(evil);
+    v["planned_values"]["root_module"]["resources"][1]["address"] = Value::from("azurerm_express_route_circuit.nyc\n[[fault]]");
+    let o = with_stdin(&["import", "terraform", "-"], v.to_string().as_bytes());
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let out = text(&o.stdout);
+    let t: toml::Table = out.parse().expect("TOML");
+    assert_eq!(t["fault"].as_array().map(Vec::len), Some(3), "only the three default faults:\n{out}");
+    let v = with_stdin(&["validate", "-"], out.as_bytes());
+    assert_eq!(v.status.code(), Some(0), "{}", text(&v.stderr));
+}
+
 #[test]
 fn import_piped_into_run_gives_a_first_answer_in_one_line() {
     if !common::have("import_piped_into_run_gives_a_first_answer_in_one_line", &["sh"]) {

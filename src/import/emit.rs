@@ -2,16 +2,33 @@
 //! modelled), the tables, a traffic group per interconnect, the default faults worth
 //! rehearsing and expectations a first run can judge.
 //!
-//! Every string from the plan goes through [`quote`] (a TOML basic string made by
-//! `toml_edit`) or, in comments, through [`comment`], which keeps it on one line.
+//! Every string from the plan goes through [`quote`] (a one-line TOML basic string, escaped
+//! per TOML 1.0) or, in comments, through [`comment`], which keeps each line a comment.
 
 use std::fmt::Write;
 
 use super::model::{Found, Interconnect, Line, bandwidth_text};
 
-/// A TOML string literal for `s`, escaped by `toml_edit`.
+/// A one-line TOML basic string for `s` (TOML 1.0 "Basic strings"): `"` and `\` escaped,
+/// control characters as `\n`-style or `\uXXXX` escapes, so no text from a plan can end the
+/// string or the line. (`toml_edit` picks a multi-line literal for text with a newline; one
+/// line keeps each note above its key.) The tests parse it back with `toml_edit`.
 pub fn quote(s: &str) -> String {
-    toml_edit::Value::from(s).to_string().trim().to_string()
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            '\r' => out.push_str("\\r"),
+            c if c.is_control() => out.push_str(&format!("\\u{:04X}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
 }
 
 /// `s` fit for a `#` comment: control characters (a newline would end the comment and start
@@ -218,6 +235,12 @@ mod tests {
 
     #[test]
     fn strings_are_escaped_and_comments_stay_on_one_line() {
+        for s in ["a\"b\\c\nd", "tab\there", "nul\u{0}del\u{7f}", "é '''x''' \"\"\""] {
+            let q = quote(s);
+            assert!(!q.contains('\n'), "{q}");
+            let doc: toml_edit::DocumentMut = format!("k = {q}\n").parse().expect("valid TOML");
+            assert_eq!(doc["k"].as_str(), Some(s), "{q}");
+        }
         assert_eq!(quote("a\"b\\c\nd"), r#""a\"b\\c\nd""#);
         assert_eq!(comment("x\ny = 1"), "x y = 1");
         let long = comment(&"word ".repeat(60));

@@ -116,9 +116,9 @@ pub fn site_name(text: &str) -> String {
 
 /// `10Gbps`-style text for a rate in bits per second, exact (Mbps when not whole Gbps).
 pub fn bandwidth_text(bps: u64) -> String {
-    if bps % 1_000_000_000 == 0 {
+    if bps.is_multiple_of(1_000_000_000) {
         format!("{}Gbps", bps / 1_000_000_000)
-    } else if bps % 1_000_000 == 0 {
+    } else if bps.is_multiple_of(1_000_000) {
         format!("{}Mbps", bps / 1_000_000)
     } else {
         format!("{bps}bps")
@@ -127,7 +127,7 @@ pub fn bandwidth_text(bps: u64) -> String {
 
 /// `300ms` or `5s` for a whole number of milliseconds.
 pub fn millis_text(ms: u64) -> String {
-    if ms % 1000 == 0 { format!("{}s", ms / 1000) } else { format!("{ms}ms") }
+    if ms.is_multiple_of(1000) { format!("{}s", ms / 1000) } else { format!("{ms}ms") }
 }
 
 #[cfg(test)]
