@@ -184,3 +184,25 @@ pub(crate) fn cmd_terraform(file: &str, output: Option<&std::path::Path>) -> any
     }
     Ok(0)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MODULES: &str = include_str!("../tests/fixtures/terraform/modules.plan.json");
+
+    #[test]
+    fn the_function_other_callers_use_returns_the_toml_and_the_unmodelled_addresses() {
+        let i = terraform_to_scenario(MODULES, "m.json").expect("imports");
+        assert_eq!(i.unmodelled, vec!["aws_vpc.main".to_string()]);
+        assert!(scenarios::load_str("m", &i.toml).is_ok());
+    }
+
+    #[test]
+    fn errors_name_the_source_and_the_place() {
+        let e = terraform_to_scenario("{\n  \"format_version\": 1,\n}", "<stdin>").expect_err("bad");
+        assert_eq!(e.to_string(), "<stdin>:3:1: not valid JSON: trailing comma");
+        let e = terraform_to_scenario("[]", "p.json").expect_err("not an object");
+        assert!(e.to_string().starts_with("p.json: not `terraform show -json` output"), "{e}");
+    }
+}
