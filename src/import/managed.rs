@@ -189,7 +189,7 @@ fn build(found: &mut Found, aws: Option<&AwsSide<'_>>, gcp: Option<&GcpSide<'_>>
         }
     } else {
         notes.push(
-            "MTU: the template's 1460 (interconnect-facts §1.7) [ASSUMPTION]: the transport's mtu_limit is known only after apply".into(),
+            "MTU: the template's 1460 (interconnect-facts §1.7) [ASSUMPTION]: the file gives no mtu_limit (an output of the transport, known after apply)".into(),
         );
     }
     notes.push(
