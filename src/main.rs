@@ -12,7 +12,6 @@ mod diff;
 mod emit;
 mod html;
 mod human;
-#[allow(dead_code)]
 mod import;
 mod interrupt;
 mod json;
@@ -67,10 +66,11 @@ enum Command {
     #[command(after_help = "Examples:
   faultline run                                 the flagship scenario (facility-power-loss)
   faultline run channel-cut --seed 7            a library scenario with another seed
-  faultline run my.toml --json --trace t.jsonl  a file; JSON on stdout, the trace to t.jsonl")]
+  faultline run my.toml --json --trace t.jsonl  a file; JSON on stdout, the trace to t.jsonl
+  faultline import terraform plan.json | faultline run -   a scenario from standard input")]
     Run {
-        /// A scenario file (`my.toml`) or a library name (`faultline list`); default: the
-        /// flagship scenario.
+        /// A scenario file (`my.toml`), `-` for standard input, or a library name (`faultline
+        /// list`); default: the flagship scenario.
         #[arg(value_name = "SCENARIO")]
         scenario: Option<String>,
         /// Override the scenario's seed.
@@ -99,7 +99,7 @@ enum Command {
   faultline report my.toml --seed 7 --html r.html --svg r.svg   a file with another seed, and its chart
   faultline report dr.toml --html dr.html --annotations a.json  with Grafana annotations of the same run")]
     Report {
-        /// A scenario file (`my.toml`) or a library name (`faultline list`).
+        /// A scenario file (`my.toml`), `-` for standard input, or a library name (`faultline list`).
         #[arg(value_name = "SCENARIO")]
         scenario: String,
         /// Override the scenario's seed.
@@ -121,10 +121,11 @@ enum Command {
     #[command(after_help = "Examples:
   faultline check scenarios-data/               every scenario under a directory
   faultline check a.toml channel-cut -q         a file and a library scenario, verdict lines only
-  faultline check ci/ --junit report.xml        a JUnit report for the CI server too")]
+  faultline check ci/ --junit report.xml        a JUnit report for the CI server too
+  faultline import terraform plan.json | faultline check -   a scenario from standard input")]
     Check {
-        /// Scenario files, directories (searched for *.toml with a [scenario] table) or
-        /// library names.
+        /// Scenario files, directories (searched for *.toml with a [scenario] table), `-` for
+        /// standard input, or library names.
         #[arg(required = true, value_name = "PATH")]
         paths: Vec<String>,
         #[command(flatten)]
@@ -155,10 +156,18 @@ enum Command {
   faultline validate my.toml                    errors name file:line:column, exit 3
   faultline validate scenarios-data/            every scenario under a directory")]
     Validate {
-        /// Scenario files, directories (searched for *.toml with a [scenario] table) or
-        /// library names.
+        /// Scenario files, directories (searched for *.toml with a [scenario] table), `-` for
+        /// standard input, or library names.
         #[arg(required = true, value_name = "PATH")]
         paths: Vec<String>,
+    },
+    /// Write a scenario of what an infrastructure definition describes (Terraform).
+    #[command(after_help = "Examples:
+  faultline import terraform plan.json -o ic.toml   a commented scenario of a plan
+  terraform show -json tfplan | faultline import terraform - | faultline run -")]
+    Import {
+        #[command(subcommand)]
+        from: ImportFrom,
     },
     /// List the embedded scenario library.
     #[command(after_help = "Examples:
@@ -174,7 +183,7 @@ enum Command {
   faultline show channel-cut                    a library scenario
   faultline show my.toml                        a file, as the simulator compiled it")]
     Show {
-        /// A scenario file or a library name (`faultline list`).
+        /// A scenario file, `-` for standard input, or a library name (`faultline list`).
         scenario: String,
     },
     /// Print the JSON Schema of the scenario format.
@@ -280,6 +289,25 @@ An agent's configuration (Claude Desktop, VS Code): {\"command\": \"faultline\",
     },
 }
 
+/// What `faultline import` reads.
+#[derive(Subcommand, Debug)]
+enum ImportFrom {
+    /// Read `terraform show -json` output (a plan or a state) and write a scenario of its
+    /// interconnects, VPNs and a default set of faults (README "Importing from Terraform").
+    #[command(after_help = "Examples:
+  terraform show -json tfplan > plan.json && faultline import terraform plan.json
+  faultline import terraform plan.json | faultline run -   a first answer in one line
+  faultline import terraform - -o ic.toml < state.json       from standard input, to a file")]
+    Terraform {
+        /// The JSON file (`terraform show -json` output), or `-` for standard input.
+        #[arg(value_name = "FILE")]
+        file: String,
+        /// Write the scenario to FILE (atomically) instead of standard output.
+        #[arg(long, short, value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
+}
+
 #[derive(clap::ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
 enum FidelityArg {
     Fluid,
@@ -378,6 +406,7 @@ fn dispatch(cmd: Command) -> anyhow::Result<u8> {
         Command::Diff(a) => diff::cmd_diff(&a),
         Command::Validate { paths } => Ok(check::cmd_validate(&paths)),
         Command::List { json } => cmd_list(json),
+        Command::Import { from: ImportFrom::Terraform { file, output } } => import::cmd_terraform(&file, output.as_deref()),
         Command::Show { scenario } => match scenarios::resolve(&scenario) {
             Ok(s) => {
                 check::print_warnings(&s);

@@ -94,7 +94,31 @@ pub fn reproduce_line_with(origin: &str, seed: u64, extra: &str, max_events: Opt
     // An event budget set on the command line changes where a run stops, so every
     // reproduce line (run, check, sweep, shrink) carries it.
     let budget = max_events.or(scenarios::budget::budget().max_events).map(|m| format!(" --max-events {m}")).unwrap_or_default();
-    format!("faultline run {} --seed {seed}{extra}{budget}  # {}", shell_word(origin), crate::version::tag())
+    format!("faultline run {} --seed {seed}{extra}{budget}  #{} {}", origin_arg(origin), stdin_note(origin), crate::version::tag())
+}
+
+/// How a `reproduce:` line names the scenario: `-` for standard input, else the origin as
+/// one shell word.
+pub fn origin_arg(origin: &str) -> String {
+    if is_stdin(origin) { scenarios::STDIN_ARG.to_string() } else { shell_word(origin) }
+}
+
+/// For a scenario read from standard input, the comment that says which text to pipe in
+/// again (its digest, as `sweep`'s NDJSON records it), ending in ` #`; else nothing. The
+/// line cannot name a file the process never saw, so it names the text.
+pub fn stdin_note(origin: &str) -> String {
+    match scenarios::stdin_text().filter(|_| is_stdin(origin)) {
+        Some(text) => format!(
+            " the scenario was read from standard input: pipe in the same text (scenario digest {})  #",
+            crate::sweep::ndjson::scenario_digest(text)
+        ),
+        None => String::new(),
+    }
+}
+
+/// Whether `origin` (a `Source::display_name`) is standard input that this process read.
+fn is_stdin(origin: &str) -> bool {
+    origin == scenarios::STDIN_NAME && scenarios::stdin_text().is_some()
 }
 
 /// Quotes a word for a POSIX shell when it needs it.

@@ -24,13 +24,13 @@ fn json(o: &Output) -> serde_json::Value {
     serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("stdout is not JSON ({e}): {}", stdout(o)))
 }
 
-/// `tests/fixtures/*` but `hardening/`, the reliability pass's hostile files (not UTF-8, a
-/// bare CR, scenarios too large to run), each of which has its own test.
+/// `tests/fixtures/*` but `hardening/` (the reliability pass's hostile files: not UTF-8, a
+/// bare CR, scenarios too large to run, each with its own test) and `terraform/` (JSON).
 fn fixtures_but_hardening() -> Vec<String> {
     let mut out: Vec<String> = std::fs::read_dir(root().join("tests/fixtures"))
         .expect("tests/fixtures")
         .filter_map(|e| e.ok().map(|e| e.file_name().to_string_lossy().into_owned()))
-        .filter(|n| n != "hardening")
+        .filter(|n| n != "hardening" && n != "terraform")
         .map(|n| format!("tests/fixtures/{n}"))
         .collect();
     out.sort();

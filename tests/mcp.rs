@@ -197,6 +197,8 @@ fn the_python_sdk_lists_calls_and_reads() {
     // channel-cut passes, so there is nothing to shrink: a tool error that says so.
     c.that(calls["shrink_name"]["is_error"] == true, format!("shrink: {}", texts(&calls["shrink_name"])));
     c.that(calls["import_text"]["is_error"] == true, "import of an empty plan succeeded");
+    let imported = calls["import_plan"].to_string();
+    c.that(calls["import_plan"]["is_error"] == false && imported.contains("[[interconnect]]"), format!("import of a plan: {imported}"));
 
     // Budgets: text above what the memory budget parses is refused; an event budget stops a
     // run (inconclusive, named); the server keeps serving.

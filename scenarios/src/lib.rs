@@ -44,7 +44,7 @@ pub use describe::describe;
 pub use error::{Diagnostic, ScenarioError};
 pub use expect::{Check, Expectations, Outcome, Verdict, evaluate, prepare, run};
 pub use library::{LibraryEntry, library};
-pub use read::{decode, read_file};
+pub use read::{STDIN_ARG, STDIN_NAME, decode, read_file, read_stdin, stdin_text};
 pub use schema::schema;
 pub use sweep_gates::{SweepExpect, SweepStats, evaluate_sweep, percentile};
 
@@ -60,6 +60,8 @@ pub enum Origin {
     Library(&'static str),
     /// Text handed to [`load_str`] under a caller-chosen name.
     Text(String),
+    /// Standard input, named `-` on the command line and `<stdin>` in messages.
+    Stdin,
 }
 
 /// A scenario's text and its origin (for messages and `reproduce:` lines).
@@ -76,6 +78,7 @@ impl Source {
             Origin::Path(p) => p.display().to_string(),
             Origin::Library(n) => (*n).to_string(),
             Origin::Text(n) => n.clone(),
+            Origin::Stdin => STDIN_NAME.to_string(),
         }
     }
 }
@@ -213,14 +216,17 @@ pub fn load_library_with(name: &str, overrides: &Overrides) -> Result<Scenario, 
     }
 }
 
-/// A path if `arg` names an existing file or looks like one (has a `/` or ends in `.toml`),
-/// otherwise a library name.
+/// Standard input if `arg` is `-`; a path if it names an existing file or looks like one (has
+/// a `/` or ends in `.toml`); otherwise a library name.
 pub fn resolve(arg: &str) -> Result<Scenario, ScenarioError> {
     resolve_with(arg, &Overrides::default())
 }
 
 /// [`resolve`] with command-line overrides (`faultline run NAME --fidelity packet`).
 pub fn resolve_with(arg: &str, overrides: &Overrides) -> Result<Scenario, ScenarioError> {
+    if arg == STDIN_ARG {
+        return load(Origin::Stdin, read_stdin()?, overrides);
+    }
     let path = Path::new(arg);
     if path.is_file() || ((arg.contains('/') || arg.contains('\\') || arg.ends_with(".toml")) && library::find(arg).is_none()) {
         return load_path_with(path, overrides);

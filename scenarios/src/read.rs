@@ -1,10 +1,13 @@
-//! Reading a scenario file from disk: its bytes as UTF-8 text, or a diagnostic at the first
-//! byte that is not UTF-8 (line, column, the byte and its offset).
+//! Reading a scenario file from disk or from standard input (`-`): its bytes as UTF-8 text,
+//! or a diagnostic at the first byte that is not UTF-8 (line, column, the byte and its offset).
 //!
-//! It reads and decodes only; parsing is `compile`'s job.
+//! It reads and decodes only; parsing is `compile`'s job. Both sources are held to the same
+//! byte cap, which the memory budget sets.
 
 use crate::units::approx_bytes;
+use std::io::Read;
 use std::path::Path;
+use std::sync::OnceLock;
 
 use crate::error::{Diagnostic, ScenarioError};
 
@@ -12,23 +15,72 @@ use crate::error::{Diagnostic, ScenarioError};
 /// file that is not UTF-8 is `ScenarioError::Invalid`, pointing at the first bad byte.
 pub fn read_file(path: &Path) -> Result<String, ScenarioError> {
     let io = |source| ScenarioError::Io { path: path.to_path_buf(), source };
-    // Parsing holds about seven bytes per byte of text (measured 6.9 on a 300 MB comment),
-    // so a file is refused before it is read past what the memory budget can parse; a
-    // device such as /dev/zero is read only that far too.
+    let file = std::fs::File::open(path).map_err(io)?;
+    let bytes = read_capped(file, "file").map_err(io)?;
+    decode(&path.display().to_string(), bytes).map_err(ScenarioError::Invalid)
+}
+
+/// The argument that names standard input wherever a scenario path is taken.
+pub const STDIN_ARG: &str = "-";
+
+/// How messages name standard input: `<stdin>:LINE:COL`.
+pub const STDIN_NAME: &str = "<stdin>";
+
+/// What reading standard input gave, kept so that a second `-` (or a second reader in the
+/// same process) sees the same text instead of an empty, already-consumed stream.
+#[derive(Clone, Debug)]
+enum Stdin {
+    Text(String),
+    Io(std::io::ErrorKind, String),
+    Invalid(Box<Diagnostic>),
+}
+
+static STDIN: OnceLock<Stdin> = OnceLock::new();
+
+/// The text on standard input, read once per process (at most the byte cap a file has, plus
+/// one byte to notice a larger stream) and decoded like a file; errors name `<stdin>`.
+pub fn read_stdin() -> Result<String, ScenarioError> {
+    let got = STDIN.get_or_init(|| match read_capped(std::io::stdin().lock(), "input") {
+        Err(e) => Stdin::Io(e.kind(), e.to_string()),
+        Ok(bytes) => match decode(STDIN_NAME, bytes) {
+            Ok(text) => Stdin::Text(text),
+            Err(d) => Stdin::Invalid(d),
+        },
+    });
+    match got {
+        Stdin::Text(t) => Ok(t.clone()),
+        Stdin::Io(kind, msg) => Err(ScenarioError::Io { path: STDIN_NAME.into(), source: std::io::Error::new(*kind, msg.clone()) }),
+        Stdin::Invalid(d) => Err(ScenarioError::Invalid(d.clone())),
+    }
+}
+
+/// The text standard input held, if this process has read it (for a `reproduce:` line that
+/// must say which text to pipe in again).
+pub fn stdin_text() -> Option<&'static str> {
+    match STDIN.get() {
+        Some(Stdin::Text(t)) => Some(t),
+        _ => None,
+    }
+}
+
+/// Reads at most the byte cap, and one byte more to tell that a source is larger than it.
+/// Parsing holds about seven bytes per byte of text (measured 6.9 on a 300 MB comment), so
+/// a source is refused before it is read past what the memory budget can parse; a device
+/// such as /dev/zero, or an endless pipe, is read only that far too.
+fn read_capped(source: impl Read, what: &str) -> std::io::Result<Vec<u8>> {
     let budget = crate::budget::budget();
     let max = budget.max_memory / PARSE_BYTES_PER_BYTE;
-    let file = std::fs::File::open(path).map_err(io)?;
     let mut bytes = Vec::new();
-    std::io::Read::read_to_end(&mut std::io::Read::take(file, max.saturating_add(1)), &mut bytes).map_err(io)?;
+    source.take(max.saturating_add(1)).read_to_end(&mut bytes)?;
     if bytes.len() as u64 > max {
-        return Err(io(std::io::Error::other(format!(
-            "the file is larger than {}, the most the memory budget of {} can parse (about {PARSE_BYTES_PER_BYTE} bytes of memory per byte of text; {}; raise it with --max-memory)",
+        return Err(std::io::Error::other(format!(
+            "the {what} is larger than {}, the most the memory budget of {} can parse (about {PARSE_BYTES_PER_BYTE} bytes of memory per byte of text; {}; raise it with --max-memory)",
             approx_bytes(max),
             approx_bytes(budget.max_memory),
             budget.source
-        ))));
+        )));
     }
-    decode(&path.display().to_string(), bytes).map_err(ScenarioError::Invalid)
+    Ok(bytes)
 }
 
 /// Bytes of memory parsing and compiling take per byte of scenario text, at most (measured

@@ -145,7 +145,7 @@ pub fn sweep(v: &SweepView) -> String {
     let _ = writeln!(
         b,
         "<section id=\"reproduce\">\n<h2>Reproduce</h2>\n<pre class=\"reproduce\">faultline sweep {} --seeds {}..{}  # {}</pre>\n</section>\n</main>",
-        esc(&crate::outcome::shell_word(v.origin)),
+        esc(&crate::outcome::origin_arg(v.origin)),
         v.seeds.start,
         v.seeds.end,
         esc(&crate::version::tag())

@@ -250,9 +250,10 @@ impl Report {
         let tag = crate::version::tag();
         match (&self.vary, &p.value) {
             (Some(v), Some(value)) => format!(
-                "faultline sweep {} --vary {} --seeds {seed}..={seed}  # {tag}",
-                shell_word(&self.origin),
-                shell_word(&format!("{}={value}", v.key))
+                "faultline sweep {} --vary {} --seeds {seed}..={seed}  #{} {tag}",
+                crate::outcome::origin_arg(&self.origin),
+                shell_word(&format!("{}={value}", v.key)),
+                crate::outcome::stdin_note(&self.origin)
             ),
             _ => crate::outcome::reproduce_line(&self.origin, seed, ""),
         }

@@ -12,6 +12,9 @@ import sys
 from mcp import ClientSession, StdioServerParameters
 from mcp.client.stdio import stdio_client
 
+# A plan fixture the `import` tool must turn into a scenario that runs.
+PLAN = __file__.rsplit("/", 2)[0] + "/fixtures/terraform/aws-gcp-multicloud.plan.json"
+
 
 def call_view(result):
     """What a tools/call result holds: the error flag, the texts, the structured JSON."""
@@ -79,6 +82,7 @@ async def main_session(session, init):
         "sweep_name": ("sweep", {"name": "channel-cut", "seeds": "1..=4"}),
         "shrink_name": ("shrink", {"name": "channel-cut", "max_runs": 5}),
         "import_text": ("import", {"plan_json": "{}"}),
+        "import_plan": ("import", {"plan_json": open(PLAN).read()}),
         "list_after_errors": ("list", {}),
     }
     seen["calls"] = {}

@@ -1,0 +1,155 @@
+//! What the importer found, before it is written as TOML: interconnects and VPNs, each key
+//! with the note that says where its value came from (the plan, a provider's documented
+//! default, or an assumption).
+
+use std::collections::BTreeSet;
+
+/// One `key = value` of a table; `value` is already a TOML literal (see `emit::quote`).
+#[derive(Clone, Debug)]
+pub struct Line {
+    pub key: &'static str,
+    pub value: String,
+    /// Written as a comment on the line above: the source, or `[ASSUMPTION] …` and why.
+    pub note: Option<String>,
+}
+
+impl Line {
+    pub fn new(key: &'static str, value: String, note: impl Into<Option<String>>) -> Line {
+        Line { key, value, note: note.into() }
+    }
+}
+
+/// An `[[interconnect]]` table and what the default faults and expectations need of it.
+#[derive(Clone, Debug)]
+pub struct Interconnect {
+    pub id: String,
+    /// The resource addresses folded into it.
+    pub addresses: Vec<String>,
+    /// Comment lines above the table.
+    pub notes: Vec<String>,
+    pub lines: Vec<Line>,
+    /// `[interconnect.channel.chN]` bandwidth overrides: (N, bandwidth literal, note).
+    pub channel_bandwidth: Vec<(u32, String, String)>,
+    /// `cloud:region` of side A and side B.
+    pub sites: [String; 2],
+    pub channels: u32,
+    pub facilities: u32,
+    /// Sum of the channels' line rates, bits per second.
+    pub capacity_bps: u64,
+    /// How long the slower side takes to notice a silent blackhole: BFD's interval × its
+    /// multiplier, or the BGP hold time without BFD (seconds).
+    pub blackhole_detect_s: f64,
+}
+
+/// A `[[vpn]]` table.
+#[derive(Clone, Debug)]
+pub struct Vpn {
+    pub id: String,
+    pub notes: Vec<String>,
+    pub lines: Vec<Line>,
+}
+
+/// Everything the provider readers produced.
+#[derive(Default)]
+pub struct Found {
+    pub interconnects: Vec<Interconnect>,
+    pub vpns: Vec<Vpn>,
+    /// Addresses the readers used (directly or folded into a table).
+    pub used: BTreeSet<String>,
+    /// Resources of a modelled type that could still not be modelled: (address, why).
+    pub skipped: Vec<(String, String)>,
+    /// Lines for the header: what the plan says that the scenario does not model.
+    pub remarks: Vec<String>,
+    ids: BTreeSet<String>,
+}
+
+impl Found {
+    /// A scenario id from a resource address, unique among the ids given so far: the part
+    /// after the resource type (`module.net.aws_dx_lag.main[0]` -> `net-main-0`), lower case,
+    /// with every run of characters other than letters and digits as one `-`.
+    pub fn id_for(&mut self, address: &str) -> String {
+        let parts: Vec<&str> = address.split('.').collect();
+        // Drop the resource type (the part before the name) and the `module` keywords.
+        let mut kept = vec![];
+        let n = parts.len();
+        for (i, p) in parts.iter().enumerate() {
+            if *p == "module" || (n >= 2 && i == n - 2) {
+                continue;
+            }
+            kept.push(*p);
+        }
+        let mut id = String::new();
+        for c in kept.join("-").chars() {
+            if c.is_ascii_alphanumeric() {
+                id.push(c.to_ascii_lowercase());
+            } else if !id.ends_with('-') && !id.is_empty() {
+                id.push('-');
+            }
+        }
+        let base = id.trim_end_matches('-').to_string();
+        let base = if base.is_empty() { "ic".to_string() } else { base };
+        let mut id = base.clone();
+        let mut k = 2;
+        while self.ids.contains(&id) {
+            id = format!("{base}-{k}");
+            k += 1;
+        }
+        self.ids.insert(id.clone());
+        id
+    }
+}
+
+/// A site name for `onprem = "…"` from a provider's location text (`"Washington DC"`,
+/// `"EqDC2"`): lower case, runs of other characters as `-`.
+pub fn site_name(text: &str) -> String {
+    let mut s = String::new();
+    for c in text.chars() {
+        if c.is_ascii_alphanumeric() {
+            s.push(c.to_ascii_lowercase());
+        } else if !s.ends_with('-') && !s.is_empty() {
+            s.push('-');
+        }
+    }
+    let s = s.trim_end_matches('-').to_string();
+    if s.is_empty() { "customer-site".to_string() } else { s }
+}
+
+/// `10Gbps`-style text for a rate in bits per second, exact (Mbps when not whole Gbps).
+pub fn bandwidth_text(bps: u64) -> String {
+    if bps.is_multiple_of(1_000_000_000) {
+        format!("{}Gbps", bps / 1_000_000_000)
+    } else if bps.is_multiple_of(1_000_000) {
+        format!("{}Mbps", bps / 1_000_000)
+    } else {
+        format!("{bps}bps")
+    }
+}
+
+/// `300ms` or `5s` for a whole number of milliseconds.
+pub fn millis_text(ms: u64) -> String {
+    if ms.is_multiple_of(1000) { format!("{}s", ms / 1000) } else { format!("{ms}ms") }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_come_from_addresses_and_stay_unique() {
+        let mut f = Found::default();
+        assert_eq!(f.id_for("aws_interconnect_connection.to_gcp"), "to-gcp");
+        assert_eq!(f.id_for("module.net.aws_dx_lag.main[0]"), "net-main-0");
+        assert_eq!(f.id_for("module.net.aws_dx_lag.main[\"a b\"]"), "net-main-a-b");
+        assert_eq!(f.id_for("aws_dx_connection.to_gcp"), "to-gcp-2");
+    }
+
+    #[test]
+    fn texts() {
+        assert_eq!(bandwidth_text(10_000_000_000), "10Gbps");
+        assert_eq!(bandwidth_text(500_000_000), "500Mbps");
+        assert_eq!(millis_text(300), "300ms");
+        assert_eq!(millis_text(5000), "5s");
+        assert_eq!(site_name("Washington DC"), "washington-dc");
+        assert_eq!(site_name("  "), "customer-site");
+    }
+}

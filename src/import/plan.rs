@@ -1,0 +1,336 @@
+//! Reading `terraform show -json` output: a plan (`planned_values`, `resource_changes`,
+//! `configuration`) or a state (`values`), as one flat list of managed resources with their
+//! attribute values, what the plan does to each, and the references between them.
+//!
+//! The format is HashiCorp's "JSON Output Format" (format_version 1.x): modules nest under
+//! `child_modules`, each resource has `address`, `mode`, `type`, `name` and `values`; a
+//! plan's `resource_changes[].change.after_unknown` marks values known only after apply;
+//! `configuration` keeps each argument's `references` (how a plan links resources whose ids
+//! do not exist yet).
+
+use std::collections::BTreeMap;
+
+use serde_json::Value;
+
+use super::ImportError;
+
+/// A managed resource of the plan or state.
+#[derive(Clone, Debug)]
+pub struct Resource {
+    /// `module.net.aws_dx_lag.main[0]`.
+    pub address: String,
+    /// `aws_dx_lag`.
+    pub kind: String,
+    pub values: Value,
+    /// Attributes the plan knows only after apply (`after_unknown`).
+    pub unknown: Value,
+}
+
+/// What the importer read: the resources that will exist, those the plan destroys, the
+/// data sources (read, never modelled) and the references of the configuration.
+pub struct Plan {
+    pub is_plan: bool,
+    pub resources: Vec<Resource>,
+    pub destroyed: Vec<String>,
+    pub data_sources: usize,
+    /// (resource address without index, attribute) -> referenced addresses (without index).
+    refs: BTreeMap<(String, String), Vec<String>>,
+    /// The AWS provider's region when the configuration gives it as a constant.
+    pub aws_region: Option<String>,
+}
+
+/// Where errors point: the text and its name.
+pub struct Input<'a> {
+    pub text: &'a str,
+    pub source: &'a str,
+}
+
+impl Input<'_> {
+    /// An error at `key` of the resource `address` (the first `"key":` after the address in
+    /// the text), or at the resource, or with no position when neither is found.
+    pub fn error_at(&self, address: &str, key: &str, message: String) -> ImportError {
+        let at = locate(self.text, address, key);
+        ImportError { source: self.source.to_string(), at, message }
+    }
+
+    pub fn error(&self, message: String) -> ImportError {
+        ImportError { source: self.source.to_string(), at: None, message }
+    }
+}
+
+/// Line and column (1-based, in characters) of `"key":` after the resource's `"address"`.
+fn locate(text: &str, address: &str, key: &str) -> Option<(usize, usize)> {
+    let quoted = serde_json::to_string(address).ok()?;
+    let mut from = 0;
+    let start = loop {
+        let i = from + text[from..].find(&quoted)?;
+        let before = text[..i].trim_end();
+        if before.ends_with(':') && before[..before.len() - 1].trim_end().ends_with("\"address\"") {
+            break i;
+        }
+        from = i + quoted.len();
+    };
+    let quoted_key = serde_json::to_string(key).ok()?;
+    let mut at = start;
+    // The key of this resource's own object: the first `"key"` followed by `:`, before the
+    // next resource's address.
+    let limit = text[start + quoted.len()..].find("\"address\"").map_or(text.len(), |i| start + quoted.len() + i);
+    let mut from = start;
+    while let Some(i) = text[from..limit].find(&quoted_key) {
+        let j = from + i;
+        if text[j + quoted_key.len()..].trim_start().starts_with(':') {
+            at = j;
+            break;
+        }
+        from = j + quoted_key.len();
+    }
+    let line = text[..at].matches('\n').count() + 1;
+    let line_start = text[..at].rfind('\n').map_or(0, |i| i + 1);
+    Some((line, text[line_start..at].chars().count() + 1))
+}
+
+/// Parses the JSON and collects its resources.
+pub fn read(input: &Input<'_>) -> Result<Plan, ImportError> {
+    let v: Value = serde_json::from_str(input.text).map_err(|e| ImportError {
+        source: input.source.to_string(),
+        at: Some((e.line(), e.column())),
+        // serde_json's message ends in " at line L column C", which `at` already says.
+        message: format!("not valid JSON: {}", e.to_string().rsplit_once(" at line ").map_or(e.to_string(), |(m, _)| m.to_string())),
+    })?;
+    let Some(top) = v.as_object() else {
+        return Err(input.error("not `terraform show -json` output: the top level is not a JSON object".into()));
+    };
+    match top.get("format_version") {
+        Some(Value::String(f)) if f.split('.').next() == Some("1") => {}
+        Some(Value::String(f)) => {
+            return Err(input.error(format!("format_version {f} is not supported: this importer reads Terraform's JSON output format 1.x")));
+        }
+        Some(_) => return Err(input.error("`format_version` is not a string".into())),
+        None => return Err(input.error("not `terraform show -json` output: no `format_version`".into())),
+    }
+    let (root, is_plan) = if let Some(pv) = top.get("planned_values") {
+        (pv.get("root_module"), true)
+    } else if let Some(values) = top.get("values") {
+        (values.get("root_module"), false)
+    } else if top.contains_key("resource_changes") {
+        (None, true)
+    } else {
+        return Err(input.error("not `terraform show -json` output: neither `planned_values` (a plan) nor `values` (a state)".into()));
+    };
+    let mut plan = Plan { is_plan, resources: vec![], destroyed: vec![], data_sources: 0, refs: BTreeMap::new(), aws_region: None };
+    let mut unknown: BTreeMap<String, Value> = BTreeMap::new();
+    let mut after: Vec<Resource> = vec![];
+    if let Some(changes) = top.get("resource_changes") {
+        let Some(changes) = changes.as_array() else {
+            return Err(input.error("`resource_changes` is not an array".into()));
+        };
+        for c in changes {
+            let (Some(address), Some(change)) = (c.get("address").and_then(Value::as_str), c.get("change")) else { continue };
+            if c.get("mode").and_then(Value::as_str) == Some("data") {
+                continue;
+            }
+            let actions: Vec<&str> =
+                change.get("actions").and_then(Value::as_array).map(|a| a.iter().filter_map(Value::as_str).collect()).unwrap_or_default();
+            if actions == ["delete"] {
+                plan.destroyed.push(address.to_string());
+                continue;
+            }
+            unknown.insert(address.to_string(), change.get("after_unknown").cloned().unwrap_or(Value::Null));
+            if let (Some(kind), Some(values)) = (c.get("type").and_then(Value::as_str), change.get("after")) {
+                after.push(Resource { address: address.into(), kind: kind.into(), values: values.clone(), unknown: Value::Null });
+            }
+        }
+    }
+    match root {
+        Some(root) => walk_module(input, root, &mut plan)?,
+        // A plan without `planned_values` (some tools strip it): the changes' `after`.
+        None => plan.resources = after,
+    }
+    for r in &mut plan.resources {
+        if let Some(u) = unknown.remove(&r.address) {
+            r.unknown = u;
+        }
+    }
+    if let Some(conf) = top.get("configuration") {
+        if let Some(root) = conf.get("root_module") {
+            collect_refs(root, "", &mut plan.refs);
+        }
+        plan.aws_region = conf.get("provider_config").and_then(Value::as_object).and_then(|p| {
+            p.values()
+                .filter(|c| c.get("name").and_then(Value::as_str) == Some("aws"))
+                .find_map(|c| c.pointer("/expressions/region/constant_value").and_then(Value::as_str).map(str::to_string))
+        });
+    }
+    Ok(plan)
+}
+
+fn walk_module(input: &Input<'_>, module: &Value, plan: &mut Plan) -> Result<(), ImportError> {
+    if let Some(rs) = module.get("resources") {
+        let Some(rs) = rs.as_array() else {
+            return Err(input.error("a module's `resources` is not an array".into()));
+        };
+        for r in rs {
+            let address = r.get("address").and_then(Value::as_str);
+            let kind = r.get("type").and_then(Value::as_str);
+            let (Some(address), Some(kind)) = (address, kind) else {
+                return Err(input.error("a resource without a string `address` and `type`".into()));
+            };
+            if r.get("mode").and_then(Value::as_str) == Some("data") {
+                plan.data_sources += 1;
+                continue;
+            }
+            let values = r.get("values").cloned().unwrap_or(Value::Null);
+            if !values.is_object() && !values.is_null() {
+                return Err(input.error_at(address, "values", format!("{address}: `values` is not an object")));
+            }
+            plan.resources.push(Resource { address: address.into(), kind: kind.into(), values, unknown: Value::Null });
+        }
+    }
+    if let Some(children) = module.get("child_modules") {
+        let Some(children) = children.as_array() else {
+            return Err(input.error("`child_modules` is not an array".into()));
+        };
+        for c in children {
+            walk_module(input, c, plan)?;
+        }
+    }
+    Ok(())
+}
+
+/// `configuration.root_module.resources[].expressions.ATTR.references`, through
+/// `module_calls`, with module prefixes (`module.net.`) so they match resource addresses.
+fn collect_refs(module: &Value, prefix: &str, refs: &mut BTreeMap<(String, String), Vec<String>>) {
+    for r in module.get("resources").and_then(Value::as_array).into_iter().flatten() {
+        let Some(address) = r.get("address").and_then(Value::as_str) else { continue };
+        for (attr, e) in r.get("expressions").and_then(Value::as_object).into_iter().flatten() {
+            let targets: Vec<String> = e
+                .get("references")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .filter_map(Value::as_str)
+                .map(|t| format!("{prefix}{}", resource_of(t)))
+                .collect();
+            if !targets.is_empty() {
+                refs.insert((format!("{prefix}{address}"), attr.clone()), targets);
+            }
+        }
+    }
+    for (name, call) in module.get("module_calls").and_then(Value::as_object).into_iter().flatten() {
+        if let Some(m) = call.get("module") {
+            collect_refs(m, &format!("{prefix}module.{name}."), refs);
+        }
+    }
+}
+
+/// `aws_dx_lag.main.id` -> `aws_dx_lag.main` (a reference names an attribute of a resource).
+fn resource_of(reference: &str) -> String {
+    // An index may hold dots (`[count.index]`): drop indexes first.
+    let mut plain = String::new();
+    let mut depth = 0;
+    for c in reference.chars() {
+        match c {
+            '[' => depth += 1,
+            ']' => depth -= 1,
+            _ if depth == 0 => plain.push(c),
+            _ => {}
+        }
+    }
+    plain.split('.').take(2).collect::<Vec<_>>().join(".")
+}
+
+/// `module.a.aws_dx_lag.main[0]` -> `module.a.aws_dx_lag.main`.
+pub fn without_index(address: &str) -> &str {
+    match address.rfind('[') {
+        Some(i) if address.ends_with(']') => &address[..i],
+        _ => address,
+    }
+}
+
+impl Plan {
+    /// Whether `from`'s `attr` refers to `to`: by the configuration's references (a plan),
+    /// or by `to`'s `id` equal to the attribute's value (a state, or known ids).
+    pub fn refers(&self, from: &Resource, attr: &str, to: &Resource) -> bool {
+        let key = (without_index(&from.address).to_string(), attr.to_string());
+        if self.refs.get(&key).is_some_and(|t| t.iter().any(|t| t == without_index(&to.address))) {
+            return true;
+        }
+        match (from.values.get(attr).and_then(Value::as_str), to.values.get("id").and_then(Value::as_str)) {
+            (Some(a), Some(b)) => !a.is_empty() && a == b,
+            _ => false,
+        }
+    }
+}
+
+/// Typed access to a resource's attributes (or a block's); a value of the wrong type is an
+/// error at it.
+#[derive(Clone, Copy)]
+pub struct Attrs<'a> {
+    pub input: &'a Input<'a>,
+    pub address: &'a str,
+    values: &'a Value,
+    unknown: &'a Value,
+}
+
+impl<'a> Attrs<'a> {
+    pub fn of(input: &'a Input<'a>, r: &'a Resource) -> Attrs<'a> {
+        Attrs { input, address: &r.address, values: &r.values, unknown: &r.unknown }
+    }
+
+    fn get(&self, key: &str) -> Option<&'a Value> {
+        self.values.get(key).filter(|v| !v.is_null())
+    }
+
+    fn wrong(&self, key: &str, want: &str) -> ImportError {
+        let got = self.get(key).map_or("null".to_string(), |v| {
+            let s = v.to_string();
+            if s.chars().count() > 40 { format!("{}…", s.chars().take(40).collect::<String>()) } else { s }
+        });
+        self.input.error_at(self.address, key, format!("{}: `{key}` should be {want}, not {got}", self.address))
+    }
+
+    pub fn str(&self, key: &str) -> Result<Option<&'a str>, ImportError> {
+        match self.get(key) {
+            None => Ok(None),
+            Some(Value::String(s)) if s.is_empty() => Ok(None),
+            Some(Value::String(s)) => Ok(Some(s)),
+            Some(_) => Err(self.wrong(key, "a string")),
+        }
+    }
+
+    /// A whole number, written as a JSON number or a numeric string (Google's `mtu` is one).
+    pub fn uint(&self, key: &str) -> Result<Option<u64>, ImportError> {
+        match self.get(key) {
+            None => Ok(None),
+            Some(Value::Number(n)) => n.as_u64().map(Some).ok_or_else(|| self.wrong(key, "a whole number")),
+            Some(Value::String(s)) if s.is_empty() => Ok(None),
+            Some(Value::String(s)) => s.trim().parse().map(Some).map_err(|_| self.wrong(key, "a whole number")),
+            Some(_) => Err(self.wrong(key, "a whole number")),
+        }
+    }
+
+    pub fn bool(&self, key: &str) -> Result<Option<bool>, ImportError> {
+        match self.get(key) {
+            None => Ok(None),
+            Some(Value::Bool(b)) => Ok(Some(*b)),
+            Some(_) => Err(self.wrong(key, "true or false")),
+        }
+    }
+
+    /// A nested block: Terraform writes one as a list of objects (some providers as an
+    /// object); the first one.
+    pub fn block(&self, key: &str) -> Result<Option<Attrs<'a>>, ImportError> {
+        let (v, u) = match self.get(key) {
+            None => return Ok(None),
+            Some(Value::Array(a)) => match a.first() {
+                None => return Ok(None),
+                Some(v) => (v, self.unknown.get(key).and_then(|u| u.get(0)).unwrap_or(&Value::Null)),
+            },
+            Some(v) => (v, self.unknown.get(key).unwrap_or(&Value::Null)),
+        };
+        if !v.is_object() {
+            return Err(self.wrong(key, "a block (an object, or a list of objects)"));
+        }
+        Ok(Some(Attrs { input: self.input, address: self.address, values: v, unknown: u }))
+    }
+}
