@@ -150,6 +150,14 @@ pub fn lanes(extents: &[(f64, f64)], max_lanes: usize) -> Vec<Option<usize>> {
     lane
 }
 
+/// "runbook step ID acted", and what it found if its work was already done.
+pub(crate) fn step_text(s: &sim_core::report::StepReport) -> String {
+    match s.found {
+        Some(f) => format!("runbook step {} acted: {}", s.id, f.sentence()),
+        None => format!("runbook step {} acted", s.id),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -161,13 +169,5 @@ mod tests {
         // A third overlapping item has no lane left.
         let l = lanes(&[(0.0, 100.0), (10.0, 100.0), (20.0, 100.0)], 2);
         assert_eq!(l, vec![Some(0), Some(1), None]);
-    }
-}
-
-/// "runbook step ID acted", and what it found if its work was already done.
-pub(crate) fn step_text(s: &sim_core::report::StepReport) -> String {
-    match s.found {
-        Some(f) => format!("runbook step {} acted: {}", s.id, f.sentence()),
-        None => format!("runbook step {} acted", s.id),
     }
 }
