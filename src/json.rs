@@ -35,6 +35,7 @@ pub fn run(o: &Outcome) -> Value {
     json!({
         "faultline": version::json(),
         "scenario": o.scenario,
+        "warnings": o.warnings,
         "seed": o.seed,
         "fingerprint": r.fingerprint,
         "verdict": o.verdict.name(),

@@ -34,6 +34,8 @@ pub struct Outcome {
     pub stop: Option<scenarios::BudgetStop>,
     /// What the run was estimated to cost and the budgets it was held to.
     pub budget: BudgetUse,
+    /// The file's warnings (`file:line:column: message`), as stderr prints them.
+    pub warnings: Vec<String>,
 }
 
 /// A run's estimate and budgets, as `--json` reports them under `budget`.

@@ -105,5 +105,6 @@ pub fn outcome(s: &Scenario, seed: u64, sim: &Simulation, keep_trace: bool, wall
         extra_args: String::new(),
         stop: None,
         budget: crate::outcome::BudgetUse::of(s),
+        warnings: s.warnings.iter().map(|w| format!("{}:{}:{}: {}", w.origin, w.line, w.column, w.message)).collect(),
     }
 }

@@ -152,3 +152,50 @@ fn connection_names_are_checked_at_the_value() {
         }
     }
 }
+
+/// Both tunnels are cut at 10 s and stay down: the shift onto the VPN at 240 s cannot
+/// move anything, and says so instead of claiming the work was done.
+#[test]
+fn a_shift_onto_a_dead_connection_says_it_could_not_move_the_traffic() {
+    let dead = |t: &str| {
+        format!(
+            "{t}\n[[fault]]\nid = \"t1\"\nat = \"10s\"\ncut = \"vpn/tunnel1\"\n\n[[fault]]\nid = \"t2\"\nat = \"10s\"\ncut = \"vpn/tunnel2\"\n"
+        )
+    };
+    let (_, v) = common::run_json(&variant("shift-to-vpn.toml", "dead", dead), &[]);
+    assert_eq!(v["runbook"][0]["found"], "unavailable", "{}", v["runbook"]);
+    let (_, base) = common::run_json(&variant("shift-to-vpn.toml", "dead-none", |t| dead(&without_runbook(t))), &[]);
+    assert_eq!(group(&v, "app-db")["lost_bytes"], group(&base, "app-db")["lost_bytes"], "it stayed on the lossy interconnect");
+}
+
+/// 50 ms of added delay is a gray failure too: a step that moves the group off it at a
+/// fixed time was needed, and says nothing; so was one off a capacity cut.
+#[test]
+fn a_shift_off_added_delay_or_lost_capacity_was_needed() {
+    for (tag, harm) in [("delay", "delay = \"50ms\""), ("capacity", "capacity = \"1%\"")] {
+        let edit = move |t: &str| t.replace("loss = \"2%\"", harm).replace("on = \"app-db-lossy\"", "at = \"240s\"");
+        let (_, v) = common::run_json(&variant("shift-to-vpn.toml", tag, edit), &[]);
+        assert!(v["runbook"][0]["found"].is_null(), "{tag}: {}", v["runbook"]);
+    }
+}
+
+/// A failover that moves one group twice, and a loss alarm on a packet group (which would
+/// never fire), are refused at the value.
+#[test]
+fn conflicting_failovers_and_packet_loss_alarms_are_refused() {
+    let twice = variant("shift-to-vpn.toml", "twice", |t| {
+        t.replace(
+            "shift = { traffic = \"app-db\", to = [\"vpn\"] }",
+            "failover = [{ traffic = \"app-db\", to = [\"vpn\"] }, { traffic = \"app-db\", to = [\"ash\"] }]",
+        )
+    });
+    let o = common::faultline(&["validate", &twice]);
+    assert_eq!(o.status.code(), Some(3));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("failover moves `app-db` twice"), "{}", String::from_utf8_lossy(&o.stderr));
+    let packet =
+        variant("shift-to-vpn.toml", "packet", |t| t.replacen("rate = \"400Mbps\"", "rate = \"400Mbps\"\nfidelity = \"packet\"", 1));
+    let o = common::faultline(&["validate", &packet]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(3), "{err}");
+    assert!(err.contains("`loss_above` watches a fluid traffic group"), "{err}");
+}

@@ -277,6 +277,16 @@ impl<'de> Deserialize<'de> for NoTable {
     }
 }
 
+/// Never deserializes from a table: `sla_within` takes a boolean or a percentage.
+#[derive(Debug, Clone, PartialEq, JsonSchema)]
+pub struct NoUptimeTable;
+
+impl<'de> Deserialize<'de> for NoUptimeTable {
+    fn deserialize<D: Deserializer<'de>>(_: D) -> Result<Self, D::Error> {
+        Err(de::Error::custom("expected `true`, `false` or a monthly uptime (\"99.95%\"), not a table"))
+    }
+}
+
 /// `bfd = { interval, multiplier }`: both sides' BFD parameters.
 #[derive(Debug, Deserialize, JsonSchema, Clone)]
 #[serde(deny_unknown_fields)]
@@ -813,7 +823,7 @@ pub struct Expect {
     /// `true`: every interconnect met its provider's monthly SLA (no credit owed); a
     /// percentage (`"99.95%"`): every interconnect's monthly uptime, counted by its
     /// provider's rules, is at least that.
-    pub sla_within: Option<Sp<Either<NoTable>>>,
+    pub sla_within: Option<Sp<Either<NoUptimeTable>>>,
 }
 
 /// `[sla]`: how the SLA accounting counts. It changes no fingerprint.

@@ -170,10 +170,14 @@ pub struct StepReport {
 pub enum StepFinding {
     /// The shift changed no flow's path: its traffic already used those links.
     AlreadyThere,
-    /// The shift moved traffic that was already flowing both ways (routing had failed it
-    /// over, or it never broke): the step was not needed to restore it.
+    /// The shift moved traffic that was already flowing both ways, unharmed by any
+    /// degradation (routing had failed it over, or it never broke): the step was not
+    /// needed to restore it.
     AlreadyFlowing,
-    /// The link it drains was already drained or delivered nothing either way.
+    /// The shift names a connection none of whose links could carry traffic when it acted
+    /// (their sessions down): the group stays on the hop's usual routes until one can.
+    Unavailable,
+    /// The link it drains was already drained.
     AlreadyOut,
     /// The route attributes it sets were already in force on every link it names.
     AlreadySet,
@@ -184,8 +188,13 @@ impl StepFinding {
     pub fn sentence(self) -> &'static str {
         match self {
             StepFinding::AlreadyThere => "found the work already done: the traffic already used that path",
-            StepFinding::AlreadyFlowing => "found the traffic already flowing (routing had failed over first); moved it anyway",
-            StepFinding::AlreadyOut => "found the link already carrying no traffic",
+            StepFinding::AlreadyFlowing => {
+                "found the traffic already flowing unharmed (routing had failed it over, or it never broke); moved it anyway"
+            }
+            StepFinding::Unavailable => {
+                "could not move the traffic: none of the connection's links can carry it now; it stays on the hop's usual routes until one can"
+            }
+            StepFinding::AlreadyOut => "found the link already drained",
             StepFinding::AlreadySet => "found those route attributes already in force",
         }
     }

@@ -358,19 +358,27 @@ impl Simulation {
     fn run_action(&mut self, action: Action) -> Option<StepFinding> {
         let found = match action {
             Action::Shift(shifts) => {
-                let (mut moved, mut delivering) = (false, true);
+                let (mut moved, mut delivering, mut unavailable) = (false, true, false);
                 for (g, route) in shifts {
                     let w = World { model: &self.model, net: &self.net, routing: &self.routing };
                     let mut out = Outbox { sched: &mut self.sched, effects: &mut self.effects };
                     let o = self.traffic.shift_group(g.index(), route, w, &mut out);
                     (moved, delivering) = (moved || o.moved, delivering && o.delivering);
+                    unavailable |= o.unavailable;
                     self.dispatch_effects();
                 }
-                if !moved { Some(StepFinding::AlreadyThere) } else { delivering.then_some(StepFinding::AlreadyFlowing) }
+                if unavailable {
+                    Some(StepFinding::Unavailable)
+                } else if !moved {
+                    Some(StepFinding::AlreadyThere)
+                } else {
+                    delivering.then_some(StepFinding::AlreadyFlowing)
+                }
             }
             Action::Drain(l) => {
-                let st = self.net.link(l);
-                let idle = st.drained() || !(st.delivers(0) || st.delivers(1));
+                // Only a drain already in force: a link that is down now (a flap, a cut) is
+                // drained when it comes back, which changes what happens then.
+                let idle = self.net.link(l).drained();
                 self.change_link(l, LinkCause { fault: None, effect: CauseEffect::Drain }, true);
                 self.effects.push(Effect::PreferenceChanged { link: l, fault: None });
                 idle.then_some(StepFinding::AlreadyOut)

@@ -46,6 +46,9 @@ fn res_index((l, d): (u32, u8)) -> usize {
 pub(crate) struct ShiftOutcome {
     /// Some flow's path changed (always, for a move to other sites).
     pub moved: bool,
+    /// A hop pinned to a connection none of whose links can carry traffic: the group stays
+    /// on the hop's usual routes.
+    pub unavailable: bool,
     /// Before the shift, the group's traffic was flowing unharmed (see `Traffic::delivers`).
     pub delivering: bool,
 }
@@ -741,8 +744,13 @@ impl Traffic {
         let same_ends = old.ends == route.ends && old.sites.first() == route.sites.first() && old.sites.last() == route.sites.last();
         let before = same_ends.then(|| self.path_digest(g, old, w));
         let delivering = self.delivers(g, w);
-        let outcome =
-            |t: &Self, w: World<'_>| ShiftOutcome { moved: before.is_none_or(|b| t.path_digest(g, &t.routes[g], w) != b), delivering };
+        let outcome = |t: &Self, w: World<'_>| ShiftOutcome {
+            moved: before.is_none_or(|b| t.path_digest(g, &t.routes[g], w) != b),
+            unavailable: t.routes[g].hops.iter().any(|h| {
+                w.model.adjacencies[h.adj.index()].pin.is_some() && (0..2).any(|side| w.routing.fib(h.adj.index(), side).is_empty())
+            }),
+            delivering,
+        };
         let now = out.now();
         self.groups[g].settle(now);
         self.detach_group(g, w.model);
@@ -806,8 +814,9 @@ impl Traffic {
     }
 
     /// Whether group `g` has started and every one of its flows has a path that delivers
-    /// both ways between live ends, with no loss a fault added: its traffic is flowing
-    /// unharmed (a gray failure still harms it, so a step that moves it off is needed).
+    /// both ways between live ends, with no degradation a fault added (loss, delay, lost
+    /// capacity): its traffic is flowing unharmed (a gray failure still harms it, so a step
+    /// that moves it off is needed).
     fn delivers(&self, g: usize, w: World<'_>) -> bool {
         let route = &self.routes[g];
         if !self.groups[g].started || !w.net.end_alive(route, 0) || !w.net.end_alive(route, 1) {
@@ -817,7 +826,8 @@ impl Traffic {
             (0..route.hops.len()).all(|k| match w.routing.hop_links(w.model, route, self.flows[f as usize].hash, k) {
                 Ok([(lf, df), (lr, dr)]) => [(lf, df), (lr, dr)].iter().all(|&(l, d)| {
                     let st = w.net.link(LinkId(l));
-                    st.delivers(usize::from(d)) && st.loss_ppm() == 0
+                    let degraded = st.loss_ppm() > 0 || st.extra_delay() > SimDuration::ZERO || st.capacity_ppm() < 1_000_000;
+                    st.delivers(usize::from(d)) && !degraded
                 }),
                 Err(_) => false,
             })

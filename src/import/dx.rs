@@ -28,6 +28,17 @@ struct Channel {
 const DX_BFD_MS: u64 = 300;
 const DX_BFD_MULT: u64 = 3;
 
+/// Why a connection or LAG without a virtual interface is not a channel.
+const NO_VIF: &str =
+    "no virtual interface on it in the plan: on Direct Connect BGP and traffic run per virtual interface, so it carries neither";
+
+/// Whether a connection or LAG carries BGP and traffic: a virtual interface names it. A
+/// plan with no virtual interface at all (connections ordered first, interfaces elsewhere)
+/// counts every one, and the channels' note says so.
+fn routed(plan: &Plan, vifs: &[&Resource], r: &Resource) -> bool {
+    vifs.is_empty() || vifs.iter().any(|v| plan.refers(v, "connection_id", r))
+}
+
 pub fn read(input: &Input<'_>, plan: &Plan, found: &mut Found) -> Result<(), ImportError> {
     let of = |kind: &str| plan.resources.iter().filter(move |r| r.kind == kind).collect::<Vec<&Resource>>();
     let (conns, lags, assocs) = (of("aws_dx_connection"), of("aws_dx_lag"), of("aws_dx_connection_association"));
@@ -84,6 +95,10 @@ pub fn read(input: &Input<'_>, plan: &Plan, found: &mut Found) -> Result<(), Imp
                 members.len()
             )
         };
+        if !routed(plan, &vifs, lag) {
+            found.skipped.push((lag.address.clone(), NO_VIF.into()));
+            continue;
+        }
         let macsec = a.bool("request_macsec")?.unwrap_or(false);
         let mut addresses = vec![lag.address.clone()];
         addresses.extend(members);
@@ -93,6 +108,10 @@ pub fn read(input: &Input<'_>, plan: &Plan, found: &mut Found) -> Result<(), Imp
     }
     for c in &conns {
         if in_lag.contains(&c.address.as_str()) {
+            continue;
+        }
+        if !routed(plan, &vifs, c) {
+            found.skipped.push((c.address.clone(), NO_VIF.into()));
             continue;
         }
         let a = Attrs::of(input, c);
@@ -140,7 +159,15 @@ pub fn read(input: &Input<'_>, plan: &Plan, found: &mut Found) -> Result<(), Imp
         lines.push(Line::new(
             "channels",
             n.to_string(),
-            format!("one per connection or LAG: {}", chans.iter().map(|c| c.addresses[0].as_str()).collect::<Vec<_>>().join(", ")),
+            format!(
+                "one per connection or LAG{}: {}",
+                if vifs.is_empty() {
+                    " [ASSUMPTION: each carries a virtual interface; the plan has none]"
+                } else {
+                    " with a virtual interface"
+                },
+                chans.iter().map(|c| c.addresses[0].as_str()).collect::<Vec<_>>().join(", ")
+            ),
         ));
         lines.push(Line::new("facilities", facilities.to_string(), format!("the DX locations: {}", locations.join(", "))));
         // The plan's split over locations against faultline's even fill, in order.

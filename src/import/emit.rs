@@ -59,7 +59,8 @@ const FIRST_FAULT_S: u64 = 30;
 const FAULT_FOR_S: u64 = 60;
 const FAULT_GAP_S: u64 = 90;
 /// Offered rate as a share of an interconnect's line rate [ASSUMPTION]: the plan says nothing
-/// about traffic; 40 % still fits after the loss of one facility of two.
+/// about traffic; 40 % still fits after the loss of one facility of two when the channels
+/// are equal (ECMP splits evenly; `rto_within` catches the case where it does not fit).
 const LOAD_PERCENT: u64 = 40;
 /// Flows per traffic group [ASSUMPTION]: as in the library's scenarios.
 const FLOWS: u32 = 64;
@@ -223,10 +224,13 @@ fn expect(out: &mut String, ics: &[Interconnect]) {
         "# Detection: the slowest silent-blackhole detection of the imported sessions is {detect} s (BFD interval × multiplier,"
     );
     out.push_str("# or the BGP hold time without BFD), plus 1 s. Recovery: twice that plus 5 s for convergence (1 s [ASSUMPTION])\n");
-    out.push_str("# and TCP's backed-off retransmissions [ASSUMPTION]. Tighten them to your own objectives.\n");
+    out.push_str("# and TCP's backed-off retransmissions [ASSUMPTION]. The RTO gate holds the traffic to the same\n");
+    out.push_str("# limit: a fault the routing survives but whose surviving channels cannot carry the assumed load\n");
+    out.push_str("# (ECMP splits flows evenly, not by bandwidth) fails here. Tighten them to your own objectives.\n");
     out.push_str("[expect]\n");
     let _ = writeln!(out, "detect_within = {}", quote(&format!("{detect_within}s")));
     let _ = writeln!(out, "recover_within = {}", quote(&format!("{recover_within}s")));
+    let _ = writeln!(out, "rto_within = {}", quote(&format!("{recover_within}s")));
 }
 
 #[cfg(test)]

@@ -62,7 +62,7 @@ pub(super) fn expectations(cx: &Ctx<'_>, spec: &ModelSpec, e: &Sp<format::Expect
 }
 
 /// `sla_within = true` (each provider's own target) or a percentage floor.
-fn sla_within(cx: &Ctx<'_>, w: &Sp<Either<format::NoTable>>, sla: &Plan) -> R<SlaWithin> {
+fn sla_within(cx: &Ctx<'_>, w: &Sp<Either<format::NoUptimeTable>>, sla: &Plan) -> R<SlaWithin> {
     let v = match &w.value {
         Either::Bool(true) => SlaWithin::Own,
         Either::Str(s) => {

@@ -45,12 +45,14 @@ pub(super) fn alarm(cx: &mut Ctx<'_>, spec: &mut ModelSpec, topo: &Model, a: &Sp
         AlarmCondition::Unreachable { group: group(cx, spec, &u.value.traffic)?, for_: u.value.for_.value.0 }
     } else if let Some(l) = &t.loss_above {
         let g = &l.value;
+        fluid_only(cx, spec, &g.traffic, "loss_above")?;
         if g.threshold.value.0 >= 1_000_000 {
             return cx.fail(&g.threshold.span, "a loss threshold must be below 100%");
         }
         AlarmCondition::LossAbove { group: group(cx, spec, &g.traffic)?, loss_ppm: g.threshold.value.0, for_: g.for_.value.0 }
     } else if let Some(l) = &t.latency_above {
         let g = &l.value;
+        fluid_only(cx, spec, &g.traffic, "latency_above")?;
         AlarmCondition::LatencyAbove { group: group(cx, spec, &g.traffic)?, rtt: g.threshold.value.0, for_: g.for_.value.0 }
     } else {
         return cx.fail(&a.span, "alarm without a condition");
@@ -63,6 +65,19 @@ pub(super) fn alarm(cx: &mut Ctx<'_>, spec: &mut ModelSpec, topo: &Model, a: &Sp
 /// VPN or an interconnect may stand between the two sites it joins to pin that hop to it
 /// (`["aws:us-east-1", "vpn", "gcp:us-east4"]`); or just a connection (`["vpn"]`): the group's
 /// route as its table writes it, with the hop that connection joins pinned to it.
+/// `loss_above` and `latency_above` read the fluid model's loss and round trip; a packet
+/// group's are measured per packet and not watched by alarms (yet), so such an alarm could
+/// never fire: refused rather than silently dead.
+fn fluid_only(cx: &Ctx<'_>, spec: &ModelSpec, traffic: &Sp<String>, what: &str) -> R<()> {
+    let packet = spec.traffic.iter().any(|t| t.id == traffic.value && t.fidelity == Fidelity::Packet);
+    if packet {
+        return Err(cx
+            .err(&traffic.span, format!("`{what}` watches a fluid traffic group; `{}` is simulated packet by packet", traffic.value))
+            .help("use `below` or `unreachable` for a packet group, or run the group at fluid fidelity"));
+    }
+    Ok(())
+}
+
 fn shift(cx: &Ctx<'_>, spec: &ModelSpec, topo: &Model, conns: &Connections<'_>, s: &format::ShiftTable) -> R<ShiftSpec> {
     let g = group(cx, spec, &s.traffic)?;
     let to = &s.to.value;
@@ -251,6 +266,12 @@ fn step_action(cx: &Ctx<'_>, spec: &ModelSpec, topo: &Model, conns: &Connections
             return cx.fail(&f.span, "failover lists at least one { traffic, to } shift");
         }
         let shifts = f.value.iter().map(|s| shift(cx, spec, topo, conns, &s.value)).collect::<R<Vec<_>>>()?;
+        // One place per group: a second shift of the same group would silently win.
+        for (i, s) in f.value.iter().enumerate() {
+            if f.value[..i].iter().any(|p| p.value.traffic.value == s.value.traffic.value) {
+                return cx.fail(&s.value.traffic.span, format!("failover moves `{}` twice", s.value.traffic.value));
+            }
+        }
         Ok(StepAction::Failover { shifts })
     } else {
         cx.fail(&r.span, "runbook step without an action")
