@@ -209,8 +209,9 @@ fn value(v: &toml::Value) -> String {
     }
 }
 
-/// A TOML basic string.
-fn quote(s: &str) -> String {
+/// A one-line TOML basic string (TOML 1.0 "Basic strings"): `"` and `\` escaped, control
+/// characters as `\n`-style or `\uXXXX` escapes, so no text can end the string or the line.
+pub fn quote(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 2);
     out.push('"');
     for c in s.chars() {

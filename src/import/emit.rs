@@ -9,27 +9,10 @@ use std::fmt::Write;
 
 use super::model::{Found, Interconnect, Line, bandwidth_text};
 
-/// A one-line TOML basic string for `s` (TOML 1.0 "Basic strings"): `"` and `\` escaped,
-/// control characters as `\n`-style or `\uXXXX` escapes, so no text from a plan can end the
-/// string or the line. (`toml_edit` picks a multi-line literal for text with a newline; one
-/// line keeps each note above its key.) The tests parse it back with `toml_edit`.
-pub fn quote(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\t' => out.push_str("\\t"),
-            '\r' => out.push_str("\\r"),
-            c if c.is_control() => out.push_str(&format!("\\u{:04X}", c as u32)),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
-}
+/// A one-line TOML basic string: the library's (so no text from a plan can end the string
+/// or the line; `toml_edit` would pick a multi-line literal for text with a newline, and one
+/// line keeps each note above its key). The tests parse it back with `toml_edit`.
+pub use scenarios::live::quote;
 
 /// `s` fit for a `#` comment: control characters (a newline would end the comment and start
 /// TOML) shown as spaces, at most 1000 characters, wrapped into lines of about 100 joined by
