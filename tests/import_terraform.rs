@@ -147,13 +147,24 @@ fn the_dx_plan_gives_channels_bandwidth_mtu_and_bfd_from_its_resources() {
     let conns = of_type(&v, "aws_dx_connection");
     let lags = of_type(&v, "aws_dx_lag");
     let assocs = of_type(&v, "aws_dx_connection_association");
-    // Each association folds one connection into the LAG; the LAG is one channel.
+    // Each association folds one connection into the LAG; the LAG is one channel. On Direct
+    // Connect BGP runs per virtual interface, so a channel is a connection or LAG one names.
     let channels = conns.len() - assocs.len() + lags.len();
+    let mut named: Vec<&str> = v["configuration"]["root_module"]["resources"]
+        .as_array()
+        .expect("configuration")
+        .iter()
+        .filter(|r| r["type"] == "aws_dx_private_virtual_interface")
+        .filter_map(|r| r["expressions"]["connection_id"]["references"][1].as_str())
+        .collect();
+    named.sort_unstable();
+    named.dedup();
+    assert_eq!(named.len(), channels, "the fixture puts a virtual interface on every channel");
     let lag_bps = bps(lags[0]["values"]["connections_bandwidth"].as_str().expect("bw")) * assocs.len() as u64;
     let mut locations: Vec<&str> = conns.iter().chain(&lags).filter_map(|r| r["values"]["location"].as_str()).collect();
     locations.sort_unstable();
     locations.dedup();
-    let mtu = of_type(&v, "aws_dx_private_virtual_interface")[0]["values"]["mtu"].as_u64().expect("mtu");
+    let mtu = of_type(&v, "aws_dx_private_virtual_interface").iter().filter_map(|r| r["values"]["mtu"].as_u64()).min().expect("mtu");
     let (t, show) = imported("dx-lag-vpn.plan.json");
     let ic = first_interconnect(&t);
     assert_eq!(ic["template"].as_str(), Some("aws-dx-max-resiliency"));
