@@ -38,3 +38,8 @@ fn cell(pointer: &str, value: &serde_json::Value, text: &str) -> String {
         escape::esc(text)
     )
 }
+
+/// `n` and the noun in the number it takes: `1 fault`, `2 faults`, `0 facilities`.
+fn count(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}

@@ -107,15 +107,16 @@ fn case(o: &Outcome, c: &Check) -> TestCase {
     case
 }
 
-/// `279ms`, `2000000000 bps`, `96566 bytes`, `0.5 fraction`: times as every message writes
-/// them (`scenarios::units::show_secs_exact`), other values exact.
+/// `279.111ms`, `2.00Gbps (2000000000 bps)`, `96.6kB (96566 bytes)`, `0.5 fraction`:
+/// times, rates and sizes as every other message writes them (`sim_core::show`), the exact
+/// value beside a rounded one so that a CI log can still be compared to the digit.
 fn value(v: f64, unit: &str) -> String {
-    if unit == "s" {
-        scenarios::units::show_secs_exact(v)
-    } else if v.fract() == 0.0 && v.abs() < 1e15 {
-        format!("{v:.0} {unit}")
-    } else {
-        format!("{v} {unit}")
+    let exact = || if v.fract() == 0.0 && v.abs() < 1e15 { format!("{v:.0} {unit}") } else { format!("{v} {unit}") };
+    match unit {
+        "s" => scenarios::units::show_secs_exact(v),
+        "bps" => format!("{} ({})", sim_core::show::show_bps(v), exact()),
+        "bytes" if v >= 0.0 && v < 1.8e19 => format!("{} ({})", sim_core::show::show_bytes(v as u64), exact()),
+        _ => exact(),
     }
 }
 

@@ -1218,3 +1218,33 @@ fn local_repair_carrier_loss_reaches_forwarding_at_once_a_blackhole_waits_for_bf
     c.that(bh_converge.windows(2).all(|w| w[0] == w[1]), format!("local_repair changed the blackhole's converge: {bh_converge:?}"));
     c.finish();
 }
+
+/// `capacity-cut`: every channel of `ash` loses half its capacity from 60 s to 150 s; 64 flows
+/// of 250 Mbps (16 Gbps) are offered.
+///
+/// True values:
+/// - no session sees a capacity change (BGP and BFD packets still arrive): detect and converge
+///   never happen, forwarding never moves (`flows_moved` 0).
+/// - each channel keeps 2.5 Gbps of its 5 Gbps line, 2.2947 Gbps of goodput after MACsec framing
+///   (1408 of 1534 B per frame): 9.1786 Gbps in all, below the demand, so every flow's rate drops
+///   at once (all 64 disrupted) to its share of what is left, which is what the surviving network
+///   allows it: recover 0 s, `by` = `adapted` (nothing was routed around it; not `failover`).
+/// - the group's RTO counts against its offered 16 Gbps: below 95 % of it from 60 s until the
+///   repair at 150 s, when fluid flows get their demand back at once: 90 s, from `half`.
+/// - min throughput: the 9.1786 Gbps left.
+#[test]
+fn capacity_cut_recovers_by_adapting_while_the_rto_runs_to_the_repair() {
+    let r = run("capacity-cut");
+    let mut c = Checks::new("capacity-cut");
+    let f = r.fault("half");
+    c.that(detect(f).is_none(), "no session goes down: nothing is detected");
+    c.that(converge(f).is_none(), "forwarding never changes");
+    c.within("flows moved", f["effect"]["flows_moved"].as_f64(), about(0.0), "nothing routes around a capacity cut");
+    c.within("flows disrupted", f["effect"]["flows_disrupted"].as_f64(), about(64.0), "every flow's rate drops");
+    c.within("recover", recover(f), about(0.0), "at once at what the degraded network allows");
+    c.recovered_by(f, "adapted");
+    let left = 4.0 * 2.5e9 * 1408.0 / 1534.0;
+    c.within("min throughput", num(r.group("app"), &["min_throughput_bps"]), (left * 0.999, left * 1.001), "half of 4 x 5 Gbps, framed");
+    c.within("rto", rto(r.group("app")), about(90.0), "below 95 % of 16 Gbps until the repair");
+    c.finish();
+}

@@ -646,7 +646,9 @@ pub struct Alarm {
 pub struct LossAboveTable {
     /// The traffic group watched.
     pub traffic: Sp<String>,
-    /// The loss share (lost ÷ (delivered + lost)) above which the condition holds (`"1%"`).
+    /// The loss share (lost ÷ (delivered + lost)) above which the condition holds (`"1%"`),
+    /// below 100 %.
+    #[schemars(schema_with = "crate::schema::percent_below_100")]
     pub threshold: Sp<Percent>,
     /// How long the loss must stay above the threshold before the alarm fires (`"60s"`).
     #[serde(rename = "for")]
@@ -727,7 +729,8 @@ pub struct Runbook {
     pub drain: Option<Sp<String>>,
     /// Action: change a link's BGP attributes, `{ link, local_pref, prepend, med }`.
     pub prefer: Option<Sp<PreferTable>>,
-    /// Action: several shifts at once, `[{ traffic, to }, ...]`.
+    /// Action: several shifts at once, `[{ traffic, to }, ...]`, at least one.
+    #[schemars(length(min = 1))]
     pub failover: Option<Sp<Vec<Sp<ShiftTable>>>>,
 }
 
@@ -751,6 +754,7 @@ pub struct ShiftTable {
     /// with the hop it joins carried by that connection only), or a new route, source
     /// first: sites (endpoints at the ends), at least two, in which a VPN or an interconnect
     /// may stand between the two sites it joins to pin that hop to it.
+    #[schemars(length(min = 1))]
     pub to: Sp<Vec<Sp<String>>>,
 }
 

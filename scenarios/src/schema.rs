@@ -16,7 +16,32 @@ use crate::units::{Bandwidth, Bytes, Dur};
 /// The JSON Schema (draft 2020-12) of a scenario file.
 pub fn schema() -> serde_json::Value {
     let s = schemars::schema_for!(crate::format::File);
-    s.to_value()
+    let mut v = s.to_value();
+    integer_bounds(&mut v);
+    v
+}
+
+/// schemars writes an unsigned integer as `"format": "uint32"` with `"minimum": 0`; most
+/// validators ignore `format`, so the type's upper bound (what the TOML reader refuses
+/// above) is added as a `maximum` wherever no tighter one is set.
+fn integer_bounds(v: &mut Value) {
+    match v {
+        Value::Object(m) => {
+            let max = match m.get("format").and_then(Value::as_str) {
+                Some("uint8") => Some(u64::from(u8::MAX)),
+                Some("uint16") => Some(u64::from(u16::MAX)),
+                Some("uint32") => Some(u64::from(u32::MAX)),
+                Some("uint64") => Some(u64::MAX),
+                _ => None,
+            };
+            if let Some(max) = max {
+                m.entry("maximum").or_insert(json!(max));
+            }
+            m.values_mut().for_each(integer_bounds);
+        }
+        Value::Array(a) => a.iter_mut().for_each(integer_bounds),
+        _ => {}
+    }
 }
 
 fn string_enum<'a>(names: impl IntoIterator<Item = &'a str>) -> Schema {

@@ -47,8 +47,16 @@ impl Evidence {
 #[derive(Clone, Copy, Debug, Serialize, PartialEq, Eq)]
 #[serde(rename_all = "kebab-case")]
 pub enum RecoveredBy {
-    /// Before the fault was repaired: the network routed around it.
+    /// Before the fault was repaired, and the fault changed forwarding: the network routed
+    /// around it.
     Failover,
+    /// Before the fault was repaired, the fault changed no forwarding, and a runbook step
+    /// acted between the fault's start and the recovery: the operator moved the traffic.
+    Runbook,
+    /// Before the fault was repaired, with no forwarding change and no runbook step: the
+    /// flows settled at what the degraded network still allows them (bulk traffic under a
+    /// capacity cut or random loss). Nothing was routed around.
+    Adapted,
     /// Only once it was repaired.
     Repair,
 }
@@ -57,6 +65,8 @@ impl RecoveredBy {
     pub fn label(self) -> &'static str {
         match self {
             RecoveredBy::Failover => "failover",
+            RecoveredBy::Runbook => "runbook",
+            RecoveredBy::Adapted => "adapted",
             RecoveredBy::Repair => "repair",
         }
     }
@@ -322,7 +332,11 @@ impl Simulation {
         // Nothing to say of a fault that disrupted no flow.
         let recovered_by = recover.filter(|_| ev.disrupted > 0).map(|r| match rt.end {
             Some(e) if r >= e && !rt.is_instant() => RecoveredBy::Repair,
-            _ => RecoveredBy::Failover,
+            _ if ev.last_fib.is_some() || ev.flows_moved > 0 => RecoveredBy::Failover,
+            _ if (0..self.model.steps.len()).any(|s| self.operator.step_times(s).1.is_some_and(|a| a >= t0 && a <= r)) => {
+                RecoveredBy::Runbook
+            }
+            _ => RecoveredBy::Adapted,
         });
         let lost_bytes = (self.attribution.lost(f, end) / LEDGER_PER_BYTE) as u64;
         FaultReport {

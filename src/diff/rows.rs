@@ -192,14 +192,16 @@ pub fn verdict(v: Option<&Value>) -> Val {
     }
 }
 
-/// A fault recovered by failover, only with the repair, or never: worse in that order.
+/// A fault recovered by failover, by a runbook step, by adapting to the degraded network,
+/// only with the repair, or never: worse in that order.
 fn recovered_by(f: Option<&Value>) -> Val {
     let Some(f) = f else { return Val::Absent };
     match f.get("recovered_by") {
-        Some(Value::String(s)) if s == "failover" => Val::Label(0, "failover".into()),
-        Some(Value::String(s)) if s == "repair" => Val::Label(1, "repair".into()),
-        Some(Value::String(s)) => Val::Label(2, s.clone()),
-        Some(Value::Null) if f.get("recover_s").is_some_and(Value::is_null) => Val::Label(3, "never".into()),
+        Some(Value::String(s)) => {
+            let rank = ["failover", "runbook", "adapted", "repair"].iter().position(|l| l == s).unwrap_or(4);
+            Val::Label(rank as u8, s.clone())
+        }
+        Some(Value::Null) if f.get("recover_s").is_some_and(Value::is_null) => Val::Label(5, "never".into()),
         // A fault that disrupted no flow: nothing to say.
         _ => Val::Absent,
     }

@@ -9,10 +9,11 @@ use serde_json::json;
 use sim_core::spec::LinkKind;
 
 use super::escape::esc;
-use super::{cell, document, timeline};
+use super::{cell, count, document, timeline};
 use crate::human::{bps, bytes, secs};
 use crate::outcome::{Outcome, Verdict};
-use crate::svg::{self, Embed, axis};
+use crate::svg::{self, Embed};
+use sim_core::show::{show_secs, show_secs_exact};
 
 /// The report's sections, in order: (id, heading). The SLA section's place is kept for the
 /// SLA accounting of issue 13 (see [`sla_section`]).
@@ -46,7 +47,7 @@ pub fn run(o: &Outcome, s: &Scenario) -> String {
         o.seed,
         esc(&json!(o.report.fingerprint).to_string()),
         esc(&o.report.fingerprint),
-        esc(&axis::duration(o.report.duration_s)),
+        esc(&show_secs(o.report.duration_s)),
     );
     b.push_str("<nav><ol>");
     for (id, h) in SECTIONS {
@@ -148,30 +149,31 @@ fn summary(o: &Outcome) -> String {
     let mut p = String::new();
     let _ = write!(
         p,
-        "<p>The rehearsal <strong class=\"verdict-text {}\">{}</strong>. {} fault(s) were injected over {} of simulated time ({} events).",
+        "<p>The rehearsal <strong class=\"verdict-text {}\">{}</strong>. {} {} injected over {} of simulated time ({}).",
         o.verdict.name(),
         match o.verdict {
             Verdict::Pass => "passed",
             Verdict::Fail => "failed",
             Verdict::Inconclusive => "was inconclusive",
         },
-        r.faults.len(),
-        esc(&axis::duration(r.duration_s)),
-        r.events
+        count(r.faults.len(), "fault", "faults"),
+        if r.faults.len() == 1 { "was" } else { "were" },
+        esc(&show_secs(r.duration_s)),
+        count(r.events as usize, "event", "events")
     );
     let worst = |f: fn(&sim_core::report::FaultReport) -> Option<f64>| {
         r.faults.iter().filter_map(|x| f(x).map(|v| (v, x.id.as_str()))).max_by(|a, b| a.0.total_cmp(&b.0))
     };
     if let Some((v, id)) = worst(|f| f.detect_s) {
-        let _ = write!(p, " The slowest detection took {} (fault <code>{}</code>)", esc(&axis::duration(v)), esc(id));
+        let _ = write!(p, " The slowest detection took {} (fault <code>{}</code>)", esc(&show_secs(v)), esc(id));
         match worst(|f| f.recover_s) {
             Some((v, id)) => {
-                let _ = write!(p, "; the slowest recovery {} (fault <code>{}</code>).", esc(&axis::duration(v)), esc(id));
+                let _ = write!(p, "; the slowest recovery {} (fault <code>{}</code>).", esc(&show_secs(v)), esc(id));
             }
             None => p.push('.'),
         }
     } else if let Some((v, id)) = worst(|f| f.recover_s) {
-        let _ = write!(p, " No session went down; the slowest recovery took {} (fault <code>{}</code>).", esc(&axis::duration(v)), esc(id));
+        let _ = write!(p, " No session went down; the slowest recovery took {} (fault <code>{}</code>).", esc(&show_secs(v)), esc(id));
     }
     let never: Vec<&str> =
         r.faults.iter().filter(|f| f.recover_s.is_none() && f.effect.flows_disrupted > 0).map(|f| f.id.as_str()).collect();
@@ -243,7 +245,7 @@ fn rehearsed(o: &Outcome, s: &Scenario) -> String {
         b.push_str("<h3>The faults</h3>\n<ul>");
         for f in &o.report.faults {
             let until = match f.end_s {
-                Some(e) => format!("repaired at {}", axis::duration(e)),
+                Some(e) => format!("repaired at {}", show_secs(e)),
                 None => "never repaired".into(),
             };
             let _ = write!(
@@ -252,7 +254,7 @@ fn rehearsed(o: &Outcome, s: &Scenario) -> String {
                 esc(&f.id),
                 esc(f.kind),
                 esc(&f.target),
-                esc(&axis::duration(f.at_s)),
+                esc(&show_secs(f.at_s)),
                 esc(&until)
             );
         }
@@ -281,25 +283,35 @@ fn topology(s: &Scenario) -> String {
                 td(l.facility.as_deref().unwrap_or("—")),
                 td(&format!("{} ↔ {}", l.a_site, l.b_site)),
                 td(&if l.members > 1 { format!("{} × {}", l.members, bps(l.member_bps as f64)) } else { bps(l.member_bps as f64) }),
-                esc(&secs(Some(l.one_way_delay.as_secs_f64()))),
+                esc(&show_secs_exact(l.one_way_delay.as_secs_f64())),
             )
         })
         .collect();
     let ics: std::collections::BTreeSet<&str> = spec.links.iter().filter_map(|l| l.interconnect.as_deref()).collect();
     let facs: std::collections::BTreeSet<&str> = spec.links.iter().filter_map(|l| l.facility.as_deref()).collect();
-    let vpns = spec.links.iter().filter(|l| l.kind == LinkKind::Vpn).count();
+    // A VPN is its tunnels' links (`ID/tunnel1`, `ID/tunnel2`): count VPNs, not tunnels.
+    let vpns: std::collections::BTreeSet<&str> = spec
+        .links
+        .iter()
+        .filter(|l| l.kind == LinkKind::Vpn)
+        .map(|l| l.id.rsplit_once('/').map_or(l.id.as_str(), |(vpn, _)| vpn))
+        .collect();
     // Sites a link or route names are made implicitly: count every one the model has.
     let sites: std::collections::BTreeSet<&str> =
         spec.sites.iter().map(|s| s.id.as_str()).chain(spec.links.iter().flat_map(|l| [l.a_site.as_str(), l.b_site.as_str()])).collect();
     let _ = writeln!(
         b,
-        "<p>{} site(s), {} interconnect(s) in {} facilit{}, {} link(s) of which {} VPN(s).</p>",
-        sites.len(),
-        ics.len(),
-        facs.len(),
-        if facs.len() == 1 { "y" } else { "ies" },
-        spec.links.len(),
-        vpns
+        "<p>{}, {} in {}, {} ({}).</p>",
+        count(sites.len(), "site", "sites"),
+        count(ics.len(), "interconnect", "interconnects"),
+        count(facs.len(), "facility", "facilities"),
+        count(spec.links.len(), "link", "links"),
+        if vpns.is_empty() {
+            "no VPN".to_string()
+        } else {
+            let tunnels = spec.links.iter().filter(|l| l.kind == LinkKind::Vpn).count();
+            format!("{} of {}", count(tunnels, "tunnel", "tunnels"), count(vpns.len(), "VPN", "VPNs"))
+        }
     );
     b.push_str(&table("topology", &["link", "kind", "interconnect", "facility", "between", "capacity", "one-way delay"], &rows));
     if !spec.traffic.is_empty() {
@@ -501,6 +513,6 @@ fn reproduce(o: &Outcome) -> String {
         sim_core::MODEL_VERSION,
         o.report.events,
         o.report.events,
-        esc(&axis::duration(o.report.duration_s)),
+        esc(&show_secs(o.report.duration_s)),
     )
 }

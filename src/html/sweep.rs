@@ -12,6 +12,7 @@ use serde_json::json;
 use super::escape::esc;
 use super::{cell, document};
 use crate::svg::{self, Embed, XScale, axis};
+use sim_core::show::show_secs;
 
 /// A run of the sweep that did not pass.
 pub struct FailingSeed {
@@ -169,7 +170,12 @@ fn histogram(name: &str, vals: &[f64]) -> String {
     let xs = XScale { left, width: svg::WIDTH - left - 48.0, end_s: end };
     let bottom = plot_top + h;
     let mut out = svg::open(Embed::Inline, svg::WIDTH, bottom + 44.0, &format!("{name} time over seeds"));
-    let _ = writeln!(out, "<text x=\"{left}\" y=\"16\" font-size=\"13\" font-weight=\"bold\">{name}: {} faults</text>", vals.len());
+    let _ = writeln!(
+        out,
+        "<text x=\"{left}\" y=\"16\" font-size=\"13\" font-weight=\"bold\">{name}: {} fault{}</text>",
+        vals.len(),
+        if vals.len() == 1 { "" } else { "s" }
+    );
     svg::time_axis(&mut out, &xs, &ax, plot_top, bottom, svg::WIDTH);
     let bw = xs.width / BINS as f64;
     for (i, &c) in counts.iter().enumerate() {
@@ -181,8 +187,8 @@ fn histogram(name: &str, vals: &[f64]) -> String {
             left + i as f64 * bw + 1.0,
             bottom - bh,
             (bw - 2.0).max(1.0),
-            esc(&axis::duration(lo)),
-            esc(&axis::duration(lo + end / BINS as f64))
+            esc(&show_secs(lo)),
+            esc(&show_secs(lo + end / BINS as f64))
         );
     }
     let _ = writeln!(out, "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\">{}</text>", left - 6.0, plot_top + 4.0, top as usize);
@@ -198,7 +204,7 @@ fn histogram(name: &str, vals: &[f64]) -> String {
                 x + 3.0,
                 y + 8.0,
                 if x > svg::WIDTH - 120.0 { " text-anchor=\"end\"" } else { "" },
-                esc(&axis::duration(v))
+                esc(&show_secs(v))
             );
         }
     }

@@ -11,6 +11,7 @@ use super::escape::esc;
 use crate::outcome::Outcome;
 use crate::svg::marks::{self, Mark, MarkKind};
 use crate::svg::{self, Embed, XScale, axis};
+use sim_core::show::show_secs;
 
 /// Rows drawn at most; the chronology below lists everything.
 const MAX_ROWS: usize = 40;
@@ -34,7 +35,7 @@ pub fn section(o: &Outcome, s: &Scenario) -> String {
         ("rpo_within", e.rpo_within),
     ]
     .iter()
-    .filter_map(|(k, d)| d.map(|d| format!("<code>{k}</code> {}", esc(&axis::duration(d.as_secs_f64())))))
+    .filter_map(|(k, d)| d.map(|d| format!("<code>{k}</code> {}", esc(&show_secs(d.as_secs_f64())))))
     .collect();
     let _ = writeln!(
         b,
@@ -94,7 +95,7 @@ fn gantt(o: &Outcome, s: &Scenario) -> String {
                         "<rect x=\"{x0:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"6\" fill=\"none\" stroke=\"#b00020\" stroke-dasharray=\"3 2\"><title>RPO target: writes up to {} before {} may be lost</title></rect>",
                         mid - 3.0,
                         (x1 - x0).max(1.0),
-                        esc(&axis::duration(rpo)),
+                        esc(&show_secs(rpo)),
                         esc(&f.id)
                     );
                 }
@@ -108,8 +109,8 @@ fn gantt(o: &Outcome, s: &Scenario) -> String {
                     esc(&f.id),
                     esc(f.kind),
                     esc(&f.target),
-                    esc(&axis::duration(f.at_s)),
-                    if f.end_s.is_some() { esc(&axis::duration(end)) } else { "the end (not repaired)".into() }
+                    esc(&show_secs(f.at_s)),
+                    if f.end_s.is_some() { esc(&show_secs(end)) } else { "the end (not repaired)".into() }
                 );
                 all_marks.iter().filter(|m| m.fault == Some(*k)).collect()
             }
@@ -126,8 +127,8 @@ fn gantt(o: &Outcome, s: &Scenario) -> String {
                         mid - 3.0,
                         (x1 - x0).max(1.0),
                         esc(&st.id),
-                        esc(&axis::duration(t0)),
-                        esc(&axis::duration(t1))
+                        esc(&show_secs(t0)),
+                        esc(&show_secs(t1))
                     );
                 }
                 let text = crate::svg::marks::step_text(st);

@@ -67,6 +67,8 @@ fn paragraph(out: &mut String, o: &Outcome, f: &FaultReport, own: impl Iterator<
             MarkKind::Recover => {
                 let how = match f.recovered_by {
                     Some(RecoveredBy::Failover) => "by failover, before the fault was repaired",
+                    Some(RecoveredBy::Runbook) => "after a runbook step moved the traffic, before the fault was repaired",
+                    Some(RecoveredBy::Adapted) => "at what the degraded network still allows, with nothing routed around the fault",
                     Some(RecoveredBy::Repair) => "only once the fault was repaired",
                     None => "",
                 };
