@@ -115,7 +115,7 @@ fn value(v: f64, unit: &str) -> String {
     match unit {
         "s" => scenarios::units::show_secs_exact(v),
         "bps" => format!("{} ({})", sim_core::show::show_bps(v), exact()),
-        "bytes" if v >= 0.0 && v < 1.8e19 => format!("{} ({})", sim_core::show::show_bytes(v as u64), exact()),
+        "bytes" if (0.0..1.8e19).contains(&v) => format!("{} ({})", sim_core::show::show_bytes(v as u64), exact()),
         _ => exact(),
     }
 }
