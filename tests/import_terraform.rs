@@ -367,9 +367,15 @@ fn dash_reads_a_library_file_for_run_check_and_validate() {
     let o = with_stdin(&["check", "-", "-q"], &bytes);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
     assert!(text(&o.stdout).contains("1 scenario: 1 passed"), "{}", text(&o.stdout));
-    // Read once: a second `-` sees the same text, not an exhausted stream.
-    let o = with_stdin(&["validate", "-", "-"], &bytes);
-    assert!(text(&o.stdout).contains("2 scenarios: 2 valid"), "{}{}", text(&o.stdout), text(&o.stderr));
+    // Standard input holds one scenario: a second `-` is refused (exit 3), not run twice
+    // from the text read once nor from an exhausted stream; the first still runs.
+    for cmd in ["validate", "check"] {
+        let o = with_stdin(&[cmd, "-", "-"], &bytes);
+        assert_eq!(o.status.code(), Some(3), "{cmd}: {}{}", text(&o.stdout), text(&o.stderr));
+        assert!(text(&o.stderr).contains("error: `-` (standard input) is named more than once"), "{cmd}: {}", text(&o.stderr));
+        let counted = if cmd == "check" { "1 passed" } else { "1 valid" };
+        assert!(text(&o.stdout).contains(counted) && text(&o.stdout).contains("1 invalid"), "{cmd}: {}", text(&o.stdout));
+    }
     let o = with_stdin(&["validate", "-"], b"[scenario]\nname = \"x\"\nduration = 5\n");
     assert_eq!(o.status.code(), Some(3));
     assert!(text(&o.stderr).contains("--> <stdin>:3:12"), "{}", text(&o.stderr));
