@@ -51,7 +51,10 @@ impl std::error::Error for ImportError {}
 
 /// Every resource type the importer reads, and what it becomes.
 pub(crate) const MODELLED: &[(&str, &str)] = &[
-    ("aws_interconnect_connection", "an aws-gcp-managed interconnect, or aws-azure-managed when its environment names Azure (AWS side: region, bandwidth)"),
+    (
+        "aws_interconnect_connection",
+        "an aws-gcp-managed interconnect, or aws-azure-managed when its environment names Azure (AWS side: region, bandwidth)",
+    ),
     ("aws_interconnect_connection_proposal_acceptor", "the same, for a partner-initiated connection"),
     ("google_network_connectivity_transport", "its Google side (region, bandwidth, mtu_limit)"),
     ("aws_dx_connection", "a channel of an aws-dx-max-resiliency interconnect (bandwidth, location = facility, MACsec)"),
@@ -64,7 +67,10 @@ pub(crate) const MODELLED: &[(&str, &str)] = &[
     ("google_compute_interconnect_attachment", "a channel (bandwidth, mtu) of a gcp-interconnect-9999 interconnect"),
     ("google_compute_router", "Cloud Router's BGP keepalive (hold = 3 x keepalive)"),
     ("google_compute_router_peer", "BFD interval and multiplier (its bfd block)"),
-    ("azurerm_express_route_circuit", "an azure-expressroute interconnect: 2 links per circuit (bandwidth, peering location); of tier MultiCloud, the Azure side of an aws-azure-managed one"),
+    (
+        "azurerm_express_route_circuit",
+        "an azure-expressroute interconnect: 2 links per circuit (bandwidth, peering location); of tier MultiCloud, the Azure side of an aws-azure-managed one",
+    ),
     ("aws_vpn_connection", "a vpn-backup VPN (tunnel bandwidth)"),
 ];
 
@@ -153,7 +159,10 @@ fn plan_notes(plan: &Plan, input: &Input<'_>, found: &mut model::Found) {
     // A replaced or down resource the scenario does not model is in the header's list.
     for r in &plan.resources {
         if matches!(r.action, plan::Action::Replace { .. }) && !found.interconnects.iter().any(|ic| ic.addresses.contains(&r.address)) {
-            found.remarks.push(format!("[ASSUMPTION: not modelled] {} is replaced by this plan (an outage window of what it carries, in reality)", r.address));
+            found.remarks.push(format!(
+                "[ASSUMPTION: not modelled] {} is replaced by this plan (an outage window of what it carries, in reality)",
+                r.address
+            ));
         }
     }
 }

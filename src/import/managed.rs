@@ -95,9 +95,8 @@ pub fn read(input: &Input<'_>, plan: &Plan, found: &mut Found) -> Result<(), Imp
         if env == Some(Partner::Azure) {
             // The circuit of the documented pair, else the only one left (its pair is then
             // one the template's RTT was not measured for, and `validate` warns).
-            let is_pair = |c: &MulticloudCircuit| {
-                AZURE_MANAGED_PAIRS.iter().any(|p| p.0 == side.region.0 && Some(p.1) == c.region.as_deref())
-            };
+            let is_pair =
+                |c: &MulticloudCircuit| AZURE_MANAGED_PAIRS.iter().any(|p| p.0 == side.region.0 && Some(p.1) == c.region.as_deref());
             let free: Vec<usize> = (0..azure.len()).filter(|i| !paired_az[*i]).collect();
             let c = free.iter().copied().find(|i| is_pair(&azure[*i])).or(if free.len() == 1 { Some(free[0]) } else { None });
             if let Some(i) = c {
@@ -250,8 +249,16 @@ fn build_azure(found: &mut Found, aws: Option<&AwsSide<'_>>, az: Option<&Multicl
     let (aws_region, aws_note) = match (aws, az.and_then(|c| c.region.as_deref())) {
         (Some(a), _) => a.region.clone(),
         (None, Some(r)) => match AZURE_MANAGED_PAIRS.iter().find(|p| p.1 == r) {
-            Some(p) => (p.0.to_string(), Some(format!("[ASSUMPTION] the AWS region of the documented pair of {r} (sim-core presets AZURE_MANAGED_PAIRS, updates §1.2): no AWS connection to Azure in the plan"))),
-            None => ("us-east-1".into(), Some(format!("[ASSUMPTION] us-east-1: {r} is not a preview region with a documented AWS pair; edit this"))),
+            Some(p) => (
+                p.0.to_string(),
+                Some(format!(
+                    "[ASSUMPTION] the AWS region of the documented pair of {r} (sim-core presets AZURE_MANAGED_PAIRS, updates §1.2): no AWS connection to Azure in the plan"
+                )),
+            ),
+            None => (
+                "us-east-1".into(),
+                Some(format!("[ASSUMPTION] us-east-1: {r} is not a preview region with a documented AWS pair; edit this")),
+            ),
         },
         (None, None) => ("us-east-1".into(), None),
     };
@@ -260,7 +267,9 @@ fn build_azure(found: &mut Found, aws: Option<&AwsSide<'_>>, az: Option<&Multicl
         None => match AZURE_MANAGED_PAIRS.iter().find(|p| p.0 == aws_region) {
             Some(p) => (
                 p.1.to_string(),
-                Some(format!("[ASSUMPTION] the Azure region of the documented pair of {aws_region} (sim-core presets AZURE_MANAGED_PAIRS, updates §1.2): no MultiCloud ExpressRoute circuit in the plan")),
+                Some(format!(
+                    "[ASSUMPTION] the Azure region of the documented pair of {aws_region} (sim-core presets AZURE_MANAGED_PAIRS, updates §1.2): no MultiCloud ExpressRoute circuit in the plan"
+                )),
             ),
             None => ("eastus".into(), Some(format!("[ASSUMPTION] eastus: {aws_region} has no documented Azure pair; edit this"))),
         },
@@ -278,9 +287,9 @@ fn build_azure(found: &mut Found, aws: Option<&AwsSide<'_>>, az: Option<&Multicl
         addresses.push(c.address.clone());
         found.used.insert(c.address.clone());
     }
-    let bw = aws.and_then(|a| a.bandwidth.map(|(b, t)| (b, format!("`bandwidth = \"{t}\"` of {}", a.r.address)))).or(az.and_then(|c| {
-        c.bps.map(|b| (b, format!("the bandwidth of {}", c.address)))
-    }));
+    let bw = aws
+        .and_then(|a| a.bandwidth.map(|(b, t)| (b, format!("`bandwidth = \"{t}\"` of {}", a.r.address))))
+        .or(az.and_then(|c| c.bps.map(|b| (b, format!("the bandwidth of {}", c.address)))));
     let sold = match bw {
         Some((bps, from)) => {
             lines.push(Line::new("bandwidth", quote(&bandwidth_text(bps)), format!("the sold bandwidth: {from}")));

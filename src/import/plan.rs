@@ -159,7 +159,13 @@ pub fn read(input: &Input<'_>) -> Result<Plan, ImportError> {
             };
             unknown.insert(address.to_string(), (change.get("after_unknown").cloned().unwrap_or(Value::Null), action));
             if let (Some(kind), Some(values)) = (c.get("type").and_then(Value::as_str), change.get("after")) {
-                after.push(Resource { address: address.into(), kind: kind.into(), values: values.clone(), unknown: Value::Null, action: Action::Keep });
+                after.push(Resource {
+                    address: address.into(),
+                    kind: kind.into(),
+                    values: values.clone(),
+                    unknown: Value::Null,
+                    action: Action::Keep,
+                });
             }
         }
     }
@@ -206,7 +212,13 @@ fn walk_module(input: &Input<'_>, module: &Value, plan: &mut Plan) -> Result<(),
             if !values.is_object() && !values.is_null() {
                 return Err(input.error_at(address, "values", format!("{address}: `values` is not an object")));
             }
-            plan.resources.push(Resource { address: address.into(), kind: kind.into(), values, unknown: Value::Null, action: Action::Keep });
+            plan.resources.push(Resource {
+                address: address.into(),
+                kind: kind.into(),
+                values,
+                unknown: Value::Null,
+                action: Action::Keep,
+            });
         }
     }
     if let Some(children) = module.get("child_modules") {

@@ -48,7 +48,7 @@ impl Slots {
                 if waiting >= limit {
                     self.waiting.fetch_sub(1, Ordering::SeqCst);
                     return Err(format!(
-                        "busy: {} simulations are running (the most this server runs at once, --max-running) and {waiting} calls wait for a free one; retry when a call has answered",
+                        "busy: all {} simulation slots are taken (the most this server runs at once, --max-running) and {waiting} calls wait for one; retry when a call has answered",
                         self.size
                     ));
                 }
@@ -83,7 +83,7 @@ mod tests {
         // Every slot is held and as many calls wait as may: the next one is refused.
         s.waiting.store(2 * WAITING_PER_SLOT, Ordering::SeqCst);
         let e = s.take(1).await.err().expect("busy");
-        assert!(e.starts_with("busy: 2 simulations are running"), "{e}");
+        assert!(e.starts_with("busy: all 2 simulation slots are taken"), "{e}");
         s.waiting.store(0, Ordering::SeqCst);
         drop(a);
         assert_eq!(s.take(1).await.expect("free again").count, 1);

@@ -21,7 +21,6 @@
 use serde_json::Value;
 use tokio::io::{AsyncBufReadExt, BufReader, Stdin, Stdout};
 
-
 use rmcp::RoleServer;
 use rmcp::model::{
     CallToolRequestParams, ClientRequest, ErrorCode, ErrorData, JsonRpcMessage, JsonRpcRequest, NumberOrString, ReadResourceRequestParams,
@@ -160,7 +159,9 @@ fn classify(raw: &[u8]) -> Line {
         (Some(m), Some(id)) if value.get("jsonrpc").and_then(Value::as_str) == Some("2.0") => {
             Line::Answer(ErrorData::invalid_params(format!("Invalid params for `{m}`: {err}"), None), Some(id))
         }
-        (_, id) => Line::Answer(ErrorData::invalid_request(format!("Invalid Request: not a JSON-RPC 2.0 message MCP knows ({err})"), None), id),
+        (_, id) => {
+            Line::Answer(ErrorData::invalid_request(format!("Invalid Request: not a JSON-RPC 2.0 message MCP knows ({err})"), None), id)
+        }
     }
 }
 
@@ -177,7 +178,10 @@ impl Transport<RoleServer> for Stdio {
             let line = if whole {
                 classify(&self.line)
             } else {
-                Line::Answer(ErrorData::invalid_request(format!("Invalid Request: a message above {} MiB is not read", MAX_LINE >> 20), None), None)
+                Line::Answer(
+                    ErrorData::invalid_request(format!("Invalid Request: a message above {} MiB is not read", MAX_LINE >> 20), None),
+                    None,
+                )
             };
             self.line.clear();
             match line {

@@ -103,15 +103,21 @@ fn warn_undocumented_pair(cx: &Ctx<'_>, t: &format::Interconnect, tpl: &template
     let Some(pairs) = tpl.pairs else { return };
     let region = |s: &str| s.split_once(':').map_or(String::new(), |p| p.1.to_string());
     let (a, b) = (region(&sides[0]), region(&sides[1]));
+    // A synthetic or unlisted region is warned about already, as a region; a pair is only
+    // worth a word between two real ones.
+    let real = |k: usize, r: &str| crate::regions::check(tpl.clouds[k], r) == crate::regions::RegionCheck::Known;
+    if !real(0, &a) || !real(1, &b) {
+        return;
+    }
     let n = t.channels.as_ref().map_or(4, |c| c.value) as usize;
     let all_channels_delayed = t.channel.len() >= n && t.channel.values().all(|c| c.value.delay.is_some());
     if t.delay.is_some() || all_channels_delayed || pairs.iter().any(|p| p.0 == a && p.1 == b) {
         return;
     }
     let listed: Vec<String> = pairs.iter().map(|p| format!("{} <-> {}", p.0, p.1)).collect();
-    let span = cloud_key(t, tpl.clouds[1]).as_ref().or(t.b.as_ref()).map_or(&t.template.span, |s| &s.span);
+    // At `template` (whose RTT it is): a region key may carry a warning of its own.
     cx.warn(
-        span,
+        &t.template.span,
         format!(
             "{a} <-> {b} is not a pair the `{}` template's RTT was measured or documented for: the interconnect hop gets the template's default delay ({} one way), not this pair's",
             tpl.name,
