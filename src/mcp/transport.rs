@@ -19,7 +19,10 @@
 //! Replies go through rmcp's writer, so they never interleave with its messages.
 
 use serde_json::Value;
-use tokio::io::{AsyncBufReadExt, BufReader, Stdin, Stdout};
+use std::sync::Arc;
+
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader, Stdin, Stdout};
+use tokio::sync::Mutex;
 
 use rmcp::RoleServer;
 use rmcp::model::{
@@ -27,7 +30,6 @@ use rmcp::model::{
 };
 use rmcp::service::{RxJsonRpcMessage, TxJsonRpcMessage};
 use rmcp::transport::Transport;
-use rmcp::transport::async_rw::AsyncRwTransport;
 
 /// The longest line read (rmcp's own default, `DEFAULT_MAX_LINE_LENGTH`: 16 MiB).
 pub const MAX_LINE: usize = 16 * 1024 * 1024;
@@ -37,8 +39,10 @@ pub struct Stdio {
     line: Vec<u8>,
     /// Dropping the rest of a line above [`MAX_LINE`], up to its newline.
     discarding: bool,
-    /// rmcp's transport, used only to write (its reader is empty).
-    out: AsyncRwTransport<RoleServer, tokio::io::Empty, Stdout>,
+    /// Standard output, one whole line per message under the lock, so replies written here
+    /// never interleave with rmcp's messages. (rmcp's own writer leaves out `id` when it has
+    /// none; JSON-RPC 2.0 §5 wants `"id": null`, so this writes the lines itself.)
+    out: Arc<Mutex<Option<Stdout>>>,
 }
 
 impl Stdio {
@@ -47,7 +51,7 @@ impl Stdio {
             input: BufReader::new(tokio::io::stdin()),
             line: Vec::new(),
             discarding: false,
-            out: AsyncRwTransport::new_server(tokio::io::empty(), tokio::io::stdout()),
+            out: Arc::new(Mutex::new(Some(tokio::io::stdout()))),
         }
     }
 
@@ -169,7 +173,8 @@ impl Transport<RoleServer> for Stdio {
     type Error = std::io::Error;
 
     fn send(&mut self, item: TxJsonRpcMessage<RoleServer>) -> impl Future<Output = Result<(), Self::Error>> + Send + 'static {
-        self.out.send(item)
+        let line = serde_json::to_vec(&item).map_err(std::io::Error::other);
+        write_line(self.out.clone(), line)
     }
 
     async fn receive(&mut self) -> Option<RxJsonRpcMessage<RoleServer>> {
@@ -188,13 +193,39 @@ impl Transport<RoleServer> for Stdio {
                 Line::Message(m) => return Some(*m),
                 // Sent on its own task: the send future owns what it writes with, so a
                 // `receive` cancelled by the service loop cannot cut a reply in half.
-                Line::Answer(e, id) => drop(tokio::spawn(self.out.send(TxJsonRpcMessage::<RoleServer>::error(e, id)))),
+                Line::Answer(e, id) => drop(tokio::spawn(write_line(self.out.clone(), error_line(e, id)))),
                 Line::Ignore => {}
             }
         }
     }
 
     async fn close(&mut self) -> Result<(), Self::Error> {
-        self.out.close().await
+        let mut out = self.out.lock().await;
+        if let Some(o) = out.as_mut() {
+            o.flush().await?;
+        }
+        *out = None;
+        Ok(())
     }
+}
+
+/// An error response, with `"id": null` when the request's id is not known (§5).
+fn error_line(e: ErrorData, id: Option<NumberOrString>) -> std::io::Result<Vec<u8>> {
+    let id = match id {
+        Some(id) => serde_json::to_value(id).map_err(std::io::Error::other)?,
+        None => Value::Null,
+    };
+    serde_json::to_vec(&serde_json::json!({"jsonrpc": "2.0", "id": id, "error": e})).map_err(std::io::Error::other)
+}
+
+/// Writes one message and its newline, whole, and flushes.
+async fn write_line(out: Arc<Mutex<Option<Stdout>>>, line: std::io::Result<Vec<u8>>) -> std::io::Result<()> {
+    let mut line = line?;
+    line.push(b'\n');
+    let mut out = out.lock().await;
+    let Some(o) = out.as_mut() else {
+        return Err(std::io::Error::new(std::io::ErrorKind::NotConnected, "Transport is closed"));
+    };
+    o.write_all(&line).await?;
+    o.flush().await
 }

@@ -119,7 +119,7 @@ fn warn_undocumented_pair(cx: &Ctx<'_>, t: &format::Interconnect, tpl: &template
     cx.warn(
         &t.template.span,
         format!(
-            "{a} <-> {b} is not a pair the `{}` template's RTT was measured or documented for: the interconnect hop gets the template's default delay ({} one way), not this pair's",
+            "{a} <-> {b} is not a pair the `{}` template's RTT was measured or documented for: the interconnect hop gets the template's default delay ({} one way), not this pair's; set `delay` to this pair's own",
             tpl.name,
             tpl_default_delay(tpl)
         ),
