@@ -194,7 +194,20 @@ pub fn print_warnings(s: &scenarios::Scenario) {
 /// a library name. Invalid ones are collected; the valid ones are still returned.
 pub fn collect(args: &[String]) -> Found {
     let mut found = Found::default();
+    let mut dashes = 0;
     for a in args {
+        // Standard input holds one text: a second `-` would run the same scenario again and
+        // count it twice in the totals, which no one means.
+        if a == scenarios::STDIN_ARG {
+            dashes += 1;
+            if dashes > 1 {
+                found.invalid.push(Invalid {
+                    path: a.clone(),
+                    message: "error: `-` (standard input) is named more than once: it holds one scenario, read once; name it once, or save the text to files".into(),
+                });
+                continue;
+            }
+        }
         let p = Path::new(a);
         if p.is_dir() {
             let before = (found.scenarios.len(), found.invalid.len(), found.skipped.len());

@@ -51,7 +51,10 @@ impl std::error::Error for ImportError {}
 
 /// Every resource type the importer reads, and what it becomes.
 pub(crate) const MODELLED: &[(&str, &str)] = &[
-    ("aws_interconnect_connection", "an aws-gcp-managed interconnect (AWS side: region, bandwidth)"),
+    (
+        "aws_interconnect_connection",
+        "an aws-gcp-managed interconnect, or aws-azure-managed when its environment names Azure (AWS side: region, bandwidth)",
+    ),
     ("aws_interconnect_connection_proposal_acceptor", "the same, for a partner-initiated connection"),
     ("google_network_connectivity_transport", "its Google side (region, bandwidth, mtu_limit)"),
     ("aws_dx_connection", "a channel of an aws-dx-max-resiliency interconnect (bandwidth, location = facility, MACsec)"),
@@ -64,13 +67,16 @@ pub(crate) const MODELLED: &[(&str, &str)] = &[
     ("google_compute_interconnect_attachment", "a channel (bandwidth, mtu) of a gcp-interconnect-9999 interconnect"),
     ("google_compute_router", "Cloud Router's BGP keepalive (hold = 3 x keepalive)"),
     ("google_compute_router_peer", "BFD interval and multiplier (its bfd block)"),
-    ("azurerm_express_route_circuit", "an azure-expressroute interconnect: 2 links per circuit (bandwidth, peering location)"),
+    (
+        "azurerm_express_route_circuit",
+        "an azure-expressroute interconnect: 2 links per circuit (bandwidth, peering location); of tier MultiCloud, the Azure side of an aws-azure-managed one",
+    ),
     ("aws_vpn_connection", "a vpn-backup VPN (tunnel bandwidth)"),
 ];
 
 /// Reads `terraform show -json` text; `source` names it in errors (a path or `<stdin>`).
 pub(crate) fn terraform_to_scenario(plan_json: &str, source: &str) -> Result<Imported, ImportError> {
-    let input = Input { text: plan_json, source };
+    let input = Input { text: plan_json, source, unknown_read: Default::default() };
     let plan = plan::read(&input)?;
     let mut found = model::Found::default();
     managed::read(&input, &plan, &mut found)?;
@@ -89,6 +95,7 @@ pub(crate) fn terraform_to_scenario(plan_json: &str, source: &str) -> Result<Imp
             unmodelled.push((r.address.clone(), why));
         }
     }
+    plan_notes(&plan, &input, &mut found);
     if found.interconnects.is_empty() {
         let kinds: Vec<&str> = MODELLED.iter().map(|(k, _)| *k).filter(|k| !k.starts_with("aws_vpn")).collect();
         let seen = if plan.resources.is_empty() {
@@ -113,6 +120,51 @@ pub(crate) fn terraform_to_scenario(plan_json: &str, source: &str) -> Result<Imp
         return Err(input.error(format!("the generated scenario does not load (an importer bug; please report it):\n{e}")));
     }
     Ok(Imported { toml, unmodelled: unmodelled.into_iter().map(|(a, _)| a).collect() })
+}
+
+/// What the plan says about the resources folded into each interconnect that the scenario
+/// cannot show as a value: a replacement, a connection that is down, an attribute known
+/// only after apply. Each becomes a labelled `[ASSUMPTION: …]` note above its table.
+fn plan_notes(plan: &Plan, input: &Input<'_>, found: &mut model::Found) {
+    let unknown = input.unknown_read.borrow();
+    for ic in &mut found.interconnects {
+        for address in &ic.addresses {
+            let Some(r) = plan.resources.iter().find(|r| &r.address == address) else { continue };
+            if let plan::Action::Replace { create_first } = r.action {
+                let order = if create_first {
+                    "[\"create\", \"delete\"]: the new one is created before the old one goes (create_before_destroy), but its traffic still moves over"
+                } else {
+                    "[\"delete\", \"create\"]: the old one is deleted before the new one exists"
+                };
+                ic.notes.push(format!(
+                    "[ASSUMPTION: modelled as it is after apply] {address} is replaced by this plan ({order}). In reality a replacement is an outage window of what it carries, from the delete until the new one is provisioned and its BGP is up; this scenario starts after it and does not rehearse it (add a `cut` of its channel for that window)"
+                ));
+            }
+            if let Some(state) = r.values.get("state").and_then(serde_json::Value::as_str)
+                && matches!(state.to_ascii_lowercase().as_str(), "down" | "failed" | "deleting" | "deleted" | "rejected")
+            {
+                ic.notes.push(format!(
+                    "[ASSUMPTION: starts healthy] {address} is in state `{state}` in the file: the scenario starts it up, so the faults below are rehearsed from a healthy interconnect; in reality it carries nothing until it is `available` again"
+                ));
+            }
+            let keys: Vec<&str> = unknown.iter().filter(|(a, _)| a == address).map(|(_, k)| k.as_str()).collect();
+            if !keys.is_empty() {
+                ic.notes.push(format!(
+                    "[ASSUMPTION: known only after apply] {address}: `{}` unknown in the plan (after_unknown); the documented default noted at each key below stands in",
+                    keys.join("`, `")
+                ));
+            }
+        }
+    }
+    // A replaced or down resource the scenario does not model is in the header's list.
+    for r in &plan.resources {
+        if matches!(r.action, plan::Action::Replace { .. }) && !found.interconnects.iter().any(|ic| ic.addresses.contains(&r.address)) {
+            found.remarks.push(format!(
+                "[ASSUMPTION: not modelled] {} is replaced by this plan (an outage window of what it carries, in reality)",
+                r.address
+            ));
+        }
+    }
 }
 
 /// The region of an AWS resource: its own `region` (provider 6.x), else the AWS provider's

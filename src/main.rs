@@ -267,6 +267,10 @@ An agent's configuration (Claude Desktop, VS Code): {\"command\": \"faultline\",
         /// of it refused). Without it, tools read no files at all.
         #[arg(long, value_name = "DIR")]
         root: Option<PathBuf>,
+        /// Run at most N simulations at once over all calls and tasks (default: one per
+        /// core); a call that finds none free waits, and is refused as busy when 4 x N wait.
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+        max_running: Option<u16>,
     },
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
     #[command(after_help = "Examples:
@@ -419,7 +423,7 @@ fn dispatch(cmd: Command) -> anyhow::Result<u8> {
             output::out(&(serde_json::to_string_pretty(&scenarios::schema())? + "\n"));
             Ok(0)
         }
-        Command::Mcp { root } => mcp::cmd_mcp(root.as_deref()),
+        Command::Mcp { root, max_running } => mcp::cmd_mcp(root.as_deref(), max_running.map(usize::from)),
         Command::Completions { shell } => completions::completions::<Cli>(shell),
         Command::Man { dir } => completions::man::<Cli>(dir.as_deref()),
         Command::Tui { attach: Some(addr), token_file, .. } => cmd_tui_attach(&addr, token_file.as_deref()),

@@ -19,7 +19,9 @@
 mod explain;
 mod input;
 mod resources;
+mod slots;
 mod tools;
+mod transport;
 
 use std::path::Path;
 use std::sync::Arc;
@@ -34,6 +36,7 @@ use rmcp::task_manager::{TaskExit, TaskManager, TaskOptions};
 use rmcp::{ErrorData as McpError, ServerHandler, ServiceExt, tool, tool_router};
 
 use input::{Root, ScenarioArg};
+use slots::Slots;
 use tools::{Answer, ExplainParams, ImportParams, RunParams, ShrinkParams, SweepParams};
 
 /// The wall-clock budget of one run when `faultline mcp` is given no `--timeout`: a run
@@ -49,6 +52,8 @@ const TASK_TTL_MS: u64 = 3_600_000;
 #[derive(Clone)]
 pub struct Faultline {
     root: Arc<Root>,
+    /// The simulations running at once, over every call and task (`slots.rs`).
+    slots: Arc<Slots>,
     tool_router: ToolRouter<Faultline>,
     tasks: TaskManager,
 }
@@ -80,17 +85,43 @@ fn panicked(tool: &str) -> CallToolResult {
 }
 
 impl Faultline {
-    pub fn new(root: Root) -> Faultline {
-        Faultline { root: Arc::new(root), tool_router: Self::tool_router(), tasks: TaskManager::new() }
+    pub fn new(root: Root, max_running: usize) -> Faultline {
+        Faultline {
+            root: Arc::new(root),
+            slots: Arc::new(Slots::new(max_running)),
+            tool_router: Self::tool_router(),
+            tasks: TaskManager::new(),
+        }
     }
 
-    /// Runs `f` on a blocking thread (simulations are CPU-bound and synchronous).
+    /// Runs `f` on a blocking thread (compiling and simulating are CPU-bound and synchronous).
     async fn blocking(&self, tool: &'static str, f: impl FnOnce(&Root) -> Answer + Send + 'static) -> Result<CallToolResult, McpError> {
         let root = self.root.clone();
         Ok(match tokio::task::spawn_blocking(move || f(&root)).await {
             Ok(a) => reply(a),
             Err(_) => panicked(tool),
         })
+    }
+
+    /// Like [`blocking`](Self::blocking) for a call that simulates: it first takes one
+    /// simulation slot and up to `want` (waiting for the first, or refused as busy), runs
+    /// with as many threads as it got, and gives them back when its thread ends.
+    async fn simulating(
+        &self,
+        tool: &'static str,
+        want: usize,
+        f: impl FnOnce(&Root, usize) -> Answer + Send + 'static,
+    ) -> Result<CallToolResult, McpError> {
+        let held = match self.slots.take(want).await {
+            Ok(h) => h,
+            Err(busy) => return Ok(reply(Err(busy))),
+        };
+        self.blocking(tool, move |root| {
+            let a = f(root, held.count);
+            drop(held);
+            a
+        })
+        .await
     }
 }
 
@@ -125,7 +156,7 @@ impl Faultline {
     /// For "what if" questions pass `set`, e.g. ["bfd.interval=1s", "bfd.multiplier=5"].
     #[tool(annotations(read_only_hint = true, destructive_hint = false, idempotent_hint = true, open_world_hint = false))]
     async fn run(&self, Parameters(p): Parameters<RunParams>) -> Result<CallToolResult, McpError> {
-        self.blocking("run", move |root| tools::run(&p, root)).await
+        self.simulating("run", 1, move |root, _| tools::run(&p, root)).await
     }
 
     /// Runs a scenario over a range of seeds (and, with `vary`, over the values of one
@@ -152,8 +183,8 @@ impl Faultline {
         }
         let cancelled = ctx.ct.clone();
         let result = self
-            .blocking("sweep", move |root| {
-                tools::sweep(&p, root, &|done, total| {
+            .simulating("sweep", self.slots.size(), move |root, jobs| {
+                tools::sweep(&p, root, jobs, &|done, total| {
                     let _ = tx.send((done, total));
                     !cancelled.is_cancelled()
                 })
@@ -170,7 +201,7 @@ impl Faultline {
     /// the sizes before and after and the smaller scenario's TOML.
     #[tool(annotations(read_only_hint = true, destructive_hint = false, idempotent_hint = true, open_world_hint = false))]
     async fn shrink(&self, Parameters(p): Parameters<ShrinkParams>) -> Result<CallToolResult, McpError> {
-        self.blocking("shrink", move |root| tools::shrink(&p, root)).await
+        self.simulating("shrink", self.slots.size(), move |root, jobs| tools::shrink(&p, root, jobs)).await
     }
 
     /// Runs a scenario and tells each fault's timeline in sentences: start, detection,
@@ -178,7 +209,7 @@ impl Faultline {
     /// RTO it caused, alarms and runbook steps in its window, and its repair.
     #[tool(annotations(read_only_hint = true, destructive_hint = false, idempotent_hint = true, open_world_hint = false))]
     async fn explain(&self, Parameters(p): Parameters<ExplainParams>) -> Result<CallToolResult, McpError> {
-        self.blocking("explain", move |root| tools::explain(&p, root)).await
+        self.simulating("explain", 1, move |root, _| tools::explain(&p, root)).await
     }
 
     /// Writes a scenario (TOML) from `terraform show -json` output (a plan or a state),
@@ -192,20 +223,30 @@ impl Faultline {
 impl Faultline {
     /// `sweep` as a task: the work starts on a blocking thread, the call returns the task
     /// at once, and `tasks/get` shows its status message (runs done) and then the result.
-    fn sweep_task(&self, request: &CallToolRequestParams) -> Result<CallToolResponse, McpError> {
-        let p: SweepParams = serde_json::from_value(serde_json::Value::Object(request.arguments.clone().unwrap_or_default()))
-            .map_err(|e| McpError::invalid_params(format!("sweep: {e}"), None))?;
+    fn sweep_task(&self, p: SweepParams) -> Result<CallToolResponse, McpError> {
         let root = self.root.clone();
+        let slots = self.slots.clone();
         let task = self.tasks.spawn(
             TaskOptions::new().with_ttl_ms(TASK_TTL_MS).with_poll_interval_ms(500).with_status_message("starting"),
             move |ctx| {
                 Box::pin(async move {
                     let status = ctx.clone();
+                    status.set_status_message("waiting for a free simulation slot".to_string());
+                    let held = tokio::select! {
+                        _ = ctx.cancelled() => return Err(TaskExit::Cancelled),
+                        h = slots.take(slots.size()) => h,
+                    };
+                    let held = match held {
+                        Ok(h) => h,
+                        Err(busy) => return Ok(reply(Err(busy))),
+                    };
                     let work = tokio::task::spawn_blocking(move || {
-                        tools::sweep(&p, &root, &|done, total| {
+                        let a = tools::sweep(&p, &root, held.count, &|done, total| {
                             status.set_status_message(format!("{done} of {total} runs"));
                             !status.is_cancel_requested()
-                        })
+                        });
+                        drop(held);
+                        a
                     });
                     // Cancelling answers at once; no further seed starts, the ones running finish
                     // on their thread and their result is dropped.
@@ -226,7 +267,12 @@ impl ServerHandler for Faultline {
     async fn call_tool(&self, request: CallToolRequestParams, context: RequestContext<RoleServer>) -> Result<CallToolResponse, McpError> {
         let tasks = context.client_capabilities().is_some_and(|c| c.supports_tasks());
         if request.name == "sweep" && tasks {
-            return self.sweep_task(&request);
+            // Arguments that do not fit the schema go the router's way instead: a tool
+            // result with `isError`, as for every other tool (SEP-1303, README).
+            let args = serde_json::Value::Object(request.arguments.clone().unwrap_or_default());
+            if let Ok(p) = serde_json::from_value::<SweepParams>(args) {
+                return self.sweep_task(p);
+            }
         }
         self.tool_router.call(ToolCallContext::new(self, request, context)).await
     }
@@ -283,7 +329,7 @@ impl ServerHandler for Faultline {
 
 /// `faultline mcp [--root DIR]`: serves one client on standard input and output until it
 /// closes them; exit 0, or 3 for a bad `--root`.
-pub fn cmd_mcp(root: Option<&Path>) -> anyhow::Result<u8> {
+pub fn cmd_mcp(root: Option<&Path>, max_running: Option<usize>) -> anyhow::Result<u8> {
     let root = match Root::new(root) {
         Ok(r) => r,
         Err(e) => {
@@ -293,7 +339,8 @@ pub fn cmd_mcp(root: Option<&Path>) -> anyhow::Result<u8> {
     };
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     rt.block_on(async move {
-        let service = Faultline::new(root).serve(rmcp::transport::stdio()).await?;
+        let slots = max_running.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+        let service = Faultline::new(root, slots).serve(transport::Stdio::new()).await?;
         service.waiting().await?;
         anyhow::Ok(())
     })?;

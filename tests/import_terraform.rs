@@ -15,8 +15,10 @@ use std::process::{Command, Output, Stdio};
 use serde_json::Value;
 
 const DIR: &str = "tests/fixtures/terraform";
-const GOOD: [&str; 6] = [
+const GOOD: [&str; 8] = [
     "aws-gcp-multicloud.plan.json",
+    "aws-azure-multicloud.plan.json",
+    "changes.plan.json",
     "dx-lag-vpn.plan.json",
     "azure-expressroute.plan.json",
     "gcp-dedicated.state.json",
@@ -367,9 +369,15 @@ fn dash_reads_a_library_file_for_run_check_and_validate() {
     let o = with_stdin(&["check", "-", "-q"], &bytes);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
     assert!(text(&o.stdout).contains("1 scenario: 1 passed"), "{}", text(&o.stdout));
-    // Read once: a second `-` sees the same text, not an exhausted stream.
-    let o = with_stdin(&["validate", "-", "-"], &bytes);
-    assert!(text(&o.stdout).contains("2 scenarios: 2 valid"), "{}{}", text(&o.stdout), text(&o.stderr));
+    // Standard input holds one scenario: a second `-` is refused (exit 3), not run twice
+    // from the text read once nor from an exhausted stream; the first still runs.
+    for cmd in ["validate", "check"] {
+        let o = with_stdin(&[cmd, "-", "-"], &bytes);
+        assert_eq!(o.status.code(), Some(3), "{cmd}: {}{}", text(&o.stdout), text(&o.stderr));
+        assert!(text(&o.stderr).contains("error: `-` (standard input) is named more than once"), "{cmd}: {}", text(&o.stderr));
+        let counted = if cmd == "check" { "1 passed" } else { "1 valid" };
+        assert!(text(&o.stdout).contains(counted) && text(&o.stdout).contains("1 invalid"), "{cmd}: {}", text(&o.stdout));
+    }
     let o = with_stdin(&["validate", "-"], b"[scenario]\nname = \"x\"\nduration = 5\n");
     assert_eq!(o.status.code(), Some(3));
     assert!(text(&o.stderr).contains("--> <stdin>:3:12"), "{}", text(&o.stderr));
@@ -401,4 +409,104 @@ fn standard_input_is_held_to_the_same_byte_cap_as_a_file() {
     assert!(text(&o.stderr).contains("cannot read `<stdin>`: the input is larger than"), "{}", text(&o.stderr));
     let o = with_stdin(&["--max-memory", "1MB", "import", "terraform", "-"], &big);
     assert_eq!(o.status.code(), Some(3), "{}", text(&o.stderr));
+}
+
+/// A comment's text with its wrapping undone (`emit::comment` wraps at about 100 columns).
+fn unwrapped(out: &str) -> String {
+    out.replace("\n# ", " ")
+}
+
+#[test]
+fn unequal_channels_size_the_traffic_against_what_survives_the_largest_loss() {
+    // The DX fixture: a LAG of 2 x 10 Gbps beside three 10 Gbps connections.
+    let v = json("dx-lag-vpn.plan.json");
+    let assocs = of_type(&v, "aws_dx_connection_association").len() as u64;
+    let lag = bps(of_type(&v, "aws_dx_lag")[0]["values"]["connections_bandwidth"].as_str().expect("bw")) * assocs;
+    let conns: Vec<u64> = of_type(&v, "aws_dx_connection").iter().map(|c| bps(c["values"]["bandwidth"].as_str().expect("bw"))).collect();
+    assert!(conns.windows(2).all(|w| w[0] == w[1]), "the fixture's connections are alike");
+    // Each association folds one connection into the LAG; the others are channels alone.
+    let mut chans = vec![conns[0]; conns.len() - assocs as usize];
+    chans.push(lag);
+    chans.sort_unstable();
+    let largest = chans.pop().expect("channels");
+    // ECMP splits flows evenly: what is left carries its count times its smallest channel.
+    let surviving = chans[0] * chans.len() as u64;
+    let (t, _) = imported("dx-lag-vpn.plan.json");
+    let out = unwrapped(&import("dx-lag-vpn.plan.json"));
+    let rate = t["traffic"].as_array().and_then(|a| a.first()).and_then(|g| g["rate"].as_str()).expect("traffic rate");
+    assert_eq!(bps(rate), surviving / 100 * 40, "40 % of {surviving} b/s, not of the {} b/s total", surviving + largest + chans[0]);
+    assert!(
+        out.contains(&format!("what survives the loss of its largest channel ({}Gbps of", largest / 1_000_000_000)),
+        "the comment says what the traffic is sized against: {out}"
+    );
+    // The default cut takes the largest channel, the one-channel loss that matters.
+    let ic = first_interconnect(&t);
+    let faults = t["fault"].as_array().expect("faults");
+    let cut = faults.iter().find_map(|f| f["cut"].as_str()).expect("a cut");
+    let n: usize = cut.rsplit_once("/ch").and_then(|(_, n)| n.parse().ok()).expect("chN");
+    let overrides = ic.get("channel").and_then(|c| c.as_table());
+    let bw_of =
+        |k: usize| overrides.and_then(|o| o.get(&format!("ch{k}"))).and_then(|c| c["bandwidth"].as_str()).map(bps).unwrap_or(chans[0]);
+    assert_eq!(bw_of(n), largest, "the cut takes ch{n}: {out}");
+    // End to end: the largest channel's loss still fits, so the run passes its RTO gate.
+    let path = scratch("dx-lag-vpn.sized.toml");
+    std::fs::write(&path, import("dx-lag-vpn.plan.json")).expect("write");
+    let (_, run) = common::run_json(path.to_str().expect("utf-8"), &[]);
+    let failed: Vec<&Value> = run["checks"].as_array().into_iter().flatten().filter(|c| c["status"] == "fail").collect();
+    assert!(failed.is_empty(), "{failed:?}");
+}
+
+#[test]
+fn what_the_plan_does_to_each_resource_is_a_labelled_assumption() {
+    let out = import("changes.plan.json");
+    let flat = unwrapped(&out);
+    for want in [
+        "[ASSUMPTION: modelled as it is after apply] aws_interconnect_connection.to_gcp is replaced by this plan ([\"create\", \"delete\"]",
+        "[ASSUMPTION: modelled as it is after apply] google_network_connectivity_transport.to_aws is replaced by this plan ([\"delete\", \"create\"]",
+        "In reality a replacement is an outage window",
+        "[ASSUMPTION: starts healthy] aws_interconnect_connection.to_gcp_west is in state `down`",
+        "[ASSUMPTION: known only after apply] google_network_connectivity_transport.to_aws: `bandwidth`, `mtu_limit` unknown",
+        "aws_dx_connection.old: destroyed by this plan [ASSUMPTION: not imported",
+    ] {
+        assert!(flat.contains(want), "missing {want:?} in:\n{out}");
+    }
+    let t: toml::Table = out.parse().expect("TOML");
+    let ics = t["interconnect"].as_array().expect("interconnects");
+    // The replaced and the down connection are imported; the deleted one is not.
+    assert_eq!(ics.len(), 2, "{out}");
+    assert!(!out.contains("aws_dx_connection.old") || !ics.iter().any(|i| i["template"].as_str() == Some("aws-dx-max-resiliency")));
+    // The unknown bandwidth took the AWS side's; the unknown MTU the template's, each said.
+    assert!(flat.contains("MTU: the template's 1460"), "{out}");
+    let o = with_stdin(&["run", "-", "-q"], out.as_bytes());
+    assert!(matches!(o.status.code(), Some(0 | 1)), "{}{}", text(&o.stdout), text(&o.stderr));
+}
+
+#[test]
+fn azure_multicloud_maps_to_the_aws_azure_managed_template() {
+    let v = json("aws-azure-multicloud.plan.json");
+    let aws = &of_type(&v, "aws_interconnect_connection")[0]["values"];
+    let circuit = &of_type(&v, "azapi_resource")[0]["values"];
+    assert_eq!(circuit["body"]["sku"]["tier"], "MultiCloud", "the fixture's Azure side is a MultiCloud circuit");
+    let (t, show) = imported("aws-azure-multicloud.plan.json");
+    let ic = first_interconnect(&t);
+    assert_eq!(ic["template"].as_str(), Some("aws-azure-managed"));
+    assert_eq!(ic["aws"].as_str(), aws["region"].as_str());
+    assert_eq!(ic["azure"].as_str(), circuit["location"].as_str());
+    assert_eq!(ic["bandwidth"].as_str(), aws["bandwidth"].as_str());
+    assert_eq!(t["interconnect"].as_array().map(Vec::len), Some(1), "both ends are one interconnect");
+    assert!(show.contains("4 channels in 2 facilities"), "{show}");
+    let out = import("aws-azure-multicloud.plan.json");
+    let header: String = out.lines().take_while(|l| l.starts_with('#')).collect::<Vec<_>>().join("\n");
+    for a in ["azurerm_virtual_network_gateway.er", "azurerm_virtual_network_gateway_connection.mci"] {
+        assert!(header.contains(a), "{a} is listed as not modelled:\n{header}");
+    }
+    assert!(!header.contains("azapi_resource.multicloud_circuit"), "the circuit is modelled:\n{header}");
+    // A documented pair: no RTT warning; and the scenario runs to a verdict.
+    let path = scratch("aws-azure-multicloud.checked.toml");
+    std::fs::write(&path, &out).expect("write");
+    let o = common::faultline(&["validate", path.to_str().expect("utf-8")]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    assert!(!text(&o.stderr).contains("warning:"), "{}", text(&o.stderr));
+    let o = common::faultline(&["run", path.to_str().expect("utf-8"), "-q"]);
+    assert!(matches!(o.status.code(), Some(0 | 1)), "{}{}", text(&o.stdout), text(&o.stderr));
 }

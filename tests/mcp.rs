@@ -211,6 +211,16 @@ fn the_python_sdk_lists_calls_and_reads() {
     c.that(few["structured"]["verdict"] == "inconclusive", format!("few_events verdict: {}", few["structured"]["verdict"]));
     c.that(few["structured"]["budget"]["stopped"].is_string(), format!("few_events: {}", few["structured"]["budget"]));
     c.that(b["still_serving"]["is_error"] == false, "the server stopped serving after a budget");
+
+    // One simulation slot (`--max-running 1`) held by a sweep: of five runs, four wait and
+    // then give the CLI's fingerprint, the fifth is refused at once as busy.
+    let s = &seen["slots"];
+    let runs = s["runs"].as_array().map(Vec::as_slice).unwrap_or_default();
+    let busy: Vec<String> = runs.iter().filter(|r| r["is_error"] == true).map(texts).collect();
+    c.that(busy.len() == 1 && busy[0].starts_with("busy: all 1 simulation slots are taken"), format!("busy: {busy:?}"));
+    let waited = runs.iter().filter(|r| r["is_error"] == false && r["structured"]["fingerprint"] == fp).count();
+    c.that(waited == 4, format!("{waited} of the runs that waited gave fingerprint {fp}"));
+    c.that(s["sweep"]["is_error"] == false && s["sweep"]["structured"]["stats"]["jobs"] == 1, format!("sweep: {}", s["sweep"]));
     c.finish();
 }
 
@@ -236,6 +246,26 @@ impl Wire {
         use std::io::Write;
         let stdin = self.child.stdin.as_mut().expect("stdin");
         writeln!(stdin, "{v}").and_then(|()| stdin.flush()).expect("write");
+    }
+
+    /// A line as it is, valid JSON or not.
+    fn send_raw(&mut self, line: &str) {
+        use std::io::Write;
+        let stdin = self.child.stdin.as_mut().expect("stdin");
+        writeln!(stdin, "{line}").and_then(|()| stdin.flush()).expect("write");
+    }
+
+    /// The next response (notifications are skipped), whatever its id.
+    fn next_response(&mut self) -> Value {
+        use std::io::BufRead;
+        loop {
+            let mut line = String::new();
+            assert!(self.out.read_line(&mut line).expect("read") > 0, "the server closed its output");
+            let v: Value = serde_json::from_str(&line).expect("JSON-RPC");
+            if v.get("id").is_some() {
+                return v;
+            }
+        }
     }
 
     /// The next message that answers request `id` (notifications are skipped).
@@ -304,4 +334,59 @@ fn a_sweep_runs_as_a_task_for_a_client_that_declares_tasks() {
         "params": {"name": "sweep", "arguments": {"name": "channel-cut", "seeds": "1..=4"}}}));
     let r = plain.answer(2);
     assert_eq!(r["result"]["structuredContent"]["digest"], cli["digest"], "{r}");
+}
+
+/// JSON-RPC 2.0 §5.1 on the wire: a line that is not JSON is answered -32700 (Parse error,
+/// id null), a known method with params that do not fit it -32602 (Invalid params) with the
+/// request's id, JSON that is no message -32600 (Invalid Request); a notification is never
+/// answered; and the server keeps serving after each. (rmcp alone drops the first and
+/// answers the second -32601, "method not found".) The two answers of a step may come in
+/// either order; `next_response` skips notifications only, so `"id": null` must be there.
+#[test]
+fn bad_lines_get_the_json_rpc_error_codes() {
+    let mut w = Wire::start(&["mcp"]);
+    w.send(serde_json::json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+        "protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "tests/mcp.rs", "version": "0"}}}));
+    w.answer(1);
+    w.send(serde_json::json!({"jsonrpc": "2.0", "method": "notifications/initialized"}));
+    let mut c = Checks::new("bad_lines_get_the_json_rpc_error_codes");
+    let code = |v: &Value| v["error"]["code"].as_i64();
+    // Each bad line, then a ping: the ping's answer comes after the bad line's, and proves
+    // the server still serves (and that a line nothing answers really got no answer).
+    let cases: [(&str, Option<(Value, i64)>); 6] = [
+        ("this is not json", Some((Value::Null, -32700))),
+        (
+            "{\"jsonrpc\": \"2.0\", \"id\": 2, \"method\": \"tools/call\", \"params\": {\"name\": \"run\", \"arguments\": \"oops\"}}",
+            Some((2.into(), -32602)),
+        ),
+        ("{\"jsonrpc\": \"2.0\", \"id\": 3, \"method\": \"tools/call\", \"params\": {\"arguments\": {}}}", Some((3.into(), -32602))),
+        (
+            "{\"jsonrpc\": \"2.0\", \"id\": 4, \"method\": \"tools/call\", \"params\": {\"name\": \"no-such-tool\"}}",
+            Some((4.into(), -32602)),
+        ),
+        ("{\"id\": 5}", Some((5.into(), -32600))),
+        ("{\"jsonrpc\": \"2.0\", \"method\": \"notifications/progress\", \"params\": 5}", None),
+    ];
+    for (i, (line, want)) in cases.iter().enumerate() {
+        w.send_raw(line);
+        let ping = 100 + i as u64;
+        w.send(serde_json::json!({"jsonrpc": "2.0", "id": ping, "method": "ping"}));
+        // The two answers may come in either order (calls are served concurrently).
+        let first = w.next_response();
+        match want {
+            Some((id, want_code)) => {
+                let second = w.next_response();
+                let (pong, err) = if first["id"] == ping { (first, second) } else { (second, first) };
+                c.that(err["id"] == *id && code(&err) == Some(*want_code), format!("{line}: {err}"));
+                c.that(pong["id"] == ping && pong.get("result").is_some(), format!("after {line}: {pong}"));
+            }
+            None => c.that(first["id"] == ping && first.get("result").is_some(), format!("{line} was answered: {first}")),
+        }
+    }
+    // The messages say what was wrong.
+    w.send_raw("{\"jsonrpc\": \"2.0\", \"id\": 7, \"method\": \"tools/call\", \"params\": {\"name\": \"run\", \"arguments\": [1]}}");
+    let r = w.answer(7);
+    let m = r["error"]["message"].as_str().unwrap_or_default();
+    c.that(m.starts_with("Invalid params for `tools/call`") && m.contains("expected a map"), format!("{r}"));
+    c.finish();
 }

@@ -244,3 +244,31 @@ fn the_library_names_only_listed_regions_but_its_synthetic_benchmark() {
         assert!(w.starts_with("warning: scenarios-data/bench-scale.toml:") && w.contains("`syn-0001`") && w.contains("999 more"), "{w}");
     }
 }
+
+#[test]
+fn a_managed_template_between_regions_it_has_no_rtt_for_is_a_warning() {
+    // us-east-1 <-> us-central1 is not a pair of the aws-gcp-managed table (README "Managed
+    // pairs"): the hop would get the template's default delay without a word.
+    let text = std::fs::read_to_string(common::root().join("scenarios-data/channel-cut.toml")).expect("read");
+    let text = text.replace("us-east4", "us-central1");
+    let p = std::env::temp_dir().join(format!("faultline-pair-{}.toml", std::process::id()));
+    std::fs::write(&p, &text).expect("write");
+    let o = common::faultline(&["validate", p.to_str().expect("UTF-8")]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(0), "a warning, not an error: {err}");
+    assert!(
+        err.contains(&format!(
+            "warning: {}:23:12: us-east-1 <-> us-central1 is not a pair the `aws-gcp-managed` template's RTT was measured or documented for",
+            p.display()
+        )),
+        "{err}"
+    );
+    assert!(err.contains("set `delay`"), "it says what to do: {err}");
+    // Setting the delay says the file knows its pair: no warning.
+    std::fs::write(&p, text.replace("bandwidth = \"10Gbps\"\n", "bandwidth = \"10Gbps\"\ndelay = \"8ms\"\n")).expect("write");
+    let o = common::faultline(&["validate", p.to_str().expect("UTF-8")]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(0), "{err}");
+    assert!(!err.contains("warning:"), "{err}");
+    let _ = std::fs::remove_file(&p);
+}

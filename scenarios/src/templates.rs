@@ -20,6 +20,10 @@ pub struct Template {
     /// One line with the source of its defaults.
     pub source: &'static str,
     pub build: fn(&str, &str, &str, u64) -> Quad,
+    /// The region pairs whose RTT the template's delay was measured or documented for
+    /// (the managed templates' pairs tables); `None` when its delay does not depend on the
+    /// pair (a cloud region to a customer site).
+    pub pairs: Option<&'static [(&'static str, &'static str, SimDuration)]>,
 }
 
 /// All interconnect templates, in documentation order.
@@ -30,6 +34,7 @@ pub const TEMPLATES: &[Template] = &[
         bandwidth_means: "the sold bandwidth; each channel carries half of it (§7.2 [ASSUMPTION])",
         source: "AWS Interconnect - multicloud: 4 channels, 2 facilities, MACsec, BGP AWS 30/90 s + Cloud Router 20/60 s, BFD 300 ms x 3 / 1000 ms x 5 (§1.5, §3.1, §7.2-7.4; [spec-api], [dx-bgp], [cr-timers], [cr-bfd-api])",
         build: Quad::aws_gcp_managed,
+        pairs: Some(&sim_core::presets::MANAGED_PAIRS),
     },
     Template {
         name: "aws-azure-managed",
@@ -37,6 +42,7 @@ pub const TEMPLATES: &[Template] = &[
         bandwidth_means: "the sold bandwidth (the preview sells 1 Gbps only); each channel carries half of it (§7.2 [ASSUMPTION])",
         source: "Azure Multicloud Interconnect (public preview, AWS only): 4 channels (4 BGP sessions measured), 2 facilities [ASSUMPTION], MACsec, MTU 1500 [ASSUMPTION], BGP AWS 30/90 s + ExpressRoute 60/180 s, BFD 300 ms x 3 both sides, RTT 3.5 ms us-east-1 <-> eastus (updates-2026-12.md §1.2; [dx-bgp])",
         build: Quad::aws_azure_managed,
+        pairs: Some(&sim_core::presets::AZURE_MANAGED_PAIRS),
     },
     Template {
         name: "aws-dx-max-resiliency",
@@ -44,6 +50,7 @@ pub const TEMPLATES: &[Template] = &[
         bandwidth_means: "the bandwidth of each of the 4 connections",
         source: "AWS Direct Connect Maximum Resiliency: 4 connections at 2 locations to a customer router, BGP 30/90 s and BFD 300 ms x 3 on both sides (§2.1, §3.1; [dx-resil-page], [dx-bgp])",
         build: Quad::aws_dx_max_resiliency,
+        pairs: None,
     },
     Template {
         name: "gcp-interconnect-9999",
@@ -51,6 +58,7 @@ pub const TEMPLATES: &[Template] = &[
         bandwidth_means: "the bandwidth of each of the 4 connections",
         source: "GCP Dedicated Interconnect 99.99%: 4 connections, 2 metros, Cloud Router BGP 20/60 s, BFD 1000 ms x 5 (§2.2, §3.1; [gcp-9999], [cr-timers], [cr-bfd-api])",
         build: Quad::gcp_interconnect_9999,
+        pairs: None,
     },
     Template {
         name: "azure-expressroute",
@@ -58,6 +66,7 @@ pub const TEMPLATES: &[Template] = &[
         bandwidth_means: "the bandwidth of each link of the 2 circuits",
         source: "Azure ExpressRoute: 2 circuits x (primary + secondary), BGP 60/180 s, BFD 300 ms x 3 (sim-core presets; [ASSUMPTION] Azure timers are not in the reference file)",
         build: Quad::azure_expressroute,
+        pairs: None,
     },
 ];
 

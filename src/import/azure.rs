@@ -1,7 +1,9 @@
 //! Azure ExpressRoute: `azurerm_express_route_circuit`s of one Azure region become an
 //! `azure-expressroute` interconnect, two links (primary and secondary) per circuit, each
 //! peering location a facility. A circuit of the `MultiCloud` tier is Azure Multicloud
-//! Interconnect to AWS (updates §1.2), which needs a template this build may not have.
+//! Interconnect to AWS (updates §1.2): `managed.rs` reads it ([`multicloud`]), from
+//! `azurerm_express_route_circuit` or from the `azapi_resource` the reference describes
+//! (`Microsoft.Network/expressRouteCircuits`, `sku.tier = "MultiCloud"`).
 
 use std::collections::BTreeMap;
 
@@ -15,18 +17,72 @@ fn arm_region(location: &str) -> String {
     location.chars().filter(|c| !c.is_whitespace()).collect::<String>().to_ascii_lowercase()
 }
 
+/// The Azure side of an Azure Multicloud Interconnect: a `MultiCloud`-tier ExpressRoute
+/// circuit (address, ARM region, bandwidth in bits per second when the file gives one).
+pub struct MulticloudCircuit {
+    pub address: String,
+    pub region: Option<String>,
+    pub bps: Option<u64>,
+}
+
+/// Whether `kind`/`values` is a `MultiCloud` ExpressRoute circuit: an
+/// `azurerm_express_route_circuit` with `sku { tier = "MultiCloud" }`, or an `azapi_resource`
+/// of type `Microsoft.Network/expressRouteCircuits@…` whose body's `sku.tier` is `MultiCloud`
+/// (the way the reference's implementer built it; azapi 1.x writes `body` as a JSON string).
+fn azapi_body(values: &serde_json::Value) -> Option<serde_json::Value> {
+    let kind = values.get("type").and_then(serde_json::Value::as_str)?;
+    if !kind.to_ascii_lowercase().starts_with("microsoft.network/expressroutecircuits") {
+        return None;
+    }
+    match values.get("body")? {
+        serde_json::Value::String(s) => serde_json::from_str(s).ok(),
+        v => Some(v.clone()),
+    }
+}
+
+fn is_multicloud_tier(tier: Option<&str>) -> bool {
+    tier.is_some_and(|t| t.eq_ignore_ascii_case("multicloud"))
+}
+
+/// Every `MultiCloud` circuit of the plan.
+pub fn multicloud(input: &Input<'_>, plan: &Plan) -> Result<Vec<MulticloudCircuit>, ImportError> {
+    let mut out = vec![];
+    for r in &plan.resources {
+        let a = Attrs::of(input, r);
+        if r.kind == "azurerm_express_route_circuit" {
+            let Some(sku) = a.block("sku")? else { continue };
+            if !is_multicloud_tier(sku.str("tier")?) {
+                continue;
+            }
+            let bps = a.uint("bandwidth_in_mbps")?.filter(|m| *m > 0).map(|m| m * 1_000_000);
+            out.push(MulticloudCircuit { address: r.address.clone(), region: a.str("location")?.map(arm_region), bps });
+        } else if r.kind == "azapi_resource"
+            && let Some(body) = azapi_body(&r.values)
+            && is_multicloud_tier(body.pointer("/sku/tier").and_then(serde_json::Value::as_str))
+        {
+            let mbps = body
+                .pointer("/properties/bandwidthInMbps")
+                .or(body.pointer("/properties/serviceProviderProperties/bandwidthInMbps"))
+                .and_then(serde_json::Value::as_u64);
+            out.push(MulticloudCircuit {
+                address: r.address.clone(),
+                region: a.str("location")?.map(arm_region),
+                bps: mbps.filter(|m| *m > 0).map(|m| m * 1_000_000),
+            });
+        }
+    }
+    Ok(out)
+}
+
 pub fn read(input: &Input<'_>, plan: &Plan, found: &mut Found) -> Result<(), ImportError> {
     // region -> circuits: (address, per-link bps, bandwidth note, peering location)
     let mut by_region: BTreeMap<String, Vec<(String, u64, String, String)>> = BTreeMap::new();
     for r in plan.resources.iter().filter(|r| r.kind == "azurerm_express_route_circuit") {
         let a = Attrs::of(input, r);
+        // Azure Multicloud Interconnect: `managed.rs` made it an aws-azure-managed table.
         if let Some(sku) = a.block("sku")?
-            && sku.str("tier")?.is_some_and(|t| t.eq_ignore_ascii_case("multicloud"))
+            && is_multicloud_tier(sku.str("tier")?)
         {
-            found.skipped.push((
-                r.address.clone(),
-                "an ExpressRoute circuit of tier MultiCloud (Azure Multicloud Interconnect to AWS, updates §1.2): needs the aws-azure-managed template".into(),
-            ));
             continue;
         }
         let Some(location) = a.str("location")? else {
@@ -99,7 +155,7 @@ pub fn read(input: &Input<'_>, plan: &Plan, found: &mut Found) -> Result<(), Imp
             sites: [format!("azure:{region}"), format!("onprem:{onprem}")],
             channels: n,
             facilities: (locations.len() as u32).clamp(1, n.min(26)),
-            capacity_bps: circuits.iter().map(|c| 2 * c.1).sum(),
+            channel_bps: circuits.iter().flat_map(|c| [c.1, c.1]).collect(),
             blackhole_detect_s: 0.9,
         });
     }

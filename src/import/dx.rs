@@ -238,7 +238,7 @@ pub fn read(input: &Input<'_>, plan: &Plan, found: &mut Found) -> Result<(), Imp
             sites: [format!("aws:{region}"), format!("onprem:{}", site_name(locations[0]))],
             channels: n,
             facilities,
-            capacity_bps: chans.iter().map(|c| c.bps).sum(),
+            channel_bps: chans.iter().map(|c| c.bps).collect(),
             blackhole_detect_s: (DX_BFD_MS * DX_BFD_MULT) as f64 / 1000.0,
         });
     }

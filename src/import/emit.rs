@@ -41,9 +41,12 @@ pub fn comment(s: &str) -> String {
 const FIRST_FAULT_S: u64 = 30;
 const FAULT_FOR_S: u64 = 60;
 const FAULT_GAP_S: u64 = 90;
-/// Offered rate as a share of an interconnect's line rate [ASSUMPTION]: the plan says nothing
-/// about traffic; 40 % still fits after the loss of one facility of two when the channels
-/// are equal (ECMP splits evenly; `rto_within` catches the case where it does not fit).
+/// Offered rate as a share of what survives the loss of an interconnect's largest channel
+/// [ASSUMPTION]: the plan says nothing about traffic. Sized against the survivors, not the
+/// whole line rate, so a one-channel loss is a fair test when the channels differ (a 40 Gbps
+/// LAG beside a 10 Gbps connection: 40 % of the 50 Gbps total is 20 Gbps, twice what is left
+/// when the LAG goes); 40 % of it still fits after the loss of one facility of two when the
+/// channels are equal (`rto_within` catches the case where it does not fit).
 const LOAD_PERCENT: u64 = 40;
 /// Flows per traffic group [ASSUMPTION]: as in the library's scenarios.
 const FLOWS: u32 = 64;
@@ -73,7 +76,11 @@ pub fn scenario(found: &Found, h: &Header<'_>) -> String {
         }
     }
     for d in h.destroyed {
-        let _ = writeln!(out, "#   - {}: destroyed by this plan", comment(d));
+        let _ = writeln!(
+            out,
+            "#   - {}: destroyed by this plan [ASSUMPTION: not imported: it will not exist after apply (actions [\"delete\"])]",
+            comment(d)
+        );
     }
     if h.data_sources > 0 {
         let _ = writeln!(out, "# {} data sources were read by the {what} and are not resources; they are not modelled.", h.data_sources);
@@ -109,14 +116,10 @@ pub fn scenario(found: &Found, h: &Header<'_>) -> String {
         lines(&mut out, &v.lines);
     }
     for ic in &found.interconnects {
-        let rate = ic.capacity_bps / 100 * LOAD_PERCENT;
+        let surviving = ic.surviving_bps();
+        let rate = surviving / 100 * LOAD_PERCENT;
         out.push('\n');
-        let _ = writeln!(
-            out,
-            "# [ASSUMPTION] traffic: the plan says nothing about it; {FLOWS} flows offering {LOAD_PERCENT} % of {}'s line rate ({}).",
-            ic.id,
-            bandwidth_text(ic.capacity_bps)
-        );
+        let _ = writeln!(out, "# {}", comment(&traffic_note(ic, surviving)));
         out.push_str("[[traffic]]\n");
         let _ = writeln!(out, "id = {}", quote(&format!("{}-app", ic.id)));
         let _ = writeln!(out, "from = {}", quote(&ic.sites[0]));
@@ -130,6 +133,33 @@ pub fn scenario(found: &Found, h: &Header<'_>) -> String {
     }
     expect(&mut out, &found.interconnects);
     out
+}
+
+/// The comment above an imported `[[traffic]]`: what its rate is sized against, and why.
+fn traffic_note(ic: &Interconnect, surviving: u64) -> String {
+    let n = ic.channel_bps.len();
+    let total = bandwidth_text(ic.capacity_bps());
+    let basis = if n < 2 {
+        format!("its one channel ({total}): nothing survives the loss of it")
+    } else if ic.unequal() {
+        let largest = ic.channel_bps.iter().copied().max().unwrap_or(0);
+        let mut left = ic.channel_bps.clone();
+        left.sort_unstable();
+        left.pop();
+        format!(
+            "what survives the loss of its largest channel ({} of {total}): {}, the {} channels left at the smallest one's {} each, because ECMP splits flows evenly, not by bandwidth",
+            bandwidth_text(largest),
+            bandwidth_text(surviving),
+            n - 1,
+            bandwidth_text(left.first().copied().unwrap_or(0))
+        )
+    } else {
+        format!("what survives the loss of one channel: {} of {total}", bandwidth_text(surviving))
+    };
+    format!(
+        "[ASSUMPTION] traffic: the plan says nothing about it; {FLOWS} flows offering {LOAD_PERCENT} % of {}'s capacity after a one-channel loss, sized against {basis}.",
+        ic.id
+    )
 }
 
 fn lines(out: &mut String, lines: &[Line]) {
@@ -157,8 +187,8 @@ fn interconnect(out: &mut String, ic: &Interconnect) {
     }
 }
 
-/// One channel cut, the loss of facility A, a silent blackhole on the last channel (in the
-/// last facility, so it is not the channel just cut), one after the other.
+/// One channel cut (the largest when they differ), the loss of facility A, a silent
+/// blackhole on the last channel (in the last facility), one after the other.
 fn faults(out: &mut String, ic: &Interconnect, at: &mut u64) {
     let id = &ic.id;
     let last = ic.channels.max(1);
@@ -167,12 +197,17 @@ fn faults(out: &mut String, ic: &Interconnect, at: &mut u64) {
     } else {
         "it is the only facility: every channel goes down".to_string()
     };
+    // With unequal channels the largest one's loss is the one-channel case that matters.
+    let (cut, which) = match ic.channel_bps.iter().enumerate().max_by_key(|(i, b)| (**b, std::cmp::Reverse(*i))) {
+        Some((i, b)) if ic.unequal() => (i + 1, format!("the largest channel, ch{} ({})", i + 1, bandwidth_text(*b))),
+        _ => (1, "one channel".to_string()),
+    };
     let rows = [
         (
-            format!("{id}-cut-ch1"),
+            format!("{id}-cut-ch{cut}"),
             "cut",
-            format!("{id}/ch1"),
-            "one channel cut (a fibre cut or an optic failure): carrier loss, local repair, ECMP moves its flows".to_string(),
+            format!("{id}/ch{cut}"),
+            format!("{which} cut (a fibre cut or an optic failure): carrier loss, local repair, ECMP moves its flows"),
         ),
         (format!("{id}-power-fac-a"), "facility_down", format!("{id}/fac-a"), format!("facility A loses power; {fac}")),
         (
@@ -208,7 +243,8 @@ fn expect(out: &mut String, ics: &[Interconnect]) {
     );
     out.push_str("# or the BGP hold time without BFD), plus 1 s. Recovery: twice that plus 5 s for convergence (1 s [ASSUMPTION])\n");
     out.push_str("# and TCP's backed-off retransmissions [ASSUMPTION]. The RTO gate holds the traffic to the same\n");
-    out.push_str("# limit: a fault the routing survives but whose surviving channels cannot carry the assumed load\n");
+    out.push_str("# limit: the traffic is sized to fit what survives the loss of any one channel, so a one-channel\n");
+    out.push_str("# loss should pass; a fault the routing survives but whose surviving channels cannot carry the load\n");
     out.push_str("# (ECMP splits flows evenly, not by bandwidth) fails here. Tighten them to your own objectives.\n");
     out.push_str("[expect]\n");
     let _ = writeln!(out, "detect_within = {}", quote(&format!("{detect_within}s")));

@@ -183,7 +183,7 @@ pub fn read(input: &Input<'_>, plan: &Plan, found: &mut Found) -> Result<(), Imp
             sites: [format!("gcp:{region}"), format!("onprem:{onprem}")],
             channels: n,
             facilities: fac.clamp(1, n.min(26)),
-            capacity_bps: bps.iter().map(|b| b.0).sum(),
+            channel_bps: bps.iter().map(|b| b.0).collect(),
             blackhole_detect_s: detect,
         });
     }

@@ -1,9 +1,14 @@
 //! AWS Interconnect – multicloud, both ends: `aws_interconnect_connection` (AWS starts it),
 //! `aws_interconnect_connection_proposal_acceptor` (the partner starts it) and Google's
 //! `google_network_connectivity_transport`, paired by region into `aws-gcp-managed`
-//! interconnects (updates-2026-12.md §1.5 for the attributes).
+//! interconnects (updates-2026-12.md §1.5 for the attributes). A connection whose
+//! environment names Azure, and the `MultiCloud` ExpressRoute circuit on Azure's side
+//! (`azure::multicloud`), pair into `aws-azure-managed` interconnects (Azure Multicloud
+//! Interconnect, preview: updates §1.2).
 
-use sim_core::presets::MANAGED_PAIRS;
+use sim_core::presets::{AZURE_MANAGED_PAIRS, MANAGED_PAIRS};
+
+use super::azure::{MulticloudCircuit, multicloud};
 
 use super::model::{Found, Interconnect, Line, bandwidth_text};
 use super::plan::{Attrs, Input, Plan, Resource};
@@ -72,18 +77,33 @@ pub fn read(input: &Input<'_>, plan: &Plan, found: &mut Found) -> Result<(), Imp
         };
         gcp.push(GcpSide { r, region: a.str("region")?, aws_region, profile, bandwidth, mtu: a.uint("mtu_limit")? });
     }
+    let azure = multicloud(input, plan)?;
+    let mut paired_az = vec![false; azure.len()];
     let mut paired = vec![false; gcp.len()];
     for side in &aws {
         let env = side.environment.and_then(partner);
-        if matches!(env, Some(Partner::Azure | Partner::Oracle)) {
-            let who = if env == Some(Partner::Azure) { "Microsoft Azure" } else { "Oracle Cloud" };
+        if env == Some(Partner::Oracle) {
             found.skipped.push((
                 side.r.address.clone(),
                 format!(
-                    "an AWS Interconnect – multicloud connection to {who} (environment {}); this build models only the Google pairs",
+                    "an AWS Interconnect – multicloud connection to Oracle Cloud (environment {}); faultline has no Oracle template",
                     side.environment.unwrap_or("?")
                 ),
             ));
+            continue;
+        }
+        if env == Some(Partner::Azure) {
+            // The circuit of the documented pair, else the only one left (its pair is then
+            // one the template's RTT was not measured for, and `validate` warns).
+            let is_pair =
+                |c: &MulticloudCircuit| AZURE_MANAGED_PAIRS.iter().any(|p| p.0 == side.region.0 && Some(p.1) == c.region.as_deref());
+            let free: Vec<usize> = (0..azure.len()).filter(|i| !paired_az[*i]).collect();
+            let c = free.iter().copied().find(|i| is_pair(&azure[*i])).or(if free.len() == 1 { Some(free[0]) } else { None });
+            if let Some(i) = c {
+                paired_az[i] = true;
+            }
+            let ic = build_azure(found, Some(side), c.map(|i| &azure[i]));
+            found.interconnects.push(ic);
             continue;
         }
         let g = gcp.iter().enumerate().position(|(i, g)| !paired[i] && g.aws_region.as_deref() == Some(side.region.0.as_str()));
@@ -92,6 +112,12 @@ pub fn read(input: &Input<'_>, plan: &Plan, found: &mut Found) -> Result<(), Imp
         }
         let ic = build(found, Some(side), g.map(|i| &gcp[i]), env.is_none());
         found.interconnects.push(ic);
+    }
+    for (i, c) in azure.iter().enumerate() {
+        if !paired_az[i] {
+            let ic = build_azure(found, None, Some(c));
+            found.interconnects.push(ic);
+        }
     }
     for (i, g) in gcp.iter().enumerate() {
         if paired[i] {
@@ -205,8 +231,94 @@ fn build(found: &mut Found, aws: Option<&AwsSide<'_>>, gcp: Option<&GcpSide<'_>>
         channels: 4,
         facilities: 2,
         // Each channel carries half the sold bandwidth (template aws-gcp-managed, §7.2).
-        capacity_bps: sold / 2 * 4,
+        channel_bps: vec![sold / 2; 4],
         // Negotiated BFD interval 1000 ms (the slower side); Cloud Router's multiplier 5.
         blackhole_detect_s: 5.0,
+    }
+}
+
+/// An `aws-azure-managed` interconnect from an AWS connection to Azure and/or its
+/// `MultiCloud` circuit: regions from each side (else the documented pair of the other),
+/// the sold bandwidth (else the preview's only one, 1 Gbps), the rest the template's.
+fn build_azure(found: &mut Found, aws: Option<&AwsSide<'_>>, az: Option<&MulticloudCircuit>) -> Interconnect {
+    let address = aws.map(|a| a.r.address.clone()).or(az.map(|c| c.address.clone())).unwrap_or_default();
+    let id = found.id_for(&address);
+    let mut addresses = vec![];
+    let mut notes = vec!["Azure Multicloud Interconnect (public preview: AWS only, 1 Gbps only, no SLA; updates §1.2)".to_string()];
+    let mut lines = vec![Line::new("template", quote("aws-azure-managed"), None)];
+    let (aws_region, aws_note) = match (aws, az.and_then(|c| c.region.as_deref())) {
+        (Some(a), _) => a.region.clone(),
+        (None, Some(r)) => match AZURE_MANAGED_PAIRS.iter().find(|p| p.1 == r) {
+            Some(p) => (
+                p.0.to_string(),
+                Some(format!(
+                    "[ASSUMPTION] the AWS region of the documented pair of {r} (sim-core presets AZURE_MANAGED_PAIRS, updates §1.2): no AWS connection to Azure in the plan"
+                )),
+            ),
+            None => (
+                "us-east-1".into(),
+                Some(format!("[ASSUMPTION] us-east-1: {r} is not a preview region with a documented AWS pair; edit this")),
+            ),
+        },
+        (None, None) => ("us-east-1".into(), None),
+    };
+    let (azure_region, azure_note) = match az.and_then(|c| c.region.clone()) {
+        Some(r) => (r, Some(format!("location of {}, as ARM names it", az.map_or("", |c| c.address.as_str())))),
+        None => match AZURE_MANAGED_PAIRS.iter().find(|p| p.0 == aws_region) {
+            Some(p) => (
+                p.1.to_string(),
+                Some(format!(
+                    "[ASSUMPTION] the Azure region of the documented pair of {aws_region} (sim-core presets AZURE_MANAGED_PAIRS, updates §1.2): no MultiCloud ExpressRoute circuit in the plan"
+                )),
+            ),
+            None => ("eastus".into(), Some(format!("[ASSUMPTION] eastus: {aws_region} has no documented Azure pair; edit this"))),
+        },
+    };
+    lines.push(Line::new("aws", quote(&aws_region), aws_note));
+    lines.push(Line::new("azure", quote(&azure_region), azure_note));
+    if let Some(a) = aws {
+        addresses.push(a.r.address.clone());
+        found.used.insert(a.r.address.clone());
+        if let Some(e) = a.environment {
+            notes.push(format!("environment_id {e}"));
+        }
+    }
+    if let Some(c) = az {
+        addresses.push(c.address.clone());
+        found.used.insert(c.address.clone());
+    }
+    let bw = aws
+        .and_then(|a| a.bandwidth.map(|(b, t)| (b, format!("`bandwidth = \"{t}\"` of {}", a.r.address))))
+        .or(az.and_then(|c| c.bps.map(|b| (b, format!("the bandwidth of {}", c.address)))));
+    let sold = match bw {
+        Some((bps, from)) => {
+            lines.push(Line::new("bandwidth", quote(&bandwidth_text(bps)), format!("the sold bandwidth: {from}")));
+            bps
+        }
+        None => {
+            lines.push(Line::new(
+                "bandwidth",
+                quote("1Gbps"),
+                "[ASSUMPTION] 1 Gbps: the plan does not say; the preview sells only 1 Gbps (updates §1.2)".to_string(),
+            ));
+            1_000_000_000
+        }
+    };
+    notes.push(
+        "Channels, facilities, MTU, BGP and BFD: the template's 4 channels (4 BGP sessions measured) in 2 facilities [ASSUMPTION], MTU 1500 [ASSUMPTION], AWS BGP 30/90 s and ExpressRoute 60/180 s [ASSUMPTION], BFD 300 ms x 3 both sides [ASSUMPTION]: Terraform sets none (updates §1.2)".into(),
+    );
+    Interconnect {
+        id,
+        addresses,
+        notes,
+        lines,
+        channel_bandwidth: vec![],
+        sites: [format!("aws:{aws_region}"), format!("azure:{azure_region}")],
+        channels: 4,
+        facilities: 2,
+        // Each channel carries half the sold bandwidth (template aws-azure-managed).
+        channel_bps: vec![sold / 2; 4],
+        // BFD 300 ms x 3 on both sides.
+        blackhole_detect_s: 0.9,
     }
 }

@@ -34,11 +34,37 @@ pub struct Interconnect {
     pub sites: [String; 2],
     pub channels: u32,
     pub facilities: u32,
-    /// Sum of the channels' line rates, bits per second.
-    pub capacity_bps: u64,
+    /// Each channel's line rate, bits per second (ch1 first).
+    pub channel_bps: Vec<u64>,
     /// How long the slower side takes to notice a silent blackhole: BFD's interval × its
     /// multiplier, or the BGP hold time without BFD (seconds).
     pub blackhole_detect_s: f64,
+}
+
+impl Interconnect {
+    /// The sum of the channels' line rates.
+    pub fn capacity_bps(&self) -> u64 {
+        self.channel_bps.iter().sum()
+    }
+
+    /// What survives the loss of the largest channel, as ECMP can use it: it splits flows
+    /// evenly over the channels left, not by their bandwidth, so they carry at most their
+    /// number times the smallest of them (with equal channels, the sum less one).
+    pub fn surviving_bps(&self) -> u64 {
+        let mut left = self.channel_bps.clone();
+        left.sort_unstable();
+        left.pop();
+        match left.first() {
+            Some(min) => min * left.len() as u64,
+            // One channel: nothing survives its loss; size against the channel itself.
+            None => self.capacity_bps(),
+        }
+    }
+
+    /// Whether the channels differ in bandwidth.
+    pub fn unequal(&self) -> bool {
+        self.channel_bps.windows(2).any(|w| w[0] != w[1])
+    }
 }
 
 /// A `[[vpn]]` table.

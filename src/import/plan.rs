@@ -8,7 +8,8 @@
 //! `configuration` keeps each argument's `references` (how a plan links resources whose ids
 //! do not exist yet).
 
-use std::collections::BTreeMap;
+use std::cell::RefCell;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
 
@@ -24,6 +25,18 @@ pub struct Resource {
     pub values: Value,
     /// Attributes the plan knows only after apply (`after_unknown`).
     pub unknown: Value,
+    /// What the plan does to it.
+    pub action: Action,
+}
+
+/// What a plan's `resource_changes[].change.actions` does to a resource that will exist.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Action {
+    /// Created, updated in place, read, left alone, or a state (no plan).
+    Keep,
+    /// Replaced: `["delete", "create"]` (the default) or `["create", "delete"]`
+    /// (`create_before_destroy`).
+    Replace { create_first: bool },
 }
 
 /// What the importer read: the resources that will exist, those the plan destroys, the
@@ -43,6 +56,9 @@ pub struct Plan {
 pub struct Input<'a> {
     pub text: &'a str,
     pub source: &'a str,
+    /// (address, attribute) the readers asked for that the plan knows only after apply:
+    /// each stands in for by a default, and the output says so.
+    pub unknown_read: RefCell<BTreeSet<(String, String)>>,
 }
 
 impl Input<'_> {
@@ -118,7 +134,7 @@ pub fn read(input: &Input<'_>) -> Result<Plan, ImportError> {
         return Err(input.error("not `terraform show -json` output: neither `planned_values` (a plan) nor `values` (a state)".into()));
     };
     let mut plan = Plan { is_plan, resources: vec![], destroyed: vec![], data_sources: 0, refs: BTreeMap::new(), aws_region: None };
-    let mut unknown: BTreeMap<String, Value> = BTreeMap::new();
+    let mut unknown: BTreeMap<String, (Value, Action)> = BTreeMap::new();
     let mut after: Vec<Resource> = vec![];
     if let Some(changes) = top.get("resource_changes") {
         let Some(changes) = changes.as_array() else {
@@ -131,13 +147,25 @@ pub fn read(input: &Input<'_>) -> Result<Plan, ImportError> {
             }
             let actions: Vec<&str> =
                 change.get("actions").and_then(Value::as_array).map(|a| a.iter().filter_map(Value::as_str).collect()).unwrap_or_default();
+            // Deleted: it will not exist after apply, so it is not imported (the header says so).
             if actions == ["delete"] {
                 plan.destroyed.push(address.to_string());
                 continue;
             }
-            unknown.insert(address.to_string(), change.get("after_unknown").cloned().unwrap_or(Value::Null));
+            let action = match actions.as_slice() {
+                ["delete", "create"] => Action::Replace { create_first: false },
+                ["create", "delete"] => Action::Replace { create_first: true },
+                _ => Action::Keep,
+            };
+            unknown.insert(address.to_string(), (change.get("after_unknown").cloned().unwrap_or(Value::Null), action));
             if let (Some(kind), Some(values)) = (c.get("type").and_then(Value::as_str), change.get("after")) {
-                after.push(Resource { address: address.into(), kind: kind.into(), values: values.clone(), unknown: Value::Null });
+                after.push(Resource {
+                    address: address.into(),
+                    kind: kind.into(),
+                    values: values.clone(),
+                    unknown: Value::Null,
+                    action: Action::Keep,
+                });
             }
         }
     }
@@ -147,8 +175,9 @@ pub fn read(input: &Input<'_>) -> Result<Plan, ImportError> {
         None => plan.resources = after,
     }
     for r in &mut plan.resources {
-        if let Some(u) = unknown.remove(&r.address) {
+        if let Some((u, action)) = unknown.remove(&r.address) {
             r.unknown = u;
+            r.action = action;
         }
     }
     if let Some(conf) = top.get("configuration") {
@@ -183,7 +212,13 @@ fn walk_module(input: &Input<'_>, module: &Value, plan: &mut Plan) -> Result<(),
             if !values.is_object() && !values.is_null() {
                 return Err(input.error_at(address, "values", format!("{address}: `values` is not an object")));
             }
-            plan.resources.push(Resource { address: address.into(), kind: kind.into(), values, unknown: Value::Null });
+            plan.resources.push(Resource {
+                address: address.into(),
+                kind: kind.into(),
+                values,
+                unknown: Value::Null,
+                action: Action::Keep,
+            });
         }
     }
     if let Some(children) = module.get("child_modules") {
@@ -278,7 +313,11 @@ impl<'a> Attrs<'a> {
     }
 
     fn get(&self, key: &str) -> Option<&'a Value> {
-        self.values.get(key).filter(|v| !v.is_null())
+        let v = self.values.get(key).filter(|v| !v.is_null());
+        if v.is_none() && self.unknown.get(key) == Some(&Value::Bool(true)) {
+            self.input.unknown_read.borrow_mut().insert((self.address.to_string(), key.to_string()));
+        }
+        v
     }
 
     fn wrong(&self, key: &str, want: &str) -> ImportError {

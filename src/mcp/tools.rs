@@ -34,10 +34,6 @@ pub const DEFAULT_SWEEP_BUDGET: &str = "5m";
 pub const DEFAULT_SHRINK_RUNS: u64 = 500;
 pub const MAX_SHRINK_RUNS: u64 = 2000;
 
-fn cores() -> usize {
-    std::thread::available_parallelism().map_or(1, |n| n.get())
-}
-
 pub fn list() -> Answer {
     let lib = scenarios::library();
     let mut text = String::new();
@@ -167,7 +163,7 @@ pub struct SweepParams {
 
 /// Runs the sweep, telling `progress` (runs done, runs in all) after each run; when it
 /// answers false (the call or task was cancelled) no further run starts.
-pub fn sweep(p: &SweepParams, root: &Root, progress: &(dyn Fn(u64, u64) -> bool + Sync)) -> Answer {
+pub fn sweep(p: &SweepParams, root: &Root, jobs: usize, progress: &(dyn Fn(u64, u64) -> bool + Sync)) -> Answer {
     let base = p.scenario.load(root)?;
     let seeds = crate::sweep::parse_seeds(p.seeds.as_deref().unwrap_or("1..=20")).map_err(|e| e.replace("--seeds", "seeds"))?;
     let vary = p.vary.as_deref().map(crate::vary::parse).transpose().map_err(|e| e.replace("--vary", "vary"))?;
@@ -183,7 +179,6 @@ pub fn sweep(p: &SweepParams, root: &Root, progress: &(dyn Fn(u64, u64) -> bool 
             "{runs} runs (points × seeds) is above the {MAX_SWEEP_RUNS} one sweep call may ask for: split the seeds over several calls"
         ));
     }
-    let jobs = cores();
     let budget_mem = crate::limits::memory_budget();
     let per_sim = plan.points.iter().map(|pt| sim_core::budget::Estimate::of(&pt.scenario.spec).bytes()).max().unwrap_or(0);
     let sims = per_sim.saturating_mul(jobs as u64);
@@ -226,7 +221,7 @@ pub struct ShrinkParams {
     pub max_runs: Option<u64>,
 }
 
-pub fn shrink(p: &ShrinkParams, root: &Root) -> Answer {
+pub fn shrink(p: &ShrinkParams, root: &Root, jobs: usize) -> Answer {
     let s = p.scenario.load(root)?;
     let max_runs = p.max_runs.unwrap_or(DEFAULT_SHRINK_RUNS);
     if !(1..=MAX_SHRINK_RUNS).contains(&max_runs) {
@@ -237,7 +232,7 @@ pub fn shrink(p: &ShrinkParams, root: &Root) -> Answer {
         expect: p.expect.clone(),
         keep_random: false,
         max_runs,
-        jobs: cores(),
+        jobs,
         made_by: crate::version::tag(),
         output_name: None,
         progress: None,

@@ -3,15 +3,20 @@
 //! streamed and a killed job leaves a file that shows what ran.
 //!
 //! Runs are handed out in increasing order, so the runs that started are always a prefix
-//! of the slice: a `--budget` stops handing out new ones (those already running finish) and
-//! what is left is one range, listed as unrun. The budget is the only thing here that reads
-//! the clock, and it decides only how many runs start, never what a run computes. SIGINT or
+//! of the slice. A `--budget` starts no run once the time spent plus the mean wall time of
+//! the runs finished so far would pass it (checked by the dispatcher and again by the
+//! worker as it picks a run up, so runs queued ahead are not started late), and abandons
+//! the runs still going when it is spent: a sweep ends within about one chunk of events
+//! after its budget, and what is left is one range, listed as unrun. The budget is the only
+//! thing here that reads the clock, and it decides only how many runs are kept, never what
+//! a run computes. SIGINT or
 //! SIGTERM stops handing out runs too and abandons those in flight; results are handed on
 //! up to the first abandoned run, so what is left is again one range.
 
 use std::collections::BTreeMap;
 use std::ops::Range;
 use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Mutex, mpsc};
 use std::time::{Duration, Instant};
 
@@ -49,12 +54,12 @@ pub fn run(
     budget: Option<Duration>,
     mut sink: impl FnMut(SeedResult) -> anyhow::Result<()>,
 ) -> anyhow::Result<Ran> {
-    let started = Instant::now();
+    let clock = Budget::new(budget);
     let stop_now = || match interrupt::received() {
         Some(sig) => Some(Stop::Signal(sig)),
-        None => budget.is_some_and(|b| started.elapsed() >= b).then_some(Stop::Budget),
+        None => clock.no_time_for_another().then_some(Stop::Budget),
     };
-    let abandon = || interrupt::received().is_some();
+    let abandon = || interrupt::received().is_some() || clock.spent();
     let jobs = jobs.clamp(1, usize::try_from(runs.end - runs.start).unwrap_or(usize::MAX).max(1));
     // Enough runs in flight to keep every thread busy while one slow run holds the head.
     let window = (jobs as u64 * 16).max(32);
@@ -67,6 +72,7 @@ pub fn run(
             let res_tx = res_tx.clone();
             let work_rx = &work_rx;
             let abandon = &abandon;
+            let clock = &clock;
             scope.spawn(move || {
                 loop {
                     let next = match work_rx.lock() {
@@ -75,8 +81,18 @@ pub fn run(
                     };
                     let Ok(k) = next else { break };
                     let (point, seed) = plan.run(k);
-                    let r = catch_unwind(AssertUnwindSafe(|| run_one(&plan.points[point].scenario, point, seed, abandon)))
-                        .unwrap_or_else(|_| Err(anyhow::anyhow!("seed {seed} panicked (a bug: please report it with this seed)")));
+                    // A run queued before the budget ran short is not started late.
+                    let r = if clock.no_time_for_another() {
+                        Ok(None)
+                    } else {
+                        let t = Instant::now();
+                        let r = catch_unwind(AssertUnwindSafe(|| run_one(&plan.points[point].scenario, point, seed, abandon)))
+                            .unwrap_or_else(|_| Err(anyhow::anyhow!("seed {seed} panicked (a bug: please report it with this seed)")));
+                        if matches!(r, Ok(Some(_))) {
+                            clock.finished(t.elapsed());
+                        }
+                        r
+                    };
                     if res_tx.send((k, r)).is_err() {
                         break;
                     }
@@ -119,8 +135,8 @@ pub fn run(
                 match r {
                     Ok(None) => {
                         cut = Some(emitted);
-                        // Only a signal abandons a run.
-                        stop = interrupt::received().map(Stop::Signal).or(stop);
+                        // A signal, or the budget (a run not started or abandoned at its end).
+                        stop = Some(interrupt::received().map_or(Stop::Budget, Stop::Signal));
                     }
                     Ok(Some(_)) | Err(_) if failure.is_some() => emitted += 1,
                     Ok(Some(r)) => {
@@ -148,4 +164,49 @@ pub fn run(
             }
         }
     })
+}
+
+/// The wall-clock budget of a sweep, and what the runs so far say a run takes.
+struct Budget {
+    started: Instant,
+    budget: Option<Duration>,
+    /// Set once a run was refused: no later run starts, so what ran stays a prefix.
+    out: AtomicBool,
+    runs: AtomicU64,
+    run_nanos: AtomicU64,
+}
+
+impl Budget {
+    fn new(budget: Option<Duration>) -> Budget {
+        Budget { started: Instant::now(), budget, out: AtomicBool::new(false), runs: AtomicU64::new(0), run_nanos: AtomicU64::new(0) }
+    }
+
+    fn finished(&self, took: Duration) {
+        self.run_nanos.fetch_add(u64::try_from(took.as_nanos()).unwrap_or(u64::MAX), Ordering::Relaxed);
+        self.runs.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// The mean wall time of the runs finished so far (zero before the first).
+    fn expected(&self) -> Duration {
+        let n = self.runs.load(Ordering::Relaxed);
+        Duration::from_nanos(self.run_nanos.load(Ordering::Relaxed).checked_div(n).unwrap_or(0))
+    }
+
+    /// True once the time spent plus a run's expected time passes the budget: no run starts.
+    fn no_time_for_another(&self) -> bool {
+        let Some(b) = self.budget else { return false };
+        if self.out.load(Ordering::Relaxed) {
+            return true;
+        }
+        let out = self.started.elapsed() + self.expected() > b || self.started.elapsed() >= b;
+        if out {
+            self.out.store(true, Ordering::Relaxed);
+        }
+        out
+    }
+
+    /// True once the budget is spent: the runs still going are abandoned.
+    fn spent(&self) -> bool {
+        self.budget.is_some_and(|b| self.started.elapsed() >= b)
+    }
 }

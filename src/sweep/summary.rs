@@ -527,7 +527,7 @@ impl Report {
         }
         let why = match self.interrupted {
             Some(sig) => format!("interrupted by {} before they ran", sig.name()),
-            None => "the --budget ran out before they started".to_string(),
+            None => "the --budget would run out before they finished (not started, or stopped at the budget and dropped)".to_string(),
         };
         for p in &self.points {
             for r in &p.unrun {

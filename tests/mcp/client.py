@@ -107,6 +107,22 @@ async def budget_session(session, init):
     return seen
 
 
+async def slots_session(session, init):
+    """With one simulation slot: a long sweep holds it, five runs arrive; four wait (4 per
+    slot may) and run when the sweep's budget ends it, the fifth is refused as busy."""
+    started = asyncio.Event()
+
+    async def on_progress(done, total, message):
+        started.set()
+
+    sweep = asyncio.create_task(
+        session.call_tool("sweep", {"name": "bench-day", "seeds": "1..=100000", "budget": "5s"}, progress_callback=on_progress)
+    )
+    await started.wait()
+    runs = await asyncio.gather(*[session.call_tool("run", {"name": "channel-cut"}) for _ in range(5)])
+    return {"runs": [call_view(r) for r in runs], "sweep": call_view(await sweep)}
+
+
 async def no_root_session(session, init):
     return {"path": call_view(await session.call_tool("validate", {"path": "channel-cut.toml"}))}
 
@@ -117,6 +133,7 @@ async def main():
         "main": await session_for(binary, ["mcp", "--root", root], main_session),
         "budget": await session_for(binary, ["--max-memory", "64MiB", "--max-events", "500", "mcp"], budget_session),
         "no_root": await session_for(binary, ["mcp"], no_root_session),
+        "slots": await session_for(binary, ["mcp", "--max-running", "1"], slots_session),
     }
     print(json.dumps(out))
 

@@ -25,6 +25,7 @@ pub(super) fn interconnect(cx: &mut Ctx<'_>, spec: &mut ModelSpec, ic: &Sp<forma
     for copy in copies(cx, &t.count)? {
         let id = subst(&t.id.value, copy, true);
         let sides = [side_site(cx, t, tpl, copy, 0)?, side_site(cx, t, tpl, copy, 1)?];
+        warn_undocumented_pair(cx, t, tpl, &sides);
         let mut q = quad(ic, tpl, &id, sides);
         quad_overrides(cx, t, &mut q)?;
         session_overrides(cx, t, &id, &mut q)?;
@@ -92,6 +93,45 @@ fn side_site(cx: &Ctx<'_>, t: &format::Interconnect, tpl: &templates::Template, 
                 tpl.clouds[0], tpl.clouds[1]
             ))),
     }
+}
+
+/// A managed template between two regions its pairs table does not list: the hop gets the
+/// template's default delay, measured or documented for another pair, so say so unless the
+/// file sets the delay itself (`delay`, or a `delay` on every channel it names). A warning,
+/// never an error, and it changes nothing that is simulated.
+fn warn_undocumented_pair(cx: &Ctx<'_>, t: &format::Interconnect, tpl: &templates::Template, sides: &[String; 2]) {
+    let Some(pairs) = tpl.pairs else { return };
+    let region = |s: &str| s.split_once(':').map_or(String::new(), |p| p.1.to_string());
+    let (a, b) = (region(&sides[0]), region(&sides[1]));
+    // A synthetic or unlisted region is warned about already, as a region; a pair is only
+    // worth a word between two real ones.
+    let real = |k: usize, r: &str| crate::regions::check(tpl.clouds[k], r) == crate::regions::RegionCheck::Known;
+    if !real(0, &a) || !real(1, &b) {
+        return;
+    }
+    let n = t.channels.as_ref().map_or(4, |c| c.value) as usize;
+    let all_channels_delayed = t.channel.len() >= n && t.channel.values().all(|c| c.value.delay.is_some());
+    if t.delay.is_some() || all_channels_delayed || pairs.iter().any(|p| p.0 == a && p.1 == b) {
+        return;
+    }
+    let listed: Vec<String> = pairs.iter().map(|p| format!("{} <-> {}", p.0, p.1)).collect();
+    // At `template` (whose RTT it is): a region key may carry a warning of its own.
+    cx.warn(
+        &t.template.span,
+        format!(
+            "{a} <-> {b} is not a pair the `{}` template's RTT was measured or documented for: the interconnect hop gets the template's default delay ({} one way), not this pair's; set `delay` to this pair's own",
+            tpl.name,
+            tpl_default_delay(tpl)
+        ),
+        &format!("set `delay` (one way, per channel) to this pair's own, e.g. half a measured RTT; the documented pairs are {} (README \"Managed pairs\")", listed.join(", ")),
+    );
+}
+
+/// The delay a template gives a pair its table does not list (what its preset falls back
+/// to), as `0.75 ms`.
+fn tpl_default_delay(tpl: &templates::Template) -> String {
+    let d = (tpl.build)("x", "", "", 1_000_000_000).one_way_delay;
+    format!("{} ms", d.as_nanos() as f64 / 1e6)
 }
 
 /// The template's quad between the two sites; presets take bare regions, so the full
