@@ -213,7 +213,9 @@ fn report_span(name: &str, (n, m): (usize, usize), unit: &str, (ts, tl): (f64, f
     let exponent = (tl / ts).ln() / (m as f64 / n as f64).ln();
     let verdict = if exponent <= goal { "met" } else { "MISSED" };
     let clock = if cpu_secs().is_some() { "CPU" } else { "wall" };
-    println!("{name:<14} n = {n:>7} {unit}: {ts:>7.3} s | {m}: {tl:>7.3} s {clock} | exponent {exponent:.2} (goal <= {goal}: {verdict}){extra}");
+    println!(
+        "{name:<14} n = {n:>7} {unit}: {ts:>7.3} s | {m}: {tl:>7.3} s {clock} | exponent {exponent:.2} (goal <= {goal}: {verdict}){extra}"
+    );
 }
 
 fn main() {

@@ -72,9 +72,10 @@ impl Stalls {
     }
 
     /// The most heap a group's record can hold, whatever it recorded: the full vector or
-    /// the histogram, whichever is larger (the memory estimate's bound per group).
+    /// the histogram's counts, whichever is larger (the memory estimate's bound per group;
+    /// the histogram's own fields, about 100 B, are in the group's fixed bytes).
     pub fn most_heap_bytes() -> u64 {
-        let hist = (std::mem::size_of::<Histogram<u64>>() + new_histogram().distinct_values() * 8) as u64;
+        let hist = (new_histogram().distinct_values() * 8) as u64;
         hist.max((SPILL_AT * 8) as u64)
     }
 
@@ -82,7 +83,7 @@ impl Stalls {
     /// does not count them yet, see `budget::stall_histogram_bytes`).
     #[cfg(test)]
     pub fn heap_bytes(&self) -> u64 {
-        let hist = self.hist.as_ref().map_or(0, |h| (std::mem::size_of::<Histogram<u64>>() + h.distinct_values() * 8) as u64);
+        let hist = self.hist.as_ref().map_or(0, |h| (h.distinct_values() * 8) as u64);
         (self.values.capacity() * 8) as u64 + hist
     }
 }
