@@ -66,8 +66,8 @@ pub fn solve(p: &Problem<'_>, rate: &mut Vec<f64>) {
             left -= 1;
         } else {
             let (s, e) = (res_start[bottleneck] as usize, res_start[bottleneck + 1] as usize);
-            for k in s..e {
-                let f = res_flows[k] as usize;
+            for &f in &res_flows[s..e] {
+                let f = f as usize;
                 if !frozen[f] {
                     freeze(f, share.max(0.0), &mut remaining, &mut count, &mut frozen);
                     left -= 1;
