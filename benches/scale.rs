@@ -3,7 +3,7 @@
 //! quadratic; the goal is at most 1.2, n log n with room for a shared machine's noise).
 //!
 //!   cargo bench --bench scale                  # every case
-//!   cargo bench --bench scale -- fault-chain   # one (fault-chain, runbook-chain, long-ids, routes, flows, random-faults)
+//!   cargo bench --bench scale -- fault-chain   # one (fault-chain, runbook-chain, long-ids, routes, flows, random-faults, interconnects)
 //!   FAULTLINE_BENCH_FLOWS=500000 cargo bench --bench scale -- flows   # n flows and 2n
 //!
 //! The scenarios are written here in the shape of `tests/fixtures/hardening/` (the files
@@ -96,6 +96,20 @@ fn random_faults(secs: usize) -> String {
     )
 }
 
+/// bench-scale's shape (scenarios-data/bench-scale.toml) at `n` interconnects: `n` copies of
+/// an interconnect and of a 100-flow group over it, and random channel cuts at bench-scale's
+/// rate per channel (MTBF 20 h, MTTR 10 min), capped at one per five interconnects; five
+/// simulated minutes, so that 4,000 interconnects take seconds, not minutes.
+fn interconnects(n: usize) -> String {
+    format!(
+        "[scenario]\nname = \"ics\"\nduration = \"5m\"\nseed = 1\n\n\
+         [[interconnect]]\nid = \"ic{{n}}\"\ncount = {n}\ntemplate = \"aws-gcp-managed\"\naws = \"syn-{{n}}\"\ngcp = \"syn-{{n}}\"\nbandwidth = \"10Gbps\"\n\n\
+         [[traffic]]\nid = \"t{{n}}\"\ncount = {n}\nfrom = \"aws:syn-{{n}}\"\nto = \"gcp:syn-{{n}}\"\nflows = 100\nrate = \"6Gbps\"\n\n\
+         [[random_faults]]\nid = \"cuts\"\nclass = \"channel\"\nmtbf = \"20h\"\nmttr = \"10m\"\nmax = {}\n",
+        n / 5
+    )
+}
+
 /// CPU seconds (user + system) of this process's waited-for children, from /proc/self/stat
 /// (Linux; `None` elsewhere): fields 16 and 17 of proc(5), in clock ticks of 1/100 s.
 fn children_cpu() -> Option<f64> {
@@ -128,6 +142,16 @@ fn run(text: &str) -> u64 {
     let scenario = scenarios::load_str("bench.toml", text).unwrap_or_else(|e| panic!("the generated scenario is valid: {e}"));
     let mut sim = scenarios::prepare(&scenario, scenario.seed, SimOptions::default()).unwrap_or_else(|e| panic!("it builds: {e}"));
     sim.run();
+    sim.events()
+}
+
+/// Compiles, builds and runs the first event (where the first max-min solve happens): the
+/// setup `faultline run --max-events 1` times.
+fn setup(text: &str) -> u64 {
+    let scenario = scenarios::load_str("bench.toml", text).unwrap_or_else(|e| panic!("the generated scenario is valid: {e}"));
+    let mut sim = scenarios::prepare(&scenario, scenario.seed, SimOptions::default()).unwrap_or_else(|e| panic!("it builds: {e}"));
+    let end = sim.end();
+    sim.run_until_bounded(end, 1);
     sim.events()
 }
 
@@ -184,6 +208,16 @@ fn report(name: &str, n: usize, unit: &str, ts: f64, tl: f64, extra: &str) {
     );
 }
 
+/// The growth exponent between `n` and `m` > `n`: log(t(m) / t(n)) / log(m / n).
+fn report_span(name: &str, (n, m): (usize, usize), unit: &str, (ts, tl): (f64, f64), goal: f64, extra: &str) {
+    let exponent = (tl / ts).ln() / (m as f64 / n as f64).ln();
+    let verdict = if exponent <= goal { "met" } else { "MISSED" };
+    let clock = if cpu_secs().is_some() { "CPU" } else { "wall" };
+    println!(
+        "{name:<14} n = {n:>7} {unit}: {ts:>7.3} s | {m}: {tl:>7.3} s {clock} | exponent {exponent:.2} (goal <= {goal}: {verdict}){extra}"
+    );
+}
+
 fn main() {
     let filter: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with('-')).collect();
     let want = |name: &str| filter.is_empty() || filter.iter().any(|f| name.contains(f.as_str()));
@@ -213,6 +247,15 @@ fn main() {
         let n = std::env::var("FAULTLINE_BENCH_FLOWS").ok().and_then(|v| v.parse().ok()).unwrap_or(100_000);
         let (ts, tl, es, el) = time_pair(1, &flows(n), &flows(2 * n), run);
         report("flows", n, "flows", ts, tl, &format!(" ({es} and {el} events)"));
+    }
+    // Issue 15: from 125 to 4,000 interconnects in bench-scale's shape, the setup (compile,
+    // build, first solve) and a 5-minute run; the goal for the run is an exponent of 1.1.
+    if want("interconnects") {
+        let (n, m) = (125, 4000);
+        let (ts, tl, _, _) = time_pair(1, &interconnects(n), &interconnects(m), setup);
+        report_span("ics setup", (n, m), "ics", (ts, tl), GOAL, " (compile, build, first event)");
+        let (ts, tl, es, el) = time_pair(1, &interconnects(n), &interconnects(m), run);
+        report_span("ics run", (n, m), "ics", (ts, tl), 1.1, &format!(" ({es} and {el} events, 5 simulated minutes)"));
     }
     if want("random-faults") {
         let secs = 1800;

@@ -233,10 +233,14 @@ fn default_buffer_bound(spec: &ModelSpec, t: &TrafficSpec) -> u64 {
     bdp.saturating_add(queue).clamp(64 << 10, crate::packet::MAX_DEFAULT_BUFFER)
 }
 
-/// The heap of one stall histogram (`traffic/group.rs`: 1 us .. 10^10 us, 3 significant
-/// digits): counts are `u64`s, one per bucket of the layout HdrHistogram derives.
+/// The most heap one group's stall record holds (`traffic/stalls.rs`): nothing until its
+/// first stall, then 8 B per stall, and past 16,384 stalls an HdrHistogram (1 us .. 10^10 us,
+/// 3 significant digits, a `u64` per bucket of the layout HdrHistogram derives). The
+/// estimate, from the spec alone, cannot know which groups stall or how often, so it counts
+/// the most; most groups of a large run hold far less (bench-scale: see the README's
+/// "Performance" section), and the estimate stays an upper bound.
 pub fn stall_histogram_bytes() -> u64 {
-    histogram_bytes(10_000_000_000)
+    crate::traffic::Stalls::most_heap_bytes()
 }
 
 /// The heap of one packet delay histogram (`packet.rs`: 1 .. 10^12 ns, 3 digits).

@@ -380,15 +380,19 @@ impl Simulation {
         });
         let min_throughput_bps = min_tp.min();
         // Stalls still open at the end count too, at their length so far.
-        let mut h = gr.stalls.clone();
         let mut stall_max = gr.stall_max;
-        for d in self.traffic.open_stalls(g, end) {
-            stall_max = stall_max.max(d);
-            let _ = h.record((d.as_nanos() / 1_000).max(1));
-        }
-        let h = &h;
+        let open: Vec<u64> = self
+            .traffic
+            .open_stalls(g, end)
+            .map(|d| {
+                stall_max = stall_max.max(d);
+                crate::traffic::stall_micros(d)
+            })
+            .collect();
+        let h = gr.stalls.histogram(open).filter(|h| !h.is_empty());
+        let h = h.as_ref();
         // A quantile never above the exact maximum (the histogram rounds up within 0.1 %).
-        let q = |x: f64| if h.is_empty() { None } else { Some((h.value_at_quantile(x) as f64 / 1e6).min(stall_max.as_secs_f64())) };
+        let q = |x: f64| h.map(|h| (h.value_at_quantile(x) as f64 / 1e6).min(stall_max.as_secs_f64()));
         let (worst, causes, open, episodes) = self.attribution.episodes(g, end);
         let rto_s = match (open, worst) {
             (true, _) => None,
@@ -444,11 +448,11 @@ impl Simulation {
             min_throughput_bps,
             mean_throughput_bps: (delivered / u128::from(span)) as u64,
             stalls: StallStats {
-                count: h.len(),
+                count: h.map_or(0, |h| h.len()),
                 p50_s: q(0.5),
                 p99_s: q(0.99),
                 // Exact: the histogram's top bucket can overstate it by 0.1 %.
-                max_s: if h.is_empty() { None } else { Some(stall_max.as_secs_f64()) },
+                max_s: h.map(|_| stall_max.as_secs_f64()),
             },
             rto_s,
             rto_fault,

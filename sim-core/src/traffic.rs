@@ -18,10 +18,12 @@ mod group;
 mod members;
 mod retransmit;
 mod solve;
+mod stalls;
 
 pub(crate) use flow::Flow;
 pub use flow::{FlowView, TcpState};
-pub(crate) use group::GroupRt;
+pub(crate) use group::{GroupRt, stall_micros};
+pub(crate) use stalls::Stalls;
 
 use crate::events::{Broken, Effect, Ev, Outbox};
 use crate::link::mss;

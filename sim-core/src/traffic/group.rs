@@ -3,8 +3,7 @@
 //! Ledger units are bit-nanoseconds (`bits * 1e9`), so rate x duration needs no division.
 //! For packet groups the ledger is fed by the packet fabric's effects instead of by rates.
 
-use hdrhistogram::Histogram;
-
+use super::stalls::Stalls;
 use crate::time::{SimDuration, SimTime};
 
 #[derive(Clone, Debug)]
@@ -26,8 +25,9 @@ pub(crate) struct GroupRt {
     pub stranded: u128,
     /// (time, delivered rate, rate the surviving capacity allows), one point per change.
     pub timeline: Vec<(SimTime, u64, u64)>,
-    pub stalls: Histogram<u64>,
-    /// The longest stall, exactly (the histogram keeps 3 significant digits).
+    /// Stall lengths, for the report's percentiles (allocated on the first stall).
+    pub stalls: Stalls,
+    /// The longest stall, exactly (the report's histogram keeps 3 significant digits).
     pub stall_max: SimDuration,
     pub peak: u64,
     /// When the source was lost and what was not yet delivered then (ledger units).
@@ -44,11 +44,6 @@ pub(crate) struct GroupRt {
     pub connections_aborted: u32,
     /// connect() calls that failed after their last SYN.
     pub connect_failures: u32,
-}
-
-fn new_histogram() -> Histogram<u64> {
-    // Microseconds from 1 us to about 3 hours at 3 significant digits.
-    Histogram::new_with_bounds(1, 10_000_000_000, 3).expect("static histogram bounds are valid")
 }
 
 impl GroupRt {
@@ -69,7 +64,7 @@ impl GroupRt {
             window: 0,
             stranded: 0,
             timeline: vec![(SimTime::ZERO, 0, 0)],
-            stalls: new_histogram(),
+            stalls: Stalls::default(),
             stall_max: SimDuration::ZERO,
             peak: 0,
             rpo: None,
@@ -117,6 +112,11 @@ impl GroupRt {
 
     pub fn record_stall(&mut self, d: SimDuration) {
         self.stall_max = self.stall_max.max(d);
-        let _ = self.stalls.record((d.as_nanos() / 1_000).max(1));
+        self.stalls.record(stall_micros(d));
     }
+}
+
+/// A stall's length as the report's histogram takes it: whole microseconds, at least 1.
+pub(crate) fn stall_micros(d: SimDuration) -> u64 {
+    (d.as_nanos() / 1_000).max(1)
 }
