@@ -239,12 +239,17 @@ fn the_library_names_only_listed_regions_but_its_synthetic_benchmark() {
     let err = String::from_utf8_lossy(&o.stderr);
     assert_eq!(o.status.code(), Some(0), "{err}");
     let warnings: Vec<&str> = err.lines().filter(|l| l.starts_with("warning: ")).collect();
-    assert_eq!(warnings.len(), 4, "{err}");
+    assert_eq!(warnings.len(), 2, "{err}");
     for w in warnings {
-        let scale = w.starts_with("warning: scenarios-data/bench-scale.toml:") && w.contains("`syn-0001`") && w.contains("999 more");
-        let xl = w.starts_with("warning: scenarios-data/bench-xl.toml:") && w.contains("`syn-00001`") && w.contains("9999 more");
-        assert!(scale || xl, "{w}");
+        assert!(w.starts_with("warning: scenarios-data/bench-scale.toml:") && w.contains("`syn-0001`") && w.contains("999 more"), "{w}");
     }
+}
+
+/// Issue 15's bench-xl lives outside the library until it runs in minutes; it stays valid.
+#[test]
+fn bench_xl_validates() {
+    let o = common::faultline(&["validate", common::root().join("benches/data/bench-xl.toml").to_str().expect("UTF-8")]);
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
 }
 
 #[test]

@@ -4,7 +4,7 @@
 use sim_core::SimOptions;
 
 /// Scenarios too large to run in a debug-build test; they are still validated.
-const VALIDATE_ONLY: &[&str] = &["bench-scale", "bench-xl"];
+const VALIDATE_ONLY: &[&str] = &["bench-scale"];
 
 /// The digest of the library's fingerprints (in library order, validate-only scenarios
 /// left out) under each model version. A change that moves any fingerprint must bump

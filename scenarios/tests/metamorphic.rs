@@ -30,7 +30,7 @@
 //! the same cases every time; a failure prints the shrunk schedule as a scenario file.
 //!
 //! The library runs once per scenario (shared by the tests); packet-fidelity scenarios are
-//! cut to 8 s and `bench-scale` and `bench-xl` are left out, to keep the suite within CI's budget.
+//! cut to 8 s and `bench-scale` is left out, to keep the suite within CI's budget.
 //!
 //! Run: `cargo test --release -p scenarios --test metamorphic -- --nocapture`
 //! (`PROPTEST_CASES=1000` for a deeper run).
@@ -787,7 +787,7 @@ fn p4_a_run_without_faults_loses_nothing() {
 // The library
 
 /// Too large for a CI test run; still validated by tests/library.rs.
-const LIBRARY_SKIP: &[&str] = &["bench-scale", "bench-xl"];
+const LIBRARY_SKIP: &[&str] = &["bench-scale"];
 
 /// Packet-fidelity scenarios cost about 0.2 s of CPU per simulated second; they are cut to
 /// this length (their faults start at 5 s) so the suite stays within CI's budget.
