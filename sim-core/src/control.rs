@@ -287,6 +287,33 @@ impl ControlPlane {
         }
     }
 
+    /// The last instant left work for the next one (a replication group's catch-up marks
+    /// its flows for the next re-solve): in the per-packet run the next instant may be a
+    /// packet, so the lazy session whose packet comes first, if before `before`, goes back
+    /// on the heap to give that instant. Packets due up to now are replayed first.
+    pub fn wake_next_packet(&mut self, before: Option<SimTime>, sched: &mut Scheduler<Ev>) {
+        let now = sched.now().as_nanos();
+        let (order, counts) = (&mut self.order, &mut self.counts);
+        let mut first: Option<((u64, u64), usize)> = None;
+        for (l, s) in self.sessions.iter_mut().enumerate() {
+            let Some(s) = s else { continue };
+            let Some(mut lz) = s.lazy.take() else { continue };
+            counts.replayed += s.replay(&mut lz, now.saturating_add(1), order);
+            s.write_deadlines(&mut lz, sched);
+            if let Some(p) = lz.next_packet()
+                && first.is_none_or(|(f, _)| p < f)
+            {
+                first = Some((p, l));
+            }
+            s.lazy = Some(lz);
+        }
+        if let Some(((t, _), l)) = first
+            && before.is_none_or(|b| t < b.as_nanos())
+        {
+            self.wake(LinkId(l as u32), sched);
+        }
+    }
+
     /// Ends lazy mode for the rest of the run: every session is caught up and its timers
     /// go back on the heap, so from here every packet is an event (an exact event budget).
     pub fn go_per_packet(&mut self, sched: &mut Scheduler<Ev>) {

@@ -178,6 +178,11 @@ impl Simulation {
     /// then one settling of the instant. Flows of a group share an RTT, so their timers fire
     /// together; settling once per instant keeps a burst of N timers from costing N re-solves.
     fn step_before(&mut self, limit: SimTime) -> bool {
+        if self.busy || self.traffic.has_pending() || self.routing.has_pending() {
+            // Work left for the next instant, whatever it is: a lazy packet may be it.
+            let next = self.sched.peek_time();
+            self.control.wake_next_packet(next, &mut self.sched);
+        }
         let t = match self.sched.peek_time() {
             Some(t) if t < limit => t,
             _ => return false,

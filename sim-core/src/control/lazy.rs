@@ -58,6 +58,11 @@ impl Lazy {
         best
     }
 
+    /// The next packet kept here, as `(time, re-arm order)`.
+    pub(super) fn next_packet(&self) -> Option<(u64, u64)> {
+        (0..4).filter(|&k| self.next[k] != NONE).map(|k| (self.next[k], self.order[k])).min()
+    }
+
     /// Whether a periodic timer kept here falls due strictly before `limit`.
     pub(super) fn any_before(&self, limit: u64) -> bool {
         self.next.iter().any(|&n| n < limit)
