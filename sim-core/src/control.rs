@@ -133,6 +133,8 @@ pub(crate) struct ControlPlane {
     /// Re-arms of lazy periodic timers so far: their tie-break order.
     order: u64,
     counts: Counts,
+    /// Sessions lazy now.
+    lazy_sessions: u32,
 }
 
 impl ControlPlane {
@@ -143,6 +145,7 @@ impl ControlPlane {
             lazy_allowed: mode == ControlMode::Lazy,
             order: 0,
             counts: Counts::default(),
+            lazy_sessions: 0,
         };
         for (l, link) in model.links.iter().enumerate() {
             let Some(spec) = link.spec.session else {
@@ -233,6 +236,7 @@ impl ControlPlane {
             }
             let owd = Self::one_way(model, net, link);
             self.session(link).lazy = Some(Lazy::new(owd));
+            self.lazy_sessions += 1;
         }
         let now = out.now().as_nanos();
         let (sessions, order, counts) = (&mut self.sessions, &mut self.order, &mut self.counts);
@@ -256,6 +260,7 @@ impl ControlPlane {
         counts.replayed += s.replay(&mut lz, now.as_nanos(), order);
         if s.lazy_deadline_fires(&mut lz, d, now) {
             s.materialize(&mut lz, sched);
+            self.lazy_sessions -= 1;
             return true;
         }
         counts.phantom += 1;
@@ -273,6 +278,7 @@ impl ControlPlane {
         let Some(mut lz) = s.lazy.take() else { return };
         counts.replayed += s.replay(&mut lz, sched.now().as_nanos(), order);
         s.materialize(&mut lz, sched);
+        self.lazy_sessions -= 1;
     }
 
     /// Replays every lazy session's packets due before now; they stay lazy.
@@ -312,6 +318,28 @@ impl ControlPlane {
         {
             self.wake(LinkId(l as u32), sched);
         }
+    }
+
+    /// Whether any session is lazy now.
+    pub fn any_lazy(&self) -> bool {
+        self.lazy_sessions > 0
+    }
+
+    /// The first packet kept off the heap after now (packets due up to now are replayed).
+    pub fn first_kept(&mut self, sched: &mut Scheduler<Ev>) -> Option<SimTime> {
+        let now = sched.now().as_nanos();
+        let (order, counts) = (&mut self.order, &mut self.counts);
+        let mut first: Option<u64> = None;
+        for s in self.sessions.iter_mut().flatten() {
+            let Some(mut lz) = s.lazy.take() else { continue };
+            counts.replayed += s.replay(&mut lz, now.saturating_add(1), order);
+            s.write_deadlines(&mut lz, sched);
+            if let Some((t, _)) = lz.next_packet() {
+                first = Some(first.map_or(t, |f| f.min(t)));
+            }
+            s.lazy = Some(lz);
+        }
+        first.map(SimTime)
     }
 
     /// Ends lazy mode for the rest of the run: every session is caught up and its timers

@@ -166,6 +166,26 @@ impl<E: Copy> Scheduler<E> {
         }
     }
 
+    /// [`Self::peek_time`], but settling stale timer entries only while they come before
+    /// `bound`: `Err(q)` when a stale entry at `q >= bound` is on top. A caller that knows of
+    /// events kept off the heap (lazy control packets, due from `bound`) settles exactly the
+    /// entries a heap holding them would have settled before reaching them.
+    pub fn peek_time_before(&mut self, bound: SimTime) -> Result<Option<SimTime>, SimTime> {
+        loop {
+            let Some(&top) = self.heap.peek() else { return Ok(None) };
+            let Payload::Timer(id) = top.payload else { return Ok(Some(top.time)) };
+            let slot = self.timers[id.0 as usize];
+            if slot.queued() == Some(top.time) && slot.deadline() == Some(top.time) {
+                return Ok(Some(top.time));
+            }
+            if top.time >= bound {
+                return Err(top.time);
+            }
+            self.heap.pop();
+            self.settle_timer_entry(id, top.time);
+        }
+    }
+
     /// A timer's heap entry at `time` was taken off the heap without firing: forget it if it
     /// is stale, or re-queue it at the deadline it was pushed back to.
     fn settle_timer_entry(&mut self, id: TimerId, time: SimTime) {
