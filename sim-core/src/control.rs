@@ -235,7 +235,8 @@ impl ControlPlane {
                 return false;
             }
             let owd = Self::one_way(model, net, link);
-            self.session(link).lazy = Some(Lazy::new(owd));
+            let s = self.sessions[link.index()].as_mut().expect("a session");
+            s.lazy = Some(Lazy::new(owd, s, out.sched));
             self.lazy_sessions += 1;
         }
         let now = out.now().as_nanos();
@@ -244,7 +245,6 @@ impl ControlPlane {
         let mut lz = s.lazy.take().expect("a lazy session");
         counts.replayed += s.replay(&mut lz, now, order);
         s.lazy_fire(&mut lz, k, now, order);
-        s.write_deadlines(&mut lz, out.sched);
         s.lazy = Some(lz);
         true
     }
@@ -264,7 +264,6 @@ impl ControlPlane {
             return true;
         }
         counts.phantom += 1;
-        s.write_deadlines(&mut lz, sched);
         s.lazy = Some(lz);
         false
     }
@@ -288,7 +287,6 @@ impl ControlPlane {
         for s in self.sessions.iter_mut().flatten() {
             let Some(mut lz) = s.lazy.take() else { continue };
             counts.replayed += s.replay(&mut lz, now, order);
-            s.write_deadlines(&mut lz, sched);
             s.lazy = Some(lz);
         }
     }
@@ -305,7 +303,6 @@ impl ControlPlane {
             let Some(s) = s else { continue };
             let Some(mut lz) = s.lazy.take() else { continue };
             counts.replayed += s.replay(&mut lz, now.saturating_add(1), order);
-            s.write_deadlines(&mut lz, sched);
             if let Some(p) = lz.next_packet()
                 && first.is_none_or(|(f, _)| p < f)
             {
@@ -333,7 +330,6 @@ impl ControlPlane {
         for s in self.sessions.iter_mut().flatten() {
             let Some(mut lz) = s.lazy.take() else { continue };
             counts.replayed += s.replay(&mut lz, now.saturating_add(1), order);
-            s.write_deadlines(&mut lz, sched);
             if let Some((t, _)) = lz.next_packet() {
                 first = Some(first.map_or(t, |f| f.min(t)));
             }

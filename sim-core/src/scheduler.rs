@@ -151,6 +151,25 @@ impl<E: Copy> Scheduler<E> {
         self.timers[id.0 as usize].deadline()
     }
 
+    /// The time of the timer's live heap entry (its deadline, or an earlier time where it
+    /// will re-queue itself), if one is queued.
+    pub fn queued(&self, id: TimerId) -> Option<SimTime> {
+        self.timers[id.0 as usize].queued()
+    }
+
+    /// Sets a timer to fire at `deadline` with its heap entry at `queued` (no later), as if a
+    /// chain of later re-arms had left it there: lazy control packets give back a deadline
+    /// timer in the state the per-packet run's re-arms would have left.
+    pub fn arm_queued(&mut self, id: TimerId, deadline: SimTime, queued: SimTime) {
+        let queued = queued.max(self.now).min(deadline);
+        let slot = &mut self.timers[id.0 as usize];
+        slot.deadline = deadline.as_nanos();
+        if slot.queued != queued.as_nanos() {
+            slot.queued = queued.as_nanos();
+            self.push(queued, Payload::Timer(id));
+        }
+    }
+
     /// Time of the next live event, without running it. Stale timer entries on top are
     /// discarded and deferred ones re-queued on the way.
     pub fn peek_time(&mut self) -> Option<SimTime> {

@@ -36,15 +36,39 @@ pub(super) struct Lazy {
     /// Deadlines whose heap entry surfaced while lazy and was retired: kept here until the
     /// session leaves lazy mode.
     retired: [bool; 4],
-    /// Deadlines pushed since they were last written to the scheduler.
-    dirty: [bool; 4],
+    /// Each armed deadline's value when the session went lazy, and where its heap entry was
+    /// then (`NONE`: not armed, left alone).
+    base: [u64; 4],
+    entry_queued: [u64; 4],
+    /// Where the per-packet run's heap entry of each deadline stands now: it surfaces at
+    /// this time and re-queues itself at the deadline of that moment.
+    chain: [u64; 4],
     /// One-way delay of the link while lazy (any change to the link ends lazy mode first).
     owd: SimDuration,
 }
 
 impl Lazy {
-    pub(super) fn new(owd: SimDuration) -> Lazy {
-        Lazy { next: [NONE; 4], order: [0; 4], last_rx: [NONE; 4], retired: [false; 4], dirty: [false; 4], owd }
+    pub(super) fn new(owd: SimDuration, session: &Session, sched: &Scheduler<Ev>) -> Lazy {
+        let mut lz = Lazy {
+            next: [NONE; 4],
+            order: [0; 4],
+            last_rx: [NONE; 4],
+            retired: [false; 4],
+            base: [NONE; 4],
+            entry_queued: [NONE; 4],
+            chain: [NONE; 4],
+            owd,
+        };
+        for d in 0..4 {
+            if let Some(t) = session.deadline_timer(d)
+                && let (Some(at), Some(q)) = (sched.deadline(t), sched.queued(t))
+            {
+                lz.base[d] = at.as_nanos();
+                lz.entry_queued[d] = q.as_nanos();
+                lz.chain[d] = q.as_nanos();
+            }
+        }
+        lz
     }
 
     /// The earliest periodic timer kept here that falls due strictly before `limit`.
@@ -82,10 +106,27 @@ pub(crate) struct Counts {
 }
 
 impl Session {
-    /// The deadline `d` the replayed packets give.
+    /// The deadline `d` the replayed packets give (the one from before without one).
     fn lazy_deadline(&self, lazy: &Lazy, d: usize) -> SimTime {
+        if lazy.last_rx[d] == NONE {
+            return SimTime(lazy.base[d]);
+        }
         let window = if d < 2 { self.timers.hold } else { self.timers.bfd_detect[d - 2] };
         SimTime(lazy.last_rx[d]) + lazy.owd + window
+    }
+
+    /// Moves the per-packet run's heap entries of the deadlines on to `limit`: each that
+    /// surfaces before it re-queues itself at the deadline of that moment.
+    fn advance_chains(&self, lazy: &mut Lazy, limit: u64) {
+        for d in 0..4 {
+            while lazy.chain[d] < limit {
+                let at = self.lazy_deadline(lazy, d).as_nanos();
+                if at <= lazy.chain[d] {
+                    break; // it fires there: the session is woken by its heap entry first
+                }
+                lazy.chain[d] = at;
+            }
+        }
     }
 
     fn deadline_timer(&self, d: usize) -> Option<TimerId> {
@@ -104,9 +145,9 @@ impl Session {
         let side = k & 1;
         // The loss draw `packet_arrives` always takes (the loss is zero: it never loses).
         let _ = self.rng.chance_ppm(0);
+        self.advance_chains(lazy, t);
         let d = (k & 2) | (1 - side);
         lazy.last_rx[d] = t;
-        lazy.dirty[d] = true;
         let next = if k < 2 {
             jitter_bgp(&mut self.rng, self.timers.keepalive[side])
         } else {
@@ -118,27 +159,15 @@ impl Session {
     }
 
     /// Replays every packet kept here that falls due strictly before `limit`. Returns how
-    /// many. Deadlines are not written to the scheduler (see `write_deadlines`).
+    /// many. Deadlines are not written to the scheduler until the session leaves lazy mode.
     pub(super) fn replay(&mut self, lazy: &mut Lazy, limit: u64, order: &mut u64) -> u64 {
         let mut n = 0;
         while let Some(k) = lazy.earliest_before(limit) {
             self.lazy_fire(lazy, k, lazy.next[k], order);
             n += 1;
         }
+        self.advance_chains(lazy, limit);
         n
-    }
-
-    /// Writes the pushed deadlines whose heap entry is still live to the scheduler, as the
-    /// per-packet run's re-arms would have (a later deadline rewrites the slot only).
-    pub(super) fn write_deadlines(&self, lazy: &mut Lazy, sched: &mut Scheduler<Ev>) {
-        for d in 0..4 {
-            if lazy.dirty[d] && !lazy.retired[d] {
-                if let Some(t) = self.deadline_timer(d) {
-                    sched.arm(t, self.lazy_deadline(lazy, d));
-                }
-                lazy.dirty[d] = false;
-            }
-        }
     }
 
     /// A deadline's heap entry surfaced at `now` while lazy, after the replay up to `now`.
@@ -147,7 +176,7 @@ impl Session {
     /// re-queued it: it is retired, kept here until the session leaves lazy mode.
     pub(super) fn lazy_deadline_fires(&self, lazy: &mut Lazy, d: usize, now: SimTime) -> bool {
         if lazy.last_rx[d] == NONE || self.lazy_deadline(lazy, d) <= now {
-            lazy.dirty[d] = false;
+            lazy.chain[d] = NONE; // the per-packet code takes it from here
             return true;
         }
         lazy.retired[d] = true;
@@ -157,7 +186,6 @@ impl Session {
     /// Leaves lazy mode: the periodic timers kept here and the retired deadlines go back on
     /// the heap at the times the replay gives (replay up to now first).
     pub(super) fn materialize(&self, lazy: &mut Lazy, sched: &mut Scheduler<Ev>) {
-        self.write_deadlines(lazy, sched);
         let mut ks: Vec<usize> = (0..4).filter(|&k| lazy.next[k] != NONE).collect();
         ks.sort_by_key(|&k| lazy.order[k]);
         for k in ks {
@@ -166,10 +194,19 @@ impl Session {
             }
         }
         for d in 0..4 {
-            if lazy.retired[d] {
-                if let Some(t) = self.deadline_timer(d) {
-                    sched.arm(t, self.lazy_deadline(lazy, d));
+            let Some(t) = self.deadline_timer(d) else { continue };
+            if lazy.chain[d] == NONE {
+                continue;
+            }
+            let at = self.lazy_deadline(lazy, d);
+            if lazy.chain[d] == lazy.entry_queued[d] {
+                // Its heap entry from before has not surfaced (or just did): a later
+                // deadline rewrites the slot, as the per-packet re-arms did.
+                if lazy.last_rx[d] != NONE || lazy.retired[d] {
+                    sched.arm(t, at);
                 }
+            } else {
+                sched.arm_queued(t, at, SimTime(lazy.chain[d]));
             }
         }
     }
