@@ -283,11 +283,8 @@ impl ControlPlane {
     /// Replays every lazy session's packets due before now; they stay lazy.
     pub fn catch_up_all(&mut self, sched: &mut Scheduler<Ev>) {
         let now = sched.now().as_nanos();
-        let (order, counts) = (&mut self.order, &mut self.counts);
         for s in self.sessions.iter_mut().flatten() {
-            let Some(mut lz) = s.lazy.take() else { continue };
-            counts.replayed += s.replay(&mut lz, now, order);
-            s.lazy = Some(lz);
+            replay_kept(s, now, &mut self.order, &mut self.counts);
         }
     }
 
@@ -297,18 +294,15 @@ impl ControlPlane {
     /// on the heap to give that instant. Packets due up to now are replayed first.
     pub fn wake_next_packet(&mut self, before: Option<SimTime>, sched: &mut Scheduler<Ev>) {
         let now = sched.now().as_nanos();
-        let (order, counts) = (&mut self.order, &mut self.counts);
         let mut first: Option<((u64, u64), usize)> = None;
         for (l, s) in self.sessions.iter_mut().enumerate() {
             let Some(s) = s else { continue };
-            let Some(mut lz) = s.lazy.take() else { continue };
-            counts.replayed += s.replay(&mut lz, now.saturating_add(1), order);
-            if let Some(p) = lz.next_packet()
+            replay_kept(s, now.saturating_add(1), &mut self.order, &mut self.counts);
+            if let Some(p) = s.lazy.as_ref().and_then(Lazy::next_packet)
                 && first.is_none_or(|(f, _)| p < f)
             {
                 first = Some((p, l));
             }
-            s.lazy = Some(lz);
         }
         if let Some(((t, _), l)) = first
             && before.is_none_or(|b| t < b.as_nanos())
@@ -325,15 +319,12 @@ impl ControlPlane {
     /// The first packet kept off the heap after now (packets due up to now are replayed).
     pub fn first_kept(&mut self, sched: &mut Scheduler<Ev>) -> Option<SimTime> {
         let now = sched.now().as_nanos();
-        let (order, counts) = (&mut self.order, &mut self.counts);
         let mut first: Option<u64> = None;
         for s in self.sessions.iter_mut().flatten() {
-            let Some(mut lz) = s.lazy.take() else { continue };
-            counts.replayed += s.replay(&mut lz, now.saturating_add(1), order);
-            if let Some((t, _)) = lz.next_packet() {
+            replay_kept(s, now.saturating_add(1), &mut self.order, &mut self.counts);
+            if let Some((t, _)) = s.lazy.as_ref().and_then(Lazy::next_packet) {
                 first = Some(first.map_or(t, |f| f.min(t)));
             }
-            s.lazy = Some(lz);
         }
         first.map(SimTime)
     }
@@ -589,6 +580,15 @@ impl ControlPlane {
                 cancel(out.sched, sp.bfd_tx);
             }
         }
+    }
+}
+
+/// Replays a lazy session's kept packets due before `limit`, touching it only if one is.
+fn replay_kept(s: &mut Session, limit: u64, order: &mut u64, counts: &mut Counts) {
+    if s.lazy.as_ref().is_some_and(|l| l.any_before(limit)) {
+        let mut lz = s.lazy.take().expect("checked");
+        counts.replayed += s.replay(&mut lz, limit, order);
+        s.lazy = Some(lz);
     }
 }
 
