@@ -5,6 +5,7 @@
 //!   cargo bench --bench scale                  # every case
 //!   cargo bench --bench scale -- fault-chain   # one (fault-chain, runbook-chain, long-ids, routes, flows, random-faults, interconnects)
 //!   FAULTLINE_BENCH_FLOWS=500000 cargo bench --bench scale -- flows   # n flows and 2n
+//!   cargo bench --bench scale -- lazy          # bench-scale, lazy against --control per-packet
 //!
 //! The scenarios are written here in the shape of `tests/fixtures/hardening/` (the files
 //! issue 12 filed), at sizes chosen so that every case takes seconds, not minutes. The
@@ -17,7 +18,7 @@
 use std::fmt::Write as _;
 use std::time::Instant;
 
-use sim_core::SimOptions;
+use sim_core::{ControlMode, SimOptions};
 
 const GOAL: f64 = 1.2;
 
@@ -218,6 +219,51 @@ fn report_span(name: &str, (n, m): (usize, usize), unit: &str, (ts, tl): (f64, f
     );
 }
 
+/// Goal of issue 15: bench-scale with lazy control packets at least 20 times as fast as with
+/// every packet an event.
+const LAZY_GOAL: f64 = 20.0;
+
+/// bench-scale (scenarios-data/bench-scale.toml) built and run with `control`: (seconds to
+/// build, seconds to run, events, fingerprint).
+fn bench_scale_run(text: &str, control: ControlMode) -> (f64, f64, u64, u64) {
+    let scenario = scenarios::load_str("bench-scale.toml", text).unwrap_or_else(|e| panic!("bench-scale is valid: {e}"));
+    let opts = SimOptions { control, ..SimOptions::default() };
+    let (build, mut sim) =
+        timed(&|_: &str| scenarios::prepare(&scenario, scenario.seed, opts).unwrap_or_else(|e| panic!("it builds: {e}")), "");
+    let (cpu, wall) = (cpu_secs(), Instant::now());
+    sim.run();
+    let run = match (cpu, cpu_secs()) {
+        (Some(a), Some(b)) => b - a,
+        _ => wall.elapsed().as_secs_f64(),
+    };
+    (build, run, sim.events(), sim.fingerprint())
+}
+
+/// bench-scale lazy and per-packet in the same process: the per-packet run once (it takes
+/// seconds), the lazy one best of three; both must give the same events and fingerprint.
+fn lazy_against_per_packet() {
+    let text =
+        std::fs::read_to_string("scenarios-data/bench-scale.toml").unwrap_or_else(|e| panic!("scenarios-data/bench-scale.toml: {e}"));
+    let (pb, pr, pe, pf) = bench_scale_run(&text, ControlMode::PerPacket);
+    let mut lazy = (f64::INFINITY, f64::INFINITY, 0, 0);
+    for _ in 0..3 {
+        let r = bench_scale_run(&text, ControlMode::Lazy);
+        if r.0 + r.1 < lazy.0 + lazy.1 {
+            lazy = r;
+        }
+    }
+    let (lb, lr, le, lf) = lazy;
+    assert_eq!((pe, pf), (le, lf), "lazy and per-packet runs of bench-scale differ");
+    let ratio = (pb + pr) / (lb + lr);
+    println!(
+        "lazy: bench-scale ({pe} events, fingerprint {pf:016x}): per-packet {:.2} s (build {pb:.2} + run {pr:.2}), lazy {:.2} s (build {lb:.2} + run {lr:.2}): {ratio:.1}x build and run, {:.1}x run alone (goal >= {LAZY_GOAL}x) {}",
+        pb + pr,
+        lb + lr,
+        pr / lr,
+        if ratio >= LAZY_GOAL { "ok" } else { "BELOW GOAL" }
+    );
+}
+
 fn main() {
     let filter: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with('-')).collect();
     let want = |name: &str| filter.is_empty() || filter.iter().any(|f| name.contains(f.as_str()));
@@ -261,5 +307,8 @@ fn main() {
         let secs = 1800;
         let (ts, tl, es, el) = time_pair(1, &random_faults(secs), &random_faults(2 * secs), run);
         report("random-faults", secs, "s", ts, tl, &format!(" ({es} and {el} events)"));
+    }
+    if want("lazy") {
+        lazy_against_per_packet();
     }
 }

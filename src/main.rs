@@ -8,6 +8,7 @@ mod annotations;
 mod check;
 mod color;
 mod completions;
+mod control;
 mod diff;
 mod emit;
 mod html;
@@ -56,6 +57,8 @@ struct Cli {
     command: Command,
     #[command(flatten)]
     budget: limits::BudgetArgs,
+    #[command(flatten)]
+    control: control::ControlArgs,
     #[command(flatten)]
     color: color::ColorArgs,
 }
@@ -351,6 +354,7 @@ fn main() -> ExitCode {
         budget.timeout = Some(mcp::DEFAULT_TIMEOUT);
     }
     limits::install(&budget);
+    control::install(&cli.control);
     color::init(cli.color.color);
     let code = match dispatch(cli.command) {
         Ok(code) => code,

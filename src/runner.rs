@@ -22,7 +22,7 @@ pub fn origin(s: &Scenario) -> String {
 
 pub fn run(s: &Scenario, seed: u64, opts: RunOpts) -> anyhow::Result<Outcome> {
     let start = Instant::now();
-    let mut sim = scenarios::prepare(s, seed, SimOptions { keep_trace: opts.keep_trace })?;
+    let mut sim = scenarios::prepare(s, seed, SimOptions { keep_trace: opts.keep_trace, ..SimOptions::default() })?;
     let end = sim.end();
     // Progress only on a terminal: indicatif draws nothing when stderr is not one.
     let bar = if opts.progress { ProgressBar::new(1000) } else { ProgressBar::hidden() };

@@ -67,7 +67,7 @@ fn rss(pid: u32) -> u64 {
 /// simulated time `at`, by index within the proxied group: what the proxy must add.
 fn simulated_rtts(text: &str, at: f64) -> Res<Vec<f64>> {
     let scenario = scenarios::load_str("bench", text).map_err(|e| format!("{e:?}"))?;
-    let mut sim = scenarios::prepare(&scenario, scenario.seed, sim_core::SimOptions { keep_trace: false })?;
+    let mut sim = scenarios::prepare(&scenario, scenario.seed, sim_core::SimOptions::default())?;
     sim.run_until(sim_core::SimTime((at * 1e9) as u64));
     let g = scenario.proxies.first().ok_or("no [[proxy]]")?.group;
     let flows = sim.group_flows(sim_core::model::GroupId(g as u32));

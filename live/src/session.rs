@@ -88,7 +88,7 @@ pub fn run(scenario: &Scenario, opts: &LiveOptions, notify: impl FnMut(Notice) +
     {
         return Err(LiveError::Remote(a));
     }
-    let sim = scenarios::prepare(scenario, opts.seed, SimOptions { keep_trace: true })?;
+    let sim = scenarios::prepare(scenario, opts.seed, SimOptions { keep_trace: true, ..SimOptions::default() })?;
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().map_err(LiveError::Runtime)?;
     rt.block_on(session(scenario, opts, sim, notify))
 }

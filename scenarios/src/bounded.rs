@@ -74,7 +74,8 @@ pub fn max_events(s: &Scenario) -> (u64, bool) {
     }
 }
 
-/// Events a bounded run runs between two polls of the budgets and the caller's check: often
+/// Events ([`sim_core::Simulation::work`]: control packets of clean sessions do not count)
+/// a bounded run runs between two polls of the budgets and the caller's check: often
 /// enough that a slow run (a re-solve per event over thousands of flows) still sees a
 /// timeout or a signal within seconds, rarely enough that the poll (O(groups)) costs nothing.
 pub const POLL_EVERY: u64 = 1 << 12;
@@ -96,8 +97,10 @@ pub fn run_bounded(
     let max_memory = budget().max_memory;
     let base = Estimate::of(&s.spec).bytes();
     loop {
-        let cap = sim.events().saturating_add(POLL_EVERY).min(max);
-        if sim.run_until_bounded(until, cap) {
+        // Polled by work, not events: lazy control packets are counted only when caught up,
+        // so a poll every N events would fall elsewhere in a lazy and a per-packet run.
+        let poll_at = sim.work().saturating_add(POLL_EVERY);
+        if sim.run_until_limited(until, max, poll_at) {
             return None;
         }
         let grown = base.saturating_add(sim.grown_bytes());

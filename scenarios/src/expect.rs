@@ -16,7 +16,9 @@
 
 use serde::Serialize;
 use sim_core::report::{FaultReport, GroupReport};
-use sim_core::{BuildError, Model, Report, SimDuration, SimOptions, SimTime, Simulation};
+use std::sync::atomic::{AtomicU8, Ordering};
+
+use sim_core::{BuildError, ControlMode, Model, Report, SimDuration, SimOptions, SimTime, Simulation};
 
 use crate::Scenario;
 use crate::units::{Throughput, fmt_bps, fmt_ppm, show_secs_exact};
@@ -132,7 +134,25 @@ pub struct Outcome {
 /// Builds a ready-to-run simulation of `scenario` under `seed` (for the TUI, traces, or
 /// stepping by hand). A loaded scenario always builds; the error is for hand-made ones.
 pub fn prepare(scenario: &Scenario, seed: u64, opts: SimOptions) -> Result<Simulation, BuildError> {
+    let opts = SimOptions { control: control_override().unwrap_or(opts.control), ..opts };
     Ok(Simulation::new(Model::build(&scenario.spec)?, seed, opts))
+}
+
+/// The process's `--control`, if one was given: 0 none, 1 lazy, 2 per packet.
+static CONTROL: AtomicU8 = AtomicU8::new(0);
+
+/// Sets how every simulation this process prepares runs its control packets (`--control`).
+/// It changes the speed of a run, never its result.
+pub fn set_control(mode: ControlMode) {
+    CONTROL.store(if mode == ControlMode::Lazy { 1 } else { 2 }, Ordering::Relaxed);
+}
+
+fn control_override() -> Option<ControlMode> {
+    match CONTROL.load(Ordering::Relaxed) {
+        1 => Some(ControlMode::Lazy),
+        2 => Some(ControlMode::PerPacket),
+        _ => None,
+    }
 }
 
 /// Runs `scenario` to its end under `seed` and judges the report.

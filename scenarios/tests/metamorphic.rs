@@ -632,7 +632,7 @@ fn must(r: Result<(), String>) {
 /// Runs a schedule to the end keeping the trace.
 fn traced(sched: &Schedule) -> (Scenario, Report, Vec<TraceRecord>) {
     let s = sched.scenario();
-    let mut sim = simulation(&s, SimOptions { keep_trace: true });
+    let mut sim = simulation(&s, SimOptions { keep_trace: true, ..SimOptions::default() });
     sim.run();
     let r = sim.report();
     let records = sim.trace().records().to_vec();
@@ -888,4 +888,54 @@ fn library_p4_invariants() {
         let bad: Vec<String> = checks.into_iter().filter_map(Result::err).collect();
         collect(bad)
     });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Property 5: lazy control packets change nothing
+
+/// A lazy run (sliced at `cuts`, reading the event count at each) against a per-packet run
+/// in one go: the same report, fingerprint and trace; and the same stop under an event
+/// budget of `max_events`.
+fn check_lazy(s: &Scenario, cuts: &[SimTime], max_events: u64) -> Result<(), String> {
+    use sim_core::ControlMode;
+    let opts = |control| SimOptions { keep_trace: true, control };
+    let mut a = simulation(s, opts(ControlMode::PerPacket));
+    a.run();
+    let mut b = simulation(s, opts(ControlMode::Lazy));
+    for &t in cuts {
+        b.run_until(t);
+        let _ = b.events();
+    }
+    b.run();
+    same("per-packet and lazy reports", &a.report(), &b.report())?;
+    if a.trace().records() != b.trace().records() {
+        return Err("per-packet and lazy traces differ".into());
+    }
+    let end = end_of(s);
+    let mut a = simulation(s, opts(ControlMode::PerPacket));
+    let mut b = simulation(s, opts(ControlMode::Lazy));
+    let (ra, rb) = (a.run_until_bounded(end, max_events), b.run_until_bounded(end, max_events));
+    a.mark_stopped();
+    b.mark_stopped();
+    if (ra, a.now(), a.events(), a.fingerprint()) != (rb, b.now(), b.events(), b.fingerprint()) {
+        return Err(format!(
+            "stopped by {max_events} events: per-packet at {} after {} events, lazy at {} after {}",
+            a.now(),
+            a.events(),
+            b.now(),
+            b.events()
+        ));
+    }
+    Ok(())
+}
+
+#[test]
+fn p5_lazy_control_packets_equal_per_packet_random_schedules() {
+    let strategy = (schedule(6), cut_points(), 1u64..40_000);
+    must(check("p5 lazy equals per-packet", 160, strategy, |(sched, mut cuts, max_events)| {
+        let s = sched.scenario();
+        cuts.extend(sched.fault_instants());
+        cuts.sort();
+        check_lazy(&s, &cuts, max_events)
+    }));
 }

@@ -7,6 +7,11 @@
 //! receiver's timer back without a heap operation (see `scheduler`). Carrier loss tears both
 //! sides down at once (fast-external-fallover, interconnect-facts §3.1).
 //!
+//! On a clean link (both directions deliver, no loss) the packets change nothing but the
+//! session's random stream and its timers, so by default they are not run one by one but
+//! replayed in bulk when something needs them (`lazy`); `ControlMode::PerPacket` keeps the
+//! packet-by-packet run, the reference the lazy one is tested against.
+//!
 //! `ControlPlane` owns the sessions and their timers. It reads the network's link state (is
 //! a packet delivered? how late?) and reports `SessionDown` / `SessionUp`; it never touches
 //! forwarding, traffic or faults.
@@ -18,6 +23,21 @@ use crate::rng::Stream;
 use crate::scheduler::{Scheduler, TimerId};
 use crate::time::{SimDuration, SimTime};
 use crate::trace::DownReason;
+
+mod lazy;
+
+use lazy::{Counts, Lazy};
+
+/// How control packets on clean links are run. An execution strategy, not a model input:
+/// both give the same fingerprint and report.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum ControlMode {
+    /// Caught up in bulk when something about the link changes or reads it (the default).
+    #[default]
+    Lazy,
+    /// Every packet is an event of its own (the reference).
+    PerPacket,
+}
 
 /// RFC 4271 §10: timers are jittered by a factor drawn uniformly from [0.75, 1.0].
 fn jitter_bgp(rng: &mut Stream, d: SimDuration) -> SimDuration {
@@ -89,6 +109,11 @@ struct Session {
     bfd_multiplier: [u32; 2],
     establish: SimDuration,
     connect_retry: SimDuration,
+    /// Replay state while the session's packets are run lazily.
+    lazy: Option<Lazy>,
+    /// Whether the timers keep a clean session up on their own (every gap between a side's
+    /// packets is shorter than the peer's hold or detection window), which lazy replay needs.
+    lazy_ok: bool,
 }
 
 /// A read-only view of one session.
@@ -102,12 +127,26 @@ pub struct SessionView {
 #[derive(Debug, Default)]
 pub(crate) struct ControlPlane {
     sessions: Vec<Option<Session>>,
+    /// Whether sessions on clean links may go lazy (false: `ControlMode::PerPacket`, or a
+    /// lazy run that came close to its event budget and now counts every packet).
+    lazy_allowed: bool,
+    /// Re-arms of lazy periodic timers so far: their tie-break order.
+    order: u64,
+    counts: Counts,
+    /// Sessions lazy now.
+    lazy_sessions: u32,
 }
 
 impl ControlPlane {
     /// Sessions start established, their periodic timers at random phases drawn from the seed.
-    pub fn new(model: &Model, seed: u64, sched: &mut Scheduler<Ev>) -> ControlPlane {
-        let mut cp = ControlPlane { sessions: Vec::with_capacity(model.links.len()) };
+    pub fn new(model: &Model, seed: u64, mode: ControlMode, sched: &mut Scheduler<Ev>) -> ControlPlane {
+        let mut cp = ControlPlane {
+            sessions: Vec::with_capacity(model.links.len()),
+            lazy_allowed: mode == ControlMode::Lazy,
+            order: 0,
+            counts: Counts::default(),
+            lazy_sessions: 0,
+        };
         for (l, link) in model.links.iter().enumerate() {
             let Some(spec) = link.spec.session else {
                 cp.sessions.push(None);
@@ -135,6 +174,8 @@ impl ControlPlane {
                 bfd_multiplier: spec.bfd.map_or([3, 3], |b| [b[0].multiplier, b[1].multiplier]),
                 establish: spec.establish,
                 connect_retry: spec.connect_retry,
+                lazy: None,
+                lazy_ok: timers_keep_up(&negotiate(&spec), spec.bfd.map(|b| [b[0].multiplier, b[1].multiplier])),
             }));
             let mut effects = Vec::new();
             let mut out = Outbox { sched, effects: &mut effects };
@@ -167,6 +208,150 @@ impl ControlPlane {
         self.sessions[link.index()]
             .as_ref()
             .map(|s| SessionView { up: [s.sides[0].up, s.sides[1].up], bfd: s.sides[0].bfd_up || s.sides[1].bfd_up })
+    }
+
+    /// Whether the session on `link` runs on a clean link: both sides up (with BFD when it
+    /// is active), carrier, both directions delivering, no loss. Its packets there change
+    /// only its random stream and its timers.
+    fn clean(&self, model: &Model, net: &Network, link: LinkId) -> bool {
+        let Some(s) = &self.sessions[link.index()] else { return false };
+        let st = net.link(link);
+        let loss = st.loss_ppm().saturating_add(model.links[link.index()].spec.base_loss_ppm);
+        let bfd = s.bfd_configured && s.bfd_disabled == 0;
+        s.lazy_ok && st.carrier() && st.delivers(0) && st.delivers(1) && loss == 0 && s.sides.iter().all(|sp| sp.up && sp.bfd_up == bfd)
+    }
+
+    /// A periodic packet (timer `k`, see `lazy`) is due now. On a clean link it is counted
+    /// quiet; in lazy mode the session goes (or stays) lazy, the packets kept since are
+    /// replayed and this one is run the replayed way. Returns true when it was run here.
+    fn quiet_packet(&mut self, model: &Model, net: &Network, link: LinkId, k: usize, out: &mut Outbox<'_>) -> bool {
+        let was_lazy = self.session(link).lazy.is_some();
+        if !was_lazy && !self.clean(model, net, link) {
+            return false;
+        }
+        self.counts.quiet += 1;
+        if !was_lazy {
+            if !self.lazy_allowed {
+                return false;
+            }
+            let owd = Self::one_way(model, net, link);
+            let s = self.sessions[link.index()].as_mut().expect("a session");
+            s.lazy = Some(Lazy::new(owd, s, out.sched));
+            self.lazy_sessions += 1;
+        }
+        let now = out.now().as_nanos();
+        let (sessions, order, counts) = (&mut self.sessions, &mut self.order, &mut self.counts);
+        let s = sessions[link.index()].as_mut().expect("a lazy session");
+        let mut lz = s.lazy.take().expect("a lazy session");
+        counts.replayed += s.replay(&mut lz, now, order);
+        s.lazy_fire(&mut lz, k, now, order);
+        s.lazy = Some(lz);
+        true
+    }
+
+    /// Deadline `d` (see `lazy`) of a session surfaced from the heap. Returns whether it
+    /// really fires; if the session is lazy and the packets replayed up to now pushed it
+    /// back, it does not (the per-packet run would only have re-queued it).
+    fn lazy_deadline_fires(&mut self, link: LinkId, d: usize, sched: &mut Scheduler<Ev>) -> bool {
+        let (sessions, order, counts) = (&mut self.sessions, &mut self.order, &mut self.counts);
+        let s = sessions[link.index()].as_mut().expect("event for a link without a session");
+        let Some(mut lz) = s.lazy.take() else { return true };
+        let now = sched.now();
+        counts.replayed += s.replay(&mut lz, now.as_nanos(), order);
+        if s.lazy_deadline_fires(&mut lz, d, now) {
+            s.materialize(&mut lz, sched);
+            self.lazy_sessions -= 1;
+            return true;
+        }
+        counts.phantom += 1;
+        s.lazy = Some(lz);
+        false
+    }
+
+    /// Something is about to change or read the session on `link`: replay its packets due
+    /// before now and put its timers back on the heap (it goes lazy again at its next
+    /// packet if its link is still clean). Packets due at exactly now run after the caller.
+    pub fn wake(&mut self, link: LinkId, sched: &mut Scheduler<Ev>) {
+        let (sessions, order, counts) = (&mut self.sessions, &mut self.order, &mut self.counts);
+        let Some(s) = sessions[link.index()].as_mut() else { return };
+        let Some(mut lz) = s.lazy.take() else { return };
+        counts.replayed += s.replay(&mut lz, sched.now().as_nanos(), order);
+        s.materialize(&mut lz, sched);
+        self.lazy_sessions -= 1;
+    }
+
+    /// Replays every lazy session's packets due before now; they stay lazy.
+    pub fn catch_up_all(&mut self, sched: &mut Scheduler<Ev>) {
+        let now = sched.now().as_nanos();
+        for s in self.sessions.iter_mut().flatten() {
+            replay_kept(s, now, &mut self.order, &mut self.counts);
+        }
+    }
+
+    /// The last instant left work for the next one (a replication group's catch-up marks
+    /// its flows for the next re-solve): in the per-packet run the next instant may be a
+    /// packet, so the lazy session whose packet comes first, if before `before`, goes back
+    /// on the heap to give that instant. Packets due up to now are replayed first.
+    pub fn wake_next_packet(&mut self, before: Option<SimTime>, sched: &mut Scheduler<Ev>) {
+        let now = sched.now().as_nanos();
+        let mut first: Option<((u64, u64), usize)> = None;
+        for (l, s) in self.sessions.iter_mut().enumerate() {
+            let Some(s) = s else { continue };
+            replay_kept(s, now.saturating_add(1), &mut self.order, &mut self.counts);
+            if let Some(p) = s.lazy.as_ref().and_then(Lazy::next_packet)
+                && first.is_none_or(|(f, _)| p < f)
+            {
+                first = Some((p, l));
+            }
+        }
+        if let Some(((t, _), l)) = first
+            && before.is_none_or(|b| t < b.as_nanos())
+        {
+            self.wake(LinkId(l as u32), sched);
+        }
+    }
+
+    /// Whether any session is lazy now.
+    pub fn any_lazy(&self) -> bool {
+        self.lazy_sessions > 0
+    }
+
+    /// The first packet kept off the heap after now (packets due up to now are replayed).
+    pub fn first_kept(&mut self, sched: &mut Scheduler<Ev>) -> Option<SimTime> {
+        let now = sched.now().as_nanos();
+        let mut first: Option<u64> = None;
+        for s in self.sessions.iter_mut().flatten() {
+            replay_kept(s, now.saturating_add(1), &mut self.order, &mut self.counts);
+            if let Some((t, _)) = s.lazy.as_ref().and_then(Lazy::next_packet) {
+                first = Some(first.map_or(t, |f| f.min(t)));
+            }
+        }
+        first.map(SimTime)
+    }
+
+    /// Ends lazy mode for the rest of the run: every session is caught up and its timers
+    /// go back on the heap, so from here every packet is an event (an exact event budget).
+    pub fn go_per_packet(&mut self, sched: &mut Scheduler<Ev>) {
+        self.lazy_allowed = false;
+        for l in 0..self.sessions.len() {
+            self.wake(LinkId(l as u32), sched);
+        }
+    }
+
+    /// Whether a lazy session keeps a packet due before `t` (an event the per-packet run
+    /// still has ahead).
+    pub fn any_kept_before(&self, t: SimTime) -> bool {
+        self.sessions.iter().flatten().any(|s| s.lazy.is_some_and(|l| l.any_before(t.as_nanos())))
+    }
+
+    /// An upper bound on the packets not yet counted as events that fall due before `t`,
+    /// from `now`: every periodic timer's, lazy or not (a session may go lazy on the way).
+    pub fn uncounted_bound(&self, now: SimTime, t: SimTime) -> u64 {
+        self.sessions.iter().flatten().fold(0u64, |n, s| n.saturating_add(s.packets_bound(s.lazy.as_ref(), now, t)))
+    }
+
+    pub fn counts(&self) -> Counts {
+        self.counts
     }
 
     /// Whether a control packet sent by `side` arrives: the direction delivers and the
@@ -218,6 +403,9 @@ impl ControlPlane {
         if !self.session(link).sides[side].up {
             return;
         }
+        if self.quiet_packet(model, net, link, side, out) {
+            return;
+        }
         if self.packet_arrives(model, net, link, side) {
             let owd = Self::one_way(model, net, link);
             let s = self.session(link);
@@ -232,12 +420,18 @@ impl ControlPlane {
     }
 
     pub fn on_hold_expire(&mut self, model: &Model, net: &Network, link: LinkId, side: usize, out: &mut Outbox<'_>) {
+        if !self.lazy_deadline_fires(link, side, out.sched) {
+            return;
+        }
         self.side_down(model, net, link, side, DownReason::HoldTimerExpired, out);
     }
 
     pub fn on_bfd_tx(&mut self, model: &Model, net: &Network, link: LinkId, side: usize, out: &mut Outbox<'_>) {
         let now = out.now();
         if !self.bfd_active(link) || !net.link(link).carrier() {
+            return;
+        }
+        if self.quiet_packet(model, net, link, 2 + side, out) {
             return;
         }
         if self.packet_arrives(model, net, link, side) {
@@ -260,6 +454,9 @@ impl ControlPlane {
     }
 
     pub fn on_bfd_detect(&mut self, model: &Model, net: &Network, link: LinkId, side: usize, out: &mut Outbox<'_>) {
+        if !self.lazy_deadline_fires(link, 2 + side, out.sched) {
+            return;
+        }
         self.side_down(model, net, link, side, DownReason::BfdTimeout, out);
     }
 
@@ -308,6 +505,7 @@ impl ControlPlane {
         if !self.has_session(link) {
             return;
         }
+        self.wake(link, out.sched);
         for side in 0..2 {
             self.side_down(model, net, link, side, DownReason::CarrierLoss, out);
         }
@@ -323,6 +521,7 @@ impl ControlPlane {
         if !self.has_session(link) {
             return;
         }
+        self.wake(link, out.sched);
         let bfd = self.bfd_active(link);
         let s = self.session(link);
         if bfd {
@@ -339,6 +538,7 @@ impl ControlPlane {
         if !self.has_session(link) {
             return;
         }
+        self.wake(link, out.sched);
         self.side_down(model, net, link, 0, DownReason::AdminReset, out);
         self.side_down(model, net, link, 1, DownReason::AdminReset, out);
         let now = out.now();
@@ -353,6 +553,7 @@ impl ControlPlane {
         if !self.has_session(link) {
             return;
         }
+        self.wake(link, out.sched);
         let now = out.now();
         let s = self.session(link);
         if disabled {
@@ -380,6 +581,31 @@ impl ControlPlane {
             }
         }
     }
+}
+
+/// Replays a lazy session's kept packets due before `limit`, touching it only if one is.
+fn replay_kept(s: &mut Session, limit: u64, order: &mut u64, counts: &mut Counts) {
+    if s.lazy.as_ref().is_some_and(|l| l.any_before(limit)) {
+        let mut lz = s.lazy.take().expect("checked");
+        counts.replayed += s.replay(&mut lz, limit, order);
+        s.lazy = Some(lz);
+    }
+}
+
+/// Whether every gap between one side's packets is shorter than the window the peer waits
+/// for them: keepalives against the hold time, BFD packets (at most the interval, or 90 % of
+/// it with multiplier 1) against the detection time. Then a clean link never lets a hold or
+/// detection timer fire, which replay relies on.
+fn timers_keep_up(t: &Negotiated, bfd_multiplier: Option<[u32; 2]>) -> bool {
+    let bgp = (0..2).all(|s| t.keepalive[s] > SimDuration::ZERO && t.keepalive[s] < t.hold);
+    let bfd = bfd_multiplier.is_none_or(|m| {
+        (0..2).all(|s| {
+            let tx = t.bfd_tx[s];
+            let gap = if m[s] == 1 { SimDuration(tx.as_nanos() / 10 * 9) } else { tx };
+            tx > SimDuration::ZERO && gap < t.bfd_detect[1 - s]
+        })
+    });
+    bgp && bfd
 }
 
 fn arm(sched: &mut Scheduler<Ev>, t: Option<TimerId>, at: SimTime) {

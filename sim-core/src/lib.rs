@@ -41,7 +41,7 @@ pub use control::{Negotiated, negotiate};
 pub use model::{BuildError, Element, Model};
 pub use report::Report;
 pub use routing::{mix64, rebalance_buckets};
-pub use sim::{FlowView, SimOptions, Simulation, TcpState};
+pub use sim::{ControlMode, FlowView, SimOptions, Simulation, TcpState};
 pub use spec::ModelSpec;
 pub use time::{SimDuration, SimTime};
 pub use views::{FaultView, FlowPathView, LinkView, SessionView, TraceNames};

@@ -284,7 +284,7 @@ impl Simulation {
             seed: self.seed,
             fingerprint: format!("{:016x}", self.fingerprint()),
             duration_s: end.as_secs_f64(),
-            events: self.events,
+            events: self.events(),
             trace_records: self.trace.len(),
             packet_hops: self.packets.hops,
             faults,

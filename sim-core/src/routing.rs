@@ -516,7 +516,7 @@ mod tests {
     }
 
     fn sim(spec: &ModelSpec) -> Simulation {
-        Simulation::new(Model::build(spec).expect("valid"), 1, SimOptions { keep_trace: true })
+        Simulation::new(Model::build(spec).expect("valid"), 1, SimOptions { keep_trace: true, ..SimOptions::default() })
     }
 
     /// The forwarding changes of the run: (time, side, members).

@@ -151,6 +151,25 @@ impl<E: Copy> Scheduler<E> {
         self.timers[id.0 as usize].deadline()
     }
 
+    /// The time of the timer's live heap entry (its deadline, or an earlier time where it
+    /// will re-queue itself), if one is queued.
+    pub fn queued(&self, id: TimerId) -> Option<SimTime> {
+        self.timers[id.0 as usize].queued()
+    }
+
+    /// Sets a timer to fire at `deadline` with its heap entry at `queued` (no later), as if a
+    /// chain of later re-arms had left it there: lazy control packets give back a deadline
+    /// timer in the state the per-packet run's re-arms would have left.
+    pub fn arm_queued(&mut self, id: TimerId, deadline: SimTime, queued: SimTime) {
+        let queued = queued.max(self.now).min(deadline);
+        let slot = &mut self.timers[id.0 as usize];
+        slot.deadline = deadline.as_nanos();
+        if slot.queued != queued.as_nanos() {
+            slot.queued = queued.as_nanos();
+            self.push(queued, Payload::Timer(id));
+        }
+    }
+
     /// Time of the next live event, without running it. Stale timer entries on top are
     /// discarded and deferred ones re-queued on the way.
     pub fn peek_time(&mut self) -> Option<SimTime> {
@@ -160,6 +179,26 @@ impl<E: Copy> Scheduler<E> {
             let slot = self.timers[id.0 as usize];
             if slot.queued() == Some(top.time) && slot.deadline() == Some(top.time) {
                 return Some(top.time);
+            }
+            self.heap.pop();
+            self.settle_timer_entry(id, top.time);
+        }
+    }
+
+    /// [`Self::peek_time`], but settling stale timer entries only while they come before
+    /// `bound`: `Err(q)` when a stale entry at `q >= bound` is on top. A caller that knows of
+    /// events kept off the heap (lazy control packets, due from `bound`) settles exactly the
+    /// entries a heap holding them would have settled before reaching them.
+    pub fn peek_time_before(&mut self, bound: SimTime) -> Result<Option<SimTime>, SimTime> {
+        loop {
+            let Some(&top) = self.heap.peek() else { return Ok(None) };
+            let Payload::Timer(id) = top.payload else { return Ok(Some(top.time)) };
+            let slot = self.timers[id.0 as usize];
+            if slot.queued() == Some(top.time) && slot.deadline() == Some(top.time) {
+                return Ok(Some(top.time));
+            }
+            if top.time >= bound {
+                return Err(top.time);
             }
             self.heap.pop();
             self.settle_timer_entry(id, top.time);

@@ -19,6 +19,7 @@
 
 use crate::attribution::{Attribution, Views};
 use crate::availability::Availability;
+pub use crate::control::ControlMode;
 use crate::control::ControlPlane;
 use crate::events::{Effect, Ev, Outbox};
 use crate::faults::{Faults, Op};
@@ -41,6 +42,8 @@ pub use crate::traffic::{FlowView, TcpState};
 pub struct SimOptions {
     /// Keep every trace record (for `--trace` and the TUI), not just the fingerprint.
     pub keep_trace: bool,
+    /// How control packets on clean links run (`--control`); never changes a result.
+    pub control: ControlMode,
 }
 
 /// A deterministic simulation of one model under one seed.
@@ -79,7 +82,7 @@ impl Simulation {
         let end = SimTime::ZERO + model.duration;
         let mut sched = Scheduler::new();
         let net = Network::new(&model);
-        let control = ControlPlane::new(&model, seed, &mut sched);
+        let control = ControlPlane::new(&model, seed, opts.control, &mut sched);
         let routing = Routing::new(&model, &control, &net);
         let traffic = Traffic::new(&model, seed, &mut sched);
         let first_flows: Vec<u32> = traffic.groups.iter().map(|g| g.first_flow).collect();
@@ -135,9 +138,18 @@ impl Simulation {
     pub fn model(&self) -> &Model {
         &self.model
     }
-    /// Events run so far.
+    /// Events run so far: what the per-packet run counts, lazy control packets included
+    /// (exact after `run_until` and `step`, which catch the lazy sessions up).
     pub fn events(&self) -> u64 {
-        self.events
+        let c = self.control.counts();
+        self.events + c.replayed - c.phantom
+    }
+
+    /// Events run so far that were not control packets of a clean session: the same in a
+    /// lazy and a per-packet run, so budgets polled by it stop both at the same place.
+    pub fn work(&self) -> u64 {
+        let c = self.control.counts();
+        self.events - c.phantom - c.quiet
     }
     pub fn fingerprint(&self) -> u64 {
         self.trace.fingerprint()
@@ -157,18 +169,25 @@ impl Simulation {
     /// Runs the next instant: every event at the next event time. Returns false once no
     /// event remains before the end of the run.
     pub fn step(&mut self) -> bool {
-        self.step_before(self.end)
+        let ran = self.step_before(self.end);
+        self.control.catch_up_all(&mut self.sched);
+        ran
     }
 
     /// Runs the next instant's events if it comes before `limit`: every event at that time,
     /// then one settling of the instant. Flows of a group share an RTT, so their timers fire
     /// together; settling once per instant keeps a burst of N timers from costing N re-solves.
     fn step_before(&mut self, limit: SimTime) -> bool {
+        if self.busy || self.traffic.has_pending() || self.routing.has_pending() {
+            // Work left for the next instant, whatever it is: a lazy packet may be it.
+            let next = self.sched.peek_time();
+            self.control.wake_next_packet(next, &mut self.sched);
+        }
         let t = match self.sched.peek_time() {
             Some(t) if t < limit => t,
             _ => return false,
         };
-        while self.sched.peek_time() == Some(t) {
+        while self.next_is_at(t) {
             let Some((_, ev)) = self.sched.pop() else { break };
             self.events += 1;
             self.handle(ev);
@@ -178,11 +197,30 @@ impl Simulation {
         true
     }
 
+    /// Whether the next event is at `t`. The peek that says no settles re-armed timers'
+    /// heap entries, and where it stops decides their order against what the end of the
+    /// instant queues: with lazy control packets it stops where the per-packet run's heap,
+    /// holding them, would have stopped (see ARCHITECTURE.md, "Lazy control packets").
+    fn next_is_at(&mut self, t: SimTime) -> bool {
+        if !self.control.any_lazy() {
+            return self.sched.peek_time() == Some(t);
+        }
+        match self.sched.peek_time_before(SimTime(t.as_nanos().saturating_add(1))) {
+            Ok(next) => next == Some(t),
+            Err(_) => {
+                let bound = self.control.first_kept(&mut self.sched).unwrap_or(SimTime(u64::MAX));
+                let _ = self.sched.peek_time_before(bound);
+                false
+            }
+        }
+    }
+
     /// Runs every event strictly before `t` (capped at the end of the run).
     pub fn run_until(&mut self, t: SimTime) {
         let t = t.min(self.end);
         while self.step_before(t) {}
         self.sched.advance_to(t);
+        self.control.catch_up_all(&mut self.sched);
         let now = self.now();
         self.traffic.settle_all(now);
     }
@@ -193,12 +231,28 @@ impl Simulation {
     /// reports what happened up to then. The stop depends on the event count only, so it
     /// is the same on every machine.
     pub fn run_until_bounded(&mut self, t: SimTime, max_events: u64) -> bool {
+        self.run_until_limited(t, max_events, u64::MAX)
+    }
+
+    /// [`Self::run_until_bounded`], also stopping (at an instant boundary, like the event
+    /// budget) once [`Self::work`] reaches `max_work`: the cadence at which a caller polls
+    /// its other budgets, the same whether control packets run lazily or not.
+    pub fn run_until_limited(&mut self, t: SimTime, max_events: u64, max_work: u64) -> bool {
         let t = t.min(self.end);
+        // Lazy packets are counted when replayed: while the ones not yet counted cannot
+        // take the run to its event budget before `t`, it cannot stop on the way; once
+        // they might, every packet becomes an event again so the stop is exact.
+        let mut uncounted = if max_events == u64::MAX { 0 } else { self.control.uncounted_bound(self.now(), t) };
         loop {
-            if self.events >= max_events {
+            if uncounted > 0 && self.events().saturating_add(uncounted) >= max_events {
+                self.control.go_per_packet(&mut self.sched);
+                uncounted = 0;
+            }
+            if self.events() >= max_events || self.work() >= max_work {
                 // Out of budget: stopped here unless nothing is left to run before `t`, in
                 // which case the run reached `t` and is advanced to it like any other.
-                if self.sched.peek_time().is_some_and(|next| next < t) {
+                if self.sched.peek_time().is_some_and(|next| next < t) || self.control.any_kept_before(t) {
+                    self.control.catch_up_all(&mut self.sched);
                     return false;
                 }
                 break;
@@ -208,6 +262,7 @@ impl Simulation {
             }
         }
         self.sched.advance_to(t);
+        self.control.catch_up_all(&mut self.sched);
         let now = self.now();
         self.traffic.settle_all(now);
         true
@@ -228,7 +283,7 @@ impl Simulation {
     /// Records that the run stops here, before its end: the fingerprint folds the time and
     /// the events run, so the report of a cut-short run cannot pass for a complete one.
     pub fn mark_stopped(&mut self) {
-        let (now, events) = (self.now(), self.events);
+        let (now, events) = (self.now(), self.events());
         self.trace.mix_stop(now, events);
     }
 
@@ -423,6 +478,8 @@ impl Simulation {
             let m = &self.model;
             match e {
                 Effect::LinkChanged { link, delta, .. } => {
+                    // Its packets so far ran on the link as it was; from here they run per packet.
+                    self.control.wake(*link, &mut self.sched);
                     self.availability.touch(m, *link);
                     let (before, after) = (delta.before, delta.after);
                     for dir in 0..2 {

@@ -35,7 +35,7 @@ fn fault(id: &str, target: &str, action: FaultAction, at_s: u64, dur_s: Option<u
 }
 
 fn run(spec: &ModelSpec, seed: u64) -> Simulation {
-    let mut sim = Simulation::new(Model::build(spec).expect("valid"), seed, SimOptions { keep_trace: true });
+    let mut sim = Simulation::new(Model::build(spec).expect("valid"), seed, SimOptions { keep_trace: true, ..SimOptions::default() });
     sim.run();
     sim
 }

@@ -32,7 +32,7 @@ fn quad_model(q: &Quad, flows: u32, demand: Option<u64>, secs: u64) -> ModelSpec
 
 fn run(spec: &ModelSpec, seed: u64) -> (Report, Simulation) {
     let model = Model::build(spec).expect("valid model");
-    let mut sim = Simulation::new(model, seed, SimOptions { keep_trace: true });
+    let mut sim = Simulation::new(model, seed, SimOptions { keep_trace: true, ..SimOptions::default() });
     sim.run();
     (sim.report(), sim)
 }
@@ -211,7 +211,7 @@ fn two_percent_loss_stays_undetected_by_bfd_while_its_flows_drop_to_the_mathis_c
     spec.faults.push(fault("gray", "gcp/ch1", FaultAction::Degrade(loss), 60.0, None));
     for seed in 0..5 {
         let model = Model::build(&spec).expect("valid");
-        let mut sim = Simulation::new(model, seed, SimOptions { keep_trace: true });
+        let mut sim = Simulation::new(model, seed, SimOptions { keep_trace: true, ..SimOptions::default() });
         sim.run_until(SimTime::from_secs(61));
         let mathis = 1388.0 * 8.0 / 0.0015 * (1.5f64).sqrt() / (0.02f64).sqrt();
         let mut capped = 0;

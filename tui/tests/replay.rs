@@ -57,7 +57,7 @@ fn export_and_replay(app: &mut App) -> (String, scenarios::Scenario, scenarios::
 /// The report of `scenario` run to the session's present: up to its time, and as far into
 /// the instant as the session's trace (as the export's own check replays it).
 fn replay_to_present(scenario: &scenarios::Scenario, app: &App) -> Report {
-    let mut sim = scenarios::prepare(scenario, scenario.seed, SimOptions { keep_trace: true }).expect("builds");
+    let mut sim = scenarios::prepare(scenario, scenario.seed, SimOptions { keep_trace: true, ..SimOptions::default() }).expect("builds");
     let now = app.sim.now();
     sim.run_until(now);
     while sim.trace().len() < app.sim.trace().len() && sim.peek() == Some(now) {

@@ -1,0 +1,231 @@
+//! Lazy control packets: a session on a clean link is caught up instead of simulated packet
+//! by packet.
+//!
+//! On a link that carries both directions with no loss, a BGP keepalive or BFD packet
+//! changes three things only: where the session's random stream stands (one loss draw, one
+//! jitter draw), when the sender's timer fires next, and the receiver's hold or detection
+//! deadline (pushed to `sent + one-way delay + window`). Nothing else reads them while the
+//! link stays clean, so the packets need not be run when they fall due: a lazy session
+//! keeps its periodic timers off the heap and replays them, in the order the scheduler
+//! would have run them, when something asks (`catch_up`): a change to its link, a reset, a
+//! BFD toggle, one of its own timers surfacing, a read of the event count, the end of a
+//! `run_until`. ARCHITECTURE.md ("Lazy control packets") says why the replay is exact.
+//!
+//! Indexing: periodic timer `k` is 0/1 the keepalive of side 0/1, 2/3 the BFD transmit of
+//! side 0/1; deadline `d` is 0/1 the hold timer of side 0/1, 2/3 the BFD detection timer.
+//! A packet of periodic timer `k` from side `s` pushes deadline `(k & 2) | (1 - s)`.
+
+use super::{Session, jitter_bfd, jitter_bgp};
+use crate::events::Ev;
+use crate::scheduler::{Scheduler, TimerId};
+use crate::time::{SimDuration, SimTime};
+
+const NONE: u64 = u64::MAX;
+
+/// The replay state of a lazy session.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Lazy {
+    /// When each periodic timer fires next, once it has fired while lazy (its re-arm is kept
+    /// here, not on the heap); `NONE` while its heap entry from before is still live.
+    next: [u64; 4],
+    /// Tie-break between periodic timers due at the same nanosecond: the order of their
+    /// re-arms, as the scheduler's sequence numbers would give.
+    order: [u64; 4],
+    /// When the last packet that pushes each deadline was sent; `NONE`: none since lazy.
+    last_rx: [u64; 4],
+    /// Deadlines whose heap entry surfaced while lazy and was retired: kept here until the
+    /// session leaves lazy mode.
+    retired: [bool; 4],
+    /// Each armed deadline's value when the session went lazy, and where its heap entry was
+    /// then (`NONE`: not armed, left alone).
+    base: [u64; 4],
+    entry_queued: [u64; 4],
+    /// Where the per-packet run's heap entry of each deadline stands now: it surfaces at
+    /// this time and re-queues itself at the deadline of that moment.
+    chain: [u64; 4],
+    /// One-way delay of the link while lazy (any change to the link ends lazy mode first).
+    owd: SimDuration,
+}
+
+impl Lazy {
+    pub(super) fn new(owd: SimDuration, session: &Session, sched: &Scheduler<Ev>) -> Lazy {
+        let mut lz = Lazy {
+            next: [NONE; 4],
+            order: [0; 4],
+            last_rx: [NONE; 4],
+            retired: [false; 4],
+            base: [NONE; 4],
+            entry_queued: [NONE; 4],
+            chain: [NONE; 4],
+            owd,
+        };
+        for d in 0..4 {
+            if let Some(t) = session.deadline_timer(d)
+                && let (Some(at), Some(q)) = (sched.deadline(t), sched.queued(t))
+            {
+                lz.base[d] = at.as_nanos();
+                lz.entry_queued[d] = q.as_nanos();
+                lz.chain[d] = q.as_nanos();
+            }
+        }
+        lz
+    }
+
+    /// The earliest periodic timer kept here that falls due strictly before `limit`.
+    fn earliest_before(&self, limit: u64) -> Option<usize> {
+        let mut best: Option<usize> = None;
+        for k in 0..4 {
+            if self.next[k] < limit && best.is_none_or(|b| (self.next[k], self.order[k]) < (self.next[b], self.order[b])) {
+                best = Some(k);
+            }
+        }
+        best
+    }
+
+    /// The next packet kept here, as `(time, re-arm order)`.
+    pub(super) fn next_packet(&self) -> Option<(u64, u64)> {
+        (0..4).filter(|&k| self.next[k] != NONE).map(|k| (self.next[k], self.order[k])).min()
+    }
+
+    /// Whether a periodic timer kept here falls due strictly before `limit`.
+    pub(super) fn any_before(&self, limit: u64) -> bool {
+        self.next.iter().any(|&n| n < limit)
+    }
+}
+
+/// What replay counts, for the event count and the poll cadence (see `Simulation::events`).
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Counts {
+    /// Packets replayed without an event: each was an event of the per-packet run.
+    pub replayed: u64,
+    /// Events a lazy run popped that the per-packet run does not have (a deadline's heap
+    /// entry surfacing while the packets that pushed it are not yet replayed).
+    pub phantom: u64,
+    /// Events of either run that were a packet of a clean session (they do no work).
+    pub quiet: u64,
+}
+
+impl Session {
+    /// The deadline `d` the replayed packets give (the one from before without one).
+    fn lazy_deadline(&self, lazy: &Lazy, d: usize) -> SimTime {
+        if lazy.last_rx[d] == NONE {
+            return SimTime(lazy.base[d]);
+        }
+        let window = if d < 2 { self.timers.hold } else { self.timers.bfd_detect[d - 2] };
+        SimTime(lazy.last_rx[d]) + lazy.owd + window
+    }
+
+    /// Moves the per-packet run's heap entries of the deadlines on to `limit`: each that
+    /// surfaces before it re-queues itself at the deadline of that moment.
+    fn advance_chains(&self, lazy: &mut Lazy, limit: u64) {
+        for d in 0..4 {
+            while lazy.chain[d] < limit {
+                let at = self.lazy_deadline(lazy, d).as_nanos();
+                if at <= lazy.chain[d] {
+                    break; // it fires there: the session is woken by its heap entry first
+                }
+                lazy.chain[d] = at;
+            }
+        }
+    }
+
+    fn deadline_timer(&self, d: usize) -> Option<TimerId> {
+        let sp = &self.sides[d & 1];
+        if d < 2 { sp.hold } else { sp.bfd_detect }
+    }
+
+    fn periodic_timer(&self, k: usize) -> Option<TimerId> {
+        let sp = &self.sides[k & 1];
+        if k < 2 { sp.keepalive } else { sp.bfd_tx }
+    }
+
+    /// One packet of periodic timer `k` sent at `t` on a clean link: the draws and the timer
+    /// writes `on_keepalive_tx` / `on_bfd_tx` make there, in their order.
+    pub(super) fn lazy_fire(&mut self, lazy: &mut Lazy, k: usize, t: u64, order: &mut u64) {
+        let side = k & 1;
+        // The loss draw `packet_arrives` always takes (the loss is zero: it never loses).
+        let _ = self.rng.next_u64(); // = chance_ppm(0), without its division
+        self.advance_chains(lazy, t);
+        let d = (k & 2) | (1 - side);
+        lazy.last_rx[d] = t;
+        let next = if k < 2 {
+            jitter_bgp(&mut self.rng, self.timers.keepalive[side])
+        } else {
+            jitter_bfd(&mut self.rng, self.timers.bfd_tx[side], self.bfd_multiplier[side])
+        };
+        lazy.next[k] = t + next.as_nanos();
+        lazy.order[k] = *order;
+        *order += 1;
+    }
+
+    /// Replays every packet kept here that falls due strictly before `limit`. Returns how
+    /// many. Deadlines are not written to the scheduler until the session leaves lazy mode.
+    pub(super) fn replay(&mut self, lazy: &mut Lazy, limit: u64, order: &mut u64) -> u64 {
+        let mut n = 0;
+        while let Some(k) = lazy.earliest_before(limit) {
+            self.lazy_fire(lazy, k, lazy.next[k], order);
+            n += 1;
+        }
+        self.advance_chains(lazy, limit);
+        n
+    }
+
+    /// A deadline's heap entry surfaced at `now` while lazy, after the replay up to `now`.
+    /// Returns true when it really fires (no packet pushed it since the session went lazy,
+    /// or the pushes still end at `now`); false when the per-packet run would only have
+    /// re-queued it: it is retired, kept here until the session leaves lazy mode.
+    pub(super) fn lazy_deadline_fires(&self, lazy: &mut Lazy, d: usize, now: SimTime) -> bool {
+        if lazy.last_rx[d] == NONE || self.lazy_deadline(lazy, d) <= now {
+            lazy.chain[d] = NONE; // the per-packet code takes it from here
+            return true;
+        }
+        lazy.retired[d] = true;
+        false
+    }
+
+    /// Leaves lazy mode: the periodic timers kept here and the retired deadlines go back on
+    /// the heap at the times the replay gives (replay up to now first).
+    pub(super) fn materialize(&self, lazy: &mut Lazy, sched: &mut Scheduler<Ev>) {
+        let mut ks: Vec<usize> = (0..4).filter(|&k| lazy.next[k] != NONE).collect();
+        ks.sort_by_key(|&k| lazy.order[k]);
+        for k in ks {
+            if let Some(t) = self.periodic_timer(k) {
+                sched.arm(t, SimTime(lazy.next[k]));
+            }
+        }
+        for d in 0..4 {
+            let Some(t) = self.deadline_timer(d) else { continue };
+            if lazy.chain[d] == NONE {
+                continue;
+            }
+            let at = self.lazy_deadline(lazy, d);
+            if lazy.chain[d] == lazy.entry_queued[d] {
+                // Its heap entry from before has not surfaced (or just did): a later
+                // deadline rewrites the slot, as the per-packet re-arms did.
+                if lazy.last_rx[d] != NONE || lazy.retired[d] {
+                    sched.arm(t, at);
+                }
+            } else {
+                sched.arm_queued(t, at, SimTime(lazy.chain[d]));
+            }
+        }
+    }
+
+    /// An upper bound on the packets of this session's periodic timers that fall due in
+    /// `[from, to)`: each gap is at least three quarters of its interval (the jitter floor).
+    pub(super) fn packets_bound(&self, lazy: Option<&Lazy>, from: SimTime, to: SimTime) -> u64 {
+        let mut n = 0u64;
+        for k in 0..4 {
+            let interval = if k < 2 { self.timers.keepalive[k & 1] } else { self.timers.bfd_tx[k & 1] };
+            if self.periodic_timer(k).is_none() || interval.as_nanos() == 0 {
+                continue;
+            }
+            let base = lazy.map_or(NONE, |l| l.next[k]).min(from.as_nanos());
+            let gap = (interval.as_nanos() / 4 * 3).max(1);
+            if to.as_nanos() > base {
+                n = n.saturating_add(1 + (to.as_nanos() - base) / gap);
+            }
+        }
+        n
+    }
+}
