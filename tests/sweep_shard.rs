@@ -639,8 +639,11 @@ fn a_budget_stops_a_slow_sweep_early_instead_of_running_the_queued_seeds() {
     // still running at the budget are dropped. No timing is asserted (README "Budgets" has
     // the measured overrun): only that it stopped early, says so and counts what ran.
     let o = faultline(&["sweep", "bench-day", "--seeds", "1..=100000", "--budget", "2s", "--json"]);
-    assert_eq!(o.status.code(), Some(2), "{}", show(&o));
     let j: Value = serde_json::from_slice(&o.stdout).expect("JSON");
+    // Partial is inconclusive (2), unless a seed that ran failed (1): how many run depends
+    // on the machine, and some of bench-day's seeds fail their [expect].
+    let want = if j["fail"].as_u64() > Some(0) { 1 } else { 2 };
+    assert_eq!(o.status.code(), Some(want), "{}", show(&o));
     let runs = j["runs"].as_u64().expect("runs");
     assert!(runs < 100_000, "{j}");
     assert_eq!(j["partial"], true);
