@@ -5,6 +5,9 @@
 //!
 //! Run: `cargo test --release -p scenarios --test lazy_control -- --nocapture`
 
+#[path = "support/budget_stops.rs"]
+mod budget_stops;
+
 use scenarios::Scenario;
 use sim_core::{ControlMode, Model, SimOptions, SimTime, Simulation};
 
@@ -55,20 +58,7 @@ fn check(s: &Scenario) -> Result<(), String> {
     // Stopped by an event budget: the same instant, events and fingerprint.
     let events = per_packet.events();
     for max in [events / 7 + 1, events / 2 + 3, events.saturating_sub(5).max(1)] {
-        let mut a = sim(s, ControlMode::PerPacket);
-        let mut b = sim(s, ControlMode::Lazy);
-        let (ra, rb) = (a.run_until_bounded(end, max), b.run_until_bounded(end, max));
-        a.mark_stopped();
-        b.mark_stopped();
-        if (ra, a.now(), a.events(), a.fingerprint()) != (rb, b.now(), b.events(), b.fingerprint()) {
-            return Err(format!(
-                "stopped by {max} events: per-packet at {} after {} events, lazy at {} after {}",
-                a.now(),
-                a.events(),
-                b.now(),
-                b.events()
-            ));
-        }
+        budget_stops::agree(|c| sim(s, c), end, max)?;
     }
     Ok(())
 }

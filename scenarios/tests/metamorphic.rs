@@ -35,6 +35,9 @@
 //! Run: `cargo test --release -p scenarios --test metamorphic -- --nocapture`
 //! (`PROPTEST_CASES=1000` for a deeper run).
 
+#[path = "support/budget_stops.rs"]
+mod budget_stops;
+
 use std::collections::BTreeMap;
 use std::fmt;
 
@@ -912,21 +915,7 @@ fn check_lazy(s: &Scenario, cuts: &[SimTime], max_events: u64) -> Result<(), Str
         return Err("per-packet and lazy traces differ".into());
     }
     let end = end_of(s);
-    let mut a = simulation(s, opts(ControlMode::PerPacket));
-    let mut b = simulation(s, opts(ControlMode::Lazy));
-    let (ra, rb) = (a.run_until_bounded(end, max_events), b.run_until_bounded(end, max_events));
-    a.mark_stopped();
-    b.mark_stopped();
-    if (ra, a.now(), a.events(), a.fingerprint()) != (rb, b.now(), b.events(), b.fingerprint()) {
-        return Err(format!(
-            "stopped by {max_events} events: per-packet at {} after {} events, lazy at {} after {}",
-            a.now(),
-            a.events(),
-            b.now(),
-            b.events()
-        ));
-    }
-    Ok(())
+    budget_stops::agree(|c| simulation(s, opts(c)), end, max_events)
 }
 
 #[test]
