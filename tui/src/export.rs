@@ -180,7 +180,7 @@ pub fn replay_spec(spec: &ModelSpec, hand: &[HandFault]) -> ModelSpec {
 /// fingerprints, then runs it to the end.
 fn replay(file: &Compiled, app: &App) -> Result<Replay, String> {
     let model = Model::build(&file.spec).map_err(|e| format!("its model does not build: {e}"))?;
-    let mut sim = Simulation::new(model, file.seed, SimOptions::default());
+    let mut sim = Simulation::new(model, file.seed, SimOptions { control: app.session.control, ..SimOptions::default() });
     let now = app.sim.now();
     sim.run_until(now);
     while sim.trace().len() < app.sim.trace().len() && sim.peek() == Some(now) {

@@ -39,7 +39,7 @@ mod view;
 #[cfg(test)]
 mod testing;
 
-use sim_core::{ModelSpec, SimDuration};
+use sim_core::{ControlMode, ModelSpec, SimDuration};
 
 pub use app::{App, DEFAULT_SPEED, MAX_EVENTS_PER_FRAME, Overlay, SPEEDS_TENTHS};
 pub use events::{EventLog, LineKind, LogLine};
@@ -73,6 +73,9 @@ pub struct Session {
     /// checked by compiling the file read back from disk, and hand fault ids are chosen
     /// outside the file's ids. `None`: exports say they were not checked.
     pub compile: Option<Compiler>,
+    /// How control packets on clean links run (`--control`): never changes a result, only
+    /// how long stepping takes; the explorer, its restarts and its export replays all use it.
+    pub control: ControlMode,
 }
 
 /// Runs the explorer until the user quits.

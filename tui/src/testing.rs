@@ -41,6 +41,7 @@ pub fn session() -> Session {
         duration: s.duration,
         judge: None,
         compile: Some(compiler()),
+        control: sim_core::ControlMode::default(),
     }
 }
 

@@ -39,6 +39,7 @@ fn open(name: &str, seed: u64) -> App {
         duration: s.duration,
         judge: Some(judge()),
         compile: Some(compiler()),
+        control: sim_core::ControlMode::default(),
     };
     let mut app = App::new(session).expect("builds");
     app.export_dir = export_dir(name);

@@ -205,3 +205,30 @@ fn the_flagship_with_a_cut_while_its_facility_is_down_is_judged_as_its_replay() 
     let (_, _, at_end) = export_and_replay(&mut app);
     assert_judged_as_the_replay(&app, &at_end, &text);
 }
+
+/// `--control` reaches the explorer: the same keys in a session whose control packets run
+/// one by one and in one that catches them up lazily give the same fingerprint at every
+/// pause and the same report at the end (the event count included: lazy control counts the
+/// packets it catches up).
+#[test]
+fn the_same_keys_give_the_same_run_with_lazy_and_per_packet_control() {
+    let drive = |control: sim_core::ControlMode| {
+        let mut app = App::new(judged(faultline_tui::Session { control, ..session(7) })).expect("valid");
+        let mut prints = Vec::new();
+        send(&mut app, &[Msg::char(' ')]);
+        ticks(&mut app, 10);
+        prints.push(app.sim.fingerprint());
+        send(&mut app, &[Msg::key(KeyCode::Down), Msg::char('c')]);
+        ticks(&mut app, 5);
+        prints.push(app.sim.fingerprint());
+        send(&mut app, &[Msg::char('u'), Msg::key(KeyCode::Down), Msg::char('d')]);
+        ticks(&mut app, 3);
+        prints.push(app.sim.fingerprint());
+        play_to_end(&mut app);
+        (prints, app.sim.report())
+    };
+    let (lazy_prints, lazy) = drive(sim_core::ControlMode::Lazy);
+    let (packet_prints, packet) = drive(sim_core::ControlMode::PerPacket);
+    assert_eq!(lazy_prints, packet_prints, "the fingerprint at each pause");
+    assert_eq!(lazy, packet, "the report at the end");
+}

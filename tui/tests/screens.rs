@@ -111,6 +111,7 @@ fn three_quads() -> App {
         duration: SimDuration::from_secs(30),
         judge: None,
         compile: None,
+        control: sim_core::ControlMode::default(),
     };
     App::new(session).expect("valid")
 }

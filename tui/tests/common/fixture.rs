@@ -24,6 +24,7 @@ pub fn session(seed: u64) -> Session {
         duration: s.duration,
         judge: None,
         compile: Some(compiler()),
+        control: sim_core::ControlMode::default(),
     }
 }
 
@@ -47,6 +48,7 @@ pub fn flagship() -> Session {
         duration: s.duration,
         judge: Some(judge()),
         compile: Some(compiler()),
+        control: sim_core::ControlMode::default(),
     }
 }
 
