@@ -20,7 +20,7 @@ mod retransmit;
 mod solve;
 mod stalls;
 
-pub(crate) use flow::Flow;
+pub(crate) use flow::{Flow, Path};
 pub use flow::{FlowView, TcpState};
 pub(crate) use group::{GroupRt, stall_micros};
 pub(crate) use stalls::Stalls;
@@ -85,7 +85,7 @@ pub(crate) struct Traffic {
     /// Flows that stalled this instant, whose first timer the end of the instant arms.
     fresh_stalls: Vec<u32>,
     /// Reused buffer for computing a flow's new forward path.
-    scratch_path: Vec<(u32, u8)>,
+    scratch_path: Path,
     solver: solve::Scratch,
     maxmin: MaxMin,
     /// Each group's host clock phase, nanoseconds (where its timer-wheel ticks fall).
@@ -105,6 +105,9 @@ impl Traffic {
             salt: mix64(seed ^ 0x7478_6861_7368),
             ..Default::default()
         };
+        // Exactly as many flows as the model has: a vector grown by doubling would hold up to
+        // twice the flows' bytes (a third of bench-scale's peak was that slack).
+        t.flows.reserve_exact(model.groups.iter().map(|g| g.spec.flows as usize).sum());
         for (g, group) in model.groups.iter().enumerate() {
             let spec = &group.spec;
             let first = t.flows.len() as u32;
@@ -121,8 +124,8 @@ impl Traffic {
                     group: g as u32,
                     hash: mix64(id_hash ^ mix64(u64::from(i))),
                     state: TcpState::Waiting,
-                    fwd: Vec::new(),
-                    rev: Vec::new(),
+                    fwd: Path::new(),
+                    rev: Path::new(),
                     ok: false,
                     broken: None,
                     data_delivers: false,

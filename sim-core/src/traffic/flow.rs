@@ -4,6 +4,10 @@ use crate::model::GroupId;
 use crate::scheduler::TimerId;
 use crate::time::{SimDuration, SimTime};
 
+/// A path: (link, direction) per hop. Most paths have one or two hops, kept inline (24 B,
+/// no allocation); longer ones spill to the heap.
+pub(crate) type Path = smallvec::SmallVec<[(u32, u8); 2]>;
+
 /// Where a flow's TCP stands. Windows are in bytes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum TcpState {
@@ -67,9 +71,9 @@ pub(crate) struct Flow {
     pub hash: u64,
     pub state: TcpState,
     /// Data path: (link, direction) per hop; empty when a hop has no route.
-    pub fwd: Vec<(u32, u8)>,
+    pub fwd: Path,
     /// ACK path.
-    pub rev: Vec<(u32, u8)>,
+    pub rev: Path,
     /// Both directions deliver and both ends are alive.
     pub ok: bool,
     /// Where the path is broken, when it is.

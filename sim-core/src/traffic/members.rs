@@ -13,15 +13,18 @@
 pub(crate) struct Members {
     lists: Vec<Vec<u32>>,
     /// Per flow, per hop of the path it joined with: (link direction, position in its list).
-    at: Vec<Vec<(u32, u32)>>,
+    at: Vec<Places>,
 }
+
+/// One flow's places: inline for paths of up to two hops, so a flow allocates nothing here.
+type Places = smallvec::SmallVec<[(u32, u32); 2]>;
 
 /// Marks a hop already left, while a flow leaves hop by hop.
 const LEFT: u32 = u32::MAX;
 
 impl Members {
     pub fn new(directions: usize, flows: usize) -> Members {
-        Members { lists: vec![Vec::new(); directions], at: vec![Vec::new(); flows] }
+        Members { lists: vec![Vec::new(); directions], at: vec![Places::new(); flows] }
     }
 
     /// The flows on link direction `r`, in order.
