@@ -84,7 +84,7 @@ impl App {
         let model = Model::build(&session.spec).map_err(|e| anyhow::anyhow!("scenario `{}`: {e}", session.name))?;
         let order = display_order(&model);
         let seed = session.seed;
-        let sim = Simulation::new(model, seed, SimOptions { keep_trace: true, control: session.control, ..SimOptions::default() });
+        let sim = Simulation::new(model, seed, SimOptions { keep_trace: true, control: session.control });
         let history = History::new(&sim, order.len());
         let mut app = App {
             session,
@@ -122,7 +122,7 @@ impl App {
         // The spec built once already, so it builds again; keep the old run if it somehow does not.
         let Ok(model) = Model::build(&self.session.spec) else { return };
         self.seed = seed;
-        self.sim = Simulation::new(model, seed, SimOptions { keep_trace: true, control: self.session.control, ..SimOptions::default() });
+        self.sim = Simulation::new(model, seed, SimOptions { keep_trace: true, control: self.session.control });
         self.history = History::new(&self.sim, self.order.len());
         self.hand.clear();
         self.log.clear();
