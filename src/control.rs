@@ -21,17 +21,8 @@ pub enum Control {
 
 /// Sets the mode for every simulation the process prepares (once, at start).
 pub fn install(args: &ControlArgs) {
-    let mode = match args.control {
+    scenarios::set_control(match args.control {
         Control::Lazy => ControlMode::Lazy,
         Control::PerPacket => ControlMode::PerPacket,
-    };
-    scenarios::set_control(mode);
-    let _ = INSTALLED.set(mode);
+    });
 }
-
-/// The mode `install` set, for simulations built outside the scenarios crate (the TUI's).
-pub fn current() -> ControlMode {
-    INSTALLED.get().copied().unwrap_or_default()
-}
-
-static INSTALLED: std::sync::OnceLock<ControlMode> = std::sync::OnceLock::new();

@@ -549,7 +549,7 @@ fn cmd_tui(scenario: Option<String>, seed: Option<u64>) -> anyhow::Result<u8> {
         duration: s.duration,
         spec: s.spec.clone(),
         compile: Some(tui_compiler(s.source.display_name())),
-        control: control::current(),
+        control: scenarios::control(),
         judge: Some(judge(s)),
     };
     faultline_tui::run(session)?;
@@ -588,7 +588,7 @@ fn cmd_tui_attach(addr: &str, token_file: Option<&Path>) -> anyhow::Result<u8> {
         duration: s.duration,
         spec: s.spec.clone(),
         compile: Some(tui_compiler(info.origin.clone())),
-        control: control::current(),
+        control: scenarios::control(),
         judge: Some(judge(s)),
     };
     let origin = info.origin;

@@ -147,6 +147,12 @@ pub fn set_control(mode: ControlMode) {
     CONTROL.store(if mode == ControlMode::Lazy { 1 } else { 2 }, Ordering::Relaxed);
 }
 
+/// The mode simulations this process builds run their control packets in: `--control`'s,
+/// else the default (for simulations built outside [`prepare`], such as the TUI's).
+pub fn control() -> ControlMode {
+    control_override().unwrap_or_default()
+}
+
 fn control_override() -> Option<ControlMode> {
     match CONTROL.load(Ordering::Relaxed) {
         1 => Some(ControlMode::Lazy),

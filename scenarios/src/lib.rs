@@ -42,7 +42,7 @@ use sim_core::{Model, ModelSpec, SimDuration};
 pub use bounded::{BUDGET_CHECK, BudgetStop, Exhausted, evaluate_bounded, max_events, run_bounded};
 pub use describe::describe;
 pub use error::{Diagnostic, ScenarioError};
-pub use expect::{Check, Expectations, Outcome, Verdict, evaluate, prepare, run, set_control};
+pub use expect::{Check, Expectations, Outcome, Verdict, control, evaluate, prepare, run, set_control};
 pub use library::{LibraryEntry, library};
 pub use read::{STDIN_ARG, STDIN_NAME, decode, read_file, read_stdin, stdin_text};
 pub use schema::schema;
