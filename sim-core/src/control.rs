@@ -24,8 +24,10 @@ use crate::scheduler::{Scheduler, TimerId};
 use crate::time::{SimDuration, SimTime};
 use crate::trace::DownReason;
 
+mod kept;
 mod lazy;
 
+use kept::Kept;
 use lazy::{Counts, Lazy};
 
 /// How control packets on clean links are run. An execution strategy, not a model input:
@@ -135,6 +137,8 @@ pub(crate) struct ControlPlane {
     counts: Counts,
     /// Sessions lazy now.
     lazy_sessions: u32,
+    /// When each lazy session's next kept packet falls due, by link (`kept`).
+    kept: Kept,
 }
 
 impl ControlPlane {
@@ -146,6 +150,7 @@ impl ControlPlane {
             order: 0,
             counts: Counts::default(),
             lazy_sessions: 0,
+            kept: Kept::with_links(model.links.len()),
         };
         for (l, link) in model.links.iter().enumerate() {
             let Some(spec) = link.spec.session else {
@@ -240,12 +245,11 @@ impl ControlPlane {
             self.lazy_sessions += 1;
         }
         let now = out.now().as_nanos();
-        let (sessions, order, counts) = (&mut self.sessions, &mut self.order, &mut self.counts);
-        let s = sessions[link.index()].as_mut().expect("a lazy session");
-        let mut lz = s.lazy.take().expect("a lazy session");
-        counts.replayed += s.replay(&mut lz, now, order);
-        s.lazy_fire(&mut lz, k, now, order);
-        s.lazy = Some(lz);
+        let s = self.sessions[link.index()].as_mut().expect("a lazy session");
+        let (lz, mut r) = s.lazy_parts().expect("a lazy session");
+        self.counts.replayed += lz.replay(&mut r, now, &mut self.order);
+        lz.fire(&mut r, k, now, &mut self.order);
+        self.kept.set(link.index(), lz.next_packet());
         true
     }
 
@@ -253,18 +257,21 @@ impl ControlPlane {
     /// really fires; if the session is lazy and the packets replayed up to now pushed it
     /// back, it does not (the per-packet run would only have re-queued it).
     fn lazy_deadline_fires(&mut self, link: LinkId, d: usize, sched: &mut Scheduler<Ev>) -> bool {
-        let (sessions, order, counts) = (&mut self.sessions, &mut self.order, &mut self.counts);
-        let s = sessions[link.index()].as_mut().expect("event for a link without a session");
-        let Some(mut lz) = s.lazy.take() else { return true };
+        let s = self.sessions[link.index()].as_mut().expect("event for a link without a session");
+        let Some((lz, mut r)) = s.lazy_parts() else { return true };
         let now = sched.now();
-        counts.replayed += s.replay(&mut lz, now.as_nanos(), order);
-        if s.lazy_deadline_fires(&mut lz, d, now) {
+        self.counts.replayed += lz.replay(&mut r, now.as_nanos(), &mut self.order);
+        let fires = lz.deadline_fires(r.timers, d, now);
+        let next = lz.next_packet();
+        if fires {
+            let mut lz = s.lazy.take().expect("a lazy session");
             s.materialize(&mut lz, sched);
+            self.kept.set(link.index(), None);
             self.lazy_sessions -= 1;
             return true;
         }
-        counts.phantom += 1;
-        s.lazy = Some(lz);
+        self.counts.phantom += 1;
+        self.kept.set(link.index(), next);
         false
     }
 
@@ -272,20 +279,40 @@ impl ControlPlane {
     /// before now and put its timers back on the heap (it goes lazy again at its next
     /// packet if its link is still clean). Packets due at exactly now run after the caller.
     pub fn wake(&mut self, link: LinkId, sched: &mut Scheduler<Ev>) {
-        let (sessions, order, counts) = (&mut self.sessions, &mut self.order, &mut self.counts);
-        let Some(s) = sessions[link.index()].as_mut() else { return };
+        let Some(s) = self.sessions[link.index()].as_mut() else { return };
         let Some(mut lz) = s.lazy.take() else { return };
-        counts.replayed += s.replay(&mut lz, sched.now().as_nanos(), order);
+        self.counts.replayed += lz.replay(&mut s.replayer(), sched.now().as_nanos(), &mut self.order);
         s.materialize(&mut lz, sched);
+        self.kept.set(link.index(), None);
         self.lazy_sessions -= 1;
     }
 
     /// Replays every lazy session's packets due before now; they stay lazy.
     pub fn catch_up_all(&mut self, sched: &mut Scheduler<Ev>) {
-        let now = sched.now().as_nanos();
-        for s in self.sessions.iter_mut().flatten() {
-            replay_kept(s, now, &mut self.order, &mut self.counts);
+        self.replay_due(sched.now().as_nanos());
+    }
+
+    /// Replays the packets every lazy session keeps before `limit`, in link order (the
+    /// order their re-arms are numbered in); they stay lazy.
+    fn replay_due(&mut self, limit: u64) {
+        let mut from = 0;
+        while let Some(l) = self.kept.next_due(from, limit) {
+            let next = match self.sessions[l].as_mut().and_then(Session::lazy_parts) {
+                Some((lz, mut r)) => {
+                    self.counts.replayed += lz.replay(&mut r, limit, &mut self.order);
+                    lz.next_packet()
+                }
+                None => None,
+            };
+            self.kept.set(l, next);
+            from = l + 1;
         }
+    }
+
+    /// The first packet kept by a lazy session, as `(time, re-arm order)`, and its link.
+    fn first_packet(&self) -> Option<((u64, u64), usize)> {
+        let t = self.kept.first()?;
+        self.kept.at(t).filter_map(|l| next_kept(&self.sessions[l]).map(|p| (p, l))).min()
     }
 
     /// The last instant left work for the next one (a replication group's catch-up marks
@@ -293,18 +320,8 @@ impl ControlPlane {
     /// packet, so the lazy session whose packet comes first, if before `before`, goes back
     /// on the heap to give that instant. Packets due up to now are replayed first.
     pub fn wake_next_packet(&mut self, before: Option<SimTime>, sched: &mut Scheduler<Ev>) {
-        let now = sched.now().as_nanos();
-        let mut first: Option<((u64, u64), usize)> = None;
-        for (l, s) in self.sessions.iter_mut().enumerate() {
-            let Some(s) = s else { continue };
-            replay_kept(s, now.saturating_add(1), &mut self.order, &mut self.counts);
-            if let Some(p) = s.lazy.as_ref().and_then(Lazy::next_packet)
-                && first.is_none_or(|(f, _)| p < f)
-            {
-                first = Some((p, l));
-            }
-        }
-        if let Some(((t, _), l)) = first
+        self.replay_due(sched.now().as_nanos().saturating_add(1));
+        if let Some(((t, _), l)) = self.first_packet()
             && before.is_none_or(|b| t < b.as_nanos())
         {
             self.wake(LinkId(l as u32), sched);
@@ -318,15 +335,8 @@ impl ControlPlane {
 
     /// The first packet kept off the heap after now (packets due up to now are replayed).
     pub fn first_kept(&mut self, sched: &mut Scheduler<Ev>) -> Option<SimTime> {
-        let now = sched.now().as_nanos();
-        let mut first: Option<u64> = None;
-        for s in self.sessions.iter_mut().flatten() {
-            replay_kept(s, now.saturating_add(1), &mut self.order, &mut self.counts);
-            if let Some((t, _)) = s.lazy.as_ref().and_then(Lazy::next_packet) {
-                first = Some(first.map_or(t, |f| f.min(t)));
-            }
-        }
-        first.map(SimTime)
+        self.replay_due(sched.now().as_nanos().saturating_add(1));
+        self.kept.first().map(SimTime)
     }
 
     /// Ends lazy mode for the rest of the run: every session is caught up and its timers
@@ -341,7 +351,7 @@ impl ControlPlane {
     /// Whether a lazy session keeps a packet due before `t` (an event the per-packet run
     /// still has ahead).
     pub fn any_kept_before(&self, t: SimTime) -> bool {
-        self.sessions.iter().flatten().any(|s| s.lazy.is_some_and(|l| l.any_before(t.as_nanos())))
+        self.kept.next_due(0, t.as_nanos()).is_some()
     }
 
     /// An upper bound on the packets not yet counted as events that fall due before `t`,
@@ -583,13 +593,9 @@ impl ControlPlane {
     }
 }
 
-/// Replays a lazy session's kept packets due before `limit`, touching it only if one is.
-fn replay_kept(s: &mut Session, limit: u64, order: &mut u64, counts: &mut Counts) {
-    if s.lazy.as_ref().is_some_and(|l| l.any_before(limit)) {
-        let mut lz = s.lazy.take().expect("checked");
-        counts.replayed += s.replay(&mut lz, limit, order);
-        s.lazy = Some(lz);
-    }
+/// The next packet a session keeps off the heap, if it is lazy.
+fn next_kept(s: &Option<Session>) -> Option<(u64, u64)> {
+    s.as_ref()?.lazy.as_ref()?.next_packet()
 }
 
 /// Whether every gap between one side's packets is shorter than the window the peer waits

@@ -15,8 +15,9 @@
 //! side 0/1; deadline `d` is 0/1 the hold timer of side 0/1, 2/3 the BFD detection timer.
 //! A packet of periodic timer `k` from side `s` pushes deadline `(k & 2) | (1 - s)`.
 
-use super::{Session, jitter_bfd, jitter_bgp};
+use super::{Negotiated, Session, jitter_bfd, jitter_bgp};
 use crate::events::Ev;
+use crate::rng::Stream;
 use crate::scheduler::{Scheduler, TimerId};
 use crate::time::{SimDuration, SimTime};
 
@@ -86,11 +87,6 @@ impl Lazy {
     pub(super) fn next_packet(&self) -> Option<(u64, u64)> {
         (0..4).filter(|&k| self.next[k] != NONE).map(|k| (self.next[k], self.order[k])).min()
     }
-
-    /// Whether a periodic timer kept here falls due strictly before `limit`.
-    pub(super) fn any_before(&self, limit: u64) -> bool {
-        self.next.iter().any(|&n| n < limit)
-    }
 }
 
 /// What replay counts, for the event count and the poll cadence (see `Simulation::events`).
@@ -105,28 +101,95 @@ pub(crate) struct Counts {
     pub quiet: u64,
 }
 
-impl Session {
+/// What replay reads and writes of a session besides its `Lazy` state: borrowed apart from
+/// it, so a replay works on the session in place (moving the ~240-byte `Lazy` out and back
+/// on every replay was a tenth of a lazy run, issue 15).
+pub(super) struct Replayer<'a> {
+    pub rng: &'a mut Stream,
+    pub timers: &'a Negotiated,
+    pub bfd_multiplier: [u32; 2],
+}
+
+impl Lazy {
     /// The deadline `d` the replayed packets give (the one from before without one).
-    fn lazy_deadline(&self, lazy: &Lazy, d: usize) -> SimTime {
-        if lazy.last_rx[d] == NONE {
-            return SimTime(lazy.base[d]);
+    fn deadline(&self, timers: &Negotiated, d: usize) -> SimTime {
+        if self.last_rx[d] == NONE {
+            return SimTime(self.base[d]);
         }
-        let window = if d < 2 { self.timers.hold } else { self.timers.bfd_detect[d - 2] };
-        SimTime(lazy.last_rx[d]) + lazy.owd + window
+        let window = if d < 2 { timers.hold } else { timers.bfd_detect[d - 2] };
+        SimTime(self.last_rx[d]) + self.owd + window
     }
 
     /// Moves the per-packet run's heap entries of the deadlines on to `limit`: each that
     /// surfaces before it re-queues itself at the deadline of that moment.
-    fn advance_chains(&self, lazy: &mut Lazy, limit: u64) {
+    fn advance_chains(&mut self, timers: &Negotiated, limit: u64) {
         for d in 0..4 {
-            while lazy.chain[d] < limit {
-                let at = self.lazy_deadline(lazy, d).as_nanos();
-                if at <= lazy.chain[d] {
+            while self.chain[d] < limit {
+                let at = self.deadline(timers, d).as_nanos();
+                if at <= self.chain[d] {
                     break; // it fires there: the session is woken by its heap entry first
                 }
-                lazy.chain[d] = at;
+                self.chain[d] = at;
             }
         }
+    }
+
+    /// One packet of periodic timer `k` sent at `t` on a clean link: the draws and the timer
+    /// writes `on_keepalive_tx` / `on_bfd_tx` make there, in their order.
+    pub(super) fn fire(&mut self, r: &mut Replayer<'_>, k: usize, t: u64, order: &mut u64) {
+        let side = k & 1;
+        // The loss draw `packet_arrives` always takes (the loss is zero: it never loses).
+        let _ = r.rng.next_u64(); // = chance_ppm(0), without its division
+        self.advance_chains(r.timers, t);
+        let d = (k & 2) | (1 - side);
+        self.last_rx[d] = t;
+        let next = if k < 2 {
+            jitter_bgp(r.rng, r.timers.keepalive[side])
+        } else {
+            jitter_bfd(r.rng, r.timers.bfd_tx[side], r.bfd_multiplier[side])
+        };
+        self.next[k] = t + next.as_nanos();
+        self.order[k] = *order;
+        *order += 1;
+    }
+
+    /// Replays every packet kept here that falls due strictly before `limit`. Returns how
+    /// many. Deadlines are not written to the scheduler until the session leaves lazy mode.
+    pub(super) fn replay(&mut self, r: &mut Replayer<'_>, limit: u64, order: &mut u64) -> u64 {
+        let mut n = 0;
+        while let Some(k) = self.earliest_before(limit) {
+            self.fire(r, k, self.next[k], order);
+            n += 1;
+        }
+        self.advance_chains(r.timers, limit);
+        n
+    }
+
+    /// A deadline's heap entry surfaced at `now` while lazy, after the replay up to `now`.
+    /// Returns true when it really fires (no packet pushed it since the session went lazy,
+    /// or the pushes still end at `now`); false when the per-packet run would only have
+    /// re-queued it: it is retired, kept here until the session leaves lazy mode.
+    pub(super) fn deadline_fires(&mut self, timers: &Negotiated, d: usize, now: SimTime) -> bool {
+        if self.last_rx[d] == NONE || self.deadline(timers, d) <= now {
+            self.chain[d] = NONE; // the per-packet code takes it from here
+            return true;
+        }
+        self.retired[d] = true;
+        false
+    }
+}
+
+impl Session {
+    /// The lazy state and what replay needs of the rest, borrowed apart; `None` if the
+    /// session is not lazy.
+    pub(super) fn lazy_parts(&mut self) -> Option<(&mut Lazy, Replayer<'_>)> {
+        let Session { lazy, rng, timers, bfd_multiplier, .. } = self;
+        lazy.as_mut().map(|lz| (lz, Replayer { rng, timers, bfd_multiplier: *bfd_multiplier }))
+    }
+
+    /// What replay needs of a session whose `Lazy` has been taken out (it is leaving).
+    pub(super) fn replayer(&mut self) -> Replayer<'_> {
+        Replayer { rng: &mut self.rng, timers: &self.timers, bfd_multiplier: self.bfd_multiplier }
     }
 
     fn deadline_timer(&self, d: usize) -> Option<TimerId> {
@@ -137,50 +200,6 @@ impl Session {
     fn periodic_timer(&self, k: usize) -> Option<TimerId> {
         let sp = &self.sides[k & 1];
         if k < 2 { sp.keepalive } else { sp.bfd_tx }
-    }
-
-    /// One packet of periodic timer `k` sent at `t` on a clean link: the draws and the timer
-    /// writes `on_keepalive_tx` / `on_bfd_tx` make there, in their order.
-    pub(super) fn lazy_fire(&mut self, lazy: &mut Lazy, k: usize, t: u64, order: &mut u64) {
-        let side = k & 1;
-        // The loss draw `packet_arrives` always takes (the loss is zero: it never loses).
-        let _ = self.rng.next_u64(); // = chance_ppm(0), without its division
-        self.advance_chains(lazy, t);
-        let d = (k & 2) | (1 - side);
-        lazy.last_rx[d] = t;
-        let next = if k < 2 {
-            jitter_bgp(&mut self.rng, self.timers.keepalive[side])
-        } else {
-            jitter_bfd(&mut self.rng, self.timers.bfd_tx[side], self.bfd_multiplier[side])
-        };
-        lazy.next[k] = t + next.as_nanos();
-        lazy.order[k] = *order;
-        *order += 1;
-    }
-
-    /// Replays every packet kept here that falls due strictly before `limit`. Returns how
-    /// many. Deadlines are not written to the scheduler until the session leaves lazy mode.
-    pub(super) fn replay(&mut self, lazy: &mut Lazy, limit: u64, order: &mut u64) -> u64 {
-        let mut n = 0;
-        while let Some(k) = lazy.earliest_before(limit) {
-            self.lazy_fire(lazy, k, lazy.next[k], order);
-            n += 1;
-        }
-        self.advance_chains(lazy, limit);
-        n
-    }
-
-    /// A deadline's heap entry surfaced at `now` while lazy, after the replay up to `now`.
-    /// Returns true when it really fires (no packet pushed it since the session went lazy,
-    /// or the pushes still end at `now`); false when the per-packet run would only have
-    /// re-queued it: it is retired, kept here until the session leaves lazy mode.
-    pub(super) fn lazy_deadline_fires(&self, lazy: &mut Lazy, d: usize, now: SimTime) -> bool {
-        if lazy.last_rx[d] == NONE || self.lazy_deadline(lazy, d) <= now {
-            lazy.chain[d] = NONE; // the per-packet code takes it from here
-            return true;
-        }
-        lazy.retired[d] = true;
-        false
     }
 
     /// Leaves lazy mode: the periodic timers kept here and the retired deadlines go back on
@@ -198,7 +217,7 @@ impl Session {
             if lazy.chain[d] == NONE {
                 continue;
             }
-            let at = self.lazy_deadline(lazy, d);
+            let at = lazy.deadline(&self.timers, d);
             if lazy.chain[d] == lazy.entry_queued[d] {
                 // Its heap entry from before has not surfaced (or just did): a later
                 // deadline rewrites the slot, as the per-packet re-arms did.
