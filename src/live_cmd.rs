@@ -51,6 +51,10 @@ fn token(file: Option<&Path>) -> anyhow::Result<(String, Option<PathBuf>)> {
 }
 
 pub fn cmd_live(s: &Scenario, a: LiveArgs) -> anyhow::Result<u8> {
+    if a.token_file.as_deref().is_some_and(crate::output::is_stdout) {
+        crate::output::err("error: --token-file -: the API token is a secret, never written to standard output; name a file");
+        return Ok(crate::EXIT_INVALID);
+    }
     let claims = [("--json", a.json), ("--export -", a.export.as_deref().is_some_and(crate::output::is_stdout))];
     let summary_to_stderr = match crate::output::stdout_owner(&claims) {
         Ok(owner) => owner.is_some_and(|f| f != "--json"),

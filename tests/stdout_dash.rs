@@ -167,6 +167,12 @@ fn report_check_sweep_merge_and_shrink_take_dash_too() {
     // shrink: `-o -` is the file on stdout; with --json it is two documents.
     let o = common::faultline(&["shrink", SMALL, "--json", "-o", "-"]);
     c.that(o.status.code() == Some(3) && text(&o.stderr).contains("--json and -o - both write to standard output"), text(&o.stderr));
+    // live: two documents refused, and the token file is never standard output; both
+    // before anything starts.
+    refused(&mut c, &["live", SMALL, "--no-api", "--json", "--export", "-"], "--json", "--export -");
+    let o = common::faultline(&["live", SMALL, "--token-file", "-"]);
+    c.that(o.status.code() == Some(3) && text(&o.stderr).contains("never written to standard output"), text(&o.stderr));
+    c.that(o.stdout.is_empty(), "live --token-file - printed something");
     c.finish();
 }
 
