@@ -21,7 +21,8 @@ pub const DEFAULT_EPOCH_MS: i64 = 946_684_800_000;
 
 #[derive(clap::Args, Debug, Clone)]
 pub struct AnnotationArgs {
-    /// Write Grafana annotations (the JSON array of `POST /api/annotations` bodies) to FILE.
+    /// Write Grafana annotations (the JSON array of `POST /api/annotations` bodies) to FILE
+    /// (`-`: standard output).
     #[arg(long, value_name = "FILE")]
     pub annotations: Option<PathBuf>,
     /// The wall-clock instant of simulated t = 0: RFC 3339 (`2026-03-02T14:00:00Z`) or epoch

@@ -139,6 +139,16 @@ impl Totals {
 }
 
 pub fn cmd_check(paths: &[String], out: &OutputArgs) -> anyhow::Result<u8> {
+    let mut out = out.clone();
+    let claims = [("--json", out.json), ("--junit -", out.junit.as_deref().is_some_and(crate::output::is_stdout))];
+    match crate::output::stdout_owner(&claims) {
+        Ok(owner) => out.summary_to_stderr = owner.is_some_and(|f| f != "--json"),
+        Err(msg) => {
+            crate::output::err(&format!("error: {msg}"));
+            return Ok(crate::EXIT_INVALID);
+        }
+    }
+    let out = &out;
     let found = collect(paths);
     print_notes(&found);
     let mut outcomes = Vec::new();

@@ -28,9 +28,10 @@ use rows::{Direction, Row};
 /// `faultline diff`'s arguments.
 #[derive(clap::Args, Debug)]
 pub struct DiffArgs {
-    /// The baseline: a `run --json`, `check --json` or `sweep --json` output.
+    /// The baseline: a `run --json`, `check --json` or `sweep --json` output (`-`: standard
+    /// input).
     pub old: std::path::PathBuf,
-    /// The candidate, of the same kind.
+    /// The candidate, of the same kind (`-`: standard input).
     pub new: std::path::PathBuf,
     /// Exit 1 when a metric got worse beyond the tolerance.
     #[arg(long)]
@@ -62,6 +63,10 @@ pub fn cmd_diff(a: &DiffArgs) -> anyhow::Result<u8> {
         crate::output::err(&format!("error: --tolerance `{}`: expected a percentage such as `5%` (0% or more)", a.tolerance));
         return Ok(crate::EXIT_INVALID);
     };
+    if a.old.as_os_str() == scenarios::STDIN_ARG && a.new.as_os_str() == scenarios::STDIN_ARG {
+        crate::output::err("error: OLD and NEW are both `-`: standard input holds one of them; name the other as a file");
+        return Ok(crate::EXIT_INVALID);
+    }
     let (old, new) = match (Input::load(&a.old), Input::load(&a.new)) {
         (Ok(o), Ok(n)) => (o, n),
         (Err(e), _) | (_, Err(e)) => {

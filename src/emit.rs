@@ -21,7 +21,11 @@ pub fn emit(outcomes: &[Outcome], out: &OutputArgs) -> anyhow::Result<u8> {
         } else {
             human::summary(o)
         };
-        crate::output::out(&text);
+        if out.json {
+            crate::output::out(&text);
+        } else {
+            crate::output::summary(&text, out.summary_to_stderr);
+        }
     }
     // Fail (exit 1) is worse than inconclusive (exit 2).
     let worst = outcomes.iter().map(|o| o.verdict).max_by_key(|v| match v {
@@ -55,7 +59,7 @@ pub fn check(run: &CheckRun, out: &OutputArgs) -> anyhow::Result<u8> {
         text.push('\n');
     }
     text.push_str(&(human::totals_line(&totals) + "\n"));
-    crate::output::out(&text);
+    crate::output::summary(&text, out.summary_to_stderr);
     Ok(totals.exit_code())
 }
 

@@ -182,17 +182,77 @@ fn aws_region(a: &Attrs<'_>, plan: &Plan) -> Result<(String, Option<String>), Im
     ))
 }
 
+/// [ASSUMPTION] The most one channel can carry: 1.6 Tbps, four 400G ports in one LAG. The
+/// spec's channel is a LAG of identical 100G or 400G ports and a Direct Connect LAG has at
+/// most 2 members at 100G/400G (interconnect-facts §1, §2.3); no provider sells more per
+/// channel, so a larger figure is a typo (`16000Gbps`) or a unit mistake, refused rather
+/// than rehearsed.
+pub(crate) const MAX_CHANNEL_BPS: u64 = 1_600_000_000_000;
+
 /// A bandwidth as the providers write it: `10Gbps`, `500Mbps` (AWS), `BPS_10G`, `BPS_500M`
-/// (Google), in bits per second.
+/// (Google), in bits per second, at most [`MAX_CHANNEL_BPS`].
 fn parse_bandwidth(a: &Attrs<'_>, key: &str, text: &str) -> Result<u64, ImportError> {
     let t = text.trim();
     let normal = match t.strip_prefix("BPS_") {
         Some(rest) => format!("{}bps", rest),
         None => t.to_string(),
     };
-    scenarios::units::parse_bandwidth(&normal).ok().filter(|b| *b > 0).ok_or_else(|| {
-        a.input.error_at(a.address, key, format!("{}: `{key}` = {text:?} is not a bandwidth (e.g. \"10Gbps\" or \"BPS_10G\")", a.address))
-    })
+    let bps = match scenarios::units::parse_bandwidth(&normal) {
+        Ok(b) if b > 0 => b,
+        Ok(_) => return Err(a.input.error_at(a.address, key, format!("{}: `{key}` = {text:?} is zero", a.address))),
+        // More than 2^64 bits per second: far above the channel limit, said as an overflow.
+        Err(e) if e.ends_with("is too large") || e.ends_with("has too many digits") => {
+            return Err(a.input.error_at(
+                a.address,
+                key,
+                format!(
+                    "{}: `{key}` = {text:?} overflows (more than 2^64 bits per second); one interconnect channel is at most 1.6 Tbps [ASSUMPTION]",
+                    a.address
+                ),
+            ));
+        }
+        Err(e) => {
+            return Err(a.input.error_at(
+                a.address,
+                key,
+                format!("{}: `{key}` = {text:?} is not a bandwidth (e.g. \"10Gbps\" or \"BPS_10G\"): {e}", a.address),
+            ));
+        }
+    };
+    channel_bps(a, key, bps, &format!("`{key}` = {text:?}"))
+}
+
+/// `bps`, when one channel can carry it (at most [`MAX_CHANNEL_BPS`]); else an error at
+/// `key` that says what `what` (the key and its value, or a product of them) came to.
+fn channel_bps(a: &Attrs<'_>, key: &str, bps: u64, what: &str) -> Result<u64, ImportError> {
+    if bps > MAX_CHANNEL_BPS {
+        return Err(a.input.error_at(
+            a.address,
+            key,
+            format!(
+                "{}: {what} is {}, more than one interconnect channel can be (at most 1.6 Tbps, four 400G ports in a LAG [ASSUMPTION]): is the unit right?",
+                a.address,
+                model::bandwidth_text(bps),
+            ),
+        ));
+    }
+    Ok(bps)
+}
+
+/// `count` × `unit` bits per second for `key`, refused at the key when it overflows or is
+/// more than one channel can carry (a LAG's members, an Azure circuit's Mbps).
+fn channel_product(a: &Attrs<'_>, key: &str, count: u64, unit: u64, what: &str) -> Result<u64, ImportError> {
+    match count.checked_mul(unit) {
+        Some(bps) => channel_bps(a, key, bps, what),
+        None => Err(a.input.error_at(
+            a.address,
+            key,
+            format!(
+                "{}: {what} overflows (more than 2^64 bits per second); one interconnect channel is at most 1.6 Tbps [ASSUMPTION]",
+                a.address
+            ),
+        )),
+    }
 }
 
 /// `faultline import terraform FILE [-o OUT]`.

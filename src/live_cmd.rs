@@ -51,6 +51,18 @@ fn token(file: Option<&Path>) -> anyhow::Result<(String, Option<PathBuf>)> {
 }
 
 pub fn cmd_live(s: &Scenario, a: LiveArgs) -> anyhow::Result<u8> {
+    if a.token_file.as_deref().is_some_and(crate::output::is_stdout) {
+        crate::output::err("error: --token-file -: the API token is a secret, never written to standard output; name a file");
+        return Ok(crate::EXIT_INVALID);
+    }
+    let claims = [("--json", a.json), ("--export -", a.export.as_deref().is_some_and(crate::output::is_stdout))];
+    let summary_to_stderr = match crate::output::stdout_owner(&claims) {
+        Ok(owner) => owner.is_some_and(|f| f != "--json"),
+        Err(msg) => {
+            crate::output::err(&format!("error: {msg}"));
+            return Ok(crate::EXIT_INVALID);
+        }
+    };
     let seed = a.seed.unwrap_or(s.seed);
     let (token, written) = token(a.token_file.as_deref())?;
     if s.proxies.is_empty() && a.api.is_none() {
@@ -126,7 +138,7 @@ pub fn cmd_live(s: &Scenario, a: LiveArgs) -> anyhow::Result<u8> {
     } else {
         let mut text = human::summary(&o);
         text.push_str(&render(&o, &result.connections, result.interrupted));
-        crate::output::out(&text);
+        crate::output::summary(&text, summary_to_stderr);
     }
     if result.interrupted {
         return Ok(2);

@@ -84,13 +84,14 @@ enum Command {
         fidelity: Option<FidelityArg>,
         #[command(flatten)]
         out: OutputArgs,
-        /// Write the trace as JSON lines, one per event.
+        /// Write the trace as JSON lines, one per event (`-`: standard output).
         #[arg(long, value_name = "FILE")]
         trace: Option<PathBuf>,
-        /// Write the throughput timeline as SVG, fault windows shaded.
+        /// Write the throughput timeline as SVG, fault windows shaded (`-`: standard output).
         #[arg(long, value_name = "FILE")]
         svg: Option<PathBuf>,
-        /// Write the run's HTML report (the same as `faultline report --html`).
+        /// Write the run's HTML report (the same as `faultline report --html`; `-`: standard
+        /// output).
         #[arg(long, value_name = "FILE")]
         html: Option<PathBuf>,
         #[command(flatten)]
@@ -111,10 +112,11 @@ enum Command {
         /// Simulate every traffic group at this fidelity: `fluid` or `packet` (smoltcp TCP).
         #[arg(long, value_enum)]
         fidelity: Option<FidelityArg>,
-        /// Where to write the HTML report.
+        /// Where to write the HTML report (`-`: standard output, the verdict line then on
+        /// stderr).
         #[arg(long, value_name = "FILE")]
         html: PathBuf,
-        /// Also write the throughput timeline as SVG.
+        /// Also write the throughput timeline as SVG (`-`: standard output).
         #[arg(long, value_name = "FILE")]
         svg: Option<PathBuf>,
         #[command(flatten)]
@@ -228,7 +230,8 @@ enum Command {
         /// Forward real IP packets between network namespaces (Linux, CAP_NET_ADMIN).
         #[arg(long)]
         l3: bool,
-        /// Write the scenario with the injected faults scripted in to FILE.
+        /// Write the scenario with the injected faults scripted in to FILE (`-`: standard
+        /// output, the summary then on stderr).
         #[arg(long, value_name = "FILE")]
         export: Option<PathBuf>,
         /// One JSON object on stdout: the `run` object plus `live`.
@@ -329,9 +332,12 @@ struct OutputArgs {
     /// Print only the verdict line.
     #[arg(long, short)]
     quiet: bool,
-    /// Write a JUnit XML report.
+    /// Write a JUnit XML report (`-`: standard output).
     #[arg(long, value_name = "FILE")]
     junit: Option<PathBuf>,
+    // Set when another output owns standard output (`--svg -`): the summary goes to stderr.
+    #[arg(skip)]
+    summary_to_stderr: bool,
 }
 
 fn main() -> ExitCode {
@@ -404,7 +410,7 @@ fn dispatch(cmd: Command) -> anyhow::Result<u8> {
             cmd_run(scenario, seed, fidelity, &out, Files { trace, svg, html, ann }, tty)
         }
         Command::Report { scenario, seed, fidelity, html, svg, ann } => {
-            let out = OutputArgs { json: false, quiet: true, junit: None };
+            let out = OutputArgs { json: false, quiet: true, junit: None, summary_to_stderr: false };
             cmd_run(Some(scenario), seed, fidelity, &out, Files { trace: None, svg, html: Some(html), ann }, tty)
         }
         Command::Check { paths, out } => check::cmd_check(&paths, &out),
@@ -464,6 +470,23 @@ fn cmd_run(
     tty: bool,
 ) -> anyhow::Result<u8> {
     let Files { trace, svg, html, ann } = files;
+    let mut out = out.clone();
+    let claims = [
+        ("--json", out.json),
+        ("--junit -", out.junit.as_deref().is_some_and(output::is_stdout)),
+        ("--trace -", trace.as_deref().is_some_and(output::is_stdout)),
+        ("--svg -", svg.as_deref().is_some_and(output::is_stdout)),
+        ("--html -", html.as_deref().is_some_and(output::is_stdout)),
+        ("--annotations -", ann.annotations.as_deref().is_some_and(output::is_stdout)),
+    ];
+    match output::stdout_owner(&claims) {
+        Ok(owner) => out.summary_to_stderr = owner.is_some_and(|f| f != "--json"),
+        Err(msg) => {
+            output::err(&format!("error: {msg}"));
+            return Ok(EXIT_INVALID);
+        }
+    }
+    let out = &out;
     let name = scenario.unwrap_or_else(|| scenarios::FLAGSHIP.to_string());
     // `--fidelity` is compiled in, so it meets the limits the file's own key would (an error
     // names the flag and the key it hit).

@@ -24,14 +24,15 @@ use crate::sweep::summary::{Collector, Fnv, Report};
 /// `faultline merge`'s arguments.
 #[derive(clap::Args, Debug)]
 pub struct MergeArgs {
-    /// NDJSON files written by `faultline sweep --shard I/N` (or `-o FILE`), or
-    /// directories: every `*.ndjson` file in them.
+    /// NDJSON files written by `faultline sweep --shard I/N` (or `-o FILE`), directories
+    /// (every `*.ndjson` file in them), or `-` for standard input.
     #[arg(required = true)]
     pub files: Vec<PathBuf>,
     /// The sweep's JSON summary instead of the human one.
     #[arg(long)]
     pub json: bool,
-    /// Also write the JSON summary to FILE (what `sweep --json` prints).
+    /// Also write the JSON summary to FILE (what `sweep --json` prints; `-`: standard
+    /// output, the human summary then on stderr).
     #[arg(long, value_name = "FILE")]
     pub json_out: Option<PathBuf>,
     /// Print only the verdict line.
@@ -62,6 +63,14 @@ fn expand(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
 }
 
 pub fn cmd_merge(a: &MergeArgs) -> anyhow::Result<u8> {
+    let claims = [("--json", a.json), ("--json-out -", a.json_out.as_deref().is_some_and(crate::output::is_stdout))];
+    let summary_to_stderr = match crate::output::stdout_owner(&claims) {
+        Ok(owner) => owner.is_some_and(|f| f != "--json"),
+        Err(msg) => {
+            crate::output::err(&format!("error: {msg}"));
+            return Ok(crate::EXIT_INVALID);
+        }
+    };
     let files = match expand(&a.files) {
         Ok(f) => f,
         Err(msg) => {
@@ -69,8 +78,17 @@ pub fn cmd_merge(a: &MergeArgs) -> anyhow::Result<u8> {
             return Ok(crate::EXIT_INVALID);
         }
     };
-    let names: Vec<String> = files.iter().map(|p| p.display().to_string()).collect();
+    let stdin = |p: &PathBuf| p.as_os_str() == scenarios::STDIN_ARG;
+    let names: Vec<String> =
+        files.iter().map(|p| if stdin(p) { scenarios::STDIN_NAME.to_string() } else { p.display().to_string() }).collect();
     let open = |i: usize| -> Result<Box<dyn BufRead>, String> {
+        // Standard input is read once, within the memory budget, and kept: merge reads
+        // each file twice (the manifests first, then the seeds).
+        if stdin(&files[i]) {
+            return scenarios::read_stdin()
+                .map(|t| Box::new(std::io::Cursor::new(t.into_bytes())) as Box<dyn BufRead>)
+                .map_err(|e| e.to_string());
+        }
         std::fs::File::open(&files[i])
             .map(|f| Box::new(std::io::BufReader::new(f)) as Box<dyn BufRead>)
             .map_err(|e| format!("cannot read {}: {e}", names[i]))
@@ -89,9 +107,9 @@ pub fn cmd_merge(a: &MergeArgs) -> anyhow::Result<u8> {
     if a.json {
         crate::output::out(&json);
     } else if a.quiet {
-        crate::output::out(&report.quiet());
+        crate::output::summary(&report.quiet(), summary_to_stderr);
     } else {
-        crate::output::out(&report.human());
+        crate::output::summary(&report.human(), summary_to_stderr);
     }
     Ok(report.verdict().exit_code() as u8)
 }

@@ -34,14 +34,46 @@ pub struct OutputError {
 
 impl fmt::Display for OutputError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if is_stdout(&self.path) {
+            return write!(f, "cannot write to standard output: {}", self.source);
+        }
         write!(f, "cannot write {}: {}", self.path.display(), self.source)
+    }
+}
+
+/// Whether an output flag's FILE is `-`, which means standard output for every output flag.
+pub fn is_stdout(path: &Path) -> bool {
+    path.as_os_str() == "-"
+}
+
+/// The one output on standard output, from each output's flag and whether it goes there
+/// (`("--json", json)`, `("--svg -", svg == "-")`, …): none, one (the caller sends its
+/// human summary to stderr unless that one is the summary itself), or an error naming the
+/// first two, since two documents on one stream can be read as neither.
+pub fn stdout_owner<'a>(claims: &[(&'a str, bool)]) -> Result<Option<&'a str>, String> {
+    let mut on: Vec<&str> = claims.iter().filter(|(_, yes)| *yes).map(|(flag, _)| *flag).collect();
+    match on.len() {
+        0 => Ok(None),
+        1 => Ok(on.pop()),
+        _ => Err(format!("{} and {} both write to standard output, where one document can go: send one of them to a file", on[0], on[1])),
+    }
+}
+
+/// `text` on standard output, or on standard error when another document owns standard
+/// output (`--svg -` and the human summary: stdout holds only the SVG).
+pub fn summary(text: &str, to_stderr: bool) {
+    if to_stderr {
+        err_raw(text);
+    } else {
+        out(text);
     }
 }
 
 // No `source()`: the message already ends with the OS error, and `{:#}` would repeat it.
 impl std::error::Error for OutputError {}
 
-/// Writes `bytes` to `path` atomically (see the module's documentation).
+/// Writes `bytes` to `path` atomically (see the module's documentation); `-` is standard
+/// output (a failure there is [`exit_code`]'s to report, as for every stdout write).
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), OutputError> {
     let mut w = AtomicWriter::create(path)?;
     w.write_all(bytes).map_err(|e| w.error(e))?;
@@ -69,6 +101,8 @@ enum Target {
     Temp { file: BufWriter<File>, temp: TempPath, dest: PathBuf, keep: Option<Permissions> },
     /// A device, FIFO or `/dev/stdout`: written in place.
     Direct(BufWriter<File>),
+    /// `-`: standard output, through [`out_bytes`] (so a closed pipe is not an error).
+    Stdout,
 }
 
 /// A file written as it goes (a sweep's NDJSON, a trace) and renamed into place by
@@ -89,6 +123,13 @@ impl AtomicWriter {
 
     fn create_with(path: &Path, mode: Mode) -> Result<AtomicWriter, OutputError> {
         let fail = |source| OutputError { path: path.to_path_buf(), source };
+        if is_stdout(path) {
+            // A secret (the live API token) is never printed where a log may keep it.
+            if mode == Mode::Private {
+                return Err(fail(io::Error::new(ErrorKind::InvalidInput, "a secret is not written to standard output: name a file")));
+            }
+            return Ok(AtomicWriter { path: path.to_path_buf(), target: Some(Target::Stdout) });
+        }
         if let Some(file) = in_place(path) {
             let file = OpenOptions::new().write(true).truncate(true).open(file).map_err(fail)?;
             return Ok(AtomicWriter { path: path.to_path_buf(), target: Some(Target::Direct(BufWriter::new(file))) });
@@ -137,7 +178,7 @@ impl AtomicWriter {
         let path = self.path.clone();
         let fail = |source| OutputError { path: path.clone(), source };
         match self.target.take() {
-            None => Ok(()),
+            None | Some(Target::Stdout) => Ok(()),
             Some(Target::Direct(mut w)) => w.flush().map_err(fail),
             Some(Target::Temp { file, temp, dest, keep }) => {
                 let file = file.into_inner().map_err(|e| fail(e.into_error()))?;
@@ -159,6 +200,7 @@ impl Write for AtomicWriter {
         match &mut self.target {
             Some(Target::Temp { file, .. }) => file.write(buf),
             Some(Target::Direct(w)) => w.write(buf),
+            Some(Target::Stdout) => out_write(buf),
             None => Err(io::Error::other("already committed")),
         }
     }
@@ -167,7 +209,7 @@ impl Write for AtomicWriter {
         match &mut self.target {
             Some(Target::Temp { file, .. }) => file.flush(),
             Some(Target::Direct(w)) => w.flush(),
-            None => Ok(()),
+            Some(Target::Stdout) | None => Ok(()),
         }
     }
 }
@@ -212,17 +254,35 @@ static STDOUT: Mutex<StdoutState> = Mutex::new(StdoutState::Fine);
 /// Writes `text` to standard output and flushes it. False when it could not be written
 /// (now or earlier); the failure is remembered for [`exit_code`].
 pub fn out(text: &str) -> bool {
+    out_bytes(text.as_bytes())
+}
+
+/// [`out`] for bytes.
+pub fn out_bytes(bytes: &[u8]) -> bool {
     let mut state = STDOUT.lock().unwrap_or_else(|p| p.into_inner());
     if !matches!(*state, StdoutState::Fine) {
         return false;
     }
     let mut o = io::stdout().lock();
-    match o.write_all(text.as_bytes()).and_then(|()| o.flush()) {
+    match o.write_all(bytes).and_then(|()| o.flush()) {
         Ok(()) => true,
         Err(e) => {
             *state = if e.kind() == ErrorKind::BrokenPipe { StdoutState::Closed } else { StdoutState::Failed(e.to_string()) };
             false
         }
+    }
+}
+
+/// A `Write` for [`Target::Stdout`]: the whole buffer through [`out_bytes`]; once standard
+/// output failed, an error, so a long writer (a trace) stops instead of computing lines no
+/// one reads.
+fn out_write(buf: &[u8]) -> io::Result<usize> {
+    if out_bytes(buf) {
+        Ok(buf.len())
+    } else if stdout_closed() {
+        Err(io::Error::new(ErrorKind::BrokenPipe, "closed by its reader"))
+    } else {
+        Err(io::Error::other("standard output failed"))
     }
 }
 

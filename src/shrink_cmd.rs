@@ -31,7 +31,7 @@ pub struct ShrinkArgs {
     /// failing one.
     #[arg(long, value_name = "NAME")]
     pub expect: Option<String>,
-    /// Write the shrunk scenario to FILE instead of standard output.
+    /// Write the shrunk scenario to FILE instead of standard output (`-`: standard output).
     #[arg(long, short, value_name = "FILE")]
     pub output: Option<PathBuf>,
     /// One JSON object on stdout (sizes, counts, the file's text) instead of the file.
@@ -64,8 +64,12 @@ pub fn cmd_shrink(a: &ShrinkArgs) -> anyhow::Result<u8> {
         crate::output::err("error: --max-runs must be at least 1");
         return Ok(EXIT_INVALID);
     }
+    if a.json && a.output.as_deref().is_some_and(crate::output::is_stdout) {
+        crate::output::err("error: --json and -o - both write to standard output, where one document can go: send one of them to a file");
+        return Ok(EXIT_INVALID);
+    }
     // Refuse an output that cannot be written before the search, not after it.
-    if let Some(path) = &a.output {
+    if let Some(path) = a.output.as_ref().filter(|p| !crate::output::is_stdout(p)) {
         let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
         if !dir.is_dir() || path.is_dir() {
             crate::output::err(&format!(
@@ -114,7 +118,7 @@ pub fn cmd_shrink(a: &ShrinkArgs) -> anyhow::Result<u8> {
         max_runs: a.max_runs,
         jobs,
         made_by: crate::version::tag(),
-        output_name: a.output.as_ref().map(|p| p.display().to_string()),
+        output_name: a.output.as_ref().filter(|p| !crate::output::is_stdout(p)).map(|p| p.display().to_string()),
         progress: Some(&progress),
     };
     let result = shrink::shrink(&s, seed, &opts);

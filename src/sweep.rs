@@ -51,7 +51,7 @@ pub struct SweepArgs {
     #[arg(long, value_name = "N")]
     pub shards: Option<u64>,
     /// Write the NDJSON (manifest, one line per seed, trailer) to FILE; the summary still
-    /// goes to standard output.
+    /// goes to standard output (`-`: the NDJSON to standard output, the summary to stderr).
     #[arg(long, short, value_name = "FILE")]
     pub output: Option<PathBuf>,
     /// Stream NDJSON to standard output even without a shard (a shard always does).
@@ -70,7 +70,7 @@ pub struct SweepArgs {
     #[arg(long)]
     pub exit_zero: bool,
     /// Write the sweep's HTML report: the detect and recover distributions and the failing
-    /// seeds with their reproduce lines.
+    /// seeds with their reproduce lines (`-`: standard output, the summary then on stderr).
     #[arg(long, value_name = "FILE")]
     pub html: Option<PathBuf>,
 }
@@ -150,10 +150,25 @@ pub fn cmd_sweep(a: &SweepArgs, tty: bool) -> anyhow::Result<u8> {
     {
         return invalid(&msg);
     }
+    // `-o -` is `--ndjson` spelt as a file: the NDJSON on standard output.
+    let to_file = a.output.as_deref().filter(|p| !crate::output::is_stdout(p));
     let ndjson = shard.is_some() || a.output.is_some() || a.ndjson;
-    if ndjson && a.output.is_none() && a.json {
-        return invalid("--json prints the summary on standard output, where the NDJSON goes: add -o FILE");
-    }
+    let ndjson_flag = if a.output.is_some() {
+        "-o -"
+    } else if a.ndjson {
+        "--ndjson"
+    } else {
+        "--shard (its NDJSON)"
+    };
+    let claims = [
+        ("--json", a.json),
+        (ndjson_flag, ndjson && to_file.is_none()),
+        ("--html -", a.html.as_deref().is_some_and(crate::output::is_stdout)),
+    ];
+    let summary_to_stderr = match crate::output::stdout_owner(&claims) {
+        Ok(owner) => owner.is_some_and(|f| f != "--json"),
+        Err(msg) => return invalid(&msg),
+    };
     let covered = shard.map_or(0..plan.runs(), |sh| sh.slice(plan.runs()));
     let jobs = a.jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())).max(1);
     // Before anything grows with the seeds: `jobs` runs held at once, each as large as its
@@ -171,7 +186,7 @@ pub fn cmd_sweep(a: &SweepArgs, tty: bool) -> anyhow::Result<u8> {
     if let Err(msg) = memory::check(&plan, &covered, &format!("--seeds {}", a.seeds), budget_mem - sims) {
         return invalid(&format!("{msg}, or raise the budget with --max-memory"));
     }
-    let mut sink = match (&a.output, ndjson) {
+    let mut sink = match (to_file, ndjson) {
         (Some(path), _) => match create(path) {
             Ok(w) => Some(Sink::File(w)),
             Err(e) => return invalid(&format!("{e:#}")),
@@ -186,20 +201,21 @@ pub fn cmd_sweep(a: &SweepArgs, tty: bool) -> anyhow::Result<u8> {
     if let Some(path) = &a.html {
         crate::output::write_atomic(path, report.html().as_bytes())?;
     }
-    let stdout_free = !matches!(sink, Some(Sink::Stdout));
+    let ndjson_on_stdout = matches!(sink, Some(Sink::Stdout));
     if let Some(Sink::File(w)) = sink {
         w.commit()?;
     }
-    if !stdout_free {
+    if ndjson_on_stdout {
+        // A stream for `merge`: the verdict line on stderr, as it always was.
         if !a.quiet {
             crate::output::err_raw(&report.quiet());
         }
     } else if a.json {
         crate::output::out(&(serde_json::to_string_pretty(&report.json())? + "\n"));
     } else if a.quiet {
-        crate::output::out(&report.quiet());
+        crate::output::summary(&report.quiet(), summary_to_stderr);
     } else {
-        crate::output::out(&report.human());
+        crate::output::summary(&report.human(), summary_to_stderr);
     }
     if let Some(sig) = report.interrupted {
         return Ok(sig.exit_code());

@@ -510,3 +510,236 @@ fn azure_multicloud_maps_to_the_aws_azure_managed_template() {
     let o = common::faultline(&["run", path.to_str().expect("utf-8"), "-q"]);
     assert!(matches!(o.status.code(), Some(0 | 1)), "{}{}", text(&o.stdout), text(&o.stderr));
 }
+
+/// A plan of `resources` (each `(address, type, values)`), pretty-printed as Terraform
+/// writes it, in a scratch file; returns the path and the text.
+fn plan_file(name: &str, resources: &[(&str, &str, Value)]) -> (String, String) {
+    let rs: Vec<Value> = resources
+        .iter()
+        .map(|(address, kind, values)| {
+            let local = address.rsplit_once('.').map_or(*address, |(_, n)| n);
+            serde_json::json!({"address": address, "mode": "managed", "type": kind,
+                "name": local.split('[').next().unwrap_or(local), "values": values})
+        })
+        .collect();
+    let v = serde_json::json!({"format_version": "1.2", "planned_values": {"root_module": {"resources": rs}}});
+    let text = serde_json::to_string_pretty(&v).expect("JSON");
+    let path = scratch(name);
+    std::fs::write(&path, &text).expect("write");
+    (path.to_str().expect("utf-8").to_string(), text)
+}
+
+/// `FILE:LINE:COL: ` of the first `"key":` after the resource `address` in `text`, found
+/// here by reading the text, 1-based.
+fn key_place(file: &str, text: &str, address: &str, key: &str) -> String {
+    let start = text.find(&format!("\"address\": {}", serde_json::to_string(address).expect("str"))).expect("address in the text");
+    let i = start + text[start..].find(&format!("\"{key}\":")).expect("key after the address");
+    let line = text[..i].matches('\n').count() + 1;
+    let col = text[text[..i].rfind('\n').map_or(0, |n| n + 1)..i].chars().count() + 1;
+    format!("{file}:{line}:{col}: ")
+}
+
+/// `faultline import terraform FILE`: exit 3, nothing on stdout, and stderr (returned).
+fn refused_import(file: &str) -> String {
+    let o = common::faultline(&["import", "terraform", file]);
+    let err = text(&o.stderr);
+    assert_eq!(o.status.code(), Some(3), "{file}: {err}");
+    assert!(o.stdout.is_empty(), "{file}: printed {}", text(&o.stdout));
+    err
+}
+
+fn dx(bandwidth: &str) -> Value {
+    serde_json::json!({"bandwidth": bandwidth, "location": "EqDC2", "region": "us-east-1"})
+}
+
+/// 1.6 Tbps per channel is the most an interconnect can be [ASSUMPTION: four 400G ports in a
+/// LAG]; above it, and figures that overflow 64 bits, are refused at their key.
+#[test]
+fn bandwidths_beyond_a_channel_or_that_overflow_are_refused_at_their_key() {
+    let mut c = common::Checks::new("bandwidths_beyond_a_channel_or_that_overflow_are_refused_at_their_key");
+    let lag = |n: u64, per: &str| serde_json::json!({"connections_bandwidth": per, "number_of_connections": n, "location": "EqDC2", "region": "us-east-1"});
+    let er = |key: &str, n: u64| {
+        let mut v = serde_json::json!({"location": "East US", "peering_location": "Washington DC",
+            "sku": [{"tier": "Standard", "family": "MeteredData"}]});
+        v[key] = n.into();
+        v
+    };
+    let cases: Vec<(&str, &str, &str, Value, &str, &str)> = vec![
+        (
+            "dx-2t",
+            "aws_dx_connection.big",
+            "aws_dx_connection",
+            dx("2Tbps"),
+            "bandwidth",
+            "is 2000Gbps, more than one interconnect channel can be (at most 1.6 Tbps",
+        ),
+        ("dx-1601g", "aws_dx_connection.big", "aws_dx_connection", dx("1601Gbps"), "bandwidth", "is 1601Gbps, more than"),
+        (
+            "dx-overflow",
+            "aws_dx_connection.big",
+            "aws_dx_connection",
+            dx("99999999999Gbps"),
+            "bandwidth",
+            "overflows (more than 2^64 bits per second)",
+        ),
+        ("dx-digits", "aws_dx_connection.big", "aws_dx_connection", dx("999999999999999999999999Gbps"), "bandwidth", "overflows"),
+        (
+            "gcp-bps",
+            "google_compute_interconnect_attachment.v",
+            "google_compute_interconnect_attachment",
+            serde_json::json!({"region": "us-east4", "bandwidth": "BPS_2T"}),
+            "bandwidth",
+            "more than one interconnect channel",
+        ),
+        (
+            "lag-5x400",
+            "aws_dx_lag.bundle",
+            "aws_dx_lag",
+            lag(5, "400Gbps"),
+            "number_of_connections",
+            "5 x connections_bandwidth 400Gbps is 2000Gbps",
+        ),
+        ("lag-overflow", "aws_dx_lag.bundle", "aws_dx_lag", lag(1 << 62, "100Gbps"), "number_of_connections", "overflows"),
+        (
+            "er-mbps",
+            "azurerm_express_route_circuit.c",
+            "azurerm_express_route_circuit",
+            er("bandwidth_in_mbps", 20_000_000_000_000),
+            "bandwidth_in_mbps",
+            "overflows",
+        ),
+        (
+            "er-gbps",
+            "azurerm_express_route_circuit.c",
+            "azurerm_express_route_circuit",
+            er("bandwidth_in_gbps", 2000),
+            "bandwidth_in_gbps",
+            "is 2000Gbps, more than",
+        ),
+    ];
+    for (name, address, kind, values, key, why) in cases {
+        let (file, body) = plan_file(&format!("{name}.plan.json"), &[(address, kind, values)]);
+        let err = refused_import(&file);
+        let at = key_place(&file, &body, address, key);
+        c.that(err.contains(&format!("{at}{address}: ")), format!("{name}: not at {at}: {err}"));
+        c.that(err.contains(why), format!("{name}: lacks `{why}`: {err}"));
+        c.that(!err.contains("  "), format!("{name}: a double space: {err}"));
+    }
+    // 1.6 Tbps itself is a channel (a LAG of four 400G ports): imported, and it compiles.
+    let (file, _) = plan_file("lag-4x400.plan.json", &[("aws_dx_lag.bundle", "aws_dx_lag", lag(4, "400Gbps"))]);
+    let o = common::faultline(&["import", "terraform", &file]);
+    c.that(o.status.code() == Some(0), format!("4 x 400Gbps: {}", text(&o.stderr)));
+    c.that(text(&o.stdout).contains("bandwidth = \"1600Gbps\""), format!("4 x 400Gbps: {}", text(&o.stdout)));
+    c.finish();
+}
+
+/// Cloud Router's timers outside the ranges Google documents (keepalive 20 to 60 s; BFD
+/// intervals 1000 to 30000 ms; multiplier 5 to 16; interconnect-facts §3.1 [cr-timers],
+/// [cr-bfd-api]) are refused at their key; the ends of each range are accepted.
+#[test]
+fn cloud_router_timers_outside_googles_ranges_are_refused_at_their_key() {
+    let mut c = common::Checks::new("cloud_router_timers_outside_googles_ranges_are_refused_at_their_key");
+    let base = json("gcp-dedicated.state.json");
+    let edit = |address: &str, block: &str, key: &str, n: u64| {
+        let mut v = base.clone();
+        for r in v["values"]["root_module"]["resources"].as_array_mut().expect("resources") {
+            if r["address"] == address {
+                r["values"][block][0][key] = n.into();
+            }
+        }
+        serde_json::to_string_pretty(&v).expect("JSON")
+    };
+    let router = "google_compute_router.cr";
+    let peer = "google_compute_router_peer.peer[0]";
+    let cases = [
+        (router, "bgp", "keepalive_interval", 19, "20 to 60 s", true),
+        (router, "bgp", "keepalive_interval", 61, "20 to 60 s", true),
+        (router, "bgp", "keepalive_interval", 20, "", false),
+        (router, "bgp", "keepalive_interval", 60, "", false),
+        (peer, "bfd", "min_transmit_interval", 999, "1000 to 30000 ms", true),
+        (peer, "bfd", "min_transmit_interval", 30001, "1000 to 30000 ms", true),
+        (peer, "bfd", "min_receive_interval", 100, "1000 to 30000 ms", true),
+        (peer, "bfd", "min_receive_interval", 30000, "", false),
+        (peer, "bfd", "multiplier", 4, "5 to 16 (", true),
+        (peer, "bfd", "multiplier", 17, "5 to 16 (", true),
+        (peer, "bfd", "multiplier", 16, "", false),
+        (peer, "bfd", "multiplier", 5, "", false),
+    ];
+    for (i, (address, block, key, n, range, bad)) in cases.into_iter().enumerate() {
+        let body = edit(address, block, key, n);
+        let path = scratch(&format!("cr-timer-{i}.state.json"));
+        std::fs::write(&path, &body).expect("write");
+        let file = path.to_str().expect("utf-8");
+        let o = common::faultline(&["import", "terraform", file]);
+        let err = text(&o.stderr);
+        if !bad {
+            c.that(o.status.code() == Some(0), format!("{key} = {n} is in range: {err}"));
+            continue;
+        }
+        c.that(o.status.code() == Some(3) && o.stdout.is_empty(), format!("{key} = {n}: exit {:?}: {err}", o.status.code()));
+        let at = key_place(file, &body, address, key);
+        let want = format!("{at}{address}: `{key}` = {n} is outside the range Cloud Router accepts, {range}");
+        c.that(err.contains(&want), format!("{key} = {n}: lacks `{want}`: {err}"));
+        c.that(!err.contains("  "), format!("{key} = {n}: a double space: {err}"));
+    }
+    c.finish();
+}
+
+/// `for_each` keys with dots keep a readable id, and two instances that come to the same id
+/// get distinct ones, the same on every import.
+#[test]
+fn for_each_keys_with_dots_keep_readable_distinct_ids() {
+    let conn = |region: &str, location: &str| serde_json::json!({"bandwidth": "10Gbps", "location": location, "region": region});
+    let (file, _) = plan_file(
+        "for-each.plan.json",
+        &[
+            ("aws_dx_connection.this[\"eqdc2.b\"]", "aws_dx_connection", conn("us-east-1", "EqDC2")),
+            ("aws_dx_connection.this[\"sv5.a\"]", "aws_dx_connection", conn("us-west-2", "EqSV5")),
+            ("aws_dx_connection.this[\"lon-1\"]", "aws_dx_connection", conn("eu-west-1", "EqLD5")),
+            ("aws_dx_connection.this[\"lon.1\"]", "aws_dx_connection", conn("eu-west-2", "TCSH")),
+            ("module.edge[\"a.b\"].aws_dx_connection.x", "aws_dx_connection", conn("eu-central-1", "EqFA5")),
+        ],
+    );
+    let o = common::faultline(&["import", "terraform", &file]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let t: toml::Table = text(&o.stdout).parse().expect("TOML");
+    let ids: Vec<&str> = t["interconnect"].as_array().expect("interconnects").iter().filter_map(|i| i["id"].as_str()).collect();
+    // One interconnect per region, in region order (eu-central-1, eu-west-1, eu-west-2, …).
+    assert_eq!(ids, ["edge-a-b-x", "this-lon-1", "this-lon-1-2", "this-eqdc2-b", "this-sv5-a"], "{}", text(&o.stdout));
+    let again = common::faultline(&["import", "terraform", &file]);
+    assert_eq!(again.stdout, o.stdout, "the same plan, the same ids");
+}
+
+/// A JSON error at the end of the file has a 1-based column; a child module that is not an
+/// object is an error, not a module without resources.
+#[test]
+fn json_errors_at_the_end_and_modules_that_are_not_objects_are_clear() {
+    let mut c = common::Checks::new("json_errors_at_the_end_and_modules_that_are_not_objects_are_clear");
+    for (name, body, place) in [
+        ("eof-newline.json", "{\n  \"format_version\": \"1.2\",\n", ":3:1: "),
+        ("eof.json", "{\n  \"format_version\": \"1.2\"", ":2:26: "),
+        ("eof-wide.json", "{\n  \"format_version\": \"é\"", ":2:24: "),
+    ] {
+        let path = scratch(name);
+        std::fs::write(&path, body).expect("write");
+        let file = path.to_str().expect("utf-8");
+        let err = refused_import(file);
+        c.that(err.contains(&format!("{file}{place}not valid JSON: EOF")), format!("{name}: not at {place}: {err}"));
+        c.that(!err.contains(":0: "), format!("{name}: column 0: {err}"));
+    }
+    let bad = |child: Value| {
+        serde_json::json!({"format_version": "1.2", "planned_values": {"root_module": {
+            "resources": [{"address": "aws_dx_connection.a", "mode": "managed", "type": "aws_dx_connection", "name": "a", "values": dx("10Gbps")}],
+            "child_modules": [{"address": "module.ok", "resources": []}, child]}}})
+    };
+    for (name, child, what) in
+        [("module-string", Value::from("module.net"), "a string"), ("module-array", serde_json::json!([]), "an array")]
+    {
+        let path = scratch(&format!("{name}.plan.json"));
+        std::fs::write(&path, bad(child).to_string()).expect("write");
+        let err = refused_import(path.to_str().expect("utf-8"));
+        let want = format!("`planned_values.root_module.child_modules[1]` is {what}, not a module");
+        c.that(err.contains(&want), format!("{name}: lacks `{want}`: {err}"));
+    }
+    c.finish();
+}

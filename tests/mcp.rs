@@ -390,3 +390,47 @@ fn bad_lines_get_the_json_rpc_error_codes() {
     c.that(m.starts_with("Invalid params for `tools/call`") && m.contains("expected a map"), format!("{r}"));
     c.finish();
 }
+
+/// A symbolic link out of the root gets the same answer whether its target exists or not:
+/// "outside the root" for both, so no answer tells an agent what exists outside it. Also
+/// for a link to a directory outside with a missing file under it, and a chain of links.
+#[test]
+fn links_out_of_the_root_answer_the_same_whether_or_not_their_target_exists() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = fixture(dir.path());
+    let mine = root.join("mine");
+    std::os::unix::fs::symlink(dir.path().join("no-such-file.toml"), mine.join("dangling.toml")).expect("symlink");
+    std::os::unix::fs::symlink(dir.path(), mine.join("outdir")).expect("symlink");
+    std::os::unix::fs::symlink("dangling.toml", mine.join("chain.toml")).expect("symlink");
+    let mut w = Wire::start(&["mcp", "--root", root.to_str().expect("utf-8")]);
+    w.send(serde_json::json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+        "protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "tests/mcp.rs", "version": "0"}}}));
+    w.answer(1);
+    w.send(serde_json::json!({"jsonrpc": "2.0", "method": "notifications/initialized"}));
+    let mut answer = |id: u64, tool: &str, path: &str| {
+        w.send(serde_json::json!({"jsonrpc": "2.0", "id": id, "method": "tools/call",
+            "params": {"name": tool, "arguments": {"path": path}}}));
+        let r = w.answer(id);
+        let t: Vec<&str> = r["result"]["content"].as_array().into_iter().flatten().filter_map(|c| c["text"].as_str()).collect();
+        (r["result"]["isError"] == true, t.join("\n").replace(path, "PATH"))
+    };
+    let mut c = Checks::new("links_out_of_the_root_answer_the_same_whether_or_not_their_target_exists");
+    let mut id = 10;
+    for tool in ["validate", "show", "run"] {
+        let live = answer(id, tool, "mine/link.toml");
+        let dangling = answer(id + 1, tool, "mine/dangling.toml");
+        let chain = answer(id + 2, tool, "mine/chain.toml");
+        let present = answer(id + 3, tool, "mine/outdir/secret.toml");
+        let absent = answer(id + 4, tool, "mine/outdir/no-such-file.toml");
+        id += 5;
+        c.that(live.0 && live.1.contains("outside the server's root"), format!("{tool} live link: {live:?}"));
+        c.that(!live.1.contains(SECRET), format!("{tool} leaked the secret: {live:?}"));
+        c.that(dangling == live, format!("{tool}: a dangling link answers {dangling:?}, a live one {live:?}"));
+        c.that(chain == live, format!("{tool}: a chain to a dangling link answers {chain:?}"));
+        c.that(present == live && absent == live, format!("{tool}: through a linked directory {present:?} / {absent:?}"));
+    }
+    // Inside the root, a missing file is still said to be missing.
+    let missing = answer(id, "validate", "mine/nothing.toml");
+    c.that(missing.0 && missing.1.contains("no such file"), format!("missing inside: {missing:?}"));
+    c.finish();
+}

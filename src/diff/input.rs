@@ -34,8 +34,13 @@ pub struct Input {
 impl Input {
     /// Reads and classifies `path`; the error names the file and says what it holds instead.
     pub fn load(path: &Path) -> Result<Input, String> {
+        // `-` is standard input, named `<stdin>` in messages, as for every command's paths.
+        let (path, text) = if path.as_os_str() == scenarios::STDIN_ARG {
+            (PathBuf::from(scenarios::STDIN_NAME), scenarios::read_stdin().map_err(|e| e.to_string())?)
+        } else {
+            (path.to_path_buf(), std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?)
+        };
         let name = path.display();
-        let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {name}: {e}"))?;
         let value: Value = match serde_json::from_str(&text) {
             Ok(v) => v,
             Err(e) => {
@@ -64,7 +69,7 @@ impl Input {
                 kind.name()
             )
         })?;
-        Ok(Input { path: path.to_path_buf(), kind, value })
+        Ok(Input { path: path.clone(), kind, value })
     }
 
     /// The runs it holds: one for a run, every scenario's for a check, none for a sweep.

@@ -7,9 +7,9 @@
 
 use std::collections::BTreeMap;
 
-use super::ImportError;
 use super::model::{Found, Interconnect, Line, bandwidth_text, site_name};
 use super::plan::{Attrs, Input, Plan};
+use super::{ImportError, channel_product};
 use crate::import::emit::quote;
 
 /// Azure's region names as ARM writes them (`eastus`) from a display name (`East US`).
@@ -54,7 +54,10 @@ pub fn multicloud(input: &Input<'_>, plan: &Plan) -> Result<Vec<MulticloudCircui
             if !is_multicloud_tier(sku.str("tier")?) {
                 continue;
             }
-            let bps = a.uint("bandwidth_in_mbps")?.filter(|m| *m > 0).map(|m| m * 1_000_000);
+            let bps = match a.uint("bandwidth_in_mbps")?.filter(|m| *m > 0) {
+                Some(m) => Some(channel_product(&a, "bandwidth_in_mbps", m, 1_000_000, &format!("`bandwidth_in_mbps` = {m}"))?),
+                None => None,
+            };
             out.push(MulticloudCircuit { address: r.address.clone(), region: a.str("location")?.map(arm_region), bps });
         } else if r.kind == "azapi_resource"
             && let Some(body) = azapi_body(&r.values)
@@ -64,11 +67,11 @@ pub fn multicloud(input: &Input<'_>, plan: &Plan) -> Result<Vec<MulticloudCircui
                 .pointer("/properties/bandwidthInMbps")
                 .or(body.pointer("/properties/serviceProviderProperties/bandwidthInMbps"))
                 .and_then(serde_json::Value::as_u64);
-            out.push(MulticloudCircuit {
-                address: r.address.clone(),
-                region: a.str("location")?.map(arm_region),
-                bps: mbps.filter(|m| *m > 0).map(|m| m * 1_000_000),
-            });
+            let bps = match mbps.filter(|m| *m > 0) {
+                Some(m) => Some(channel_product(&a, "bandwidthInMbps", m, 1_000_000, &format!("`bandwidthInMbps` = {m}"))?),
+                None => None,
+            };
+            out.push(MulticloudCircuit { address: r.address.clone(), region: a.str("location")?.map(arm_region), bps });
         }
     }
     Ok(out)
@@ -89,8 +92,14 @@ pub fn read(input: &Input<'_>, plan: &Plan, found: &mut Found) -> Result<(), Imp
             return Err(input.error_at(&r.address, "location", format!("{}: no `location`", r.address)));
         };
         let (bps, how) = match (a.uint("bandwidth_in_mbps")?, a.uint("bandwidth_in_gbps")?) {
-            (Some(m), _) if m > 0 => (m * 1_000_000, format!("bandwidth_in_mbps {m} of {}", r.address)),
-            (_, Some(g)) if g > 0 => (g * 1_000_000_000, format!("bandwidth_in_gbps {g} of {} (ExpressRoute Direct)", r.address)),
+            (Some(m), _) if m > 0 => (
+                channel_product(&a, "bandwidth_in_mbps", m, 1_000_000, &format!("`bandwidth_in_mbps` = {m}"))?,
+                format!("bandwidth_in_mbps {m} of {}", r.address),
+            ),
+            (_, Some(g)) if g > 0 => (
+                channel_product(&a, "bandwidth_in_gbps", g, 1_000_000_000, &format!("`bandwidth_in_gbps` = {g}"))?,
+                format!("bandwidth_in_gbps {g} of {} (ExpressRoute Direct)", r.address),
+            ),
             _ => {
                 return Err(input.error_at(
                     &r.address,

@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 
 use super::model::{Found, Interconnect, Line, bandwidth_text, site_name};
 use super::plan::{Attrs, Input, Plan, Resource};
-use super::{ImportError, aws_region, parse_bandwidth};
+use super::{ImportError, aws_region, channel_product, parse_bandwidth};
 use crate::import::emit::quote;
 
 struct Channel {
@@ -104,7 +104,9 @@ pub fn read(input: &Input<'_>, plan: &Plan, found: &mut Found) -> Result<(), Imp
         addresses.extend(members);
         let region = aws_region(&a, plan)?;
         let g = groups.entry(region.0).or_insert((region.1, vec![]));
-        g.1.push(Channel { addresses, location: a.str("location")?.unwrap_or("unknown").to_string(), bps: per * n, how, macsec });
+        let key = if declared > 0 { "number_of_connections" } else { "connections_bandwidth" };
+        let bps = channel_product(&a, key, n, per, &format!("{n} x connections_bandwidth {}", bandwidth_text(per)))?;
+        g.1.push(Channel { addresses, location: a.str("location")?.unwrap_or("unknown").to_string(), bps, how, macsec });
     }
     for c in &conns {
         if in_lag.contains(&c.address.as_str()) {

@@ -16,6 +16,35 @@ use crate::import::emit::quote;
 const CR_BFD_MS: u64 = 1000;
 const CR_BFD_MULT: u64 = 5;
 const CR_KEEPALIVE_S: u64 = 20;
+/// The ranges Cloud Router accepts, which a plan's values must be in: keepalive 20 to 60 s
+/// ([cr-timers]: "configurable 20-60 s"; [cr-keepalive]: RouterBgp.keepaliveInterval), BFD
+/// min transmit and receive intervals 1000 to 30000 ms and multiplier 5 to 16
+/// ([cr-bfd-api]: RouterBgpPeerBfd); interconnect-facts §3.1. A value outside them is
+/// refused at its key: Google's API would refuse it too, and the scenario would rehearse
+/// timers no Cloud Router runs.
+const CR_KEEPALIVE_RANGE_S: (u64, u64) = (20, 60);
+const CR_BFD_RANGE_MS: (u64, u64) = (1000, 30000);
+const CR_BFD_MULT_RANGE: (u64, u64) = (5, 16);
+
+/// `v` of `key`, or an error at the key when it is outside `range` (its unit after the
+/// numbers: "1000 to 30000 ms").
+fn in_range(a: &Attrs<'_>, key: &str, v: Option<u64>, range: (u64, u64), unit: &str) -> Result<Option<u64>, ImportError> {
+    match v {
+        Some(x) if x < range.0 || x > range.1 => {
+            let unit = if unit.is_empty() { String::new() } else { format!(" {unit}") };
+            Err(a.input.error_at(
+                a.address,
+                key,
+                format!(
+                    "{}: `{key}` = {x} is outside the range Cloud Router accepts, {} to {}{unit} (Google's RouterBgp / RouterBgpPeerBfd reference)",
+                    a.address, range.0, range.1
+                ),
+            ))
+        }
+        v => Ok(v),
+    }
+}
+
 /// An attachment's bandwidth when the plan leaves it out: the provider's default BPS_10G.
 const DEFAULT_ATTACHMENT_BPS: u64 = 10_000_000_000;
 
@@ -116,7 +145,7 @@ pub fn read(input: &Input<'_>, plan: &Plan, found: &mut Found) -> Result<(), Imp
         for r in routers.iter().filter(|r| Attrs::of(input, r).str("region").ok().flatten() == Some(region.as_str())) {
             found.used.insert(r.address.clone());
             if let Some(bgp) = Attrs::of(input, r).block("bgp")?
-                && let Some(k) = bgp.uint("keepalive_interval")?
+                && let Some(k) = in_range(&bgp, "keepalive_interval", bgp.uint("keepalive_interval")?, CR_KEEPALIVE_RANGE_S, "s")?
             {
                 keepalive = Some((k, r.address.clone()));
             }
@@ -125,25 +154,25 @@ pub fn read(input: &Input<'_>, plan: &Plan, found: &mut Found) -> Result<(), Imp
             Some((k, from)) => (k, format!("keepalive_interval {k} of {from}; hold = 3 x keepalive ([cr-timers])")),
             None => (CR_KEEPALIVE_S, "Cloud Router's default keepalive 20 s, hold 60 s (interconnect-facts §7.4, [cr-timers])".to_string()),
         };
-        if (1..=600).contains(&k) {
-            lines.push(Line::new(
-                "bgp",
-                format!("{{ keepalive = {}, hold = {} }}", quote(&format!("{k}s")), quote(&format!("{}s", 3 * k))),
-                k_note,
-            ));
-        }
+        lines.push(Line::new(
+            "bgp",
+            format!("{{ keepalive = {}, hold = {} }}", quote(&format!("{k}s")), quote(&format!("{}s", 3 * k))),
+            k_note,
+        ));
         let mut bfd: Option<(u64, u64, String)> = None;
         let mut disabled = None;
         for p in peers.iter().filter(|p| Attrs::of(input, p).str("region").ok().flatten() == Some(region.as_str())) {
             found.used.insert(p.address.clone());
             let Some(b) = Attrs::of(input, p).block("bfd")? else { continue };
+            // Checked even in a DISABLED block: Google refuses such a value either way.
+            let tx = in_range(&b, "min_transmit_interval", b.uint("min_transmit_interval")?, CR_BFD_RANGE_MS, "ms")?;
+            let rx = in_range(&b, "min_receive_interval", b.uint("min_receive_interval")?, CR_BFD_RANGE_MS, "ms")?;
+            let mult = in_range(&b, "multiplier", b.uint("multiplier")?, CR_BFD_MULT_RANGE, "")?;
             if b.str("session_initialization_mode")? == Some("DISABLED") {
                 disabled = Some(p.address.clone());
                 continue;
             }
-            let tx = b.uint("min_transmit_interval")?.unwrap_or(CR_BFD_MS);
-            let rx = b.uint("min_receive_interval")?.unwrap_or(CR_BFD_MS);
-            let mult = b.uint("multiplier")?.unwrap_or(CR_BFD_MULT);
+            let (tx, rx, mult) = (tx.unwrap_or(CR_BFD_MS), rx.unwrap_or(CR_BFD_MS), mult.unwrap_or(CR_BFD_MULT));
             // The slower of the two intervals is what the session runs at (interconnect-facts §7.4).
             let ms = tx.max(rx);
             if bfd.as_ref().is_none_or(|(m, k, _)| ms * mult > m * k) {
@@ -151,7 +180,7 @@ pub fn read(input: &Input<'_>, plan: &Plan, found: &mut Found) -> Result<(), Imp
             }
         }
         let detect = match (&bfd, &disabled) {
-            (Some((ms, mult, from)), _) if (1..=255).contains(mult) => {
+            (Some((ms, mult, from)), _) => {
                 lines.push(Line::new(
                     "bfd",
                     format!("{{ interval = {}, multiplier = {mult} }}", quote(&millis_text(*ms))),

@@ -92,17 +92,20 @@ pub struct Found {
 impl Found {
     /// A scenario id from a resource address, unique among the ids given so far: the part
     /// after the resource type (`module.net.aws_dx_lag.main[0]` -> `net-main-0`), lower case,
-    /// with every run of characters other than letters and digits as one `-`.
+    /// with every run of characters other than letters and digits as one `-`. An instance
+    /// key is part of its segment, dots and all (`this["eqdc2.b"]` -> `this-eqdc2-b`), so a
+    /// `for_each` key is never split into segments of its own. Two addresses that come to the
+    /// same id get `-2`, `-3`, … in the order the readers meet them, which is the file's.
     pub fn id_for(&mut self, address: &str) -> String {
-        let parts: Vec<&str> = address.split('.').collect();
+        let parts = segments(address);
         // Drop the resource type (the part before the name) and the `module` keywords.
         let mut kept = vec![];
         let n = parts.len();
         for (i, p) in parts.iter().enumerate() {
-            if *p == "module" || (n >= 2 && i == n - 2) {
+            if p == "module" || (n >= 2 && i == n - 2) {
                 continue;
             }
-            kept.push(*p);
+            kept.push(p.as_str());
         }
         let mut id = String::new();
         for c in kept.join("-").chars() {
@@ -123,6 +126,38 @@ impl Found {
         self.ids.insert(id.clone());
         id
     }
+}
+
+/// An address's dot-separated segments, each with its instance key: a dot inside `[…]` or
+/// inside a quoted key (`this["eqdc2.b"]`, `[count.index]` in a reference) does not split.
+fn segments(address: &str) -> Vec<String> {
+    let mut out = vec![String::new()];
+    let (mut depth, mut quoted, mut escaped) = (0u32, false, false);
+    for c in address.chars() {
+        if quoted {
+            match c {
+                _ if escaped => escaped = false,
+                '\\' => escaped = true,
+                '"' => quoted = false,
+                _ => {}
+            }
+        } else {
+            match c {
+                '"' => quoted = true,
+                '[' => depth += 1,
+                ']' => depth = depth.saturating_sub(1),
+                '.' if depth == 0 => {
+                    out.push(String::new());
+                    continue;
+                }
+                _ => {}
+            }
+        }
+        if let Some(last) = out.last_mut() {
+            last.push(c);
+        }
+    }
+    out
 }
 
 /// A site name for `onprem = "…"` from a provider's location text (`"Washington DC"`,
@@ -167,6 +202,9 @@ mod tests {
         assert_eq!(f.id_for("module.net.aws_dx_lag.main[0]"), "net-main-0");
         assert_eq!(f.id_for("module.net.aws_dx_lag.main[\"a b\"]"), "net-main-a-b");
         assert_eq!(f.id_for("aws_dx_connection.to_gcp"), "to-gcp-2");
+        assert_eq!(f.id_for("aws_dx_connection.this[\"eqdc2.b\"]"), "this-eqdc2-b");
+        assert_eq!(f.id_for("module.m[\"x.y\"].aws_dx_lag.main[\"a\\\".b\"]"), "m-x-y-main-a-b");
+        assert_eq!(f.id_for("aws_dx_connection.this[\"eqdc2-b\"]"), "this-eqdc2-b-2");
     }
 
     #[test]

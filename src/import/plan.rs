@@ -105,11 +105,33 @@ fn locate(text: &str, address: &str, key: &str) -> Option<(usize, usize)> {
     Some((line, text[line_start..at].chars().count() + 1))
 }
 
+/// serde_json's place of an error as every other message gives one: 1-based line and
+/// column in characters. serde_json counts the bytes read on the line, so its column is 0
+/// when the error is met before the line's first byte and counts a multi-byte character's
+/// bytes. Here an error at the end of the text is placed just after its last character
+/// (line 1 more and column 1 after a final newline), and any other at the character where
+/// serde_json stopped.
+fn json_error_place(text: &str, e: &serde_json::Error) -> (usize, usize) {
+    if e.classify() == serde_json::error::Category::Eof {
+        let line = text.matches('\n').count() + 1;
+        let last = text.rsplit('\n').next().unwrap_or("");
+        return (line, last.chars().count() + 1);
+    }
+    let (line, column) = (e.line().max(1), e.column());
+    let Some(start) = (if line == 1 { Some(0) } else { text.match_indices('\n').nth(line - 2).map(|(i, _)| i + 1) }) else {
+        return (line, column.max(1));
+    };
+    let line_text = text[start..].split('\n').next().unwrap_or("");
+    // The bytes before the one it stopped at; a column that ends inside a character counts it.
+    let before = column.saturating_sub(1).min(line_text.len());
+    (line, line_text.char_indices().take_while(|(i, _)| *i < before).count() + 1)
+}
+
 /// Parses the JSON and collects its resources.
 pub fn read(input: &Input<'_>) -> Result<Plan, ImportError> {
     let v: Value = serde_json::from_str(input.text).map_err(|e| ImportError {
         source: input.source.to_string(),
-        at: Some((e.line(), e.column())),
+        at: Some(json_error_place(input.text, &e)),
         // serde_json's message ends in " at line L column C", which `at` already says.
         message: format!("not valid JSON: {}", e.to_string().rsplit_once(" at line ").map_or(e.to_string(), |(m, _)| m.to_string())),
     })?;
@@ -169,8 +191,9 @@ pub fn read(input: &Input<'_>) -> Result<Plan, ImportError> {
             }
         }
     }
+    let root_name = if is_plan { "planned_values.root_module" } else { "values.root_module" };
     match root {
-        Some(root) => walk_module(input, root, &mut plan)?,
+        Some(root) => walk_module(input, root, root_name, &mut plan)?,
         // A plan without `planned_values` (some tools strip it): the changes' `after`.
         None => plan.resources = after,
     }
@@ -193,7 +216,21 @@ pub fn read(input: &Input<'_>) -> Result<Plan, ImportError> {
     Ok(plan)
 }
 
-fn walk_module(input: &Input<'_>, module: &Value, plan: &mut Plan) -> Result<(), ImportError> {
+/// Collects the resources of `module` (named `path` in errors: `values.root_module.
+/// child_modules[1]`) and of its children. A module that is not an object is an error, not
+/// a module without resources: its resources would be missing from the scenario unsaid.
+fn walk_module(input: &Input<'_>, module: &Value, path: &str, plan: &mut Plan) -> Result<(), ImportError> {
+    if !module.is_object() {
+        let what = match module {
+            Value::Null => "null",
+            Value::Bool(_) => "a boolean",
+            Value::Number(_) => "a number",
+            Value::String(_) => "a string",
+            Value::Array(_) => "an array",
+            Value::Object(_) => "an object",
+        };
+        return Err(input.error(format!("`{path}` is {what}, not a module (a JSON object with `resources` and `child_modules`)")));
+    }
     if let Some(rs) = module.get("resources") {
         let Some(rs) = rs.as_array() else {
             return Err(input.error("a module's `resources` is not an array".into()));
@@ -225,8 +262,13 @@ fn walk_module(input: &Input<'_>, module: &Value, plan: &mut Plan) -> Result<(),
         let Some(children) = children.as_array() else {
             return Err(input.error("`child_modules` is not an array".into()));
         };
-        for c in children {
-            walk_module(input, c, plan)?;
+        let parent = module.get("address").and_then(Value::as_str).map_or(String::new(), |a| format!(" of {a}"));
+        for (i, c) in children.iter().enumerate() {
+            let name = match c.get("address").and_then(Value::as_str) {
+                Some(a) => format!("{path}.child_modules[{i}] ({a})"),
+                None => format!("{path}.child_modules[{i}]{parent}"),
+            };
+            walk_module(input, c, &name, plan)?;
         }
     }
     Ok(())

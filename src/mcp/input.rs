@@ -68,13 +68,14 @@ impl Root {
         }
         // An absolute path is taken as is only when it is already inside the root.
         let joined = if p.is_absolute() { p.to_path_buf() } else { root.join(p) };
-        if !joined.starts_with(root) {
+        let Ok(under) = joined.strip_prefix(root) else {
             return Err(format!("path `{rel}` refused: it is outside the server's root"));
-        }
-        let canonical = joined.canonicalize().map_err(|_| format!("path `{rel}`: no such file under the server's root"))?;
-        if !canonical.starts_with(root) {
-            return Err(format!("path `{rel}` refused: it leads outside the server's root (a symbolic link)"));
-        }
+        };
+        let canonical = match resolve(root, under) {
+            Resolved::Inside(c) => c,
+            Resolved::Outside => return Err(format!("path `{rel}` refused: it leads outside the server's root (a symbolic link)")),
+            Resolved::Missing => return Err(format!("path `{rel}`: no such file under the server's root")),
+        };
         if !canonical.is_file() {
             return Err(format!("path `{rel}`: not a regular file"));
         }
@@ -91,6 +92,76 @@ impl Root {
             other => other.to_string().replace(&path.display().to_string(), rel),
         })
     }
+}
+
+/// Where a path under the root leads.
+#[derive(Debug, PartialEq, Eq)]
+enum Resolved {
+    /// The path, its symbolic links followed, inside the root.
+    Inside(PathBuf),
+    /// A symbolic link leads out of the root (whether or not its target exists).
+    Outside,
+    /// Some component inside the root does not exist.
+    Missing,
+}
+
+/// The most symbolic links one path may pass through (Linux's `MAXSYMLINKS`); more is
+/// treated as a loop, which is missing (canonicalize says ELOOP).
+const MAX_LINKS: usize = 40;
+
+/// Follows `rel` from `root` (canonical) one component at a time, reading each symbolic
+/// link itself instead of asking the file system to resolve the whole path. The walk is
+/// refused the moment it would step out of the root, before anything outside is looked at,
+/// so a link to a file outside gets the same answer whether that file exists or not (a
+/// canonicalize first would fail only for the missing one, telling the caller what exists
+/// outside the root).
+fn resolve(root: &Path, rel: &Path) -> Resolved {
+    // Outside means neither in the root nor one of its ancestors (on the way down to it,
+    // from an absolute link target; the root is canonical, so those hold no links).
+    let allowed = |p: &Path| p.starts_with(root) || root.starts_with(p);
+    let mut at = root.to_path_buf();
+    let mut todo: std::collections::VecDeque<std::ffi::OsString> =
+        rel.components().filter(|c| matches!(c, Component::Normal(_))).map(|c| c.as_os_str().to_os_string()).collect();
+    let mut links = 0;
+    while let Some(name) = todo.pop_front() {
+        if name == ".." {
+            at.pop();
+        } else if name != "." {
+            at.push(&name);
+        }
+        if !allowed(&at) {
+            return Resolved::Outside;
+        }
+        if name == ".." || name == "." {
+            continue;
+        }
+        let Ok(meta) = std::fs::symlink_metadata(&at) else { return Resolved::Missing };
+        if !meta.file_type().is_symlink() {
+            continue;
+        }
+        links += 1;
+        let Ok(target) = std::fs::read_link(&at) else { return Resolved::Missing };
+        if links > MAX_LINKS {
+            return Resolved::Missing;
+        }
+        at.pop();
+        let mut next: Vec<std::ffi::OsString> = vec![];
+        for c in target.components() {
+            match c {
+                Component::RootDir | Component::Prefix(_) => {
+                    at = PathBuf::from(c.as_os_str());
+                    next.clear();
+                }
+                Component::CurDir => {}
+                Component::ParentDir => next.push("..".into()),
+                Component::Normal(n) => next.push(n.to_os_string()),
+            }
+        }
+        for n in next.into_iter().rev() {
+            todo.push_front(n);
+        }
+    }
+    if at.starts_with(root) { Resolved::Inside(at) } else { Resolved::Outside }
 }
 
 /// The most scenario text a request may hand in: what the memory budget can parse, the cap
@@ -171,7 +242,30 @@ mod tests {
             assert!(e.contains("refused") && !e.contains("top secret"), "{bad}: {e}");
         }
         #[cfg(unix)]
-        assert!(root.file("link.toml").expect_err("symlink out").contains("outside"));
+        {
+            use std::os::unix::fs::symlink;
+            let out = root.file("link.toml").expect_err("symlink out");
+            assert!(out.contains("outside"), "{out}");
+            // A link to nothing outside the root says the same: no existence leak.
+            symlink(dir.path().join("no-such-file.toml"), inside.join("dangling.toml")).expect("symlink");
+            let dangling = root.file("dangling.toml").expect_err("dangling out");
+            assert_eq!(dangling, out.replace("link.toml", "dangling.toml"));
+            // Relative links, chains and absolute links back into the root are followed.
+            symlink("a.toml", inside.join("rel.toml")).expect("symlink");
+            symlink(inside.join("rel.toml"), inside.join("abs.toml")).expect("symlink");
+            symlink("../in/a.toml", inside.join("back.toml")).expect("symlink");
+            for ok in ["rel.toml", "abs.toml", "./rel.toml", "back.toml"] {
+                assert_eq!(root.file(ok).expect(ok), root.file("a.toml").expect("a"), "{ok}");
+            }
+            // A link through a directory beside the root is refused before it is looked at.
+            symlink("../elsewhere/../in/a.toml", inside.join("through.toml")).expect("symlink");
+            assert!(root.file("through.toml").expect_err("through outside").contains("outside"));
+            symlink("loop.toml", inside.join("loop.toml")).expect("symlink");
+            assert!(root.file("loop.toml").expect_err("loop").contains("no such file"));
+            // Inside the root, a missing file is still "no such file".
+            symlink("nothing.toml", inside.join("inside-dangling.toml")).expect("symlink");
+            assert!(root.file("inside-dangling.toml").expect_err("dangling in").contains("no such file"));
+        }
         assert!(root.file("missing.toml").expect_err("missing").contains("no such file"));
         assert!(Root::new(None).expect("no root").file("a.toml").expect_err("no root").contains("without --root"));
     }
