@@ -152,3 +152,23 @@ fn counts_agree_in_number() {
     assert!(!t.contains("(s)"), "the trace writes a `(s)` plural");
     assert!(t.contains(" paths\"") || t.contains(" path\""), "no fib record in the trace");
 }
+
+/// A cut at t = 0 loses real bytes: the run starts with its traffic in steady state, so the
+/// flow's in-flight data (rate x one-way delay) is on the wire when the cut comes, as it
+/// would be a second later. Worked out in the fixture's header: 9375 B in flight plus four
+/// lost 1408 B retransmissions.
+#[test]
+fn a_cut_at_zero_loses_what_steady_traffic_had_in_flight_as_a_later_cut_does() {
+    let scenario = "tests/fixtures/report/cut-at-zero.toml";
+    let (_, at0) = common::run_json(scenario, &[]);
+    let in_flight = 100e6 * 0.000_75 / 8.0;
+    let expected = in_flight as u64 + 4 * 1408;
+    assert_eq!(at0["faults"][0]["lost_bytes"].as_u64(), Some(expected), "{}", at0["faults"][0]);
+    // The same cut 1 s later loses the same.
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let later = dir.path().join("later.toml");
+    let text = std::fs::read_to_string(common::root().join(scenario)).expect("fixture");
+    std::fs::write(&later, text.replace("at = \"0s\"", "at = \"1s\"")).expect("written");
+    let (_, at1) = common::run_json(later.to_str().expect("utf-8 path"), &[]);
+    assert_eq!(at1["faults"][0]["lost_bytes"], at0["faults"][0]["lost_bytes"]);
+}

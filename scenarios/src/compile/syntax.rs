@@ -70,11 +70,17 @@ const SYNONYMS: &[(&str, &str)] = &[
 ];
 
 /// The key `key` is a synonym of, if that key is allowed here. A misspelt synonym counts too
-/// (`duraton`), judged by the same closeness as [`did_you_mean`].
+/// (`duraton`), when it is nearer that word than any allowed key (`drian` is `drain`).
 fn synonym(key: &str, expected: &[&str]) -> Option<String> {
+    let score = |w: &str| strsim::jaro_winkler(key, w);
+    let nearest_key = expected.iter().map(|k| score(k)).fold(0.0, f64::max);
     let word = SYNONYMS.iter().map(|(w, _)| *w).find(|w| *w == key).or_else(|| {
-        did_you_mean(key, SYNONYMS.iter().map(|(w, _)| *w).filter(|w| w.len() >= 5))
-            .and_then(|w| SYNONYMS.iter().map(|(w, _)| *w).find(|x| *x == w))
+        SYNONYMS
+            .iter()
+            .map(|(w, _)| (score(w), *w))
+            .filter(|(s, _)| *s >= 0.8 && *s > nearest_key)
+            .max_by(|a, b| a.0.total_cmp(&b.0))
+            .map(|(_, w)| w)
     })?;
     SYNONYMS.iter().filter(|(w, _)| *w == word).map(|(_, k)| *k).find(|k| expected.contains(k) && *k != key).map(str::to_string)
 }
