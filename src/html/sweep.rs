@@ -184,7 +184,7 @@ fn histogram(name: &str, vals: &[f64]) -> String {
         let _ = writeln!(
             out,
             "<rect x=\"{:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"{bh:.1}\" fill=\"#0072b2\"><title>{} from {} to {}</title></rect>",
-            super::count(c as usize, "fault", "faults"),
+            super::count(c, "fault", "faults"),
             left + i as f64 * bw + 1.0,
             bottom - bh,
             (bw - 2.0).max(1.0),
