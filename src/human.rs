@@ -140,13 +140,16 @@ pub fn summary(o: &Outcome) -> String {
             .sla
             .iter()
             .map(|a| {
+                // Downtime in hours and minutes; the uptime with the digits that tell it from
+                // the target.
+                let (uptime, target) = sim_core::show::show_pct_pair(a.monthly_uptime_pct / 100.0, a.sla_target_pct / 100.0);
                 vec![
                     a.interconnect.clone(),
                     a.terms.to_string(),
-                    secs(Some(a.downtime_s)),
-                    secs(Some(a.counted_downtime_s)),
-                    format!("{:.4}%", a.monthly_uptime_pct),
-                    format!("{}%", a.sla_target_pct),
+                    sim_core::show::show_hms(a.downtime_s),
+                    sim_core::show::show_hms(a.counted_downtime_s),
+                    uptime,
+                    target,
                     format!("{}%", a.credit_pct),
                 ]
             })

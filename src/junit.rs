@@ -94,12 +94,20 @@ fn case(o: &Outcome, c: &Check) -> TestCase {
     let mut case = TestCase::new(c.name, status);
     case.set_classname(o.origin.clone());
     let mut out = String::new();
-    match c.measured {
-        Some(v) => out.push_str(&format!("measured {}\n", value(v, c.unit))),
-        None => out.push_str("measured nothing\n"),
+    // A fraction reads as percentages with the digits that tell measured from limit.
+    let pct = match (c.unit, c.measured, c.limit) {
+        ("fraction", Some(m), Some(l)) => Some(sim_core::show::show_pct_pair(m, l)),
+        _ => None,
+    };
+    match (c.measured, &pct) {
+        (Some(v), Some((m, _))) => out.push_str(&format!("measured {m} ({v} fraction)\n")),
+        (Some(v), None) => out.push_str(&format!("measured {}\n", value(v, c.unit))),
+        (None, _) => out.push_str("measured nothing\n"),
     }
-    if let Some(l) = c.limit {
-        out.push_str(&format!("limit {}\n", value(l, c.unit)));
+    match (c.limit, &pct) {
+        (Some(v), Some((_, l))) => out.push_str(&format!("limit {l} ({v} fraction)\n")),
+        (Some(v), None) => out.push_str(&format!("limit {}\n", value(v, c.unit))),
+        (None, _) => {}
     }
     out.push_str(&c.detail);
     out.push('\n');

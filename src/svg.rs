@@ -49,6 +49,30 @@ pub fn text_width(text: &str, px: f64) -> f64 {
     text.chars().count() as f64 * px * 0.62
 }
 
+/// A fault label's text and where it starts, so that all of it lies inside the canvas.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FaultLabel {
+    pub text: String,
+    pub x: f64,
+    /// Its width by [`text_width`] (which errs wide).
+    pub width: f64,
+}
+
+impl FaultLabel {
+    /// The label of a window starting at `x0`: at the window, moved left as far as it must
+    /// to end inside the canvas, and shortened with `…` only if wider than the canvas.
+    pub fn place(full: &str, x0: f64) -> FaultLabel {
+        let (min_x, max_x) = (4.0, WIDTH - 4.0);
+        let mut text = full.to_string();
+        if text_width(&text, 11.0) > max_x - min_x {
+            let keep = ((max_x - min_x) / (11.0 * 0.62)).floor() as usize;
+            text = full.chars().take(keep.saturating_sub(1)).chain(std::iter::once('…')).collect();
+        }
+        let width = text_width(&text, 11.0);
+        FaultLabel { x: (x0 + 1.0).min(max_x - width).max(min_x), text, width }
+    }
+}
+
 /// Maps simulated seconds onto the plot's x range.
 #[derive(Clone, Copy, Debug)]
 pub struct XScale {
@@ -125,15 +149,13 @@ pub fn throughput(o: &Outcome, expect: Option<&Expectations>, embed: Embed) -> S
     // the report's chronology still lists it.
     let marks: Vec<Mark> = marks::marks(o, expect).into_iter().filter(|m| m.t_s <= end).collect();
 
-    // Fault labels: each takes its window or its label's width, whichever is wider.
-    let label = |w: &Window| if w.repaired { w.id.clone() } else { format!("{} (not repaired)", w.id) };
-    let extents: Vec<(f64, f64)> = windows
-        .iter()
-        .map(|w| {
-            let x0 = xs.x(w.start_s);
-            (x0, xs.x(w.end_s).max(x0 + text_width(&label(w), 11.0) + 4.0))
-        })
-        .collect();
+    // Fault labels: each takes its window or its label's width, whichever is wider. A label
+    // starts at its window, or further left when it would run past the canvas (a fault near
+    // the run's end); one wider than the whole canvas is shortened, its full text in a tooltip.
+    let full_label = |w: &Window| if w.repaired { w.id.clone() } else { format!("{} (not repaired)", w.id) };
+    let placed: Vec<FaultLabel> = windows.iter().map(|w| FaultLabel::place(&full_label(w), xs.x(w.start_s))).collect();
+    let extents: Vec<(f64, f64)> =
+        windows.iter().zip(&placed).map(|(w, p)| (p.x.min(xs.x(w.start_s)), xs.x(w.end_s).max(p.x + p.width + 4.0))).collect();
     let label_lane = marks::lanes(&extents, LABEL_LANES);
     let label_lanes = label_lane.iter().flatten().max().map_or(0, |l| l + 1);
     let mark_extents: Vec<(f64, f64)> = marks.iter().map(|m| (xs.x(m.t_s) - 8.0, xs.x(m.t_s) + 8.0)).collect();
@@ -210,14 +232,16 @@ pub fn throughput(o: &Outcome, expect: Option<&Expectations>, embed: Embed) -> S
         );
         if let Some(l) = label_lane[i] {
             let ly = lanes_top + l as f64 * LABEL_LANE_H;
+            let p = &placed[i];
+            let tip = if p.text == full_label(w) { String::new() } else { format!("<title>{}</title>", esc(&full_label(w))) };
             let _ = writeln!(
                 out,
-                "<rect x=\"{x0:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"3\" fill=\"#b04040\"/><text x=\"{:.1}\" y=\"{:.1}\" fill=\"#802020\">{}</text>",
+                "<rect x=\"{x0:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"3\" fill=\"#b04040\"/><text x=\"{:.1}\" y=\"{:.1}\" fill=\"#802020\">{tip}{}</text>",
                 ly + 10.0,
                 (x1 - x0).max(2.0),
-                x0 + 1.0,
+                p.x,
                 ly + 8.5,
-                esc(&label(w))
+                esc(&p.text)
             );
         }
     }
@@ -225,8 +249,9 @@ pub fn throughput(o: &Outcome, expect: Option<&Expectations>, embed: Embed) -> S
     if hidden > 0 {
         let _ = writeln!(
             out,
-            "<text x=\"{:.1}\" y=\"20\" text-anchor=\"end\" fill=\"#802020\">{hidden} more fault label(s) not shown (see the fault table)</text>",
-            WIDTH - 8.0
+            "<text x=\"{:.1}\" y=\"20\" text-anchor=\"end\" fill=\"#802020\">{} not shown (see the fault table)</text>",
+            WIDTH - 8.0,
+            if hidden == 1 { "1 more fault label".to_string() } else { format!("{hidden} more fault labels") }
         );
     }
     let _ = writeln!(out, "</g>");

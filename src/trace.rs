@@ -10,7 +10,7 @@ use sim_core::trace::TraceRecord;
 
 pub fn record(sim: &Simulation, r: &TraceRecord) -> Value {
     let n = sim.trace_names(r);
-    json!({
+    let mut v = json!({
         "t_s": r.t.as_secs_f64(),
         "t_ns": r.t.as_nanos(),
         "kind": r.kind,
@@ -23,5 +23,11 @@ pub fn record(sim: &Simulation, r: &TraceRecord) -> Value {
         "b": r.b,
         "v": r.v,
         "text": sim.describe(r),
-    })
+    });
+    // Only a `shift` record has routes; the other kinds keep their fields as they were.
+    if let (Some(from), Some(to), Some(o)) = (n.from, n.to, v.as_object_mut()) {
+        o.insert("from".into(), json!(from));
+        o.insert("to".into(), json!(to));
+    }
+    v
 }

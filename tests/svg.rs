@@ -108,7 +108,7 @@ fn check(case: &str, json: &Value, svg: &str, unit: &str) {
         }
     }
     let faults_n = json["faults"].as_array().expect("well-formed output of the test").len();
-    let hidden = svg.contains("more fault label(s) not shown");
+    let hidden = svg.contains("not shown (see the fault table)");
     c.that(hidden || labels.len() == faults_n, format!("{} fault labels for {faults_n} faults", labels.len()));
     // A mark per event of the JSON.
     let marks = |what: &str| svg.matches(&format!("<g class=\"mark\"><title>{what}")).count();
@@ -163,4 +163,21 @@ fn many_faults_stay_legible() {
     // 24 h of random faults: labels that find no lane are left out and counted.
     let (json, svg) = svg_of(&["random-chaos"]);
     check("random-chaos", &json, &svg, "h");
+}
+
+#[test]
+fn a_long_label_near_the_end_is_moved_left_whole() {
+    // `outlive-the-run-unrepaired` starts 1 s before the end of a 60 s run: at its window its
+    // label "outlive-the-run-unrepaired (not repaired)" would run ~230 px past the canvas.
+    let (json, svg) = svg_of(&["tests/fixtures/report/postmortem-edges.toml"]);
+    check("postmortem-edges", &json, &svg, "s");
+    let faults = svg.split("<g class=\"faults\">").nth(1).expect("a faults group");
+    let (tag, content) =
+        texts(faults).into_iter().find(|(_, c)| c.starts_with("outlive-the-run-unrepaired")).expect("the long label is drawn, in full");
+    assert_eq!(content, "outlive-the-run-unrepaired (not repaired)");
+    let x: f64 = attr(&tag, "x").and_then(|x| x.parse().ok()).expect("an x");
+    assert!(x + width_of(&content) <= WIDTH, "the label ends at {:.0} > {WIDTH}", x + width_of(&content));
+    assert!(attr(&tag, "text-anchor").is_none(), "{tag}");
+    // The other labels are all there too: no label is hidden on a chart of three faults.
+    assert!(!svg.contains("not shown (see the fault table)"), "a label is hidden");
 }

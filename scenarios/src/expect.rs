@@ -348,7 +348,10 @@ fn undetected(affected: &[&FaultReport]) -> Check {
             Some(0.0),
             Some(0.0),
             "faults",
-            format!("{} fault(s) took effect and no session went down: a gray failure", affected.len()),
+            format!(
+                "{} took effect and no session went down: a gray failure",
+                if affected.len() == 1 { "1 fault".to_string() } else { format!("{} faults", affected.len()) }
+            ),
         )
     } else {
         Check::new(
@@ -528,20 +531,21 @@ fn sla_within(w: SlaWithin, scenario: &Scenario, report: &Report, stopped: Optio
     };
     let ok = judged.iter().all(|j| j.2);
     let lim = f64::from(b) / 1e6;
+    // Enough digits that the uptime and the bound read differently whenever they differ.
+    let (uptime, bound) = sim_core::show::show_pct_pair(a.monthly_uptime_pct / 100.0, lim);
     let what = format!(
-        "`{}` under {} ({}): {:.4}% monthly uptime, {} counted of {} down",
+        "`{}` under {} ({}): {uptime} monthly uptime, {} counted of {} down",
         a.interconnect,
         a.terms,
         a.provider,
-        a.monthly_uptime_pct,
-        show_secs_exact(a.counted_downtime_s),
-        show_secs_exact(a.downtime_s)
+        sim_core::show::show_hms(a.counted_downtime_s),
+        sim_core::show::show_hms(a.downtime_s)
     );
     let cmp = if ok { ">=" } else { "<" };
     let (status, detail) = match (ok, stopped) {
-        (false, _) => (Verdict::Fail, format!("{what} {cmp} {:.4}%, credit {}%", lim * 100.0, a.credit_pct)),
+        (false, _) => (Verdict::Fail, format!("{what} {cmp} {bound}, credit {}%", a.credit_pct)),
         (true, Some(at)) => (Verdict::Inconclusive, format!("not known: the run stopped at {}; so far {what}", show_secs_exact(at))),
-        (true, None) => (Verdict::Pass, format!("worst {what} {cmp} {:.4}%", lim * 100.0)),
+        (true, None) => (Verdict::Pass, format!("worst {what} {cmp} {bound}")),
     };
     Check::new("sla_within", status, Some(a.monthly_uptime_pct / 100.0), Some(lim), "fraction", detail)
 }

@@ -53,3 +53,63 @@ pub fn show_bps(b: f64) -> String {
         format!("{b:.0}bps")
     }
 }
+
+/// A long span in hours, minutes and seconds, as a person reads a downtime: `37h 0m 1s`,
+/// `2m 13s`; below a minute, [`show_secs_exact`] (`59.5s`, `250ms`). Whole seconds from a
+/// minute up (a downtime counted in minutes is not read to the millisecond).
+pub fn show_hms(s: f64) -> String {
+    if !s.is_finite() || s.abs() < 60.0 {
+        return show_secs_exact(s);
+    }
+    let sign = if s < 0.0 { "-" } else { "" };
+    let t = s.abs().round() as u64;
+    let (h, m, sec) = (t / 3600, t / 60 % 60, t % 60);
+    if h > 0 { format!("{sign}{h}h {m}m {sec}s") } else { format!("{sign}{m}m {sec}s") }
+}
+
+/// A measured fraction and its limit as percentages (`99.9942%`, `99.99%`): each with the
+/// fewest decimals (two at least, ten at most) at which two values that differ read
+/// differently, so a reader never sees equal numbers beside a verdict that says otherwise.
+pub fn show_pct_pair(measured: f64, limit: f64) -> (String, String) {
+    let (m, l) = (measured * 100.0, limit * 100.0);
+    let trim = |x: String| {
+        // Trailing zeros beyond the second decimal say nothing: `99.9900` is `99.99`.
+        let (int, frac) = x.split_once('.').unwrap_or((&x, ""));
+        let frac = frac.trim_end_matches('0');
+        let frac = if frac.len() < 2 { format!("{frac:0<2}") } else { frac.to_string() };
+        format!("{int}.{frac}%")
+    };
+    let d = (2..10).find(|&d| format!("{m:.d$}") != format!("{l:.d$}")).unwrap_or(10);
+    (trim(format!("{m:.d$}")), trim(format!("{l:.d$}")))
+}
+
+/// One fraction as a percentage at two decimals: `99.99%`. Beside a limit, use
+/// [`show_pct_pair`].
+pub fn show_pct(v: f64) -> String {
+    format!("{:.2}%", v * 100.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_spans_read_in_hours_minutes_and_seconds() {
+        // 37 h = 133200 s: the downtime of the review's example, plus one second.
+        assert_eq!(show_hms(133_201.0), "37h 0m 1s");
+        assert_eq!(show_hms(133.0), "2m 13s");
+        assert_eq!(show_hms(3600.0), "1h 0m 0s");
+        assert_eq!(show_hms(59.5), "59.5s");
+        assert_eq!(show_hms(0.0), "0s");
+    }
+
+    #[test]
+    fn a_measured_percentage_differs_from_its_limit_when_the_values_do() {
+        // 99.9942 % against 99.99 %: at two decimals both read 99.99.
+        assert_eq!(show_pct_pair(0.999_942, 0.9999), ("99.994%".to_string(), "99.99%".to_string()));
+        assert_eq!(show_pct_pair(0.9999, 0.9999), ("99.99%".to_string(), "99.99%".to_string()));
+        assert_eq!(show_pct_pair(0.95, 0.999), ("95.00%".to_string(), "99.90%".to_string()));
+        let (m, l) = show_pct_pair(0.999_899_99, 0.9999);
+        assert_ne!(m, l);
+    }
+}

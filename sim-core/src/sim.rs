@@ -298,7 +298,7 @@ impl Simulation {
         if let Ev::StepRun { step } = ev {
             let mut out = Outbox { sched: &mut self.sched, effects: &mut self.effects };
             let action = self.operator.on_step_run(&self.model, StepId(step), &mut out).clone();
-            if let Some(found) = self.run_action(action) {
+            if let Some(found) = self.run_action(StepId(step), action) {
                 self.operator.note_finding(StepId(step), found);
             }
             return;
@@ -410,11 +410,20 @@ impl Simulation {
     }
 
     /// A runbook step's action, and what it found if the work was already done.
-    fn run_action(&mut self, action: Action) -> Option<StepFinding> {
+    fn run_action(&mut self, step: StepId, action: Action) -> Option<StepFinding> {
         let found = match action {
             Action::Shift(shifts) => {
+                // The step's own record first, so each group's shift note follows it. Nothing
+                // reads a `StepActed` but the trace, so dispatching it before the move changes
+                // no state and leaves the hashed records in the same order.
+                self.dispatch_effects();
                 let (mut moved, mut delivering, mut unavailable) = (false, true, false);
                 for (g, route) in shifts {
+                    if self.trace.keeps() {
+                        let from = self.last_shift_of(g);
+                        let now = self.now();
+                        self.trace.note(now, TraceKind::Shift, g.0, step.0, from.map_or(0, |s| u64::from(s.0) + 1));
+                    }
                     let w = World { model: &self.model, net: &self.net, routing: &self.routing };
                     let mut out = Outbox { sched: &mut self.sched, effects: &mut self.effects };
                     let o = self.traffic.shift_group(g.index(), route, w, &mut out);
@@ -449,6 +458,12 @@ impl Simulation {
         };
         self.dispatch_effects();
         found
+    }
+
+    /// The step whose shift put group `g` on its current route, from the trace's notes (kept
+    /// only with the records); `None` while the group is on its own route.
+    fn last_shift_of(&self, g: GroupId) -> Option<StepId> {
+        self.trace.records().iter().rev().find(|r| r.kind == TraceKind::Shift && r.a == g.0).map(|r| StepId(r.b))
     }
 
     /// Dispatches queued effects, and those they cause, in the order they happened.

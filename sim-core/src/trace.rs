@@ -39,6 +39,11 @@ pub enum TraceKind {
     ConnectionAborted,
     /// Flow `a`'s connect() failed after its last SYN (`v` = SYNs sent); it tries again.
     ConnectFailed,
+    /// Runbook step `b` moved group `a` onto the route its `shift` names; `v` is the step
+    /// whose shift the group left plus one (0: the group's own route). A note written right
+    /// after the step's [`TraceKind::Step`] record and never hashed (see [`Trace::note`]): the
+    /// step record and the effects of the move already fold the shift into the fingerprint.
+    Shift,
 }
 
 impl TraceKind {
@@ -126,6 +131,20 @@ impl Trace {
         if self.keep {
             self.records.push(TraceRecord { t, kind, a, b, v });
         }
+    }
+
+    /// Keeps a record for the trace file without folding it into the fingerprint or counting
+    /// it: an explanation of something already hashed (a [`TraceKind::Shift`] names the route
+    /// a [`TraceKind::Step`] record's action took). Asking for a trace must change nothing.
+    pub fn note(&mut self, t: SimTime, kind: TraceKind, a: u32, b: u32, v: u64) {
+        if self.keep {
+            self.records.push(TraceRecord { t, kind, a, b, v });
+        }
+    }
+
+    /// Whether records are kept (the notes cost a look-up only then).
+    pub fn keeps(&self) -> bool {
+        self.keep
     }
 
     /// Folds a packet event (a hop completed, or a drop) into the fingerprint without keeping

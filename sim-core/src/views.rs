@@ -42,8 +42,12 @@ pub struct TraceNames {
     pub group: Option<String>,
     /// The side a session or forwarding record is about.
     pub site: Option<String>,
-    /// What happened to the target, in words (`down`, `BFD detection timeout`, `3 path(s)`).
+    /// What happened to the target, in words (`down`, `BFD detection timeout`, `3 paths`).
     pub detail: String,
+    /// A `shift` record's routes, in words (`aws:us-east-1 → gcp:us-east4 over vpn`): the
+    /// one the group left and the one the step moved it onto.
+    pub from: Option<String>,
+    pub to: Option<String>,
 }
 
 impl Simulation {
@@ -142,6 +146,8 @@ impl Simulation {
             group: None,
             site: None,
             detail: String::new(),
+            from: None,
+            to: None,
         };
         match r.kind {
             TraceKind::Fault => TraceNames {
@@ -158,10 +164,12 @@ impl Simulation {
                 ..named("session", link(r.a))
             },
             TraceKind::SessionUp => TraceNames { detail: "established".into(), ..named("session", link(r.a)) },
-            TraceKind::Fib => TraceNames { site: adj_site(r.a, r.b), detail: format!("{} path(s)", r.v), ..named("adjacency", adj(r.a)) },
-            TraceKind::FlowsMoved => {
-                TraceNames { site: adj_site(r.a, r.b), detail: format!("{} flow(s) moved", r.v), ..named("adjacency", adj(r.a)) }
-            }
+            TraceKind::Fib => TraceNames { site: adj_site(r.a, r.b), detail: plural(r.v, "path", "paths"), ..named("adjacency", adj(r.a)) },
+            TraceKind::FlowsMoved => TraceNames {
+                site: adj_site(r.a, r.b),
+                detail: format!("{} moved", plural(r.v, "flow", "flows")),
+                ..named("adjacency", adj(r.a))
+            },
             TraceKind::Stall => TraceNames { group: flow_group(r.a), detail: "stalled".into(), ..named("flow", Some(r.a.to_string())) },
             TraceKind::Resume => TraceNames {
                 group: flow_group(r.a),
@@ -181,10 +189,66 @@ impl Simulation {
             },
             TraceKind::ConnectFailed => TraceNames {
                 group: flow_group(r.a),
-                detail: format!("connect() failed after {} SYN(s)", r.v),
+                detail: format!("connect() failed after {}", plural(r.v, "SYN", "SYNs")),
                 ..named("flow", Some(r.a.to_string()))
             },
+            TraceKind::Shift => {
+                let g = m.groups.get(r.a as usize).map(|g| g.spec.id.clone());
+                let (from, to) = (self.shift_from(r), self.shift_to(r));
+                let step = m.steps.get(r.b as usize).map_or("?", |s| s.id.as_str());
+                TraceNames {
+                    group: g.clone(),
+                    detail: format!(
+                        "shifted by runbook step {step} from {} to {}",
+                        from.as_deref().unwrap_or("?"),
+                        to.as_deref().unwrap_or("?")
+                    ),
+                    from,
+                    to,
+                    ..named("group", g)
+                }
+            }
         }
+    }
+
+    /// The route a `shift` record's group left: the one an earlier step's shift gave it, or
+    /// its own.
+    fn shift_from(&self, r: &crate::trace::TraceRecord) -> Option<String> {
+        let m = &self.model;
+        match r.v.checked_sub(1) {
+            None => m.groups.get(r.a as usize).map(|g| self.route_words(&g.route)),
+            Some(prev) => self.shifted_route(prev as usize, r.a).map(|route| self.route_words(route)),
+        }
+    }
+
+    /// The route a `shift` record's step moved its group onto.
+    fn shift_to(&self, r: &crate::trace::TraceRecord) -> Option<String> {
+        self.shifted_route(r.b as usize, r.a).map(|route| self.route_words(route))
+    }
+
+    /// The route step `step`'s shift gives group `g`.
+    fn shifted_route(&self, step: usize, g: u32) -> Option<&crate::model::Route> {
+        match &self.model.steps.get(step)?.action {
+            crate::model::Action::Shift(shifts) => shifts.iter().find(|(id, _)| id.0 == g).map(|(_, route)| route),
+            _ => None,
+        }
+    }
+
+    /// A route in words: its sites in order, each hop over a named connection saying so
+    /// (`aws:us-east-1 → gcp:us-east4 over vpn`).
+    fn route_words(&self, route: &crate::model::Route) -> String {
+        let m = &self.model;
+        let site = |s: &crate::model::SiteId| m.sites.get(s.index()).map_or("?", |s| s.id.as_str());
+        let mut out = route.sites.first().map_or_else(String::new, |s| site(s).to_string());
+        for (i, hop) in route.hops.iter().enumerate() {
+            out.push_str(" → ");
+            out.push_str(route.sites.get(i + 1).map_or("?", site));
+            if let Some(pin) = m.adjacencies.get(hop.adj.index()).and_then(|a| a.pin.as_ref()) {
+                out.push_str(" over ");
+                out.push_str(&pin.name);
+            }
+        }
+        out
     }
 
     /// A trace record in words, naming elements by their ids.
@@ -215,8 +279,8 @@ impl Simulation {
                 format!("session {} down at {}: {}", link(r.a), site(r.a, r.b), DownReason::from_code(r.v).map_or("?", DownReason::label))
             }
             TraceKind::SessionUp => format!("session {} established", link(r.a)),
-            TraceKind::Fib => format!("forwarding at {} towards the peer now uses {} path(s)", adj(r.a, r.b), r.v),
-            TraceKind::FlowsMoved => format!("{} flow(s) rehashed at {}", r.v, adj(r.a, r.b)),
+            TraceKind::Fib => format!("forwarding at {} towards the peer now uses {}", adj(r.a, r.b), plural(r.v, "path", "paths")),
+            TraceKind::FlowsMoved => format!("{} rehashed at {}", plural(r.v, "flow", "flows"), adj(r.a, r.b)),
             TraceKind::Stall => format!("flow {} of {} stalled", r.a, flow_group(r.a)),
             TraceKind::Resume => format!("flow {} of {} resumed after {}", r.a, flow_group(r.a), crate::time::SimDuration(r.v)),
             TraceKind::GroupRate => {
@@ -230,7 +294,16 @@ impl Simulation {
                 flow_group(r.a),
                 if r.v == 2 { "user timeout" } else { "retransmission limit" }
             ),
-            TraceKind::ConnectFailed => format!("flow {} of {}: connect() failed after {} SYN(s); retrying", r.a, flow_group(r.a), r.v),
+            TraceKind::ConnectFailed => {
+                format!("flow {} of {}: connect() failed after {}; retrying", r.a, flow_group(r.a), plural(r.v, "SYN", "SYNs"))
+            }
+            TraceKind::Shift => format!(
+                "runbook step {} shifts traffic {} from {} to {}",
+                m.steps.get(r.b as usize).map_or("?", |s| s.id.as_str()),
+                m.groups.get(r.a as usize).map_or("?", |g| g.spec.id.as_str()),
+                self.shift_from(r).as_deref().unwrap_or("?"),
+                self.shift_to(r).as_deref().unwrap_or("?")
+            ),
         }
     }
 }
@@ -314,4 +387,9 @@ impl Simulation {
             hash: fl.hash,
         }
     }
+}
+
+/// `1 path`, `3 paths`: a count and its noun in the number it takes.
+fn plural(n: u64, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
 }

@@ -13,7 +13,7 @@ use super::{cell, count, document, timeline};
 use crate::human::{bps, bytes, secs};
 use crate::outcome::{Outcome, Verdict};
 use crate::svg::{self, Embed};
-use sim_core::show::{show_secs, show_secs_exact};
+use sim_core::show::{show_hms, show_pct, show_pct_pair, show_secs, show_secs_exact};
 
 /// The report's sections, in order: (id, heading). The SLA section's place is kept for the
 /// SLA accounting of issue 13 (see [`sla_section`]).
@@ -94,14 +94,15 @@ fn sla_section(o: &Outcome) -> Option<String> {
         .enumerate()
         .map(|(i, a)| {
             let p = |k: &str| format!("/sla/{i}/{k}");
+            let (uptime, target) = show_pct_pair(a.monthly_uptime_pct / 100.0, a.sla_target_pct / 100.0);
             format!(
                 "<tr>{}{}{}{}{}{}{}{}{}</tr>",
                 td(&a.interconnect),
                 td(a.terms),
-                secs_cell(&p("downtime_s"), Some(a.downtime_s)),
-                secs_cell(&p("counted_downtime_s"), Some(a.counted_downtime_s)),
-                cell(&p("monthly_uptime_pct"), &json!(a.monthly_uptime_pct), &format!("{:.4}%", a.monthly_uptime_pct)),
-                cell(&p("sla_target_pct"), &json!(a.sla_target_pct), &format!("{}%", a.sla_target_pct)),
+                cell(&p("downtime_s"), &json!(a.downtime_s), &show_hms(a.downtime_s)),
+                cell(&p("counted_downtime_s"), &json!(a.counted_downtime_s), &show_hms(a.counted_downtime_s)),
+                cell(&p("monthly_uptime_pct"), &json!(a.monthly_uptime_pct), &uptime),
+                cell(&p("sla_target_pct"), &json!(a.sla_target_pct), &target),
                 cell(&p("credit_pct"), &json!(a.credit_pct), &format!("{}%", a.credit_pct)),
                 td(if a.met { "met" } else { "missed" }),
                 td(a.source),
@@ -164,8 +165,20 @@ fn summary(o: &Outcome) -> String {
     let worst = |f: fn(&sim_core::report::FaultReport) -> Option<f64>| {
         r.faults.iter().filter_map(|x| f(x).map(|v| (v, x.id.as_str()))).max_by(|a, b| a.0.total_cmp(&b.0))
     };
+    // Faults that took effect and that no session noticed: said first, so that "the slowest
+    // detection" is never read as covering them.
+    let undetected: Vec<&str> = r.faults.iter().filter(|f| f.detect_s.is_none() && f.effect.any()).map(|f| f.id.as_str()).collect();
+    if !undetected.is_empty() && worst(|f| f.detect_s).is_some() {
+        let _ = write!(
+            p,
+            " {} never detected (no BGP session went down): {}.",
+            if undetected.len() == 1 { "1 fault was".to_string() } else { format!("{} faults were", undetected.len()) },
+            undetected.iter().map(|i| format!("<code>{}</code>", esc(i))).collect::<Vec<_>>().join(", ")
+        );
+    }
     if let Some((v, id)) = worst(|f| f.detect_s) {
-        let _ = write!(p, " The slowest detection took {} (fault <code>{}</code>)", esc(&show_secs(v)), esc(id));
+        let of = if undetected.is_empty() { "The slowest detection" } else { "Of the faults detected, the slowest detection" };
+        let _ = write!(p, " {of} took {} (fault <code>{}</code>)", esc(&show_secs_exact(v)), esc(id));
         match worst(|f| f.recover_s) {
             Some((v, id)) => {
                 let _ = write!(p, "; the slowest recovery {} (fault <code>{}</code>).", esc(&show_secs(v)), esc(id));
@@ -244,8 +257,10 @@ fn rehearsed(o: &Outcome, s: &Scenario) -> String {
     } else {
         b.push_str("<h3>The faults</h3>\n<ul>");
         for f in &o.report.faults {
+            // To the millisecond, and the length too: a 1 ms fault must not read as
+            // starting and ending at the same time.
             let until = match f.end_s {
-                Some(e) => format!("repaired at {}", show_secs(e)),
+                Some(e) => format!("repaired at {} (after {})", show_secs_exact(e), show_secs_exact(e - f.at_s)),
                 None => "never repaired".into(),
             };
             let _ = write!(
@@ -254,7 +269,7 @@ fn rehearsed(o: &Outcome, s: &Scenario) -> String {
                 esc(&f.id),
                 esc(f.kind),
                 esc(&f.target),
-                esc(&show_secs(f.at_s)),
+                esc(&show_secs_exact(f.at_s)),
                 esc(&until)
             );
         }
@@ -349,8 +364,8 @@ fn faults(o: &Outcome) -> String {
                 td(&f.id),
                 td(f.kind),
                 td(&f.target),
-                secs_cell(&p("at_s"), Some(f.at_s)),
-                secs_cell(&p("end_s"), f.end_s),
+                cell(&p("at_s"), &json!(f.at_s), &show_secs_exact(f.at_s)),
+                cell(&p("end_s"), &json!(f.end_s), &f.end_s.map_or("—".into(), show_secs_exact)),
                 secs_cell(&p("detect_s"), f.detect_s),
                 secs_cell(&p("converge_s"), f.converge_s),
                 secs_cell(&p("recover_s"), f.recover_s),
@@ -476,12 +491,20 @@ fn expectations(o: &Outcome) -> String {
         .iter()
         .enumerate()
         .map(|(i, c)| {
-            let fmt = |v: Option<f64>| match (v, c.unit) {
+            // A fraction is shown beside its limit with the digits that tell them apart.
+            let (m_pct, l_pct) = match (c.measured, c.limit) {
+                (Some(m), Some(l)) => {
+                    let (a, b) = show_pct_pair(m, l);
+                    (Some(a), Some(b))
+                }
+                (m, l) => (m.map(show_pct), l.map(show_pct)),
+            };
+            let fmt = |v: Option<f64>, pct: Option<String>| match (v, c.unit) {
                 (None, _) => "—".to_string(),
                 (Some(v), "s") => secs(Some(v)),
                 (Some(v), "bps") => bps(v),
                 (Some(v), "bytes") => bytes(v as u64),
-                (Some(v), "fraction") => format!("{:.2} %", v * 100.0),
+                (Some(v), "fraction") => pct.unwrap_or_else(|| show_pct(v)),
                 (Some(v), u) => format!("{v} {u}"),
             };
             format!(
@@ -490,8 +513,8 @@ fn expectations(o: &Outcome) -> String {
                 c.status.name(),
                 esc(&json!(c.status.name()).to_string()),
                 c.status.name().to_uppercase(),
-                cell(&format!("/expectations/{i}/measured"), &json!(c.measured), &fmt(c.measured)),
-                cell(&format!("/expectations/{i}/limit"), &json!(c.limit), &fmt(c.limit)),
+                cell(&format!("/expectations/{i}/measured"), &json!(c.measured), &fmt(c.measured, m_pct)),
+                cell(&format!("/expectations/{i}/limit"), &json!(c.limit), &fmt(c.limit, l_pct)),
                 td(&c.detail),
             )
         })

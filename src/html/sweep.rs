@@ -183,7 +183,8 @@ fn histogram(name: &str, vals: &[f64]) -> String {
         let lo = end * i as f64 / BINS as f64;
         let _ = writeln!(
             out,
-            "<rect x=\"{:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"{bh:.1}\" fill=\"#0072b2\"><title>{c} fault(s) from {} to {}</title></rect>",
+            "<rect x=\"{:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"{bh:.1}\" fill=\"#0072b2\"><title>{} from {} to {}</title></rect>",
+            super::count(c, "fault", "faults"),
             left + i as f64 * bw + 1.0,
             bottom - bh,
             (bw - 2.0).max(1.0),

@@ -11,7 +11,7 @@ use super::escape::esc;
 use crate::outcome::Outcome;
 use crate::svg::marks::{self, Mark, MarkKind};
 use crate::svg::{self, Embed, XScale, axis};
-use sim_core::show::show_secs;
+use sim_core::show::{show_secs, show_secs_exact};
 
 /// Rows drawn at most; the chronology below lists everything.
 const MAX_ROWS: usize = 40;
@@ -37,11 +37,29 @@ pub fn section(o: &Outcome, s: &Scenario) -> String {
     .iter()
     .filter_map(|(k, d)| d.map(|d| format!("<code>{k}</code> {}", esc(&show_secs(d.as_secs_f64())))))
     .collect();
-    let _ = writeln!(
-        b,
-        "<p>Each fault's window with its detection (D), convergence (C) and recovery (R); alarms (A) and runbook actions (S). Targets from <code>[expect]</code> are dashed (T){}: the RPO target is the span before a fault whose writes may be lost.</p>",
-        if targets.is_empty() { " — this scenario sets none".to_string() } else { format!(": {}", targets.join(", ")) }
-    );
+    // The key names only what the timeline draws: the marks of this run, and the RPO span
+    // only when `rpo_within` is set.
+    let drawn: Vec<MarkKind> = {
+        let end = o.report.duration_s;
+        let ms = marks::marks(o, Some(e));
+        MarkKind::ALL.into_iter().filter(|k| !k.is_target() && ms.iter().any(|m| m.kind == *k && m.t_s <= end)).collect()
+    };
+    let mut key: Vec<String> = Vec::new();
+    if !o.report.faults.is_empty() {
+        key.push("each fault's window".into());
+    }
+    key.extend(drawn.iter().map(|k| format!("{} ({})", k.name(), k.glyph())));
+    let mut p = format!("<p>The timeline shows {}.", if key.is_empty() { "no event".to_string() } else { key.join(", ") });
+    if targets.is_empty() {
+        p.push_str(" This scenario sets no <code>[expect]</code> time target.");
+    } else {
+        let _ = write!(p, " Targets from <code>[expect]</code> are dashed (T): {}.", targets.join(", "));
+    }
+    if e.rpo_within.is_some() && !o.report.faults.is_empty() {
+        p.push_str(" The RPO target is the dashed span before a fault whose writes may be lost.");
+    }
+    p.push_str("</p>");
+    let _ = writeln!(b, "{p}");
     b.push_str("<figure>");
     b.push_str(&gantt(o, s));
     b.push_str("</figure>\n");
@@ -109,8 +127,8 @@ fn gantt(o: &Outcome, s: &Scenario) -> String {
                     esc(&f.id),
                     esc(f.kind),
                     esc(&f.target),
-                    esc(&show_secs(f.at_s)),
-                    if f.end_s.is_some() { esc(&show_secs(end)) } else { "the end (not repaired)".into() }
+                    esc(&show_secs_exact(f.at_s)),
+                    if f.end_s.is_some() { esc(&show_secs_exact(end)) } else { "the end (not repaired)".into() }
                 );
                 all_marks.iter().filter(|m| m.fault == Some(*k)).collect()
             }
@@ -157,8 +175,9 @@ fn gantt(o: &Outcome, s: &Scenario) -> String {
     if hidden > 0 {
         let _ = writeln!(
             out,
-            "<text x=\"{LABEL_W}\" y=\"{:.1}\">… and {hidden} more row(s): see the chronology and the tables</text>",
-            height - 6.0
+            "<text x=\"{LABEL_W}\" y=\"{:.1}\">… and {} more: see the chronology and the tables</text>",
+            height - 6.0,
+            super::count(hidden, "row", "rows")
         );
     }
     out.push_str("</svg>");
@@ -188,7 +207,14 @@ fn chronology(o: &Outcome, s: &Scenario) -> String {
         }
     }
     for m in marks::marks(o, Some(&s.expect)) {
-        ev.push((m.t_s, 1 + m.kind as u8, m.kind.name().into(), m.text));
+        // A target past the run's end was never reached by the run: say so, rather than list
+        // it as if it were an event of the run (the charts leave it out).
+        let what = if m.t_s > r.duration_s {
+            format!("{} — beyond the end of the run ({}), not drawn", m.text, show_secs_exact(r.duration_s))
+        } else {
+            m.text
+        };
+        ev.push((m.t_s, 1 + m.kind as u8, m.kind.name().into(), what));
     }
     ev.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)).then_with(|| a.3.cmp(&b.3)));
     let mut b = String::from(

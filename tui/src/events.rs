@@ -75,7 +75,7 @@ impl EventLog {
                 TraceKind::SessionUp => LineKind::Up,
                 TraceKind::Fib => LineKind::Routing,
                 TraceKind::FlowsMoved | TraceKind::ConnectionAborted | TraceKind::ConnectFailed => LineKind::Flows,
-                TraceKind::Alarm | TraceKind::Step => LineKind::Alarm,
+                TraceKind::Alarm | TraceKind::Step | TraceKind::Shift => LineKind::Alarm,
             };
             self.flush_stalls(stalls.take());
             self.push(LogLine { t: r.t, kind, text: sim.describe(r) });

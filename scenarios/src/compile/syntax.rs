@@ -21,7 +21,7 @@ pub(super) fn toml_error(origin: &str, text: &str, e: &toml::de::Error) -> Diagn
         let in_header = line_at(text, span.start).trim_start().starts_with('[');
         let what = if in_header { "table" } else { "key" };
         let mut d = Diagnostic::new(origin, text, span, format!("unknown {what} `{key}` in {section}"));
-        if let Some(s) = did_you_mean(key, expected.iter().copied()) {
+        if let Some(s) = synonym(key, &expected).or_else(|| did_you_mean(key, expected.iter().copied())) {
             d = d.label(format!("did you mean `{s}`?"));
         }
         if !expected.is_empty() {
@@ -41,6 +41,48 @@ pub(super) fn toml_error(origin: &str, text: &str, e: &toml::de::Error) -> Diagn
         d = d.help(rest.trim().replace('\n', " "));
     }
     d
+}
+
+/// Words a scenario author reaches for and the key that means it here, tried before spelling
+/// (a misspelt `duration` is nearer `drain` than `for` by edit distance, but means `for`).
+/// Each applies only where its key is allowed: `duration` is a key of `[scenario]` itself.
+const SYNONYMS: &[(&str, &str)] = &[
+    ("duration", "for"),
+    ("length", "for"),
+    ("lasts", "for"),
+    ("start", "at"),
+    ("starts", "at"),
+    ("begin", "at"),
+    ("time", "at"),
+    ("when", "at"),
+    ("name", "id"),
+    ("capacity", "bandwidth"),
+    ("speed", "bandwidth"),
+    ("bw", "bandwidth"),
+    ("src", "from"),
+    ("source", "from"),
+    ("dst", "to"),
+    ("dest", "to"),
+    ("destination", "to"),
+    ("connections", "flows"),
+    ("streams", "flows"),
+    ("wait", "delay"),
+];
+
+/// The key `key` is a synonym of, if that key is allowed here. A misspelt synonym counts too
+/// (`duraton`), when it is nearer that word than any allowed key (`drian` is `drain`).
+fn synonym(key: &str, expected: &[&str]) -> Option<String> {
+    let score = |w: &str| strsim::jaro_winkler(key, w);
+    let nearest_key = expected.iter().map(|k| score(k)).fold(0.0, f64::max);
+    let word = SYNONYMS.iter().map(|(w, _)| *w).find(|w| *w == key).or_else(|| {
+        SYNONYMS
+            .iter()
+            .map(|(w, _)| (score(w), *w))
+            .filter(|(s, _)| *s >= 0.8 && *s > nearest_key)
+            .max_by(|a, b| a.0.total_cmp(&b.0))
+            .map(|(_, w)| w)
+    })?;
+    SYNONYMS.iter().filter(|(w, _)| *w == word).map(|(_, k)| *k).find(|k| expected.contains(k) && *k != key).map(str::to_string)
 }
 
 /// Where the parser's error is a carriage return not followed by a line feed: the CR at or
@@ -106,6 +148,17 @@ mod tests {
             Ok(_) => panic!("parsed: {text:?}"),
             Err(e) => toml_error("x.toml", text, &e),
         }
+    }
+
+    #[test]
+    fn a_synonym_suggests_the_key_it_means() {
+        let fault = ["id", "at", "after", "delay", "for", "cut", "drain", "flap"];
+        assert_eq!(synonym("duration", &fault).as_deref(), Some("for"));
+        assert_eq!(synonym("duraton", &fault).as_deref(), Some("for"));
+        assert_eq!(synonym("start", &fault).as_deref(), Some("at"));
+        // Only where the key it means is allowed; otherwise spelling decides.
+        assert_eq!(synonym("duration", &["name", "summary"]), None);
+        assert_eq!(synonym("drian", &fault), None);
     }
 
     #[test]
