@@ -657,6 +657,7 @@ impl Attribution {
             // disrupted it.
             causes.extend_from_slice(&t.waiting);
         }
+        let packet = self.packet[g].is_some();
         let t = &mut self.groups[g];
         if let Some(ep) = t.open.as_mut() {
             // Demand groups must be back at 95 % of their demand; bulk groups at 95 % of
@@ -682,7 +683,12 @@ impl Attribution {
                 Some(d) if !below(t.last_rate, d) => d,
                 _ => t.last_rate,
             };
-            if reference > 0 && below(rate, reference) && (demand.is_some() || !causes.is_empty()) {
+            // A packet group's goodput is binned (10 ms) and dips below its offered rate with
+            // its start-up ramp and with every loss a clean path's own background loss brings:
+            // those are TCP at work, not an outage, so its episodes start only when a fault
+            // disrupted its flows. A fluid group's rate is exact: any fall of a group with an
+            // offered rate is one (a runbook shift's slow start, say).
+            if reference > 0 && below(rate, reference) && ((demand.is_some() && !packet) || !causes.is_empty()) {
                 // A bulk group may be at what the network allows it from the very instant it
                 // fell (its other flows took the capacity over): that counts from now.
                 let target = if demand.is_some() { reference } else { reference.min(gr.ideal) };
