@@ -94,6 +94,7 @@ fn fired_under(path: &str, id: &str, control: &str) -> (String, Vec<f64>, Value)
 ///   the 1 % needs 13), so the condition holds from at most 15 s and the alarm fires by
 ///   15 + 5 = 20 s, plus a second for the noise of so few packets.
 /// - The step acts its 10 s delay later; the VPN loses nothing, so it was needed (no `found`).
+///
 /// Lazy and per-packet control give the same run: the fingerprint and the firing time.
 #[test]
 fn gray_loss_fires_a_packet_groups_loss_alarm_and_the_runbook_shifts_it_to_the_vpn() {
