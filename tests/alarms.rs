@@ -72,3 +72,75 @@ fn an_impossible_threshold_is_an_error() {
     assert_eq!(o.status.code(), Some(3), "{err}");
     assert!(err.contains("below 100%") && err.contains(":32:"), "{err}");
 }
+
+/// `run --json` with `--control MODE`: its fingerprint and the alarm's firing times.
+fn fired_under(path: &str, id: &str, control: &str) -> (String, Vec<f64>, Value) {
+    let (_, v) = common::run_json(path, &["--control", control]);
+    (v["fingerprint"].as_str().unwrap_or_default().to_string(), fired(&v, id), v)
+}
+
+/// A packet-fidelity group: 2 flows of 50 Mbps, and from 10 s 2 % loss on every channel of
+/// ash, so every data packet crosses one link that drops 2 % of them: the share lost of what
+/// the group sends (retransmissions included) is 2 %, twice the alarm's 1 %. The alarm reads
+/// that share over its window, its `for` of 5 s, as of each 10 ms bin, and fires once it has
+/// held 5 s without a break.
+/// - Not before 15 s: nothing is lost before 10 s, so the condition cannot hold before then,
+///   and it must hold 5 s.
+/// - By about 21 s: smoltcp (1 s minimum RTO, no SACK) collapses under 2 % loss to PFTK's
+///   MSS / (RTT √(2bp/3) + T0 · 3√(3bp/8) · p (1 + 32p²)) = 11,264 bit / (0.245 ms + 7.45 ms)
+///   ≈ 1.5 Mbps per flow (b = 2, T0 = 1 s), some 260 packets a second for the group. The
+///   ~9,000 clean packets a second sent before 10 s dilute the share until they have left the
+///   window, by 15 s; after that the window holds only lossy packets (~1,300, 26 ± 5 lost,
+///   the 1 % needs 13), so the condition holds from at most 15 s and the alarm fires by
+///   15 + 5 = 20 s, plus a second for the noise of so few packets.
+/// - The step acts its 10 s delay later; the VPN loses nothing, so it was needed (no `found`).
+///
+/// Lazy and per-packet control give the same run: the fingerprint and the firing time.
+#[test]
+fn gray_loss_fires_a_packet_groups_loss_alarm_and_the_runbook_shifts_it_to_the_vpn() {
+    let path = "tests/fixtures/alarms/packet-gray-loss.toml";
+    let (fp_lazy, lazy, v) = fired_under(path, "app-lossy", "lazy");
+    let (fp_pp, per_packet, _) = fired_under(path, "app-lossy", "per-packet");
+    assert_eq!((&fp_lazy, &lazy), (&fp_pp, &per_packet), "lazy and per-packet control agree");
+    assert_eq!(lazy.len(), 1, "{v}");
+    assert!(lazy[0] > 15.0 && lazy[0] <= 21.0, "fired at {} s", lazy[0]);
+    let step = &v["runbook"][0];
+    assert_eq!(step["triggered_s"].as_f64(), Some(lazy[0]));
+    let acted = step["acted_s"].as_f64().expect("the step acted");
+    assert!((acted - (lazy[0] + 10.0)).abs() < 1e-9, "{step}");
+    assert!(step["found"].is_null(), "the shift off the lossy interconnect was needed: {step}");
+    assert!(v["faults"][0]["detect_s"].is_null(), "BFD never saw it");
+}
+
+/// The alarm honours its `for` as fluid alarms do: loss that lasts 4 s (10–14 s) can make the
+/// condition hold at most from the first loss to 14 s plus the 5 s the lossy packets stay in
+/// the window, but it never holds before the clean packets have left the window (~15 s)…
+/// so with `for = "30s"` (a 30 s window, the condition needing 30 s held) it never fires.
+#[test]
+fn a_packet_loss_alarm_waits_its_whole_for() {
+    let p = edited("packet-gray-loss.toml", "loss = \"2%\" }", "loss = \"2%\" }\nfor = \"4s\"");
+    let p2 = std::fs::read_to_string(&p).expect("as the test set it up").replace("for = \"5s\" }", "for = \"30s\" }");
+    std::fs::write(&p, p2).expect("as the test set it up");
+    let (_, v) = common::run_json(&p, &[]);
+    assert!(fired(&v, "app-lossy").is_empty(), "{}", v["alarms"]);
+    assert!(v["runbook"][0]["triggered_s"].is_null());
+}
+
+/// A packet group's round trip: 1.5 ms on ash (2 × 0.625 ms on the channel + 0.25 ms in the
+/// sites), at most 11.5 ms measured with a 10 ms delayed ACK: below 30 ms. From 10 s each
+/// channel adds 20 ms one way: the first segment sent after 10 s is acknowledged after
+/// 1.5 + 40 = 41.5 ms (no queue: 100 Mbps on 4.6 Gbps channels), at 10.0415 s, above 30 ms.
+/// The alarm reads its flows' latest samples at each 10 ms bin: it holds from 10.05 s and,
+/// held 5 s, fires at 15.05 s. With a 60 ms threshold (above 41.5 ms plus a 10 ms delayed
+/// ACK) it never fires. Lazy and per-packet control agree.
+#[test]
+fn added_delay_fires_a_packet_groups_latency_alarm() {
+    let path = "tests/fixtures/alarms/packet-latency.toml";
+    let (fp_lazy, lazy, _) = fired_under(path, "app-slow", "lazy");
+    let (fp_pp, per_packet, _) = fired_under(path, "app-slow", "per-packet");
+    assert_eq!((&fp_lazy, &lazy), (&fp_pp, &per_packet), "lazy and per-packet control agree");
+    assert_eq!(lazy, vec![15.05]);
+    let p = edited("packet-latency.toml", "threshold = \"30ms\"", "threshold = \"60ms\"");
+    let (_, v) = common::run_json(&p, &[]);
+    assert!(fired(&v, "app-slow").is_empty(), "{}", v["alarms"]);
+}

@@ -145,6 +145,9 @@ pub(crate) struct Attribution {
     disruptors: Vec<(GroupId, FaultId)>,
     /// Per link and side: the faults that took the session down, until it is back up.
     down_causes: Vec<[Vec<FaultId>; 2]>,
+    /// Per link: faults that started while something else held its carrier down, and have
+    /// not shown yet (masked; see `settle_links_and_sessions`).
+    masked: Vec<Vec<FaultId>>,
     /// Per link: the faults that have BFD switched off.
     bfd_off: Vec<Vec<FaultId>>,
     /// This instant: links whose BFD was switched off.
@@ -170,6 +173,7 @@ impl Attribution {
             fib_causes: vec![Default::default(); model.adjacencies.len()],
             down_causes: vec![Default::default(); model.links.len()],
             bfd_off: vec![Vec::new(); model.links.len()],
+            masked: vec![Vec::new(); model.links.len()],
             broken: vec![Default::default(); model.adjacencies.len()],
             touched_flag: vec![false; model.adjacencies.len()],
             ..Default::default()
@@ -246,15 +250,28 @@ impl Attribution {
         for (link, before, applied) in &changes {
             let st = v.net.link(*link);
             let after = st.summary();
+            let shows: Vec<FaultId> = st.effective().collect();
+            // A fault that starts on a link without carrier (a blackhole inside a cut) is
+            // masked: it changes nothing while the carrier is gone. It is remembered, so that
+            // if it outlasts what took the carrier, its effect is credited when it shows.
+            let on_link = |f: &FaultId| st.causes().iter().any(|c| c.fault == Some(*f));
+            let masked = &mut self.masked[link.index()];
+            masked.retain(|f| on_link(f));
+            for f in applied {
+                if on_link(f) && !shows.contains(f) && !masked.contains(f) {
+                    masked.push(*f);
+                }
+            }
             // A link down before and after carried nothing either way: no change.
             if after.same_effect(before) || (!before.carrier && !after.carrier) {
                 continue;
             }
-            for &f in applied {
-                if st.causes().iter().any(|c| c.fault == Some(f)) {
-                    self.fault(f).links_changed += 1;
-                    self.instant.extend(v.model.adjacencies_of(*link).map(|a| (f, a)));
-                }
+            let mut credited: Vec<FaultId> = applied.iter().chain(masked.iter()).copied().filter(|f| shows.contains(f)).collect();
+            dedup(&mut credited);
+            masked.retain(|f| !shows.contains(f));
+            for f in credited {
+                self.fault(f).links_changed += 1;
+                self.instant.extend(v.model.adjacencies_of(*link).map(|a| (f, a)));
             }
             // A link without a session (a backbone span) is noticed by its carrier: routing
             // sees the loss at once, which is its detection.
@@ -312,7 +329,7 @@ impl Attribution {
     fn broken_causes(&self, v: &Views<'_>, group: GroupId, b: Broken, out: &mut Vec<FaultId>) {
         out.clear();
         match b {
-            Broken::Link { link, dir } => out.extend(v.net.link(link).breaking(dir as usize)),
+            Broken::Link { link, dir } => out.extend(v.net.link(link).stopping(dir as usize)),
             Broken::NoRoute { adj, side } => out.extend_from_slice(&self.fib_causes[adj.index()][side as usize]),
             Broken::End { end } => out.extend(v.net.end_causes(v.traffic.route(group.index()), end as usize)),
         }
@@ -403,7 +420,7 @@ impl Attribution {
         let fl = &v.traffic.flows[fi];
         let rev: &[(u32, u8)] = if data_only { &[] } else { &fl.rev };
         for &(l, d) in fl.fwd.iter().chain(rev) {
-            out.extend(v.net.link(LinkId(l)).breaking(d as usize));
+            out.extend(v.net.link(LinkId(l)).stopping(d as usize));
         }
         if let Some(Broken::NoRoute { adj, side }) = fl.broken {
             out.extend_from_slice(&self.fib_causes[adj.index()][side as usize]);
@@ -605,7 +622,7 @@ impl Attribution {
                 let mut new = Vec::new();
                 for &l in v.routing.fib(ai, side) {
                     let dir = v.model.links[l as usize].side_at(side);
-                    new.extend(v.net.link(LinkId(l)).breaking(dir));
+                    new.extend(v.net.link(LinkId(l)).stopping(dir));
                 }
                 let old = std::mem::replace(&mut self.broken[ai][side], new);
                 for f in old {
@@ -643,6 +660,7 @@ impl Attribution {
             // disrupted it.
             causes.extend_from_slice(&t.waiting);
         }
+        let packet = self.packet[g].is_some();
         let t = &mut self.groups[g];
         if let Some(ep) = t.open.as_mut() {
             // Demand groups must be back at 95 % of their demand; bulk groups at 95 % of
@@ -668,7 +686,12 @@ impl Attribution {
                 Some(d) if !below(t.last_rate, d) => d,
                 _ => t.last_rate,
             };
-            if reference > 0 && below(rate, reference) && (demand.is_some() || !causes.is_empty()) {
+            // A packet group's goodput is binned (10 ms) and dips below its offered rate with
+            // its start-up ramp and with every loss a clean path's own background loss brings:
+            // those are TCP at work, not an outage, so its episodes start only when a fault
+            // disrupted its flows. A fluid group's rate is exact: any fall of a group with an
+            // offered rate is one (a runbook shift's slow start, say).
+            if reference > 0 && below(rate, reference) && ((demand.is_some() && !packet) || !causes.is_empty()) {
                 // A bulk group may be at what the network allows it from the very instant it
                 // fell (its other flows took the capacity over): that counts from now.
                 let target = if demand.is_some() { reference } else { reference.min(gr.ideal) };

@@ -168,6 +168,23 @@ impl LinkState {
         self.causes.iter().filter(move |c| breaks(c.effect, d)).filter_map(|c| c.fault)
     }
 
+    /// Faults whose cause alone stops direction `d` from delivering now, as attribution
+    /// credits it: with the carrier gone, only what took it away (a blackhole or total loss on
+    /// a link without carrier drops nothing the missing carrier did not drop already);
+    /// otherwise [`LinkState::breaking`].
+    pub fn stopping(&self, d: Dir) -> impl Iterator<Item = crate::model::FaultId> + '_ {
+        let down = !self.carrier();
+        self.causes.iter().filter(move |c| if down { c.effect == CauseEffect::Down } else { breaks(c.effect, d) }).filter_map(|c| c.fault)
+    }
+
+    /// Faults whose cause shows on the link now: with the carrier gone, only what took it
+    /// away (anything else on a link that carries nothing changes nothing: it is masked);
+    /// otherwise every cause.
+    pub fn effective(&self) -> impl Iterator<Item = crate::model::FaultId> + '_ {
+        let down = !self.carrier();
+        self.causes.iter().filter(move |c| !down || c.effect == CauseEffect::Down).filter_map(|c| c.fault)
+    }
+
     /// Faults that take the carrier away (cut, router, facility or site down, a flap's or a
     /// drain's down phase), oldest first.
     pub fn carrier_causes(&self) -> impl Iterator<Item = crate::model::FaultId> + '_ {

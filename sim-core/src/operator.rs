@@ -11,6 +11,7 @@ use crate::control::ControlPlane;
 use crate::events::{Effect, Ev, Outbox};
 use crate::model::{Action, AlarmId, Condition, Model, StepId, StepTrig};
 use crate::network::Network;
+use crate::packet::PacketWorld;
 use crate::report::StepFinding;
 use crate::rng::Stream;
 use crate::scheduler::{Scheduler, TimerId};
@@ -69,7 +70,14 @@ impl Operator {
         op
     }
 
-    fn condition_holds(c: &Condition, model: &Model, traffic: &Traffic, control: &ControlPlane, net: &Network) -> bool {
+    fn condition_holds(
+        c: &Condition,
+        model: &Model,
+        traffic: &Traffic,
+        control: &ControlPlane,
+        net: &Network,
+        packets: &PacketWorld,
+    ) -> bool {
         match c {
             Condition::GroupBelow { group, fraction_ppm, .. } => {
                 let g = group.index();
@@ -83,10 +91,24 @@ impl Operator {
             }
             Condition::SessionDown { links, .. } => links.iter().any(|&l| !(control.side_up(net, l, 0) && control.side_up(net, l, 1))),
             // Exact in integers: lost / (delivered + lost) > loss_ppm / 10^6.
+            // A packet group: its data packets lost over the alarm's window (its `for`) ÷ those
+            // sent (retransmissions included), as of the last 10 ms bin. Single packets are
+            // lost, not a share of a rate: a window as long as the alarm waits holds enough
+            // of them to tell 2 % from 0 %, and a TCP that loss has slowed to a trickle
+            // still fills it.
+            Condition::LossAbove { group, loss_ppm, for_ } if traffic.groups[group.index()].packet => {
+                let (sent, lost) = packets.loss_window(group.index(), *for_).unwrap_or((0, 0));
+                traffic.groups[group.index()].started && sent > 0 && u128::from(lost) * 1_000_000 > u128::from(sent) * u128::from(*loss_ppm)
+            }
             Condition::LossAbove { group, loss_ppm, .. } => {
                 let gr = &traffic.groups[group.index()];
                 let sent = u128::from(gr.rate) + u128::from(gr.loss_rate);
                 gr.started && sent > 0 && u128::from(gr.loss_rate) * 1_000_000 > sent * u128::from(*loss_ppm)
+            }
+            // A packet group: the largest of its flows' latest measured round trips (queueing
+            // and delayed ACKs included), as of the last 10 ms bin.
+            Condition::LatencyAbove { group, rtt, .. } if traffic.groups[group.index()].packet => {
+                traffic.groups[group.index()].started && packets.latest_rtt(group.index()).is_some_and(|r| r > *rtt)
             }
             Condition::LatencyAbove { group, rtt, .. } => {
                 let gr = &traffic.groups[group.index()];
@@ -97,11 +119,19 @@ impl Operator {
     }
 
     /// Re-evaluates every alarm's condition at the end of an instant.
-    pub fn check_alarms(&mut self, model: &Model, traffic: &Traffic, control: &ControlPlane, net: &Network, sched: &mut Scheduler<Ev>) {
+    pub fn check_alarms(
+        &mut self,
+        model: &Model,
+        traffic: &Traffic,
+        control: &ControlPlane,
+        net: &Network,
+        packets: &PacketWorld,
+        sched: &mut Scheduler<Ev>,
+    ) {
         let now = sched.now();
         for (a, rt) in self.alarms.iter_mut().enumerate() {
             let cond = &model.alarms[a].condition;
-            let holds = Self::condition_holds(cond, model, traffic, control, net);
+            let holds = Self::condition_holds(cond, model, traffic, control, net, packets);
             match (holds, rt.since) {
                 (true, None) => {
                     rt.since = Some(now);

@@ -74,6 +74,8 @@ pub(crate) struct PFlow {
     pub highest_end: Option<i32>,
     pub probe: Option<(i32, SimTime)>,
     pub last_delivery: Option<SimTime>,
+    /// The flow's latest RTT sample.
+    pub last_rtt: Option<SimDuration>,
 }
 
 pub(crate) struct PGroup {
@@ -84,6 +86,18 @@ pub(crate) struct PGroup {
     pub drops: u64,
     pub hops: u64,
     pub cc: CongestionControl,
+    /// Data packets sent (retransmissions included) and lost in the current bin.
+    bin_sent: u64,
+    bin_lost: u64,
+    /// Data packets (sent, lost) since the start, at the end of each of the last bins (as
+    /// many as the longest `loss_above` window on the group needs), oldest first.
+    loss_bins: VecDeque<(u64, u64)>,
+    sent_total: u64,
+    lost_total: u64,
+    /// How many bins `loss_bins` keeps.
+    loss_keep: usize,
+    /// The largest of its flows' latest RTT samples, as of the last bin.
+    rtt_now: Option<SimDuration>,
 }
 
 #[derive(Default)]
@@ -148,6 +162,13 @@ impl PacketWorld {
                 drops: 0,
                 hops: 0,
                 cc: spec.packet.cc,
+                bin_sent: 0,
+                bin_lost: 0,
+                loss_bins: VecDeque::from([(0, 0)]),
+                sent_total: 0,
+                lost_total: 0,
+                loss_keep: Self::loss_keep(model, g),
+                rtt_now: None,
             });
             let buffer = spec
                 .packet
@@ -183,6 +204,7 @@ impl PacketWorld {
                     highest_end: None,
                     probe: None,
                     last_delivery: None,
+                    last_rtt: None,
                 });
             }
         }
@@ -323,6 +345,9 @@ impl PacketWorld {
                         pf.probe = Some((end, now));
                     }
                 }
+                if let Some(pg) = self.groups[g].as_mut() {
+                    pg.bin_sent += 1;
+                }
                 io.out.emit(Effect::PacketSent { group: GroupId(g as u32), bits: u128::from(payload) * 8 * 1_000_000_000 });
             }
         }
@@ -377,6 +402,12 @@ impl PacketWorld {
         let g = self.pflows[p].group as usize;
         if let Some(pg) = self.groups[g].as_mut() {
             pg.drops += 1;
+        }
+        if to_server
+            && payload > 0
+            && let Some(pg) = self.groups[g].as_mut()
+        {
+            pg.bin_lost += 1;
         }
         if to_server && payload > 0 {
             let bits = u128::from(payload) * 8 * 1_000_000_000;
@@ -504,8 +535,10 @@ impl PacketWorld {
                 && tcp.ack_number().0.wrapping_sub(end) >= 0
             {
                 self.pflows[p].probe = None;
+                let sample = now.saturating_since(sent);
+                self.pflows[p].last_rtt = Some(sample);
                 if let Some(pg) = self.groups[g].as_mut() {
-                    let _ = pg.rtt.record((now.saturating_since(sent).as_nanos() / 1_000).max(1));
+                    let _ = pg.rtt.record((sample.as_nanos() / 1_000).max(1));
                 }
             }
         }
@@ -519,6 +552,15 @@ impl PacketWorld {
         let now = io.out.now();
         for g in 0..self.groups.len() {
             let Some(pg) = self.groups[g].as_mut() else { continue };
+            // What the group's loss and latency alarms read changes here only, once a bin,
+            // so an alarm sees the same values whenever in the bin it is checked.
+            pg.sent_total += std::mem::take(&mut pg.bin_sent);
+            pg.lost_total += std::mem::take(&mut pg.bin_lost);
+            pg.loss_bins.push_back((pg.sent_total, pg.lost_total));
+            while pg.loss_bins.len() > pg.loss_keep + 1 {
+                pg.loss_bins.pop_front();
+            }
+            pg.rtt_now = self.pflows.iter().filter(|p| p.group as usize == g).filter_map(|p| p.last_rtt).max();
             let bytes = std::mem::take(&mut pg.bin_bytes);
             let rate = (u128::from(bytes) * 8 * 1_000_000_000 / u128::from(BIN.as_nanos())) as u64;
             let ideal = Self::packet_ideal(io.w, g);
@@ -532,6 +574,35 @@ impl PacketWorld {
             io.out.emit(Effect::PacketBin { group: GroupId(g as u32), rate, ideal, stalled });
         }
         io.out.sched.schedule(now + BIN, Ev::PacketBin);
+    }
+
+    /// Bins of history a group's loss alarms need: its longest `loss_above` window.
+    fn loss_keep(model: &Model, g: usize) -> usize {
+        let windows = model.alarms.iter().filter_map(|a| match a.condition {
+            crate::model::Condition::LossAbove { group, for_, .. } if group.index() == g => Some(Self::window_bins(for_)),
+            _ => None,
+        });
+        windows.max().unwrap_or(1)
+    }
+
+    /// Whole bins in a window of `w` (at least one).
+    fn window_bins(w: SimDuration) -> usize {
+        (w.as_nanos() / BIN.as_nanos()).max(1) as usize
+    }
+
+    /// A packet group's data packets (sent, lost) over the last `window` (whole bins, at
+    /// least one; from its start if it is younger), as of the last bin; `None` for a fluid
+    /// group. Retransmissions count as sent.
+    pub fn loss_window(&self, g: usize, window: SimDuration) -> Option<(u64, u64)> {
+        let pg = self.groups.get(g)?.as_ref()?;
+        let n = Self::window_bins(window).min(pg.loss_bins.len() - 1);
+        let (now, then) = (pg.loss_bins[pg.loss_bins.len() - 1], pg.loss_bins[pg.loss_bins.len() - 1 - n]);
+        Some((now.0 - then.0, now.1 - then.1))
+    }
+
+    /// The largest of a packet group's flows' latest RTT samples, as of the last bin.
+    pub fn latest_rtt(&self, g: usize) -> Option<SimDuration> {
+        self.groups.get(g)?.as_ref()?.rtt_now
     }
 
     /// What the surviving capacity allows a packet group: per flow, its demand or the

@@ -631,7 +631,7 @@ impl Simulation {
         }
         self.effects = effects;
         self.dispatch_effects();
-        self.operator.check_alarms(&self.model, &self.traffic, &self.control, &self.net, &mut self.sched);
+        self.operator.check_alarms(&self.model, &self.traffic, &self.control, &self.net, &self.packets, &mut self.sched);
         self.availability.settle(now, &self.model, &self.net, &self.control);
     }
 

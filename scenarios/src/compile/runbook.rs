@@ -45,14 +45,12 @@ pub(super) fn alarm(cx: &mut Ctx<'_>, spec: &mut ModelSpec, topo: &Model, a: &Sp
         AlarmCondition::Unreachable { group: group(cx, spec, &u.value.traffic)?, for_: u.value.for_.value.0 }
     } else if let Some(l) = &t.loss_above {
         let g = &l.value;
-        fluid_only(cx, spec, &g.traffic, "loss_above")?;
         if g.threshold.value.0 >= 1_000_000 {
             return cx.fail(&g.threshold.span, "a loss threshold must be below 100%");
         }
         AlarmCondition::LossAbove { group: group(cx, spec, &g.traffic)?, loss_ppm: g.threshold.value.0, for_: g.for_.value.0 }
     } else if let Some(l) = &t.latency_above {
         let g = &l.value;
-        fluid_only(cx, spec, &g.traffic, "latency_above")?;
         AlarmCondition::LatencyAbove { group: group(cx, spec, &g.traffic)?, rtt: g.threshold.value.0, for_: g.for_.value.0 }
     } else {
         return cx.fail(&a.span, "alarm without a condition");
@@ -65,19 +63,6 @@ pub(super) fn alarm(cx: &mut Ctx<'_>, spec: &mut ModelSpec, topo: &Model, a: &Sp
 /// VPN or an interconnect may stand between the two sites it joins to pin that hop to it
 /// (`["aws:us-east-1", "vpn", "gcp:us-east4"]`); or just a connection (`["vpn"]`): the group's
 /// route as its table writes it, with the hop that connection joins pinned to it.
-/// `loss_above` and `latency_above` read the fluid model's loss and round trip; a packet
-/// group's are measured per packet and not watched by alarms (yet), so such an alarm could
-/// never fire: refused rather than silently dead.
-fn fluid_only(cx: &Ctx<'_>, spec: &ModelSpec, traffic: &Sp<String>, what: &str) -> R<()> {
-    let packet = spec.traffic.iter().any(|t| t.id == traffic.value && t.fidelity == Fidelity::Packet);
-    if packet {
-        return Err(cx
-            .err(&traffic.span, format!("`{what}` watches a fluid traffic group; `{}` is simulated packet by packet", traffic.value))
-            .help("use `below` or `unreachable` for a packet group, or run the group at fluid fidelity"));
-    }
-    Ok(())
-}
-
 fn shift(cx: &Ctx<'_>, spec: &ModelSpec, topo: &Model, conns: &Connections<'_>, s: &format::ShiftTable) -> R<ShiftSpec> {
     let g = group(cx, spec, &s.traffic)?;
     let to = &s.to.value;
