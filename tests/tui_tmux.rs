@@ -122,7 +122,7 @@ fn play_select_cut_export_and_quit_in_a_real_terminal() {
     let dir = work_dir("tui-tmux");
     let tmux = start(&dir);
 
-    let screen = tmux.wait_for("the first frame", |s| s.contains("Topology") && s.contains("PAUSE"));
+    let screen = tmux.wait_for("the first frame", |s| s.contains("Topology") && s.contains("PAUSE") && line_with(s, "ch2 ").contains("UP"));
     assert!(line_with(&screen, "ch2 ").contains("UP"), "{screen}");
     assert_eq!(tmux.run(&["display-message", "-p", "-t", "main", "#{alternate_on}"]).stdout, b"1\n", "the TUI uses the alternate screen");
 
@@ -175,19 +175,25 @@ fn the_flagship_at_80x24_and_120x40_keeps_expectations_and_the_export_note() {
     for (w, h) in [(80u16, 24u16), (120, 40)] {
         let dir = work_dir(&format!("tui-flagship-{w}x{h}"));
         let tmux = start_sized(&dir, &format!("flagship-{w}x{h}"), "tui", (w, h));
-        let screen = tmux.wait_for("the first frame", |s| s.contains("Topology") && s.contains("PAUSE"));
+        // Wait for the whole first frame: tmux can be read while the terminal is still being
+        // drawn (seen on a loaded CI machine: the top half drawn, the panel below not yet).
+        let screen = tmux.wait_for("the first frame, expectations included", |s| {
+            s.contains("Topology") && s.contains("PAUSE") && s.contains("verdict   pending") && checks.iter().all(|(_, n)| s.contains(&format!("pending {n}")))
+        });
         assert!(screen.contains("verdict   pending"), "{w}×{h} at t = 0:\n{screen}");
         for (_, name) in &checks {
             assert!(screen.contains(&format!("pending {name}")), "{w}×{h} at t = 0: `pending {name}`:\n{screen}");
         }
         assert!(!screen.contains("fail"), "{w}×{h}: nothing is judged failed at t = 0:\n{screen}");
         tmux.keys(&["Space", "+", "+", "+", "+", "+", "+", "+", "+", "+", "+"]);
-        let screen = tmux.wait_for("the end of the run", |s| s.contains("END"));
+        let screen = tmux.wait_for("the end of the run, expectations judged", |s| {
+            s.contains("END") && checks.iter().all(|(st, n)| s.contains(&format!("{st} {n}")))
+        });
         for (status, name) in &checks {
             assert!(screen.contains(&format!("{status} {name}")), "{w}×{h} at the end: `{status} {name}`:\n{screen}");
         }
         tmux.keys(&["e"]);
-        let screen = tmux.wait_for("the export", |s| s.contains("exported"));
+        let screen = tmux.wait_for("the export note, whole", |s| s.contains("exported") && s.contains("at the end)"));
         let note: String = screen
             .lines()
             .skip_while(|l| !l.contains("exported"))
