@@ -315,3 +315,26 @@ fn the_sweep_memory_refusal_counts_in_number() {
     assert!(e.contains("(1 fault with detect and recover times, 5 expectations that can fail)"), "{e}");
     assert!(!e.contains("(s)"), "{e}");
 }
+
+/// An uptime below 100 % never reads `100.00%`: 119 s down in a 30-day month is
+/// 1 - 119 / 2 592 000 = 99.99541 %, which two decimals round up to 100.00 (as if nothing
+/// had been counted). The human table, the check's detail and the HTML cell print 99.995%;
+/// Google, which counts none of a 119 s period, is at 100.00% exactly.
+#[test]
+fn an_uptime_below_100_percent_never_reads_100() {
+    let scenario = "tests/fixtures/sla/down-119s.toml";
+    let o = common::faultline(&["run", scenario]);
+    let human = String::from_utf8_lossy(&o.stdout).to_string();
+    let aws = human.lines().find(|l| l.starts_with("ash") && l.contains("aws-interconnect")).expect("the AWS row");
+    assert!(aws.contains(" 99.995% ") && !aws.contains("100.00%"), "{aws}");
+    let gcp = human.lines().find(|l| l.starts_with("ash") && l.contains("gcp-interconnect")).expect("the Google row");
+    assert!(gcp.contains(" 100.00% "), "{gcp}");
+    let check = human.lines().find(|l| l.starts_with("sla_within")).expect("the check");
+    assert!(check.contains("99.995% monthly uptime"), "{check}");
+    let (v, html) = html_of(scenario);
+    let up = v["sla"].as_array().expect("sla").iter().find(|a| a["terms"] == "aws-interconnect").expect("AWS")["monthly_uptime_pct"]
+        .as_f64()
+        .expect("uptime");
+    assert!((up - 100.0 * (1.0 - 119.0 / 2_592_000.0)).abs() < 1e-9, "{up}");
+    assert!(html.contains(">99.995%</td>"), "the HTML SLA cell");
+}
