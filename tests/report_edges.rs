@@ -338,3 +338,18 @@ fn an_uptime_below_100_percent_never_reads_100() {
     assert!((up - 100.0 * (1.0 - 119.0 / 2_592_000.0)).abs() < 1e-9, "{up}");
     assert!(html.contains(">99.995%</td>"), "the HTML SLA cell");
 }
+
+/// A fault that disrupted no flow "recovers" at its own start (README, Metrics); the
+/// chronology and the annotations say it disrupted no traffic rather than list a bare
+/// recovery. In `postmortem-edges` every fault disrupts traffic; a cut of a channel that
+/// carries nothing (`tests/fixtures/report/idle-cut.toml`) disrupts none.
+#[test]
+fn a_fault_that_disrupted_nothing_is_not_read_as_a_recovery() {
+    let (v, html) = html_of("tests/fixtures/report/idle-cut.toml");
+    let f = &v["faults"][0];
+    assert_eq!((f["recover_s"].as_f64(), f["effect"]["flows_disrupted"].as_u64()), (Some(0.0), Some(0)), "{f}");
+    let chron = text(html.split("<h3>Chronology</h3>").nth(1).expect("a chronology"));
+    assert!(chron.contains("recovery from idle (it disrupted no traffic)"), "{chron}");
+    let (_, html) = html_of(EDGES);
+    assert!(!html.contains("disrupted no traffic"), "every fault of postmortem-edges disrupts traffic");
+}
