@@ -81,9 +81,7 @@ pub fn show_pct_pair(measured: f64, limit: f64) -> (String, String) {
     };
     // Enough decimals to tell the two apart, and to keep either, when below 100 %, from
     // rounding up to `100.00%` (119 s down in a month is 99.99541 %, not "100.00%").
-    let d = (2..10)
-        .find(|&d| format!("{m:.d$}") != format!("{l:.d$}") && !rounds_to_full(m, d) && !rounds_to_full(l, d))
-        .unwrap_or(10);
+    let d = (2..10).find(|&d| format!("{m:.d$}") != format!("{l:.d$}") && !rounds_to_full(m, d) && !rounds_to_full(l, d)).unwrap_or(10);
     (trim(format!("{m:.d$}")), trim(format!("{l:.d$}")))
 }
 
