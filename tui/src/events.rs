@@ -86,14 +86,7 @@ impl EventLog {
 
     fn flush_stalls(&mut self, stalls: Option<(SimTime, u32)>) {
         if let Some((t, n)) = stalls {
-            self.push(LogLine {
-                t,
-                kind: LineKind::Flows,
-                text: format!(
-                    "{} stalled: their path drops everything",
-                    crate::count(usize::try_from(n).unwrap_or(usize::MAX), "flow", "flows")
-                ),
-            });
+            self.push(LogLine { t, kind: LineKind::Flows, text: format!("{n} flow(s) stalled: their path drops everything") });
         }
     }
 

@@ -41,12 +41,6 @@ mod testing;
 
 use sim_core::{ControlMode, ModelSpec, SimDuration};
 
-/// `n` and its noun in number (`1 flow`, `28 flows`): panes and exported comments never write
-/// `flow(s)`.
-pub(crate) fn count(n: usize, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
-}
-
 pub use app::{App, DEFAULT_SPEED, MAX_EVENTS_PER_FRAME, Overlay, SPEEDS_TENTHS};
 pub use events::{EventLog, LineKind, LogLine};
 pub use export::{Compiled, Compiler, Exported, Replay, export_to, fault_table, file_name, replay_spec, scenario_text, with_seed};
