@@ -99,7 +99,7 @@ enum Command {
     },
     /// Run one scenario and write its report for a postmortem: one self-contained HTML file.
     #[command(after_help = "Examples:
-  faultline report ashburn-facility-power-2018 --html ash.html   the flagship's postmortem
+  faultline report ashburn-facility-power-2018 --html ash.html   the 2018 Ashburn replay
   faultline report my.toml --seed 7 --html r.html --svg r.svg   a file with another seed, and its chart
   faultline report dr.toml --html dr.html --annotations a.json  with Grafana annotations of the same run")]
     Report {

@@ -172,3 +172,193 @@ fn a_cut_at_zero_loses_what_steady_traffic_had_in_flight_as_a_later_cut_does() {
     let (_, at1) = common::run_json(later.to_str().expect("utf-8 path"), &[]);
     assert_eq!(at1["faults"][0]["lost_bytes"], at0["faults"][0]["lost_bytes"]);
 }
+
+/// A duration as `show_secs` writes it (`650ms`, `3.2s`, `250us`), in seconds.
+fn secs(s: &str) -> f64 {
+    let (num, scale) = if let Some(n) = s.strip_suffix("ms") {
+        (n, 1e-3)
+    } else if let Some(n) = s.strip_suffix("us").or_else(|| s.strip_suffix("µs")) {
+        (n, 1e-6)
+    } else if let Some(n) = s.strip_suffix("min") {
+        (n, 60.0)
+    } else if let Some(n) = s.strip_suffix('s') {
+        (n, 1.0)
+    } else {
+        panic!("not a duration: {s}")
+    };
+    num.parse::<f64>().unwrap_or_else(|e| panic!("{s}: {e}")) * scale
+}
+
+/// The sweep report's histograms count the NDJSON's values: one bar per bin, left to right,
+/// each bar's tooltip count summing to the faults measured, each non-empty bar's range
+/// holding a measured value, and the bars' heights in proportion to their counts (the
+/// tallest 160 px). A bar once drew at x = "1" (its count, cut by `.1`) with its y as its
+/// width: every bar sat at the left edge and none was visible.
+#[test]
+fn a_sweep_histogram_counts_the_ndjson_values() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let (html, nd) = (dir.path().join("s.html"), dir.path().join("s.ndjson"));
+    let o = common::faultline(&[
+        "sweep",
+        "silent-blackhole-bfd",
+        "--seeds",
+        "1..31",
+        "--html",
+        html.to_str().expect("utf-8 path"),
+        "-o",
+        nd.to_str().expect("utf-8 path"),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    let mut values: [Vec<f64>; 2] = [vec![], vec![]];
+    for line in std::fs::read_to_string(&nd).expect("NDJSON written").lines() {
+        let r: Value = serde_json::from_str(line).expect("a JSON line");
+        if r["type"] == "seed" {
+            for f in r["faults"].as_array().expect("faults") {
+                for (k, key) in ["detect_s", "recover_s"].iter().enumerate() {
+                    if let Some(v) = f[*key].as_f64() {
+                        values[k].push(v);
+                    }
+                }
+            }
+        }
+    }
+    let page = std::fs::read_to_string(&html).expect("the report was written");
+    let charts: Vec<&str> = page.split("<svg").skip(1).filter(|s| s.contains("fill=\"#0072b2\"><title>")).collect();
+    assert_eq!(charts.len(), 2, "a histogram of detection and one of recovery");
+    for (chart, vals) in charts.iter().zip(&values) {
+        let attr = |rect: &str, name: &str| -> f64 {
+            let v = rect.split(&format!(" {name}=\"")).nth(1).and_then(|r| r.split('"').next()).expect("attribute");
+            v.parse().unwrap_or_else(|e| panic!("{name}=\"{v}\" is not a number ({e}): {rect}"))
+        };
+        let mut bars = vec![];
+        for rect in chart.split("<rect ").skip(1).filter(|r| r.contains("fill=\"#0072b2\"")) {
+            let title = rect.split("<title>").nth(1).and_then(|t| t.split("</title>").next()).expect("a tooltip");
+            let (n, range) = title.split_once(" from ").expect("N faults from A to B");
+            let n: usize = n.split(' ').next().and_then(|n| n.parse().ok()).unwrap_or_else(|| panic!("count in `{title}`"));
+            let (lo, hi) = range.split_once(" to ").expect("from A to B");
+            let rect = format!(" {rect}");
+            let rect = rect.as_str();
+            bars.push((attr(rect, "x"), attr(rect, "y"), attr(rect, "width"), attr(rect, "height"), n, secs(lo), secs(hi)));
+        }
+        assert_eq!(bars.len(), 20, "20 bins");
+        assert_eq!(bars.iter().map(|b| b.4).sum::<usize>(), vals.len(), "the bars count every value");
+        let top = bars.iter().map(|b| b.4).max().expect("bars");
+        for w in bars.windows(2) {
+            assert!(w[1].0 > w[0].0 + w[0].2 - 0.5, "bars left to right, not overlapping: {w:?}");
+        }
+        for b in &bars {
+            assert!(b.0 >= 64.0 && b.2 > 1.0, "bar inside the plot with a width: {b:?}");
+            assert!((b.3 - 160.0 * b.4 as f64 / top as f64).abs() < 0.1, "height in proportion: {b:?}");
+            assert!((b.1 + b.3 - 218.0).abs() < 0.1, "bar stands on the axis: {b:?}");
+            if b.4 > 0 {
+                // The range is printed rounded: allow half a unit of its last digit.
+                let slack = (b.6 - b.5) * 0.05 + 0.0005;
+                assert!(vals.iter().any(|&v| v >= b.5 - slack && v <= b.6 + slack), "no value in {b:?}: {vals:?}");
+            }
+        }
+    }
+}
+
+/// Table cells break inside a word only when it cannot fit its column: a long fault id
+/// wraps at its hyphens while `failover`, `blackhole`, `ash/ch1` and the `PASS` badge stay
+/// whole (once `overflow-wrap: anywhere` let Chromium shrink those columns to `failov|er`
+/// and `PAS|S`). Checked on the CSS the page carries and, where Chromium and pdftotext are
+/// installed, on the text of the A4 PDF Chromium prints.
+#[test]
+fn table_cells_keep_their_words_whole_beside_a_long_id() {
+    let (_, html) = html_of("tests/fixtures/report/long-ids.toml");
+    let cell_rule = html.lines().find(|l| l.starts_with("th, td {")).expect("the cell rule");
+    assert!(!cell_rule.contains("anywhere"), "{cell_rule}");
+    assert!(cell_rule.contains("overflow-wrap: break-word"), "{cell_rule}");
+    let badge = html.lines().find(|l| l.starts_with(".verdict, .status {")).expect("the badge rule");
+    assert!(badge.contains("white-space: nowrap"), "{badge}");
+    if !common::have("table_cells_keep_their_words_whole_beside_a_long_id", &["chromium", "pdftotext"]) {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let (page, pdf) = (dir.path().join("r.html"), dir.path().join("r.pdf"));
+    std::fs::write(&page, &html).expect("written");
+    let o = std::process::Command::new("chromium")
+        .args(["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run", "--no-pdf-header-footer"])
+        .arg(format!("--user-data-dir={}", dir.path().join("profile").display()))
+        .arg(format!("--print-to-pdf={}", pdf.display()))
+        .arg(format!("file://{}", page.display()))
+        .output()
+        .expect("chromium runs");
+    assert!(pdf.is_file(), "no PDF: {}", String::from_utf8_lossy(&o.stderr));
+    let o = std::process::Command::new("pdftotext").args(["-layout"]).arg(&pdf).arg("-").output().expect("pdftotext runs");
+    let text = String::from_utf8_lossy(&o.stdout);
+    // A table row: the line that starts with `first` and holds `whole`, a word that must not
+    // be broken (a broken one is not on the line, so no row is found).
+    let row = |first: &str, whole: &str| {
+        text.lines()
+            .find(|l| l.trim_start().starts_with(first) && l.contains(whole))
+            .unwrap_or_else(|| panic!("no row `{first}` with `{whole}` whole:\n{text}"))
+            .to_string()
+    };
+    let cut = row("cut ", " failover ");
+    assert!(cut.contains(" ash/ch1 "), "{cut}");
+    let hole = row("hole ", " blackhole ");
+    assert!(hole.contains(" ash/ch3 "), "{hole}");
+    for exp in ["fault_effect", "recover_within", "min_throughput"] {
+        row(exp, " PASS ");
+    }
+    // The long id wraps, at a hyphen: its first line is a prefix of it ending in `-`.
+    let long = "gray-with-an-extremely-long-fault-identifier-that-goes-on-and-on";
+    let first = text
+        .lines()
+        .map(str::trim_start)
+        .find(|l| l.starts_with("gray-with") && l.contains(" degrade ") && !l.contains(": degrade"))
+        .unwrap_or_else(|| panic!("no gray row:\n{text}"));
+    let piece = first.split_whitespace().next().expect("the id's first line");
+    assert!(long.starts_with(piece) && (piece == long || piece.ends_with('-')), "`{piece}`");
+}
+
+/// A sweep refused for memory counts its faults and expectations in number (the README's
+/// example: `1 fault`, `5 expectations`, never `fault(s)`).
+#[test]
+fn the_sweep_memory_refusal_counts_in_number() {
+    let o = common::faultline(&["sweep", "silent-blackhole-bfd", "--seeds", "1..100000001"]);
+    assert_eq!(o.status.code(), Some(3));
+    let e = String::from_utf8_lossy(&o.stderr);
+    assert!(e.contains("(1 fault with detect and recover times, ") && e.contains(" expectations that can fail)"), "{e}");
+    assert!(!e.contains("(s)"), "{e}");
+}
+
+/// An uptime below 100 % never reads `100.00%`: 119 s down in a 30-day month is
+/// 1 - 119 / 2 592 000 = 99.99541 %, which two decimals round up to 100.00 (as if nothing
+/// had been counted). The human table, the check's detail and the HTML cell print 99.995%;
+/// Google, which counts none of a 119 s period, is at 100.00% exactly.
+#[test]
+fn an_uptime_below_100_percent_never_reads_100() {
+    let scenario = "tests/fixtures/sla/down-119s.toml";
+    let o = common::faultline(&["run", scenario]);
+    let human = String::from_utf8_lossy(&o.stdout).to_string();
+    let aws = human.lines().find(|l| l.starts_with("ash") && l.contains("aws-interconnect")).expect("the AWS row");
+    assert!(aws.contains(" 99.995% ") && !aws.contains("100.00%"), "{aws}");
+    let gcp = human.lines().find(|l| l.starts_with("ash") && l.contains("gcp-interconnect")).expect("the Google row");
+    assert!(gcp.contains(" 100.00% "), "{gcp}");
+    let check = human.lines().find(|l| l.starts_with("sla_within")).expect("the check");
+    assert!(check.contains("99.995% monthly uptime"), "{check}");
+    let (v, html) = html_of(scenario);
+    let up = v["sla"].as_array().expect("sla").iter().find(|a| a["terms"] == "aws-interconnect").expect("AWS")["monthly_uptime_pct"]
+        .as_f64()
+        .expect("uptime");
+    assert!((up - 100.0 * (1.0 - 119.0 / 2_592_000.0)).abs() < 1e-9, "{up}");
+    assert!(html.contains(">99.995%</td>"), "the HTML SLA cell");
+}
+
+/// A fault that disrupted no flow "recovers" at its own start (README, Metrics); the
+/// chronology and the annotations say it disrupted no traffic rather than list a bare
+/// recovery. In `postmortem-edges` every fault disrupts traffic; a cut of a channel that
+/// carries nothing (`tests/fixtures/report/idle-cut.toml`) disrupts none.
+#[test]
+fn a_fault_that_disrupted_nothing_is_not_read_as_a_recovery() {
+    let (v, html) = html_of("tests/fixtures/report/idle-cut.toml");
+    let f = &v["faults"][0];
+    assert_eq!((f["recover_s"].as_f64(), f["effect"]["flows_disrupted"].as_u64()), (Some(0.0), Some(0)), "{f}");
+    let chron = text(html.split("<h3>Chronology</h3>").nth(1).expect("a chronology"));
+    assert!(chron.contains("recovery from idle (it disrupted no traffic)"), "{chron}");
+    let (_, html) = html_of(EDGES);
+    assert!(!html.contains("disrupted no traffic"), "every fault of postmortem-edges disrupts traffic");
+}

@@ -79,14 +79,24 @@ pub fn show_pct_pair(measured: f64, limit: f64) -> (String, String) {
         let frac = if frac.len() < 2 { format!("{frac:0<2}") } else { frac.to_string() };
         format!("{int}.{frac}%")
     };
-    let d = (2..10).find(|&d| format!("{m:.d$}") != format!("{l:.d$}")).unwrap_or(10);
+    // Enough decimals to tell the two apart, and to keep either, when below 100 %, from
+    // rounding up to `100.00%` (119 s down in a month is 99.99541 %, not "100.00%").
+    let d = (2..10).find(|&d| format!("{m:.d$}") != format!("{l:.d$}") && !rounds_to_full(m, d) && !rounds_to_full(l, d)).unwrap_or(10);
     (trim(format!("{m:.d$}")), trim(format!("{l:.d$}")))
+}
+
+/// True when `pct` (in percent) is below 100 but reads `100` at `d` decimals.
+fn rounds_to_full(pct: f64, d: usize) -> bool {
+    pct < 100.0 && format!("{pct:.d$}").parse::<f64>().is_ok_and(|r| r >= 100.0)
 }
 
 /// One fraction as a percentage at two decimals: `99.99%`. Beside a limit, use
 /// [`show_pct_pair`].
 pub fn show_pct(v: f64) -> String {
-    format!("{:.2}%", v * 100.0)
+    // A share below 100 % never reads `100.00%`: the decimals grow until it does not.
+    let p = v * 100.0;
+    let d = (2..10).find(|&d| !rounds_to_full(p, d)).unwrap_or(10);
+    format!("{p:.d$}%")
 }
 
 #[cfg(test)]
@@ -109,6 +119,12 @@ mod tests {
         assert_eq!(show_pct_pair(0.999_942, 0.9999), ("99.994%".to_string(), "99.99%".to_string()));
         assert_eq!(show_pct_pair(0.9999, 0.9999), ("99.99%".to_string(), "99.99%".to_string()));
         assert_eq!(show_pct_pair(0.95, 0.999), ("95.00%".to_string(), "99.90%".to_string()));
+        // 119 s down in a 30-day month: 99.99541 %, which two decimals round up to 100.00.
+        let up = 1.0 - 119.0 / 2_592_000.0;
+        assert_eq!(show_pct_pair(up, 0.9999), ("99.995%".to_string(), "99.99%".to_string()));
+        assert_eq!(show_pct(up), "99.995%");
+        assert_eq!(show_pct(1.0), "100.00%");
+        assert_eq!(show_pct(0.351), "35.10%");
         let (m, l) = show_pct_pair(0.999_899_99, 0.9999);
         assert_ne!(m, l);
     }

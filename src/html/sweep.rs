@@ -181,15 +181,13 @@ fn histogram(name: &str, vals: &[f64]) -> String {
     for (i, &c) in counts.iter().enumerate() {
         let bh = h * c as f64 / top;
         let lo = end * i as f64 / BINS as f64;
+        // Named, not positional: the tooltip's count once stood first in the argument list and
+        // took the place of `x` (a string cut to one character by `.1`), shifting every bar.
+        let (x, y, w) = (left + i as f64 * bw + 1.0, bottom - bh, (bw - 2.0).max(1.0));
+        let (n, from, to) = (super::count(c, "fault", "faults"), esc(&show_secs(lo)), esc(&show_secs(lo + end / BINS as f64)));
         let _ = writeln!(
             out,
-            "<rect x=\"{:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"{bh:.1}\" fill=\"#0072b2\"><title>{} from {} to {}</title></rect>",
-            super::count(c, "fault", "faults"),
-            left + i as f64 * bw + 1.0,
-            bottom - bh,
-            (bw - 2.0).max(1.0),
-            esc(&show_secs(lo)),
-            esc(&show_secs(lo + end / BINS as f64))
+            "<rect x=\"{x:.1}\" y=\"{y:.1}\" width=\"{w:.1}\" height=\"{bh:.1}\" fill=\"#0072b2\"><title>{n} from {from} to {to}</title></rect>"
         );
     }
     let _ = writeln!(out, "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\">{}</text>", left - 6.0, plot_top + 4.0, top as usize);

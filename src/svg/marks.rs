@@ -113,7 +113,14 @@ pub fn marks(o: &Outcome, expect: Option<&Expectations>) -> Vec<Mark> {
         };
         out.extend(rel(f.detect_s, MarkKind::Detect, "detection of"));
         out.extend(rel(f.converge_s, MarkKind::Converge, "convergence after"));
-        out.extend(rel(f.recover_s, MarkKind::Recover, "recovery from"));
+        // A fault that disrupted no flow "recovers" at its start (README, Metrics): say so, so a
+        // postmortem does not read a recovery into a fault nothing noticed.
+        out.extend(rel(f.recover_s, MarkKind::Recover, "recovery from").map(|mut m| {
+            if f.effect.flows_disrupted == 0 {
+                m.text.push_str(" (it disrupted no traffic)");
+            }
+            m
+        }));
         if let Some(e) = expect {
             let secs = |d: Option<sim_core::SimDuration>| d.map(|d| d.as_secs_f64());
             out.extend(rel(secs(e.rto_within), MarkKind::RtoTarget, "RTO target for"));

@@ -89,12 +89,12 @@ pub fn check(plan: &Plan, runs: &Range<u64>, what: &str, budget: u64) -> Result<
         return Ok(());
     }
     Err(format!(
-        "{what}: {} runs × {} B of per-seed results ({} fault(s) with detect and recover times, {} expectation(s) \
+        "{what}: {} runs × {} B of per-seed results ({} with detect and recover times, {} \
          that can fail) = {}, above the memory budget of {}: sweep fewer seeds",
         thousands(n),
         per.bytes,
-        per.faults,
-        per.checks,
+        if per.faults == 1 { "1 fault".to_string() } else { format!("{} faults", per.faults) },
+        if per.checks == 1 { "1 expectation".to_string() } else { format!("{} expectations", per.checks) },
         gib(total),
         gib(budget)
     ))
