@@ -15,7 +15,7 @@ use std::process::{Command, Output, Stdio};
 use serde_json::Value;
 
 const DIR: &str = "tests/fixtures/terraform";
-const GOOD: [&str; 8] = [
+const GOOD: [&str; 9] = [
     "aws-gcp-multicloud.plan.json",
     "aws-azure-multicloud.plan.json",
     "changes.plan.json",
@@ -23,6 +23,7 @@ const GOOD: [&str; 8] = [
     "azure-expressroute.plan.json",
     "gcp-dedicated.state.json",
     "modules.plan.json",
+    "module-for-each.plan.json",
     "unmodelled.plan.json",
 ];
 
@@ -742,4 +743,36 @@ fn json_errors_at_the_end_and_modules_that_are_not_objects_are_clear() {
         c.that(err.contains(&want), format!("{name}: lacks `{want}`: {err}"));
     }
     c.finish();
+}
+
+/// A module instanced by `for_each` (one per DX location, the usual layout): the
+/// configuration names its resources once, without the instance key, so the references
+/// (virtual interface -> LAG, association -> LAG and connection) must be matched with the
+/// keys dropped, and only within one instance: each LAG gets its own two members (2 x 10
+/// Gbps), not the four of both instances.
+#[test]
+fn references_inside_a_for_each_module_link_each_instances_own_resources() {
+    let (t, shown) = imported("module-for-each.plan.json");
+    let ic = first_interconnect(&t);
+    assert_eq!(ic["channels"].as_integer(), Some(2), "one channel per LAG: {shown}");
+    assert_eq!(ic["facilities"].as_integer(), Some(2));
+    assert_eq!(ic["bandwidth"].as_str(), Some("20Gbps"), "2 associated members x 10Gbps each");
+    assert_eq!(ic["mtu"].as_integer(), Some(1500));
+    assert!(t.get("interconnect").and_then(|i| i.as_array()).is_some_and(|a| a.len() == 1));
+    assert!(!shown.contains("40Gbps"), "a LAG took the other instance's members: {shown}");
+    let v = json("module-for-each.plan.json");
+    assert_eq!(of_type(&v, "aws_dx_lag").len(), 2);
+}
+
+/// Every DX connection set aside (the only virtual interface names a connection outside the
+/// plan) leaves nothing to model: the error says which were set aside and why, instead of
+/// "none an interconnect" beside a plan full of `aws_dx_connection`s.
+#[test]
+fn nothing_to_model_names_the_resources_set_aside_and_why() {
+    let o = common::faultline(&["import", "terraform", &fixture("vif-elsewhere.plan.json")]);
+    assert_eq!(o.status.code(), Some(3));
+    let e = text(&o.stderr);
+    assert!(e.contains("nothing to model"), "{e}");
+    assert!(e.contains("2 set aside: aws_dx_connection.primary: no virtual interface on it"), "{e}");
+    assert!(e.contains("aws_dx_connection.secondary: no virtual interface"), "{e}");
 }
