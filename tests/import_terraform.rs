@@ -776,3 +776,46 @@ fn nothing_to_model_names_the_resources_set_aside_and_why() {
     assert!(e.contains("2 set aside: aws_dx_connection.primary: no virtual interface on it"), "{e}");
     assert!(e.contains("aws_dx_connection.secondary: no virtual interface"), "{e}");
 }
+
+/// `faultline import terraform bad.json | faultline run -`: the importer fails and pipes in
+/// nothing; `run -` says its input is empty (exit 3) instead of "missing key `scenario`" at
+/// <stdin>:1:1, which would blame the scenario rather than the command before the `|`.
+#[test]
+fn run_dash_on_an_empty_pipe_says_nothing_was_piped_in() {
+    for stdin in [&b""[..], b"\n  \n"] {
+        for cmd in [&["run", "-"][..], &["validate", "-"], &["show", "-"]] {
+            let o = with_stdin(cmd, stdin);
+            assert_eq!(o.status.code(), Some(3), "{cmd:?}");
+            let e = text(&o.stderr);
+            assert!(e.contains("standard input is empty: no scenario was piped in"), "{cmd:?}: {e}");
+            assert!(!e.contains("missing key"), "{cmd:?}: {e}");
+        }
+    }
+}
+
+/// A virtual interface's `mtu` no interconnect carries (0, or above 9216) is refused at its
+/// key, exit 3, rather than replaced by the template's 1500 under a note that says no
+/// virtual interface sets one.
+#[test]
+fn a_virtual_interface_mtu_out_of_range_is_refused_at_its_key() {
+    let plan = |mtu: u64| {
+        serde_json::json!({"format_version": "1.2", "planned_values": {"root_module": {"resources": [
+            {"address": "aws_dx_connection.a", "mode": "managed", "type": "aws_dx_connection", "name": "a",
+             "values": {"id": "dxcon-a", "bandwidth": "10Gbps", "location": "EqDC2", "region": "us-east-1"}},
+            {"address": "aws_dx_private_virtual_interface.v", "mode": "managed", "type": "aws_dx_private_virtual_interface", "name": "v",
+             "values": {"connection_id": "dxcon-a", "mtu": mtu, "region": "us-east-1"}}]}}})
+        .to_string()
+    };
+    for bad in [0, 575, 9217, 100_000] {
+        let o = with_stdin(&["import", "terraform", "-"], plan(bad).as_bytes());
+        assert_eq!(o.status.code(), Some(3), "mtu {bad}");
+        let e = text(&o.stderr);
+        assert!(e.contains(&format!("aws_dx_private_virtual_interface.v: `mtu` = {bad} is outside")), "{e}");
+        assert!(e.starts_with("error: <stdin>:1:"), "placed at the key: {e}");
+    }
+    for good in [576, 1500, 9001, 9216] {
+        let o = with_stdin(&["import", "terraform", "-"], plan(good).as_bytes());
+        assert_eq!(o.status.code(), Some(0), "mtu {good}: {}", text(&o.stderr));
+        assert!(text(&o.stdout).contains(&format!("\nmtu = {good}\n")), "mtu {good}");
+    }
+}
