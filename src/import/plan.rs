@@ -384,9 +384,7 @@ impl Plan {
     pub fn refers(&self, from: &Resource, attr: &str, to: &Resource) -> bool {
         let key = (config_address(&from.address), attr.to_string());
         let target = config_address(&to.address);
-        if module_instance(&from.address) == module_instance(&to.address)
-            && self.refs.get(&key).is_some_and(|t| t.iter().any(|t| *t == target))
-        {
+        if module_instance(&from.address) == module_instance(&to.address) && self.refs.get(&key).is_some_and(|t| t.contains(&target)) {
             return true;
         }
         match (from.values.get(attr).and_then(Value::as_str), to.values.get("id").and_then(Value::as_str)) {

@@ -54,7 +54,7 @@ fn leading_id(head: &[u8]) -> Option<NumberOrString> {
             let end = v.find('"')?;
             (&rest[..end + 2], &v[end + 1..])
         } else {
-            let end = rest.find(|c: char| c == ',' || c == '}')?;
+            let end = rest.find([',', '}'])?;
             if rest.starts_with(['{', '[']) {
                 return None;
             }
