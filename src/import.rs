@@ -104,7 +104,17 @@ pub(crate) fn terraform_to_scenario(plan_json: &str, source: &str) -> Result<Imp
             format!("it has {} managed resources, none an interconnect", plan.resources.len())
         };
         let vpn = if found.vpns.is_empty() { "" } else { " (a VPN alone is a backup with nothing to back up)" };
-        return Err(input.error(format!("nothing to model: {seen}{vpn}; the importer reads {}", kinds.join(", "))));
+        // Resources of a modelled kind that were read and set aside (a DX connection no
+        // virtual interface names): "none an interconnect" alone would hide why.
+        let set_aside = if found.skipped.is_empty() {
+            String::new()
+        } else {
+            let shown: Vec<String> = found.skipped.iter().take(5).map(|(a, why)| format!("{a}: {why}")).collect();
+            let more = found.skipped.len().saturating_sub(shown.len());
+            let more = if more > 0 { format!("; and {more} more") } else { String::new() };
+            format!(" ({} set aside: {}{more})", found.skipped.len(), shown.join("; "))
+        };
+        return Err(input.error(format!("nothing to model: {seen}{vpn}{set_aside}; the importer reads {}", kinds.join(", "))));
     }
     let header = emit::Header {
         source,

@@ -15,7 +15,7 @@ use std::process::{Command, Output, Stdio};
 use serde_json::Value;
 
 const DIR: &str = "tests/fixtures/terraform";
-const GOOD: [&str; 8] = [
+const GOOD: [&str; 9] = [
     "aws-gcp-multicloud.plan.json",
     "aws-azure-multicloud.plan.json",
     "changes.plan.json",
@@ -23,6 +23,7 @@ const GOOD: [&str; 8] = [
     "azure-expressroute.plan.json",
     "gcp-dedicated.state.json",
     "modules.plan.json",
+    "module-for-each.plan.json",
     "unmodelled.plan.json",
 ];
 
@@ -742,4 +743,108 @@ fn json_errors_at_the_end_and_modules_that_are_not_objects_are_clear() {
         c.that(err.contains(&want), format!("{name}: lacks `{want}`: {err}"));
     }
     c.finish();
+}
+
+/// A module instanced by `for_each` (one per DX location, the usual layout): the
+/// configuration names its resources once, without the instance key, so the references
+/// (virtual interface -> LAG, association -> LAG and connection) must be matched with the
+/// keys dropped, and only within one instance: each LAG gets its own two members (2 x 10
+/// Gbps), not the four of both instances.
+#[test]
+fn references_inside_a_for_each_module_link_each_instances_own_resources() {
+    let (t, shown) = imported("module-for-each.plan.json");
+    let ic = first_interconnect(&t);
+    assert_eq!(ic["channels"].as_integer(), Some(2), "one channel per LAG: {shown}");
+    assert_eq!(ic["facilities"].as_integer(), Some(2));
+    assert_eq!(ic["bandwidth"].as_str(), Some("20Gbps"), "2 associated members x 10Gbps each");
+    assert_eq!(ic["mtu"].as_integer(), Some(1500));
+    assert!(t.get("interconnect").and_then(|i| i.as_array()).is_some_and(|a| a.len() == 1));
+    assert!(!shown.contains("40Gbps"), "a LAG took the other instance's members: {shown}");
+    let v = json("module-for-each.plan.json");
+    assert_eq!(of_type(&v, "aws_dx_lag").len(), 2);
+}
+
+/// Every DX connection set aside (the only virtual interface names a connection outside the
+/// plan) leaves nothing to model: the error says which were set aside and why, instead of
+/// "none an interconnect" beside a plan full of `aws_dx_connection`s.
+#[test]
+fn nothing_to_model_names_the_resources_set_aside_and_why() {
+    let o = common::faultline(&["import", "terraform", &fixture("vif-elsewhere.plan.json")]);
+    assert_eq!(o.status.code(), Some(3));
+    let e = text(&o.stderr);
+    assert!(e.contains("nothing to model"), "{e}");
+    assert!(e.contains("2 set aside: aws_dx_connection.primary: no virtual interface on it"), "{e}");
+    assert!(e.contains("aws_dx_connection.secondary: no virtual interface"), "{e}");
+}
+
+/// `faultline import terraform bad.json | faultline run -`: the importer fails and pipes in
+/// nothing; `run -` says its input is empty (exit 3) instead of "missing key `scenario`" at
+/// <stdin>:1:1, which would blame the scenario rather than the command before the `|`.
+#[test]
+fn run_dash_on_an_empty_pipe_says_nothing_was_piped_in() {
+    for stdin in [&b""[..], b"\n  \n"] {
+        for cmd in [&["run", "-"][..], &["validate", "-"], &["show", "-"]] {
+            let o = with_stdin(cmd, stdin);
+            assert_eq!(o.status.code(), Some(3), "{cmd:?}");
+            let e = text(&o.stderr);
+            assert!(e.contains("standard input is empty: no scenario was piped in"), "{cmd:?}: {e}");
+            assert!(!e.contains("missing key"), "{cmd:?}: {e}");
+        }
+    }
+}
+
+/// A virtual interface's `mtu` no interconnect carries (0, or above 9216) is refused at its
+/// key, exit 3, rather than replaced by the template's 1500 under a note that says no
+/// virtual interface sets one.
+#[test]
+fn a_virtual_interface_mtu_out_of_range_is_refused_at_its_key() {
+    let plan = |mtu: u64| {
+        serde_json::json!({"format_version": "1.2", "planned_values": {"root_module": {"resources": [
+            {"address": "aws_dx_connection.a", "mode": "managed", "type": "aws_dx_connection", "name": "a",
+             "values": {"id": "dxcon-a", "bandwidth": "10Gbps", "location": "EqDC2", "region": "us-east-1"}},
+            {"address": "aws_dx_private_virtual_interface.v", "mode": "managed", "type": "aws_dx_private_virtual_interface", "name": "v",
+             "values": {"connection_id": "dxcon-a", "mtu": mtu, "region": "us-east-1"}}]}}})
+        .to_string()
+    };
+    for bad in [0, 575, 9217, 100_000] {
+        let o = with_stdin(&["import", "terraform", "-"], plan(bad).as_bytes());
+        assert_eq!(o.status.code(), Some(3), "mtu {bad}");
+        let e = text(&o.stderr);
+        assert!(e.contains(&format!("aws_dx_private_virtual_interface.v: `mtu` = {bad} is outside")), "{e}");
+        assert!(e.starts_with("error: <stdin>:1:"), "placed at the key: {e}");
+    }
+    for good in [576, 1500, 9001, 9216] {
+        let o = with_stdin(&["import", "terraform", "-"], plan(good).as_bytes());
+        assert_eq!(o.status.code(), Some(0), "mtu {good}: {}", text(&o.stderr));
+        assert!(text(&o.stdout).contains(&format!("\nmtu = {good}\n")), "mtu {good}");
+    }
+}
+
+/// A VLAN attachment's `mtu` outside what an interconnect carries is refused at its key, as a
+/// Direct Connect virtual interface's is (it used to be dropped without a word for the
+/// template's 1440); Google's own values are kept.
+#[test]
+fn a_vlan_attachment_mtu_out_of_range_is_refused_at_its_key() {
+    let base = json("gcp-dedicated.state.json");
+    let with_mtu = |mtu: u64| {
+        let mut v = base.clone();
+        for r in v["values"]["root_module"]["resources"].as_array_mut().expect("resources") {
+            if r["type"] == "google_compute_interconnect_attachment" {
+                r["values"]["mtu"] = mtu.into();
+            }
+        }
+        serde_json::to_string_pretty(&v).expect("JSON")
+    };
+    for bad in [0, 575, 9217, 100_000] {
+        let o = with_stdin(&["import", "terraform", "-"], with_mtu(bad).as_bytes());
+        assert_eq!(o.status.code(), Some(3), "mtu {bad}");
+        let e = text(&o.stderr);
+        assert!(e.contains(&format!("`mtu` = {bad} is outside what an interconnect carries (576 to 9216")), "{e}");
+        assert!(e.starts_with("error: <stdin>:"), "placed at the key: {e}");
+    }
+    for good in [1440, 1500, 8896] {
+        let o = with_stdin(&["import", "terraform", "-"], with_mtu(good).as_bytes());
+        assert_eq!(o.status.code(), Some(0), "mtu {good}: {}", text(&o.stderr));
+        assert!(text(&o.stdout).contains(&format!("\nmtu = {good}\n")), "mtu {good}: {}", text(&o.stdout));
+    }
 }

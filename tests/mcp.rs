@@ -388,6 +388,18 @@ fn bad_lines_get_the_json_rpc_error_codes() {
     let r = w.answer(7);
     let m = r["error"]["message"].as_str().unwrap_or_default();
     c.that(m.starts_with("Invalid params for `tools/call`") && m.contains("expected a map"), format!("{r}"));
+    // A message above 16 MiB is not read, but its `id`, written before `params` as the SDKs
+    // do, is found in its first bytes: the answer names the request, so the client's call
+    // fails at once instead of waiting forever (the Python SDK drops an answer with id null).
+    let huge = format!(
+        "{{\"jsonrpc\": \"2.0\", \"id\": 8, \"method\": \"tools/call\", \"params\": {{\"name\": \"run\", \"arguments\": {{\"scenario_toml\": \"{}\"}}}}}}",
+        "x".repeat(17 << 20)
+    );
+    w.send_raw(&huge);
+    let r = w.answer(8);
+    c.that(r["error"]["code"] == -32600 && r["error"]["message"].as_str().is_some_and(|m| m.contains("above 16 MiB")), format!("{r}"));
+    w.send(serde_json::json!({"jsonrpc": "2.0", "id": 9, "method": "ping"}));
+    c.that(w.answer(9).get("result").is_some(), "the server serves after a huge line".to_string());
     c.finish();
 }
 

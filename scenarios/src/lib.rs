@@ -225,7 +225,19 @@ pub fn resolve(arg: &str) -> Result<Scenario, ScenarioError> {
 /// [`resolve`] with command-line overrides (`faultline run NAME --fidelity packet`).
 pub fn resolve_with(arg: &str, overrides: &Overrides) -> Result<Scenario, ScenarioError> {
     if arg == STDIN_ARG {
-        return load(Origin::Stdin, read_stdin()?, overrides);
+        let text = read_stdin()?;
+        // `faultline import … | faultline run -` whose first command failed pipes in
+        // nothing; "missing key `scenario`" at <stdin>:1:1 would blame the wrong command.
+        if text.trim().is_empty() {
+            return Err(ScenarioError::Io {
+                path: STDIN_NAME.into(),
+                source: std::io::Error::new(
+                    std::io::ErrorKind::UnexpectedEof,
+                    "standard input is empty: no scenario was piped in (did the command before `|` fail?)",
+                ),
+            });
+        }
+        return load(Origin::Stdin, text, overrides);
     }
     let path = Path::new(arg);
     if path.is_file() || ((arg.contains('/') || arg.contains('\\') || arg.ends_with(".toml")) && library::find(arg).is_none()) {

@@ -28,6 +28,11 @@ struct Channel {
 const DX_BFD_MS: u64 = 300;
 const DX_BFD_MULT: u64 = 3;
 
+/// The MTUs a virtual interface may have here: IPv4's minimum datagram a host must accept
+/// (RFC 791, 576) to the largest jumbo frame the templates carry (9216).
+const MTU_MIN: u64 = 576;
+const MTU_MAX: u64 = 9216;
+
 /// Why a connection or LAG without a virtual interface is not a channel.
 const NO_VIF: &str =
     "no virtual interface on it in the plan: on Direct Connect BGP and traffic run per virtual interface, so it carries neither";
@@ -185,10 +190,26 @@ pub fn read(input: &Input<'_>, plan: &Plan, found: &mut Found) -> Result<(), Imp
         let mtu = vifs
             .iter()
             .filter(|v| aws_region(&Attrs::of(input, v), plan).is_ok_and(|r| r.0 == region))
-            .map(|v| Attrs::of(input, v).uint("mtu").map(|m| (m.unwrap_or(1500), v.address.clone())))
+            .map(|v| {
+                let m = Attrs::of(input, v).uint("mtu")?;
+                // Direct Connect takes 1500, 8500 (transit) or 9001 (private): a value outside
+                // what any interconnect carries is refused at its key, not replaced unsaid by
+                // the template's 1500.
+                if let Some(m) = m.filter(|m| !(MTU_MIN..=MTU_MAX).contains(m)) {
+                    return Err(input.error_at(
+                        &v.address,
+                        "mtu",
+                        format!(
+                            "{}: `mtu` = {m} is outside what an interconnect carries ({MTU_MIN} to {MTU_MAX}; Direct Connect takes 1500, 8500 or 9001)",
+                            v.address
+                        ),
+                    ));
+                }
+                Ok((m.unwrap_or(1500), v.address.clone()))
+            })
             .collect::<Result<Vec<_>, _>>()?;
         match mtu.iter().min() {
-            Some((m, from)) if (576..=9216).contains(m) => {
+            Some((m, from)) => {
                 lines.push(Line::new("mtu", m.to_string(), format!("mtu of {from} (the smallest of the region's virtual interfaces)")))
             }
             _ => notes.push("MTU: the template's 1500 (no virtual interface in the plan sets one)".into()),

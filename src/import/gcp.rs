@@ -97,6 +97,19 @@ pub fn read(input: &Input<'_>, plan: &Plan, found: &mut Found) -> Result<(), Imp
             };
             bps.push(b);
             if let Some(m) = a.uint("mtu")? {
+                // Google takes 1440, 1460, 1500 or 8896 on a VLAN attachment: a value outside
+                // what any interconnect carries is refused at its key, as for Direct Connect,
+                // not dropped unsaid for the template's 1440.
+                if !(576..=9216).contains(&m) {
+                    return Err(input.error_at(
+                        &r.address,
+                        "mtu",
+                        format!(
+                            "{}: `mtu` = {m} is outside what an interconnect carries (576 to 9216; a VLAN attachment takes 1440, 1460, 1500 or 8896)",
+                            r.address
+                        ),
+                    ));
+                }
                 mtus.push((m, r.address.clone()));
             }
             if let Some(d) = a.str("edge_availability_domain")?
@@ -131,9 +144,7 @@ pub fn read(input: &Input<'_>, plan: &Plan, found: &mut Found) -> Result<(), Imp
         };
         lines.push(Line::new("facilities", fac.clamp(1, n.min(26)).to_string(), fac_note));
         if let Some((m, from)) = mtus.iter().min() {
-            if (576..=9216).contains(m) {
-                lines.push(Line::new("mtu", m.to_string(), format!("mtu of {from} (the smallest of the attachments')")));
-            }
+            lines.push(Line::new("mtu", m.to_string(), format!("mtu of {from} (the smallest of the attachments')")));
         } else {
             notes.push("MTU: the template's 1440, Google's default for a VLAN attachment (interconnect-facts §1.7)".into());
         }

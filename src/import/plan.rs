@@ -316,11 +316,65 @@ fn resource_of(reference: &str) -> String {
     plain.split('.').take(2).collect::<Vec<_>>().join(".")
 }
 
-/// `module.a.aws_dx_lag.main[0]` -> `module.a.aws_dx_lag.main`.
-pub fn without_index(address: &str) -> &str {
-    match address.rfind('[') {
-        Some(i) if address.ends_with(']') => &address[..i],
-        _ => address,
+/// An address as the configuration names it, every instance key dropped (a module's too):
+/// `module.edge["a"].aws_dx_lag.main[0]` -> `module.edge.aws_dx_lag.main`. The configuration
+/// has one entry per module call and resource block, not per instance of a `count` or
+/// `for_each`, so without this no reference inside an instanced module would match. A key
+/// is skipped whole, quotes and all, so a `]` or `.` inside `["a]b"]` is part of it.
+fn config_address(address: &str) -> String {
+    let mut plain = String::new();
+    let (mut depth, mut quoted, mut escaped) = (0usize, false, false);
+    for c in address.chars() {
+        if quoted {
+            match (escaped, c) {
+                (true, _) => escaped = false,
+                (false, '\\') => escaped = true,
+                (false, '"') => quoted = false,
+                _ => {}
+            }
+            continue;
+        }
+        match c {
+            '"' if depth > 0 => quoted = true,
+            '[' => depth += 1,
+            ']' => depth = depth.saturating_sub(1),
+            _ if depth == 0 => plain.push(c),
+            _ => {}
+        }
+    }
+    plain
+}
+
+/// The module instance a resource is in, keys kept: `module.edge["a"].aws_dx_lag.main[0]`
+/// -> `module.edge["a"]`, and `` for the root module. A reference in the configuration is
+/// to a resource of the same module instance (one in another module is reached through an
+/// output, `module.x.id`, which names no resource), so two instances of one module do not
+/// link each other's resources.
+fn module_instance(address: &str) -> &str {
+    // The dots outside keys; the last two segments are the resource's type and name.
+    let mut dots: Vec<usize> = vec![];
+    let (mut depth, mut quoted, mut escaped) = (0usize, false, false);
+    for (i, c) in address.char_indices() {
+        if quoted {
+            match (escaped, c) {
+                (true, _) => escaped = false,
+                (false, '\\') => escaped = true,
+                (false, '"') => quoted = false,
+                _ => {}
+            }
+            continue;
+        }
+        match c {
+            '"' if depth > 0 => quoted = true,
+            '[' => depth += 1,
+            ']' => depth = depth.saturating_sub(1),
+            '.' if depth == 0 => dots.push(i),
+            _ => {}
+        }
+    }
+    match dots.len() {
+        0 | 1 => "",
+        n => &address[..dots[n - 2]],
     }
 }
 
@@ -328,8 +382,9 @@ impl Plan {
     /// Whether `from`'s `attr` refers to `to`: by the configuration's references (a plan),
     /// or by `to`'s `id` equal to the attribute's value (a state, or known ids).
     pub fn refers(&self, from: &Resource, attr: &str, to: &Resource) -> bool {
-        let key = (without_index(&from.address).to_string(), attr.to_string());
-        if self.refs.get(&key).is_some_and(|t| t.iter().any(|t| t == without_index(&to.address))) {
+        let key = (config_address(&from.address), attr.to_string());
+        let target = config_address(&to.address);
+        if module_instance(&from.address) == module_instance(&to.address) && self.refs.get(&key).is_some_and(|t| t.contains(&target)) {
             return true;
         }
         match (from.values.get(attr).and_then(Value::as_str), to.values.get("id").and_then(Value::as_str)) {

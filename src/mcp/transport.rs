@@ -34,11 +34,52 @@ use rmcp::transport::Transport;
 /// The longest line read (rmcp's own default, `DEFAULT_MAX_LINE_LENGTH`: 16 MiB).
 pub const MAX_LINE: usize = 16 * 1024 * 1024;
 
+/// How much of a line above [`MAX_LINE`] is kept to look for its `id`.
+const HEAD: usize = 4096;
+
+/// The `id` of a message from its first bytes: a key `"id"` of the top-level object before
+/// any nested value opens, with a number or string value (`{"jsonrpc":"2.0","id":7,...`,
+/// as the Python and TypeScript SDKs write it). Anything else, or an `id` that comes after
+/// `params`, is `None` and the answer's id is `null`, as JSON-RPC 2.0 §5 allows.
+fn leading_id(head: &[u8]) -> Option<NumberOrString> {
+    let text = String::from_utf8_lossy(head);
+    let mut rest = text.trim_start().strip_prefix('{')?;
+    loop {
+        rest = rest.trim_start();
+        let key_end = rest.strip_prefix('"')?.find('"')? + 1;
+        let key = &rest[1..key_end];
+        rest = rest[key_end + 1..].trim_start().strip_prefix(':')?.trim_start();
+        // The value: a string or a scalar up to the next `,`; a nested value ends the search.
+        let (value, after) = if let Some(v) = rest.strip_prefix('"') {
+            let end = v.find('"')?;
+            (&rest[..end + 2], &v[end + 1..])
+        } else {
+            let end = rest.find([',', '}'])?;
+            if rest.starts_with(['{', '[']) {
+                return None;
+            }
+            (rest[..end].trim_end(), &rest[end..])
+        };
+        if key == "id" {
+            return match serde_json::from_str::<Value>(value).ok()? {
+                Value::Number(n) => n.as_i64().map(NumberOrString::Number),
+                Value::String(s) if !s.contains('\\') => Some(NumberOrString::String(s.as_str().into())),
+                _ => None,
+            };
+        }
+        rest = after.trim_start().strip_prefix(',')?;
+    }
+}
+
 pub struct Stdio {
     input: BufReader<Stdin>,
     line: Vec<u8>,
     /// Dropping the rest of a line above [`MAX_LINE`], up to its newline.
     discarding: bool,
+    /// The first bytes of a line above [`MAX_LINE`], to find its `id` in: the official SDKs
+    /// write `"jsonrpc"` and `"id"` first, so the -32600 answer can name the request and
+    /// the client's call fails at once instead of waiting for an answer that never comes.
+    head: Vec<u8>,
     /// Standard output, one whole line per message under the lock, so replies written here
     /// never interleave with rmcp's messages. (rmcp's own writer leaves out `id` when it has
     /// none; JSON-RPC 2.0 §5 wants `"id": null`, so this writes the lines itself.)
@@ -51,6 +92,7 @@ impl Stdio {
             input: BufReader::new(tokio::io::stdin()),
             line: Vec::new(),
             discarding: false,
+            head: Vec::new(),
             out: Arc::new(Mutex::new(Some(tokio::io::stdout()))),
         }
     }
@@ -72,6 +114,8 @@ impl Stdio {
                 continue;
             }
             if self.line.len() + take > MAX_LINE {
+                self.head.clear();
+                self.head.extend(self.line.iter().chain(&available[..take]).take(HEAD));
                 self.line.clear();
                 self.input.consume(take);
                 self.discarding = newline.is_none();
@@ -185,7 +229,7 @@ impl Transport<RoleServer> for Stdio {
             } else {
                 Line::Answer(
                     ErrorData::invalid_request(format!("Invalid Request: a message above {} MiB is not read", MAX_LINE >> 20), None),
-                    None,
+                    leading_id(&self.head),
                 )
             };
             self.line.clear();
@@ -228,4 +272,24 @@ async fn write_line(out: Arc<Mutex<Option<Stdout>>>, line: std::io::Result<Vec<u
     };
     o.write_all(&line).await?;
     o.flush().await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn leading_id_reads_an_id_written_before_params_only() {
+        let n = |h: &str| leading_id(h.as_bytes());
+        assert_eq!(
+            n(r#"{"jsonrpc":"2.0","id":14,"method":"tools/call","params":{"arguments":{"x":"aaaa"#),
+            Some(NumberOrString::Number(14))
+        );
+        assert_eq!(n(r#" { "jsonrpc" : "2.0" , "id" : "abc", "params": {"#), Some(NumberOrString::String("abc".into())));
+        assert_eq!(n(r#"{"jsonrpc":"2.0","method":"tools/call","params":{"id":3,"arguments":"#), None);
+        assert_eq!(n(r#"{"jsonrpc":"2.0","method":"notifications/x","params":["#), None);
+        assert_eq!(n(r#"{"id":null,"#), None);
+        assert_eq!(n("xxxxxxxx"), None);
+        assert_eq!(n(r#"{"jsonrpc":"2.0","id":1.5,"#), None);
+    }
 }
