@@ -178,7 +178,10 @@ fn the_flagship_at_80x24_and_120x40_keeps_expectations_and_the_export_note() {
         // Wait for the whole first frame: tmux can be read while the terminal is still being
         // drawn (seen on a loaded CI machine: the top half drawn, the panel below not yet).
         let screen = tmux.wait_for("the first frame, expectations included", |s| {
-            s.contains("Topology") && s.contains("PAUSE") && s.contains("verdict   pending") && checks.iter().all(|(_, n)| s.contains(&format!("pending {n}")))
+            s.contains("Topology")
+                && s.contains("PAUSE")
+                && s.contains("verdict   pending")
+                && checks.iter().all(|(_, n)| s.contains(&format!("pending {n}")))
         });
         assert!(screen.contains("verdict   pending"), "{w}×{h} at t = 0:\n{screen}");
         for (_, name) in &checks {
