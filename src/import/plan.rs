@@ -303,16 +303,7 @@ fn collect_refs(module: &Value, prefix: &str, refs: &mut BTreeMap<(String, Strin
 /// `aws_dx_lag.main.id` -> `aws_dx_lag.main` (a reference names an attribute of a resource).
 fn resource_of(reference: &str) -> String {
     // An index may hold dots (`[count.index]`): drop indexes first.
-    let mut plain = String::new();
-    let mut depth = 0;
-    for c in reference.chars() {
-        match c {
-            '[' => depth += 1,
-            ']' => depth -= 1,
-            _ if depth == 0 => plain.push(c),
-            _ => {}
-        }
-    }
+    let plain = config_address(reference);
     plain.split('.').take(2).collect::<Vec<_>>().join(".")
 }
 
@@ -322,9 +313,15 @@ fn resource_of(reference: &str) -> String {
 /// `for_each`, so without this no reference inside an instanced module would match. A key
 /// is skipped whole, quotes and all, so a `]` or `.` inside `["a]b"]` is part of it.
 fn config_address(address: &str) -> String {
-    let mut plain = String::new();
+    outside_keys(address).map(|(_, c)| c).collect()
+}
+
+/// The characters of an address outside its instance keys (`[0]`, `["a.b]"]`), with their
+/// byte offsets: the one scanner both `config_address` and `module_instance` read, so a
+/// quoted `]` or `.` inside a key is handled the same way by both.
+fn outside_keys(address: &str) -> impl Iterator<Item = (usize, char)> + '_ {
     let (mut depth, mut quoted, mut escaped) = (0usize, false, false);
-    for c in address.chars() {
+    address.char_indices().filter(move |&(_, c)| {
         if quoted {
             match (escaped, c) {
                 (true, _) => escaped = false,
@@ -332,17 +329,16 @@ fn config_address(address: &str) -> String {
                 (false, '"') => quoted = false,
                 _ => {}
             }
-            continue;
+            return false;
         }
         match c {
             '"' if depth > 0 => quoted = true,
             '[' => depth += 1,
             ']' => depth = depth.saturating_sub(1),
-            _ if depth == 0 => plain.push(c),
-            _ => {}
+            _ => return depth == 0,
         }
-    }
-    plain
+        false
+    })
 }
 
 /// The module instance a resource is in, keys kept: `module.edge["a"].aws_dx_lag.main[0]`
@@ -352,26 +348,7 @@ fn config_address(address: &str) -> String {
 /// link each other's resources.
 fn module_instance(address: &str) -> &str {
     // The dots outside keys; the last two segments are the resource's type and name.
-    let mut dots: Vec<usize> = vec![];
-    let (mut depth, mut quoted, mut escaped) = (0usize, false, false);
-    for (i, c) in address.char_indices() {
-        if quoted {
-            match (escaped, c) {
-                (true, _) => escaped = false,
-                (false, '\\') => escaped = true,
-                (false, '"') => quoted = false,
-                _ => {}
-            }
-            continue;
-        }
-        match c {
-            '"' if depth > 0 => quoted = true,
-            '[' => depth += 1,
-            ']' => depth = depth.saturating_sub(1),
-            '.' if depth == 0 => dots.push(i),
-            _ => {}
-        }
-    }
+    let dots: Vec<usize> = outside_keys(address).filter(|&(_, c)| c == '.').map(|(i, _)| i).collect();
     match dots.len() {
         0 | 1 => "",
         n => &address[..dots[n - 2]],
