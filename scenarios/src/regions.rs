@@ -217,7 +217,14 @@ pub fn check(cloud: &str, region: &str) -> RegionCheck {
         return RegionCheck::Known;
     }
     let mut best: Option<(usize, &'static str)> = None;
+    let len = region.chars().count();
     for k in known {
+        // The distance is at least the difference in length: most names are ruled out
+        // without the O(n·m) table (a 1,000-copy `count` checked each copy's region, 3 % of
+        // a bench-scale run).
+        if len.abs_diff(k.chars().count()) > typo_distance(k) {
+            continue;
+        }
         let d = strsim::damerau_levenshtein(region, k);
         if d <= typo_distance(k) && best.is_none_or(|(b, _)| d < b) {
             best = Some((d, k));

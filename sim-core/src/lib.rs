@@ -38,6 +38,8 @@ mod views;
 pub mod workloads;
 
 pub use control::{Negotiated, negotiate};
+/// Packet fidelity's endpoints with nothing around them: the baseline of its hop rate (benches).
+pub use endpoint::smoltcp_pair_loop;
 pub use model::{BuildError, Element, Model};
 pub use report::Report;
 pub use routing::{mix64, rebalance_buckets};

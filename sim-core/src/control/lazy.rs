@@ -44,6 +44,9 @@ pub(super) struct Lazy {
     /// Where the per-packet run's heap entry of each deadline stands now: it surfaces at
     /// this time and re-queues itself at the deadline of that moment.
     chain: [u64; 4],
+    /// The earliest of `chain`: most packets move no chain (a hold or detection window holds
+    /// several packets), and this lets them skip the four deadline computations.
+    chain_min: u64,
     /// One-way delay of the link while lazy (any change to the link ends lazy mode first).
     owd: SimDuration,
 }
@@ -58,6 +61,7 @@ impl Lazy {
             base: [NONE; 4],
             entry_queued: [NONE; 4],
             chain: [NONE; 4],
+            chain_min: NONE,
             owd,
         };
         for d in 0..4 {
@@ -69,6 +73,7 @@ impl Lazy {
                 lz.chain[d] = q.as_nanos();
             }
         }
+        lz.chain_min = lz.chain.iter().copied().min().unwrap_or(NONE);
         lz
     }
 
@@ -123,6 +128,9 @@ impl Lazy {
     /// Moves the per-packet run's heap entries of the deadlines on to `limit`: each that
     /// surfaces before it re-queues itself at the deadline of that moment.
     fn advance_chains(&mut self, timers: &Negotiated, limit: u64) {
+        if self.chain_min >= limit {
+            return;
+        }
         for d in 0..4 {
             while self.chain[d] < limit {
                 let at = self.deadline(timers, d).as_nanos();
@@ -132,6 +140,7 @@ impl Lazy {
                 self.chain[d] = at;
             }
         }
+        self.chain_min = self.chain.iter().copied().min().unwrap_or(NONE);
     }
 
     /// One packet of periodic timer `k` sent at `t` on a clean link: the draws and the timer
@@ -172,6 +181,7 @@ impl Lazy {
     pub(super) fn deadline_fires(&mut self, timers: &Negotiated, d: usize, now: SimTime) -> bool {
         if self.last_rx[d] == NONE || self.deadline(timers, d) <= now {
             self.chain[d] = NONE; // the per-packet code takes it from here
+            self.chain_min = self.chain.iter().copied().min().unwrap_or(NONE);
             return true;
         }
         self.retired[d] = true;
