@@ -68,3 +68,32 @@ fn a_cut_gives_a_packet_group_a_finite_rto_of_about_smoltcps_one_second() {
     assert_eq!(g["rto_episodes"], 1, "{g}");
     assert_eq!(g["rto_fault"], "f1", "{g}");
 }
+
+/// `min_throughput` of a packet group with a fault at 0 s. The group opens its connections
+/// at 0 s, so its first 10 ms bins hold the handshake and slow start (0, then 1.1 Mbps, 40
+/// Mbps): before this was fixed, a fault at 0 s put them inside its window and the minimum
+/// read 0 bps whatever the fault did. Now the window opens at the end of the ramp (the first
+/// bin not above the one before), and the minimum reads what the fault leaves: ash/ch1 cut
+/// at 0 s holds the flow hashed onto it (its SYN is lost; smoltcp resends it after 1 s), so
+/// the group runs at one flow's 50 Mbps, as the same cut at 1 s leaves it (48.8 Mbps).
+#[test]
+fn a_fault_at_zero_reads_min_throughput_as_a_fault_a_second_later() {
+    let min = |tag: &str, at: &str| {
+        let p = variant(tag, |t| t.replace("loss = \"0.1%\"\n", "").replace("at = \"1s\"", &format!("at = \"{at}\"")));
+        let (_, v) = common::run_json(&p, &[]);
+        app(&v)["min_throughput_bps"].as_u64().unwrap_or_else(|| panic!("a minimum: {}", app(&v)))
+    };
+    let (at0, at1) = (min("min-at-0", "0s"), min("min-at-1", "1s"));
+    // Offered 100 Mbps over two flows: one of them, less the odd short bin.
+    for m in [at0, at1] {
+        assert!((45_000_000..=51_000_000).contains(&m), "0 s: {at0} bps, 1 s: {at1} bps");
+    }
+    // And a fault that stops the whole group from the start still reads 0: every SYN is lost
+    // until smoltcp resends them at 1 s, long past the 100 ms after which a flow that has
+    // delivered nothing counts as stalled.
+    let p = variant("min-all-at-0", |t| {
+        t.replace("at = \"1s\"", "at = \"0s\"").replace("cut = \"ash/ch1\"\nfor = \"1s\"", "cut = \"ash\"\nfor = \"100ms\"")
+    });
+    let (_, v) = common::run_json(&p, &[]);
+    assert_eq!(app(&v)["min_throughput_bps"], 0, "{}", app(&v));
+}

@@ -140,7 +140,8 @@ pub struct GroupReport {
     /// The part of `lost_bytes` no fault caused (the links' background loss, congestion).
     /// The faults' `lost_bytes` for this group plus this equal `lost_bytes`.
     pub background_lost_bytes: u64,
-    /// Lowest delivered throughput inside any fault window; `None` without faults.
+    /// Lowest delivered throughput inside any fault window; `None` without faults. A
+    /// packet-fidelity group's windows open no earlier than the end of its start-up ramp.
     pub min_throughput_bps: Option<u64>,
     pub mean_throughput_bps: u64,
     pub stalls: StallStats,
@@ -266,6 +267,30 @@ fn window(tl: Timeline<'_>, from: SimTime, to: SimTime) -> impl Iterator<Item = 
     std::iter::once((from, r, i)).chain(tl[start..].iter().copied().take_while(move |p| p.0 < to))
 }
 
+/// When a packet-fidelity group's start-up is over. It opens its connections at its start
+/// (handshake, then slow start), so its first 10 ms bins read a fraction of its rate whatever
+/// the faults: the ramp is over at the first bin boundary, once the group has delivered
+/// something, at which its goodput is not above the bin before (it reached its rate, or a
+/// fault holds it where it is), and at the latest `STALL_GAP` after its start, when a flow
+/// that has delivered nothing counts as stalled (`packet.rs`), so a fault that stops it from
+/// the start still reads as zero. A fluid group starts in steady state and has no ramp.
+fn ramp_end(tl: Timeline<'_>, start: SimTime, end: SimTime) -> SimTime {
+    let bin = crate::packet::BIN.as_nanos();
+    let last = end.min(start + crate::packet::STALL_GAP);
+    let mut b = (start.as_nanos() / bin + 1) * bin;
+    let mut prev = at(tl, start).0;
+    // At most `STALL_GAP / BIN` (10) steps.
+    while b < last.as_nanos() {
+        let rate = at(tl, SimTime(b)).0;
+        if prev > 0 && rate <= prev {
+            return SimTime(b);
+        }
+        prev = rate;
+        b += bin;
+    }
+    last
+}
+
 fn secs(d: SimDuration) -> f64 {
     d.as_secs_f64()
 }
@@ -372,10 +397,12 @@ impl Simulation {
         let delivered = gr.delivered + u128::from(gr.rate) * tail;
         let lost = gr.lost + u128::from(gr.loss_rate) * tail;
         let attributed = self.attribution.group_attributed_loss(g, end);
-        // Fault windows, from when the group exists: before its start it had nothing to send.
+        // Fault windows, from when the group exists: before its start it had nothing to send;
+        // a packet group's, from the end of its start-up ramp.
+        let settled = if gr.packet { ramp_end(tl, spec.start, end) } else { spec.start };
         let min_tp = starts.iter().enumerate().flat_map(|(k, &(t0, _))| {
             let to = starts[k + 1..].iter().find(|s| s.0 > t0).map_or(end, |s| s.0);
-            let from = t0.max(spec.start);
+            let from = t0.max(settled);
             (from < to).then(|| window(tl, from, to).map(|p| p.1)).into_iter().flatten()
         });
         let min_throughput_bps = min_tp.min();

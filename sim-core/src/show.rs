@@ -14,6 +14,28 @@ pub fn show_secs(s: f64) -> String {
     }
 }
 
+/// A figure that may be absent (a detection, convergence or recovery that did not happen),
+/// as the reports' tables write it: [`show_secs`], or `—` when there is none.
+pub fn show_secs_or_dash(s: Option<f64>) -> String {
+    s.map_or_else(|| "—".to_string(), show_secs)
+}
+
+/// A time on an axis that spans `span_s` seconds, in the unit the reports' time axis picks
+/// for that span (`src/svg/axis.rs`: ms below 3 s, s below 3 min, minutes below 3 h, hours
+/// beyond), to two decimals at most, the unit glued on as scenario files write it: a
+/// 30-minute run ends at `30m`, a day at `24h`, not `1800s` and `86400s`.
+pub fn show_axis_secs(s: f64, span_s: f64) -> String {
+    let (unit, symbol) = match span_s {
+        x if x < 3.0 => (1e-3, "ms"),
+        x if x < 180.0 => (1.0, "s"),
+        x if x < 3.0 * 3600.0 => (60.0, "m"),
+        _ => (3600.0, "h"),
+    };
+    let v = format!("{:.2}", s / unit);
+    let v = v.trim_end_matches('0').trim_end_matches('.');
+    format!("{}{symbol}", if v == "-0" { "0" } else { v })
+}
+
 /// Seconds to the millisecond (microseconds below 1 s), trailing zeros trimmed: `0s`,
 /// `249.748ms`, `1.894s`, `5s`, `900s`. See [`show_secs`].
 pub fn show_secs_exact(s: f64) -> String {
@@ -102,6 +124,24 @@ pub fn show_pct(v: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_absent_figure_reads_as_a_dash() {
+        assert_eq!(show_secs_or_dash(None), "—");
+        assert_eq!(show_secs_or_dash(Some(0.05)), "50ms");
+    }
+
+    #[test]
+    fn axis_times_take_the_unit_of_the_span() {
+        assert_eq!(show_axis_secs(1800.0, 1800.0), "30m");
+        assert_eq!(show_axis_secs(86_400.0, 86_400.0), "24h");
+        assert_eq!(show_axis_secs(7200.0, 86_400.0), "2h");
+        assert_eq!(show_axis_secs(615.0, 1800.0), "10.25m");
+        assert_eq!(show_axis_secs(60.0, 60.0), "60s");
+        assert_eq!(show_axis_secs(20.0, 60.0), "20s");
+        assert_eq!(show_axis_secs(2.5, 2.5), "2500ms");
+        assert_eq!(show_axis_secs(0.0, 1800.0), "0m");
+    }
 
     #[test]
     fn long_spans_read_in_hours_minutes_and_seconds() {

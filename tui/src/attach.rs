@@ -160,10 +160,10 @@ impl Attached {
     pub fn scenario_text(&self, session: &Session, seed: u64, replay: Option<&Replay>, path: &Path) -> Result<String, String> {
         let tables: Vec<String> = self.applied.iter().filter(|a| a.fault.is_some()).map(|a| table_at(&a.table, a.at, a.repaired)).collect();
         let how = format!(
-            "Exported by `faultline tui --attach {}` from {} at seed {seed}, with {} fault(s) injected through the live API.",
+            "Exported by `faultline tui --attach {}` from {} at seed {seed}, with {} injected through the live API.",
             self.addr,
             session.origin,
-            tables.len()
+            crate::count(tables.len(), "fault", "faults")
         );
         compose(&session.source, seed, &how, &tables, replay, path)
     }

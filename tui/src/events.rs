@@ -86,7 +86,11 @@ impl EventLog {
 
     fn flush_stalls(&mut self, stalls: Option<(SimTime, u32)>) {
         if let Some((t, n)) = stalls {
-            self.push(LogLine { t, kind: LineKind::Flows, text: format!("{n} flow(s) stalled: their path drops everything") });
+            self.push(LogLine {
+                t,
+                kind: LineKind::Flows,
+                text: format!("{} stalled: their path drops everything", crate::count(n as usize, "flow", "flows")),
+            });
         }
     }
 

@@ -219,7 +219,10 @@ pub fn scenario_text(
     replay: Option<&Replay>,
     path: &Path,
 ) -> Result<String, String> {
-    let how = format!("Exported by `faultline tui` from {origin} at seed {seed}, with {} fault(s) injected by hand.", hand.len());
+    let how = format!(
+        "Exported by `faultline tui` from {origin} at seed {seed}, with {} injected by hand.",
+        crate::count(hand.len(), "fault", "faults")
+    );
     let tables: Vec<String> = hand.iter().map(fault_table).collect();
     compose(source, seed, &how, &tables, replay, path)
 }
@@ -518,7 +521,7 @@ mod tests {
         let mut second = hand(HandKind::Blackhole, "c", 9, Some(10));
         second.id = "manual-2".into();
         let out = export(src, 2, &[hand(HandKind::Cut, "b", 7, None), second]);
-        let tail = "[expect]\ndetect_within = \"1s\"\n\n# Exported by `faultline tui` from x.toml at seed 2, with 2 fault(s) injected by hand.\n# reproduce: faultline run f.toml\n\n[[fault]]\nid = \"manual-1\"\nat = \"7ms\"\ncut = \"b\"\n\n[[fault]]\nid = \"manual-2\"\nat = \"9ms\"\nblackhole = \"c\"\nfor = \"1ms\"\n";
+        let tail = "[expect]\ndetect_within = \"1s\"\n\n# Exported by `faultline tui` from x.toml at seed 2, with 2 faults injected by hand.\n# reproduce: faultline run f.toml\n\n[[fault]]\nid = \"manual-1\"\nat = \"7ms\"\ncut = \"b\"\n\n[[fault]]\nid = \"manual-2\"\nat = \"9ms\"\nblackhole = \"c\"\nfor = \"1ms\"\n";
         assert!(out.ends_with(tail), "{out}");
         assert!(out.starts_with("[scenario]\nname = \"x\"\nseed = 2\n\n[[fault]]\nid = \"pre\""), "{out}");
     }

@@ -53,6 +53,12 @@ pub use terminal::{Interrupted, NoTerminal};
 pub use update::update;
 pub use view::{Areas, view};
 
+/// `1 flow`, `28 flows`: a count and its noun in the number it takes (`one`, `many`), as
+/// the CLI's reports write counts; never `flow(s)`.
+pub(crate) fn count(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
 /// What the explorer opens: a scenario already compiled to a model, plus what it needs to
 /// export the session as a scenario file that replays it.
 #[derive(Clone, Debug)]
@@ -87,4 +93,14 @@ pub fn run(session: Session) -> anyhow::Result<()> {
     terminal::check_terminal()?;
     let app = App::new(session)?;
     terminal::run_app(app)
+}
+
+#[cfg(test)]
+mod count_tests {
+    #[test]
+    fn counts_take_the_number_of_their_noun() {
+        assert_eq!(super::count(1, "flow", "flows"), "1 flow");
+        assert_eq!(super::count(28, "flow", "flows"), "28 flows");
+        assert_eq!(super::count(0, "fault", "faults"), "0 faults");
+    }
 }

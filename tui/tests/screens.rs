@@ -223,3 +223,48 @@ fn at_120x40_the_same_session_shows_every_number_in_full() {
     }
     insta::assert_snapshot!(text);
 }
+
+/// A fault that took no session down and moved no route has no detection and no
+/// convergence: once the run is over the failover pane says so as the report does (`—`),
+/// not `never` (before the end such a figure may still come: `…`).
+#[test]
+fn a_figure_the_fault_never_had_reads_as_the_reports_dash() {
+    let mut app = App::new(session(1)).expect("valid");
+    send(&mut app, &[Msg::key(KeyCode::Down), Msg::char('d')]);
+    let text = screen(&app, 100, 30);
+    assert!(text.contains("converge  …"), "{text}");
+    send(&mut app, &[Msg::char(' ')]);
+    send(&mut app, &vec![Msg::char('+'); 20]);
+    ticks(&mut app, 50);
+    assert!(app.sim.is_finished());
+    let f = app.latest.as_ref().expect("the degradation");
+    assert!(f.detect_s.is_none() && f.converge_s.is_none(), "{f:?}");
+    let text = screen(&app, 100, 30);
+    assert!(text.contains("detect    —") && text.contains("converge  —"), "{text}");
+    assert!(!text.contains("never"), "{text}");
+}
+
+/// An event line wider than the log pane is cut with `…`; counts take their plural.
+#[test]
+fn a_cut_event_line_ends_in_an_ellipsis_and_counts_read_in_words() {
+    let text = screen(&after_cut(), 80, 24);
+    let stalled = text.lines().find(|l| l.contains("stalled")).unwrap_or_else(|| panic!("the stall line is on screen:\n{text}"));
+    let pane = stalled.split('│').nth(1).unwrap_or_default();
+    assert!(pane.contains("28 flows stalled: their path drops") && pane.ends_with('…'), "{stalled}");
+    assert!(!text.contains("(s)"), "{text}");
+}
+
+/// A 30-minute run's chart is labelled in minutes and a day's in hours, as the report's time
+/// axis is, not `1800s` or `86400s`.
+#[test]
+fn the_chart_time_axis_reads_in_minutes_and_hours_on_long_runs() {
+    for (duration, label, not) in [("30m", "30m", "1800s"), ("24h", "24h", "86400s")] {
+        let source = fixture::SOURCE.replace("duration = \"60s\"", &format!("duration = \"{duration}\""));
+        let s = scenarios::load_str("tui-fixture", &source).expect("the fixture compiles");
+        let app = App::new(faultline_tui::Session { spec: s.spec, duration: s.duration, source, ..session(1) }).expect("valid");
+        let text = screen(&app, 100, 30);
+        let axis = text.lines().find(|l| l.contains(label)).unwrap_or_else(|| panic!("`{label}` on the axis:\n{text}"));
+        assert!(axis.contains(if label.ends_with('m') { "0m" } else { "0h" }), "{axis}");
+        assert!(!axis.contains(not), "{axis}");
+    }
+}

@@ -64,7 +64,9 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     );
 
     let legend = if area.width >= 44 && area.height >= 12 { Some(LegendPosition::TopRight) } else { None };
-    let x_labels = [Line::from("0s"), Line::from(format!("{}", app.sim.end()))];
+    // In the unit the reports' time axis uses for the run's length: a 30-minute run ends at
+    // `30m`, not `1800s`.
+    let x_labels = [Line::from(axis_time(0.0, end)), Line::from(axis_time(end, end))];
     let y_labels = [Line::from("0"), Line::from(rate(top))];
     let chart = Chart::new(sets)
         .block(block(title(app, &faults)))
@@ -75,13 +77,19 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     chart.render(area, buf);
 }
 
-/// `Throughput all 6.00G · ▲cut-ch2 30s`
+/// `Throughput all 6.00G · ▲cut-ch2 30s`; fault times in the axis's unit (`▲cut 10m`).
 fn title(app: &App, faults: &[(String, f64)]) -> Line<'static> {
+    let end = app.sim.end().as_secs_f64();
     let mut spans = vec![Span::styled(format!("Throughput all {}", rate(aggregate(&app.sim))), THEME.title)];
     for (id, t) in faults.iter().rev().take(3).rev() {
-        spans.push(Span::styled(format!(" ▲{id} {t:.0}s"), Style::new().fg(THEME.fault_marker)));
+        spans.push(Span::styled(format!(" ▲{id} {}", axis_time(*t, end)), Style::new().fg(THEME.fault_marker)));
     }
     Line::from(spans)
+}
+
+/// A time on the chart's axis, which spans the run (`end_s`): `sim_core::show::show_axis_secs`.
+fn axis_time(t: f64, end_s: f64) -> String {
+    sim_core::show::show_axis_secs(t, end_s)
 }
 
 /// Samples as (seconds, Gbps), then the present.

@@ -5,6 +5,7 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Widget};
+use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
 use crate::app::App;
 use crate::events::LineKind;
@@ -16,8 +17,9 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let width = area.width.saturating_sub(2) as usize;
     let lines = &app.log.lines;
     // From the newest line back until the pane is full. Event lines are cut, not wrapped, so
-    // more of them fit; the explorer's own notes (an export's path and whether its replay
-    // matched, a refused key) wrap, so they are read whole.
+    // more of them fit, and end in `…` where they are cut; the explorer's own notes (an
+    // export's path and whether its replay matched, a refused key) wrap, so they are read
+    // whole.
     let mut shown: Vec<Line> = Vec::new();
     for l in lines.iter().rev() {
         if shown.len() >= rows {
@@ -26,7 +28,8 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         let stamp = Span::styled(format!("{:>8} ", l.t.to_string()), THEME.dim);
         let style = theme::log_line(l.kind);
         let own = matches!(l.kind, LineKind::Note | LineKind::Problem);
-        let mut parts = if own { wrap(&l.text, width.saturating_sub(STAMP)) } else { vec![l.text.clone()] };
+        let room = width.saturating_sub(stamp.content.width());
+        let mut parts = if own { wrap(&l.text, width.saturating_sub(STAMP)) } else { vec![ellipsis(&l.text, room)] };
         // A note taller than the pane keeps its start.
         parts.truncate(rows - shown.len());
         let mut rendered: Vec<Line> = parts
@@ -46,6 +49,28 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
 
 /// The width of the time stamp column, its space included.
 const STAMP: usize = 9;
+
+/// `text` if it fits in `width` columns, else as much of it as fits with `…` (by display
+/// width: a wide character takes two columns).
+fn ellipsis(text: &str, width: usize) -> String {
+    if text.width() <= width {
+        return text.to_string();
+    }
+    let mut out = String::new();
+    let mut used = 0;
+    for c in text.chars() {
+        let w = c.width().unwrap_or(0);
+        if used + w + 1 > width {
+            break;
+        }
+        used += w;
+        out.push(c);
+    }
+    if width > 0 {
+        out.push('…');
+    }
+    out
+}
 
 /// Splits `text` into rows of at most `width` characters, at spaces where it can (a path
 /// longer than a row is split inside it).
@@ -85,7 +110,19 @@ fn wrap(text: &str, width: usize) -> Vec<String> {
 
 #[cfg(test)]
 mod tests {
-    use super::wrap;
+    use super::{ellipsis, wrap};
+
+    #[test]
+    fn event_lines_too_wide_end_in_an_ellipsis_by_display_width() {
+        assert_eq!(ellipsis("28 flows stalled", 30), "28 flows stalled");
+        assert_eq!(ellipsis("28 flows stalled", 16), "28 flows stalled");
+        assert_eq!(ellipsis("28 flows stalled", 10), "28 flows …");
+        // A wide character takes two columns: five of them in nine columns keep four.
+        assert_eq!(ellipsis("東京東京東", 9), "東京東京…");
+        assert_eq!(ellipsis("東京東京東", 8), "東京東…");
+        assert_eq!(ellipsis("abc", 1), "…");
+        assert_eq!(ellipsis("abc", 0), "");
+    }
 
     #[test]
     fn notes_wrap_at_spaces_and_long_words_are_split() {

@@ -29,8 +29,10 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         let hint: Vec<Line> = hint.into_iter().take(room.saturating_sub(exp.len()).max(1)).collect();
         return Paragraph::new([hint, exp].concat()).block(block("Failover")).render(area, buf);
     };
-    let pending = if app.sim.is_finished() { "never" } else { "…" };
-    let show = |v: Option<f64>| v.map_or_else(|| pending.to_string(), secs);
+    // An absent figure reads as the report writes it (`—`) once the run is over; before,
+    // it may still come (`…`).
+    let finished = app.sim.is_finished();
+    let show = |v: Option<f64>| if finished || v.is_some() { sim_core::show::show_secs_or_dash(v) } else { "…".to_string() };
     let row = |k: &str, v: String| Line::from(vec![Span::styled(format!("{k:<10}"), THEME.dim), Span::raw(v)]);
     let title = Line::from(vec![Span::styled(format!("{} ", f.kind), THEME.title), Span::raw(f.target.clone())]);
     let numbers = [
