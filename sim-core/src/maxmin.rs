@@ -89,7 +89,12 @@ impl MaxMin {
         }
         self.order.clear();
         self.order.extend(0..nf as u32);
-        self.order.sort_by(|&a, &b| p.flow_cap[a as usize].total_cmp(&p.flow_cap[b as usize]).then(a.cmp(&b)));
+        let by_cap = |a: &u32, b: &u32| p.flow_cap[*a as usize].total_cmp(&p.flow_cap[*b as usize]).then(a.cmp(b));
+        // Flows of one group share their caps, so the order is often the identity already;
+        // a linear check then saves the sort (the order is total: the result is the same).
+        if !self.order.is_sorted_by(|a, b| by_cap(a, b).is_le()) {
+            self.order.sort_by(by_cap);
+        }
         self.build_tree(nr);
 
         let mut left = nf;
