@@ -113,7 +113,28 @@ pub fn parse_epoch(s: &str) -> Result<i64, String> {
     if let Ok(ms) = s.parse::<i64>() {
         return Ok(ms);
     }
-    rfc3339_ms(s).ok_or_else(|| format!("`{s}` is neither epoch milliseconds nor an RFC 3339 date-time like 2026-03-02T14:00:00Z"))
+    if let Some(ms) = rfc3339_ms(s) {
+        return Ok(ms);
+    }
+    // A local date-time names no instant until it says which zone: say so, rather than
+    // refuse it as if it were no date at all.
+    if let Some(local) = without_offset(s) {
+        return Err(format!(
+            "`{s}` has no UTC offset: an RFC 3339 date-time needs one, `Z` for UTC or `+01:00` / `-05:00` for a zone, \
+             e.g. {local}Z or {local}+01:00"
+        ));
+    }
+    Err(format!("`{s}` is neither epoch milliseconds nor an RFC 3339 date-time like 2026-03-02T14:00:00Z"))
+}
+
+/// `s` as a date-time that only lacks its offset (`2026-12-01T10:00:00`, `…T10:00`,
+/// `…T10:00:00.250`): the date-time, with `:00` seconds when they were left out.
+fn without_offset(s: &str) -> Option<String> {
+    let full = match s.len() {
+        16 => format!("{s}:00"),
+        _ => s.to_string(),
+    };
+    rfc3339_ms(&format!("{full}Z")).map(|_| full)
 }
 
 fn rfc3339_ms(s: &str) -> Option<i64> {
@@ -182,6 +203,12 @@ mod tests {
         assert_eq!(parse_epoch("1772456400000"), Ok(1_772_456_400_000));
         assert!(parse_epoch("2026-02-30T00:00:00Z").is_err());
         assert!(parse_epoch("yesterday").is_err());
-        assert!(parse_epoch("2026-03-02T14:00:00").is_err(), "an offset is required");
+        // An offset is required, and the refusal says so, with the fixed forms.
+        let e = parse_epoch("2026-12-01T10:00:00").expect_err("an offset is required");
+        assert!(e.contains("no UTC offset") && e.contains("2026-12-01T10:00:00Z") && e.contains("+01:00"), "{e}");
+        let e = parse_epoch("2026-12-01T10:00").expect_err("an offset is required");
+        assert!(e.contains("no UTC offset") && e.contains("2026-12-01T10:00:00Z"), "{e}");
+        assert!(parse_epoch("2026-12-01T10:00:00.5").expect_err("no offset").contains("2026-12-01T10:00:00.5Z"));
+        assert!(!parse_epoch("2026-13-01T10:00:00").expect_err("no month 13").contains("offset"));
     }
 }

@@ -44,6 +44,13 @@ pub fn secs(v: Option<f64>) -> String {
     v.map_or_else(|| "—".to_string(), units::show_secs)
 }
 
+/// An instant of the run (a fault's start, an alarm firing, a runbook step) to the
+/// millisecond: [`secs`] rounds to whole seconds from 100 s, so 1799.5 s read `1800s`, the
+/// end of a 30-minute run, and two firings 0.4 s apart read the same.
+pub fn at(v: Option<f64>) -> String {
+    v.map_or_else(|| "—".to_string(), units::show_secs_exact)
+}
+
 pub fn bytes(b: u64) -> String {
     units::show_bytes(b)
 }
@@ -67,7 +74,7 @@ pub fn summary(o: &Outcome) -> String {
                     f.id.clone(),
                     f.kind.to_string(),
                     f.target.clone(),
-                    secs(Some(f.at_s)),
+                    at(Some(f.at_s)),
                     secs(f.detect_s),
                     secs(f.converge_s),
                     secs(f.recover_s),
@@ -109,7 +116,8 @@ pub fn summary(o: &Outcome) -> String {
             .alarms
             .iter()
             .map(|a| {
-                let fired: Vec<String> = a.fired_s.iter().map(|t| secs(Some(*t))).collect();
+                // Every firing: an alarm fires again each time its condition holds again.
+                let fired: Vec<String> = a.fired_s.iter().map(|t| at(Some(*t))).collect();
                 vec![a.id.clone(), if fired.is_empty() { "never".into() } else { fired.join(", ") }]
             })
             .collect();
@@ -123,7 +131,7 @@ pub fn summary(o: &Outcome) -> String {
             .runbook
             .iter()
             .map(|s| {
-                let mut row = vec![s.id.clone(), secs(s.triggered_s), secs(s.acted_s)];
+                let mut row = vec![s.id.clone(), at(s.triggered_s), at(s.acted_s)];
                 if found {
                     row.push(s.found.map_or("", |f| f.sentence()).to_string());
                 }
@@ -227,6 +235,10 @@ mod tests {
         assert_eq!(secs(Some(0.0015)), "2ms");
         assert_eq!(secs(Some(1.4165)), "1.42s");
         assert_eq!(secs(None), "—");
+        // Instants keep their milliseconds: 1799.5 s is not the end of a 30-minute run.
+        assert_eq!(at(Some(1799.5)), "1799.5s");
+        assert_eq!(at(Some(200.25)), "200.25s");
+        assert_eq!(at(Some(10.0)), "10s");
         assert_eq!(bytes(530_247), "530.2kB");
         assert_eq!(bps(6e9), "6.00Gbps");
     }

@@ -78,12 +78,22 @@ impl FaultLabel {
 pub struct XScale {
     pub left: f64,
     pub width: f64,
+    /// The time at the left edge: 0 for a run's charts, the smallest value for a sweep's
+    /// histogram.
+    pub start_s: f64,
     pub end_s: f64,
 }
 
 impl XScale {
+    /// The scale of an axis, over `width` pixels from `left`.
+    pub fn of(ax: &TimeAxis, left: f64, width: f64) -> XScale {
+        XScale { left, width, start_s: ax.start_s, end_s: ax.end_s }
+    }
+
     pub fn x(&self, t: f64) -> f64 {
-        self.left + self.width * (t / self.end_s).clamp(0.0, 1.0)
+        let span = self.end_s - self.start_s;
+        let f = if span > 0.0 { (t - self.start_s) / span } else { 0.0 };
+        self.left + self.width * f.clamp(0.0, 1.0)
     }
 }
 
@@ -103,18 +113,35 @@ pub fn open(embed: Embed, w: f64, h: f64, title: &str) -> String {
     )
 }
 
-/// A mark's glyph: a circle with its letter, and a tooltip saying what and when.
+/// A mark's glyph: a circle with its letter for what happened, a white tag with a dashed red
+/// border and its label for a target (`RTO ≤ 15min`, `recover ≤ 5s`: the two targets share
+/// a colour, so the label is what tells them apart), and a tooltip saying what and when (to
+/// the millisecond: an instant near the run's end must not read as the end). A tag is kept
+/// inside the canvas; its line (drawn by the caller) stays at its time.
 pub fn glyph(out: &mut String, x: f64, y: f64, m: &Mark) {
     let k = m.kind;
+    let title = format!("<title>{} at {}</title>", esc(&m.text), esc(&sim_core::show::show_secs_exact(m.t_s)));
+    if m.is_tag() {
+        let w = m.glyph_width();
+        let cx = x.clamp(w / 2.0 + 2.0, WIDTH - w / 2.0 - 2.0);
+        let _ = writeln!(
+            out,
+            "<g class=\"mark\">{title}<rect x=\"{:.1}\" y=\"{:.1}\" width=\"{w:.1}\" height=\"14\" rx=\"7\" fill=\"#fff\" stroke=\"{}\" stroke-dasharray=\"2 1\"/><text x=\"{cx:.1}\" y=\"{:.1}\" text-anchor=\"middle\" font-size=\"9\" font-weight=\"bold\" fill=\"{}\">{}</text></g>",
+            cx - w / 2.0,
+            y - 7.0,
+            k.colour(),
+            y + 3.2,
+            k.colour(),
+            esc(&m.label)
+        );
+        return;
+    }
     let _ = writeln!(
         out,
-        "<g class=\"mark\"><title>{} at {}</title><circle cx=\"{x:.1}\" cy=\"{y:.1}\" r=\"7\" fill=\"{}\"{}/><text x=\"{x:.1}\" y=\"{:.1}\" text-anchor=\"middle\" font-size=\"9\" font-weight=\"bold\" fill=\"#fff\">{}</text></g>",
-        esc(&m.text),
-        esc(&axis::duration(m.t_s)),
+        "<g class=\"mark\">{title}<circle cx=\"{x:.1}\" cy=\"{y:.1}\" r=\"7\" fill=\"{}\"/><text x=\"{x:.1}\" y=\"{:.1}\" text-anchor=\"middle\" font-size=\"9\" font-weight=\"bold\" fill=\"#fff\">{}</text></g>",
         k.colour(),
-        if k.is_target() { " stroke=\"#fff\" stroke-dasharray=\"2 1\"" } else { "" },
         y + 3.2,
-        k.glyph()
+        esc(&m.label)
     );
 }
 
@@ -139,11 +166,17 @@ pub fn time_axis(out: &mut String, xs: &XScale, ax: &TimeAxis, top: f64, y: f64,
     );
 }
 
+/// A target's legend entry: its tag's text and the `[expect]` key it stands for,
+/// `RTO ≤ 15min: rto_within from each fault's start`.
+pub fn target_legend(k: MarkKind, label: &str) -> String {
+    format!("{label}: {} from each fault's start", k.expect_key().unwrap_or("[expect]"))
+}
+
 /// The throughput chart.
 pub fn throughput(o: &Outcome, expect: Option<&Expectations>, embed: Embed) -> String {
     let end = o.report.duration_s.max(1e-9);
     let ax = TimeAxis::new(end);
-    let xs = XScale { left: LEFT, width: WIDTH - LEFT - RIGHT, end_s: ax.end_s };
+    let xs = XScale::of(&ax, LEFT, WIDTH - LEFT - RIGHT);
     let windows = marks::windows(o);
     // A target past the run's end (an RTO longer than the run) has no place on the plot;
     // the report's chronology still lists it.
@@ -158,7 +191,13 @@ pub fn throughput(o: &Outcome, expect: Option<&Expectations>, embed: Embed) -> S
         windows.iter().zip(&placed).map(|(w, p)| (p.x.min(xs.x(w.start_s)), xs.x(w.end_s).max(p.x + p.width + 4.0))).collect();
     let label_lane = marks::lanes(&extents, LABEL_LANES);
     let label_lanes = label_lane.iter().flatten().max().map_or(0, |l| l + 1);
-    let mark_extents: Vec<(f64, f64)> = marks.iter().map(|m| (xs.x(m.t_s) - 8.0, xs.x(m.t_s) + 8.0)).collect();
+    let mark_extents: Vec<(f64, f64)> = marks
+        .iter()
+        .map(|m| {
+            let half = m.glyph_width() / 2.0 + 1.0;
+            (xs.x(m.t_s) - half, xs.x(m.t_s) + half)
+        })
+        .collect();
     let mark_lane = marks::lanes(&mark_extents, MARK_LANES);
     let mark_lanes = mark_lane.iter().flatten().max().map_or(0, |l| l + 1);
 
@@ -186,7 +225,17 @@ pub fn throughput(o: &Outcome, expect: Option<&Expectations>, embed: Embed) -> S
         ));
     }
     for k in MarkKind::ALL {
-        if marks.iter().any(|m| m.kind == k) {
+        let Some(first) = marks.iter().find(|m| m.kind == k) else { continue };
+        if k.is_target() {
+            // A target's entry says which `[expect]` key its tag stands for.
+            legend.push((
+                format!(
+                    "<line x1=\"8\" y1=\"-11\" x2=\"8\" y2=\"3\" stroke=\"{}\" stroke-width=\"1.2\" stroke-dasharray=\"5 3\"/>",
+                    k.colour()
+                ),
+                target_legend(k, &first.label),
+            ));
+        } else {
             legend.push((
                 format!(
                     "<circle cx=\"8\" cy=\"-4\" r=\"7\" fill=\"{}\"/><text x=\"8\" y=\"-0.8\" text-anchor=\"middle\" font-size=\"9\" font-weight=\"bold\" fill=\"#fff\">{}</text>",
@@ -227,8 +276,8 @@ pub fn throughput(o: &Outcome, expect: Option<&Expectations>, embed: Embed) -> S
             "<rect x=\"{x0:.1}\" y=\"{plot_top:.1}\" width=\"{:.1}\" height=\"{PLOT_H:.1}\" fill=\"{FAULT_FILL}\" fill-opacity=\"0.35\"><title>fault {} {} to {}</title></rect>",
             (x1 - x0).max(1.0),
             esc(&w.id),
-            esc(&axis::duration(w.start_s)),
-            if w.repaired { esc(&axis::duration(w.end_s)) } else { "the end (not repaired)".into() }
+            esc(&sim_core::show::show_secs_exact(w.start_s)),
+            if w.repaired { esc(&sim_core::show::show_secs_exact(w.end_s)) } else { "the end (not repaired)".into() }
         );
         if let Some(l) = label_lane[i] {
             let ly = lanes_top + l as f64 * LABEL_LANE_H;

@@ -128,6 +128,22 @@ fn the_epoch_option_takes_rfc3339_and_milliseconds() {
     assert!(String::from_utf8_lossy(&o.stderr).contains("RFC 3339"));
 }
 
+/// A local date-time (no `Z`, no `+01:00`) names no instant: the refusal says an offset is
+/// what is missing and shows the date-time with one, rather than call it no date at all.
+#[test]
+fn an_epoch_without_an_offset_is_refused_saying_so() {
+    let dir = tempfile::tempdir().expect("well-formed output of the test");
+    let path = dir.path().join("a.json");
+    let p = path.to_str().expect("well-formed output of the test");
+    let o = common::faultline(&["run", "region-outage-dr", "-q", "--annotations", p, "--annotations-epoch", "2026-12-01T10:00:00"]);
+    assert_eq!(o.status.code(), Some(3));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("no UTC offset"), "{err}");
+    assert!(err.contains("`Z`") && err.contains("`+01:00`"), "{err}");
+    assert!(err.contains("e.g. 2026-12-01T10:00:00Z"), "{err}");
+    assert!(!path.exists(), "a file was written");
+}
+
 #[test]
 fn annotations_validate_against_grafanas_body_schema() {
     if !common::have("annotations_validate_against_grafanas_body_schema", &["python3"]) {

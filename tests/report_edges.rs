@@ -242,6 +242,13 @@ fn a_sweep_histogram_counts_the_ndjson_values() {
         }
         assert_eq!(bars.len(), 20, "20 bins");
         assert_eq!(bars.iter().map(|b| b.4).sum::<usize>(), vals.len(), "the bars count every value");
+        // The bins span the data, not 0 to its largest: recovery here is 3.17 s to 3.20 s,
+        // which from 0 all fell in the last bar.
+        let (min, max) = vals.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &v| (a.min(v), b.max(v)));
+        let (first, last) = (bars.first().expect("bars"), bars.last().expect("bars"));
+        let digit = (max - min) / 20.0 * 0.1 + 1e-6;
+        assert!((first.5 - min).abs() <= digit && (last.6 - max).abs() <= digit, "bins {}..{} for values {min}..{max}", first.5, last.6);
+        assert!(bars.iter().filter(|b| b.4 > 0).count() > 5, "the values spread over the bars: {bars:?}");
         let top = bars.iter().map(|b| b.4).max().expect("bars");
         for w in bars.windows(2) {
             assert!(w[1].0 > w[0].0 + w[0].2 - 0.5, "bars left to right, not overlapping: {w:?}");
@@ -257,6 +264,30 @@ fn a_sweep_histogram_counts_the_ndjson_values() {
             }
         }
     }
+}
+
+/// A histogram of one distinct value (every seed's detection is 0 s in small-cut) draws one
+/// bar holding every value, says so, and keeps the count the NDJSON has.
+#[test]
+fn a_sweep_histogram_of_one_value_draws_one_bar() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let html = dir.path().join("s.html");
+    let o = common::faultline(&[
+        "sweep",
+        "tests/fixtures/small-cut.toml",
+        "--seeds",
+        "1..21",
+        "-q",
+        "--html",
+        html.to_str().expect("utf-8 path"),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    let page = std::fs::read_to_string(&html).expect("the report was written");
+    let detection = page.split("<svg").skip(1).find(|s| s.contains("detection: ")).expect("a detection histogram");
+    let bars: Vec<&str> = detection.split("<rect ").skip(1).filter(|r| r.contains("fill=\"#0072b2\"")).collect();
+    assert_eq!(bars.len(), 1, "one bar: {bars:?}");
+    assert!(bars[0].contains("<title>20 faults at 0s (every value)</title>"), "{}", bars[0]);
+    assert!(detection.contains("detection: 20 faults, every one 0s</text>"), "the title says so");
 }
 
 /// Table cells break inside a word only when it cannot fit its column: a long fault id
@@ -361,4 +392,46 @@ fn a_fault_that_disrupted_nothing_is_not_read_as_a_recovery() {
     assert!(chron.contains("recovery from idle (it disrupted no traffic)"), "{chron}");
     let (_, html) = html_of(EDGES);
     assert!(!html.contains("disrupted no traffic"), "every fault of postmortem-edges disrupts traffic");
+}
+
+const LATE: &str = "tests/fixtures/report/late-and-lists.toml";
+
+/// Instants keep their milliseconds past 100 s: `cut-2` starts at 1799.5 s of a 30-minute
+/// run, which the tables once rounded to `1800s`, the end of the run; the alarm's two
+/// firings 0.1 s after each cut read as they are. Fault starts, firings and the charts'
+/// tooltips alike.
+#[test]
+fn an_instant_near_the_end_does_not_read_as_the_end() {
+    let o = common::faultline(&["run", LATE]);
+    let human = String::from_utf8_lossy(&o.stdout).to_string();
+    let cut2 = human.lines().find(|l| l.starts_with("cut-2 ")).expect("cut-2's row");
+    assert!(cut2.contains(" 1799.5s ") && !cut2.contains("1800s"), "{cut2}");
+    let cut1 = human.lines().find(|l| l.starts_with("cut-1 ")).expect("cut-1's row");
+    assert!(cut1.contains(" 200.25s "), "{cut1}");
+    let (v, html) = html_of(LATE);
+    assert_eq!(v["faults"][1]["at_s"].as_f64(), Some(1799.5));
+    assert!(html.contains("<title>detection of cut-2 at 1799.5s</title>"), "the mark's tooltip keeps the milliseconds");
+    assert!(html.contains("<title>fault cut-2 1799.5s to the end (not repaired)</title>"), "the window's tooltip too");
+    assert!(!html.contains(" at 30 min</title>"), "an instant reads as the end");
+    assert!(html.contains("data-json=\"/faults/1/at_s\" data-value=\"1799.5\">1799.5s</td>"), "the faults table");
+}
+
+/// Every firing of an alarm is listed, in the text report and the HTML alarms table, each
+/// HTML time carrying its JSON pointer: `down` fires on each of the two cuts.
+#[test]
+fn the_alarms_table_lists_every_firing() {
+    let (v, html) = html_of(LATE);
+    let fired: Vec<f64> = v["alarms"][0]["fired_s"].as_array().expect("fired_s").iter().filter_map(Value::as_f64).collect();
+    assert_eq!(fired.len(), 2, "{fired:?}");
+    let table = html.split("<table class=\"alarms\">").nth(1).and_then(|t| t.split("</table>").next()).expect("the alarms table");
+    assert!(table.contains("<th>fired at</th>") && !table.contains("first fired"), "{table}");
+    for (k, t) in fired.iter().enumerate() {
+        assert!(table.contains(&format!("data-json=\"/alarms/0/fired_s/{k}\" data-value=\"{t}\"")), "firing {k} at {t}: {table}");
+    }
+    let t = text(table);
+    assert!(t.contains("200.35s, 1799.6s"), "{t}");
+    let o = common::faultline(&["run", LATE]);
+    let human = String::from_utf8_lossy(&o.stdout).to_string();
+    let row = human.lines().find(|l| l.starts_with("down ")).expect("the alarm's row");
+    assert!(row.ends_with("200.35s, 1799.6s"), "{row}");
 }

@@ -345,3 +345,29 @@ fn chromium_renders_the_report_without_console_errors() {
         std::fs::copy(&png, d.join("sweep.png")).expect("well-formed output of the test");
     }
 }
+
+/// The header comment keeps its structure: `-` and `*` lines are a list (a line indented
+/// under an item continues it), blank lines split paragraphs, backticks are code, and
+/// markup stays text. Expectation details' backticks are code too.
+#[test]
+fn the_header_comment_keeps_its_lists_and_code() {
+    let dir = tmp();
+    let (_, html) = run_with_html(&["tests/fixtures/report/late-and-lists.toml"], &dir.path().join("l.html"));
+    let section = html.split("<section id=\"rehearsed\">").nth(1).and_then(|s| s.split("</section>").next()).expect("the section");
+    assert!(section.contains("<p class=\"why\">What it rehearses:</p>\n<ul class=\"why\"><li>a cut of <code>ash</code> at 200.25 s, and another at 1799.5 s, half a second before the end (an instant that must not read as <code>1800s</code>, the end);</li><li>an alarm <code>down</code> that fires on each cut, so twice.</li></ul>"), "{section}");
+    assert!(
+        section.contains(
+            "<p class=\"why\">Both <code>rto_within</code> and <code>recover_within</code> are set: their targets must read apart.</p>"
+        ),
+        "{section}"
+    );
+    assert!(
+        section.contains("<p class=\"why\">Markup stays text: &lt;b&gt;bold&lt;/b&gt; &amp; <code>a&lt;b&gt;</code> are not HTML.</p>"),
+        "{section}"
+    );
+    assert!(!section.contains('`'), "a raw backtick: {section}");
+    let expectations = html.split("<table class=\"expectations\">").nth(1).and_then(|s| s.split("</table>").next()).expect("the table");
+    assert!(expectations.contains("<td>fault <code>cut-2</code> (cut ash) never recovered"), "{expectations}");
+    assert!(!expectations.contains('`'), "a raw backtick: {expectations}");
+    assert_self_contained("late-and-lists", &html);
+}

@@ -154,7 +154,7 @@ fn alarms_runbook_and_the_rto_target_are_drawn() {
         let (json, svg) = svg_of(&[scenario]);
         check(scenario, &json, &svg, "min");
         assert!(svg.contains("<title>RTO target for "), "{scenario}: no RTO target on a scenario with rto_within");
-        assert!(svg.contains(">RTO target</text>"), "{scenario}: the legend names the RTO target");
+        assert!(svg.contains(": rto_within from each fault&#39;s start</text>"), "{scenario}: the legend names the RTO target");
     }
 }
 
@@ -180,4 +180,43 @@ fn a_long_label_near_the_end_is_moved_left_whole() {
     assert!(attr(&tag, "text-anchor").is_none(), "{tag}");
     // The other labels are all there too: no label is hidden on a chart of three faults.
     assert!(!svg.contains("not shown (see the fault table)"), "a label is hidden");
+}
+
+/// The RTO and `recover_within` targets share a colour and a dash: each reads its own tag,
+/// `RTO ≤ 2min` and `recover ≤ 5s`, and the legend says which `[expect]` key each stands
+/// for. Once both were a red "T" and only the tooltip told them apart.
+#[test]
+fn the_two_targets_read_apart() {
+    let (json, svg) = svg_of(&["tests/fixtures/report/late-and-lists.toml"]);
+    check("late-and-lists", &json, &svg, "min");
+    let mark = |title: &str| {
+        svg.split("<g class=\"mark\">").find(|m| m.starts_with(&format!("<title>{title}"))).map(|m| m.split("</g>").next().unwrap_or(""))
+    };
+    let rto = mark("RTO target for cut-1 at 320.25s").expect("cut-1's RTO target");
+    let rec = mark("recover_within target for cut-1 at 205.25s").expect("cut-1's recover_within target");
+    assert!(rto.contains(">RTO ≤ 2min</text>"), "{rto}");
+    assert!(rec.contains(">recover ≤ 5s</text>"), "{rec}");
+    assert!(!svg.contains("bold\" fill=\"#fff\">T</text>"), "a target still reads T");
+    assert!(svg.contains(">RTO ≤ 2min: rto_within from each fault&#39;s start</text>"), "the legend's RTO entry");
+    assert!(svg.contains(">recover ≤ 5s: recover_within from each fault&#39;s start</text>"), "the legend's recover_within entry");
+    // A tag's width holds its text: no two glyphs in one lane overlap.
+    let mut glyphs: Vec<(f64, f64, f64)> = vec![];
+    for m in svg.split("<g class=\"mark\">").skip(1) {
+        let m = m.split("</g>").next().unwrap_or("");
+        if let Some(r) = m.split("<rect ").nth(1) {
+            let r = format!(" {r}");
+            let n = |k: &str| attr(&r, k).and_then(|v| v.parse::<f64>().ok()).expect("a number");
+            glyphs.push((n("y"), n("x"), n("x") + n("width")));
+        } else if let Some(c) = m.split("<circle ").nth(1) {
+            let c = format!(" {c}");
+            let n = |k: &str| attr(&c, k).and_then(|v| v.parse::<f64>().ok()).expect("a number");
+            glyphs.push((n("cy") - 7.0, n("cx") - 7.0, n("cx") + 7.0));
+        }
+    }
+    for (i, a) in glyphs.iter().enumerate() {
+        for b in &glyphs[i + 1..] {
+            let same_lane = (a.0 - b.0).abs() < 1.0;
+            assert!(!same_lane || a.2 <= b.1 || b.2 <= a.1, "glyphs overlap: {a:?} {b:?}");
+        }
+    }
 }

@@ -8,9 +8,9 @@ use scenarios::Scenario;
 use serde_json::json;
 use sim_core::spec::LinkKind;
 
-use super::escape::esc;
+use super::escape::{esc, inline};
 use super::{cell, count, document, timeline};
-use crate::human::{bps, bytes, secs};
+use crate::human::{at, bps, bytes, secs};
 use crate::outcome::{Outcome, Verdict};
 use crate::svg::{self, Embed};
 use sim_core::show::{show_hms, show_pct, show_pct_pair, show_secs, show_secs_exact};
@@ -145,6 +145,14 @@ fn secs_cell(p: &str, v: Option<f64>) -> String {
     cell(p, &json!(v), &secs(v))
 }
 
+/// A cell holding an instant of the run, to the millisecond (see [`crate::human::at`]).
+fn at_cell(p: &str, v: Option<f64>) -> String {
+    cell(p, &json!(v), &at(v))
+}
+
+/// Firings listed per alarm at most (a flapping alarm can fire thousands of times).
+const MAX_FIRINGS: usize = 50;
+
 fn summary(o: &Outcome) -> String {
     let r = &o.report;
     let mut p = String::new();
@@ -208,7 +216,8 @@ fn summary(o: &Outcome) -> String {
                 c.status.name(),
                 c.status.name().to_uppercase(),
                 esc(c.name),
-                esc(&c.detail)
+                // A detail names ids in backticks, as the text output does: code here.
+                inline(&c.detail)
             );
         }
         p.push_str("</ul>\n");
@@ -222,34 +231,77 @@ fn summary(o: &Outcome) -> String {
     p
 }
 
+/// A block of the scenario's header comment.
+#[derive(Debug, PartialEq)]
+pub enum Block {
+    Para(String),
+    /// Lines starting `-` or `*`: one item each, with the lines indented under it.
+    List(Vec<String>),
+}
+
 /// The scenario's header comment, the file's own account of what it rehearses and why
-/// (`# expect:` lines left out), as paragraphs.
-pub fn header_comment(text: &str) -> Vec<String> {
-    let mut paras = vec![String::new()];
+/// (`# expect:` lines left out): paragraphs split at blank lines, and lists kept as lists.
+/// A line indented deeper than the `-` before it continues that item (the way a comment
+/// wraps one); a line that is not ends the list and starts a paragraph.
+pub fn header_comment(text: &str) -> Vec<Block> {
+    let mut blocks: Vec<Block> = Vec::new();
+    // Whether the next line continues the last block (false after a blank line), and the
+    // indent of the last item's marker.
+    let (mut open, mut marker) = (false, 0usize);
     for line in text.lines() {
-        let Some(rest) = line.strip_prefix('#') else { break };
-        let rest = rest.trim();
+        let Some(raw) = line.strip_prefix('#') else { break };
+        let rest = raw.trim();
         if rest.starts_with("expect:") || rest.starts_with(":schema") {
             continue;
         }
         if rest.is_empty() {
-            paras.push(String::new());
-        } else if let Some(p) = paras.last_mut() {
-            if !p.is_empty() {
-                p.push(' ');
-            }
-            p.push_str(rest);
+            open = false;
+            continue;
         }
+        let indent = raw.len() - raw.trim_start().len();
+        let item = rest.strip_prefix("- ").or_else(|| rest.strip_prefix("* ")).map(str::trim);
+        match (item, blocks.last_mut()) {
+            (Some(item), Some(Block::List(items))) if open => {
+                items.push(item.to_string());
+                marker = indent;
+            }
+            (Some(item), _) => {
+                blocks.push(Block::List(vec![item.to_string()]));
+                marker = indent;
+            }
+            (None, Some(Block::List(items))) if open && indent > marker => {
+                if let Some(last) = items.last_mut() {
+                    last.push(' ');
+                    last.push_str(rest);
+                }
+            }
+            (None, Some(Block::Para(p))) if open => {
+                p.push(' ');
+                p.push_str(rest);
+            }
+            (None, _) => blocks.push(Block::Para(rest.to_string())),
+        }
+        open = true;
     }
-    paras.retain(|p| !p.is_empty());
-    paras
+    blocks
 }
 
 fn rehearsed(o: &Outcome, s: &Scenario) -> String {
     let mut b = String::new();
     let _ = writeln!(b, "<p><strong>{}</strong> — {}</p>", esc(&s.name), esc(&s.summary));
-    for p in header_comment(&s.source.text) {
-        let _ = writeln!(b, "<p class=\"why\">{}</p>", esc(&p));
+    for block in header_comment(&s.source.text) {
+        match block {
+            Block::Para(p) => {
+                let _ = writeln!(b, "<p class=\"why\">{}</p>", inline(&p));
+            }
+            Block::List(items) => {
+                b.push_str("<ul class=\"why\">");
+                for i in items {
+                    let _ = write!(b, "<li>{}</li>", inline(&i));
+                }
+                b.push_str("</ul>\n");
+            }
+        }
     }
     let _ = writeln!(b, "<p class=\"source\">Scenario: <code>{}</code>, seed {}.</p>", esc(&o.origin), o.seed);
     if o.report.faults.is_empty() {
@@ -444,16 +496,34 @@ fn operations(o: &Outcome) -> String {
             .iter()
             .enumerate()
             .map(|(i, a)| {
-                let first = a.fired_s.first().copied();
+                // Every firing (an alarm fires again each time its condition holds again for
+                // its period), each with its JSON pointer; the first 50 of a flapping one.
+                let mut times: Vec<String> = a
+                    .fired_s
+                    .iter()
+                    .take(MAX_FIRINGS)
+                    .enumerate()
+                    .map(|(k, t)| {
+                        format!(
+                            "<span data-json=\"/alarms/{i}/fired_s/{k}\" data-value=\"{}\">{}</span>",
+                            esc(&json!(t).to_string()),
+                            esc(&at(Some(*t)))
+                        )
+                    })
+                    .collect();
+                if a.fired_s.len() > MAX_FIRINGS {
+                    times.push(format!("… and {} more (see <code>--json</code>)", a.fired_s.len() - MAX_FIRINGS));
+                }
                 format!(
-                    "<tr>{}{}{}</tr>",
+                    "<tr>{}{}<td class=\"num\">{}</td></tr>",
                     td(&a.id),
                     cell(&format!("/alarms/{i}/fired_s"), &json!(a.fired_s), &a.fired_s.len().to_string()),
-                    cell(&format!("/alarms/{i}/fired_s/0"), &json!(first), &first.map_or("never".into(), |t| secs(Some(t)))),
+                    if times.is_empty() { "never".to_string() } else { times.join(", ") },
                 )
             })
             .collect();
-        b.push_str(&table("alarms", &["alarm", "times fired", "first fired at"], &rows));
+        b.push_str(&table("alarms", &["alarm", "times fired", "fired at"], &rows));
+        b.push_str("<p class=\"note\">An alarm fires when its condition has held for its period, and can fire again once the condition has stopped holding; the run records when it fired, not when it cleared.</p>\n");
     }
     if !r.runbook.is_empty() {
         // A column for what steps found, only when one found its work already done.
@@ -467,8 +537,8 @@ fn operations(o: &Outcome) -> String {
                 format!(
                     "<tr>{}{}{}{found}</tr>",
                     td(&s.id),
-                    secs_cell(&format!("/runbook/{i}/triggered_s"), s.triggered_s),
-                    secs_cell(&format!("/runbook/{i}/acted_s"), s.acted_s)
+                    at_cell(&format!("/runbook/{i}/triggered_s"), s.triggered_s),
+                    at_cell(&format!("/runbook/{i}/acted_s"), s.acted_s)
                 )
             })
             .collect();
@@ -508,14 +578,15 @@ fn expectations(o: &Outcome) -> String {
                 (Some(v), u) => format!("{v} {u}"),
             };
             format!(
-                "<tr>{}<td><span class=\"status {}\" data-json=\"/expectations/{i}/status\" data-value=\"{}\">{}</span></td>{}{}{}</tr>",
+                "<tr>{}<td><span class=\"status {}\" data-json=\"/expectations/{i}/status\" data-value=\"{}\">{}</span></td>{}{}<td>{}</td></tr>",
                 td(c.name),
                 c.status.name(),
                 esc(&json!(c.status.name()).to_string()),
                 c.status.name().to_uppercase(),
                 cell(&format!("/expectations/{i}/measured"), &json!(c.measured), &fmt(c.measured, m_pct)),
                 cell(&format!("/expectations/{i}/limit"), &json!(c.limit), &fmt(c.limit, l_pct)),
-                td(&c.detail),
+                // A detail names ids in backticks, as the text output does: code here.
+                inline(&c.detail),
             )
         })
         .collect();

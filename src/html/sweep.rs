@@ -12,7 +12,7 @@ use serde_json::json;
 use super::escape::esc;
 use super::{cell, document};
 use crate::svg::{self, Embed, XScale, axis};
-use sim_core::show::show_secs;
+use sim_core::show::show_secs_exact;
 
 /// A run of the sweep that did not pass.
 pub struct FailingSeed {
@@ -113,7 +113,7 @@ pub fn sweep(v: &SweepView) -> String {
                     esc(c.name),
                     c.status.name(),
                     c.status.name().to_uppercase(),
-                    esc(&c.detail)
+                    super::escape::inline(&c.detail)
                 );
             }
             b.push_str("</tbody></table>\n");
@@ -154,41 +154,60 @@ pub fn sweep(v: &SweepView) -> String {
     document(&format!("{} — faultline sweep ({verdict})", v.scenario), &b)
 }
 
-/// A histogram of sorted `vals` in 20 equal bins from 0 to the largest, with the p50, p90
-/// and p99 drawn.
+/// A histogram of sorted `vals` in 20 equal bins from the smallest to the largest (from 0,
+/// values 3.17 s to 3.20 s all fell in one bar), with the p50, p90 and p99 drawn. When every
+/// value is the same, one bar at it, on an axis a little either side.
 fn histogram(name: &str, vals: &[f64]) -> String {
-    let max = vals.last().copied().unwrap_or(0.0);
-    let ax = axis::TimeAxis::new(if max > 0.0 { max } else { 1.0 });
-    let end = ax.end_s;
+    let (lo, hi) = (vals.first().copied().unwrap_or(0.0), vals.last().copied().unwrap_or(0.0));
+    let single = hi <= lo;
+    let ax = if single {
+        let pad = (lo.abs() * 0.1).max(1e-3);
+        axis::TimeAxis::between((lo - pad).max(0.0), lo + pad)
+    } else {
+        axis::TimeAxis::between(lo, hi)
+    };
     let mut counts = [0usize; BINS];
     for &v in vals {
-        let i = ((v / end) * BINS as f64).floor() as usize;
+        // The largest value closes the last bin.
+        let i = if single { 0 } else { ((v - lo) / (hi - lo) * BINS as f64).floor() as usize };
         counts[i.min(BINS - 1)] += 1;
     }
     let top = counts.iter().copied().max().unwrap_or(1).max(1) as f64;
     let (left, h, plot_top) = (64.0, 160.0, 58.0);
-    let xs = XScale { left, width: svg::WIDTH - left - 48.0, end_s: end };
+    let xs = XScale::of(&ax, left, svg::WIDTH - left - 48.0);
     let bottom = plot_top + h;
     let mut out = svg::open(Embed::Inline, svg::WIDTH, bottom + 44.0, &format!("{name} time over seeds"));
     let _ = writeln!(
         out,
-        "<text x=\"{left}\" y=\"16\" font-size=\"13\" font-weight=\"bold\">{name}: {} fault{}</text>",
+        "<text x=\"{left}\" y=\"16\" font-size=\"13\" font-weight=\"bold\">{name}: {} fault{}{}</text>",
         vals.len(),
-        if vals.len() == 1 { "" } else { "s" }
+        if vals.len() == 1 { "" } else { "s" },
+        if single && vals.len() > 1 { format!(", every one {}", esc(&show_secs_exact(lo))) } else { String::new() }
     );
     svg::time_axis(&mut out, &xs, &ax, plot_top, bottom, svg::WIDTH);
     let bw = xs.width / BINS as f64;
-    for (i, &c) in counts.iter().enumerate() {
+    // Named, not positional: the tooltip's count once stood first in the argument list and
+    // took the place of `x` (a string cut to one character by `.1`), shifting every bar.
+    let bar = |out: &mut String, x: f64, c: usize, tip: &str| {
         let bh = h * c as f64 / top;
-        let lo = end * i as f64 / BINS as f64;
-        // Named, not positional: the tooltip's count once stood first in the argument list and
-        // took the place of `x` (a string cut to one character by `.1`), shifting every bar.
-        let (x, y, w) = (left + i as f64 * bw + 1.0, bottom - bh, (bw - 2.0).max(1.0));
-        let (n, from, to) = (super::count(c, "fault", "faults"), esc(&show_secs(lo)), esc(&show_secs(lo + end / BINS as f64)));
+        let (y, w) = (bottom - bh, (bw - 2.0).max(1.0));
         let _ = writeln!(
             out,
-            "<rect x=\"{x:.1}\" y=\"{y:.1}\" width=\"{w:.1}\" height=\"{bh:.1}\" fill=\"#0072b2\"><title>{n} from {from} to {to}</title></rect>"
+            "<rect x=\"{x:.1}\" y=\"{y:.1}\" width=\"{w:.1}\" height=\"{bh:.1}\" fill=\"#0072b2\"><title>{tip}</title></rect>"
         );
+    };
+    if single {
+        let x = (xs.x(lo) - bw / 2.0).clamp(left, left + xs.width - bw) + 1.0;
+        let tip = format!("{} at {} (every value)", super::count(vals.len(), "fault", "faults"), esc(&show_secs_exact(lo)));
+        bar(&mut out, x, vals.len(), &tip);
+    } else {
+        let width = (hi - lo) / BINS as f64;
+        for (i, &c) in counts.iter().enumerate() {
+            let from = lo + width * i as f64;
+            let to = if i + 1 == BINS { hi } else { from + width };
+            let tip = format!("{} from {} to {}", super::count(c, "fault", "faults"), esc(&edge(from, width)), esc(&edge(to, width)));
+            bar(&mut out, left + i as f64 * bw + 1.0, c, &tip);
+        }
     }
     let _ = writeln!(out, "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\">{}</text>", left - 6.0, plot_top + 4.0, top as usize);
     let _ = writeln!(out, "<text x=\"{:.1}\" y=\"{bottom:.1}\" text-anchor=\"end\">0</text>", left - 6.0);
@@ -197,16 +216,44 @@ fn histogram(name: &str, vals: &[f64]) -> String {
         if let Some(v) = scenarios::percentile(vals, *q) {
             let x = xs.x(v);
             let y = 20.0 + k as f64 * 12.0;
+            // Near the right edge the label ends at its line, on the left of it.
+            let near_end = x > svg::WIDTH - 120.0;
             let _ = writeln!(
                 out,
                 "<line x1=\"{x:.1}\" y1=\"{y:.1}\" x2=\"{x:.1}\" y2=\"{bottom:.1}\" stroke=\"#b00020\" stroke-dasharray=\"4 3\"/><text x=\"{:.1}\" y=\"{:.1}\" fill=\"#b00020\"{}>{label} {}</text>",
-                x + 3.0,
+                if near_end { x - 3.0 } else { x + 3.0 },
                 y + 8.0,
-                if x > svg::WIDTH - 120.0 { " text-anchor=\"end\"" } else { "" },
-                esc(&show_secs(v))
+                if near_end { " text-anchor=\"end\"" } else { "" },
+                // To the millisecond: on a narrow span p90 and p99 differ past the tables'
+                // rounding (3.196 s and 3.197 s both read 3.20s).
+                esc(&show_secs_exact(v))
             );
         }
     }
     out.push_str("</svg>");
     out
+}
+
+/// A bin's edge with the digits that tell it from the next one `width` away: `3.1715s`
+/// beside `3.173s`, where the tables' rounding would print `3.17s` for both.
+fn edge(s: f64, width: f64) -> String {
+    let (v, unit, w) = if s.abs() < 1.0 { (s * 1e3, "ms", width * 1e3) } else { (s, "s", width) };
+    let decimals = if w > 0.0 && w.is_finite() { (-(w.log10()).floor() as i64 + 1).clamp(0, 9) as usize } else { 3 };
+    let t = format!("{v:.decimals$}");
+    let t = if t.contains('.') { t.trim_end_matches('0').trim_end_matches('.').to_string() } else { t };
+    format!("{t}{unit}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bin_edges_stay_distinct() {
+        assert_eq!(edge(3.17, 0.0015), "3.17s");
+        assert_eq!(edge(3.1715, 0.0015), "3.1715s");
+        assert_eq!(edge(0.2785, 0.00015), "278.5ms");
+        assert_eq!(edge(0.0, 0.01), "0ms");
+        assert_eq!(edge(120.0, 30.0), "120s");
+    }
 }

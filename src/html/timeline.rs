@@ -17,6 +17,8 @@ use sim_core::show::{show_secs, show_secs_exact};
 const MAX_ROWS: usize = 40;
 const LABEL_W: f64 = 180.0;
 const ROW_H: f64 = 22.0;
+/// The lane of a fault row's target tags.
+const TAG_H: f64 = 16.0;
 
 enum Row<'a> {
     Fault(usize),
@@ -35,15 +37,22 @@ pub fn section(o: &Outcome, s: &Scenario) -> String {
         ("rpo_within", e.rpo_within),
     ]
     .iter()
-    .filter_map(|(k, d)| d.map(|d| format!("<code>{k}</code> {}", esc(&show_secs(d.as_secs_f64())))))
+    .filter_map(|(k, d)| d.map(|d| format!("<code>{k}</code> {}", esc(&show_secs_exact(d.as_secs_f64())))))
     .collect();
     // The key names only what the timeline draws: the marks of this run, and the RPO span
     // only when `rpo_within` is set.
-    let drawn: Vec<MarkKind> = {
-        let end = o.report.duration_s;
-        let ms = marks::marks(o, Some(e));
-        MarkKind::ALL.into_iter().filter(|k| !k.is_target() && ms.iter().any(|m| m.kind == *k && m.t_s <= end)).collect()
-    };
+    let end = o.report.duration_s;
+    let ms = marks::marks(o, Some(e));
+    let drawn: Vec<MarkKind> =
+        MarkKind::ALL.into_iter().filter(|k| !k.is_target() && ms.iter().any(|m| m.kind == *k && m.t_s <= end)).collect();
+    // Each target drawn, by its tag: `RTO ≤ 15min` and `recover ≤ 5s` are both red and
+    // dashed, so the key says which `[expect]` key each tag stands for.
+    let tags: Vec<String> = MarkKind::ALL
+        .into_iter()
+        .filter(|k| k.is_target())
+        .filter_map(|k| ms.iter().find(|m| m.kind == k && m.t_s <= end))
+        .map(|m| format!("<strong>{}</strong> marks <code>{}</code>", esc(&m.label), m.kind.expect_key().unwrap_or("")))
+        .collect();
     let mut key: Vec<String> = Vec::new();
     if !o.report.faults.is_empty() {
         key.push("each fault's window".into());
@@ -53,7 +62,10 @@ pub fn section(o: &Outcome, s: &Scenario) -> String {
     if targets.is_empty() {
         p.push_str(" This scenario sets no <code>[expect]</code> time target.");
     } else {
-        let _ = write!(p, " Targets from <code>[expect]</code> are dashed (T): {}.", targets.join(", "));
+        let _ = write!(p, " Targets from <code>[expect]</code> are dashed: {}.", targets.join(", "));
+        if !tags.is_empty() {
+            let _ = write!(p, " On the rows, the tag {}, each counted from the fault's start.", tags.join(" and the tag "));
+        }
     }
     if e.rpo_within.is_some() && !o.report.faults.is_empty() {
         p.push_str(" The RPO target is the dashed span before a fault whose writes may be lost.");
@@ -75,17 +87,32 @@ fn gantt(o: &Outcome, s: &Scenario) -> String {
     let hidden = rows.len().saturating_sub(MAX_ROWS);
     rows.truncate(MAX_ROWS);
     let ax = axis::TimeAxis::new(r.duration_s.max(1e-9));
-    let xs = XScale { left: LABEL_W, width: svg::WIDTH - LABEL_W - 40.0, end_s: ax.end_s };
+    let xs = XScale::of(&ax, LABEL_W, svg::WIDTH - LABEL_W - 40.0);
+    let all_marks: Vec<Mark> = marks::marks(o, Some(&s.expect)).into_iter().filter(|m| m.t_s <= r.duration_s).collect();
+    // A fault row with a target drawn gets a lane above its marks for the targets' tags
+    // (`RTO ≤ 15min` is wider than a letter: beside the marks it would hide under them).
+    let tag_lane = |row: &Row| match row {
+        Row::Fault(k) if all_marks.iter().any(|m| m.fault == Some(*k) && m.is_tag()) => TAG_H,
+        _ => 0.0,
+    };
     let top = 12.0;
-    let bottom = top + rows.len().max(1) as f64 * ROW_H;
+    let mut ys = Vec::with_capacity(rows.len());
+    let mut bottom = top;
+    for row in &rows {
+        ys.push(bottom);
+        bottom += ROW_H + tag_lane(row);
+    }
+    if rows.is_empty() {
+        bottom += ROW_H;
+    }
     let height = bottom + 44.0 + if hidden > 0 { 16.0 } else { 0.0 };
     let mut out = svg::open(Embed::Inline, svg::WIDTH, height, &format!("{} — timeline", o.scenario));
     svg::time_axis(&mut out, &xs, &ax, top, bottom, svg::WIDTH);
-    let all_marks: Vec<Mark> = marks::marks(o, Some(&s.expect)).into_iter().filter(|m| m.t_s <= r.duration_s).collect();
     let rpo = s.expect.rpo_within.map(|d| d.as_secs_f64());
     for (i, row) in rows.iter().enumerate() {
-        let y = top + i as f64 * ROW_H;
-        let mid = y + ROW_H / 2.0;
+        let (y, tags_h) = (ys[i], tag_lane(row));
+        let row_h = ROW_H + tags_h;
+        let mid = y + tags_h + ROW_H / 2.0;
         let (name, class) = match row {
             Row::Fault(k) => (format!("fault {}", r.faults[*k].id), "fault"),
             Row::Alarm(a) => (format!("alarm {}", a.id), "alarm"),
@@ -101,7 +128,7 @@ fn gantt(o: &Outcome, s: &Scenario) -> String {
             esc(&shown)
         );
         if i % 2 == 0 {
-            let _ = writeln!(out, "<rect x=\"{LABEL_W}\" y=\"{y:.1}\" width=\"{:.1}\" height=\"{ROW_H}\" fill=\"#f6f6f6\"/>", xs.width);
+            let _ = writeln!(out, "<rect x=\"{LABEL_W}\" y=\"{y:.1}\" width=\"{:.1}\" height=\"{row_h}\" fill=\"#f6f6f6\"/>", xs.width);
         }
         let row_marks: Vec<&Mark> = match row {
             Row::Fault(k) => {
@@ -145,8 +172,8 @@ fn gantt(o: &Outcome, s: &Scenario) -> String {
                         mid - 3.0,
                         (x1 - x0).max(1.0),
                         esc(&st.id),
-                        esc(&show_secs(t0)),
-                        esc(&show_secs(t1))
+                        esc(&show_secs_exact(t0)),
+                        esc(&show_secs_exact(t1))
                     );
                 }
                 let text = crate::svg::marks::step_text(st);
@@ -154,21 +181,27 @@ fn gantt(o: &Outcome, s: &Scenario) -> String {
             }
         };
         // Marks at (nearly) the same instant are nudged apart along the row, so each letter
-        // stays readable; the tooltip keeps the exact time.
-        let mut prev = f64::NEG_INFINITY;
-        for m in row_marks {
-            let x = xs.x(m.t_s).max(prev + 15.0);
-            prev = x;
-            if m.kind.is_target() {
-                let _ = writeln!(
-                    out,
-                    "<line x1=\"{x:.1}\" y1=\"{:.1}\" x2=\"{x:.1}\" y2=\"{:.1}\" stroke=\"{}\" stroke-width=\"1.5\" stroke-dasharray=\"3 2\"/>",
-                    y + 1.0,
-                    y + ROW_H - 1.0,
-                    m.kind.colour()
-                );
+        // stays readable; the tooltip keeps the exact time. Targets' tags, in their lane
+        // above, are nudged among themselves, their dashed lines staying at their times.
+        let (tags, events): (Vec<&Mark>, Vec<&Mark>) = row_marks.into_iter().partition(|m| m.is_tag());
+        for m in &tags {
+            let x = xs.x(m.t_s);
+            let _ = writeln!(
+                out,
+                "<line x1=\"{x:.1}\" y1=\"{:.1}\" x2=\"{x:.1}\" y2=\"{:.1}\" stroke=\"{}\" stroke-width=\"1.5\" stroke-dasharray=\"3 2\"/>",
+                y + 1.0,
+                y + row_h - 1.0,
+                m.kind.colour()
+            );
+        }
+        for (group, gy) in [(tags, y + tags_h / 2.0), (events, mid)] {
+            let mut prev_right = f64::NEG_INFINITY;
+            for m in group {
+                let half = m.glyph_width() / 2.0;
+                let x = xs.x(m.t_s).max(prev_right + 1.0 + half);
+                prev_right = x + half;
+                svg::glyph(&mut out, x, gy, m);
             }
-            svg::glyph(&mut out, x, mid, m);
         }
         out.push_str("</g>\n");
     }

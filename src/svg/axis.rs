@@ -44,9 +44,10 @@ impl TimeUnit {
     }
 }
 
-/// A time axis from 0 to `end_s`.
+/// A time axis from `start_s` (0 for a run's charts) to `end_s`.
 #[derive(Clone, Copy, Debug)]
 pub struct TimeAxis {
+    pub start_s: f64,
     pub end_s: f64,
     pub unit: TimeUnit,
     /// Tick spacing, in `unit`.
@@ -56,23 +57,45 @@ pub struct TimeAxis {
 impl TimeAxis {
     pub fn new(end_s: f64) -> TimeAxis {
         let end_s = if end_s.is_finite() && end_s > 0.0 { end_s } else { 1.0 };
+        TimeAxis::between(0.0, end_s)
+    }
+
+    /// An axis over `start_s..end_s` (a sweep's histogram spans its data, not 0 to its
+    /// largest value): the unit follows the largest value, the step the span, so 3.17 s to
+    /// 3.20 s reads 3.17, 3.175, … s. An empty or reversed span becomes 0 to 1 s.
+    pub fn between(start_s: f64, end_s: f64) -> TimeAxis {
+        let (start_s, end_s) =
+            if start_s.is_finite() && end_s.is_finite() && end_s > start_s && start_s >= 0.0 { (start_s, end_s) } else { (0.0, 1.0) };
         let unit = TimeUnit::for_span(end_s);
-        let span = end_s / unit.seconds();
+        let span = (end_s - start_s) / unit.seconds();
         let steps: &[f64] = match unit {
             TimeUnit::Min | TimeUnit::H => &[1.0, 2.0, 5.0, 10.0, 15.0, 30.0],
             TimeUnit::Ms | TimeUnit::S => &[1.0, 2.0, 5.0],
         };
-        TimeAxis { end_s, unit, step: nice_step(span / 8.0, steps) }
+        TimeAxis { start_s, end_s, unit, step: nice_step(span / 8.0, steps) }
     }
 
-    /// Ticks at multiples of the step up to the end: (seconds, label without unit).
+    /// Ticks at multiples of the step from the start to the end: (seconds, label without
+    /// unit), each label with the decimals its step needs (and no more).
     pub fn ticks(&self) -> Vec<(f64, String)> {
-        let span = self.end_s / self.unit.seconds();
-        let n = (span / self.step + 1e-9).floor() as u64;
-        (0..=n)
+        let u = self.unit.seconds();
+        let k0 = (self.start_s / u / self.step - 1e-9).ceil().max(0.0) as u64;
+        let k1 = (self.end_s / u / self.step + 1e-9).floor() as u64;
+        let decimals = (0..9).find(|&d| {
+            let scaled = self.step * 10f64.powi(d);
+            (scaled - scaled.round()).abs() < 1e-6 * scaled.max(1.0)
+        });
+        (k0..=k1)
             .map(|k| {
                 let v = k as f64 * self.step;
-                (v * self.unit.seconds(), number(v))
+                let label = match decimals {
+                    Some(d) if d > 3 => {
+                        let s = format!("{v:.*}", d as usize);
+                        s.trim_end_matches('0').trim_end_matches('.').to_string()
+                    }
+                    _ => number(v),
+                };
+                (v * u, label)
             })
             .collect()
     }
@@ -103,31 +126,6 @@ pub fn number(v: f64) -> String {
     let s = format!("{v:.3}");
     let s = s.trim_end_matches('0').trim_end_matches('.');
     if s == "-0" { "0".to_string() } else { s.to_string() }
-}
-
-/// A duration in the largest unit it spans at least one of, to three significant figures:
-/// `213 ms`, `1.42 s`, `30 min`, `2 h`. Used for labels (the tables keep the summary's units).
-pub fn duration(s: f64) -> String {
-    let a = s.abs();
-    let (v, u) = if a == 0.0 {
-        (0.0, "s")
-    } else if a < 1.0 {
-        (s * 1e3, "ms")
-    } else if a < 120.0 {
-        (s, "s")
-    } else if a < 7200.0 {
-        (s / 60.0, "min")
-    } else {
-        (s / 3600.0, "h")
-    };
-    let digits = if v.abs() >= 100.0 {
-        0
-    } else if v.abs() >= 10.0 {
-        1
-    } else {
-        2
-    };
-    format!("{} {u}", number(format!("{v:.digits$}").parse().unwrap_or(v)))
 }
 
 /// A rate axis from 0 to a little above `peak_bps`: its unit (bps, kbps, Mbps, Gbps), the
@@ -191,12 +189,17 @@ mod tests {
     }
 
     #[test]
-    fn durations_read_as_a_person_would_say_them() {
-        assert_eq!(duration(0.2134), "213 ms");
-        assert_eq!(duration(1.4165), "1.42 s");
-        assert_eq!(duration(1800.0), "30 min");
-        assert_eq!(duration(7200.0), "2 h");
-        assert_eq!(duration(0.0), "0 s");
+    fn an_axis_between_two_values_ticks_inside_them() {
+        let a = TimeAxis::between(3.17, 3.2);
+        assert_eq!(a.unit, TimeUnit::S);
+        let t = a.ticks();
+        assert!(t.len() >= 3, "{t:?}");
+        assert!(t.iter().all(|(s, _)| *s >= 3.17 - 1e-9 && *s <= 3.2 + 1e-9), "{t:?}");
+        assert_eq!(t.first().map(|t| t.1.as_str()), Some("3.17"));
+        // Distinct ticks read differently, however narrow the span.
+        let t = TimeAxis::between(1000.0, 1000.001).ticks();
+        let labels: std::collections::BTreeSet<&str> = t.iter().map(|t| t.1.as_str()).collect();
+        assert_eq!(labels.len(), t.len(), "{t:?}");
     }
 
     #[test]

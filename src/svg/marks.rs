@@ -32,7 +32,8 @@ impl MarkKind {
         MarkKind::RecoverTarget,
     ];
 
-    /// The letter in the mark's circle.
+    /// The letter in the mark's circle (a target's tag reads its limit instead: see
+    /// [`target_label`]).
     pub fn glyph(self) -> &'static str {
         match self {
             MarkKind::Detect => "D",
@@ -40,8 +41,8 @@ impl MarkKind {
             MarkKind::Recover => "R",
             MarkKind::Alarm => "A",
             MarkKind::Runbook => "S",
-            MarkKind::RtoTarget => "T",
-            MarkKind::RecoverTarget => "T",
+            MarkKind::RtoTarget => "RTO",
+            MarkKind::RecoverTarget => "recover",
         }
     }
 
@@ -68,6 +69,15 @@ impl MarkKind {
         }
     }
 
+    /// The `[expect]` key a target stands for.
+    pub fn expect_key(self) -> Option<&'static str> {
+        match self {
+            MarkKind::RtoTarget => Some("rto_within"),
+            MarkKind::RecoverTarget => Some("recover_within"),
+            _ => None,
+        }
+    }
+
     /// Targets are drawn dashed: they are what was asked for, not what happened.
     pub fn is_target(self) -> bool {
         matches!(self, MarkKind::RtoTarget | MarkKind::RecoverTarget)
@@ -83,6 +93,22 @@ pub struct Mark {
     /// The fault it belongs to (its index in the report), for detection, convergence,
     /// recovery and targets.
     pub fault: Option<usize>,
+    /// What its glyph reads: the kind's letter, or for a target what it is and its limit
+    /// (`RTO ≤ 15min`, `recover ≤ 5s`), so the two targets, both red and dashed, are told
+    /// apart on the chart itself and not only in its tooltip.
+    pub label: String,
+}
+
+impl Mark {
+    /// Whether it is drawn as a lettered circle (an event) or a labelled tag (a target).
+    pub fn is_tag(&self) -> bool {
+        self.kind.is_target()
+    }
+
+    /// Its glyph's width in pixels: a circle of radius 7, or a tag around its label.
+    pub fn glyph_width(&self) -> f64 {
+        if self.is_tag() { crate::svg::text_width(&self.label, 9.5) + 10.0 } else { 14.0 }
+    }
 }
 
 /// A fault's window: start to repair (to the run's end when never repaired).
@@ -109,7 +135,13 @@ pub fn marks(o: &Outcome, expect: Option<&Expectations>) -> Vec<Mark> {
     let mut out = Vec::new();
     for (i, f) in r.faults.iter().enumerate() {
         let rel = |d: Option<f64>, kind: MarkKind, what: &str| {
-            d.map(|d| Mark { t_s: f.at_s + d, kind, text: format!("{what} {}", f.id), fault: Some(i) })
+            d.map(|d| Mark {
+                t_s: f.at_s + d,
+                kind,
+                text: format!("{what} {}", f.id),
+                fault: Some(i),
+                label: if kind.is_target() { target_label(kind, d) } else { kind.glyph().to_string() },
+            })
         };
         out.extend(rel(f.detect_s, MarkKind::Detect, "detection of"));
         out.extend(rel(f.converge_s, MarkKind::Converge, "convergence after"));
@@ -128,13 +160,34 @@ pub fn marks(o: &Outcome, expect: Option<&Expectations>) -> Vec<Mark> {
         }
     }
     for a in &r.alarms {
-        out.extend(a.fired_s.iter().map(|&t| Mark { t_s: t, kind: MarkKind::Alarm, text: format!("alarm {} fired", a.id), fault: None }));
+        out.extend(a.fired_s.iter().map(|&t| Mark {
+            t_s: t,
+            kind: MarkKind::Alarm,
+            text: format!("alarm {} fired", a.id),
+            fault: None,
+            label: MarkKind::Alarm.glyph().into(),
+        }));
     }
     for s in &r.runbook {
-        out.extend(s.acted_s.map(|t| Mark { t_s: t, kind: MarkKind::Runbook, text: step_text(s), fault: None }));
+        out.extend(s.acted_s.map(|t| Mark {
+            t_s: t,
+            kind: MarkKind::Runbook,
+            text: step_text(s),
+            fault: None,
+            label: MarkKind::Runbook.glyph().into(),
+        }));
     }
     out.sort_by(|a, b| a.t_s.total_cmp(&b.t_s).then(a.kind.cmp(&b.kind)).then_with(|| a.text.cmp(&b.text)));
     out
+}
+
+/// A target's tag: `RTO ≤ 15min`, `recover ≤ 5s` (the limit as the scenario file writes
+/// durations), the same text the legend and the timeline's key use.
+pub fn target_label(kind: MarkKind, limit_s: f64) -> String {
+    // Whole minutes from 2 min up read as a person sets them (`15min`, not `900s`).
+    let whole_min = limit_s >= 120.0 && (limit_s / 60.0).fract() == 0.0;
+    let limit = if whole_min { format!("{}min", limit_s / 60.0) } else { sim_core::show::show_secs_exact(limit_s) };
+    format!("{} ≤ {limit}", kind.glyph())
 }
 
 /// Puts each item (a pixel extent) in the first lane where it overlaps nothing, up to
