@@ -193,6 +193,11 @@ impl Endpoint {
         (received, queued)
     }
 
+    /// Whether the connection is open for sending (past the handshake, not closed).
+    pub fn is_open(&mut self) -> bool {
+        self.sockets.get_mut::<tcp::Socket>(self.handle).can_send()
+    }
+
     /// Whether the client's application could queue more data now: the connection is open
     /// for sending and its send buffer has room. Before the handshake completes it cannot
     /// (`can_send` is false in SYN-SENT), so a rate-limited sender must not be woken for its

@@ -53,4 +53,4 @@ pub use views::{FaultView, FlowPathView, LinkView, SessionView, TraceNames};
 /// `scenarios/tests/library.rs`, pins the library's fingerprints to this number). Outputs carry
 /// it, so `faultline diff` across releases can say the model changed rather than the
 /// scenario.
-pub const MODEL_VERSION: u32 = 1;
+pub const MODEL_VERSION: u32 = 2;

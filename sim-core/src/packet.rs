@@ -50,6 +50,9 @@ pub(crate) struct Packet {
     pub epoch: u32,
     pub arrive: SimTime,
     pub payload: u32,
+    /// A SYN or SYN-ACK: its loss holds the connection back (smoltcp retries after 1 s)
+    /// though it carries no data, so it disrupts the group like a lost data packet.
+    pub syn: bool,
 }
 
 #[derive(Default)]
@@ -70,7 +73,12 @@ pub(crate) struct PFlow {
     pub server: u32,
     pub start: SimTime,
     pub demand_bps: Option<u64>,
+    /// Bytes the application has offered since the start: queued into the socket, or
+    /// given up because the socket could not take them then (see `on_endpoint_wake`).
     pub app_queued: u64,
+    /// A replication group's writer keeps what it could not send and catches up; any other
+    /// rate-limited application offers at its rate and loses what the socket refuses.
+    pub keeps_backlog: bool,
     pub highest_end: Option<i32>,
     pub probe: Option<(i32, SimTime)>,
     pub last_delivery: Option<SimTime>,
@@ -201,6 +209,7 @@ impl PacketWorld {
                     start: spec.start,
                     demand_bps: spec.demand_bps.map(|d| d / u64::from(spec.flows)),
                     app_queued: 0,
+                    keeps_backlog: spec.replication,
                     highest_end: None,
                     probe: None,
                     last_delivery: None,
@@ -272,9 +281,21 @@ impl PacketWorld {
             }
         };
         let mtu = self.mtu[ei];
+        // A connection not yet open takes nothing: the application starts offering at its
+        // rate once the handshake is done, not with a burst of what accrued meanwhile.
+        // (A bulk sender has no rate: it fills the socket from the poll that opens it.)
+        let paced = self.endpoints[ei].is_client && self.pflows[p].demand_bps.is_some() && !self.pflows[p].keeps_backlog;
+        let open = !paced || self.endpoints[ei].is_open();
         let mut tx = std::mem::take(&mut self.tx);
-        let (received, queued) = self.endpoints[ei].poll(now, &mut tx, &mut self.pool, mtu, budget);
-        self.pflows[p].app_queued += queued;
+        let (received, queued) = self.endpoints[ei].poll(now, &mut tx, &mut self.pool, mtu, if open { budget } else { 0 });
+        let pf = &mut self.pflows[p];
+        pf.app_queued += queued;
+        if paced && queued < budget && (!open || !self.endpoints[ei].has_send_room()) {
+            // The socket could not take the rest (not connected, or its buffer full behind a
+            // stall): a constant-rate application loses it, as a fluid flow carries no more
+            // than its share, instead of bursting it out later at many times its rate.
+            pf.app_queued += budget - queued;
+        }
         if received > 0 {
             self.on_delivered(p, g, received, io);
         }
@@ -312,7 +333,10 @@ impl PacketWorld {
     fn on_delivered(&mut self, p: usize, g: usize, bytes: u64, io: &mut Io<'_, '_>) {
         let now = io.out.now();
         let pf = &mut self.pflows[p];
-        let gap = pf.last_delivery.map(|last| now.saturating_since(last)).filter(|gap| *gap >= STALL_GAP);
+        // A connection opened into an outage stalls from its first SYN (its start), as the
+        // bins count it and as README's stall definition says: the first delivery closes it.
+        let since = pf.last_delivery.unwrap_or(pf.start);
+        let gap = Some(now.saturating_since(since)).filter(|gap| *gap >= STALL_GAP);
         pf.last_delivery = Some(now);
         if let Some(pg) = self.groups[g].as_mut() {
             pg.bin_bytes += bytes;
@@ -324,11 +348,12 @@ impl PacketWorld {
     fn send_packet(&mut self, p: usize, from_client: bool, data: Vec<u8>, io: &mut Io<'_, '_>) {
         let now = io.out.now();
         let g = self.pflows[p].group as usize;
-        let mut payload = 0u32;
+        let (mut payload, mut syn) = (0u32, false);
         if let Ok(ip) = Ipv4Packet::new_checked(&data[..])
             && let Ok(tcp) = TcpPacket::new_checked(ip.payload())
         {
             payload = tcp.payload().len() as u32;
+            syn = tcp.syn();
             let seq = tcp.seq_number().0;
             if from_client && payload > 0 {
                 let end = seq.wrapping_add(payload as i32);
@@ -359,10 +384,11 @@ impl PacketWorld {
                 pk.to_server = from_client;
                 pk.hop = 0;
                 pk.payload = payload;
+                pk.syn = syn;
                 i
             }
             None => {
-                self.packets.push(Packet { data, pflow: p as u32, to_server: from_client, hop: 0, epoch: 0, arrive: now, payload });
+                self.packets.push(Packet { data, pflow: p as u32, to_server: from_client, hop: 0, epoch: 0, arrive: now, payload, syn });
                 (self.packets.len() - 1) as u32
             }
         };
@@ -395,7 +421,7 @@ impl PacketWorld {
             _ => u32::MAX,
         };
         io.trace.mix_packet(now, wire, pk.data.len() as u32, true);
-        let (p, payload, to_server) = (pk.pflow as usize, pk.payload, pk.to_server);
+        let (p, payload, to_server, syn) = (pk.pflow as usize, pk.payload, pk.to_server, pk.syn);
         let buf = std::mem::take(&mut pk.data);
         self.pool.push(buf);
         self.free.push(idx);
@@ -412,6 +438,11 @@ impl PacketWorld {
         if to_server && payload > 0 {
             let bits = u128::from(payload) * 8 * 1_000_000_000;
             io.out.emit(Effect::Lost { group: GroupId(g as u32), bits, broken: at, flow: None });
+        } else if syn {
+            // No data lost, but the handshake is held back until smoltcp's SYN retry: the
+            // fault that dropped it disrupted the group (it was credited with nothing and
+            // read `recover 0s` with the group at zero for a second).
+            io.out.emit(Effect::Lost { group: GroupId(g as u32), bits: 0, broken: at, flow: None });
         }
     }
 

@@ -498,9 +498,12 @@ impl Simulation {
                     self.availability.touch(m, *link);
                     let (before, after) = (delta.before, delta.after);
                     for dir in 0..2 {
-                        // A direction that stops delivering loses what is on it; so does one
-                        // whose line rate changes (the queue was timed at the old rate).
-                        if (before.delivers[dir] && !after.delivers[dir]) || before.capacity_ppm != after.capacity_ppm {
+                        // A direction that stops delivering loses what is on it. One whose
+                        // line rate changes keeps its queue, as a router's does: the packets
+                        // queued were timed at the old rate and keep those times, the next
+                        // start where they end at the new one (a degrade used to flush the
+                        // wire, dropping a SYN at t = 0 and every queued packet).
+                        if before.delivers[dir] && !after.delivers[dir] {
                             self.packets.wire_broken(link.index() * 2 + dir);
                         }
                     }

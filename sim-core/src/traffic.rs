@@ -567,7 +567,7 @@ impl Traffic {
         // A finite flow's countdown runs at the old rate up to now.
         self.settle_flow(f, now);
         let fl = &mut self.flows[fi];
-        if fl.rate == rate && fl.ideal == ideal && fl.loss_ppm == fl.loss_ppm_applied {
+        if fl.rate == rate && fl.ideal == ideal && fl.loss_ppm == fl.loss_ppm_applied && fl.window_current(rate) {
             return;
         }
         let over = |ppm: u32| -> u64 {

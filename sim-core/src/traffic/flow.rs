@@ -125,6 +125,14 @@ impl Flow {
         if self.rtt_since == Some(now) { self.prev_rtt } else { (self.rtt, self.jitter) }
     }
 
+    /// Whether the window in flight is what `rate` over the flow's RTT puts there (always
+    /// true while stalled or done, which keep theirs). A path change that moves the RTT but
+    /// not the rate (onto a VPN and back, demand-capped) must still resize the window: a
+    /// later cut loses what is in flight, and lost twice the bytes with the VPN's window.
+    pub fn window_current(&self, rate: u64) -> bool {
+        matches!(self.state, TcpState::Stalled { .. } | TcpState::Done) || self.window == u128::from(rate) * u128::from(self.rtt.as_nanos())
+    }
+
     /// Sets the path's RTT and jitter at `now`, keeping what the sender knew before.
     pub fn set_rtt(&mut self, now: SimTime, rtt: SimDuration, jitter: SimDuration) {
         if (rtt, jitter) == (self.rtt, self.jitter) {

@@ -131,7 +131,7 @@ impl Traffic {
         for (i, &f) in comp_flows.iter().enumerate() {
             let (rate, ideal) = (self.solver.out_now[i] as u64, self.solver.out_ideal[i] as u64);
             let fl = &self.flows[f as usize];
-            if fl.rate == rate && fl.ideal == ideal && fl.loss_ppm == fl.loss_ppm_applied {
+            if fl.rate == rate && fl.ideal == ideal && fl.loss_ppm == fl.loss_ppm_applied && fl.window_current(rate) {
                 continue;
             }
             self.set_rate(f, rate, ideal, now);
