@@ -258,6 +258,11 @@ fn a_sweep_histogram_counts_the_ndjson_values() {
     let page = std::fs::read_to_string(&html).expect("the report was written");
     let charts: Vec<&str> = page.split("<svg").skip(1).filter(|s| s.contains("fill=\"#0072b2\"><title>")).collect();
     assert_eq!(charts.len(), 2, "a histogram of detection and one of recovery");
+    // Their axes measure durations from each fault's start, not the run's simulated time.
+    for (chart, what) in charts.iter().zip(["detection", "recovery"]) {
+        assert!(chart.contains(&format!(">time from fault start to {what} (")), "the {what} axis title");
+        assert!(!chart.contains("simulated time"), "the {what} axis is titled simulated time");
+    }
     for (chart, vals) in charts.iter().zip(&values) {
         let attr = |rect: &str, name: &str| -> f64 {
             let v = rect.split(&format!(" {name}=\"")).nth(1).and_then(|r| r.split('"').next()).expect("attribute");
