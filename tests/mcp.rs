@@ -336,6 +336,27 @@ fn a_sweep_runs_as_a_task_for_a_client_that_declares_tasks() {
     assert_eq!(r["result"]["structuredContent"]["digest"], cli["digest"], "{r}");
 }
 
+/// `explain` counts in number (`channel-cut`'s cut): `the first of the 2 BGP sessions it took
+/// down`, `disrupted 28 flows`, never `session(s)` or `flow(s)`.
+#[test]
+fn explain_counts_sessions_and_flows_in_number() {
+    let mut w = Wire::start(&["mcp"]);
+    w.send(serde_json::json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+        "protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "tests/mcp.rs", "version": "0"}}}));
+    w.answer(1);
+    w.send(serde_json::json!({"jsonrpc": "2.0", "method": "notifications/initialized"}));
+    w.send(serde_json::json!({"jsonrpc": "2.0", "id": 2, "method": "tools/call",
+        "params": {"name": "explain", "arguments": {"name": "channel-cut"}}}));
+    let r = w.answer(2);
+    let text: String = r["result"]["content"]
+        .as_array()
+        .map(|c| c.iter().filter_map(|t| t["text"].as_str()).collect::<Vec<_>>().join("\n"))
+        .unwrap_or_default();
+    assert!(text.contains("it was detected: the first of the 2 BGP sessions it took down went down."), "{text}");
+    assert!(text.contains("- It disrupted 28 flows (stalled"), "{text}");
+    assert!(!text.contains("(s)"), "{text}");
+}
+
 /// JSON-RPC 2.0 §5.1 on the wire: a line that is not JSON is answered -32700 (Parse error,
 /// id null), a known method with params that do not fit it -32602 (Invalid params) with the
 /// request's id, JSON that is no message -32600 (Invalid Request); a notification is never
