@@ -268,6 +268,16 @@ impl Wire {
         }
     }
 
+    /// `faultline mcp` after the handshake of a client without extensions.
+    fn plain_client() -> Wire {
+        let mut w = Wire::start(&["mcp"]);
+        w.send(serde_json::json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+            "protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "tests/mcp.rs", "version": "0"}}}));
+        w.answer(1);
+        w.send(serde_json::json!({"jsonrpc": "2.0", "method": "notifications/initialized"}));
+        w
+    }
+
     /// The next message that answers request `id` (notifications are skipped).
     fn answer(&mut self, id: u64) -> Value {
         use std::io::BufRead;
@@ -325,11 +335,7 @@ fn a_sweep_runs_as_a_task_for_a_client_that_declares_tasks() {
     let cli: Value = serde_json::from_slice(&cli.stdout).expect("sweep --json");
     assert_eq!(done["result"]["result"]["structuredContent"]["digest"], cli["digest"], "{done}");
     // A client without the extension gets the answer in the call.
-    let mut plain = Wire::start(&["mcp"]);
-    plain.send(serde_json::json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
-        "protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "tests/mcp.rs", "version": "0"}}}));
-    plain.answer(1);
-    plain.send(serde_json::json!({"jsonrpc": "2.0", "method": "notifications/initialized"}));
+    let mut plain = Wire::plain_client();
     plain.send(serde_json::json!({"jsonrpc": "2.0", "id": 2, "method": "tools/call",
         "params": {"name": "sweep", "arguments": {"name": "channel-cut", "seeds": "1..=4"}}}));
     let r = plain.answer(2);
@@ -340,11 +346,7 @@ fn a_sweep_runs_as_a_task_for_a_client_that_declares_tasks() {
 /// down`, `disrupted 28 flows`, never `session(s)` or `flow(s)`.
 #[test]
 fn explain_counts_sessions_and_flows_in_number() {
-    let mut w = Wire::start(&["mcp"]);
-    w.send(serde_json::json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
-        "protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "tests/mcp.rs", "version": "0"}}}));
-    w.answer(1);
-    w.send(serde_json::json!({"jsonrpc": "2.0", "method": "notifications/initialized"}));
+    let mut w = Wire::plain_client();
     w.send(serde_json::json!({"jsonrpc": "2.0", "id": 2, "method": "tools/call",
         "params": {"name": "explain", "arguments": {"name": "channel-cut"}}}));
     let r = w.answer(2);
@@ -365,11 +367,7 @@ fn explain_counts_sessions_and_flows_in_number() {
 /// either order; `next_response` skips notifications only, so `"id": null` must be there.
 #[test]
 fn bad_lines_get_the_json_rpc_error_codes() {
-    let mut w = Wire::start(&["mcp"]);
-    w.send(serde_json::json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
-        "protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "tests/mcp.rs", "version": "0"}}}));
-    w.answer(1);
-    w.send(serde_json::json!({"jsonrpc": "2.0", "method": "notifications/initialized"}));
+    let mut w = Wire::plain_client();
     let mut c = Checks::new("bad_lines_get_the_json_rpc_error_codes");
     let code = |v: &Value| v["error"]["code"].as_i64();
     // Each bad line, then a ping: the ping's answer comes after the bad line's, and proves
