@@ -14,6 +14,8 @@ mod timeline;
 
 pub use page::run;
 pub use sweep::{FailingSeed, SweepPoint, SweepView, sweep};
+// `1 fault`, `2 faults`: the pages' sections count with `super::count`.
+use sim_core::show::count;
 
 /// The page around a report's body: the head, the inline stylesheet, the CSP.
 fn document(title: &str, body: &str) -> String {
@@ -37,9 +39,4 @@ fn cell(pointer: &str, value: &serde_json::Value, text: &str) -> String {
         escape::esc(&value.to_string()),
         escape::esc(text)
     )
-}
-
-/// `n` and the noun in the number it takes: `1 fault`, `2 faults`, `0 facilities`.
-fn count(n: usize, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
 }

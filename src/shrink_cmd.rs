@@ -15,6 +15,7 @@ use scenarios::shrink::{self, Options, Progress, RandomFaults, Shrunk, Sizes};
 use serde_json::{Value, json};
 
 use crate::EXIT_INVALID;
+use sim_core::show::count;
 
 /// Exit code when nothing smaller fails the same way.
 const EXIT_NOT_SHRUNK: u8 = 2;
@@ -95,18 +96,23 @@ pub fn cmd_shrink(a: &ShrinkArgs) -> anyhow::Result<u8> {
                 ))
             });
         }
-        Progress::Random(r) if !quiet => bar.suspend(|| match r {
-            RandomFaults::None => {}
-            RandomFaults::Scripted { processes, faults } => crate::output::err(&format!(
-                "{processes} random process(es) started {faults} fault(s); written as scripted faults, they fail the same way"
-            )),
-            RandomFaults::Kept { processes, faults, asked: true } => {
-                crate::output::err(&format!("{processes} random process(es) started {faults} fault(s); kept as processes (--keep-random)"))
+        Progress::Random(r) if !quiet => bar.suspend(|| {
+            // `2 random processes started 21 faults`, `1 random process started 1 fault`.
+            let started =
+                |p: usize, f: usize| format!("{} started {}", count(p, "random process", "random processes"), count(f, "fault", "faults"));
+            match r {
+                RandomFaults::None => {}
+                RandomFaults::Scripted { processes, faults } => {
+                    crate::output::err(&format!("{}; written as scripted faults, they fail the same way", started(*processes, *faults)))
+                }
+                RandomFaults::Kept { processes, faults, asked: true } => {
+                    crate::output::err(&format!("{}; kept as processes (--keep-random)", started(*processes, *faults)))
+                }
+                RandomFaults::Kept { processes, faults, asked: false } => crate::output::err(&format!(
+                    "{}; written as scripted faults they do NOT fail the same way, so the processes are kept and shrunk as a whole",
+                    started(*processes, *faults)
+                )),
             }
-            RandomFaults::Kept { processes, faults, asked: false } => crate::output::err(&format!(
-                "{processes} random process(es) started {faults} fault(s); written as scripted faults they do NOT fail the same way, \
-                 so the processes are kept and shrunk as a whole"
-            )),
         }),
         Progress::Candidates { stage, candidates } => bar.set_message(format!("{stage}: {candidates} candidates")),
         _ => {}
@@ -155,8 +161,11 @@ pub fn summary(sh: &Shrunk, out: Option<&PathBuf>) -> String {
         t.push_str(&format!("  {name:<18}{b:>12}{a:>12}\n"));
     }
     t.push_str(&format!(
-        "  {} candidates judged ({} did not compile), {} kept, {} round(s)\n",
-        sh.candidates, sh.invalid, sh.accepted, sh.rounds
+        "  {} judged ({} did not compile), {} kept, {}\n",
+        count(sh.candidates, "candidate", "candidates"),
+        sh.invalid,
+        sh.accepted,
+        count(sh.rounds, "round", "rounds")
     ));
     if sh.budget_exhausted {
         t.push_str(&format!("  --max-runs {} ran out: this is the smallest failing file found so far\n", sh.max_runs));

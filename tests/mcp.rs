@@ -268,6 +268,16 @@ impl Wire {
         }
     }
 
+    /// `faultline mcp` after the handshake of a client without extensions.
+    fn plain_client() -> Wire {
+        let mut w = Wire::start(&["mcp"]);
+        w.send(serde_json::json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+            "protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "tests/mcp.rs", "version": "0"}}}));
+        w.answer(1);
+        w.send(serde_json::json!({"jsonrpc": "2.0", "method": "notifications/initialized"}));
+        w
+    }
+
     /// The next message that answers request `id` (notifications are skipped).
     fn answer(&mut self, id: u64) -> Value {
         use std::io::BufRead;
@@ -325,15 +335,28 @@ fn a_sweep_runs_as_a_task_for_a_client_that_declares_tasks() {
     let cli: Value = serde_json::from_slice(&cli.stdout).expect("sweep --json");
     assert_eq!(done["result"]["result"]["structuredContent"]["digest"], cli["digest"], "{done}");
     // A client without the extension gets the answer in the call.
-    let mut plain = Wire::start(&["mcp"]);
-    plain.send(serde_json::json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
-        "protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "tests/mcp.rs", "version": "0"}}}));
-    plain.answer(1);
-    plain.send(serde_json::json!({"jsonrpc": "2.0", "method": "notifications/initialized"}));
+    let mut plain = Wire::plain_client();
     plain.send(serde_json::json!({"jsonrpc": "2.0", "id": 2, "method": "tools/call",
         "params": {"name": "sweep", "arguments": {"name": "channel-cut", "seeds": "1..=4"}}}));
     let r = plain.answer(2);
     assert_eq!(r["result"]["structuredContent"]["digest"], cli["digest"], "{r}");
+}
+
+/// `explain` counts in number (`channel-cut`'s cut): `the first of the 2 BGP sessions it took
+/// down`, `disrupted 28 flows`, never `session(s)` or `flow(s)`.
+#[test]
+fn explain_counts_sessions_and_flows_in_number() {
+    let mut w = Wire::plain_client();
+    w.send(serde_json::json!({"jsonrpc": "2.0", "id": 2, "method": "tools/call",
+        "params": {"name": "explain", "arguments": {"name": "channel-cut"}}}));
+    let r = w.answer(2);
+    let text: String = r["result"]["content"]
+        .as_array()
+        .map(|c| c.iter().filter_map(|t| t["text"].as_str()).collect::<Vec<_>>().join("\n"))
+        .unwrap_or_default();
+    assert!(text.contains("it was detected: the first of the 2 BGP sessions it took down went down."), "{text}");
+    assert!(text.contains("- It disrupted 28 flows (stalled"), "{text}");
+    assert!(!text.contains("(s)"), "{text}");
 }
 
 /// JSON-RPC 2.0 §5.1 on the wire: a line that is not JSON is answered -32700 (Parse error,
@@ -344,11 +367,7 @@ fn a_sweep_runs_as_a_task_for_a_client_that_declares_tasks() {
 /// either order; `next_response` skips notifications only, so `"id": null` must be there.
 #[test]
 fn bad_lines_get_the_json_rpc_error_codes() {
-    let mut w = Wire::start(&["mcp"]);
-    w.send(serde_json::json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
-        "protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "tests/mcp.rs", "version": "0"}}}));
-    w.answer(1);
-    w.send(serde_json::json!({"jsonrpc": "2.0", "method": "notifications/initialized"}));
+    let mut w = Wire::plain_client();
     let mut c = Checks::new("bad_lines_get_the_json_rpc_error_codes");
     let code = |v: &Value| v["error"]["code"].as_i64();
     // Each bad line, then a ping: the ping's answer comes after the bad line's, and proves

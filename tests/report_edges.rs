@@ -77,6 +77,39 @@ fn the_timeline_key_names_only_what_it_draws() {
     assert!(text(timeline.split("</p>").next().expect("key")).contains("The RPO target is"), "rpo_within not explained");
 }
 
+/// The key calls dashed only the targets the timeline draws: `recover_within` (a tag on the
+/// fault's row) here, not `detect_within` and `converge_within`, which have no mark of their
+/// own; those are named as not drawn.
+#[test]
+fn the_timeline_key_calls_dashed_only_the_targets_it_draws() {
+    let (_, html) = html_of("tests/fixtures/hardening/junit-race-short.toml");
+    let timeline = html.split("<section id=\"timeline\">").nth(1).expect("a timeline section");
+    let key = text(timeline.split("</p>").next().expect("the key paragraph"));
+    let dashed = key.split("are dashed: ").nth(1).and_then(|d| d.split('.').next()).unwrap_or_else(|| panic!("no dashed targets: {key}"));
+    assert_eq!(dashed, "recover_within 3s", "{key}");
+    assert!(key.contains("detect_within 1s, converge_within 1.5s are not drawn; the expectations below judge them."), "{key}");
+    assert!(html.contains("recover ≤ 3s"), "the recover_within tag is drawn");
+}
+
+/// Without a `summary` the scenario's name stands alone under "What was rehearsed", not
+/// before an empty `name — `.
+#[test]
+fn a_scenario_without_a_summary_has_no_dangling_dash() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let path = dir.path().join("no-summary.toml");
+    let text = std::fs::read_to_string(common::root().join("tests/fixtures/small-cut.toml")).expect("fixture");
+    let bare = text.replacen("summary = \"ash/ch2 is cut for 20 s under 8 flows.\"\n", "", 1);
+    assert_ne!(bare, text, "the fixture has a summary");
+    std::fs::write(&path, bare).expect("written");
+    let (_, html) = html_of(path.to_str().expect("utf-8 path"));
+    let rehearsed = html.split("<section id=\"rehearsed\">").nth(1).and_then(|s| s.split("</section>").next()).expect("the section");
+    assert!(rehearsed.contains("<p><strong>small-cut</strong></p>"), "{rehearsed}");
+    assert!(!rehearsed.contains(" — </p>"), "{rehearsed}");
+    // With one, it follows the name after the dash.
+    let (_, html) = html_of("tests/fixtures/small-cut.toml");
+    assert!(html.contains("<p><strong>small-cut</strong> — ash/ch2 is cut for 20 s under 8 flows.</p>"), "the summary is gone");
+}
+
 #[test]
 fn a_fault_never_detected_is_not_covered_by_the_slowest_detection() {
     let (v, html) = html_of(EDGES);
@@ -225,6 +258,11 @@ fn a_sweep_histogram_counts_the_ndjson_values() {
     let page = std::fs::read_to_string(&html).expect("the report was written");
     let charts: Vec<&str> = page.split("<svg").skip(1).filter(|s| s.contains("fill=\"#0072b2\"><title>")).collect();
     assert_eq!(charts.len(), 2, "a histogram of detection and one of recovery");
+    // Their axes measure durations from each fault's start, not the run's simulated time.
+    for (chart, what) in charts.iter().zip(["detection", "recovery"]) {
+        assert!(chart.contains(&format!(">time from fault start to {what} (")), "the {what} axis title");
+        assert!(!chart.contains("simulated time"), "the {what} axis is titled simulated time");
+    }
     for (chart, vals) in charts.iter().zip(&values) {
         let attr = |rect: &str, name: &str| -> f64 {
             let v = rect.split(&format!(" {name}=\"")).nth(1).and_then(|r| r.split('"').next()).expect("attribute");

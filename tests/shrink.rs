@@ -115,6 +115,9 @@ fn failing_seeds_of_random_chaos_shrink_and_replay() {
         let (code, _, stderr) = shrink(&["random-chaos", "--seed", seed, "-o", out_s]);
         assert_eq!(code, Some(0), "seed {seed}: {stderr}");
         assert!(stderr.contains("written as scripted faults, they fail the same way"), "{stderr}");
+        // Counts in number, never `process(es)`, `fault(s)` or `round(s)`.
+        assert!(stderr.contains("2 random processes started ") && stderr.contains(" faults; written"), "{stderr}");
+        assert!(stderr.contains(" candidates judged (") && !stderr.contains("(s)") && !stderr.contains("(es)"), "{stderr}");
         let shrunk = std::fs::read_to_string(&out).expect("written");
         assert!(!shrunk.contains("[[random_faults]]\n"), "processes written as faults:\n{shrunk}");
         assert!(shrunk.contains(&format!("seed = {seed}\n")), "the seed is in the file");

@@ -13,6 +13,7 @@ use std::ops::Range;
 
 use serde::Deserialize;
 use serde::de::IgnoredAny;
+use sim_core::show::count;
 use sim_core::spec::FaultAction;
 use sim_core::{SimDuration, SimTime};
 
@@ -277,7 +278,11 @@ pub fn export_with_faults(s: &Scenario, seed: u64, faults: &[(SimTime, Option<Si
     }
     let mut tail = String::new();
     if !faults.is_empty() {
-        let _ = writeln!(tail, "\n# Exported by `faultline live` at seed {seed}, with {} fault(s) injected through its API.", faults.len());
+        let _ = writeln!(
+            tail,
+            "\n# Exported by `faultline live` at seed {seed}, with {} injected through its API.",
+            count(faults.len(), "fault", "faults")
+        );
         for n in &notes {
             let _ = writeln!(tail, "# {n}");
         }

@@ -340,6 +340,8 @@ fn faults_are_appended_at_their_exact_times() {
     let odd = SimTime::ZERO + SimDuration::from_nanos(12_345_678_901);
     let faults = [(ms(5_000), Some(ms(7_250)), cut.table.clone()), (odd, None, gray.table.clone()), (ms(60_000), None, late.table.clone())];
     let out = live::export_with_faults(&s, 9, &faults);
+    // Counted in number: `with 3 faults injected`, and `1 fault` below, never `fault(s)`.
+    assert!(out.contains("at seed 9, with 3 faults injected through its API."), "{out}");
     assert!(out.contains("[[fault]]\nid = \"cut-1\"\nat = \"5000ms\"\ncut = \"ash/ch2\"\nfor = \"2250ms\"\n"), "{out}");
     assert!(out.contains("at = \"12345678901ns\""), "{out}");
     assert!(out.contains("# fault `late`, injected at 60s, at or after the end of the run (60s), is left out"), "{out}");
@@ -351,6 +353,7 @@ fn faults_are_appended_at_their_exact_times() {
     // A repair after the fault's own `for` ran out changes nothing: `for` stays.
     let out = live::export_with_faults(&s, 9, &[(ms(5_000), Some(ms(50_000)), cut.table.clone())]);
     assert!(out.contains("for = \"30000ms\""), "{out}");
+    assert!(out.contains("with 1 fault injected through its API.") && !out.contains("(s)"), "{out}");
     let out = live::export_with_faults(&s, 9, &[(ms(5_000), Some(ms(5_000)), cut.table)]);
     assert!(out.contains("for = \"1ns\"") && out.contains("repaired at the instant it was injected"), "{out}");
 }

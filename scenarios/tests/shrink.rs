@@ -87,7 +87,8 @@ fn random_faults_become_scripted_faults_and_shrink() {
     assert!(sh.after.sizes.faults < faults, "{} of {faults} faults left", sh.after.sizes.faults);
     assert_eq!(sh.after.sizes.random_processes, 0);
     assert!(fault_ids(&sh.text).iter().all(|id| id.starts_with("channel-cuts-") || id.starts_with("router-failures-")));
-    assert!(sh.text.contains("# random       2 [[random_faults]] process(es) started"), "{}", sh.text);
+    assert!(sh.text.contains("# random       2 [[random_faults]] processes started"), "{}", sh.text);
+    assert!(!sh.text.contains("(s)") && !sh.text.contains("(es)"), "a `(s)` plural in the header:\n{}", sh.text);
     let (verdict, check, _) = replay(&sh);
     assert_eq!(verdict, Verdict::Fail);
     assert!(check.is_some(), "the replay fails min_throughput");

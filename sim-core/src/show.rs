@@ -20,20 +20,65 @@ pub fn show_secs_or_dash(s: Option<f64>) -> String {
     s.map_or_else(|| "—".to_string(), show_secs)
 }
 
-/// A time on an axis that spans `span_s` seconds, in the unit the reports' time axis picks
-/// for that span (`src/svg/axis.rs`: ms below 3 s, s below 3 min, minutes below 3 h, hours
-/// beyond), to two decimals at most, the unit glued on as scenario files write it: a
-/// 30-minute run ends at `30m`, a day at `24h`, not `1800s` and `86400s`.
+/// The unit a time axis spanning `span_s` seconds is labelled in: the largest in which it
+/// spans at least 3 (ms below 3 s, s below 3 min, minutes below 3 h, hours beyond). The one
+/// table of thresholds: the reports' SVG axis (`src/svg/axis.rs`) and the TUI's chart both
+/// take their unit from it, each writing its own symbol for minutes (`min` under an SVG
+/// axis, `m` in the terminal as scenario files write it).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AxisUnit {
+    Ms,
+    S,
+    Min,
+    H,
+}
+
+impl AxisUnit {
+    pub fn for_span(span_s: f64) -> AxisUnit {
+        match span_s {
+            x if x < 3.0 => AxisUnit::Ms,
+            x if x < 180.0 => AxisUnit::S,
+            x if x < 3.0 * 3600.0 => AxisUnit::Min,
+            _ => AxisUnit::H,
+        }
+    }
+
+    /// How many seconds one of it is.
+    pub fn seconds(self) -> f64 {
+        match self {
+            AxisUnit::Ms => 1e-3,
+            AxisUnit::S => 1.0,
+            AxisUnit::Min => 60.0,
+            AxisUnit::H => 3600.0,
+        }
+    }
+
+    /// Its symbol as scenario files write it: `ms`, `s`, `m`, `h`.
+    pub fn symbol(self) -> &'static str {
+        match self {
+            AxisUnit::Ms => "ms",
+            AxisUnit::S => "s",
+            AxisUnit::Min => "m",
+            AxisUnit::H => "h",
+        }
+    }
+}
+
+/// A time on an axis that spans `span_s` seconds, in the [`AxisUnit`] of that span, to two
+/// decimals at most, the unit glued on as scenario files write it: a 30-minute run ends at
+/// `30m`, a day at `24h`, not `1800s` and `86400s`.
 pub fn show_axis_secs(s: f64, span_s: f64) -> String {
-    let (unit, symbol) = match span_s {
-        x if x < 3.0 => (1e-3, "ms"),
-        x if x < 180.0 => (1.0, "s"),
-        x if x < 3.0 * 3600.0 => (60.0, "m"),
-        _ => (3600.0, "h"),
-    };
-    let v = format!("{:.2}", s / unit);
+    let unit = AxisUnit::for_span(span_s);
+    let v = format!("{:.2}", s / unit.seconds());
     let v = v.trim_end_matches('0').trim_end_matches('.');
-    format!("{}{symbol}", if v == "-0" { "0" } else { v })
+    format!("{}{}", if v == "-0" { "0" } else { v }, unit.symbol())
+}
+
+/// `1 flow`, `28 flows`, `0 faults`: a count and its noun in the number it takes (`one`,
+/// `many`), as every report and message writes counts; never `flow(s)`.
+pub fn count<N: std::fmt::Display + PartialEq + From<u8>>(n: N, one: &str, many: &str) -> String {
+    let noun = if n == N::from(1) { one } else { many };
+    format!("{n} {noun}")
 }
 
 /// Seconds to the millisecond (microseconds below 1 s), trailing zeros trimmed: `0s`,
@@ -129,6 +174,23 @@ mod tests {
     fn an_absent_figure_reads_as_a_dash() {
         assert_eq!(show_secs_or_dash(None), "—");
         assert_eq!(show_secs_or_dash(Some(0.05)), "50ms");
+    }
+
+    #[test]
+    fn counts_take_the_number_of_their_noun() {
+        assert_eq!(count(1usize, "fault", "faults"), "1 fault");
+        assert_eq!(count(0u64, "fault", "faults"), "0 faults");
+        assert_eq!(count(2u32, "process", "processes"), "2 processes");
+    }
+
+    #[test]
+    fn axis_units_change_at_three_of_the_next() {
+        assert_eq!(AxisUnit::for_span(2.999), AxisUnit::Ms);
+        assert_eq!(AxisUnit::for_span(3.0), AxisUnit::S);
+        assert_eq!(AxisUnit::for_span(179.9), AxisUnit::S);
+        assert_eq!(AxisUnit::for_span(180.0), AxisUnit::Min);
+        assert_eq!(AxisUnit::for_span(10_799.0), AxisUnit::Min);
+        assert_eq!(AxisUnit::for_span(10_800.0), AxisUnit::H);
     }
 
     #[test]

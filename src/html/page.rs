@@ -288,7 +288,12 @@ pub fn header_comment(text: &str) -> Vec<Block> {
 
 fn rehearsed(o: &Outcome, s: &Scenario) -> String {
     let mut b = String::new();
-    let _ = writeln!(b, "<p><strong>{}</strong> — {}</p>", esc(&s.name), esc(&s.summary));
+    // `summary` is optional: without one the name stands alone, not before an empty dash.
+    if s.summary.trim().is_empty() {
+        let _ = writeln!(b, "<p><strong>{}</strong></p>", esc(&s.name));
+    } else {
+        let _ = writeln!(b, "<p><strong>{}</strong> — {}</p>", esc(&s.name), esc(&s.summary));
+    }
     for block in header_comment(&s.source.text) {
         match block {
             Block::Para(p) => {

@@ -97,9 +97,12 @@ pub fn sweep(v: &SweepView) -> String {
             );
         }
         b.push_str("</tbody></table>\n");
-        for (name, vals) in [("detection", p.stats.detect_s), ("recovery", p.stats.recover_s)] {
+        for (name, vals, quantity) in [
+            ("detection", p.stats.detect_s, "time from fault start to detection"),
+            ("recovery", p.stats.recover_s, "time from fault start to recovery"),
+        ] {
             if !vals.is_empty() {
-                let _ = writeln!(b, "<figure>{}</figure>", histogram(name, vals));
+                let _ = writeln!(b, "<figure>{}</figure>", histogram(name, quantity, vals));
             }
         }
         if !p.gates.is_empty() {
@@ -156,8 +159,9 @@ pub fn sweep(v: &SweepView) -> String {
 
 /// A histogram of sorted `vals` in 20 equal bins from the smallest to the largest (from 0,
 /// values 3.17 s to 3.20 s all fell in one bar), with the p50, p90 and p99 drawn. When every
-/// value is the same, one bar at it, on an axis a little either side.
-fn histogram(name: &str, vals: &[f64]) -> String {
+/// value is the same, one bar at it, on an axis a little either side. The axis is titled
+/// by what it measures (`quantity`): durations from each fault's start, not simulated time.
+fn histogram(name: &str, quantity: &'static str, vals: &[f64]) -> String {
     let (lo, hi) = (vals.first().copied().unwrap_or(0.0), vals.last().copied().unwrap_or(0.0));
     let single = hi <= lo;
     let ax = if single {
@@ -165,7 +169,8 @@ fn histogram(name: &str, vals: &[f64]) -> String {
         axis::TimeAxis::between((lo - pad).max(0.0), lo + pad)
     } else {
         axis::TimeAxis::between(lo, hi)
-    };
+    }
+    .measuring(quantity);
     let mut counts = [0usize; BINS];
     for &v in vals {
         // The largest value closes the last bin.

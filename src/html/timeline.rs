@@ -29,46 +29,63 @@ enum Row<'a> {
 pub fn section(o: &Outcome, s: &Scenario) -> String {
     let mut b = String::new();
     let e = &s.expect;
-    let targets: Vec<String> = [
-        ("detect_within", e.detect_within),
-        ("converge_within", e.converge_within),
-        ("recover_within", e.recover_within),
-        ("rto_within", e.rto_within),
-        ("rpo_within", e.rpo_within),
-    ]
-    .iter()
-    .filter_map(|(k, d)| d.map(|d| format!("<code>{k}</code> {}", esc(&show_secs_exact(d.as_secs_f64())))))
-    .collect();
-    // The key names only what the timeline draws: the marks of this run, and the RPO span
-    // only when `rpo_within` is set.
+    // The key names only what the timeline draws: the marks of this run, the tags of the
+    // recovery and RTO targets that fall inside it, and the RPO span when `rpo_within` is
+    // set and a fault is there to put it before.
     let end = o.report.duration_s;
     let ms = marks::marks(o, Some(e));
     let drawn: Vec<MarkKind> =
         MarkKind::ALL.into_iter().filter(|k| !k.is_target() && ms.iter().any(|m| m.kind == *k && m.t_s <= end)).collect();
     // Each target drawn, by its tag: `RTO ≤ 15min` and `recover ≤ 5s` are both red and
     // dashed, so the key says which `[expect]` key each tag stands for.
-    let tags: Vec<String> = MarkKind::ALL
-        .into_iter()
-        .filter(|k| k.is_target())
-        .filter_map(|k| ms.iter().find(|m| m.kind == k && m.t_s <= end))
+    let tag_marks: Vec<&Mark> =
+        MarkKind::ALL.into_iter().filter(|k| k.is_target()).filter_map(|k| ms.iter().find(|m| m.kind == k && m.t_s <= end)).collect();
+    let tags: Vec<String> = tag_marks
+        .iter()
         .map(|m| format!("<strong>{}</strong> marks <code>{}</code>", esc(&m.label), m.kind.expect_key().unwrap_or("")))
         .collect();
+    let rpo_drawn = e.rpo_within.is_some() && !o.report.faults.is_empty();
+    // Every time target set, and whether the timeline draws it: `detect_within` and
+    // `converge_within` have no mark of their own (the detection and convergence marks are
+    // what happened, not the limit), so the key must not call them dashed.
+    let (dashed, undrawn): (Vec<_>, Vec<_>) = [
+        ("detect_within", e.detect_within, false),
+        ("converge_within", e.converge_within, false),
+        ("recover_within", e.recover_within, tag_marks.iter().any(|m| m.kind == MarkKind::RecoverTarget)),
+        ("rto_within", e.rto_within, tag_marks.iter().any(|m| m.kind == MarkKind::RtoTarget)),
+        ("rpo_within", e.rpo_within, rpo_drawn),
+    ]
+    .into_iter()
+    .filter_map(|(k, d, drawn)| d.map(|d| (format!("<code>{k}</code> {}", esc(&show_secs_exact(d.as_secs_f64()))), drawn)))
+    .partition(|t| t.1);
+    let names = |v: Vec<(String, bool)>| v.into_iter().map(|t| t.0).collect::<Vec<_>>().join(", ");
     let mut key: Vec<String> = Vec::new();
     if !o.report.faults.is_empty() {
         key.push("each fault's window".into());
     }
     key.extend(drawn.iter().map(|k| format!("{} ({})", k.name(), k.glyph())));
     let mut p = format!("<p>The timeline shows {}.", if key.is_empty() { "no event".to_string() } else { key.join(", ") });
-    if targets.is_empty() {
+    if dashed.is_empty() && undrawn.is_empty() {
         p.push_str(" This scenario sets no <code>[expect]</code> time target.");
-    } else {
-        let _ = write!(p, " Targets from <code>[expect]</code> are dashed: {}.", targets.join(", "));
+    }
+    if !dashed.is_empty() {
+        let _ = write!(p, " Targets from <code>[expect]</code> are dashed: {}.", names(dashed));
         if !tags.is_empty() {
             let _ = write!(p, " On the rows, the tag {}, each counted from the fault's start.", tags.join(" and the tag "));
         }
     }
-    if e.rpo_within.is_some() && !o.report.faults.is_empty() {
+    if rpo_drawn {
         p.push_str(" The RPO target is the dashed span before a fault whose writes may be lost.");
+    }
+    if !undrawn.is_empty() {
+        let n = undrawn.len();
+        let _ = write!(
+            p,
+            " {} {} not drawn; the expectations below judge {}.",
+            names(undrawn),
+            if n == 1 { "is" } else { "are" },
+            if n == 1 { "it" } else { "them" }
+        );
     }
     p.push_str("</p>");
     let _ = writeln!(b, "{p}");

@@ -6,6 +6,7 @@ use std::fmt::Write;
 
 use scenarios::Scenario;
 use sim_core::report::{FaultReport, RecoveredBy};
+use sim_core::show::count;
 
 use crate::human::{bytes, secs};
 use crate::outcome::Outcome;
@@ -58,9 +59,12 @@ fn paragraph(out: &mut String, o: &Outcome, f: &FaultReport, own: impl Iterator<
             MarkKind::Detect => {
                 detected = true;
                 format!(
-                    "- At {} ({after} after it started) it was detected: the first of {} BGP session(s) it took down went down.",
+                    "- At {} ({after} after it started) it was detected: {}",
                     clock(t),
-                    f.effect.sessions_down
+                    match f.effect.sessions_down {
+                        1 => "the one BGP session it took down went down.".to_string(),
+                        n => format!("the first of the {n} BGP sessions it took down went down."),
+                    }
                 )
             }
             MarkKind::Converge => format!("- At {} ({after} after it started) forwarding made its last change because of it.", clock(t)),
@@ -90,8 +94,9 @@ fn paragraph(out: &mut String, o: &Outcome, f: &FaultReport, own: impl Iterator<
     if f.effect.flows_disrupted > 0 || f.effect.flows_moved > 0 {
         let _ = writeln!(
             out,
-            "- It disrupted {} flow(s) (stalled, or below 95 % of their rate) and moved {} to other paths.",
-            f.effect.flows_disrupted, f.effect.flows_moved
+            "- It disrupted {} (stalled, or below 95 % of their rate) and moved {} to other paths.",
+            count(f.effect.flows_disrupted, "flow", "flows"),
+            f.effect.flows_moved
         );
         if f.recover_s.is_none() {
             let _ = writeln!(out, "- The flows it disrupted never recovered before the run ended.");

@@ -2,45 +2,16 @@
 //! 3-hour one in hours, a sub-second one in milliseconds; ticks fall on 1-2-5 steps (and on
 //! 15/30 for minutes and hours).
 
-/// The unit a time axis is labelled in.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum TimeUnit {
-    Ms,
-    S,
-    Min,
-    H,
-}
+/// The unit a time axis is labelled in: sim-core's [`AxisUnit`], whose thresholds the TUI's
+/// chart shares, so a run's report and its terminal chart pick the same unit.
+pub use sim_core::show::AxisUnit as TimeUnit;
 
-impl TimeUnit {
-    /// The unit for a run of `span_s` seconds: the largest in which it spans at least 3.
-    pub fn for_span(span_s: f64) -> TimeUnit {
-        if span_s < 3.0 {
-            TimeUnit::Ms
-        } else if span_s < 180.0 {
-            TimeUnit::S
-        } else if span_s < 3.0 * 3600.0 {
-            TimeUnit::Min
-        } else {
-            TimeUnit::H
-        }
-    }
-
-    pub fn seconds(self) -> f64 {
-        match self {
-            TimeUnit::Ms => 1e-3,
-            TimeUnit::S => 1.0,
-            TimeUnit::Min => 60.0,
-            TimeUnit::H => 3600.0,
-        }
-    }
-
-    pub fn symbol(self) -> &'static str {
-        match self {
-            TimeUnit::Ms => "ms",
-            TimeUnit::S => "s",
-            TimeUnit::Min => "min",
-            TimeUnit::H => "h",
-        }
+/// The unit's symbol under an SVG axis: `min` for minutes, as the charts have always
+/// written it, the others as scenario files write them.
+pub fn symbol(unit: TimeUnit) -> &'static str {
+    match unit {
+        TimeUnit::Min => "min",
+        u => u.symbol(),
     }
 }
 
@@ -52,6 +23,8 @@ pub struct TimeAxis {
     pub unit: TimeUnit,
     /// Tick spacing, in `unit`.
     pub step: f64,
+    /// What the axis measures, its title before the unit: `simulated time` unless told.
+    pub quantity: &'static str,
 }
 
 impl TimeAxis {
@@ -72,7 +45,7 @@ impl TimeAxis {
             TimeUnit::Min | TimeUnit::H => &[1.0, 2.0, 5.0, 10.0, 15.0, 30.0],
             TimeUnit::Ms | TimeUnit::S => &[1.0, 2.0, 5.0],
         };
-        TimeAxis { start_s, end_s, unit, step: nice_step(span / 8.0, steps) }
+        TimeAxis { start_s, end_s, unit, step: nice_step(span / 8.0, steps), quantity: "simulated time" }
     }
 
     /// Ticks at multiples of the step from the start to the end: (seconds, label without
@@ -100,8 +73,16 @@ impl TimeAxis {
             .collect()
     }
 
+    /// The axis title: what it measures (`simulated time`, or `what` for an axis of
+    /// durations such as a sweep's detection times) and its unit.
     pub fn title(&self) -> String {
-        format!("simulated time ({})", self.unit.symbol())
+        format!("{} ({})", self.quantity, symbol(self.unit))
+    }
+
+    /// The same axis titled by what it measures: `time to detection` on a histogram of
+    /// detection durations is not `simulated time`.
+    pub fn measuring(self, quantity: &'static str) -> TimeAxis {
+        TimeAxis { quantity, ..self }
     }
 }
 
@@ -173,6 +154,18 @@ mod tests {
         assert_eq!(ticks.first().map(|t| t.1.as_str()), Some("0"));
         assert_eq!(ticks.last().map(|t| t.1.as_str()), Some("30"));
         assert!(ticks.iter().all(|t| t.1.parse::<f64>().is_ok_and(|v| v <= 30.0)));
+    }
+
+    #[test]
+    fn the_svg_writes_min_on_the_shared_thresholds() {
+        // sim-core's table decides the unit; the SVG keeps its `min`.
+        assert_eq!(TimeAxis::new(1800.0).title(), "simulated time (min)");
+        assert_eq!(TimeAxis::new(179.0).title(), "simulated time (s)");
+        assert_eq!(TimeAxis::new(10_800.0).title(), "simulated time (h)");
+        assert_eq!(
+            TimeAxis::between(0.1, 0.2).measuring("time from fault start to detection").title(),
+            "time from fault start to detection (ms)"
+        );
     }
 
     #[test]

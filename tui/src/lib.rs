@@ -54,10 +54,8 @@ pub use update::update;
 pub use view::{Areas, view};
 
 /// `1 flow`, `28 flows`: a count and its noun in the number it takes (`one`, `many`), as
-/// the CLI's reports write counts; never `flow(s)`.
-pub(crate) fn count(n: usize, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
-}
+/// the CLI's reports write counts (the one helper, in sim-core); never `flow(s)`.
+pub(crate) use sim_core::show::count;
 
 /// What the explorer opens: a scenario already compiled to a model, plus what it needs to
 /// export the session as a scenario file that replays it.

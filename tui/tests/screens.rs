@@ -255,7 +255,7 @@ fn a_cut_event_line_ends_in_an_ellipsis_and_counts_read_in_words() {
 }
 
 /// A 30-minute run's chart is labelled in minutes and a day's in hours, as the report's time
-/// axis is, not `1800s` or `86400s`.
+/// axis is, not `1800s` or `86400s`; so is the status bar's `now / end`.
 #[test]
 fn the_chart_time_axis_reads_in_minutes_and_hours_on_long_runs() {
     for (duration, label, not) in [("30m", "30m", "1800s"), ("24h", "24h", "86400s")] {
@@ -266,5 +266,10 @@ fn the_chart_time_axis_reads_in_minutes_and_hours_on_long_runs() {
         let axis = text.lines().find(|l| l.contains(label)).unwrap_or_else(|| panic!("`{label}` on the axis:\n{text}"));
         assert!(axis.contains(if label.ends_with('m') { "0m" } else { "0h" }), "{axis}");
         assert!(!axis.contains(not), "{axis}");
+        // The status bar's clock is in the axis's unit too: `0m / 30m`, not `0s / 1800s`.
+        let status = text.lines().next().unwrap_or_default();
+        let zero = if label.ends_with('m') { "0m" } else { "0h" };
+        assert!(status.contains(&format!(" {zero} / {label} ")), "{status}");
+        assert!(!status.contains(not), "{status}");
     }
 }

@@ -7,6 +7,7 @@ use std::fmt::Write as _;
 use super::edit::exact;
 use super::{Options, RandomFaults, Shrunk, Side, Sizes};
 use crate::Check;
+use sim_core::show::count;
 
 /// How the header starts, so a file shrunk again is recognised.
 const FIRST_LINE: &str = "# Shrunk by `faultline shrink`";
@@ -44,12 +45,11 @@ pub(super) fn file(sh: &Shrunk, body: &str, opts: &Options<'_>) -> String {
     match &sh.random {
         RandomFaults::None => {}
         RandomFaults::Scripted { processes, faults } => {
-            let _ = writeln!(h, "# random       {processes} [[random_faults]] process(es) started {faults} fault(s) at seed {};", sh.seed);
+            let _ = writeln!(h, "# random       {} at seed {};", started(*processes, *faults), sh.seed);
             let _ = writeln!(h, "#              written as scripted [[fault]] tables (`<process>-<n>`) that fail the same way");
         }
         RandomFaults::Kept { processes, faults, asked } => {
-            let _ =
-                writeln!(h, "# random       {processes} [[random_faults]] process(es) started {faults} fault(s) at seed {}; kept", sh.seed);
+            let _ = writeln!(h, "# random       {} at seed {}; kept", started(*processes, *faults), sh.seed);
             if *asked {
                 let _ = writeln!(h, "#              as processes (--keep-random)");
             } else {
@@ -62,8 +62,11 @@ pub(super) fn file(sh: &Shrunk, body: &str, opts: &Options<'_>) -> String {
     let _ = writeln!(h, "#");
     let _ = writeln!(
         h,
-        "# candidates   {} judged ({} did not compile), {} kept, {} round(s) of passes",
-        sh.candidates, sh.invalid, sh.accepted, sh.rounds
+        "# candidates   {} judged ({} did not compile), {} kept, {} of passes",
+        sh.candidates,
+        sh.invalid,
+        sh.accepted,
+        count(sh.rounds, "round", "rounds")
     );
     if sh.budget_exhausted {
         let _ = writeln!(h, "# budget       --max-runs {} ran out: the smallest file found so far, not a fixpoint", sh.max_runs);
@@ -93,6 +96,12 @@ pub(super) fn file(sh: &Shrunk, body: &str, opts: &Options<'_>) -> String {
 }
 
 /// The leading comment block (lines) and the rest of the text.
+/// `2 [[random_faults]] processes started 21 faults`, `1 [[random_faults]] process started
+/// 1 fault`: counts in number, never `process(es)`.
+fn started(processes: usize, faults: usize) -> String {
+    format!("{} started {}", count(processes, "[[random_faults]] process", "[[random_faults]] processes"), count(faults, "fault", "faults"))
+}
+
 fn split_header(text: &str) -> (Vec<&str>, &str) {
     let mut lines = Vec::new();
     let mut at = 0;

@@ -12,6 +12,7 @@ use ratatui::widgets::Widget;
 use crate::app::App;
 use crate::attach::Attached;
 use crate::theme::THEME;
+use sim_core::show::{AxisUnit, show_axis_secs};
 
 pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let sim = &app.sim;
@@ -23,7 +24,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let mut parts = match &app.attached {
         Some(a) => attached(app, a),
         None => vec![
-            format!("{} / {}", sim.now(), sim.end()),
+            clock(sim.now().as_secs_f64(), sim.end().as_secs_f64()),
             speed(app.speed_tenths()),
             format!("seed {}", app.seed),
             format!("fp {:016x}", sim.fingerprint()),
@@ -62,7 +63,7 @@ fn attached(app: &App, a: &Attached) -> Vec<String> {
         .map_or_else(|| "no state yet".to_string(), |r| format!("{} conn ({} open)", r.connections.len(), r.open_connections()));
     let tenths = a.remote.as_ref().map_or(10, |r| (r.speed * 10.0).round().max(1.0) as u64);
     vec![
-        format!("{} / {}", sim.now(), sim.end()),
+        clock(sim.now().as_secs_f64(), sim.end().as_secs_f64()),
         api,
         fp,
         conns,
@@ -70,6 +71,16 @@ fn attached(app: &App, a: &Attached) -> Vec<String> {
         format!("seed {}", app.seed),
         format!("{} ev", sim.events()),
     ]
+}
+
+/// `10.25m / 30m`: the simulated time and the run's end in the unit of the chart's axis,
+/// which spans the run (`sim_core::show::show_axis_secs`), not raw seconds (`615s / 1800s`).
+fn clock(now_s: f64, end_s: f64) -> String {
+    // The time is cut, not rounded, to the two decimals shown: 29.999 minutes into a
+    // 30-minute run must not read `30m / 30m`, the end, while the run goes on.
+    let u = AxisUnit::for_span(end_s).seconds();
+    let cut = (now_s / u * 100.0 + 1e-6).floor() / 100.0 * u;
+    format!("{} / {}", show_axis_secs(cut.min(now_s), end_s), show_axis_secs(end_s, end_s))
 }
 
 fn text(parts: &[String]) -> String {
@@ -94,12 +105,24 @@ pub fn speed(tenths: u64) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::speed;
+    use super::{clock, speed};
 
     #[test]
     fn speeds_are_written_as_multiples_of_real_time() {
         assert_eq!(speed(1), "×0.1");
         assert_eq!(speed(10), "×1");
         assert_eq!(speed(100_000), "×10,000");
+    }
+
+    #[test]
+    fn the_clock_is_in_the_unit_of_the_chart_axis() {
+        assert_eq!(clock(0.0, 1800.0), "0m / 30m");
+        assert_eq!(clock(615.0, 1800.0), "10.25m / 30m");
+        assert_eq!(clock(25.0, 60.0), "25s / 60s");
+        assert_eq!(clock(7200.0, 86_400.0), "2h / 24h");
+        assert_eq!(clock(0.29, 1.0), "290ms / 1000ms");
+        // Just short of the end does not read as the end.
+        assert_eq!(clock(1799.9, 1800.0), "29.99m / 30m");
+        assert_eq!(clock(1800.0, 1800.0), "30m / 30m");
     }
 }
