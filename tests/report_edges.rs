@@ -473,3 +473,47 @@ fn the_alarms_table_lists_every_firing() {
     let row = human.lines().find(|l| l.starts_with("down ")).expect("the alarm's row");
     assert!(row.ends_with("200.35s, 1799.6s"), "{row}");
 }
+
+const TIES: &str = "tests/fixtures/report/ties.toml";
+
+/// Two faults tie at the worst detection (0 s): the summary names the first in file order,
+/// as the `detect_within` expectation does. Once the summary said `late-cut` and the
+/// expectation `flap-all` for the same 0 s.
+#[test]
+fn a_tie_for_the_slowest_detection_names_the_same_fault_in_summary_and_expectation() {
+    let (v, html) = html_of(TIES);
+    let faults = v["faults"].as_array().expect("faults");
+    let worst = faults.iter().filter_map(|f| f["detect_s"].as_f64()).fold(f64::MIN, f64::max);
+    let tied: Vec<&str> = faults.iter().filter(|f| f["detect_s"].as_f64() == Some(worst)).filter_map(|f| f["id"].as_str()).collect();
+    assert!(tied.len() >= 2, "the fixture ties: {tied:?}");
+    let summary = text(html.split("<section id=\"summary\">").nth(1).expect("a summary").split("</section>").next().expect("end"));
+    assert!(summary.contains(&format!("(fault {})", tied[0])), "{summary}");
+    let expectations =
+        text(html.split("<table class=\"expectations\">").nth(1).and_then(|s| s.split("</table>").next()).expect("the table"));
+    assert!(expectations.contains(&format!("(fault {})", tied[0])), "{expectations}");
+}
+
+/// The alarms table's count is right-aligned under a right-aligned header, and the firings,
+/// a list, are left-aligned under theirs: the count no longer sits under `fired at`.
+#[test]
+fn the_alarms_table_aligns_each_value_under_its_own_header() {
+    let (_, html) = html_of(TIES);
+    assert!(html.contains("table.alarms th:nth-child(2) { text-align: right; }"), "the count's header is right-aligned");
+    let table = html.split("<table class=\"alarms\">").nth(1).and_then(|t| t.split("</table>").next()).expect("the alarms table");
+    let row = table.split("<tbody>").nth(1).and_then(|b| b.lines().find(|l| l.starts_with("<tr>"))).expect("a row");
+    let cells: Vec<&str> = row.split("<td").skip(1).collect();
+    assert_eq!(cells.len(), 3, "{row}");
+    assert!(cells[1].starts_with(" class=\"num\""), "the count is a number cell: {row}");
+    assert!(cells[2].starts_with('>'), "the firings are plain text, left-aligned: {row}");
+}
+
+/// The timeline key writes each limit as the tags do: `rto_within 2min` beside the tag
+/// `RTO ≤ 2min`, not `rto_within 120s`.
+#[test]
+fn the_timeline_key_writes_limits_as_the_tags_do() {
+    let (_, html) = html_of(TIES);
+    let timeline = html.split("<section id=\"timeline\">").nth(1).expect("a timeline section");
+    let key = text(timeline.split("</p>").next().expect("the key paragraph"));
+    assert!(key.contains("rto_within 2min") && key.contains("RTO ≤ 2min"), "{key}");
+    assert!(!key.contains("120s"), "{key}");
+}

@@ -273,3 +273,99 @@ fn the_chart_time_axis_reads_in_minutes_and_hours_on_long_runs() {
         assert!(!status.contains(not), "{status}");
     }
 }
+
+/// The fixture with its `[expect]` table replaced and `extra` appended, opened judged and
+/// played to the end.
+fn played(duration: &str, extra: &str) -> App {
+    let source = fixture::SOURCE
+        .replace("duration = \"60s\"", &format!("duration = \"{duration}\""))
+        .replace("[expect]\ndetect_within = \"1s\"\n", "");
+    let source = format!("{source}\n{extra}");
+    let s = scenarios::load_str("tui-fixture", &source).expect("the fixture compiles");
+    let mut app =
+        App::new(fixture::judged(faultline_tui::Session { spec: s.spec, duration: s.duration, source, ..session(1) })).expect("valid");
+    send(&mut app, &[Msg::char(' ')]);
+    send(&mut app, &vec![Msg::char('+'); 20]);
+    for _ in 0..2000 {
+        if app.sim.is_finished() {
+            break;
+        }
+        ticks(&mut app, 10);
+    }
+    assert!(app.sim.is_finished());
+    app
+}
+
+/// A fault's start is an instant: the failover pane writes it to the millisecond, as the
+/// events pane and `run` do (`150.25s`), not rounded to `150s` (once, 1799.5 s read `1800s`,
+/// the end of the run).
+#[test]
+fn the_failover_pane_writes_a_faults_start_to_the_millisecond() {
+    let app = played("200s", "[[fault]]\nid = \"late\"\nat = \"150.25s\"\ncut = \"ash/ch2\"\n");
+    for (w, h) in [(80, 24), (120, 40)] {
+        let text = screen(&app, w, h);
+        // `at        150.25s` on a tall pane, `at   150.25s  det …` folded on a short one.
+        assert!(text.contains("at        150.25s") || text.contains("at   150.25s"), "{w}x{h}:\n{text}");
+        assert!(!text.contains("at        150s") && !text.contains("at   150s"), "{w}x{h}:\n{text}");
+    }
+}
+
+const MANY: &str = r#"
+[[fault]]
+id = "tiny"
+at = "50s"
+cut = "ash/ch2"
+for = "1ms"
+
+[[fault]]
+id = "second-fault-with-a-long-name-that-goes-on"
+at = "51s"
+cut = "ash/ch3"
+for = "10s"
+
+[expect]
+detect_within = "1s"
+min_throughput = "50%"
+no_loss = true
+stall_p99_within = "1s"
+sla_within = true
+recover_within = "5s"
+rto_within = "5s"
+converge_within = "1s"
+max_lost_bytes = "10MB"
+"#;
+
+/// More expectations than an 80×24 pane holds: failing ones come first, so none is hidden
+/// behind passing ones, and `+N more` says of which verdict the hidden ones are. Once they
+/// were hidden in file order, `no_loss` (failing) among them.
+#[test]
+fn failing_expectations_come_first_and_the_hidden_ones_are_counted_by_verdict() {
+    let app = played("120s", MANY);
+    let failing: Vec<String> = app.checks().iter().filter(|(_, s)| *s == "fail").map(|(c, _)| c.name.clone()).collect();
+    assert!(failing.len() >= 2, "{:?}", app.checks());
+    let text = screen(&app, 80, 24);
+    for name in &failing {
+        assert!(text.contains(&format!("fail {name}")), "`{name}` is on screen:\n{text}");
+    }
+    let more = text.lines().find(|l| l.contains('+') && l.contains(" more")).unwrap_or_else(|| panic!("a `+N more` line:\n{text}"));
+    assert!(more.contains("pass") && !more.contains("fail"), "only passing ones are hidden: {more}");
+    // Every failing line is above every passing one.
+    let row = |needle: String| text.lines().position(|l| l.contains(&needle));
+    let last_fail = failing.iter().filter_map(|n| row(format!("fail {n}"))).max();
+    let first_pass = app.checks().iter().filter(|(_, s)| *s == "pass").filter_map(|(c, _)| row(format!("pass {}", c.name))).min();
+    assert!(first_pass.is_none_or(|p| last_fail.is_some_and(|f| f < p)), "{text}");
+}
+
+/// At 80×24 titles too long for their frame end in `…`: the chart keeps its fault marks
+/// whole (`▲tiny 50s …`, not `▲second-fault-with-a 5`) and the failover pane's fault id is
+/// cut with `…`.
+#[test]
+fn long_titles_end_in_an_ellipsis_and_a_mark_is_never_cut_mid_number() {
+    let app = played("120s", MANY);
+    let text = screen(&app, 80, 24);
+    let chart = text.lines().find(|l| l.contains("Throughput all")).unwrap_or_else(|| panic!("the chart title:\n{text}"));
+    assert!(chart.contains("▲tiny 50s …"), "{chart}");
+    assert!(!chart.contains("▲second"), "{chart}");
+    let failover = text.lines().find(|l| l.contains("Failover: ")).unwrap_or_else(|| panic!("the failover title:\n{text}"));
+    assert!(failover.contains("Failover: second-fault-with") && failover.contains('…'), "{failover}");
+}
