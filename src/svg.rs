@@ -199,9 +199,6 @@ pub fn throughput(o: &Outcome, expect: Option<&Expectations>, embed: Embed) -> S
         })
         .collect();
     let mark_lane = marks::lanes(&mark_extents, MARK_LANES);
-    // A mark with no lane is not drawn at all (neither its line nor its legend entry) and
-    // the chart says how many: never dropped silently.
-    let drawn = |i: usize| mark_lane[i].is_some();
     let mark_lanes = mark_lane.iter().flatten().max().map_or(0, |l| l + 1);
 
     let lanes_top = 34.0;
@@ -228,7 +225,7 @@ pub fn throughput(o: &Outcome, expect: Option<&Expectations>, embed: Embed) -> S
         ));
     }
     for k in MarkKind::ALL {
-        let Some(first) = marks.iter().enumerate().find(|(i, m)| m.kind == k && drawn(*i)).map(|(_, m)| m) else { continue };
+        let Some(first) = marks.iter().find(|m| m.kind == k) else { continue };
         if k.is_target() {
             // A target's entry says which `[expect]` key its tag stands for.
             legend.push((
@@ -306,16 +303,6 @@ pub fn throughput(o: &Outcome, expect: Option<&Expectations>, embed: Embed) -> S
             if hidden == 1 { "1 more fault label".to_string() } else { format!("{hidden} more fault labels") }
         );
     }
-    let hidden_marks = mark_lane.iter().filter(|l| l.is_none()).count();
-    if hidden_marks > 0 {
-        let _ = writeln!(
-            out,
-            "<text x=\"{:.1}\" y=\"{}\" text-anchor=\"end\" fill=\"#802020\">{} not drawn (see the chronology)</text>",
-            WIDTH - 8.0,
-            if hidden > 0 { 32 } else { 20 },
-            if hidden_marks == 1 { "1 more mark".to_string() } else { format!("{hidden_marks} more marks") }
-        );
-    }
     let _ = writeln!(out, "</g>");
 
     // Y axis and grid.
@@ -367,7 +354,7 @@ pub fn throughput(o: &Outcome, expect: Option<&Expectations>, embed: Embed) -> S
     // Marks: a line down the plot, and the glyph in its lane above it.
     let _ = writeln!(out, "<g class=\"marks\">");
     // Lines first, glyphs over them, so no line crosses a letter.
-    for m in marks.iter().enumerate().filter(|(i, _)| drawn(*i)).map(|(_, m)| m) {
+    for m in &marks {
         let x = xs.x(m.t_s);
         let dash = if m.kind.is_target() { " stroke-dasharray=\"5 3\"" } else { " stroke-dasharray=\"1 2\"" };
         let _ = writeln!(

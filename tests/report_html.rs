@@ -346,23 +346,6 @@ fn chromium_renders_the_report_without_console_errors() {
     }
 }
 
-/// Backticks pair within a line only: an unmatched one stays a literal backtick, and the
-/// pair on the next line is still code. Once the lone one paired with the next line's
-/// first, and code and text swapped for the rest of the comment.
-#[test]
-fn an_unmatched_backtick_in_the_header_comment_stays_a_backtick() {
-    let dir = tmp();
-    let path = dir.path().join("lone.toml");
-    let text = std::fs::read_to_string(common::root().join("tests/fixtures/small-cut.toml")).expect("fixture");
-    std::fs::write(&path, format!("# lone: an `unclosed backtick & <i>x</i>\n# then `ash/ch2` is code.\n#\n{text}")).expect("written");
-    let (_, html) = run_with_html(&[path.to_str().expect("utf-8 path")], &dir.path().join("l.html"));
-    let section = html.split("<section id=\"rehearsed\">").nth(1).and_then(|s| s.split("</section>").next()).expect("the section");
-    assert!(
-        section.contains("<p class=\"why\">lone: an `unclosed backtick &amp; &lt;i&gt;x&lt;/i&gt; then <code>ash/ch2</code> is code.</p>"),
-        "{section}"
-    );
-}
-
 /// The header comment keeps its structure: `-` and `*` lines are a list (a line indented
 /// under an item continues it), blank lines split paragraphs, backticks are code, and
 /// markup stays text. Expectation details' backticks are code too.

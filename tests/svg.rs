@@ -220,36 +220,3 @@ fn the_two_targets_read_apart() {
         }
     }
 }
-
-/// More marks than lanes: the ones with no room are not drawn, the chart says how many
-/// (`4 more marks not drawn`), and the legend lists only the kinds drawn. Once 4 of 10 were
-/// dropped silently, both recoveries among them, with `recovery` still in the legend.
-#[test]
-fn marks_with_no_lane_are_counted_and_left_out_of_the_legend() {
-    let (json, svg) = svg_of(&["tests/fixtures/report/crowded-marks.toml"]);
-    let faults = json["faults"].as_array().expect("faults");
-    let per = |k: &str| faults.iter().filter(|f| !f[k].is_null()).count();
-    // Each fault's detection, convergence and recovery, and its RTO and recover_within tags.
-    let total = per("detect_s") + per("converge_s") + per("recover_s") + 2 * faults.len();
-    let drawn = svg.matches("<g class=\"mark\">").count();
-    assert!(drawn < total, "the fixture crowds the lanes: {drawn} of {total} drawn");
-    let hidden = total - drawn;
-    let note = format!(">{hidden} more mark{} not drawn (see the chronology)</text>", if hidden == 1 { "" } else { "s" });
-    assert!(svg.contains(&note), "no `{note}` in\n{svg}");
-    let legend = svg.split("<g class=\"legend\">").nth(1).expect("the legend");
-    for (entry, title) in [
-        (">detection</text>", "detection"),
-        (">convergence</text>", "convergence"),
-        (">recovery</text>", "recovery"),
-        (": rto_within from", "RTO target"),
-        (": recover_within from", "recover_within target"),
-    ] {
-        if legend.contains(entry) {
-            assert!(svg.contains(&format!("<g class=\"mark\"><title>{title}")), "the legend lists `{entry}` but none is drawn");
-        }
-    }
-    // No mark's line is drawn without its glyph: one dotted or dashed line per glyph.
-    let marks = svg.split("<g class=\"marks\">").nth(1).and_then(|m| m.split("<g class=\"legend\">").next()).expect("marks");
-    let lines = marks.matches("<line ").count();
-    assert_eq!(lines, drawn, "a line without its glyph");
-}

@@ -20,14 +20,9 @@ pub fn esc(s: &str) -> String {
 }
 
 /// User prose (a scenario's header comment, an expectation's detail) as HTML: escaped, with
-/// each `` `code` `` span (a pair of backticks on one line) as `<code>`, and the lines joined
-/// by spaces. Backticks pair within a line only: an unmatched one stays a literal backtick
-/// instead of pairing with one on a later line and swapping code and text from there on.
+/// each `` `code` `` span (a pair of backticks on one piece of text) as `<code>`. A lone
+/// backtick stays as it is.
 pub fn inline(s: &str) -> String {
-    s.split('\n').map(inline_line).collect::<Vec<_>>().join(" ")
-}
-
-fn inline_line(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     let mut rest = s;
     while let Some(open) = rest.find('`') {
@@ -58,8 +53,6 @@ mod tests {
         assert_eq!(inline("`a<b>` then `c`"), "<code>a&lt;b&gt;</code> then <code>c</code>");
         assert_eq!(inline("a lone ` stays"), "a lone ` stays");
         assert_eq!(inline("no code"), "no code");
-        // An unmatched backtick does not pair with one on the next line.
-        assert_eq!(inline("a lone ` here\n`b` is code"), "a lone ` here <code>b</code> is code");
     }
 
     #[test]

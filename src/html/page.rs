@@ -171,9 +171,7 @@ fn summary(o: &Outcome) -> String {
         count(r.events as usize, "event", "events")
     );
     let worst = |f: fn(&sim_core::report::FaultReport) -> Option<f64>| {
-        // `max_by` keeps the last of equal values: reversed, that is the first in file order,
-        // the fault the expectations table names for the same worst value.
-        r.faults.iter().rev().filter_map(|x| f(x).map(|v| (v, x.id.as_str()))).max_by(|a, b| a.0.total_cmp(&b.0))
+        r.faults.iter().filter_map(|x| f(x).map(|v| (v, x.id.as_str()))).max_by(|a, b| a.0.total_cmp(&b.0))
     };
     // Faults that took effect and that no session noticed: said first, so that "the slowest
     // detection" is never read as covering them.
@@ -273,14 +271,12 @@ pub fn header_comment(text: &str) -> Vec<Block> {
             }
             (None, Some(Block::List(items))) if open && indent > marker => {
                 if let Some(last) = items.last_mut() {
-                    // A newline, not a space: `inline` pairs backticks within a line only
-                    // and writes each newline as a space.
-                    last.push('\n');
+                    last.push(' ');
                     last.push_str(rest);
                 }
             }
             (None, Some(Block::Para(p))) if open => {
-                p.push('\n');
+                p.push(' ');
                 p.push_str(rest);
             }
             (None, _) => blocks.push(Block::Para(rest.to_string())),
@@ -524,9 +520,7 @@ fn operations(o: &Outcome) -> String {
                     times.push(format!("… and {} more (see <code>--json</code>)", a.fired_s.len() - MAX_FIRINGS));
                 }
                 format!(
-                    // The firings are a list, left-aligned under their header; the count
-                    // is right-aligned under its own (see style.css `table.alarms`).
-                    "<tr>{}{}<td>{}</td></tr>",
+                    "<tr>{}{}<td class=\"num\">{}</td></tr>",
                     td(&a.id),
                     cell(&format!("/alarms/{i}/fired_s"), &json!(a.fired_s), &a.fired_s.len().to_string()),
                     if times.is_empty() { "never".to_string() } else { times.join(", ") },

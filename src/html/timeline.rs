@@ -56,8 +56,7 @@ pub fn section(o: &Outcome, s: &Scenario) -> String {
         ("rpo_within", e.rpo_within, rpo_drawn),
     ]
     .into_iter()
-    // The limit as the tags write it (`2min`, not `120s`), so key and tag read alike.
-    .filter_map(|(k, d, drawn)| d.map(|d| (format!("<code>{k}</code> {}", esc(&marks::limit(d.as_secs_f64()))), drawn)))
+    .filter_map(|(k, d, drawn)| d.map(|d| (format!("<code>{k}</code> {}", esc(&show_secs_exact(d.as_secs_f64()))), drawn)))
     .partition(|t| t.1);
     let names = |v: Vec<(String, bool)>| v.into_iter().map(|t| t.0).collect::<Vec<_>>().join(", ");
     let mut key: Vec<String> = Vec::new();

@@ -184,14 +184,10 @@ pub fn marks(o: &Outcome, expect: Option<&Expectations>) -> Vec<Mark> {
 /// A target's tag: `RTO ≤ 15min`, `recover ≤ 5s` (the limit as the scenario file writes
 /// durations), the same text the legend and the timeline's key use.
 pub fn target_label(kind: MarkKind, limit_s: f64) -> String {
-    format!("{} ≤ {}", kind.glyph(), limit(limit_s))
-}
-
-/// An `[expect]` time limit as the tags and the timeline's key write it: whole minutes from
-/// 2 min up read as a person sets them (`15min`, not `900s`), the rest to the millisecond.
-pub fn limit(limit_s: f64) -> String {
+    // Whole minutes from 2 min up read as a person sets them (`15min`, not `900s`).
     let whole_min = limit_s >= 120.0 && (limit_s / 60.0).fract() == 0.0;
-    if whole_min { format!("{}min", limit_s / 60.0) } else { sim_core::show::show_secs_exact(limit_s) }
+    let limit = if whole_min { format!("{}min", limit_s / 60.0) } else { sim_core::show::show_secs_exact(limit_s) };
+    format!("{} ≤ {limit}", kind.glyph())
 }
 
 /// Puts each item (a pixel extent) in the first lane where it overlaps nothing, up to

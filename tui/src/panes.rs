@@ -39,13 +39,3 @@ pub(crate) fn rate(bps: u64) -> String {
 pub(crate) fn secs(s: f64) -> String {
     sim_core::show::show_secs(s)
 }
-
-/// `text` cut to `width` characters, the last one `…` when anything was cut.
-pub(crate) fn clip(text: &str, width: usize) -> String {
-    if text.chars().count() <= width {
-        return text.to_string();
-    }
-    let mut out: String = text.chars().take(width.saturating_sub(1)).collect();
-    out.push('…');
-    out
-}

@@ -69,7 +69,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let x_labels = [Line::from(axis_time(0.0, end)), Line::from(axis_time(end, end))];
     let y_labels = [Line::from("0"), Line::from(rate(top))];
     let chart = Chart::new(sets)
-        .block(block(title(app, &faults, area.width.saturating_sub(2) as usize)))
+        .block(block(title(app, &faults)))
         .legend_position(legend)
         .hidden_legend_constraints((Constraint::Ratio(1, 3), Constraint::Ratio(1, 2)))
         .x_axis(Axis::default().bounds([0.0, end]).labels(x_labels).style(THEME.dim))
@@ -78,24 +78,11 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
 }
 
 /// `Throughput all 6.00G · ▲cut-ch2 30s`; fault times in the axis's unit (`▲cut 10m`).
-/// Within `width`, marks that do not fit whole are left out and a `…` says so: a mark cut
-/// mid-number (`▲flap-all 1.6`) would read as a different time.
-fn title(app: &App, faults: &[(String, f64)], width: usize) -> Line<'static> {
+fn title(app: &App, faults: &[(String, f64)]) -> Line<'static> {
     let end = app.sim.end().as_secs_f64();
-    let head = format!("Throughput all {}", rate(aggregate(&app.sim)));
-    let mut used = head.chars().count();
-    let mut spans = vec![Span::styled(head, THEME.title)];
-    let marks: Vec<String> = faults.iter().rev().take(3).rev().map(|(id, t)| format!(" ▲{id} {}", axis_time(*t, end))).collect();
-    for (k, m) in marks.iter().enumerate() {
-        let n = m.chars().count();
-        // The last mark needs no room for the `…` after it.
-        let reserve = if k + 1 == marks.len() { 0 } else { 2 };
-        if used + n + reserve > width {
-            spans.push(Span::styled(" …", Style::new().fg(THEME.fault_marker)));
-            break;
-        }
-        used += n;
-        spans.push(Span::styled(m.clone(), Style::new().fg(THEME.fault_marker)));
+    let mut spans = vec![Span::styled(format!("Throughput all {}", rate(aggregate(&app.sim))), THEME.title)];
+    for (id, t) in faults.iter().rev().take(3).rev() {
+        spans.push(Span::styled(format!(" ▲{id} {}", axis_time(*t, end)), Style::new().fg(THEME.fault_marker)));
     }
     Line::from(spans)
 }

@@ -21,25 +21,22 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     // export's path and whether its replay matched, a refused key) wrap, so they are read
     // whole.
     let mut shown: Vec<Line> = Vec::new();
-    // Stamps right-aligned to the widest, so a long run's `64803.177s` does not push its
-    // line out of the column; times only grow, so the newest line's is the widest.
-    let stamp_w = lines.last().map_or(0, |l| l.t.to_string().chars().count()).max(STAMP - 1);
     for l in lines.iter().rev() {
         if shown.len() >= rows {
             break;
         }
-        let stamp = Span::styled(format!("{:>stamp_w$} ", l.t.to_string()), THEME.dim);
+        let stamp = Span::styled(format!("{:>8} ", l.t.to_string()), THEME.dim);
         let style = theme::log_line(l.kind);
         let own = matches!(l.kind, LineKind::Note | LineKind::Problem);
         let room = width.saturating_sub(stamp.content.width());
-        let mut parts = if own { wrap(&l.text, width.saturating_sub(stamp_w + 1)) } else { vec![ellipsis(&l.text, room)] };
+        let mut parts = if own { wrap(&l.text, width.saturating_sub(STAMP)) } else { vec![ellipsis(&l.text, room)] };
         // A note taller than the pane keeps its start.
         parts.truncate(rows - shown.len());
         let mut rendered: Vec<Line> = parts
             .into_iter()
             .enumerate()
             .map(|(i, p)| {
-                let lead = if i == 0 { stamp.clone() } else { Span::raw(" ".repeat(stamp_w + 1)) };
+                let lead = if i == 0 { stamp.clone() } else { Span::raw(" ".repeat(STAMP)) };
                 Line::from(vec![lead, Span::styled(p, style)])
             })
             .collect();
@@ -50,7 +47,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     Paragraph::new(shown).block(block(title)).render(area, buf);
 }
 
-/// The narrowest time stamp column, its space included.
+/// The width of the time stamp column, its space included.
 const STAMP: usize = 9;
 
 /// `text` if it fits in `width` columns, else as much of it as fits with `…` (by display

@@ -25,7 +25,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let room = area.height.saturating_sub(2) as usize;
     let Some(f) = &app.latest else {
         let hint = vec![Line::styled("no fault yet", THEME.dim), Line::styled("select a channel, press c", THEME.dim)];
-        let exp = fit_expectations(expectations(app), room.saturating_sub(1), area.width.saturating_sub(2) as usize);
+        let exp = fit_expectations(expectations(app), room.saturating_sub(1));
         let hint: Vec<Line> = hint.into_iter().take(room.saturating_sub(exp.len()).max(1)).collect();
         return Paragraph::new([hint, exp].concat()).block(block("Failover")).render(area, buf);
     };
@@ -36,16 +36,14 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let row = |k: &str, v: String| Line::from(vec![Span::styled(format!("{k:<10}"), THEME.dim), Span::raw(v)]);
     let title = Line::from(vec![Span::styled(format!("{} ", f.kind), THEME.title), Span::raw(f.target.clone())]);
     let numbers = [
-        // An instant, to the millisecond as the events pane and `run` write it: `secs`
-        // rounds to whole seconds from 100 s, so 1799.5 s would read `1800s`.
-        ("at", "at", sim_core::show::show_secs_exact(f.at_s)),
+        ("at", "at", secs(f.at_s)),
         ("detect", "det", show(f.detect_s)),
         ("converge", "conv", show(f.converge_s)),
         ("recover", "rec", show(f.recover_s)),
         ("blackhole", "hole", secs(f.blackhole_s)),
         ("lost", "lost", bytes(f.lost_bytes)),
     ];
-    let exp = fit_expectations(expectations(app), room.saturating_sub(1), area.width.saturating_sub(2) as usize);
+    let exp = fit_expectations(expectations(app), room.saturating_sub(1));
     let left = room.saturating_sub(1 + exp.len());
     let details: Vec<Line> = if left >= numbers.len() {
         numbers.iter().map(|(k, _, v)| row(k, v.clone())).collect()
@@ -54,8 +52,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         let pair = |a: &(&str, &str, String), b: &(&str, &str, String)| {
             Line::from(vec![
                 Span::styled(format!("{:<5}", a.1), THEME.dim),
-                // At least one space after a long instant (`64803.177s`).
-                Span::raw(format!("{:<8} ", a.2)),
+                Span::raw(format!("{:<9}", a.2)),
                 Span::styled(format!("{:<5}", b.1), THEME.dim),
                 Span::raw(b.2.clone()),
             ])
@@ -63,52 +60,22 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         numbers.chunks(2).map(|c| pair(&c[0], &c[1])).take(left).collect()
     };
     let lines = [vec![title], details, exp].concat();
-    // A long fault id is cut with `…`, not silently at the frame's corner.
-    let title = crate::panes::clip(&format!("Failover: {}", f.id), area.width.saturating_sub(2) as usize);
-    Paragraph::new(lines).block(block(title)).render(area, buf);
+    Paragraph::new(lines).block(block(format!("Failover: {}", f.id))).render(area, buf);
 }
 
 /// The verdict line and as many checks as `room` holds; when some do not fit, the last line
-/// says how many are not shown and, if `width` allows, of which verdict (`+3 more: 1 fail,
-/// 2 pass`), so a failure is never hidden silently. The checks come failing first (see
-/// [`expectations`]), so the hidden ones are the passing ones whenever room allows.
-fn fit_expectations(mut lines: Vec<Line<'static>>, room: usize, width: usize) -> Vec<Line<'static>> {
+/// says how many are not shown (`+2 more`), failed ones counted apart so a failure is never
+/// hidden silently.
+fn fit_expectations(mut lines: Vec<Line<'static>>, room: usize) -> Vec<Line<'static>> {
     if lines.len() <= room.max(1) {
         return lines;
     }
     let keep = room.max(2) - 1;
     let hidden = lines.split_off(keep);
-    let status = |l: &Line| l.spans.first().map(|s| s.content.trim().to_string()).unwrap_or_default();
-    let count = |w: &str| hidden.iter().filter(|l| status(l) == w).count();
-    let failed = count("fail");
-    let parts: Vec<String> = ["fail", "inconclusive", PENDING, "pass"]
-        .iter()
-        .map(|&w| (count(w), w))
-        .filter(|(n, _)| *n > 0)
-        .map(|(n, w)| format!("{n} {w}"))
-        .collect();
-    let long = format!("+{} more: {}", hidden.len(), parts.join(", "));
-    let more = if long.chars().count() <= width {
-        long
-    } else if failed > 0 {
-        format!("+{} more ({failed} fail)", hidden.len())
-    } else {
-        format!("+{} more", hidden.len())
-    };
+    let failed = hidden.iter().filter(|l| l.spans.first().is_some_and(|s| s.content.trim() == "fail")).count();
+    let more = if failed > 0 { format!("+{} more ({failed} fail)", hidden.len()) } else { format!("+{} more", hidden.len()) };
     lines.push(Line::styled(more, if failed > 0 { status_style("fail") } else { THEME.dim }));
     lines
-}
-
-/// Where a check goes in the pane: failing first, then inconclusive, then not yet judged,
-/// then passing, so the ones a short pane leaves out are the least urgent. Stable within
-/// a verdict (file order).
-fn urgency(status: &str) -> u8 {
-    match status {
-        "fail" => 0,
-        "pass" => 3,
-        PENDING => 2,
-        _ => 1,
-    }
 }
 
 /// The verdict, then one line per expectation with its status word coloured (`—` when the
@@ -126,8 +93,6 @@ fn expectations(app: &App) -> Vec<Line<'static>> {
         None if checks.is_empty() => Line::from(vec![label("expect"), Span::raw("—")]),
         None => Line::styled(if app.sim.is_finished() { "expect" } else { "expect (so far)" }, THEME.dim),
     }];
-    let mut checks = checks;
-    checks.sort_by_key(|(_, status)| urgency(status));
     for (c, status) in checks {
         lines.push(Line::from(vec![Span::styled(format!("{status:<4} "), status_style(status)), Span::raw(c.name.clone())]));
     }
